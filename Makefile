@@ -1,0 +1,35 @@
+# Two commands for a fresh machine: `make run` (the whole system on the embedded default)
+# and `make test` (the whole suite). Both bootstrap .venv from the pinned lock file.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench demo clean lock
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/crm run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/crm demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+# Regenerate requirements.lock after changing a pin in pyproject.toml.
+lock:
+	rm -rf /tmp/crm-lock && $(PYTHON) -m venv /tmp/crm-lock
+	/tmp/crm-lock/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	/tmp/crm-lock/bin/pip freeze --all --exclude-editable | grep -v -E "^(chamber-crm|pip)==" > requirements.lock && /tmp/crm-lock/bin/pip install -q wheel && /tmp/crm-lock/bin/pip freeze --all | grep -E "^wheel==" >> requirements.lock
+
+clean:
+	rm -rf $(VENV) data
