@@ -1,0 +1,374 @@
+"""CallCentre: the calls service's commands and queries over its event store."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import phonenumbers
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from services.calls.domain import (
+    Call,
+    CallbackOutcome,
+    Direction,
+    Purpose,
+    State,
+    TransitionRefused,
+    call_id_for_pbx,
+)
+from services.calls.telephony import TelephonyEvent
+from shared.calendar import BusinessCalendar
+from shared.eventstore import CrmApplication
+from shared.problems import DomainError, InvalidInput, NotFound
+from shared.settings import Organisation
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class CallNotFound(NotFound):
+    pass
+
+
+def normalise_number(raw: str | None, region: str) -> str | None:
+    """E.164 for a number the chamber can dial back; None when the PBX gave something that is not a phone number."""
+    if not raw:
+        return None
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    event_id: str
+    call_id: str | None
+    status: str  # applied | duplicate | ignored | rejected
+    reason: str | None = None
+
+
+class CallCentre(CrmApplication):
+    service: ClassVar[str] = "calls"
+
+    def __init__(
+        self,
+        env: dict[str, Any] | None = None,
+        *,
+        organisation: Organisation | None = None,
+        calendar: BusinessCalendar | None = None,
+        clock: Clock = system_clock,
+        region: str = "IR",
+        callback_deadline: timedelta = timedelta(hours=24),
+        member_lookup: Callable[[str], str | None] | None = None,
+    ):
+        super().__init__(env)
+        self.organisation = organisation or Organisation()
+        self.calendar = calendar or BusinessCalendar.preset(region)
+        self.clock = clock
+        self.region = region
+        self.callback_deadline = callback_deadline
+        self.member_lookup = member_lookup or (lambda _number: None)
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def get_call(self, call_id: uuid.UUID) -> Call:
+        try:
+            return self.repository.get(call_id)
+        except AggregateNotFoundError:
+            raise CallNotFound(f"no call with id {call_id}") from None
+
+    def _callback_due(self, at: datetime) -> datetime:
+        return self.calendar.add_working_time(at, self.callback_deadline)
+
+    def _check_unit(self, unit: str) -> None:
+        if not self.organisation.has_unit(unit):
+            raise InvalidInput(f"unknown unit {unit!r}; the chamber's units are configured in the organisation file")
+
+    def _expert_of(self, extension: str | None) -> str | None:
+        if not extension:
+            return None
+        return self.organisation.expert_of_extension(extension) or f"ext:{extension}"
+
+    # -- staff commands ----------------------------------------------------------------------------------------
+    def receive_call(
+        self,
+        *,
+        direction: Direction,
+        caller: str | None,
+        callee: str | None = None,
+        unit: str | None = None,
+        purpose: Purpose | None = None,
+        placed_by: str | None = None,
+        at: datetime | None = None,
+    ) -> uuid.UUID:
+        at = at or self.clock()
+        number = normalise_number(caller, self.region)
+        if caller and number is None:
+            raise InvalidInput(f"{caller!r} is not a phone number")
+        call = Call(
+            direction=direction,
+            at=at,
+            caller_raw=caller,
+            caller=number,
+            callee=callee,
+            member_id=self.member_lookup(number) if number else None,
+            purpose=purpose,
+            placed_by=placed_by,
+        )
+        if unit and direction == Direction.INCOMING:
+            self._check_unit(unit)
+            call.route(unit, at)
+        self.save(call)
+        return call.id
+
+    def _command(self, call_id: uuid.UUID, action: Callable[[Call], None]) -> Call:
+        call = self.get_call(call_id)
+        action(call)
+        try:
+            self.save(call)
+        except IntegrityError:
+            raise DomainError("the call changed meanwhile; reload it and try again") from None
+        return call
+
+    def route_call(self, call_id: uuid.UUID, unit: str) -> None:
+        self._check_unit(unit)
+        self._command(call_id, lambda c: c.route(unit, self.clock()))
+
+    def record_answer(self, call_id: uuid.UUID, expert: str) -> None:
+        self._command(call_id, lambda c: c.answer(expert, self.clock()))
+
+    def record_unit_not_answered(self, call_id: uuid.UUID) -> None:
+        self._command(call_id, lambda c: c.unit_did_not_answer(self.clock()))
+
+    def transfer_to_member_relations(self, call_id: uuid.UUID) -> None:
+        self._command(call_id, lambda c: c.transfer_to_member_relations(self.clock()))
+
+    def take_down_subject(
+        self, call_id: uuid.UUID, *, subject: str, by: str, contact_name: str | None, contact_phone: str | None
+    ) -> None:
+        phone = None
+        if contact_phone:
+            phone = normalise_number(contact_phone, self.region)
+            if phone is None:
+                raise InvalidInput(f"{contact_phone!r} is not a phone number")
+        self._command(
+            call_id,
+            lambda c: c.take_down_subject(subject, by, self.clock(), contact_name=contact_name, contact_phone=phone),
+        )
+
+    def transfer_to_expert(self, call_id: uuid.UUID, *, expert: str, by: str) -> None:
+        def act(call: Call) -> None:
+            unit = self.organisation.unit_of_expert(expert)
+            if call.unit and unit != call.unit:
+                raise TransitionRefused(f"{expert} is not an expert of the unit {call.unit!r}")
+            call.transfer_to_expert(expert, by, self.clock())
+
+        self._command(call_id, act)
+
+    def register_unanswered(
+        self,
+        call_id: uuid.UUID,
+        *,
+        by: str,
+        subject: str | None,
+        contact_name: str | None,
+        contact_phone: str | None,
+        unit: str | None = None,
+        expert: str | None = None,
+    ) -> None:
+        phone = None
+        if contact_phone:
+            phone = normalise_number(contact_phone, self.region)
+            if phone is None:
+                raise InvalidInput(f"{contact_phone!r} is not a phone number")
+
+        def act(call: Call) -> None:
+            target = unit or call.unit
+            if not target:
+                raise InvalidInput("say which unit must call the member back: the call was never routed")
+            self._check_unit(target)
+            at = self.clock()
+            call.register_unanswered(
+                unit=target,
+                expert=expert or (call.missed_by[-1] if call.missed_by else None),
+                contact_phone=phone,
+                contact_name=contact_name,
+                subject=subject,
+                by=by,
+                at=at,
+                callback_due=self._callback_due(at),
+            )
+
+        self._command(call_id, act)
+
+    def record_callback(self, call_id: uuid.UUID, *, by: str, outcome: CallbackOutcome, note: str | None) -> None:
+        self._command(call_id, lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock()))
+
+    def resolve_by_member_relations(self, call_id: uuid.UUID, *, by: str, note: str) -> None:
+        self._command(call_id, lambda c: c.resolve_by_member_relations(by, note, self.clock()))
+
+    # -- telephony ---------------------------------------------------------------------------------------------
+    def ingest(self, ev: TelephonyEvent) -> IngestResult:
+        """Apply one PBX event; the same event applied twice changes nothing the second time."""
+        for attempt in range(3):
+            try:
+                return self._ingest_once(ev)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _ingest_once(self, ev: TelephonyEvent) -> IngestResult:
+        call_id = call_id_for_pbx(ev.call_id)
+        try:
+            call: Call | None = self.repository.get(call_id)
+        except AggregateNotFoundError:
+            call = None
+        if call is not None and call.has_seen(ev.event_id):
+            return IngestResult(ev.event_id, str(call_id), "duplicate")
+        if call is None and ev.kind in ("completed", "transferred"):
+            # A hang-up or transfer of a call never seen ringing or queued is an internal or outgoing leg.
+            return IngestResult(ev.event_id, str(call_id), "ignored", "no such call is being tracked")
+        try:
+            if call is None:
+                number = normalise_number(ev.caller, self.region)
+                call = Call(
+                    direction=Direction(ev.direction),
+                    at=ev.at,
+                    caller_raw=ev.caller,
+                    caller=number,
+                    callee=ev.callee,
+                    member_id=self.member_lookup(number) if number else None,
+                    pbx_call_id=ev.call_id,
+                    purpose=Purpose(ev.purpose) if ev.purpose else None,
+                    placed_by=self._expert_of(ev.agent) if ev.direction == "outgoing" else None,
+                    pbx_event_id=ev.event_id if ev.kind == "ringing" else None,
+                )
+                if ev.kind == "ringing":
+                    self.save(call)
+                    return IngestResult(ev.event_id, str(call_id), "applied")
+            status = self._apply(call, ev)
+        except DomainError as exc:
+            return IngestResult(ev.event_id, str(call_id), "rejected", str(exc))
+        self.save(call)
+        return IngestResult(ev.event_id, str(call_id), status)
+
+    def _apply(self, call: Call, ev: TelephonyEvent) -> str:
+        org = self.organisation
+        kind = ev.kind
+        if kind == "ringing":
+            return "ignored"  # the call is already known; a second ring is no news
+        if kind == "queued":
+            unit = org.unit_of_queue(ev.queue)
+            if unit is None:
+                raise InvalidInput(f"queue {ev.queue!r} is not mapped to any unit (organisation file)")
+            if unit == org.member_relations_unit and call.state in (State.QUEUED, State.UNIT_NOT_ANSWERED):
+                call.transfer_to_member_relations(ev.at, pbx_event_id=ev.event_id)
+            else:
+                call.route(unit, ev.at, queue=ev.queue, pbx_event_id=ev.event_id)
+            return "applied"
+        if kind == "agent_missed":
+            call.expert_missed(self._expert_of(ev.agent) or "unknown", ev.at, pbx_event_id=ev.event_id)
+            return "applied"
+        if kind == "answered":
+            call.answer(self._expert_of(ev.agent), ev.at, pbx_event_id=ev.event_id)
+            return "applied"
+        if kind == "queue_timeout":
+            if call.state == State.RINGING and ev.queue is not None:
+                # The caller could not even join the queue (no expert logged in): offered to that unit all the same.
+                unit = org.unit_of_queue(ev.queue)
+                if unit is None:
+                    raise InvalidInput(f"queue {ev.queue!r} is not mapped to any unit (organisation file)")
+                call.route(unit, ev.at, queue=ev.queue)
+            if call.state == State.WITH_MEMBER_RELATIONS or org.unit_of_queue(ev.queue) == org.member_relations_unit:
+                # Member relations could not take it either: the caller's number is all there is to go on.
+                self._register_automatically(call, ev)
+            else:
+                call.unit_did_not_answer(ev.at, pbx_event_id=ev.event_id)
+            return "applied"
+        if kind == "abandoned":
+            self._register_automatically(call, ev)
+            call.hang_up(ev.at)
+            return "applied"
+        if kind == "transferred":
+            target_unit = org.unit_of_queue(ev.target)
+            if target_unit == org.member_relations_unit:
+                call.transfer_to_member_relations(ev.at, pbx_event_id=ev.event_id)
+                return "applied"
+            if call.state == State.WITH_MEMBER_RELATIONS:
+                call.transfer_to_expert(self._expert_of(ev.target) or "unknown", call.member_relations_expert, ev.at, pbx_event_id=ev.event_id)
+                return "applied"
+            return "ignored"  # an answered call passed between colleagues: nothing the procedure tracks
+        if kind == "completed":
+            if call.state == State.UNANSWERED or call.ended_at is not None:
+                return "ignored"
+            call.hang_up(ev.at, talk_seconds=ev.talk_seconds, pbx_event_id=ev.event_id)
+            return "applied"
+        raise InvalidInput(f"unknown telephony event kind {kind!r}")
+
+    def _register_automatically(self, call: Call, ev: TelephonyEvent) -> None:
+        unit = call.unit or org_fallback(self.organisation)
+        call.register_unanswered(
+            unit=unit,
+            expert=call.missed_by[-1] if call.missed_by else None,
+            contact_phone=None,
+            contact_name=None,
+            subject=None,
+            by=None,
+            at=ev.at,
+            callback_due=self._callback_due(ev.at),
+            automatic=True,
+            pbx_event_id=ev.event_id,
+        )
+
+
+def org_fallback(organisation: Organisation) -> str:
+    return organisation.member_relations_unit
+
+
+def call_summary(call: Call) -> dict[str, Any]:
+    """The plain view of a call that the API returns and the search index stores."""
+    return {
+        "id": str(call.id),
+        "version": call.version,
+        "direction": call.direction.value,
+        "state": call.state.value if isinstance(call.state, State) else str(call.state),
+        "received_at": call.received_at,
+        "caller": call.caller,
+        "caller_raw": call.caller_raw,
+        "callee": call.callee,
+        "member_id": call.member_id,
+        "pbx_call_id": call.pbx_call_id,
+        "purpose": call.purpose.value if call.purpose else None,
+        "placed_by": call.placed_by,
+        "unit": call.unit,
+        "answered_by": call.answered_by,
+        "missed_by": list(call.missed_by),
+        "member_relations_expert": call.member_relations_expert,
+        "subject": call.subject,
+        "contact_name": call.contact_name,
+        "contact_phone": call.contact_phone,
+        "transferred_to": call.transferred_to,
+        "assigned_expert": call.assigned_expert,
+        "registered_at": call.registered_at,
+        "callback_due": call.callback_due,
+        "callbacks": list(call.callbacks),
+        "ended_at": call.ended_at,
+    }

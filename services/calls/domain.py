@@ -1,0 +1,367 @@
+"""The call procedure of the Member Communication Center (DOMAIN.md §1), as one aggregate per call.
+
+Every incoming call is tracked from the first ring: routed to its destination unit; if the unit does not answer,
+transferred to member relations; the member-relations expert takes the subject down and may transfer the call to
+another expert of the unit; if that second attempt fails too, the call is registered as unanswered and handed to
+the unit (and to the expert who missed it), whose manager must call the member back within 24 working hours.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.problems import DomainError, InvalidInput
+
+CALL_NAMESPACE = uuid.UUID("3d0f8e4c-8a5e-4c43-9a43-57a1c8f6e0a2")
+
+
+class Direction(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class Purpose(StrEnum):
+    """Why member relations calls a member (outgoing calls)."""
+
+    SURVEY = "survey"
+    ANNOUNCEMENT = "announcement"
+    COMPLAINT_FOLLOW_UP = "complaint_follow_up"
+
+
+class State(StrEnum):
+    RINGING = "ringing"  # registered at the first ring, not yet routed
+    QUEUED = "queued"  # routed to the destination unit, waiting for an expert
+    ANSWERED = "answered"  # an expert of the unit is on the line
+    UNIT_NOT_ANSWERED = "unit_not_answered"  # the unit let it go; on its way to member relations
+    WITH_MEMBER_RELATIONS = "with_member_relations"
+    TRANSFERRED = "transferred"  # second attempt: handed to another expert of the unit
+    UNANSWERED = "unanswered"  # registered for follow-up; the unit owes a callback
+    CALLED_BACK = "called_back"
+    COMPLETED = "completed"
+    NOT_REACHED = "not_reached"  # outgoing call nobody picked up
+
+
+class CallbackOutcome(StrEnum):
+    RESOLVED = "resolved"  # the member's matter was settled during the callback
+    FOLLOW_UP = "follow_up"  # reached; the unit follows the matter up further
+    REFERRED = "referred"  # reached; referred to another unit or to the complaint procedure
+    NOT_REACHED = "not_reached"  # nobody answered; the callback is still owed
+
+
+REACHED = {CallbackOutcome.RESOLVED, CallbackOutcome.FOLLOW_UP, CallbackOutcome.REFERRED}
+OPEN_STATES = {State.RINGING, State.QUEUED, State.UNIT_NOT_ANSWERED, State.WITH_MEMBER_RELATIONS, State.TRANSFERRED}
+
+
+class TransitionRefused(DomainError):
+    """The call is not in a state where this step of the procedure can happen."""
+
+
+def call_id_for_pbx(pbx_call_id: str) -> uuid.UUID:
+    """The same PBX call always maps to the same aggregate, so re-ingestion finds it instead of duplicating it."""
+    return uuid.uuid5(CALL_NAMESPACE, f"pbx:{pbx_call_id}")
+
+
+class Call(Aggregate):
+    @event("Received")
+    def __init__(
+        self,
+        *,
+        direction: Direction,
+        at: datetime,
+        caller_raw: str | None,
+        caller: str | None,
+        callee: str | None = None,
+        member_id: str | None = None,
+        pbx_call_id: str | None = None,
+        purpose: Purpose | None = None,
+        placed_by: str | None = None,
+        pbx_event_id: str | None = None,
+    ):
+        if direction == Direction.OUTGOING and purpose is None:
+            raise InvalidInput("an outgoing call records its purpose: survey, announcement or complaint_follow_up")
+        if direction == Direction.INCOMING and purpose is not None:
+            raise InvalidInput("only outgoing calls have a purpose")
+        self.direction = Direction(direction)
+        self.received_at = at
+        self.caller_raw = caller_raw
+        self.caller = caller
+        self.callee = callee
+        self.member_id = member_id
+        self.pbx_call_id = pbx_call_id
+        self.purpose = Purpose(purpose) if purpose else None
+        self.placed_by = placed_by
+        self.state = State.RINGING
+        self.unit: str | None = None
+        self.answered_by: str | None = None
+        self.answered_at: datetime | None = None
+        self.missed_by: list[str] = []
+        self.member_relations_expert: str | None = None
+        self.subject: str | None = None
+        self.contact_name: str | None = None
+        self.contact_phone: str | None = None
+        self.transferred_to: str | None = None
+        self.assigned_expert: str | None = None
+        self.registered_at: datetime | None = None
+        self.callback_due: datetime | None = None
+        self.callbacks: list[dict] = []
+        self.ended_at: datetime | None = None
+        self.pbx_event_ids: set[str] = {pbx_event_id} if pbx_event_id else set()
+
+    @classmethod
+    def create_id(cls, *, pbx_call_id: str | None = None, **_: object) -> uuid.UUID:
+        return call_id_for_pbx(pbx_call_id) if pbx_call_id else uuid.uuid4()
+
+    # -- rules -------------------------------------------------------------------------------------------------
+    def _require(self, allowed: set[State], doing: str) -> None:
+        if self.state not in allowed:
+            names = ", ".join(sorted(s.value for s in allowed))
+            raise TransitionRefused(f"cannot {doing}: the call is {self.state.value} (possible only when {names})")
+
+    def _require_incoming(self, doing: str) -> None:
+        if self.direction != Direction.INCOMING:
+            raise TransitionRefused(f"cannot {doing}: this is an outgoing call")
+
+    def has_seen(self, pbx_event_id: str | None) -> bool:
+        return pbx_event_id is not None and pbx_event_id in self.pbx_event_ids
+
+    def _seen(self, pbx_event_id: str | None) -> None:
+        if pbx_event_id:
+            self.pbx_event_ids.add(pbx_event_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # -- the procedure -----------------------------------------------------------------------------------------
+    def route(self, unit: str, at: datetime, queue: str | None = None, pbx_event_id: str | None = None) -> None:
+        self._require_incoming("route the call")
+        self._require({State.RINGING, State.QUEUED}, "route the call to a unit")
+        self._routed(unit=unit, queue=queue, at=at, pbx_event_id=pbx_event_id)
+
+    @event("Routed")
+    def _routed(self, unit: str, queue: str | None, at: datetime, pbx_event_id: str | None) -> None:
+        self.unit = unit
+        self.state = State.QUEUED
+        self._seen(pbx_event_id)
+
+    def expert_missed(self, expert: str, at: datetime, pbx_event_id: str | None = None) -> None:
+        self._require({State.QUEUED, State.TRANSFERRED}, "record that an expert did not pick up")
+        self._expert_missed(expert=expert, at=at, pbx_event_id=pbx_event_id)
+
+    @event("ExpertMissed")
+    def _expert_missed(self, expert: str, at: datetime, pbx_event_id: str | None) -> None:
+        if expert not in self.missed_by:
+            self.missed_by.append(expert)
+        self._seen(pbx_event_id)
+
+    def answer(self, expert: str | None, at: datetime, pbx_event_id: str | None = None) -> None:
+        if self.direction == Direction.OUTGOING:
+            self._require({State.RINGING}, "record that the member answered")
+            self._answered(expert=expert, attempt=1, at=at, pbx_event_id=pbx_event_id)
+            return
+        if self.state in (State.UNIT_NOT_ANSWERED, State.WITH_MEMBER_RELATIONS):
+            # A member-relations expert picked the call up from the member-relations queue.
+            self._member_relations_answered(expert=expert, at=at, pbx_event_id=pbx_event_id)
+            return
+        self._require({State.RINGING, State.QUEUED, State.TRANSFERRED}, "record that the call was answered")
+        attempt = 2 if self.state == State.TRANSFERRED else 1
+        self._answered(expert=expert, attempt=attempt, at=at, pbx_event_id=pbx_event_id)
+
+    @event("Answered")
+    def _answered(self, expert: str | None, attempt: int, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.ANSWERED
+        self.answered_by = expert
+        self.answered_at = at
+        self._seen(pbx_event_id)
+
+    @event("MemberRelationsAnswered")
+    def _member_relations_answered(self, expert: str | None, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.WITH_MEMBER_RELATIONS
+        self.member_relations_expert = expert
+        self._seen(pbx_event_id)
+
+    def unit_did_not_answer(self, at: datetime, pbx_event_id: str | None = None) -> None:
+        self._require_incoming("record that the unit did not answer")
+        if self.state == State.TRANSFERRED:
+            # The second attempt failed: the call comes back to the member-relations expert.
+            self._transfer_not_answered(expert=self.transferred_to, at=at, pbx_event_id=pbx_event_id)
+            return
+        self._require({State.QUEUED}, "record that the unit did not answer")
+        self._unit_not_answered(unit=self.unit, at=at, pbx_event_id=pbx_event_id)
+
+    @event("UnitDidNotAnswer")
+    def _unit_not_answered(self, unit: str | None, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.UNIT_NOT_ANSWERED
+        self._seen(pbx_event_id)
+
+    @event("TransferNotAnswered")
+    def _transfer_not_answered(self, expert: str | None, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.WITH_MEMBER_RELATIONS
+        if expert and expert not in self.missed_by:
+            self.missed_by.append(expert)
+        self._seen(pbx_event_id)
+
+    def transfer_to_member_relations(self, at: datetime, pbx_event_id: str | None = None) -> None:
+        self._require_incoming("transfer the call to member relations")
+        self._require({State.QUEUED, State.UNIT_NOT_ANSWERED}, "transfer the call to member relations")
+        self._transferred_to_member_relations(at=at, pbx_event_id=pbx_event_id)
+
+    @event("TransferredToMemberRelations")
+    def _transferred_to_member_relations(self, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.WITH_MEMBER_RELATIONS
+        self._seen(pbx_event_id)
+
+    def take_down_subject(
+        self, subject: str, by: str, at: datetime, contact_name: str | None = None, contact_phone: str | None = None
+    ) -> None:
+        self._require_incoming("take down a subject")
+        self._require({State.WITH_MEMBER_RELATIONS}, "take down the subject")
+        if not subject.strip():
+            raise InvalidInput("the subject must be written down precisely; it is empty")
+        self._subject_taken_down(
+            subject=subject.strip(), by=by, contact_name=contact_name, contact_phone=contact_phone, at=at
+        )
+
+    @event("SubjectTakenDown")
+    def _subject_taken_down(
+        self, subject: str, by: str, contact_name: str | None, contact_phone: str | None, at: datetime
+    ) -> None:
+        self.subject = subject
+        self.member_relations_expert = self.member_relations_expert or by
+        self.contact_name = contact_name or self.contact_name
+        self.contact_phone = contact_phone or self.contact_phone
+
+    def transfer_to_expert(self, expert: str, by: str | None, at: datetime, pbx_event_id: str | None = None) -> None:
+        self._require_incoming("transfer the call to an expert")
+        self._require({State.WITH_MEMBER_RELATIONS}, "transfer the call to another expert of the unit")
+        if not self.subject and pbx_event_id is None:
+            raise TransitionRefused("take down the subject before transferring the call to another expert")
+        if expert in self.missed_by:
+            raise TransitionRefused(f"{expert} already missed this call; transfer it to another expert of the unit")
+        self._transferred_to_expert(expert=expert, by=by, at=at, pbx_event_id=pbx_event_id)
+
+    @event("TransferredToExpert")
+    def _transferred_to_expert(self, expert: str, by: str | None, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.TRANSFERRED
+        self.transferred_to = expert
+        self._seen(pbx_event_id)
+
+    def register_unanswered(
+        self,
+        *,
+        unit: str,
+        expert: str | None,
+        contact_phone: str | None,
+        contact_name: str | None,
+        subject: str | None,
+        by: str | None,
+        at: datetime,
+        callback_due: datetime,
+        automatic: bool = False,
+        pbx_event_id: str | None = None,
+    ) -> None:
+        self._require_incoming("register the call as unanswered")
+        self._require(
+            {State.QUEUED, State.UNIT_NOT_ANSWERED, State.WITH_MEMBER_RELATIONS, State.TRANSFERRED},
+            "register the call as unanswered",
+        )
+        phone = contact_phone or self.contact_phone or self.caller or self.caller_raw
+        if not phone:
+            raise InvalidInput("an unanswered-call record needs the caller's contact number")
+        text = (subject or self.subject or "").strip()
+        if not text and not automatic:
+            raise InvalidInput("an unanswered-call record needs the subject the member called about")
+        self._unanswered_registered(
+            unit=unit,
+            expert=expert,
+            contact_phone=phone,
+            contact_name=contact_name or self.contact_name,
+            subject=text or None,
+            by=by,
+            at=at,
+            callback_due=callback_due,
+            automatic=automatic,
+            pbx_event_id=pbx_event_id,
+        )
+
+    @event("UnansweredRegistered")
+    def _unanswered_registered(
+        self,
+        unit: str,
+        expert: str | None,
+        contact_phone: str,
+        contact_name: str | None,
+        subject: str | None,
+        by: str | None,
+        at: datetime,
+        callback_due: datetime,
+        automatic: bool,
+        pbx_event_id: str | None,
+    ) -> None:
+        self.state = State.UNANSWERED
+        self.unit = unit
+        self.assigned_expert = expert
+        self.contact_phone = contact_phone
+        self.contact_name = contact_name
+        self.subject = subject
+        self.registered_at = at
+        self.callback_due = callback_due
+        self._seen(pbx_event_id)
+
+    def record_callback(self, *, by: str, outcome: CallbackOutcome, note: str | None, at: datetime) -> None:
+        self._require({State.UNANSWERED}, "record a callback")
+        if self.registered_at and at < self.registered_at:
+            raise InvalidInput("a callback cannot precede the unanswered-call record")
+        self._callback_recorded(by=by, outcome=CallbackOutcome(outcome), note=note, at=at)
+
+    @event("CallbackRecorded")
+    def _callback_recorded(self, by: str, outcome: CallbackOutcome, note: str | None, at: datetime) -> None:
+        outcome = CallbackOutcome(outcome)  # stored as its string value
+        self.callbacks.append({"by": by, "outcome": outcome.value, "note": note, "at": at.isoformat()})
+        if outcome in REACHED:
+            self.state = State.CALLED_BACK
+
+    def hang_up(self, at: datetime, talk_seconds: int | None = None, pbx_event_id: str | None = None) -> None:
+        """The telephone leg ended. What that means depends on where the call stood."""
+        if self.ended_at is not None:
+            raise TransitionRefused("the call has already ended")
+        if self.state == State.RINGING and self.direction == Direction.OUTGOING:
+            self._not_reached(at=at, pbx_event_id=pbx_event_id)
+        elif self.state == State.ANSWERED:
+            self._completed(at=at, talk_seconds=talk_seconds, pbx_event_id=pbx_event_id)
+        else:
+            # Caller hung up while waiting or while with member relations; the procedure goes on without the line.
+            self._caller_hung_up(state=self.state, at=at, pbx_event_id=pbx_event_id)
+
+    @event("Completed")
+    def _completed(self, at: datetime, talk_seconds: int | None, pbx_event_id: str | None) -> None:
+        self.state = State.COMPLETED
+        self.ended_at = at
+        self._seen(pbx_event_id)
+
+    @event("NotReached")
+    def _not_reached(self, at: datetime, pbx_event_id: str | None) -> None:
+        self.state = State.NOT_REACHED
+        self.ended_at = at
+        self._seen(pbx_event_id)
+
+    @event("CallerHungUp")
+    def _caller_hung_up(self, state: State, at: datetime, pbx_event_id: str | None) -> None:
+        self.ended_at = at
+        self._seen(pbx_event_id)
+
+    def resolve_by_member_relations(self, by: str, note: str, at: datetime) -> None:
+        """The member-relations expert answered the member's question himself; nothing is owed to the unit."""
+        self._require({State.WITH_MEMBER_RELATIONS}, "close the call as handled by member relations")
+        if not note.strip():
+            raise InvalidInput("say how the member's question was answered")
+        self._resolved_by_member_relations(by=by, note=note.strip(), at=at)
+
+    @event("ResolvedByMemberRelations")
+    def _resolved_by_member_relations(self, by: str, note: str, at: datetime) -> None:
+        self.state = State.COMPLETED
+        self.member_relations_expert = self.member_relations_expert or by

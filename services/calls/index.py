@@ -1,0 +1,139 @@
+"""The calls service's own search index and queues: a projection of its event store, rebuilt at will.
+
+Staff search calls by member, number, unit, state and day, and open their personal and unit queues, from here.
+Telephony events that could not be applied are kept here too, with the reason, for the operators to examine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+
+from services.calls.application import CallCentre, call_summary
+from shared.calendar import BusinessCalendar
+from shared.envelope import dumps
+from shared.follower import NotificationFollower
+
+metadata = sa.MetaData()
+calls = sa.Table(
+    "calls_index",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("state", sa.String(40), nullable=False, index=True),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("caller", sa.String(40), index=True),
+    sa.Column("member_id", sa.String(100), index=True),
+    sa.Column("assigned_expert", sa.String(200), index=True),
+    sa.Column("day", sa.String(10), index=True),  # the chamber's local date of the first ring
+    sa.Column("received_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("callback_due", sa.DateTime(timezone=True)),
+    sa.Column("summary", sa.Text, nullable=False),
+)
+rejections = sa.Table(
+    "telephony_rejections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("event_id", sa.String(300)),
+    sa.Column("call_id", sa.String(300)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text),
+)
+
+
+class CallIndex:
+    def __init__(self, app: CallCentre, engine: sa.Engine, calendar: BusinessCalendar):
+        self.app = app
+        self.engine = engine
+        self.calendar = calendar
+        metadata.create_all(engine)
+        self.follower = NotificationFollower(app, "calls_index", engine, self._apply)
+
+    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        ids = dict.fromkeys(n.originator_id for n in notifications)
+        rows = []
+        for call_id in ids:
+            call = self.app.repository.get(call_id)
+            summary = call_summary(call)
+            rows.append(
+                {
+                    "id": summary["id"],
+                    "state": summary["state"],
+                    "direction": summary["direction"],
+                    "unit": summary["unit"],
+                    "caller": summary["caller"],
+                    "member_id": summary["member_id"],
+                    "assigned_expert": summary["assigned_expert"],
+                    "day": self.calendar.working_day_of(call.received_at).isoformat(),
+                    "received_at": call.received_at,
+                    "callback_due": call.callback_due,
+                    "summary": dumps(summary).decode(),
+                }
+            )
+        conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
+        conn.execute(calls.insert(), rows)
+
+    def rebuild(self) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(calls.delete())
+        self.follower.reset()
+        return self.follower.catch_up()
+
+    def search(
+        self,
+        *,
+        member_id: str | None = None,
+        number: str | None = None,
+        unit: str | None = None,
+        state: str | None = None,
+        day: date | None = None,
+        expert: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        q = sa.select(calls.c.summary).order_by(calls.c.received_at.desc()).limit(limit).offset(offset)
+        if member_id:
+            q = q.where(calls.c.member_id == member_id)
+        if number:
+            q = q.where(calls.c.caller == number)
+        if unit:
+            q = q.where(calls.c.unit == unit)
+        if state:
+            q = q.where(calls.c.state == state)
+        if day:
+            q = q.where(calls.c.day == day.isoformat())
+        if expert:
+            q = q.where(calls.c.assigned_expert == expert)
+        with self.engine.connect() as conn:
+            return [json.loads(s) for (s,) in conn.execute(q)]
+
+    def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
+        """Unanswered calls awaiting a callback, the earliest deadline first."""
+        q = sa.select(calls.c.summary).where(calls.c.state == "unanswered").order_by(calls.c.callback_due)
+        if unit:
+            q = q.where(calls.c.unit == unit)
+        if expert:
+            q = q.where(calls.c.assigned_expert == expert)
+        with self.engine.connect() as conn:
+            return [json.loads(s) for (s,) in conn.execute(q)]
+
+    def record_rejection(self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                rejections.insert().values(
+                    recorded_at=at, source=source, event_id=event_id, call_id=call_id, reason=reason, payload=dumps(payload).decode()
+                )
+            )
+
+    def rejections(self, limit: int = 100) -> list[dict[str, Any]]:
+        q = sa.select(rejections).order_by(rejections.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [{**dict(r._mapping), "payload": json.loads(r.payload) if r.payload else None} for r in conn.execute(q)]
+

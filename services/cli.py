@@ -1,0 +1,212 @@
+"""`crm`: run, serve, process, relay, tokens, imports, rebuilds and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from shared.settings import Settings
+
+SERVED = ("calls", "reporting")  # services with an HTTP API in this release
+RELAYED = ("calls",)  # services with an event store of their own and a relay to Kafka
+PROCESSORS = ("reporting",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description="Member-relations CRM of the chamber")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the whole system on this machine (embedded broker, SQLite) until Ctrl-C")
+    sub.add_parser("broker", help="run the embedded Kafka-protocol broker in the foreground")
+
+    serve = sub.add_parser("serve", help="run one service's HTTP API (and its relay)")
+    serve.add_argument("service", choices=SERVED)
+    process = sub.add_parser("process", help="run a stream processor")
+    process.add_argument("processor", choices=PROCESSORS)
+    relay = sub.add_parser("relay", help="run a service's relay to Kafka on its own (CRM_RELAY_EMBEDDED=false)")
+    relay.add_argument("service", choices=RELAYED)
+
+    topics = sub.add_parser("topics", help="Kafka topics")
+    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
+    topics_sub.add_parser("create", help="create the CRM's topics (idempotent)")
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token and print it once")
+    create.add_argument("--role", required=True, help="expert, unit_manager, mr_manager, sg, committee, auditor, telephony, admin, monitoring")
+    create.add_argument("--name", required=True, help="the person's user name or the system's name")
+    create.add_argument("--unit", help="the unit of an expert or unit manager")
+    revoke = token_sub.add_parser("revoke", help="revoke every token of a name")
+    revoke.add_argument("--name", required=True)
+    token_sub.add_parser("list", help="list tokens (names and roles, never the tokens)")
+
+    calls = sub.add_parser("calls", help="the calls service's operator commands")
+    calls_sub = calls.add_subparsers(dest="calls_command", required=True)
+    ql = calls_sub.add_parser("import-queue-log", help="replay an Asterisk queue_log (idempotent: run twice, nothing changes)")
+    ql.add_argument("file", type=Path)
+
+    sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
+    demo = sub.add_parser("demo", help="load a realistic day of calls into the event stores")
+    demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
+    demo.add_argument("--seed", type=int, default=1405)
+    return parser
+
+
+def command_names() -> set[str]:
+    """Every `crm` command line prefix, e.g. 'serve calls', 'process reporting' (used to check deployment files)."""
+    names: set[str] = set()
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        for action in parser._actions:  # noqa: SLF001 - argparse has no public walk
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for name, child in action.choices.items():
+                    names.add(" ".join([*prefix, name]))
+                    walk(child, [*prefix, name])
+            elif action.choices and action.dest not in ("help",) and not action.option_strings:
+                for choice in action.choices:
+                    names.add(" ".join([*prefix, str(choice)]))
+
+    walk(build_parser(), [])
+    return names
+
+
+def fail(message: str) -> int:
+    print(f"crm: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        return fail(f"invalid settings: {exc}")
+    try:
+        return _dispatch(args, settings) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
+    if args.command == "run":
+        from services.launcher import run_all
+
+        return run_all(settings)
+    if args.command == "broker":
+        from shared.broker import broker_command
+
+        import os
+
+        os.execv(broker_command(settings.broker_port)[0], broker_command(settings.broker_port))
+    if args.command == "serve":
+        return _serve(args.service, settings)
+    if args.command == "process":
+        from services.reporting.processor import run_processor
+
+        return run_processor(settings)
+    if args.command == "relay":
+        return _relay(args.service, settings)
+    if args.command == "topics":
+        from shared.relay import ensure_topics
+        from shared.settings import DEADLETTER_TOPIC
+
+        topics = [settings.topic_of(s) for s in (*RELAYED, "reporting")] + [DEADLETTER_TOPIC]
+        asyncio.run(ensure_topics(settings.kafka_bootstrap, topics, settings.kafka_partitions))
+        print("topics ready: " + ", ".join(topics))
+        return 0
+    if args.command == "token":
+        return _token(args, settings)
+    if args.command == "calls":
+        from services.calls.queue_log import import_queue_log
+
+        if not args.file.is_file():
+            return fail(f"{args.file}: no such file")
+        return import_queue_log(settings, args.file)
+    if args.command == "rebuild":
+        from services.reporting.rebuild import rebuild_all
+
+        return rebuild_all(settings)
+    if args.command == "demo":
+        from services.demo import load_demo
+
+        return load_demo(settings, calls=args.calls, seed=args.seed)
+    return fail(f"unknown command {args.command}")
+
+
+def _serve(service: str, settings: Settings) -> int:
+    import uvicorn
+
+    if service == "calls":
+        from services.calls.main import create_app
+    else:
+        from services.reporting.main import create_app
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False)
+    return 0
+
+
+def _relay(service: str, settings: Settings) -> int:
+    from services.calls.main import build_centre
+    from shared.relay import Relay
+
+    centre = build_centre(settings)
+    relay = Relay(
+        centre,
+        settings.kafka_bootstrap,
+        settings.topic_of(service),
+        batch_size=settings.relay_batch_size,
+        poll_interval=settings.relay_poll_interval,
+        partitions=settings.kafka_partitions,
+    )
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await relay.run(stop)
+
+    asyncio.run(go())
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.auth import Role, TokenStore
+
+    store = TokenStore(settings.auth_db_url)
+    if args.token_command == "create":
+        try:
+            role = Role(args.role)
+        except ValueError:
+            return fail(f"unknown role {args.role!r}; roles: {', '.join(r.value for r in Role)}")
+        if role in (Role.UNIT_MANAGER,) and not args.unit:
+            return fail("a unit manager's token needs --unit")
+        if args.unit and not settings.organisation.has_unit(args.unit):
+            return fail(f"unknown unit {args.unit!r}")
+        try:
+            token = store.create(args.name, role, args.unit)
+        except ValueError as exc:
+            return fail(str(exc))
+        print(token)
+        print(f"token for {args.name} ({role.value}) created; it is shown only this once", file=sys.stderr)
+        return 0
+    if args.token_command == "revoke":
+        n = store.revoke(args.name)
+        print(f"revoked {n} token(s) of {args.name}")
+        return 0 if n else 1
+    for row in store.list():
+        state = "revoked" if row["revoked_at"] else "active"
+        print(f"{row['name']}\t{row['role']}\t{row['unit'] or '-'}\t{row['created_at']:%Y-%m-%d}\t{state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

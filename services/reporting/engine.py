@@ -1,0 +1,137 @@
+"""The reporting processors' decisions, independent of Kafka: the faust agents feed events in and a timer calls
+`tick(now)` with the injected clock; tests call both directly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter
+
+from services.reporting import projections as P
+from services.reporting.oversight import Oversight
+from services.reporting.readmodel import BatchOutcome, ReadModel
+from shared.calendar import BusinessCalendar
+from shared.envelope import CloudEvent
+from shared.settings import Organisation
+
+log = logging.getLogger(__name__)
+
+BREACHES_RECORDED = Counter("crm_processor_breaches_recorded", "Callback breaches detected by this processor")
+LISTS_PRODUCED = Counter("crm_processor_end_of_day_lists", "End-of-day lists produced by this processor")
+
+
+def item_for_list(item: dict[str, Any], calendar: BusinessCalendar) -> dict[str, Any]:
+    """An entry of the end-of-day list as the unit manager reads it."""
+    return {
+        "call_id": item["call_id"],
+        "caller": item.get("caller"),
+        "contact_phone": item.get("contact_phone"),
+        "contact_name": item.get("contact_name"),
+        "member_id": item.get("member_id"),
+        "subject": item.get("subject"),
+        "expert": item.get("expert"),
+        "registered_at": item["registered_at"].isoformat(),
+        "callback_due": item["callback_due"].isoformat(),
+        "callback_due_local": calendar.format(item["callback_due"]),
+        "automatic": bool(item.get("automatic")),
+    }
+
+
+class ReportingEngine:
+    def __init__(
+        self,
+        readmodel: ReadModel,
+        oversight: Oversight,
+        organisation: Organisation,
+        calendar: BusinessCalendar,
+        rule: P.EscalationRule,
+        clock: Callable[[], datetime],
+    ):
+        self.readmodel = readmodel
+        self.oversight = oversight
+        self.organisation = organisation
+        self.calendar = calendar
+        self.rule = rule
+        self.clock = clock
+        self._last_escalation: dict[str, datetime] = {}
+        self._breached: set[str] = set()
+        self._closed_through: date | None = None
+
+    def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
+        outcome = self.readmodel.apply(events)
+        for unit in sorted(outcome.units_with_new_unanswered):
+            self.check_escalation(unit)
+        return outcome
+
+    def _manager(self, unit: str) -> str | None:
+        return next((u.manager or None for u in self.organisation.units if u.id == unit), None)
+
+    def check_escalation(self, unit: str) -> bool:
+        """Repeated non-answer: more unanswered calls than the threshold within the rolling window."""
+        last = max(filter(None, [self.readmodel.last_escalation(unit), self._last_escalation.get(unit)]), default=None)
+        registrations = self.readmodel.registrations(unit, since=last or datetime.min.replace(tzinfo=self.calendar.tz))
+        if registrations:
+            newest = max(at for at, _ in registrations)
+            registrations = [(at, cid) for at, cid in registrations if at > newest - self.rule.window * 2]
+        crossing = P.crossing_call(registrations, self.rule, last)
+        if crossing is None:
+            return False
+        _, at, call_ids = crossing
+        self._last_escalation[unit] = at
+        raised = self.oversight.raise_escalation(
+            unit=unit,
+            at=at,
+            call_ids=call_ids,
+            threshold=self.rule.threshold,
+            window_days=self.rule.window.days,
+            owner=self._manager(unit),
+        )
+        if raised:
+            log.info("escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window)
+        return raised
+
+    def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """Record the breaches that are due and produce the end-of-day lists of the working days that have ended."""
+        now = now or self.clock()
+        breaches = 0
+        for item in self.readmodel.overdue_without_breach(now):
+            if item["call_id"] in self._breached:
+                continue
+            if self.oversight.record_breach(
+                call_id=item["call_id"], unit=item["unit"], expert=item.get("expert"), callback_due=item["callback_due"], detected_at=now
+            ):
+                breaches += 1
+                BREACHES_RECORDED.inc()
+            self._breached.add(item["call_id"])
+        return {"breaches": breaches, "lists": self.close_days(now)}
+
+    def close_days(self, now: datetime) -> int:
+        if self._closed_through is None:
+            produced = self.readmodel.end_of_day_days()
+            if produced:
+                self._closed_through = date.fromisoformat(max(d for _, d in produced))
+            else:
+                first = self.readmodel.first_registration()
+                if first is None:
+                    return 0
+                self._closed_through = self.calendar.working_day_of(first) - timedelta(days=1)
+        days = P.working_days_to_close(self.calendar, self._closed_through + timedelta(days=1), now)
+        if not days:
+            return 0
+        items = self.readmodel.unanswered_items(state=None)
+        lists = 0
+        for day in days:
+            cutoff = self.calendar.end_of_working_day(day)
+            due = P.end_of_day_items(items, cutoff)
+            for unit in sorted({i["unit"] for i in due}):
+                entries = [item_for_list(i, self.calendar) for i in due if i["unit"] == unit]
+                if self.oversight.produce_end_of_day_list(
+                    unit=unit, day=day.isoformat(), manager=self._manager(unit), produced_at=cutoff, items=entries
+                ):
+                    lists += 1
+                    LISTS_PRODUCED.inc()
+            self._closed_through = day
+        return lists

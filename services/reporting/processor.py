@@ -1,0 +1,186 @@
+"""The reporting stream processor: faust-streaming agents over the services' topics.
+
+One agent projects the calls topic and the reporting service's own topic into the read models (in batches, one
+transaction each, deduplicated by event id); a malformed record goes to the dead-letter topic with its reason and
+the agent goes on. A timer asks the engine, with the injected clock, for the breaches and end-of-day lists that
+are due, once the agent has caught up with the topics (so that a list is never produced from half a replay).
+The reporting service's relay runs in the same process and publishes those decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+
+from services.reporting.engine import ReportingEngine
+from services.reporting.oversight import Oversight
+from services.reporting.projections import EscalationRule
+from services.reporting.readmodel import ReadModel
+from shared.auth import Role, TokenStore
+from shared.envelope import MalformedRecord, from_kafka
+from shared.eventstore import store_env
+from shared.relay import Relay, ensure_topics
+from shared.settings import DEADLETTER_TOPIC, Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS = Counter("crm_processor_events", "Records consumed by the reporting processor", ["topic", "outcome"])
+LAG_EVENTS = Gauge("crm_processor_lag_events", "Records in the topic not yet processed", ["topic"])
+LAG_SECONDS = Gauge("crm_processor_lag_seconds", "Age of the last processed event when it was processed", ["topic"])
+
+SOURCE_TOPICS = ("calls", "reporting")
+
+
+def build_engine(settings: Settings, clock: Callable[[], datetime]) -> ReportingEngine:
+    calendar = settings.business_calendar
+    return ReportingEngine(
+        ReadModel(settings.readmodel_db_url, calendar),
+        Oversight(store_env(settings, "reporting")),
+        settings.organisation,
+        calendar,
+        EscalationRule(settings.escalation_threshold, timedelta(days=settings.escalation_window_days)),
+        clock,
+    )
+
+
+def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
+    app = faust.App(
+        "crm-reporting",
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        autodiscover=False,
+        web_enabled=True,
+        web_bind=settings.host,
+        web_port=settings.processor_port,
+        web_in_thread=False,
+        broker_session_timeout=6.0,
+        broker_rebalance_timeout=3.0,
+        broker_heartbeat_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        topic_partitions=settings.kafka_partitions,
+        topic_allow_declare=False,
+        producer_linger_ms=1,
+        logging_config=None,
+    )
+    topics = [settings.topic_of(s) for s in SOURCE_TOPICS]
+    sources = ",".join(topics)  # one label value: no unbounded label sets
+    source = app.topic(*topics, value_serializer="raw", key_serializer="raw")
+    deadletter = app.topic(DEADLETTER_TOPIC, value_serializer="raw", key_serializer="raw")
+    tokens = TokenStore(settings.auth_db_url)
+    positions: dict[tuple[str, int], int] = {}
+    state = {"caught_up": False}
+    stop_relay = asyncio.Event()
+    relay = Relay(
+        engine.oversight,
+        settings.kafka_bootstrap,
+        settings.topic_of("reporting"),
+        batch_size=settings.relay_batch_size,
+        poll_interval=settings.relay_poll_interval,
+        partitions=settings.kafka_partitions,
+    )
+
+    @app.agent(source)
+    async def project(stream):
+        async for batch in stream.take_events(1000, within=0.01):
+            good = []
+            for ev in batch:
+                msg = ev.message
+                positions[(msg.topic, msg.partition)] = msg.offset
+                try:
+                    good.append(from_kafka(msg.headers, msg.value))
+                except MalformedRecord as exc:
+                    EVENTS.labels(msg.topic, "deadletter").inc()
+                    headers = [
+                        ("crm_reason", str(exc).encode()),
+                        ("crm_topic", msg.topic.encode()),
+                        ("crm_partition", str(msg.partition).encode()),
+                        ("crm_offset", str(msg.offset).encode()),
+                    ]
+                    await deadletter.send(key=msg.key, value=msg.value, headers=headers)
+                    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, exc)
+            if good:
+                outcome = await asyncio.to_thread(engine.handle, good)
+                EVENTS.labels(sources, "applied").inc(outcome.applied)
+                EVENTS.labels(sources, "duplicate").inc(outcome.duplicate)
+                newest = max(datetime.fromisoformat(e.time) for e in good)
+                LAG_SECONDS.labels(sources).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+
+    @app.timer(interval=settings.processor_tick_seconds)
+    async def deadlines():
+        lag = _update_lag(app, positions)
+        state["caught_up"] = lag == 0
+        if state["caught_up"]:
+            result = await asyncio.to_thread(engine.tick)
+            if any(result.values()):
+                log.info("deadline check: %s", result)
+
+    @app.task
+    async def run_relay():
+        await relay.run(stop_relay)
+
+    @app.on_before_shutdown.connect
+    async def _stop(app_, **kwargs):
+        stop_relay.set()
+
+    def _authorised(request) -> bool:
+        header = request.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return False
+        principal = tokens.verify(header[7:].strip())
+        return principal is not None and principal.role in (Role.MONITORING, Role.ADMIN, Role.AUDITOR)
+
+    @app.page("/health")
+    async def health(web, request):
+        return web.json({"service": "reporting-processor", "status": "ok", "caught_up": state["caught_up"]})
+
+    @app.page("/metrics")
+    async def metrics(web, request):
+        if not _authorised(request):
+            return web.json({"title": "Not authenticated", "status": 401}, status=401)
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    return app
+
+
+def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
+    total = 0
+    try:
+        assignment = app.consumer.assignment()
+    except Exception:  # not yet assigned
+        return -1
+    per_topic: dict[str, int] = {}
+    for tp in assignment:
+        try:
+            high = app.consumer.highwater(tp)
+        except Exception:
+            continue
+        if high is None:
+            continue
+        done = positions.get((tp.topic, tp.partition), -1) + 1
+        lag = max(0, high - done)
+        per_topic[tp.topic] = per_topic.get(tp.topic, 0) + lag
+        total += lag
+    for topic, lag in per_topic.items():
+        LAG_EVENTS.labels(topic).set(lag)
+    return total
+
+
+def run_processor(settings: Settings, clock: Callable[[], datetime] | None = None) -> int:
+    engine = build_engine(settings, clock or (lambda: datetime.now(UTC)))
+    asyncio.run(
+        ensure_topics(
+            settings.kafka_bootstrap, [*(settings.topic_of(s) for s in SOURCE_TOPICS), DEADLETTER_TOPIC], settings.kafka_partitions
+        )
+    )
+    app = create_faust_app(settings, engine)
+    worker = faust.Worker(app, loglevel="WARNING", quiet=True)
+    started = time.monotonic()
+    worker.execute_from_commandline()
+    log.info("processor stopped after %.0fs", time.monotonic() - started)
+    return 0

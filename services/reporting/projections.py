@@ -1,0 +1,162 @@
+"""The arithmetic of the reporting read models, as pure functions over plain data (tests call them directly).
+
+The reporting service knows the other services only through their CloudEvents types and JSON data; it never
+imports their classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shared.calendar import BusinessCalendar
+
+CALLS = "crm.calls.call."
+REPORTING = "crm.reporting."
+
+
+def parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def event_name(ce_type: str, prefix: str) -> str | None:
+    """`crm.calls.call.routed.v1` -> `routed` (None for another source's events)."""
+    if not ce_type.startswith(prefix):
+        return None
+    return ce_type[len(prefix) :].rsplit(".", 1)[0]
+
+
+# -- per call: what was offered to which unit, answered, left unanswered -----------------------------------------
+def call_fact(fact: dict[str, Any] | None, name: str, data: dict[str, Any], calendar: BusinessCalendar) -> dict[str, Any] | None:
+    """Fold one call event into the call's facts (None when the event says nothing about them)."""
+    if name == "received":
+        at = parse_time(data["at"])
+        return {
+            "direction": data["direction"],
+            "received_at": at,
+            "day": calendar.working_day_of(at).isoformat(),
+            "unit": None,
+            "offered": False,
+            "answered": False,
+            "unanswered": False,
+            **({} if fact is None else {k: fact[k] for k in ("unit", "offered", "answered", "unanswered")}),
+        }
+    if fact is None:
+        return None
+    if name == "routed":
+        return {**fact, "unit": data["unit"], "offered": fact["direction"] == "incoming"}
+    if name == "answered":
+        return {**fact, "answered": True}
+    if name == "unanswered_registered":
+        return {**fact, "unanswered": True, "unit": fact["unit"] or data["unit"]}
+    return None
+
+
+# -- the unanswered-call queue ----------------------------------------------------------------------------------
+def unanswered_item(
+    item: dict[str, Any] | None, name: str, data: dict[str, Any], calendar: BusinessCalendar
+) -> dict[str, Any] | None:
+    """Fold one call event into the call's unanswered-call record (None: nothing to write)."""
+    if name == "received":
+        # Remember who called: the record is written when the call is registered as unanswered.
+        return {
+            **(item or {}),
+            "caller": data.get("caller") or data.get("caller_raw"),
+            "member_id": data.get("member_id"),
+            "received_at": parse_time(data["at"]),
+        }
+    if name == "unanswered_registered":
+        return {
+            **(item or {}),
+            "unit": data["unit"],
+            "expert": data.get("expert"),
+            "contact_phone": data.get("contact_phone"),
+            "contact_name": data.get("contact_name"),
+            "subject": data.get("subject"),
+            "automatic": bool(data.get("automatic")),
+            "registered_at": parse_time(data["at"]),
+            "callback_due": parse_time(data["callback_due"]),
+            "state": "open" if not (item or {}).get("called_back_at") else "called_back",
+        }
+    if name == "callback_recorded" and item is not None:
+        attempts = int(item.get("callback_attempts") or 0) + 1
+        if data["outcome"] == "not_reached":
+            return {**item, "callback_attempts": attempts}
+        at = parse_time(data["at"])
+        registered = item.get("registered_at")
+        delay = calendar.working_time_between(registered, at).total_seconds() if registered else None
+        return {
+            **item,
+            "callback_attempts": attempts,
+            "state": "called_back",
+            "called_back_at": at,
+            "callback_by": data.get("by"),
+            "outcome": data["outcome"],
+            "callback_delay_working_seconds": delay,
+        }
+    return None
+
+
+def is_breached(item: dict[str, Any], now: datetime) -> bool:
+    """The deadline has passed with no callback (a callback after the deadline still leaves it breached)."""
+    due = item.get("callback_due")
+    if due is None:
+        return False
+    done = item.get("called_back_at")
+    return (done is None and due <= now) or (done is not None and done > due)
+
+
+# -- repeated non-answer ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EscalationRule:
+    threshold: int  # more than this many unanswered calls ...
+    window: timedelta  # ... within this rolling window escalates
+
+
+def crossing_call(
+    registrations: Iterable[tuple[datetime, str]], rule: EscalationRule, since: datetime | None
+) -> tuple[str, datetime, list[str]] | None:
+    """The first unanswered call that pushes the unit over the threshold within the window.
+
+    `registrations` are (registered_at, call_id) of one unit's unanswered calls; calls at or before `since` (the last
+    escalation) do not count again. Returns (call_id, at, the call ids in the window) or None.
+    """
+    ordered = sorted((at, cid) for at, cid in registrations if since is None or at > since)
+    start = 0
+    for end, (at, cid) in enumerate(ordered):
+        while ordered[start][0] <= at - rule.window:
+            start += 1
+        window = ordered[start : end + 1]
+        if len(window) > rule.threshold:
+            return cid, at, [c for _, c in window]
+    return None
+
+
+# -- the end-of-day list ----------------------------------------------------------------------------------------
+def end_of_day_items(items: Iterable[dict[str, Any]], cutoff: datetime) -> list[dict[str, Any]]:
+    """Unanswered calls still owed a callback at the end of the working day: registered by the cutoff and not
+    called back by then, the earliest deadline first."""
+    due = [
+        i
+        for i in items
+        if i.get("registered_at") is not None
+        and i["registered_at"] <= cutoff
+        and (i.get("called_back_at") is None or i["called_back_at"] > cutoff)
+    ]
+    return sorted(due, key=lambda i: (i["callback_due"], i["call_id"]))
+
+
+def working_days_to_close(calendar: BusinessCalendar, first: date, now: datetime) -> list[date]:
+    """Working days from `first` whose working time has ended by `now` (their end-of-day lists are due)."""
+    days = []
+    day = first if calendar.is_working_day(first) else calendar.next_working_day(first)
+    while True:
+        end = calendar.end_of_working_day(day)
+        if end is None or end > now:
+            return days
+        days.append(day)
+        day = calendar.next_working_day(day)

@@ -1,0 +1,317 @@
+"""The reporting read models (SQLite embedded, PostgreSQL deployed), written with exactly-once effect.
+
+A batch of events is applied in one transaction together with the ids of the events it applied; an event whose id
+is already recorded is skipped, so a redelivered or republished record changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.reporting import projections as P
+from shared.calendar import BusinessCalendar
+from shared.db import create_engine
+from shared.envelope import CloudEvent, dumps
+
+metadata = sa.MetaData()
+Time = sa.DateTime(timezone=True)
+
+processed = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), nullable=False),
+)
+call_facts = sa.Table(
+    "call_facts",
+    metadata,
+    sa.Column("call_id", sa.String(36), primary_key=True),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("day", sa.String(10), index=True),
+    sa.Column("received_at", Time),
+    sa.Column("offered", sa.Boolean, nullable=False, default=False),
+    sa.Column("answered", sa.Boolean, nullable=False, default=False),
+    sa.Column("unanswered", sa.Boolean, nullable=False, default=False),
+)
+unanswered = sa.Table(
+    "unanswered_calls",
+    metadata,
+    sa.Column("call_id", sa.String(36), primary_key=True),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("expert", sa.String(200), index=True),
+    sa.Column("caller", sa.String(40)),
+    sa.Column("member_id", sa.String(100)),
+    sa.Column("contact_phone", sa.String(40)),
+    sa.Column("contact_name", sa.String(200)),
+    sa.Column("subject", sa.Text),
+    sa.Column("automatic", sa.Boolean),
+    sa.Column("received_at", Time),
+    sa.Column("registered_at", Time, index=True),
+    sa.Column("callback_due", Time, index=True),
+    sa.Column("state", sa.String(20), index=True),  # open | called_back (NULL until registered)
+    sa.Column("callback_attempts", sa.Integer),
+    sa.Column("called_back_at", Time),
+    sa.Column("callback_by", sa.String(200)),
+    sa.Column("outcome", sa.String(40)),
+    sa.Column("callback_delay_working_seconds", sa.Float),
+    sa.Column("breached_at", Time),
+)
+end_of_day = sa.Table(
+    "end_of_day_lists",
+    metadata,
+    sa.Column("unit", sa.String(100), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("manager", sa.String(200)),
+    sa.Column("produced_at", Time, nullable=False),
+    sa.Column("items", sa.Text, nullable=False),
+)
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("unit", sa.String(100), index=True, nullable=False),
+    sa.Column("raised_at", Time, nullable=False),
+    sa.Column("unanswered_count", sa.Integer, nullable=False),
+    sa.Column("window_days", sa.Integer, nullable=False),
+    sa.Column("call_ids", sa.Text, nullable=False),
+    sa.Column("corrective_action_id", sa.String(36)),
+    sa.Column("corrective_action_owner", sa.String(200)),
+    sa.Column("corrective_action_status", sa.String(20)),
+)
+
+
+@dataclass
+class BatchOutcome:
+    applied: int = 0
+    duplicate: int = 0
+    units_with_new_unanswered: set[str] = field(default_factory=set)
+
+
+class ReadModel:
+    def __init__(self, url: str, calendar: BusinessCalendar):
+        self.engine = create_engine(url)
+        self.calendar = calendar
+        metadata.create_all(self.engine)
+
+    def drop(self) -> None:
+        metadata.drop_all(self.engine)
+        metadata.create_all(self.engine)
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def apply(self, events: Sequence[CloudEvent]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        if not events:
+            return outcome
+        with self.engine.begin() as conn:
+            ids = list(dict.fromkeys(e.id for e in events))
+            seen = set()
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                seen.update(conn.execute(sa.select(processed.c.event_id).where(processed.c.event_id.in_(part))).scalars())
+            fresh: list[CloudEvent] = []
+            for e in events:
+                if e.id in seen:
+                    outcome.duplicate += 1
+                    continue
+                seen.add(e.id)
+                fresh.append(e)
+            if not fresh:
+                return outcome
+            conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
+            for e in fresh:
+                self._apply_one(conn, e, outcome)
+            outcome.applied = len(fresh)
+        return outcome
+
+    def _apply_one(self, conn: sa.Connection, e: CloudEvent, outcome: BatchOutcome) -> None:
+        name = P.event_name(e.type, P.CALLS)
+        if name is not None:
+            self._apply_call_event(conn, e.subject, name, e.data, outcome)
+            return
+        name = P.event_name(e.type, P.REPORTING)
+        if name == "callback_breach.recorded":
+            self._upsert(conn, unanswered, "call_id", e.data["call_id"], {"breached_at": P.parse_time(e.data["detected_at"])})
+        elif name == "end_of_day_list.produced":
+            conn.execute(end_of_day.delete().where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"]))
+            conn.execute(
+                end_of_day.insert().values(
+                    unit=e.data["unit"],
+                    day=e.data["day"],
+                    manager=e.data.get("manager"),
+                    produced_at=P.parse_time(e.data["produced_at"]),
+                    items=dumps(e.data["items"]).decode(),
+                )
+            )
+        elif name == "escalation.raised":
+            self._upsert(
+                conn,
+                escalations,
+                "id",
+                e.subject,
+                {
+                    "unit": e.data["unit"],
+                    "raised_at": P.parse_time(e.data["at"]),
+                    "unanswered_count": len(e.data["call_ids"]),
+                    "window_days": e.data["window_days"],
+                    "call_ids": dumps(e.data["call_ids"]).decode(),
+                    "corrective_action_id": e.data.get("corrective_action_id"),
+                },
+            )
+        elif name == "corrective_action.opened" and e.data.get("escalation_id"):
+            self._upsert(
+                conn,
+                escalations,
+                "id",
+                e.data["escalation_id"],
+                {"corrective_action_id": e.subject, "corrective_action_owner": e.data.get("owner"), "corrective_action_status": "open"},
+            )
+        # Other types (other services, later versions) are not this read model's business.
+
+    def _apply_call_event(self, conn: sa.Connection, call_id: str, name: str, data: dict, outcome: BatchOutcome) -> None:
+        fact_row = conn.execute(sa.select(call_facts).where(call_facts.c.call_id == call_id)).mappings().first()
+        fact = P.call_fact(dict(fact_row) if fact_row else None, name, data, self.calendar)
+        if fact is not None:
+            self._upsert(conn, call_facts, "call_id", call_id, fact)
+        if name in ("received", "unanswered_registered", "callback_recorded"):
+            row = conn.execute(sa.select(unanswered).where(unanswered.c.call_id == call_id)).mappings().first()
+            item = P.unanswered_item(dict(row) if row else None, name, data, self.calendar)
+            if item is not None:
+                item.pop("call_id", None)
+                self._upsert(conn, unanswered, "call_id", call_id, item)
+            if name == "unanswered_registered":
+                outcome.units_with_new_unanswered.add(data["unit"])
+
+    @staticmethod
+    def _upsert(conn: sa.Connection, table: sa.Table, key: str, key_value: Any, values: dict[str, Any]) -> None:
+        values = {k: _as_aware(v) for k, v in values.items() if k in table.c and k != key}
+        updated = conn.execute(table.update().where(table.c[key] == key_value).values(**values)).rowcount
+        if not updated:
+            conn.execute(table.insert().values(**{key: key_value}, **values))
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def unanswered_items(
+        self, *, unit: str | None = None, expert: str | None = None, state: str | None = "open", breached: bool | None = None
+    ) -> list[dict[str, Any]]:
+        q = sa.select(unanswered).where(unanswered.c.registered_at.is_not(None)).order_by(unanswered.c.callback_due, unanswered.c.call_id)
+        if unit:
+            q = q.where(unanswered.c.unit == unit)
+        if expert:
+            q = q.where(unanswered.c.expert == expert)
+        if state:
+            q = q.where(unanswered.c.state == state)
+        if breached is not None:
+            q = q.where(unanswered.c.breached_at.is_not(None) if breached else unanswered.c.breached_at.is_(None))
+        with self.engine.connect() as conn:
+            return [_aware_row(r) for r in conn.execute(q).mappings()]
+
+    def overdue_without_breach(self, now: datetime) -> list[dict[str, Any]]:
+        q = sa.select(unanswered).where(
+            unanswered.c.state == "open", unanswered.c.breached_at.is_(None), unanswered.c.callback_due <= now
+        )
+        with self.engine.connect() as conn:
+            return [_aware_row(r) for r in conn.execute(q).mappings()]
+
+    def registrations(self, unit: str, since: datetime) -> list[tuple[datetime, str]]:
+        q = sa.select(unanswered.c.registered_at, unanswered.c.call_id).where(
+            unanswered.c.unit == unit, unanswered.c.registered_at > since
+        )
+        with self.engine.connect() as conn:
+            return [(_as_aware(at), cid) for at, cid in conn.execute(q)]
+
+    def last_escalation(self, unit: str) -> datetime | None:
+        q = sa.select(sa.func.max(escalations.c.raised_at)).where(escalations.c.unit == unit)
+        with self.engine.connect() as conn:
+            return _as_aware(conn.execute(q).scalar())
+
+    def escalation_list(self, unit: str | None = None) -> list[dict[str, Any]]:
+        q = sa.select(escalations).order_by(escalations.c.raised_at.desc())
+        if unit:
+            q = q.where(escalations.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [{**_aware_row(r), "call_ids": json.loads(r["call_ids"])} for r in conn.execute(q).mappings()]
+
+    def first_registration(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return _as_aware(conn.execute(sa.select(sa.func.min(unanswered.c.registered_at))).scalar())
+
+    def end_of_day_days(self) -> set[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return {(u, d) for u, d in conn.execute(sa.select(end_of_day.c.unit, end_of_day.c.day))}
+
+    def end_of_day_list(self, unit: str, day: str) -> dict[str, Any] | None:
+        q = sa.select(end_of_day).where(end_of_day.c.unit == unit, end_of_day.c.day == day)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        if row is None:
+            return None
+        return {**_aware_row(row), "items": json.loads(row["items"])}
+
+    def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
+        q = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c.items)
+        q = q.order_by(end_of_day.c.day.desc(), end_of_day.c.unit)
+        if unit:
+            q = q.where(end_of_day.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [
+                {"unit": u, "day": d, "manager": m, "produced_at": _as_aware(p), "count": len(json.loads(items))}
+                for u, d, m, p, items in conn.execute(q)
+            ]
+
+    def unit_counts(self) -> list[dict[str, Any]]:
+        q = sa.select(
+            call_facts.c.unit,
+            sa.func.sum(sa.case((call_facts.c.offered, 1), else_=0)).label("offered"),
+            sa.func.sum(sa.case((sa.and_(call_facts.c.offered, call_facts.c.answered), 1), else_=0)).label("answered"),
+            sa.func.sum(sa.case((call_facts.c.unanswered, 1), else_=0)).label("unanswered"),
+        ).where(call_facts.c.unit.is_not(None)).group_by(call_facts.c.unit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def unit_gauges(self) -> list[dict[str, Any]]:
+        q = sa.select(
+            unanswered.c.unit,
+            sa.func.sum(sa.case((unanswered.c.state == "open", 1), else_=0)).label("open"),
+            sa.func.sum(sa.case((unanswered.c.breached_at.is_not(None), 1), else_=0)).label("breaches"),
+        ).where(unanswered.c.unit.is_not(None)).group_by(unanswered.c.unit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def callback_delays(self) -> list[tuple[str, float]]:
+        q = sa.select(unanswered.c.unit, unanswered.c.callback_delay_working_seconds).where(
+            unanswered.c.callback_delay_working_seconds.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return [(u, float(s)) for u, s in conn.execute(q)]
+
+    def escalation_counts(self) -> list[tuple[str, int]]:
+        q = sa.select(escalations.c.unit, sa.func.count()).group_by(escalations.c.unit)
+        with self.engine.connect() as conn:
+            return [(u, int(n)) for u, n in conn.execute(q)]
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every read-model table, sorted, for comparing a live model with a rebuilt one."""
+        out = {}
+        with self.engine.connect() as conn:
+            for table in (call_facts, unanswered, end_of_day, escalations, processed):
+                key = list(table.primary_key.columns)
+                out[table.name] = [_aware_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
+        return out
+
+
+def _as_aware(value: Any) -> Any:
+    # Everything is stored in UTC; SQLite gives datetimes back without their zone.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def _aware_row(row: Any) -> dict[str, Any]:
+    return {k: _as_aware(v) for k, v in dict(row).items()}
+

@@ -1,0 +1,145 @@
+"""Bearer tokens with roles, stored hashed in the token store shared by all services.
+
+Tokens are 256-bit random strings, so a plain SHA-256 of the token is a sufficient verifier (no password
+stretching is needed for secrets that cannot be guessed); only the hash is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.db import create_engine
+
+
+class Role(StrEnum):
+    EXPERT = "expert"  # member-relations expert or a unit's expert
+    UNIT_MANAGER = "unit_manager"
+    MR_MANAGER = "mr_manager"  # member-relations manager
+    SG = "sg"  # secretary general (and the president's office)
+    COMMITTEE = "committee"  # complaint committee member
+    AUDITOR = "auditor"  # reads everything, changes nothing
+    TELEPHONY = "telephony"  # the chamber's telephone system
+    ADMIN = "admin"  # operators: imports, rebuilds
+    MONITORING = "monitoring"  # Prometheus and other scrapers: /metrics only
+
+
+STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)
+READERS = (*STAFF, Role.AUDITOR, Role.ADMIN)
+
+metadata = sa.MetaData()
+tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("unit", sa.String(100), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    unit: str | None = None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    """The token table, with a short cache so that checking a token costs no query on the hot path."""
+
+    def __init__(self, url: str, cache_seconds: float = 5.0):
+        self.engine = create_engine(url)
+        metadata.create_all(self.engine)
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+
+    def create(self, name: str, role: Role | str, unit: str | None = None) -> str:
+        role = Role(role)
+        if not name.strip():
+            raise ValueError("a token needs the name of the person or system it belongs to")
+        token = "crm_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(
+                tokens.insert().values(
+                    token_hash=hash_token(token), name=name.strip(), role=role.value, unit=unit, created_at=datetime.now(UTC)
+                )
+            )
+        return token
+
+    def revoke(self, name: str) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                tokens.update().where(tokens.c.name == name, tokens.c.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC))
+            )
+        with self._lock:
+            self._cache.clear()
+        return result.rowcount
+
+    def list(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(tokens.c.name, tokens.c.role, tokens.c.unit, tokens.c.created_at, tokens.c.revoked_at))
+            return [dict(r._mapping) for r in rows]
+
+    def verify(self, token: str) -> Principal | None:
+        digest = hash_token(token)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(digest)
+        if hit and now - hit[0] < self._cache_seconds:
+            return hit[1]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(tokens.c.name, tokens.c.role, tokens.c.unit).where(
+                    tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None)
+                )
+            ).first()
+        principal = Principal(row.name, Role(row.role), row.unit) if row else None
+        with self._lock:
+            self._cache[digest] = (now, principal)
+        return principal
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "a bearer token is required (create one with `crm token create`)")
+    principal = request.app.state.tokens.verify(credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "the bearer token is unknown or revoked")
+    return principal
+
+
+def require(*roles: Role):
+    """A dependency that admits only the given roles; 403 names the roles that may do it."""
+
+    allowed = frozenset(roles)
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(403, f"role {principal.role.value!r} may not do this; allowed: {names}")
+        return principal
+
+    return check

@@ -1,0 +1,426 @@
+"""The chamber's business calendar: working hours, holidays, working-time arithmetic and display.
+
+Deadlines in the procedures are stated in working time ("call the member back within 24 working hours",
+"at the end of each working day"), so every service asks this module instead of doing date arithmetic itself.
+
+Pure logic: no I/O and no clock reads. Callers pass the instants they care about (from an injected clock), so
+tests are deterministic. Instants are always time-zone aware; results are returned in UTC, which is what the
+event stores keep. Local time only exists here, to lay out the working day and to display instants.
+
+Time-zone handling: a working interval such as 08:00-16:00 is a *wall-clock* interval of one local date. It is
+built for each date separately and converted to UTC right away; all arithmetic (durations, comparisons) is then
+done in UTC. Arithmetic on aware datetimes that share a tzinfo is wall-clock arithmetic in Python and would be
+wrong by an hour across a daylight-saving change; doing it in UTC avoids that.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Iterator
+from typing import Literal
+
+import holidays
+import jdatetime
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["IRAN", "TURKEY", "BusinessCalendar", "CalendarConfig"]
+
+UTC = _dt.timezone.utc
+
+WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# A day that is closed for this long in a row means the configuration cannot produce working time (for example
+# every working weekday disabled); searching further would only spin. Ten years is far beyond any real closure.
+_MAX_CLOSED_DAYS = 3660
+
+_TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
+_MINUTES_PER_DAY = 24 * 60
+
+# Name reported for a date the chamber closed itself (closed_dates) when it is not also a public holiday.
+CHAMBER_HOLIDAY_NAME = "Chamber holiday"
+
+
+def _parse_clock(text: str, *, allow_24: bool) -> int:
+    """'HH:MM' -> minutes after midnight. '24:00' is accepted only as the end of an interval (midnight)."""
+    m = _TIME_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"time {text!r} is not in HH:MM form")
+    hh, mm = int(m.group(1)), int(m.group(2))
+    if hh == 24 and mm == 0 and allow_24:
+        return _MINUTES_PER_DAY
+    if hh > 23 or mm > 59:
+        raise ValueError(f"time {text!r} is not a valid time of day")
+    return hh * 60 + mm
+
+
+def _parse_interval(text: str) -> tuple[int, int]:
+    """'HH:MM-HH:MM' -> (start, end) in minutes after midnight, end > start."""
+    if not isinstance(text, str) or text.count("-") != 1:
+        raise ValueError(f"working interval {text!r} is not in HH:MM-HH:MM form")
+    start_text, end_text = text.split("-")
+    try:
+        start = _parse_clock(start_text, allow_24=False)
+        end = _parse_clock(end_text, allow_24=True)
+    except ValueError as exc:
+        raise ValueError(f"working interval {text!r}: {exc}") from None
+    if end <= start:
+        raise ValueError(f"working interval {text!r} ends at or before it starts")
+    return start, end
+
+
+def _format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class CalendarConfig(BaseModel):
+    """How one chamber works: where (time zone, country's public holidays), when (hours per weekday), and the
+    exceptions it declares. Embedded in the application's settings; frozen so a calendar built from it cannot
+    silently go stale."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # ISO 3166 code understood by the `holidays` package ("IR", "TR", ...); "" means no public holidays at all.
+    country: str = "IR"
+    timezone: str = "Asia/Tehran"
+    # Weekday name -> working intervals "HH:MM-HH:MM" (end may be "24:00"). Missing or empty means closed.
+    hours: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "saturday": ["08:00-16:00"],
+            "sunday": ["08:00-16:00"],
+            "monday": ["08:00-16:00"],
+            "tuesday": ["08:00-16:00"],
+            "wednesday": ["08:00-16:00"],
+            "thursday": ["08:00-12:00"],
+        }
+    )
+    # Extra holidays the chamber declares (e.g. a closure announced by the province).
+    closed_dates: list[_dt.date] = Field(default_factory=list)
+    # Public holidays the chamber nevertheless works. This lifts the holiday only: the weekday's hours still apply.
+    open_dates: list[_dt.date] = Field(default_factory=list)
+    # Some countries have official half-day holidays (Turkey: the afternoons before Republic Day and the Eids,
+    # "from 1pm"). On such a date work stops at this time; None treats them as ordinary working days.
+    half_day_closing: str | None = "13:00"
+    calendar_display: Literal["solar_hijri", "gregorian"] = "solar_hijri"
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value and value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"unknown country {value!r} for public holidays: use an ISO code known to the holidays package "
+                f"(e.g. 'IR' or 'TR'), or '' for no public holidays"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as 'Asia/Tehran'") from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        normalised: dict[str, list[str]] = {}
+        for raw_name, intervals in value.items():
+            name = raw_name.strip().lower()
+            if name not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {raw_name!r} in hours: use one of {', '.join(WEEKDAYS)}")
+            if name in normalised:
+                raise ValueError(f"weekday {name!r} appears more than once in hours")
+            parsed = sorted(_parse_interval(text) for text in intervals)
+            for (s1, e1), (s2, e2) in zip(parsed, parsed[1:]):
+                if s2 < e1:  # touching intervals (12:00-13:00, 13:00-14:00) are allowed
+                    raise ValueError(
+                        f"working intervals on {name} overlap: "
+                        f"{_format_clock(s1)}-{_format_clock(e1)} and {_format_clock(s2)}-{_format_clock(e2)}"
+                    )
+            # Stored in a canonical form so equal configurations compare equal.
+            normalised[name] = [f"{_format_clock(s)}-{_format_clock(e)}" for s, e in parsed]
+        return normalised
+
+    @field_validator("half_day_closing")
+    @classmethod
+    def _valid_half_day_closing(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return _format_clock(_parse_clock(value, allow_24=False))
+        except ValueError as exc:
+            raise ValueError(f"half_day_closing: {exc}") from None
+
+    @model_validator(mode="after")
+    def _overrides_do_not_conflict(self) -> CalendarConfig:
+        both = sorted(set(self.closed_dates) & set(self.open_dates))
+        if both:
+            raise ValueError(
+                "dates cannot be both closed and open: " + ", ".join(d.isoformat() for d in both)
+            )
+        return self
+
+
+IRAN = CalendarConfig(
+    country="IR",
+    timezone="Asia/Tehran",
+    hours={
+        "saturday": ["08:00-16:00"],
+        "sunday": ["08:00-16:00"],
+        "monday": ["08:00-16:00"],
+        "tuesday": ["08:00-16:00"],
+        "wednesday": ["08:00-16:00"],
+        "thursday": ["08:00-12:00"],  # half day; Friday is the weekend
+    },
+    calendar_display="solar_hijri",
+)
+
+TURKEY = CalendarConfig(
+    country="TR",
+    timezone="Europe/Istanbul",
+    hours={
+        day: ["08:30-12:30", "13:30-17:30"]  # lunch break 12:30-13:30; Saturday and Sunday closed
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+    },
+    calendar_display="gregorian",
+)
+
+_PRESETS = {"IR": IRAN, "TR": TURKEY}
+
+
+def _require_aware(t: _dt.datetime, what: str) -> None:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"{what} must be a time-zone aware datetime, got naive {t.isoformat()}")
+
+
+class BusinessCalendar:
+    """Working days, working intervals and working-time arithmetic for one chamber."""
+
+    def __init__(self, config: CalendarConfig):
+        self.config = config
+        self.tz = zoneinfo.ZoneInfo(config.timezone)
+        # weekday index (Monday = 0) -> sorted [(start, end)] minutes after midnight
+        self._hours: dict[int, list[tuple[int, int]]] = {
+            WEEKDAYS.index(name): [_parse_interval(text) for text in intervals]
+            for name, intervals in config.hours.items()
+            if intervals
+        }
+        self._half_day_closing = (
+            None if config.half_day_closing is None else _parse_clock(config.half_day_closing, allow_24=False)
+        )
+        self._closed = frozenset(config.closed_dates)
+        self._open = frozenset(config.open_dates)
+        # year -> (public holidays {date: name}, half days {date: name}); filled on first use of a year.
+        self._holiday_years: dict[int, tuple[dict[_dt.date, str], dict[_dt.date, str]]] = {}
+        # Day layouts are asked for again and again by the arithmetic below; they depend only on the date.
+        self._utc_intervals = functools.lru_cache(maxsize=4096)(self._compute_utc_intervals)
+
+    @classmethod
+    def preset(cls, name: str) -> BusinessCalendar:
+        key = name.strip().upper()
+        if key not in _PRESETS:
+            raise ValueError(f"unknown calendar preset {name!r}: use one of {', '.join(_PRESETS)}")
+        return cls(_PRESETS[key])
+
+    # ------------------------------------------------------------------ holidays
+
+    def _holidays_of_year(self, year: int) -> tuple[dict[_dt.date, str], dict[_dt.date, str]]:
+        cached = self._holiday_years.get(year)
+        if cached is None:
+            public: dict[_dt.date, str] = {}
+            half_days: dict[_dt.date, str] = {}
+            if self.config.country:
+                public = dict(holidays.country_holidays(self.config.country, years=year))
+                country_class = type(holidays.country_holidays(self.config.country, years=[]))
+                if holidays.HALF_DAY in country_class.supported_categories:
+                    half_days = dict(
+                        holidays.country_holidays(self.config.country, years=year, categories=(holidays.HALF_DAY,))
+                    )
+            cached = (public, half_days)
+            # Plain assignment: two threads racing here both compute the same value, which is harmless.
+            self._holiday_years[year] = cached
+        return cached
+
+    def holiday_name(self, d: _dt.date) -> str | None:
+        """Name of the holiday on d, or None if d is not a holiday (open_dates lift public holidays)."""
+        if d in self._open:
+            return None
+        public_name = self._holidays_of_year(d.year)[0].get(d)
+        if public_name is not None:
+            return public_name
+        if d in self._closed:
+            return CHAMBER_HOLIDAY_NAME
+        return None
+
+    def is_holiday(self, d: _dt.date) -> bool:
+        return self.holiday_name(d) is not None
+
+    def is_half_day(self, d: _dt.date) -> bool:
+        """True on an official half-day holiday (work stops at half_day_closing), unless the chamber opened it."""
+        if self._half_day_closing is None or d in self._open or self.is_holiday(d):
+            return False
+        return d in self._holidays_of_year(d.year)[1]
+
+    # ------------------------------------------------------------------ working days
+
+    def _local_minutes(self, d: _dt.date) -> list[tuple[int, int]]:
+        """The day's working intervals as minutes after local midnight, after holidays and half days."""
+        intervals = self._hours.get(d.weekday(), [])
+        if not intervals or self.is_holiday(d):
+            return []
+        if self.is_half_day(d):
+            cut = self._half_day_closing
+            intervals = [(s, min(e, cut)) for s, e in intervals if s < cut]
+        return intervals
+
+    def _compute_utc_intervals(self, d: _dt.date) -> tuple[tuple[_dt.datetime, _dt.datetime], ...]:
+        midnight = _dt.datetime.combine(d, _dt.time(0, 0), tzinfo=self.tz)
+        result: list[tuple[_dt.datetime, _dt.datetime]] = []
+        for start_min, end_min in self._local_minutes(d):
+            # Adding a timedelta to an aware datetime moves the wall clock, which is exactly "HH:MM on date d"
+            # (24:00 becomes the next midnight). Only then is it converted to UTC, so the offset in force at
+            # that wall time is used. A wall time skipped by a spring-forward change maps to the instant the
+            # clocks show it after the jump; an ambiguous one takes its first occurrence (fold=0).
+            start = (midnight + _dt.timedelta(minutes=start_min)).astimezone(UTC)
+            end = (midnight + _dt.timedelta(minutes=end_min)).astimezone(UTC)
+            if end <= start:  # an interval swallowed entirely by a clock change holds no working time
+                continue
+            if result and start < result[-1][1]:  # a clock change made two intervals overlap: merge them
+                start = result[-1][0]
+                end = max(end, result.pop()[1])
+            result.append((start, end))
+        return tuple(result)
+
+    def is_working_day(self, d: _dt.date) -> bool:
+        return bool(self._utc_intervals(d))
+
+    def working_intervals(self, d: _dt.date) -> list[tuple[_dt.datetime, _dt.datetime]]:
+        """Working intervals of local date d as aware datetimes in the chamber's time zone; [] when closed."""
+        return [(s.astimezone(self.tz), e.astimezone(self.tz)) for s, e in self._utc_intervals(d)]
+
+    def end_of_working_day(self, d: _dt.date) -> _dt.datetime | None:
+        """When the working day d ends (end of its last interval), in UTC; None if d is not a working day."""
+        intervals = self._utc_intervals(d)
+        return intervals[-1][1] if intervals else None
+
+    def working_day_of(self, t: _dt.datetime) -> _dt.date:
+        """The chamber's local date of instant t."""
+        _require_aware(t, "t")
+        return t.astimezone(self.tz).date()
+
+    def _check_has_working_time(self) -> None:
+        if not self._hours:
+            raise ValueError("the calendar has no working hours on any weekday, so there is no working time")
+
+    def _days(self, start: _dt.date, step: int) -> Iterator[_dt.date]:
+        """start, start+step, ... forever; the callers stop themselves or give up via _MAX_CLOSED_DAYS."""
+        one = _dt.timedelta(days=step)
+        d = start
+        while True:
+            yield d
+            d += one
+
+    def next_working_day(self, d: _dt.date) -> _dt.date:
+        """The first working day strictly after d."""
+        return self._nearest_working_day(d, +1)
+
+    def previous_working_day(self, d: _dt.date) -> _dt.date:
+        """The last working day strictly before d."""
+        return self._nearest_working_day(d, -1)
+
+    def _nearest_working_day(self, d: _dt.date, step: int) -> _dt.date:
+        self._check_has_working_time()
+        days = self._days(d, step)
+        next(days)  # strictly after / before d
+        for closed_run, candidate in enumerate(days):
+            if self.is_working_day(candidate):
+                return candidate
+            if closed_run >= _MAX_CLOSED_DAYS:
+                break
+        raise ValueError(f"no working day within {_MAX_CLOSED_DAYS} days of {d.isoformat()}")
+
+    # ------------------------------------------------------------------ working-time arithmetic
+
+    def add_working_time(self, start: _dt.datetime, duration: _dt.timedelta) -> _dt.datetime:
+        """The UTC instant at which `duration` of working time has elapsed since `start`.
+
+        Only time inside working intervals counts; starting outside working hours counts from the next opening.
+        When the duration runs out exactly at the end of an interval, that end is returned (not the next
+        opening). A zero duration returns `start` unchanged (in UTC). A negative duration counts backwards and
+        returns the latest instant from which `-duration` of working time reaches `start`.
+        """
+        _require_aware(start, "start")
+        start = start.astimezone(UTC)
+        if duration == _dt.timedelta(0):
+            return start
+        self._check_has_working_time()
+
+        forward = duration > _dt.timedelta(0)
+        remaining = abs(duration)
+        closed_run = 0
+        # Walk whole days; inside a day, walk its few intervals. Each interval either absorbs the rest of the
+        # duration (done) or is used up entirely, so the cost is proportional to the number of days spanned.
+        for d in self._days(self.working_day_of(start), +1 if forward else -1):
+            intervals = self._utc_intervals(d)
+            if not intervals:
+                closed_run += 1
+                if closed_run > _MAX_CLOSED_DAYS:
+                    raise ValueError(f"no working time within {_MAX_CLOSED_DAYS} days of {start.isoformat()}")
+                continue
+            closed_run = 0
+            for lo, hi in intervals if forward else reversed(intervals):
+                # Clip the interval to the part on the right side of `start`.
+                if forward:
+                    lo = max(lo, start)
+                else:
+                    hi = min(hi, start)
+                if hi <= lo:
+                    continue
+                available = hi - lo
+                if remaining <= available:
+                    return lo + remaining if forward else hi - remaining
+                remaining -= available
+        raise AssertionError("unreachable: the day iterator is endless")  # pragma: no cover
+
+    def working_time_between(self, a: _dt.datetime, b: _dt.datetime) -> _dt.timedelta:
+        """Working time inside [a, b); negative when b is before a."""
+        _require_aware(a, "a")
+        _require_aware(b, "b")
+        a, b = a.astimezone(UTC), b.astimezone(UTC)
+        if b < a:
+            return -self.working_time_between(b, a)
+        total = _dt.timedelta(0)
+        last_day = self.working_day_of(b)
+        for d in self._days(self.working_day_of(a), +1):
+            if d > last_day:
+                break
+            for lo, hi in self._utc_intervals(d):
+                lo, hi = max(lo, a), min(hi, b)
+                if lo < hi:
+                    total += hi - lo
+        return total
+
+    # ------------------------------------------------------------------ display
+
+    def format(self, t: _dt.datetime, with_time: bool = True) -> str:
+        """t in the chamber's time zone and calendar: '1405/08/30 14:05' (Solar Hijri) or '2026-11-21 14:05'."""
+        _require_aware(t, "t")
+        local = t.astimezone(self.tz)
+        text = self.format_date(local.date())
+        if with_time:
+            text += f" {local.hour:02d}:{local.minute:02d}"
+        return text
+
+    def format_date(self, d: _dt.date) -> str:
+        """d in the chamber's calendar: '1405/08/30' (Solar Hijri) or '2026-11-21' (Gregorian)."""
+        if self.config.calendar_display == "solar_hijri":
+            # Built from the fields rather than jdatetime's strftime, whose output depends on its locale
+            # (Persian digits); stored reports and tests need ASCII digits.
+            j = jdatetime.date.fromgregorian(date=d)
+            return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"

@@ -1,0 +1,42 @@
+"""SQLAlchemy engines for read models, lookups and the token store (SQLite embedded, PostgreSQL deployed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+
+def create_engine(url: str) -> sa.Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # WAL lets readers go on while a projection writes
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        schema = _search_path_schema(url)
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        if schema:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        return engine
+    return sa.create_engine(url)
+
+
+def _search_path_schema(url: str) -> str | None:
+    options = make_url(url).query.get("options")
+    if isinstance(options, tuple):
+        options = options[0]
+    if options and "search_path=" in options:
+        return options.split("search_path=", 1)[1].split()[0].split(",")[0]
+    return None

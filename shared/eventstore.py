@@ -1,0 +1,65 @@
+"""The base of every service's eventsourcing Application: where its store lives and who to wake after a save."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Recording
+
+from shared.settings import Settings
+
+
+def store_env(settings: Settings, service: str) -> dict[str, str]:
+    """The eventsourcing environment of one service: its own SQLite file, or its own PostgreSQL schema."""
+    if settings.store == "postgres":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": settings.postgres_dbname,
+            "POSTGRES_HOST": settings.postgres_host,
+            "POSTGRES_PORT": str(settings.postgres_port),
+            "POSTGRES_USER": settings.postgres_user,
+            "POSTGRES_PASSWORD": settings.postgres_password,
+            "POSTGRES_SCHEMA": service,
+            "CREATE_TABLE": "y",
+        }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str((settings.data_dir / f"{service}.events.db").resolve()),
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "CREATE_TABLE": "y",
+    }
+
+
+class CrmApplication(Application):
+    """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
+
+    service: ClassVar[str]
+
+    def __init__(self, env: dict[str, Any] | None = None):
+        super().__init__(env)
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording]) -> None:
+        if recordings:
+            for listener in list(self._listeners):
+                listener()
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def event_type_name(service: str, topic: str) -> str:
+    """`services.calls.domain:Call.Received` -> `crm.calls.call.received.v1` (the stable, versioned CloudEvents type)."""
+    qualname = topic.split(":", 1)[1]
+    parts = [_CAMEL.sub("_", p).lower() for p in qualname.split(".")]
+    return ".".join(["crm", service, *parts, "v1"])

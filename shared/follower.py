@@ -1,0 +1,82 @@
+"""A local projection that follows its own service's notification log, tracking its position in the same
+transaction as the rows it writes, so a crash between the two cannot lose or repeat an event."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+
+from shared.eventstore import CrmApplication
+
+log = logging.getLogger(__name__)
+
+tracking_metadata = sa.MetaData()
+positions = sa.Table(
+    "follower_positions",
+    tracking_metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+Apply = Callable[[sa.Connection, Sequence[Notification]], None]
+
+
+class NotificationFollower:
+    def __init__(self, app: CrmApplication, name: str, engine: sa.Engine, apply: Apply, *, batch_size: int = 500, poll_interval: float = 0.5):
+        self.app = app
+        self.name = name
+        self.engine = engine
+        self.apply = apply
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        tracking_metadata.create_all(engine)
+        app.on_recorded(self._wake.set)
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar() or 0
+
+    def catch_up(self) -> int:
+        """Apply everything recorded so far; returns how many notifications were applied."""
+        done = 0
+        while True:
+            with self.engine.begin() as conn:
+                current = conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar()
+                notifications = self.app.recorder.select_notifications(
+                    current or 0, self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    return done
+                self.apply(conn, notifications)
+                last = notifications[-1].id
+                if current is None:
+                    conn.execute(positions.insert().values(name=self.name, position=last))
+                else:
+                    conn.execute(positions.update().where(positions.c.name == self.name).values(position=last))
+            done += len(notifications)
+
+    def reset(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(positions.delete().where(positions.c.name == self.name))
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # a locked database or a lost connection: log it and try again at the next wake
+                log.exception("follower %s could not catch up", self.name)
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stop,), name=f"follower-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def wake(self) -> None:
+        self._wake.set()

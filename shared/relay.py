@@ -1,0 +1,247 @@
+"""The relay: follows a service's notification log in order and publishes every event to Kafka.
+
+No dual writes: HTTP handlers only append to the event store; this is the one path from the store to Kafka.
+
+Resuming without gap or duplicate: the topic itself says what has been published. On start (and after any
+failed send) the relay reads the last record of every partition and its `ce_position`; an event is sent only if
+its position is above the last position of the partition it belongs to. Partitions are chosen by the relay with
+Kafka's default partitioner (murmur2 of the key), so "the partition an event belongs to" is known before sending,
+and each partition receives its events in log order (one request in flight per partition).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+from eventsourcing.persistence import Notification
+from prometheus_client import Counter, Gauge
+
+from shared.envelope import CloudEvent
+from shared.eventstore import CrmApplication, event_type_name
+
+log = logging.getLogger(__name__)
+
+RELAY_PUBLISHED = Counter("crm_relay_published", "Events published to Kafka by the relay", ["service"])
+RELAY_LAG_EVENTS = Gauge("crm_relay_lag_events", "Events stored but not yet published", ["service"])
+RELAY_LAG_SECONDS = Gauge("crm_relay_lag_seconds", "Age of the oldest stored event not yet published", ["service"])
+RELAY_POSITION = Gauge("crm_relay_position", "Last notification-log position published", ["service"])
+
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f50-4a53-4f7a-9d0e-2c4f5b7d1e11")
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """Kafka's default partitioner (the Java client's), so every producer agrees on where a key lives."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class EnvelopeMapper:
+    """Turns stored notifications into CloudEvents without importing any domain class."""
+
+    def __init__(self, app: CrmApplication):
+        self.app = app
+        self.service = app.service
+        self.source = f"/crm/{app.service}"
+        self._types: dict[str, str] = {}
+
+    def __call__(self, n: Notification) -> CloudEvent:
+        mapper = self.app.mapper
+        state = n.state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        data = mapper.transcoder.decode(state)
+        timestamp = data.pop("timestamp", None)
+        data.pop("originator_id", None)
+        data.pop("originator_version", None)
+        ce_type = self._types.get(n.topic)
+        if ce_type is None:
+            ce_type = self._types[n.topic] = event_type_name(self.service, n.topic)
+        subject = str(n.originator_id)
+        return CloudEvent(
+            id=str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.service}:{subject}:{n.originator_version}")),
+            source=self.source,
+            type=ce_type,
+            time=(timestamp.astimezone(UTC) if isinstance(timestamp, datetime) else datetime.now(UTC)).isoformat(),
+            subject=subject,
+            sequence=n.originator_version,
+            position=n.id,
+            data=data,
+        )
+
+
+async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+async def last_positions(bootstrap: str, topic: str) -> dict[int, int]:
+    """The highest `ce_position` in each partition of the topic (0 for an empty partition).
+
+    Reads forward from just before the reported end offset until nothing more comes: some Kafka-protocol brokers
+    report the base offset of the last batch as the end offset, so the last record may lie further on.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - a fresh client may not know the topic yet
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return {}
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        result = {tp.partition: 0 for tp in tps}
+        active = []
+        for tp in tps:
+            if ends[tp] > 0:
+                consumer.seek(tp, ends[tp] - 1)
+                active.append(tp)
+            else:
+                consumer.pause(tp)
+        while active:
+            batch = await consumer.getmany(*active, timeout_ms=300, max_records=10_000)
+            if not batch:
+                break
+            for tp, records in batch.items():
+                for record in records:
+                    for name, value in record.headers or ():
+                        if name == "ce_position":
+                            result[tp.partition] = max(result[tp.partition], int(value))
+        return result
+    finally:
+        await consumer.stop()
+
+
+class Relay:
+    def __init__(
+        self,
+        app: CrmApplication,
+        bootstrap: str,
+        topic: str,
+        *,
+        batch_size: int = 2000,
+        poll_interval: float = 0.5,
+        partitions: int = 3,
+    ):
+        self.app = app
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.partitions = partitions
+        self.to_envelope = EnvelopeMapper(app)
+        self.published_position = 0  # every event at or below this position is in the topic
+        self._partition_positions: dict[int, int] = {}
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ready = asyncio.Event()
+        app.on_recorded(self._on_recorded)
+
+    def _on_recorded(self) -> None:
+        # Called from whatever thread saved the events: wake the relay's loop at once rather than at the next poll.
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        labels = self.app.service
+        backoff = 0.5
+        while not stop.is_set():
+            producer = None
+            try:
+                await ensure_topics(self.bootstrap, [self.topic], self.partitions)
+                self._partition_positions = await last_positions(self.bootstrap, self.topic)
+                n_partitions = len(self._partition_positions) or self.partitions
+                self.published_position = min(self._partition_positions.values(), default=0)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap, acks="all", linger_ms=2, max_batch_size=1 << 20, max_request_size=8 << 20
+                )
+                await producer.start()
+                self.ready.set()
+                backoff = 0.5
+                while not stop.is_set():
+                    sent = await self._publish_batch(producer, n_partitions, labels)
+                    if sent < self.batch_size:
+                        self._wake.clear()
+                        wait = asyncio.ensure_future(self._wake.wait())
+                        stopper = asyncio.ensure_future(stop.wait())
+                        await asyncio.wait({wait, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                        wait.cancel()
+                        stopper.cancel()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
+                log.warning("relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                if producer is not None:
+                    await producer.stop()
+
+    async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:
+        notifications = await asyncio.to_thread(
+            self.app.recorder.select_notifications, self.published_position, self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            RELAY_LAG_EVENTS.labels(labels).set(0)
+            RELAY_LAG_SECONDS.labels(labels).set(0)
+            return 0
+        futures = []
+        envelopes = [self.to_envelope(n) for n in notifications]
+        oldest = datetime.fromisoformat(envelopes[0].time)
+        RELAY_LAG_SECONDS.labels(labels).set(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
+        for envelope in envelopes:
+            key = envelope.key()
+            partition = partition_for(key, n_partitions)
+            if envelope.position <= self._partition_positions.get(partition, 0):
+                continue  # already in the topic from before a crash
+            futures.append(
+                await producer.send(
+                    self.topic, envelope.value(), key=key, headers=envelope.headers(), partition=partition
+                )
+            )
+        if futures:
+            await asyncio.gather(*futures)
+        last = notifications[-1].id
+        for p in self._partition_positions:
+            self._partition_positions[p] = max(self._partition_positions[p], last)
+        self.published_position = last
+        RELAY_PUBLISHED.labels(labels).inc(len(futures))
+        RELAY_POSITION.labels(labels).set(last)
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        RELAY_LAG_EVENTS.labels(labels).set(max(0, (head or 0) - last))
+        if (head or 0) <= last:
+            RELAY_LAG_SECONDS.labels(labels).set(0)
+        return len(notifications)
+
+
+async def run_relay_until(relay: Relay, stop: asyncio.Event) -> None:
+    started = time.monotonic()
+    await relay.run(stop)
+    log.info("relay %s stopped after %.0fs at position %d", relay.app.service, time.monotonic() - started, relay.published_position)
