@@ -115,9 +115,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return _relay(args.service, settings)
     if args.command == "topics":
         from shared.relay import ensure_topics
-        from shared.settings import DEADLETTER_TOPIC
-
-        topics = [settings.topic_of(s) for s in (*RELAYED, "reporting")] + [DEADLETTER_TOPIC]
+        topics = [settings.topic_of(s) for s in (*RELAYED, "reporting")] + [settings.deadletter_topic]
         asyncio.run(ensure_topics(settings.kafka_bootstrap, topics, settings.kafka_partitions))
         print("topics ready: " + ", ".join(topics))
         return 0

@@ -16,6 +16,8 @@ from shared.settings import Settings
 def store_env(settings: Settings, service: str) -> dict[str, str]:
     """The eventsourcing environment of one service: its own SQLite file, or its own PostgreSQL schema."""
     if settings.store == "postgres":
+        schema = f"{settings.postgres_schema_prefix}{service}"
+        ensure_schema(settings, schema)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": settings.postgres_dbname,
@@ -23,7 +25,7 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_PORT": str(settings.postgres_port),
             "POSTGRES_USER": settings.postgres_user,
             "POSTGRES_PASSWORD": settings.postgres_password,
-            "POSTGRES_SCHEMA": service,
+            "POSTGRES_SCHEMA": schema,
             "CREATE_TABLE": "y",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -33,6 +35,22 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
         "SQLITE_LOCK_TIMEOUT": "30",
         "CREATE_TABLE": "y",
     }
+
+
+def ensure_schema(settings: Settings, schema: str) -> None:
+    """Each service keeps its events in a schema of its own, created on first start."""
+    import psycopg
+
+    with psycopg.connect(
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        user=settings.postgres_user,
+        password=settings.postgres_password or None,
+        dbname=settings.postgres_dbname,
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
 class CrmApplication(Application):

@@ -161,8 +161,12 @@ class Relay:
 
     def _on_recorded(self) -> None:
         # Called from whatever thread saved the events: wake the relay's loop at once rather than at the next poll.
-        if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the relay's loop has closed since: nobody to wake
+                pass
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
@@ -203,6 +207,7 @@ class Relay:
             finally:
                 if producer is not None:
                     await producer.stop()
+        self._loop = None
 
     async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:
         notifications = await asyncio.to_thread(

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     embedded_broker: bool = True
     broker_port: int = 19092
     kafka_partitions: int = Field(default=3, ge=1)
+    topic_prefix: str = Field(default="crm", pattern=r"^[a-z][a-z0-9_-]*$")  # topics <prefix>.<service>.events.v1
 
     # Event stores: one SQLite file per service under data_dir, or one PostgreSQL schema per service.
     store: Literal["sqlite", "postgres"] = "sqlite"
@@ -108,6 +109,7 @@ class Settings(BaseSettings):
     postgres_user: str = "postgres"
     postgres_password: str = ""
     postgres_dbname: str = "crm"
+    postgres_schema_prefix: str = Field(default="", pattern=r"^[a-z0-9_]*$")  # schema of a service: <prefix><service>
     # SQLAlchemy URLs of the reporting read models and of the token store.
     readmodel_url: str | None = None
     auth_url: str | None = None
@@ -157,7 +159,7 @@ class Settings(BaseSettings):
         if self.store == "postgres":
             return (
                 f"postgresql+psycopg://{self.postgres_user}:{self.postgres_password}@{self.postgres_host}:"
-                f"{self.postgres_port}/{self.postgres_dbname}?options=-csearch_path%3D{name}"
+                f"{self.postgres_port}/{self.postgres_dbname}?options=-csearch_path%3D{self.postgres_schema_prefix}{name}"
             )
         return f"sqlite:///{(self.data_dir / f'{name}.db').resolve()}"
 
@@ -171,7 +173,8 @@ class Settings(BaseSettings):
         return Organisation.load(self.organisation_file)
 
     def topic_of(self, service: str) -> str:
-        return f"crm.{service}.events.v1"
+        return f"{self.topic_prefix}.{service}.events.v1"
 
-
-DEADLETTER_TOPIC = "crm.deadletter.v1"
+    @property
+    def deadletter_topic(self) -> str:
+        return f"{self.topic_prefix}.deadletter.v1"

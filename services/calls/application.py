@@ -131,6 +131,9 @@ class CallCentre(CrmApplication):
             member_id=self.member_lookup(number) if number else None,
             purpose=purpose,
             placed_by=placed_by,
+            # eventsourcing 9.5 requires every keyword-only argument of an @event __init__, defaults or not.
+            pbx_call_id=None,
+            pbx_event_id=None,
         )
         if unit and direction == Direction.INCOMING:
             self._check_unit(unit)

@@ -26,7 +26,7 @@ from shared.auth import Role, TokenStore
 from shared.envelope import MalformedRecord, from_kafka
 from shared.eventstore import store_env
 from shared.relay import Relay, ensure_topics
-from shared.settings import DEADLETTER_TOPIC, Settings
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def build_engine(settings: Settings, clock: Callable[[], datetime]) -> Reporting
 
 def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
     app = faust.App(
-        "crm-reporting",
+        f"{settings.topic_prefix}-reporting",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         autodiscover=False,
@@ -71,7 +71,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
     topics = [settings.topic_of(s) for s in SOURCE_TOPICS]
     sources = ",".join(topics)  # one label value: no unbounded label sets
     source = app.topic(*topics, value_serializer="raw", key_serializer="raw")
-    deadletter = app.topic(DEADLETTER_TOPIC, value_serializer="raw", key_serializer="raw")
+    deadletter = app.topic(settings.deadletter_topic, value_serializer="raw", key_serializer="raw")
     tokens = TokenStore(settings.auth_db_url)
     positions: dict[tuple[str, int], int] = {}
     state = {"caught_up": False}
@@ -175,7 +175,7 @@ def run_processor(settings: Settings, clock: Callable[[], datetime] | None = Non
     engine = build_engine(settings, clock or (lambda: datetime.now(UTC)))
     asyncio.run(
         ensure_topics(
-            settings.kafka_bootstrap, [*(settings.topic_of(s) for s in SOURCE_TOPICS), DEADLETTER_TOPIC], settings.kafka_partitions
+            settings.kafka_bootstrap, [*(settings.topic_of(s) for s in SOURCE_TOPICS), settings.deadletter_topic], settings.kafka_partitions
         )
     )
     app = create_faust_app(settings, engine)

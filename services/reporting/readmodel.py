@@ -176,12 +176,12 @@ class ReadModel:
 
     def _apply_call_event(self, conn: sa.Connection, call_id: str, name: str, data: dict, outcome: BatchOutcome) -> None:
         fact_row = conn.execute(sa.select(call_facts).where(call_facts.c.call_id == call_id)).mappings().first()
-        fact = P.call_fact(dict(fact_row) if fact_row else None, name, data, self.calendar)
+        fact = P.call_fact(_aware_row(fact_row) if fact_row else None, name, data, self.calendar)
         if fact is not None:
             self._upsert(conn, call_facts, "call_id", call_id, fact)
         if name in ("received", "unanswered_registered", "callback_recorded"):
             row = conn.execute(sa.select(unanswered).where(unanswered.c.call_id == call_id)).mappings().first()
-            item = P.unanswered_item(dict(row) if row else None, name, data, self.calendar)
+            item = P.unanswered_item(_aware_row(row) if row else None, name, data, self.calendar)
             if item is not None:
                 item.pop("call_id", None)
                 self._upsert(conn, unanswered, "call_id", call_id, item)

@@ -1,0 +1,51 @@
+"""`crm calls import-queue-log FILE`: replay an Asterisk queue_log into the calls service's event store.
+
+Idempotent by the PBX's ids: after an outage the whole file can be replayed; what was already ingested is
+recognised and skipped, the gaps are filled. Every line that cannot be used is reported with its number and why.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from services.calls.main import build_centre
+from services.calls.index import CallIndex
+from services.calls.telephony import TelephonyError, parse_queue_log
+from shared.db import create_engine
+from shared.settings import Settings
+
+
+def import_queue_log(settings: Settings, path: Path, out=sys.stdout, err=sys.stderr) -> int:
+    centre = build_centre(settings)
+    index = CallIndex(centre, create_engine(settings.local_db_url("calls_index")), settings.business_calendar)
+    counts: Counter[str] = Counter()
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for number, result in parse_queue_log(fh, tz=settings.business_calendar.tz):
+                if result is None:
+                    counts["not about a call"] += 1
+                    continue
+                if isinstance(result, TelephonyError):
+                    counts["malformed"] += 1
+                    print(f"{path}:{number}: {result}", file=err)
+                    continue
+                outcome = centre.ingest(result)
+                counts[outcome.status] += 1
+                if outcome.status == "rejected":
+                    print(f"{path}:{number}: refused: {outcome.reason}", file=err)
+                    index.record_rejection(
+                        source="queue_log",
+                        event_id=result.event_id,
+                        call_id=result.call_id,
+                        reason=outcome.reason or "",
+                        payload={"file": str(path), "line": number},
+                        at=centre.clock(),
+                    )
+        index.follower.catch_up()
+    finally:
+        centre.close()
+    order = ["applied", "duplicate", "ignored", "rejected", "malformed", "not about a call"]
+    print(f"{path}: " + ", ".join(f"{counts[k]} {k}" for k in order), file=out)
+    return 1 if counts["rejected"] or counts["malformed"] else 0

@@ -1,0 +1,166 @@
+"""`crm demo`: a realistic few working days of the Member Communication Center, so every list has something in it.
+
+Calls are spread over the last three working days that have ended (most on the last): most answered by the
+unit, some abandoned in the queue, some picked up by member relations and either resolved there or transferred
+and missed again; unanswered calls from the oldest day are left without callback, so their deadline has passed.
+Everything goes through the same telephony ingestion and staff commands the services use.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+from services.calls.application import CallCentre
+from services.calls.domain import CallbackOutcome, call_id_for_pbx
+from services.calls.main import build_centre
+from services.calls.telephony import TelephonyEvent
+from shared.problems import DomainError
+from shared.settings import Settings
+
+SUBJECTS = [
+    "پیگیری صدور کارت بازرگانی",
+    "استعلام تعرفه صادراتی فرش دستباف",
+    "درخواست گواهی مبدأ برای محموله به عراق",
+    "مشکل در تمدید عضویت",
+    "پرسش درباره نمایشگاه بین‌المللی استانبول",
+    "ترخیص کالا از گمرک شهید رجایی",
+    "درخواست داوری در اختلاف تجاری",
+    "ثبت‌نام در میز خدمت مالیات",
+    "Gümrük beyannamesi hakkında bilgi",
+    "İhracat teşvikleri başvurusu",
+]
+NAMES = ["علی رضایی", "مریم احمدی", "حسین کریمی", "زهرا موسوی", "محمد حسینی", "فاطمه نوری", "Mehmet Yılmaz", "Ayşe Demir"]
+UNIT_WEIGHTS = {"membership": 35, "trade": 25, "international": 15, "legal": 10, "member_services": 15}
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def demo_days(centre: CallCentre, today: date) -> list[date]:
+    cal = centre.calendar
+    days = []
+    day = cal.previous_working_day(today)
+    while len(days) < 3:
+        days.append(day)
+        day = cal.previous_working_day(day)
+    return sorted(days)
+
+
+def _number(rng: random.Random) -> str:
+    if rng.random() < 0.7:
+        return f"0913{rng.randint(1000000, 9999999)}"
+    return f"031{rng.randint(30000000, 39999999)}"
+
+
+def load_demo(settings: Settings, *, calls: int = 300, seed: int = 1405, out=sys.stdout) -> int:
+    clock = _Clock()
+    centre = build_centre(settings, clock)
+    try:
+        return _load(centre, settings, clock, calls, seed, out)
+    finally:
+        centre.close()
+
+
+def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, seed: int, out) -> int:
+    rng = random.Random(seed)
+    org = settings.organisation
+    units = {u.id: u for u in org.units}
+    queue_of = {u.id: u.queues[0] for u in org.units if u.queues}
+    ext_of = {expert: ext for ext, expert in org.extensions.items()}
+    mr_queue = org.member_relations_queues[0]
+    mr_experts = units[org.member_relations_unit].experts
+    days = demo_days(centre, centre.calendar.working_day_of(clock.now))
+    first_id = f"demo-{seed}-0"
+    try:
+        centre.repository.get(call_id_for_pbx(first_id))
+        print("the demo day is already loaded (run with another --seed for more)", file=out)
+        return 0
+    except Exception:  # noqa: BLE001 - not found: load it
+        pass
+    stats = {"answered": 0, "abandoned": 0, "resolved_by_member_relations": 0, "missed_twice": 0, "outgoing": 0, "called_back": 0}
+    weights = [0.15, 0.25, 0.6]  # share of calls on each of the three days
+    for i in range(n_calls):
+        day = rng.choices(days, weights=weights)[0]
+        start, end = centre.calendar.working_intervals(day)[0][0], centre.calendar.working_intervals(day)[-1][1]
+        t = start + timedelta(seconds=rng.randint(0, int((end - start).total_seconds()) - 1800))
+        pbx = f"demo-{seed}-{i}"
+        n = 0
+
+        def ev(kind: str, at: datetime, **kw) -> None:
+            nonlocal n
+            n += 1
+            centre.ingest(TelephonyEvent(source="webhook", event_id=f"{pbx}-{n}", call_id=pbx, kind=kind, at=at.astimezone(UTC), **kw))
+
+        if rng.random() < 0.06:
+            expert = rng.choice(mr_experts)
+            ev("ringing", t, direction="outgoing", callee=_number(rng), agent=ext_of.get(expert), purpose=rng.choice(["survey", "announcement", "complaint_follow_up"]))
+            ev("answered", t + timedelta(seconds=20), direction="outgoing", agent=ext_of.get(expert))
+            ev("completed", t + timedelta(minutes=4), direction="outgoing", talk_seconds=220)
+            stats["outgoing"] += 1
+            continue
+        unit = rng.choices(list(UNIT_WEIGHTS), weights=list(UNIT_WEIGHTS.values()))[0]
+        experts = units[unit].experts
+        caller = _number(rng)
+        ev("ringing", t, caller=caller, callee="03136151000")
+        ev("queued", t + timedelta(seconds=5), caller=caller, queue=queue_of[unit])
+        roll = rng.random()
+        if roll < 0.62:
+            ev("answered", t + timedelta(seconds=25), queue=queue_of[unit], agent=ext_of.get(rng.choice(experts)))
+            ev("completed", t + timedelta(minutes=rng.randint(2, 9)), talk_seconds=rng.randint(60, 500))
+            stats["answered"] += 1
+            continue
+        missed = rng.choice(experts)
+        ev("agent_missed", t + timedelta(seconds=20), queue=queue_of[unit], agent=ext_of.get(missed))
+        if roll < 0.77:
+            ev("abandoned", t + timedelta(seconds=70), queue=queue_of[unit])
+            stats["abandoned"] += 1
+        else:
+            ev("queue_timeout", t + timedelta(seconds=60), queue=queue_of[unit])
+            ev("queued", t + timedelta(seconds=61), queue=mr_queue)
+            mr_expert = rng.choice(mr_experts)
+            ev("answered", t + timedelta(seconds=75), queue=mr_queue, agent=ext_of.get(mr_expert))
+            call_id = call_id_for_pbx(pbx)
+            clock.now = (t + timedelta(minutes=2)).astimezone(UTC)
+            centre.take_down_subject(
+                call_id, subject=rng.choice(SUBJECTS), by=mr_expert, contact_name=rng.choice(NAMES), contact_phone=None
+            )
+            if roll < 0.86:
+                clock.now = (t + timedelta(minutes=4)).astimezone(UTC)
+                centre.resolve_by_member_relations(call_id, by=mr_expert, note="پاسخ داده شد / answered by member relations")
+                ev("completed", t + timedelta(minutes=4, seconds=5), talk_seconds=240)
+                stats["resolved_by_member_relations"] += 1
+                continue
+            others = [e for e in experts if e != missed] or experts
+            clock.now = (t + timedelta(minutes=3)).astimezone(UTC)
+            try:
+                centre.transfer_to_expert(call_id, expert=others[0], by=mr_expert)
+                clock.now = (t + timedelta(minutes=4)).astimezone(UTC)
+                centre.record_unit_not_answered(call_id)
+            except DomainError:
+                pass
+            clock.now = (t + timedelta(minutes=5)).astimezone(UTC)
+            centre.register_unanswered(call_id, by=mr_expert, subject=None, contact_name=None, contact_phone=None)
+            ev("completed", t + timedelta(minutes=5, seconds=10))
+            stats["missed_twice"] += 1
+        # Calls of the later days are mostly called back within the deadline; the oldest day's mostly not.
+        call_id = call_id_for_pbx(pbx)
+        if day != days[0] and rng.random() < 0.5:
+            clock.now = min(datetime.now(UTC), (t + timedelta(hours=rng.randint(1, 20))).astimezone(UTC))
+            try:
+                centre.record_callback(call_id, by=units[unit].manager, outcome=rng.choice(list(CallbackOutcome)), note="پیگیری شد")
+                stats["called_back"] += 1
+            except DomainError:
+                pass
+    print(
+        f"demo: {n_calls} calls over {', '.join(centre.calendar.format_date(d) for d in days)}: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in stats.items()),
+        file=out,
+    )
+    return 0
