@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
@@ -95,7 +95,9 @@ class ReportingEngine:
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Record the breaches that are due and produce the end-of-day lists of the working days that have ended."""
-        now = now or self.clock()
+        # In UTC: the read model compares stored UTC times in SQL, and SQLite would compare a Tehran-zoned `now` by
+        # its wall-clock text, 3.5 hours off.
+        now = (now or self.clock()).astimezone(UTC)
         breaches = 0
         for item in self.readmodel.overdue_without_breach(now):
             if item["call_id"] in self._breached:

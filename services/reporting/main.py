@@ -57,15 +57,23 @@ class ReadModelCollector:
         yield histogram
 
 
+_registered: list[ReadModelCollector] = []
+
+
+def _register_collector(collector: ReadModelCollector) -> None:
+    # One collector per process under these names: a newer app (tests build many) replaces the older one, which
+    # would otherwise go on reporting a read model nobody serves any more.
+    while _registered:
+        REGISTRY.unregister(_registered.pop())
+    REGISTRY.register(collector)
+    _registered.append(collector)
+
+
 def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
     readmodel = ReadModel(settings.readmodel_db_url, settings.business_calendar)
     app = create_service_app("reporting", settings, title="CRM reporting service", description=DESCRIPTION)
     app.state.readmodel = readmodel
     app.state.clock = clock or (lambda: datetime.now(UTC))
-    collector = ReadModelCollector(readmodel)
-    try:
-        REGISTRY.register(collector)
-    except ValueError:  # another app in this process registered the same names (tests)
-        pass
+    _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)
     return app

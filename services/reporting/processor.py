@@ -85,31 +85,52 @@ def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
         partitions=settings.kafka_partitions,
     )
 
+    async def dead_letter(msg, reason: str) -> None:
+        EVENTS.labels(msg.topic, "deadletter").inc()
+        headers = [
+            ("crm_reason", reason.encode()),
+            ("crm_topic", msg.topic.encode()),
+            ("crm_partition", str(msg.partition).encode()),
+            ("crm_offset", str(msg.offset).encode()),
+        ]
+        await deadletter.send(key=msg.key, value=msg.value, headers=headers)
+        log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, reason)
+
+    async def apply(events, messages) -> None:
+        try:
+            outcome = await asyncio.to_thread(engine.handle, events)
+        except Exception:  # noqa: BLE001 - find the record that cannot be applied, set it aside, go on
+            log.exception("a batch of %d events failed; applying them one by one", len(events))
+            applied = duplicate = 0
+            for event, msg in zip(events, messages, strict=True):
+                try:
+                    one = await asyncio.to_thread(engine.handle, [event])
+                except Exception as exc:  # noqa: BLE001
+                    await dead_letter(msg, f"cannot be applied: {type(exc).__name__}: {exc}")
+                    continue
+                applied += one.applied
+                duplicate += one.duplicate
+        else:
+            applied, duplicate = outcome.applied, outcome.duplicate
+        EVENTS.labels(sources, "applied").inc(applied)
+        EVENTS.labels(sources, "duplicate").inc(duplicate)
+        newest = max(datetime.fromisoformat(e.time) for e in events)
+        LAG_SECONDS.labels(sources).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+
     @app.agent(source)
     async def project(stream):
         async for batch in stream.take_events(1000, within=0.01):
-            good = []
+            good, messages = [], []
             for ev in batch:
                 msg = ev.message
                 positions[(msg.topic, msg.partition)] = msg.offset
                 try:
                     good.append(from_kafka(msg.headers, msg.value))
+                    messages.append(msg)
                 except MalformedRecord as exc:
-                    EVENTS.labels(msg.topic, "deadletter").inc()
-                    headers = [
-                        ("crm_reason", str(exc).encode()),
-                        ("crm_topic", msg.topic.encode()),
-                        ("crm_partition", str(msg.partition).encode()),
-                        ("crm_offset", str(msg.offset).encode()),
-                    ]
-                    await deadletter.send(key=msg.key, value=msg.value, headers=headers)
-                    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, exc)
+                    await dead_letter(msg, str(exc))
             if good:
-                outcome = await asyncio.to_thread(engine.handle, good)
-                EVENTS.labels(sources, "applied").inc(outcome.applied)
-                EVENTS.labels(sources, "duplicate").inc(outcome.duplicate)
-                newest = max(datetime.fromisoformat(e.time) for e in good)
-                LAG_SECONDS.labels(sources).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+                await apply(good, messages)
 
     @app.timer(interval=settings.processor_tick_seconds)
     async def deadlines():
@@ -154,14 +175,16 @@ def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
         assignment = app.consumer.assignment()
     except Exception:  # not yet assigned
         return -1
+    if not assignment:
+        return -1
     per_topic: dict[str, int] = {}
     for tp in assignment:
         try:
             high = app.consumer.highwater(tp)
-        except Exception:
-            continue
+        except Exception:  # noqa: BLE001 - not fetched yet
+            high = None
         if high is None:
-            continue
+            return -1  # not known yet: not caught up, so no list is produced from half a replay
         done = positions.get((tp.topic, tp.partition), -1) + 1
         lag = max(0, high - done)
         per_topic[tp.topic] = per_topic.get(tp.topic, 0) + lag

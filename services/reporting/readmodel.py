@@ -76,11 +76,12 @@ escalations = sa.Table(
     "escalations",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("unit", sa.String(100), index=True, nullable=False),
-    sa.Column("raised_at", Time, nullable=False),
-    sa.Column("unanswered_count", sa.Integer, nullable=False),
-    sa.Column("window_days", sa.Integer, nullable=False),
-    sa.Column("call_ids", sa.Text, nullable=False),
+    # Nullable: the corrective action's event may arrive before the escalation's (another partition).
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("raised_at", Time),
+    sa.Column("unanswered_count", sa.Integer),
+    sa.Column("window_days", sa.Integer),
+    sa.Column("call_ids", sa.Text),
     sa.Column("corrective_action_id", sa.String(36)),
     sa.Column("corrective_action_owner", sa.String(200)),
     sa.Column("corrective_action_status", sa.String(20)),
@@ -231,7 +232,7 @@ class ReadModel:
             return _as_aware(conn.execute(q).scalar())
 
     def escalation_list(self, unit: str | None = None) -> list[dict[str, Any]]:
-        q = sa.select(escalations).order_by(escalations.c.raised_at.desc())
+        q = sa.select(escalations).where(escalations.c.unit.is_not(None)).order_by(escalations.c.raised_at.desc())
         if unit:
             q = q.where(escalations.c.unit == unit)
         with self.engine.connect() as conn:
@@ -254,7 +255,7 @@ class ReadModel:
         return {**_aware_row(row), "items": json.loads(row["items"])}
 
     def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
-        q = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c.items)
+        q = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"])
         q = q.order_by(end_of_day.c.day.desc(), end_of_day.c.unit)
         if unit:
             q = q.where(end_of_day.c.unit == unit)
@@ -291,7 +292,7 @@ class ReadModel:
             return [(u, float(s)) for u, s in conn.execute(q)]
 
     def escalation_counts(self) -> list[tuple[str, int]]:
-        q = sa.select(escalations.c.unit, sa.func.count()).group_by(escalations.c.unit)
+        q = sa.select(escalations.c.unit, sa.func.count()).where(escalations.c.unit.is_not(None)).group_by(escalations.c.unit)
         with self.engine.connect() as conn:
             return [(u, int(n)) for u, n in conn.execute(q)]
 
