@@ -8,7 +8,6 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from starlette.routing import Match
 
 from shared.auth import Role, TokenStore, require
 from shared.problems import install_problem_handlers
@@ -24,12 +23,9 @@ HTTP_DURATION = Histogram(
 
 
 def _route_template(request: Request) -> str:
-    # The route's template, never the concrete path: ids and numbers must not become label values.
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return getattr(route, "path", "other")
-    return "unmatched"
+    # The matched route's template, never the concrete path: ids and numbers must not become label values.
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 def create_service_app(

@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
     processor_tick_seconds: float = Field(default=5.0, gt=0)
+    # The reporting store's relay runs in one processor replica only; set false on the others.
+    processor_relay: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

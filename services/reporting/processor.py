@@ -141,9 +141,11 @@ def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
             if any(result.values()):
                 log.info("deadline check: %s", result)
 
-    @app.task
-    async def run_relay():
-        await relay.run(stop_relay)
+    if settings.processor_relay:
+
+        @app.task
+        async def run_relay():
+            await relay.run(stop_relay)
 
     @app.on_before_shutdown.connect
     async def _stop(app_, **kwargs):
