@@ -49,7 +49,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+            # pydantic puts validator and union-member names in the path; people need the field names only.
+            {"loc": [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))],
+             "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
         return problem(422, "Invalid request", detail, instance=request.url.path, errors=errors)

@@ -367,7 +367,7 @@ def expert_queue(index: IndexDep, centre: CentreDep, principal: Reader, expert: 
 def unit_queue(index: IndexDep, centre: CentreDep, principal: Reader, unit: str) -> Any:
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    if principal.role in (Role.UNIT_MANAGER, Role.EXPERT) and principal.unit != unit:
+    if principal.role in (Role.UNIT_MANAGER, Role.EXPERT) and principal.unit not in (unit, centre.organisation.member_relations_unit):
         raise HTTPException(403, f"only staff of unit {unit!r}, member relations, the SG and auditors see its list")
     return index.queue(unit=unit)
 

@@ -106,6 +106,14 @@ class CallCentre(CrmApplication):
             return None
         return self.organisation.expert_of_extension(extension) or f"ext:{extension}"
 
+    def _expert_who_missed(self, call: Call) -> str | None:
+        """Whose personal queue an unanswered call goes to. Registered while transferred, it is the expert the second
+        attempt was ringing (not yet in missed_by: nobody reported that transfer as not answered); otherwise the
+        last expert who missed it."""
+        if call.state == State.TRANSFERRED and self.organisation.unit_of_expert(call.transferred_to):
+            return call.transferred_to
+        return call.missed_by[-1] if call.missed_by else None
+
     # -- staff commands ----------------------------------------------------------------------------------------
     def receive_call(
         self,
@@ -210,7 +218,7 @@ class CallCentre(CrmApplication):
             at = self.clock()
             call.register_unanswered(
                 unit=target,
-                expert=expert or (call.missed_by[-1] if call.missed_by else None),
+                expert=expert or self._expert_who_missed(call),
                 contact_phone=phone,
                 contact_name=contact_name,
                 subject=subject,
@@ -322,6 +330,11 @@ class CallCentre(CrmApplication):
         if kind == "completed":
             if call.state == State.UNANSWERED or call.ended_at is not None:
                 return "ignored"
+            if call.state in (State.QUEUED, State.UNIT_NOT_ANSWERED, State.TRANSFERRED):
+                # Some PBXs report a caller who gave up waiting as a plain hang-up: it is an abandoned call all the same.
+                self._register_automatically(call, ev)
+                call.hang_up(ev.at)
+                return "applied"
             call.hang_up(ev.at, talk_seconds=ev.talk_seconds, pbx_event_id=ev.event_id)
             return "applied"
         raise InvalidInput(f"unknown telephony event kind {kind!r}")
@@ -330,7 +343,7 @@ class CallCentre(CrmApplication):
         unit = call.unit or org_fallback(self.organisation)
         call.register_unanswered(
             unit=unit,
-            expert=call.missed_by[-1] if call.missed_by else None,
+            expert=self._expert_who_missed(call),
             contact_phone=None,
             contact_name=None,
             subject=None,

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.calls.api import queues, router, telephony
 from services.calls.application import CallCentre, Clock, system_clock
 from services.calls.index import CallIndex
+from services.calls.members import MemberLookup, follow_members
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.relay import Relay
@@ -36,8 +37,12 @@ def build_centre(settings: Settings, clock: Clock = system_clock) -> CallCentre:
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
+    """`relay=False` keeps the service off Kafka (no relay, no member feed): for tests of the API alone."""
     centre = build_centre(settings, clock)
-    index = CallIndex(centre, create_engine(settings.local_db_url("calls_index")), settings.business_calendar)
+    engine = create_engine(settings.local_db_url("calls_index"))
+    index = CallIndex(centre, engine, settings.business_calendar)
+    lookup = MemberLookup(engine)
+    centre.member_lookup = lookup.member_of
     run_relay = settings.relay_embedded if relay is None else relay
 
     @asynccontextmanager
@@ -45,7 +50,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         stop_thread = threading.Event()
         stop_relay = asyncio.Event()
         index.follower.catch_up()
-        index.follower.start(stop_thread)
+        follower_thread = index.follower.start(stop_thread)
         task = None
         if run_relay:
             app.state.relay = Relay(
@@ -57,14 +62,25 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 partitions=settings.kafka_partitions,
             )
             task = asyncio.create_task(app.state.relay.run(stop_relay))
+        feed = None
+        if relay is not False:
+            feed = asyncio.create_task(
+                follow_members(
+                    lookup, settings.kafka_bootstrap, settings.topic_of("members"), f"{settings.topic_prefix}-calls-members", stop_relay,
+                    settings.kafka_partitions,
+                )
+            )
         try:
             yield
         finally:
             stop_relay.set()
             stop_thread.set()
             index.follower.wake()
-            if task is not None:
-                await asyncio.wait_for(task, timeout=10)
+            for running in (task, feed):
+                if running is not None:
+                    await asyncio.wait_for(running, timeout=10)
+            # The follower reads the event store: closing the store under it crashed the process (SQLite).
+            await asyncio.to_thread(follower_thread.join, 10)
             centre.close()
 
     def health() -> dict:

@@ -72,7 +72,7 @@ class ReportingEngine:
     def check_escalation(self, unit: str) -> bool:
         """Repeated non-answer: more unanswered calls than the threshold within the rolling window."""
         last = max(filter(None, [self.readmodel.last_escalation(unit), self._last_escalation.get(unit)]), default=None)
-        registrations = self.readmodel.registrations(unit, since=last or datetime.min.replace(tzinfo=self.calendar.tz))
+        registrations = self.readmodel.registrations(unit, since=last or datetime(1970, 1, 1, tzinfo=UTC))
         if registrations:
             newest = max(at for at, _ in registrations)
             registrations = [(at, cid) for at, cid in registrations if at > newest - self.rule.window * 2]

@@ -213,6 +213,7 @@ class ReadModel:
             return [_aware_row(r) for r in conn.execute(q).mappings()]
 
     def overdue_without_breach(self, now: datetime) -> list[dict[str, Any]]:
+        now = _as_aware(now)  # stored times are UTC and compared as such
         q = sa.select(unanswered).where(
             unanswered.c.state == "open", unanswered.c.breached_at.is_(None), unanswered.c.callback_due <= now
         )
@@ -220,6 +221,7 @@ class ReadModel:
             return [_aware_row(r) for r in conn.execute(q).mappings()]
 
     def registrations(self, unit: str, since: datetime) -> list[tuple[datetime, str]]:
+        since = _as_aware(since)
         q = sa.select(unanswered.c.registered_at, unanswered.c.call_id).where(
             unanswered.c.unit == unit, unanswered.c.registered_at > since
         )

@@ -1,0 +1,169 @@
+"""The calls service's own lookup of phone number -> member, kept from the member database's events on Kafka.
+
+No synchronous call between services: a call from a known number shows the member even when the member service is
+down, and a member whose number changes is recognised by the new number as soon as the change reaches the topic.
+Only active members are members: a suspended or ended member's numbers are kept but not recognised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
+
+from shared.envelope import CloudEvent, MalformedRecord, from_kafka
+from shared.relay import ensure_topics
+
+log = logging.getLogger(__name__)
+
+PREFIX = "crm.members.member."
+
+metadata = sa.MetaData()
+member_phones = sa.Table(
+    "member_phones",
+    metadata,
+    sa.Column("e164", sa.String(20), primary_key=True),
+    sa.Column("member_id", sa.String(36), nullable=False, index=True),
+    sa.Column("membership_number", sa.String(50), nullable=False),
+)
+member_status = sa.Table(
+    "member_status",
+    metadata,
+    sa.Column("member_id", sa.String(36), primary_key=True),
+    sa.Column("membership_number", sa.String(50)),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+
+def phones_of(contacts: Iterable[dict[str, Any]] | None) -> list[str]:
+    numbers = []
+    for contact in contacts or ():
+        for phone in contact.get("phones") or ():
+            e164 = phone.get("e164") if isinstance(phone, dict) else None
+            if e164 and e164 not in numbers:
+                numbers.append(e164)
+    return numbers
+
+
+def change_of(event: CloudEvent) -> dict[str, Any] | None:
+    """What a member event changes in the lookup: {'number', 'phones'?, 'active'?} or None."""
+    if not event.type.startswith(PREFIX):
+        return None
+    name = event.type[len(PREFIX) :].rsplit(".", 1)[0]
+    data = event.data
+    if name == "registered":
+        return {"number": data["membership_number"], "phones": phones_of(data.get("contacts")), "active": data.get("status", "active") == "active"}
+    if name == "details_updated":
+        changes = data.get("changes") or {}
+        change: dict[str, Any] = {"number": None}
+        if "contacts" in changes:
+            change["phones"] = phones_of(changes["contacts"])
+        if "status" in changes:
+            change["active"] = changes["status"] == "active"
+        return change
+    if name in ("suspended", "ended"):
+        return {"number": None, "active": False}
+    if name == "reinstated":
+        return {"number": None, "active": True}
+    return None
+
+
+class MemberLookup:
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def member_of(self, e164: str) -> str | None:
+        q = (
+            sa.select(member_phones.c.membership_number)
+            .join(member_status, member_status.c.member_id == member_phones.c.member_id)
+            .where(member_phones.c.e164 == e164, member_status.c.active.is_(True))
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar()
+
+    def apply(self, events: Iterable[CloudEvent]) -> int:
+        """Apply member events; an event at or below the member's version already applied changes nothing."""
+        applied = 0
+        with self.engine.begin() as conn:
+            for event in events:
+                change = change_of(event)
+                if change is None:
+                    continue
+                row = conn.execute(sa.select(member_status).where(member_status.c.member_id == event.subject)).mappings().first()
+                if row is not None and row["version"] >= event.sequence:
+                    continue
+                number = change["number"] or (row["membership_number"] if row else None)
+                active = change.get("active", row["active"] if row else True)
+                if row is None:
+                    conn.execute(member_status.insert().values(member_id=event.subject, membership_number=number, active=active, version=event.sequence))
+                else:
+                    conn.execute(
+                        member_status.update()
+                        .where(member_status.c.member_id == event.subject)
+                        .values(membership_number=number, active=active, version=event.sequence)
+                    )
+                if "phones" in change:
+                    conn.execute(member_phones.delete().where(member_phones.c.member_id == event.subject))
+                    for e164 in change["phones"]:
+                        # A number passed from one member to another belongs to the latest one to declare it.
+                        conn.execute(member_phones.delete().where(member_phones.c.e164 == e164))
+                        conn.execute(member_phones.insert().values(e164=e164, member_id=event.subject, membership_number=number))
+                applied += 1
+        return applied
+
+
+async def follow_members(
+    lookup: MemberLookup, bootstrap: str, topic: str, group: str, stop: asyncio.Event, partitions: int = 3
+) -> None:
+    """Consume the members topic into the lookup until stopped; reconnects when the broker goes away."""
+    backoff = 0.5
+    while not stop.is_set():
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            max_poll_interval_ms=30000,
+            rebalance_timeout_ms=3000,
+        )
+        try:
+            await ensure_topics(bootstrap, [topic], partitions)  # the members service may not have started yet
+            await consumer.start()
+            backoff = 0.5
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
+                events = []
+                for records in batch.values():
+                    for record in records:
+                        try:
+                            events.append(from_kafka(record.headers, record.value))
+                        except MalformedRecord as exc:
+                            log.warning("member lookup: skipped a malformed record at offset %d: %s", record.offset, exc)
+                if events:
+                    await asyncio.to_thread(lookup.apply, events)
+                if batch:
+                    await consumer.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - broker away: retry
+            log.warning("member lookup: %s; retrying in %.1fs", exc, backoff)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            except TimeoutError:
+                pass
+            backoff = min(backoff * 2, 10.0)
+        finally:
+            try:
+                await consumer.stop()
+            except Exception:  # noqa: BLE001
+                pass
+
