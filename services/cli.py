@@ -10,8 +10,8 @@ from pathlib import Path
 
 from shared.settings import Settings
 
-SERVED = ("calls", "reporting")  # services with an HTTP API in this release
-RELAYED = ("calls",)  # services with an event store of their own and a relay to Kafka
+SERVED = ("calls", "members", "reporting")  # services with an HTTP API in this release
+RELAYED = ("calls", "members")  # services with an event store of their own and a relay to Kafka
 PROCESSORS = ("reporting",)
 
 
@@ -50,8 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     ql.add_argument("file", type=Path)
 
     sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
-    demo = sub.add_parser("demo", help="load a realistic day of calls into the event stores")
+    members = sub.add_parser("members", help="the member database's operator commands")
+    members_sub = members.add_subparsers(dest="members_command", required=True)
+    imp = members_sub.add_parser("import", help="bulk import of the member bank from CSV (idempotent by membership number)")
+    imp.add_argument("file", type=Path)
+
+    demo = sub.add_parser("demo", help="load realistic members and a few working days of calls into the event stores")
     demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
+    demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
     return parser
 
@@ -127,6 +133,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_queue_log(settings, args.file)
+    if args.command == "members":
+        from services.members.csv_import import import_members_file
+
+        if not args.file.is_file():
+            return fail(f"{args.file}: no such file")
+        return import_members_file(settings, args.file)
     if args.command == "rebuild":
         from services.reporting.rebuild import rebuild_all
 
@@ -134,7 +146,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.command == "demo":
         from services.demo import load_demo
 
-        return load_demo(settings, calls=args.calls, seed=args.seed)
+        return load_demo(settings, calls=args.calls, members=args.members, seed=args.seed)
     return fail(f"unknown command {args.command}")
 
 
@@ -143,6 +155,8 @@ def _serve(service: str, settings: Settings) -> int:
 
     if service == "calls":
         from services.calls.main import create_app
+    elif service == "members":
+        from services.members.main import create_app
     else:
         from services.reporting.main import create_app
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False)
@@ -150,12 +164,18 @@ def _serve(service: str, settings: Settings) -> int:
 
 
 def _relay(service: str, settings: Settings) -> int:
-    from services.calls.main import build_centre
     from shared.relay import Relay
 
-    centre = build_centre(settings)
+    if service == "calls":
+        from services.calls.main import build_centre
+
+        app = build_centre(settings)
+    else:
+        from services.members.main import build_directory
+
+        app = build_directory(settings)
     relay = Relay(
-        centre,
+        app,
         settings.kafka_bootstrap,
         settings.topic_of(service),
         batch_size=settings.relay_batch_size,

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 
-from services.calls.application import CallCentre
+import httpx
+
+from services.calls.application import CallCentre, normalise_number
 from services.calls.domain import CallbackOutcome, call_id_for_pbx
 from services.calls.main import build_centre
+from services.calls.members import MemberLookup
+from shared.db import create_engine
 from services.calls.telephony import TelephonyEvent
 from shared.problems import DomainError
 from shared.settings import Settings
@@ -59,16 +64,45 @@ def _number(rng: random.Random) -> str:
     return f"031{rng.randint(30000000, 39999999)}"
 
 
-def load_demo(settings: Settings, *, calls: int = 300, seed: int = 1405, out=sys.stdout) -> int:
+def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed: int = 1405, out=sys.stdout) -> int:
+    from services.members.demo import load_members
+    from services.members.main import build_directory
+
+    from services.members.demo import demo_rows
+
+    directory = build_directory(settings)
+    try:
+        load_members(directory, count=members, seed=seed, out=out)
+    finally:
+        directory.close()
+    # Members call from the numbers they gave; the calls service recognises them through its own lookup, fed from
+    # the members topic (so only while the system is running: then give the feed a moment to catch up).
+    member_numbers = [
+        p["raw"] for row in demo_rows(members, seed, settings.chamber) for c in row.details["contacts"] for p in c["phones"]
+    ]
+    lookup = MemberLookup(create_engine(settings.local_db_url("calls_index")))
+    if _services_running(settings):
+        deadline = time.monotonic() + 15
+        probe = normalise_number(member_numbers[-1], settings.chamber) if member_numbers else None
+        while probe and lookup.member_of(probe) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
     clock = _Clock()
     centre = build_centre(settings, clock)
+    centre.member_lookup = lookup.member_of
     try:
-        return _load(centre, settings, clock, calls, seed, out)
+        return _load(centre, settings, clock, calls, seed, out, member_numbers)
     finally:
         centre.close()
 
 
-def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, seed: int, out) -> int:
+def _services_running(settings: Settings) -> bool:
+    try:
+        return httpx.get(f"{settings.url_of('calls')}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, seed: int, out, member_numbers: list[str]) -> int:
     rng = random.Random(seed)
     org = settings.organisation
     units = {u.id: u for u in org.units}
@@ -107,7 +141,7 @@ def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, s
             continue
         unit = rng.choices(list(UNIT_WEIGHTS), weights=list(UNIT_WEIGHTS.values()))[0]
         experts = units[unit].experts
-        caller = _number(rng)
+        caller = rng.choice(member_numbers) if member_numbers and rng.random() < 0.6 else _number(rng)
         ev("ringing", t, caller=caller, callee="03136151000")
         ev("queued", t + timedelta(seconds=5), caller=caller, queue=queue_of[unit])
         roll = rng.random()

@@ -56,9 +56,21 @@ def rebuild_calls_index(settings: Settings) -> int:
         centre.close()
 
 
+def rebuild_members_index(settings: Settings) -> int:
+    from services.members.main import build_directory, build_index
+
+    directory = build_directory(settings)
+    try:
+        return build_index(settings, directory).rebuild()
+    finally:
+        directory.close()
+
+
 def rebuild_all(settings: Settings, out=sys.stdout) -> int:
     indexed = rebuild_calls_index(settings)
     print(f"calls search index: rebuilt from {indexed} events", file=out)
+    members = rebuild_members_index(settings)
+    print(f"member search index: rebuilt from {members} events", file=out)
     counts = rebuild_readmodel(settings)
     print(
         f"reporting read models: rebuilt from {counts['calls']} call events and {counts['reporting']} reporting events",
