@@ -49,13 +49,14 @@ class _Clock:
 
 
 def demo_days(centre: CallCentre, today: date) -> list[date]:
+    """The fifth, second and last working days before today: the oldest day's deadlines have surely passed."""
     cal = centre.calendar
-    days = []
-    day = cal.previous_working_day(today)
-    while len(days) < 3:
-        days.append(day)
+    previous = []
+    day = today
+    while len(previous) < 5:
         day = cal.previous_working_day(day)
-    return sorted(days)
+        previous.append(day)
+    return sorted([previous[4], previous[1], previous[0]])
 
 
 def _number(rng: random.Random) -> str:

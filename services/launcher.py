@@ -84,7 +84,10 @@ def run_all(settings: Settings) -> int:
         nonlocal stopping
         stopping = True
 
+    # Ctrl-C and SIGTERM both stop everything in order; SIGINT is installed explicitly because a launcher started
+    # in the background inherits it as ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     busy = [f"{p.name} ({p.port})" for p in parts(settings) if port_in_use(p.port)]
     if busy:
