@@ -10,8 +10,8 @@ from pathlib import Path
 
 from shared.settings import Settings
 
-SERVED = ("calls", "members", "reporting")  # services with an HTTP API in this release
-RELAYED = ("calls", "members")  # services with an event store of their own and a relay to Kafka
+SERVED = ("calls", "complaints", "members", "reporting")  # services with an HTTP API in this release
+RELAYED = ("calls", "complaints", "members")  # services with an event store of their own and a relay to Kafka
 PROCESSORS = ("reporting",)
 
 
@@ -158,6 +158,8 @@ def _serve(service: str, settings: Settings) -> int:
         from services.calls.main import create_app
     elif service == "members":
         from services.members.main import create_app
+    elif service == "complaints":
+        from services.complaints.main import create_app
     else:
         from services.reporting.main import create_app
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False)
@@ -171,6 +173,10 @@ def _relay(service: str, settings: Settings) -> int:
         from services.calls.main import build_centre
 
         app = build_centre(settings)
+    elif service == "complaints":
+        from services.complaints.main import build_desk
+
+        app = build_desk(settings)
     else:
         from services.members.main import build_directory
 

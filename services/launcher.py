@@ -32,7 +32,7 @@ def parts(settings: Settings) -> list[Part]:
     listed = []
     if settings.embedded_broker:
         listed.append(Part("broker", broker_command(settings.broker_port), None, settings.broker_port))
-    for service in ("members", "calls", "reporting"):
+    for service in ("members", "calls", "complaints", "reporting"):
         listed.append(Part(service, [*crm, "serve", service], f"{settings.url_of(service)}/health", settings.port_of(service)))
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     listed.append(

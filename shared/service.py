@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from shared.auth import Role, TokenStore, require
+from shared.eventstore import CrmApplication
+from shared.follower import NotificationFollower
 from shared.problems import install_problem_handlers
+from shared.relay import Relay
 from shared.settings import Settings
 
 HTTP_REQUESTS = Counter("crm_http_requests", "HTTP requests served", ["service", "method", "route", "status"])
@@ -68,3 +74,62 @@ def create_service_app(
 
     return app
 
+
+
+def event_sourced_service(
+    service: str,
+    settings: Settings,
+    application: CrmApplication,
+    follower: NotificationFollower,
+    *,
+    title: str,
+    description: str,
+    relay: bool | None = None,
+    background: Callable[[asyncio.Event], list[Coroutine[Any, Any, None]]] | None = None,
+) -> FastAPI:
+    """A service over its own event store: the local index follows the store in a thread, the relay publishes the
+    store to Kafka (unless `relay` is False, or None with CRM_RELAY_EMBEDDED=false), and `background` adds the
+    service's own tasks (given the stop event; skipped when `relay` is False, which keeps the service off Kafka).
+    On shutdown everything stops before the store closes: closing a SQLite store under its follower crashes."""
+    run_relay = settings.relay_embedded if relay is None else relay
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_thread = threading.Event()
+        stop = asyncio.Event()
+        follower.catch_up()
+        follower_thread = follower.start(stop_thread)
+        tasks = []
+        if run_relay:
+            app.state.relay = Relay(
+                application,
+                settings.kafka_bootstrap,
+                settings.topic_of(service),
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval,
+                partitions=settings.kafka_partitions,
+            )
+            tasks.append(asyncio.create_task(app.state.relay.run(stop)))
+        if background is not None and relay is not False:
+            tasks.extend(asyncio.create_task(coro) for coro in background(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            stop_thread.set()
+            follower.wake()
+            for task in tasks:
+                await asyncio.wait_for(task, timeout=10)
+            await asyncio.to_thread(follower_thread.join, 10)
+            application.close()
+
+    def health() -> dict:
+        relay_state = getattr(app.state, "relay", None)
+        return {
+            "store": settings.store,
+            "index_position": follower.position(),
+            "relay_position": relay_state.published_position if relay_state else None,
+        }
+
+    app = create_service_app(service, settings, title=title, description=description, lifespan=lifespan, health=health)
+    return app

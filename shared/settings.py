@@ -130,6 +130,26 @@ class Settings(BaseSettings):
     # The reporting store's relay runs in one processor replica only; set false on the others.
     processor_relay: bool = True
 
+    # Complaints (ISO 10002): working hours allowed for each stage, the committee's fixed members, public form limits.
+    complaint_stage_hours: dict[str, float] = {
+        "acknowledgement": 8,
+        "review": 16,
+        "assignment": 16,
+        "investigation": 80,
+        "decision": 40,
+        "notification": 16,
+    }
+    complaint_committee_fixed_members: list[str] = ["m.karimi", "sg", "strategic_planning_manager"]
+    complaint_document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    complaint_public_rate_limit: int = Field(default=5, ge=1)
+    complaint_public_rate_window_seconds: float = Field(default=3600, gt=0)
+    complaint_public_max_text: int = Field(default=4000, gt=0)
+    complaint_public_max_attachments: int = Field(default=3, ge=0)
+    complaint_public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
+    complaint_public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
+    complaint_trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
+    complaint_deadline_check_seconds: float = Field(default=60, gt=0)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":

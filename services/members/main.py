@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from services.members.api import lookup, router, selections
@@ -14,8 +9,7 @@ from services.members.application import Clock, MemberDirectory, system_clock
 from services.members.index import MemberIndex
 from shared.db import create_engine
 from shared.eventstore import store_env
-from shared.relay import Relay
-from shared.service import create_service_app
+from shared.service import event_sourced_service
 from shared.settings import Settings
 
 DESCRIPTION = """The member database (form ME-FR-03-01-01): members with their trade group, field of activity,
@@ -38,45 +32,9 @@ def build_index(settings: Settings, directory: MemberDirectory) -> MemberIndex:
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
     directory = build_directory(settings, clock)
     index = build_index(settings, directory)
-    run_relay = settings.relay_embedded if relay is None else relay
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop_thread = threading.Event()
-        stop_relay = asyncio.Event()
-        index.follower.catch_up()
-        index.follower.start(stop_thread)
-        task = None
-        if run_relay:
-            app.state.relay = Relay(
-                directory,
-                settings.kafka_bootstrap,
-                settings.topic_of("members"),
-                batch_size=settings.relay_batch_size,
-                poll_interval=settings.relay_poll_interval,
-                partitions=settings.kafka_partitions,
-            )
-            task = asyncio.create_task(app.state.relay.run(stop_relay))
-        try:
-            yield
-        finally:
-            stop_relay.set()
-            stop_thread.set()
-            index.follower.wake()
-            if task is not None:
-                await asyncio.wait_for(task, timeout=10)
-            directory.close()
-
-    def health() -> dict:
-        relay_state = getattr(app.state, "relay", None)
-        return {
-            "store": settings.store,
-            "index_position": index.follower.position(),
-            "relay_position": relay_state.published_position if relay_state else None,
-        }
-
-    app = create_service_app(
-        "members", settings, title="CRM members service", description=DESCRIPTION, lifespan=lifespan, health=health
+    app = event_sourced_service(
+        "members", settings, directory, index.follower, title="CRM members service", description=DESCRIPTION, relay=relay
     )
     app.state.directory = directory
     app.state.index = index

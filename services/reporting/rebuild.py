@@ -66,11 +66,23 @@ def rebuild_members_index(settings: Settings) -> int:
         directory.close()
 
 
+def rebuild_complaints_index(settings: Settings) -> int:
+    from services.complaints.main import build_desk, build_index
+
+    desk = build_desk(settings)
+    try:
+        return build_index(settings, desk).rebuild()
+    finally:
+        desk.close()
+
+
 def rebuild_all(settings: Settings, out=sys.stdout) -> int:
     indexed = rebuild_calls_index(settings)
     print(f"calls search index: rebuilt from {indexed} events", file=out)
     members = rebuild_members_index(settings)
     print(f"member search index: rebuilt from {members} events", file=out)
+    complaints = rebuild_complaints_index(settings)
+    print(f"complaints index: rebuilt from {complaints} events", file=out)
     counts = rebuild_readmodel(settings)
     print(
         f"reporting read models: rebuilt from {counts['calls']} call events and {counts['reporting']} reporting events",

@@ -1,0 +1,831 @@
+"""HTTP API of the complaints service: the staff's work at each step of the procedure, the complaint form
+ME-FR-01-01-01, documents, and the internal door for other services.
+
+Roles follow the procedure (DOMAIN.md §3): experts register, the member-relations manager reviews, refers,
+notifies, closes; the SG assigns and decides; the handler sees what is assigned and files the report; committee
+members see the complaints of their meetings; auditors read everything and change nothing. A role that may not
+take a step gets 403; a complaint the caller may not know exists is 404, whatever the step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.complaints.application import ComplaintDesk, ComplaintNotFound, may_see
+from services.complaints.documents import MEDIA_TYPES
+from services.complaints.domain import (
+    ActionStatus,
+    Channel,
+    Complaint,
+    Decision,
+    HandlerKind,
+    Kind,
+    Outcome,
+    Stage,
+    State,
+)
+from services.complaints.index import ComplaintIndex
+from services.complaints.public import parse_multipart, read_body
+from shared.auth import READERS, STAFF, Principal, Role, require
+from shared.problems import InvalidInput
+
+
+def get_desk(request: Request) -> ComplaintDesk:
+    return request.app.state.desk
+
+
+def get_index(request: Request) -> ComplaintIndex:
+    return request.app.state.index
+
+
+DeskDep = Annotated[ComplaintDesk, Depends(get_desk)]
+IndexDep = Annotated[ComplaintIndex, Depends(get_index)]
+
+Viewer = Annotated[Principal, Depends(require(*READERS, Role.COMMITTEE))]
+Registrar = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER))]
+Acknowledger = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER))]
+MrManager = Annotated[Principal, Depends(require(Role.MR_MANAGER))]
+SecretaryGeneral = Annotated[Principal, Depends(require(Role.SG))]
+Reviewer = Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG))]
+Staff = Annotated[Principal, Depends(require(*STAFF))]
+CommitteeRecorder = Annotated[Principal, Depends(require(Role.SG, Role.COMMITTEE))]
+ActionKeeper = Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]
+Historian = Annotated[Principal, Depends(require(Role.AUDITOR, Role.MR_MANAGER, Role.SG))]
+Internal = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+
+# -- schemas: out --------------------------------------------------------------------------------------------------
+class ComplainantPublic(BaseModel):
+    name: str | None
+    phone: str | None = Field(description="E.164")
+    phone_raw: str | None = Field(description="as typed")
+    email: str | None
+
+
+class StakeholdersPublic(BaseModel):
+    units: list[str] = Field(description="units complained about")
+    persons: list[str] = Field(description="persons complained about")
+    participants: list[str] = Field(description="persons who took part in the matter")
+    complainant: str | None
+
+
+class HandlerPublic(BaseModel):
+    kind: HandlerKind
+    name: str
+    units: list[str]
+    eligibility: str | None = Field(description="why the handler is no stakeholder (conflict-of-interest rule), for the audit")
+
+
+class InvestigationPublic(BaseModel):
+    circumstances: str
+    root_causes: str
+    consequences: str
+    actions_taken: str
+    by: str
+    at: datetime
+
+
+class CommitteePublic(BaseModel):
+    subject: str
+    fixed_members: list[str]
+    variable_members: list[str]
+    members: list[str]
+    meeting_at: datetime | None
+    convened_by: str
+    convened_at: datetime
+    attendees: list[str]
+    decision: Outcome | None
+    reasoning: str | None
+    held_at: datetime | None
+
+
+class CorrectiveActionPublic(BaseModel):
+    id: str
+    description: str
+    owner: str
+    due: date
+    status: ActionStatus
+    round: int
+    done_at: datetime | None
+    done_by: str | None
+    note: str | None
+
+
+class SatisfactionPublic(BaseModel):
+    score: int | None
+    satisfied: bool
+    comment: str | None
+    round: int
+    by: str
+    at: datetime
+
+
+class DocumentPublic(BaseModel):
+    sha256: str
+    size: int
+    media_type: str
+    filename: str | None
+    by: str | None
+    at: datetime
+
+
+class BreachPublic(BaseModel):
+    key: str
+    stage: Stage
+    round: int
+    due_at: datetime
+    done_at: datetime | None
+    waiting_on: str | None
+    waiting_person: str | None
+    waiting_unit: str | None
+    at: datetime
+
+
+class WaitingOnPublic(BaseModel):
+    role: str | None
+    person: str | None
+    unit: str | None
+
+
+class DeadlinePublic(BaseModel):
+    stage: Stage
+    started_at: datetime
+    due_at: datetime
+    done_at: datetime | None
+
+
+class ComplaintPublic(BaseModel):
+    id: uuid.UUID
+    reference: str
+    form: str
+    version: int
+    state: State
+    round: int
+    channel: Channel
+    kind: Kind
+    description: str
+    occurred_at: datetime | None
+    member_number: str | None
+    complainant: ComplainantPublic
+    unit: str | None = Field(description="the unit concerned")
+    service: str | None
+    stakeholders: StakeholdersPublic
+    confidential: bool
+    call_id: str | None
+    source: str | None
+    source_ref: str | None
+    registered_by: str | None
+    received_at: datetime
+    acknowledged_at: datetime | None
+    reviewed_by: str | None
+    handler: HandlerPublic | None
+    investigation: InvestigationPublic | None
+    decision: Decision | None
+    decision_reason: str | None
+    committee: CommitteePublic | None
+    committee_members: list[str]
+    outcome: Outcome | None
+    decided_at: datetime | None
+    corrective_actions: list[CorrectiveActionPublic]
+    notified_at: datetime | None
+    closed_at: datetime | None
+    satisfaction: SatisfactionPublic | None
+    documents: list[DocumentPublic]
+    breaches: list[BreachPublic]
+    stage: Stage | None = Field(description="the stage the complaint waits in")
+    waiting_on: WaitingOnPublic
+    due_at: datetime | None = Field(description="when the current stage is due (working hours on the chamber's calendar)")
+    overdue: bool = Field(description="the current stage is past its due time now")
+    deadlines: list[DeadlinePublic]
+    updated_at: datetime
+
+
+class FormStep(BaseModel):
+    step: int
+    event: str = Field(description="the CloudEvents type on Kafka")
+    title: str
+    by: str | None
+    at: datetime
+    at_local: str = Field(description="in the chamber's calendar (Solar Hijri in Iran)")
+    details: dict[str, Any]
+
+
+class ComplaintForm(BaseModel):
+    form: str
+    title: str
+    id: uuid.UUID
+    reference: str
+    state: State
+    round: int
+    confidential: bool
+    channel: Channel
+    kind: Kind
+    received_at: datetime
+    received_at_local: str
+    occurred_at: datetime | None
+    occurred_at_local: str | None
+    description: str
+    member_number: str | None
+    complainant: ComplainantPublic
+    unit: str | None
+    service: str | None
+    stakeholders: StakeholdersPublic
+    documents: list[DocumentPublic]
+    handler: HandlerPublic | None
+    investigation: InvestigationPublic | None
+    decision: Decision | None
+    committee: CommitteePublic | None
+    outcome: Outcome | None
+    corrective_actions: list[CorrectiveActionPublic]
+    satisfaction: SatisfactionPublic | None
+    deadlines: list[dict[str, Any]]
+    steps: list[FormStep]
+
+
+class ComplaintEvent(BaseModel):
+    type: str = Field(description="the CloudEvents type on Kafka, e.g. crm.complaints.complaint.received.v1")
+    version: int
+    recorded_at: datetime
+    data: dict[str, Any]
+
+
+class DocumentAttachedPublic(DocumentPublic):
+    attached: bool = Field(description="false when the complaint already held the same content")
+
+
+# -- schemas: in ---------------------------------------------------------------------------------------------------
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class StakeholdersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=50, description="units complained about")
+    persons: list[Name] = Field(default=[], max_length=50, description="persons complained about (user names of staff)")
+    participants: list[Name] = Field(default=[], max_length=50, description="persons who took part in the matter")
+    complainant: str | None = Field(default=None, max_length=200, description="defaults to the complainant's name")
+
+
+class ComplaintCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["in_person", "phone"]
+    kind: Kind = Kind.COMPLAINT
+    description: str = Field(min_length=1, max_length=8000)
+    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    member_number: str | None = Field(default=None, max_length=60)
+    complainant_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    unit: str | None = Field(default=None, max_length=100, description="the unit concerned")
+    service: str | None = Field(default=None, max_length=300, description="the service concerned")
+    stakeholders: StakeholdersIn | None = None
+    confidential: bool = False
+    call_id: str | None = Field(default=None, max_length=100, description="phone complaints: the call it was taken in")
+
+
+class Acknowledgement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: str = Field(min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class InformationAdd(BaseModel):
+    """Only the fields sent change (null clears an optional one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Kind | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=8000)
+    occurred_at: datetime | None = None
+    member_number: str | None = Field(default=None, max_length=60)
+    complainant_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    unit: str | None = Field(default=None, max_length=100)
+    service: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    handler_kind: HandlerKind
+    handler: str = Field(min_length=1, max_length=200, description="a user name, or a unit id")
+
+
+class InvestigationReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    circumstances: str = Field(min_length=1, max_length=20000)
+    root_causes: str = Field(min_length=1, max_length=20000)
+    consequences: str = Field(min_length=1, max_length=20000)
+    actions_taken: str = Field(min_length=1, max_length=20000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Decision
+    reason: str | None = Field(default=None, max_length=4000, description="required to reject")
+
+
+class CommitteeConvening(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(min_length=1, max_length=1000)
+    variable_members: list[Name] = Field(default=[], max_length=30)
+    meeting_at: datetime | None = None
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class CorrectiveActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1, max_length=4000)
+    owner: str = Field(min_length=1, max_length=200, description="a user name or a unit id")
+    due: date
+
+
+class CommitteeDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attendees: list[Name] = Field(min_length=1, max_length=50)
+    decision: Outcome
+    reasoning: str = Field(min_length=1, max_length=8000)
+    corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
+    held_at: datetime | None = Field(default=None, description="defaults to now")
+
+
+class NotificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: str = Field(min_length=1, max_length=50, description="phone, sms, email, letter, in_person")
+    message: str = Field(min_length=1, max_length=8000)
+
+
+class SatisfactionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int | None = Field(default=None, ge=1, le=5)
+    satisfied: bool | None = None
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class Reopening(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ConfidentialityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confidential: bool
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AutomaticComplaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source_ref: str = Field(min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3")
+    source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
+    kind: Kind = Kind.COMPLAINT
+    description: str = Field(min_length=1, max_length=8000)
+    occurred_at: datetime | None = None
+    member_number: str | None = Field(default=None, max_length=60)
+    complainant_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    unit: str | None = Field(default=None, max_length=100)
+    service: str | None = Field(default=None, max_length=300)
+    confidential: bool = False
+
+
+class BreachCheck(BaseModel):
+    recorded: list[dict[str, str]]
+
+
+# -- helpers -------------------------------------------------------------------------------------------------------
+def public_view(desk: ComplaintDesk, view: dict[str, Any]) -> dict[str, Any]:
+    due = view.get("due_at")
+    if isinstance(due, str):
+        due = datetime.fromisoformat(due)
+    return {**view, "overdue": bool(due and desk.clock() > due)}
+
+
+def visible(desk: ComplaintDesk, principal: Principal, complaint_id: uuid.UUID) -> Complaint:
+    """The complaint, if the principal may know it exists; 404 otherwise (never 403: that would tell)."""
+    complaint = desk.get_complaint(complaint_id)
+    if not may_see(principal, desk.summary(complaint), desk.organisation.member_relations_unit):
+        raise ComplaintNotFound(f"no complaint with id {complaint_id}")
+    return complaint
+
+
+def respond(desk: ComplaintDesk, complaint_id: uuid.UUID) -> dict[str, Any]:
+    return public_view(desk, desk.view(complaint_id))
+
+
+# -- staff ---------------------------------------------------------------------------------------------------------
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+
+
+@router.post("", status_code=201, response_model=ComplaintPublic, summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)")
+def register_complaint(desk: DeskDep, principal: Registrar, body: ComplaintCreate) -> Any:
+    if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
+        raise HTTPException(403, "member-relations experts register complaints; a unit passes a member's complaint to member relations")
+    complaint_id = desk.register_complaint(
+        channel=body.channel,
+        kind=body.kind,
+        description=body.description,
+        by=principal.name,
+        occurred_at=body.occurred_at,
+        member_number=body.member_number,
+        complainant_name=body.complainant_name,
+        phone=body.phone,
+        email=body.email,
+        unit=body.unit,
+        service=body.service,
+        stakeholders=body.stakeholders.model_dump() if body.stakeholders else None,
+        confidential=body.confidential,
+        call_id=body.call_id,
+    )
+    return respond(desk, complaint_id)
+
+
+Filters = dict[str, Any]
+
+
+def _filters(
+    reference: str | None = Query(None, max_length=20),
+    state: State | None = None,
+    stage: Stage | None = None,
+    kind: Kind | None = None,
+    channel: Channel | None = None,
+    unit: str | None = Query(None, max_length=100, description="the unit concerned or complained about"),
+    handler: str | None = Query(None, max_length=200),
+    member_number: str | None = Query(None, max_length=60),
+    confidential: bool | None = None,
+    committee_member: str | None = Query(None, max_length=200),
+    overdue: bool = Query(False, description="only those whose current stage is past its due time"),
+) -> Filters:
+    return {
+        "reference": reference,
+        "state": state.value if state else None,
+        "stage": stage.value if stage else None,
+        "kind": kind.value if kind else None,
+        "channel": channel.value if channel else None,
+        "unit": unit,
+        "handler": handler,
+        "member_number": member_number,
+        "confidential": confidential,
+        "committee_member": committee_member,
+        "overdue": overdue,
+    }
+
+
+def _search_args(desk: ComplaintDesk, filters: Filters) -> dict[str, Any]:
+    args = {k: v for k, v in filters.items() if k != "overdue"}
+    args["overdue_at"] = desk.clock() if filters["overdue"] else None
+    return args
+
+
+@router.get("", response_model=list[ComplaintPublic], summary="Search complaints (only those the caller may see; X-Total-Count)")
+def search_complaints(
+    desk: DeskDep,
+    index: IndexDep,
+    principal: Viewer,
+    response: Response,
+    filters: Annotated[Filters, Depends(_filters)],
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    args = _search_args(desk, filters)
+    response.headers["X-Total-Count"] = str(index.count(principal, **args))
+    return [public_view(desk, v) for v in index.search(principal, limit=limit, offset=offset, **args)]
+
+
+EXPORT_COLUMNS = ("reference", "received_at", "received_at_local", "channel", "kind", "state", "stage", "unit", "handler", "outcome", "due_at", "confidential")
+
+
+@router.get(
+    "/export",
+    summary="The complaints the caller may see, as CSV (same filters as the search)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_complaints(desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]) -> Response:
+    rows = index.search(principal, limit=100_000, offset=0, **_search_args(desk, filters))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for v in rows:
+        received = datetime.fromisoformat(v["received_at"])
+        handler = (v.get("handler") or {}).get("name")
+        writer.writerow(
+            [v["reference"], v["received_at"], desk.calendar.format(received), v["channel"], v["kind"], v["state"], v["stage"] or "",
+             v["unit"] or "", handler or "", v["outcome"] or "", v["due_at"] or "", "yes" if v["confidential"] else "no"]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="complaints.csv"'}
+    )
+
+
+@router.get("/waiting-on-me", response_model=list[ComplaintPublic], summary="The complaints waiting on me (my cartable), earliest due first")
+def waiting_on_me(desk: DeskDep, index: IndexDep, principal: Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]) -> Any:
+    return [public_view(desk, v) for v in index.waiting_on(principal)]
+
+
+@router.get("/{complaint_id}", response_model=ComplaintPublic)
+def get_complaint(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> Any:
+    visible(desk, principal, complaint_id)
+    return respond(desk, complaint_id)
+
+
+@router.get("/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when")
+def get_complaint_form(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> Any:
+    visible(desk, principal, complaint_id)
+    return desk.complaint_form(complaint_id)
+
+
+@router.get("/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka")
+def get_complaint_history(desk: DeskDep, principal: Historian, complaint_id: uuid.UUID) -> Any:
+    visible(desk, principal, complaint_id)
+    return desk.history(complaint_id)
+
+
+@router.post("/{complaint_id}/acknowledge", response_model=ComplaintPublic, summary="Acknowledge receipt to the member")
+def acknowledge_complaint(desk: DeskDep, principal: Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement) -> Any:
+    visible(desk, principal, complaint_id)
+    if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
+        raise HTTPException(403, "member relations acknowledges complaints to the member")
+    desk.acknowledge_complaint(complaint_id, by=principal.name, method=body.method, note=body.note)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/information", response_model=ComplaintPublic, summary="The member-relations manager adds missing information")
+def add_information(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
+    visible(desk, principal, complaint_id)
+    changes = body.model_dump(exclude_unset=True)
+    note = changes.pop("note", None)
+    if "kind" in changes and changes["kind"] is None:
+        raise InvalidInput("kind cannot be cleared")
+    desk.add_information(complaint_id, by=principal.name, changes=changes, note=note)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/stakeholders", response_model=ComplaintPublic, summary="Record the stakeholders (before assignment)")
+def record_stakeholders(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: StakeholdersIn) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.record_stakeholders(
+        complaint_id, by=principal.name, units=body.units, persons=body.persons, participants=body.participants, complainant=body.complainant
+    )
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/review-complete", response_model=ComplaintPublic, summary="Mark the review complete (the form has everything)")
+def complete_review(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.complete_review(complaint_id, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/refer", response_model=ComplaintPublic, summary="Refer the reviewed complaint to the SG")
+def refer_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Note | None = None) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.refer_complaint(complaint_id, by=principal.name, note=body.note if body else None)
+    return respond(desk, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/assign",
+    response_model=ComplaintPublic,
+    summary="The SG assigns a handler who is no stakeholder (409 with the reasons otherwise, kept for the audit)",
+)
+def assign_handler(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Assignment) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.assign_handler(complaint_id, handler_kind=body.handler_kind, handler=body.handler, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/investigation", response_model=ComplaintPublic, summary="The handler files the investigation report")
+def file_investigation(desk: DeskDep, principal: Staff, complaint_id: uuid.UUID, body: InvestigationReport) -> Any:
+    complaint = visible(desk, principal, complaint_id)
+    if not complaint.is_handled_by(principal.name, principal.unit if principal.role == Role.UNIT_MANAGER else None):
+        raise HTTPException(403, "only the assigned handler (for a unit, its manager) files the investigation report")
+    desk.file_investigation(
+        complaint_id,
+        by=principal.name,
+        by_unit=principal.unit if principal.role == Role.UNIT_MANAGER else None,
+        circumstances=body.circumstances,
+        root_causes=body.root_causes,
+        consequences=body.consequences,
+        actions_taken=body.actions_taken,
+    )
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/decision", response_model=ComplaintPublic, summary="The SG accepts or rejects the complaint")
+def decide_complaint(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: DecisionIn) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/committee", response_model=ComplaintPublic, summary="The SG convenes the complaint committee (accepted complaints)")
+def convene_committee(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: CommitteeConvening) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.convene_committee(complaint_id, subject=body.subject, variable_members=body.variable_members, meeting_at=body.meeting_at, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/committee/not-needed", response_model=ComplaintPublic, summary="The SG accepts without convening the committee")
+def forgo_committee(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Reason | None = None) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.forgo_committee(complaint_id, reason=body.reason if body else None, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/committee/decision",
+    response_model=ComplaintPublic,
+    summary="The committee's meeting: attendees, accept/reject/settle, corrective actions (the SG or a member of this committee)",
+)
+def record_committee_decision(desk: DeskDep, principal: CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn) -> Any:
+    complaint = visible(desk, principal, complaint_id)
+    members = (complaint.committee or {}).get("members", [])
+    if principal.role == Role.COMMITTEE and principal.name not in members:
+        raise HTTPException(403, "only a member of this complaint's committee records its decision")
+    desk.record_committee_decision(
+        complaint_id,
+        attendees=body.attendees,
+        decision=body.decision,
+        reasoning=body.reasoning,
+        corrective_actions=[a.model_dump() for a in body.corrective_actions],
+        held_at=body.held_at,
+        by=principal.name,
+    )
+    return respond(desk, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/corrective-actions/{action_id}/done",
+    response_model=ComplaintPublic,
+    summary="A corrective action is done (its owner, the SG, the member-relations manager or a committee member)",
+)
+def complete_corrective_action(desk: DeskDep, principal: ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None) -> Any:
+    complaint = visible(desk, principal, complaint_id)
+    action = complaint.corrective_action(action_id)
+    owner = action["owner"]
+    allowed = (
+        principal.role in (Role.SG, Role.MR_MANAGER)
+        or complaint.is_committee_member(principal.name)
+        or principal.name == owner
+        or (principal.role == Role.UNIT_MANAGER and principal.unit == owner)
+    )
+    if not allowed:
+        raise HTTPException(403, f"corrective action {action_id} is {owner}'s; its owner, the SG or the member-relations manager marks it done")
+    desk.complete_corrective_action(complaint_id, action_id, by=principal.name, note=body.note if body else None)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/notify", response_model=ComplaintPublic, summary="The member-relations manager tells the member the result")
+def notify_member(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.notify_member(complaint_id, method=body.method, message=body.message, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/close", response_model=ComplaintPublic, summary="Close the complaint (after the member was told)")
+def close_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Note | None = None) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.close_complaint(complaint_id, by=principal.name, note=body.note if body else None)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/satisfaction", response_model=ComplaintPublic, summary="The member's satisfaction with the handling (1-5, or satisfied or not)")
+def record_satisfaction(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: SatisfactionIn) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.record_satisfaction(complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/reopen", response_model=ComplaintPublic, summary="Reopen a closed complaint whose member is not satisfied")
+def reopen_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Reopening) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.reopen_complaint(complaint_id, reason=body.reason, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+@router.post("/{complaint_id}/confidentiality", response_model=ComplaintPublic, summary="Mark the complaint confidential, or lift it")
+def set_confidentiality(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: ConfidentialityIn) -> Any:
+    visible(desk, principal, complaint_id)
+    desk.set_confidentiality(complaint_id, confidential=body.confidential, reason=body.reason, by=principal.name)
+    return respond(desk, complaint_id)
+
+
+# -- documents -----------------------------------------------------------------------------------------------------
+@router.post(
+    "/{complaint_id}/documents",
+    status_code=201,
+    response_model=DocumentAttachedPublic,
+    summary="Attach a supporting document: the raw file with its Content-Type and ?filename=, or multipart field `file`",
+    responses={200: {"description": "the complaint already holds this content"}, 413: {"description": "too large"}, 415: {"description": "type not accepted"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                **{t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+                },
+            },
+        }
+    },
+)
+async def attach_document(
+    request: Request, response: Response, principal: Staff, complaint_id: uuid.UUID, filename: str | None = Query(None, max_length=255)
+) -> Any:
+    desk: ComplaintDesk = request.app.state.desk
+    await run_in_threadpool(visible, desk, principal, complaint_id)
+    limit = desk.documents.max_bytes
+    body = await read_body(request, limit + 64 * 1024, "the document")
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        _, files = parse_multipart(content_type, body)
+        upload = next((f for f in files if f.field == "file"), None)
+        if upload is None:
+            raise InvalidInput("send the document in the multipart field named `file`")
+        content, media_type, name = upload.content, upload.content_type, upload.filename
+    else:
+        content, media_type, name = body, content_type, filename
+    doc, attached = await run_in_threadpool(
+        desk.attach_document, complaint_id, content, media_type=media_type, filename=name, by=principal.name
+    )
+    if not attached:
+        response.status_code = 200
+    stored = desk.get_complaint(complaint_id).document(doc.sha256) or {}
+    return {**stored, "attached": attached}
+
+
+@router.get(
+    "/{complaint_id}/documents/{sha256}",
+    response_class=Response,
+    summary="Download a document of the complaint",
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES}}},
+)
+def download_document(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID, sha256: str) -> Response:
+    visible(desk, principal, complaint_id)
+    content, doc = desk.read_document(complaint_id, sha256)
+    name = doc.get("filename") or sha256
+    return Response(
+        content,
+        media_type=doc["media_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# -- other services ------------------------------------------------------------------------------------------------
+internal = APIRouter(prefix="/internal/complaints", tags=["internal"])
+
+
+@internal.post(
+    "",
+    status_code=201,
+    response_model=ComplaintPublic,
+    summary="Open a complaint for another service, idempotent by source_ref (201 the first time, 200 with the same complaint after)",
+    responses={200: {"description": "already opened for this source reference"}},
+)
+def open_automatically(desk: DeskDep, _: Internal, response: Response, body: AutomaticComplaintIn) -> Any:
+    complaint_id, created = desk.open_automatically(
+        body.source_ref,
+        source=body.source,
+        kind=body.kind,
+        description=body.description,
+        occurred_at=body.occurred_at,
+        member_number=body.member_number,
+        complainant_name=body.complainant_name,
+        phone=body.phone,
+        email=body.email,
+        unit=body.unit,
+        service=body.service,
+        confidential=body.confidential,
+    )
+    if not created:
+        response.status_code = 200
+    return respond(desk, complaint_id)
+
+
+@internal.post("/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)")
+def check_deadlines(desk: DeskDep, _: Internal) -> Any:
+    recorded = desk.record_breaches(desk.clock())
+    return {"recorded": [{"complaint_id": str(cid), "stage": stage.value} for cid, stage in recorded]}
+

@@ -1,0 +1,1089 @@
+"""Complaints, criticism and suggestions (DOMAIN.md §3, ISO 10002), as one aggregate per complaint.
+
+Receipt from every channel (in person, phone during a call, the website form, automatically from another
+service) → acknowledgement to the member → review by the member-relations manager, who may add information and
+must mark it complete → referral to the SG → assignment of a handler who is no stakeholder of the matter
+(conflict-of-interest rule) → investigation report → the SG's decision (accept or reject) → if accepted, the
+committee or not → notification of the result to the member → closing → the member's satisfaction with the
+handling → reopening when the member is not satisfied. Every step is an event; the complaint form
+ME-FR-01-01-01 is a view of them.
+
+Event data holds only JSON-native values (str, int, bool, list, dict, datetime, None): consumers read it as JSON
+from Kafka (crm.complaints.events.v1), never through these classes. Rules are checked in the public methods;
+the @event bodies only set state, so replaying the history never refuses.
+
+Stage deadlines are pure functions of the times each stage started and ended (kept on the aggregate per round)
+and of the chamber's business calendar; each stage starts when the one before it ends.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.calendar import BusinessCalendar
+from shared.problems import DomainError, InvalidInput
+
+COMPLAINT_NAMESPACE = uuid.UUID("0b5d4c36-2f0e-4d7b-9a61-7c1e3e9f4a28")
+FORM = "ME-FR-01-01-01"
+# Crockford's base32 without I, L, O, U: a reference read out over the phone is not misheard.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+MAX_DOCUMENTS = 50
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"  # the member fills in the form at the chamber
+    PHONE = "phone"  # the expert fills it in during a call (linked to the call)
+    WEBSITE = "website"  # the public form
+    AUTOMATIC = "automatic"  # another service: a survey score under threshold, a session, a desk
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    CRITICISM = "criticism"
+    SUGGESTION = "suggestion"
+    REPORTED_PROBLEM = "reported_problem"
+
+
+class State(StrEnum):
+    RECEIVED = "received"  # registered on the form; not yet acknowledged to the member
+    ACKNOWLEDGED = "acknowledged"  # with the member-relations manager for review
+    REVIEWED = "reviewed"  # marked complete by the member-relations manager
+    REFERRED = "referred"  # with the SG, waiting for a handler
+    ASSIGNED = "assigned"  # with the handler, under investigation
+    INVESTIGATED = "investigated"  # the report is with the SG, waiting for the decision
+    ACCEPTED = "accepted"  # accepted by the SG, who has yet to say whether the committee meets
+    COMMITTEE = "committee"  # the committee is convened; its decision is awaited
+    DECIDED = "decided"  # the result is known; the member is to be told
+    NOTIFIED = "notified"  # the member was told the result
+    CLOSED = "closed"
+
+
+class Decision(StrEnum):
+    """The SG's decision on the investigated complaint."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    """The result the member is told: the SG's, or the committee's when it met."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SETTLED = "settled"
+
+
+class HandlerKind(StrEnum):
+    PERSON = "person"
+    UNIT = "unit"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Stage(StrEnum):
+    """The stages that have a deadline, in the order they follow one another."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    REVIEW = "review"
+    ASSIGNMENT = "assignment"
+    INVESTIGATION = "investigation"
+    DECISION = "decision"  # until the result is known: the SG's rejection, or acceptance with or without the committee
+    NOTIFICATION = "notification"
+
+
+STAGES = tuple(Stage)
+DEFAULT_STAGE_HOURS: dict[str, float] = {
+    Stage.ACKNOWLEDGEMENT: 8,
+    Stage.REVIEW: 16,
+    Stage.ASSIGNMENT: 16,
+    Stage.INVESTIGATION: 80,
+    Stage.DECISION: 40,
+    Stage.NOTIFICATION: 16,
+}
+# Who a stage waits on (the role; the person or unit comes from the complaint).
+STAGE_WAITS_ON: dict[Stage, str] = {
+    Stage.ACKNOWLEDGEMENT: "member_relations",
+    Stage.REVIEW: "mr_manager",
+    Stage.ASSIGNMENT: "sg",
+    Stage.INVESTIGATION: "handler",
+    Stage.DECISION: "sg",
+    Stage.NOTIFICATION: "mr_manager",
+}
+OPEN_STATES = frozenset(State) - {State.CLOSED}
+EDITABLE_FIELDS = (
+    "kind",
+    "description",
+    "occurred_at",
+    "member_number",
+    "complainant_name",
+    "contact_phone",
+    "contact_phone_raw",
+    "contact_email",
+    "unit",
+    "service",
+)
+
+
+class TransitionRefused(DomainError):
+    """The complaint is not at a step of the procedure where this can happen."""
+
+
+class ConflictOfInterest(TransitionRefused):
+    """The proposed handler is a stakeholder of the complaint (DOMAIN.md §3 step 3)."""
+
+    def __init__(self, message: str, reasons: list[str]):
+        super().__init__(message)
+        self.reasons = reasons
+
+
+# -- identities -------------------------------------------------------------------------------------------------
+def complaint_id_for_source(source_ref: str) -> uuid.UUID:
+    """The same source reference (a survey answer, a desk problem) always names the same complaint."""
+    return uuid.uuid5(COMPLAINT_NAMESPACE, f"source:{source_ref}")
+
+
+def complaint_id_for_reference(reference: str) -> uuid.UUID:
+    return uuid.uuid5(COMPLAINT_NAMESPACE, f"reference:{reference}")
+
+
+def _base32(data: bytes, length: int) -> str:
+    n = int.from_bytes(data, "big")
+    out = []
+    for _ in range(length):
+        n, r = divmod(n, 32)
+        out.append(_REFERENCE_ALPHABET[r])
+    return "".join(out)
+
+
+def _format_reference(code: str) -> str:
+    return f"C-{code[:4]}-{code[4:8]}"
+
+
+def new_reference() -> str:
+    """A tracking reference to give the member: C-XXXX-XXXX, 40 random bits, easy to read out."""
+    return _format_reference(_base32(secrets.token_bytes(5), 8))
+
+
+def reference_for_source(source_ref: str) -> str:
+    return _format_reference(_base32(hashlib.sha256(source_ref.encode()).digest()[:5], 8))
+
+
+# -- small rules ---------------------------------------------------------------------------------------------------
+def _text(value: str | None, what: str, *, required: bool = True) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{what} is empty")
+        return None
+    return text
+
+
+def _names(values: Iterable[str] | None) -> list[str]:
+    """Distinct, stripped, in the order given."""
+    out: dict[str, str] = {}
+    for v in values or []:
+        name = (v or "").strip()
+        if name and name.casefold() not in out:
+            out[name.casefold()] = name
+    return list(out.values())
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a and b and a.strip().casefold() == b.strip().casefold())
+
+
+def empty_stakeholders() -> dict[str, Any]:
+    return {"units": [], "persons": [], "participants": [], "complainant": None}
+
+
+def normalise_stakeholders(
+    *, units: Iterable[str] | None = None, persons: Iterable[str] | None = None,
+    participants: Iterable[str] | None = None, complainant: str | None = None,
+) -> dict[str, Any]:
+    """The stakeholders of a complaint: units and persons complained about, those who took part in the matter,
+    and the complainant (a name or, when the complainant is on the staff, the user name)."""
+    return {
+        "units": _names(units),
+        "persons": _names(persons),
+        "participants": _names(participants),
+        "complainant": (complainant or "").strip() or None,
+    }
+
+
+UnitsOf = Callable[[str], set[str]]
+
+
+def check_handler(
+    handler_kind: HandlerKind, handler: str, stakeholders: Mapping[str, Any], units_of: UnitsOf
+) -> tuple[list[str], list[str]]:
+    """The conflict-of-interest rule as a pure function: (reasons the handler is refused, statements of why the
+    handler is eligible).
+
+    A person may not be the complainant, a person complained about, or someone who took part in the matter. A
+    unit is implicated when it is complained about or when a person complained about belongs to it (its manager
+    and colleagues would judge their own); neither an implicated unit nor a person belonging to one may handle
+    the complaint."""
+    units = list(stakeholders.get("units") or [])
+    persons = list(stakeholders.get("persons") or [])
+    participants = list(stakeholders.get("participants") or [])
+    complainant = stakeholders.get("complainant")
+    # unit (as listed, or as the organisation names it) -> why it is implicated
+    implicated: dict[str, tuple[str, str]] = {}
+    for u in units:
+        implicated.setdefault(u.casefold(), (u, "a unit complained about"))
+    for p in persons:
+        for u in sorted(units_of(p)):
+            implicated.setdefault(u.casefold(), (u, f"the unit of {p}, who is complained about"))
+    refused: list[str] = []
+    eligible: list[str] = []
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values) if values else "nobody"
+
+    if handler_kind == HandlerKind.PERSON:
+        if _same(handler, complainant):
+            refused.append(f"{handler} is the complainant")
+        else:
+            eligible.append(f"not the complainant ({complainant or 'not named'})")
+        if any(_same(handler, p) for p in persons):
+            refused.append(f"{handler} is a person complained about")
+        else:
+            eligible.append(f"not a person complained about ({listed(persons)})")
+        if any(_same(handler, p) for p in participants):
+            refused.append(f"{handler} took part in the matter")
+        else:
+            eligible.append(f"took no part in the matter ({listed(participants)})")
+        own_units = sorted(units_of(handler))
+        bad = [implicated[u.casefold()] for u in own_units if u.casefold() in implicated]
+        if bad:
+            refused.extend(f"{handler} belongs to {u}, {why}" for u, why in bad)
+        elif own_units:
+            eligible.append(f"belongs to {', '.join(own_units)}, no unit complained about or of a person complained about")
+        else:
+            eligible.append("belongs to no unit of the organisation")
+    else:
+        why = implicated.get(handler.casefold())
+        if why:
+            refused.append(f"unit {why[0]} is {why[1]}")
+        else:
+            eligible.append(
+                f"unit {handler} is not complained about ({listed(units)}) and none of its staff is ({listed(persons)})"
+            )
+    return refused, eligible
+
+
+# -- deadlines (pure) ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StageDeadline:
+    stage: Stage
+    started_at: datetime
+    due_at: datetime
+    done_at: datetime | None
+
+    def is_breached(self, now: datetime) -> bool:
+        """Done after its due time, or still not done when its due time has passed."""
+        if self.done_at is not None:
+            return self.done_at > self.due_at
+        return now > self.due_at
+
+    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        out = {"stage": self.stage.value, "started_at": self.started_at, "due_at": self.due_at, "done_at": self.done_at}
+        if now is not None:
+            out["breached"] = self.is_breached(now)
+        return out
+
+
+def stage_hours(overrides: Mapping[str, float] | None = None) -> dict[Stage, float]:
+    """The working hours allowed for each stage: the defaults, with the chamber's overrides."""
+    hours = {Stage(k): float(v) for k, v in DEFAULT_STAGE_HOURS.items()}
+    for name, value in (overrides or {}).items():
+        try:
+            stage = Stage(name)
+        except ValueError:
+            raise ValueError(f"unknown complaint stage {name!r}: use one of {', '.join(STAGES)}") from None
+        if value <= 0:
+            raise ValueError(f"the {stage.value} stage needs a positive number of working hours")
+        hours[stage] = float(value)
+    return hours
+
+
+def stage_due(calendar: BusinessCalendar, started_at: datetime, hours: float) -> datetime:
+    return calendar.add_working_time(started_at, timedelta(hours=hours))
+
+
+def stage_deadlines(
+    calendar: BusinessCalendar,
+    hours: Mapping[Stage, float],
+    started: Mapping[str, datetime],
+    done: Mapping[str, datetime],
+) -> list[StageDeadline]:
+    """Each stage that has started, in procedure order, with its due time in working hours."""
+    out = []
+    for stage in STAGES:
+        start = started.get(stage.value)
+        if start is None:
+            continue
+        out.append(StageDeadline(stage, start, stage_due(calendar, start, hours[stage]), done.get(stage.value)))
+    return out
+
+
+def breached(deadlines: Iterable[StageDeadline], now: datetime) -> list[StageDeadline]:
+    return [d for d in deadlines if d.is_breached(now)]
+
+
+def breach_key(round_: int, stage: Stage | str) -> str:
+    """What makes a breach unique: the complaint (the aggregate), the round (reopenings) and the stage."""
+    return f"{round_}:{Stage(stage).value}"
+
+
+# -- the aggregate -------------------------------------------------------------------------------------------------
+class Complaint(Aggregate):
+    @event("Received")
+    def __init__(
+        self,
+        *,
+        reference: str,
+        channel: str,
+        kind: str,
+        description: str,
+        occurred_at: datetime | None,
+        member_number: str | None,
+        complainant_name: str | None,
+        contact_phone: str | None,
+        contact_phone_raw: str | None,
+        contact_email: str | None,
+        unit: str | None,
+        service: str | None,
+        stakeholders: dict[str, Any],
+        confidential: bool,
+        call_id: str | None,
+        source: str | None,
+        source_ref: str | None,
+        by: str | None,
+        at: datetime,
+    ):
+        self.reference = reference
+        self.channel = Channel(channel)
+        self.kind = Kind(kind)
+        self.description = description
+        self.occurred_at = occurred_at
+        self.member_number = member_number
+        self.complainant_name = complainant_name
+        self.contact_phone = contact_phone
+        self.contact_phone_raw = contact_phone_raw
+        self.contact_email = contact_email
+        self.unit = unit
+        self.service = service
+        self.stakeholders = copy.deepcopy(stakeholders)
+        self.confidential = bool(confidential)
+        self.call_id = call_id
+        self.source = source
+        self.source_ref = source_ref
+        self.registered_by = by
+        self.received_at = at
+        self.state = State.RECEIVED
+        self.round = 1
+        self.acknowledged_at: datetime | None = None
+        self.reviewed_by: str | None = None
+        self.handler_kind: HandlerKind | None = None
+        self.handler: str | None = None
+        self.handler_units: list[str] = []
+        self.eligibility: str | None = None
+        self.investigation: dict[str, Any] | None = None
+        self.decision: Decision | None = None
+        self.decision_reason: str | None = None
+        self.committee: dict[str, Any] | None = None
+        self.committee_members_ever: list[str] = []
+        self.outcome: Outcome | None = None
+        self.decided_at: datetime | None = None
+        self.corrective_actions: list[dict[str, Any]] = []
+        self.notified_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.satisfaction: dict[str, Any] | None = None
+        self.documents: list[dict[str, Any]] = []
+        self.breaches: list[dict[str, Any]] = []
+        self.stage_started: dict[str, datetime] = {Stage.ACKNOWLEDGEMENT.value: at}
+        self.stage_done: dict[str, datetime] = {}
+        self.updated_at = at
+
+    @classmethod
+    def create_id(cls, *, reference: str, source_ref: str | None = None, **_: object) -> uuid.UUID:
+        return complaint_id_for_source(source_ref) if source_ref else complaint_id_for_reference(reference)
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        channel: Channel | str,
+        kind: Kind | str,
+        description: str,
+        at: datetime,
+        by: str | None,
+        occurred_at: datetime | None = None,
+        member_number: str | None = None,
+        complainant_name: str | None = None,
+        contact_phone: str | None = None,
+        contact_phone_raw: str | None = None,
+        contact_email: str | None = None,
+        unit: str | None = None,
+        service: str | None = None,
+        stakeholders: Mapping[str, Any] | None = None,
+        confidential: bool = False,
+        call_id: str | None = None,
+        source: str | None = None,
+        source_ref: str | None = None,
+        reference: str | None = None,
+    ) -> Complaint:
+        """Rules first, then the Received event."""
+        try:
+            channel = Channel(channel)
+        except ValueError:
+            raise InvalidInput(f"channel {channel!r} is not one of {', '.join(Channel)}") from None
+        try:
+            kind = Kind(kind)
+        except ValueError:
+            raise InvalidInput(f"kind {kind!r} is not one of {', '.join(Kind)}") from None
+        text = _text(description, "the description of the complaint")
+        call_id = (call_id or "").strip() or None
+        if channel == Channel.PHONE and not call_id:
+            raise InvalidInput("a complaint taken by phone is linked to its call: give the call id")
+        if channel != Channel.PHONE and call_id:
+            raise InvalidInput("only a complaint taken by phone is linked to a call")
+        source_ref = (source_ref or "").strip() or None
+        if channel == Channel.AUTOMATIC:
+            if not source_ref:
+                raise InvalidInput("an automatic complaint needs the source reference that makes it unique")
+            if not (source or "").strip():
+                raise InvalidInput("an automatic complaint names the service it came from")
+        elif source_ref:
+            raise InvalidInput("only an automatic complaint has a source reference")
+        if occurred_at is not None and occurred_at > at:
+            raise InvalidInput("the time of occurrence is in the future")
+        if reference is None:
+            reference = reference_for_source(source_ref) if source_ref else new_reference()
+        people = dict(stakeholders or empty_stakeholders())
+        people = normalise_stakeholders(
+            units=people.get("units"), persons=people.get("persons"), participants=people.get("participants"),
+            complainant=people.get("complainant") or complainant_name,
+        )
+        return cls(
+            reference=reference,
+            channel=channel.value,
+            kind=kind.value,
+            description=text,
+            occurred_at=occurred_at,
+            member_number=member_number,
+            complainant_name=(complainant_name or "").strip() or None,
+            contact_phone=contact_phone,
+            contact_phone_raw=contact_phone_raw,
+            contact_email=contact_email,
+            unit=unit,
+            service=(service or "").strip() or None,
+            stakeholders=people,
+            confidential=confidential,
+            call_id=call_id,
+            source=(source or "").strip() or None,
+            source_ref=source_ref,
+            by=by,
+            at=at,
+        )
+
+    # -- views -------------------------------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def missing_for_review(self) -> list[str]:
+        """What the form still lacks before the review can be marked complete."""
+        missing = []
+        if not self.description:
+            missing.append("the description")
+        if self.occurred_at is None:
+            missing.append("the time of occurrence")
+        if not (self.contact_phone or self.contact_email):
+            missing.append("the member's contact details (phone or e-mail)")
+        if self.kind != Kind.SUGGESTION and not (self.unit or self.service):
+            missing.append("the unit or service concerned")
+        return missing
+
+    def current_stage(self) -> Stage | None:
+        """The stage the complaint waits in (started, not done), or None (notified, closed)."""
+        for stage in reversed(STAGES):
+            if stage.value in self.stage_started:
+                return None if stage.value in self.stage_done else stage
+        return None
+
+    def has_breach(self, round_: int, stage: Stage | str) -> bool:
+        key = breach_key(round_, stage)
+        return any(b["key"] == key for b in self.breaches)
+
+    def waiting_on(self, stage: Stage | None = None) -> dict[str, str | None]:
+        """Whom the complaint waits on in a stage: a role, and the person or unit when there is one."""
+        stage = stage or self.current_stage()
+        if stage is None:
+            return {"role": None, "person": None, "unit": None}
+        role = STAGE_WAITS_ON[stage]
+        if stage == Stage.ACKNOWLEDGEMENT:
+            staff = self.channel in (Channel.IN_PERSON, Channel.PHONE)
+            return {"role": role, "person": self.registered_by if staff else None, "unit": None}
+        if stage == Stage.INVESTIGATION:
+            person = self.handler if self.handler_kind == HandlerKind.PERSON else None
+            unit = self.handler if self.handler_kind == HandlerKind.UNIT else None
+            return {"role": role, "person": person, "unit": unit}
+        if stage == Stage.DECISION and self.state == State.COMMITTEE:
+            return {"role": "committee", "person": None, "unit": None}
+        return {"role": role, "person": None, "unit": None}
+
+    def is_handled_by(self, person: str, unit: str | None = None) -> bool:
+        if self.handler_kind == HandlerKind.PERSON:
+            return _same(self.handler, person)
+        if self.handler_kind == HandlerKind.UNIT:
+            return _same(self.handler, unit)
+        return False
+
+    def is_committee_member(self, person: str) -> bool:
+        return any(_same(person, m) for m in self.committee_members_ever)
+
+    def document(self, sha256: str) -> dict[str, Any] | None:
+        return next((d for d in self.documents if d["sha256"] == sha256), None)
+
+    # -- rules -------------------------------------------------------------------------------------------------
+    def _require(self, allowed: Iterable[State], doing: str) -> None:
+        allowed = set(allowed)
+        if self.state not in allowed:
+            names = ", ".join(s.value for s in State if s in allowed)
+            raise TransitionRefused(f"cannot {doing}: the complaint is {self.state.value} (possible only when {names})")
+
+    def _start(self, stage: Stage, at: datetime) -> None:
+        self.stage_started[stage.value] = at
+
+    def _finish(self, stage: Stage, at: datetime) -> None:
+        self.stage_done.setdefault(stage.value, at)
+
+    # -- receipt and review ------------------------------------------------------------------------------------
+    def acknowledge(self, *, by: str | None, method: str, note: str | None, at: datetime) -> None:
+        self._require({State.RECEIVED}, "acknowledge the complaint")
+        self._acknowledged(by=by, method=_text(method, "how the member was told (method)"), note=(note or "").strip() or None, at=at)
+
+    @event("Acknowledged")
+    def _acknowledged(self, by: str | None, method: str, note: str | None, at: datetime) -> None:
+        self.state = State.ACKNOWLEDGED
+        self.acknowledged_at = at
+        self._finish(Stage.ACKNOWLEDGEMENT, at)
+        self._start(Stage.REVIEW, at)
+        self.updated_at = at
+
+    def add_information(self, *, changes: Mapping[str, Any], note: str | None, by: str, at: datetime) -> dict[str, Any]:
+        """The member-relations manager completes the form; returns what changed (nothing: no event)."""
+        self._require({State.RECEIVED, State.ACKNOWLEDGED}, "add information to the form")
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise InvalidInput(f"these fields cannot be changed on the form: {', '.join(sorted(unknown))}")
+        prepared = dict(changes)
+        if "kind" in prepared:
+            try:
+                prepared["kind"] = Kind(prepared["kind"]).value
+            except ValueError:
+                raise InvalidInput(f"kind {prepared['kind']!r} is not one of {', '.join(Kind)}") from None
+        if "description" in prepared:
+            prepared["description"] = _text(prepared["description"], "the description of the complaint")
+        occurred = prepared.get("occurred_at")
+        if occurred is not None and occurred > at:
+            raise InvalidInput("the time of occurrence is in the future")
+        changed = {k: v for k, v in prepared.items() if getattr(self, k) != v}
+        if not changed and not (note or "").strip():
+            return {}
+        previous = {k: getattr(self, k) for k in changed}
+        previous = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in previous.items()}
+        self._information_added(changes=changed, previous=previous, note=(note or "").strip() or None, by=by, at=at)
+        return changed
+
+    @event("InformationAdded")
+    def _information_added(self, changes: dict[str, Any], previous: dict[str, Any], note: str | None, by: str, at: datetime) -> None:
+        for name, value in changes.items():
+            setattr(self, name, Kind(value) if name == "kind" else copy.deepcopy(value))
+        if "complainant_name" in changes:
+            # The complainant as a stakeholder follows the name on the form unless recorded otherwise.
+            known = self.stakeholders.get("complainant")
+            if known is None or _same(known, previous.get("complainant_name")):
+                self.stakeholders = {**self.stakeholders, "complainant": changes["complainant_name"]}
+        self.updated_at = at
+
+    def record_stakeholders(
+        self, *, units: Iterable[str], persons: Iterable[str], participants: Iterable[str], complainant: str | None, by: str, at: datetime
+    ) -> bool:
+        """Replace the recorded stakeholders (before a handler is assigned); False when nothing changed."""
+        self._require(
+            {State.RECEIVED, State.ACKNOWLEDGED, State.REVIEWED, State.REFERRED},
+            "record the stakeholders (they are recorded before a handler is assigned)",
+        )
+        people = normalise_stakeholders(
+            units=units, persons=persons, participants=participants, complainant=complainant or self.stakeholders.get("complainant")
+        )
+        if people == self.stakeholders:
+            return False
+        self._stakeholders_recorded(**people, by=by, at=at)
+        return True
+
+    @event("StakeholdersRecorded")
+    def _stakeholders_recorded(
+        self, units: list[str], persons: list[str], participants: list[str], complainant: str | None, by: str, at: datetime
+    ) -> None:
+        self.stakeholders = {"units": list(units), "persons": list(persons), "participants": list(participants), "complainant": complainant}
+        self.updated_at = at
+
+    def complete_review(self, *, by: str, at: datetime) -> None:
+        if self.state == State.RECEIVED:
+            raise TransitionRefused("cannot mark the review complete: acknowledge the complaint to the member first")
+        self._require({State.ACKNOWLEDGED}, "mark the review complete")
+        missing = self.missing_for_review()
+        if missing:
+            raise TransitionRefused(f"the form is not complete: add {', '.join(missing)} before marking the review complete")
+        self._review_completed(by=by, at=at)
+
+    @event("ReviewCompleted")
+    def _review_completed(self, by: str, at: datetime) -> None:
+        self.state = State.REVIEWED
+        self.reviewed_by = by
+        self.updated_at = at
+
+    def refer(self, *, by: str, note: str | None, at: datetime) -> None:
+        if self.state in (State.RECEIVED, State.ACKNOWLEDGED):
+            raise TransitionRefused("cannot refer the complaint to the SG: the member-relations manager has not marked the review complete")
+        self._require({State.REVIEWED}, "refer the complaint to the SG")
+        self._referred(by=by, note=(note or "").strip() or None, at=at)
+
+    @event("Referred")
+    def _referred(self, by: str, note: str | None, at: datetime) -> None:
+        self.state = State.REFERRED
+        self._finish(Stage.REVIEW, at)
+        self._start(Stage.ASSIGNMENT, at)
+        self.updated_at = at
+
+    # -- assignment --------------------------------------------------------------------------------------------
+    def assign_handler(self, *, handler_kind: HandlerKind | str, handler: str, units_of: UnitsOf, by: str, at: datetime) -> str:
+        """Assign (or reassign, before the report) a handler; refused with the reasons when the handler is a
+        stakeholder. Returns the reason the handler is eligible, which the event keeps for the audit."""
+        self._require({State.REFERRED, State.ASSIGNED}, "assign a handler")
+        kind = self._handler_kind(handler_kind)
+        name = _text(handler, "the handler")
+        if self.state == State.ASSIGNED and _same(name, self.handler) and kind == self.handler_kind:
+            raise TransitionRefused(f"{name} is already the handler")
+        refused, eligible = check_handler(kind, name, self.stakeholders, units_of)
+        if refused:
+            raise ConflictOfInterest(
+                f"{name} may not handle this complaint (conflict of interest): {'; '.join(refused)}", refused
+            )
+        eligibility = f"{kind.value} {name} is eligible: " + "; ".join(eligible)
+        units = sorted(units_of(name)) if kind == HandlerKind.PERSON else [name]
+        self._handler_assigned(
+            handler_kind=kind.value,
+            handler=name,
+            handler_units=units,
+            eligibility=eligibility,
+            stakeholders=copy.deepcopy(self.stakeholders),
+            reassigned_from=self.handler if self.state == State.ASSIGNED else None,
+            round=self.round,
+            by=by,
+            at=at,
+        )
+        return eligibility
+
+    def _handler_kind(self, handler_kind: HandlerKind | str) -> HandlerKind:
+        try:
+            return HandlerKind(handler_kind)
+        except ValueError:
+            raise InvalidInput(f"a handler is a person or a unit, not {handler_kind!r}") from None
+
+    @event("HandlerAssigned")
+    def _handler_assigned(
+        self,
+        handler_kind: str,
+        handler: str,
+        handler_units: list[str],
+        eligibility: str,
+        stakeholders: dict[str, Any],
+        reassigned_from: str | None,
+        round: int,  # noqa: A002 - the event's field name on Kafka
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.state = State.ASSIGNED
+        self.handler_kind = HandlerKind(handler_kind)
+        self.handler = handler
+        self.handler_units = list(handler_units)
+        self.eligibility = eligibility
+        self._finish(Stage.ASSIGNMENT, at)
+        self._start(Stage.INVESTIGATION, at)  # a new handler gets the whole investigation time
+        self.updated_at = at
+
+    def refuse_assignment(self, *, handler_kind: HandlerKind | str, handler: str, reasons: list[str], by: str, at: datetime) -> None:
+        """Keep the refused assignment for the audit (the application records it when the rule refuses)."""
+        self._assignment_refused(handler_kind=self._handler_kind(handler_kind).value, handler=handler.strip(), reasons=list(reasons), by=by, at=at)
+
+    @event("AssignmentRefused")
+    def _assignment_refused(self, handler_kind: str, handler: str, reasons: list[str], by: str, at: datetime) -> None:
+        self.updated_at = at
+
+    # -- investigation and decision ----------------------------------------------------------------------------
+    def report_investigation(
+        self,
+        *,
+        circumstances: str,
+        root_causes: str,
+        consequences: str,
+        actions_taken: str,
+        by: str,
+        by_unit: str | None,
+        at: datetime,
+    ) -> None:
+        self._require({State.ASSIGNED}, "file the investigation report")
+        if not self.is_handled_by(by, by_unit):
+            raise TransitionRefused(f"only the assigned handler ({self.handler}) files the investigation report")
+        self._investigation_reported(
+            circumstances=_text(circumstances, "the circumstances"),
+            root_causes=_text(root_causes, "the root causes"),
+            consequences=_text(consequences, "the consequences"),
+            actions_taken=_text(actions_taken, "the actions taken"),
+            by=by,
+            at=at,
+        )
+
+    @event("InvestigationReported")
+    def _investigation_reported(self, circumstances: str, root_causes: str, consequences: str, actions_taken: str, by: str, at: datetime) -> None:
+        self.state = State.INVESTIGATED
+        self.investigation = {
+            "circumstances": circumstances,
+            "root_causes": root_causes,
+            "consequences": consequences,
+            "actions_taken": actions_taken,
+            "by": by,
+            "at": at,
+        }
+        self._finish(Stage.INVESTIGATION, at)
+        self._start(Stage.DECISION, at)
+        self.updated_at = at
+
+    def decide(self, *, decision: Decision | str, reason: str | None, by: str, at: datetime) -> None:
+        self._require({State.INVESTIGATED}, "decide on the complaint")
+        try:
+            decision = Decision(decision)
+        except ValueError:
+            raise InvalidInput(f"the SG accepts or rejects a complaint, not {decision!r}") from None
+        text = (reason or "").strip() or None
+        if decision == Decision.REJECTED and not text:
+            raise InvalidInput("give the reason the complaint is rejected")
+        self._decided(decision=decision.value, reason=text, by=by, at=at)
+
+    @event("Decided")
+    def _decided(self, decision: str, reason: str | None, by: str, at: datetime) -> None:
+        self.decision = Decision(decision)
+        self.decision_reason = reason
+        if self.decision == Decision.REJECTED:
+            self._result(Outcome.REJECTED, at)
+        else:
+            self.state = State.ACCEPTED
+        self.updated_at = at
+
+    def _result(self, outcome: Outcome, at: datetime) -> None:
+        self.state = State.DECIDED
+        self.outcome = outcome
+        self.decided_at = at
+        self._finish(Stage.DECISION, at)
+        self._start(Stage.NOTIFICATION, at)
+
+    def convene_committee(
+        self, *, subject: str, fixed_members: list[str], variable_members: list[str], meeting_at: datetime | None, by: str, at: datetime
+    ) -> None:
+        self._require({State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)")
+        fixed = _names(fixed_members)
+        if not fixed:
+            raise TransitionRefused("the committee's fixed members are not configured")
+        variable = [m for m in _names(variable_members) if not any(_same(m, f) for f in fixed)]
+        self._committee_convened(
+            subject=_text(subject, "the committee's subject"),
+            fixed_members=fixed,
+            variable_members=variable,
+            members=[*fixed, *variable],
+            meeting_at=meeting_at,
+            by=by,
+            at=at,
+        )
+
+    @event("CommitteeConvened")
+    def _committee_convened(
+        self, subject: str, fixed_members: list[str], variable_members: list[str], members: list[str], meeting_at: datetime | None, by: str, at: datetime
+    ) -> None:
+        self.state = State.COMMITTEE
+        self.committee = {
+            "subject": subject,
+            "fixed_members": list(fixed_members),
+            "variable_members": list(variable_members),
+            "members": list(members),
+            "meeting_at": meeting_at,
+            "convened_by": by,
+            "convened_at": at,
+            "attendees": [],
+            "decision": None,
+            "reasoning": None,
+            "held_at": None,
+        }
+        self.committee_members_ever = _names([*self.committee_members_ever, *members])
+        self.updated_at = at
+
+    def forgo_committee(self, *, reason: str | None, by: str, at: datetime) -> None:
+        self._require({State.ACCEPTED}, "decide that the committee need not meet")
+        self._committee_not_convened(reason=(reason or "").strip() or None, by=by, at=at)
+
+    @event("CommitteeNotConvened")
+    def _committee_not_convened(self, reason: str | None, by: str, at: datetime) -> None:
+        self._result(Outcome.ACCEPTED, at)
+        self.updated_at = at
+
+    def record_committee_decision(
+        self,
+        *,
+        attendees: list[str],
+        decision: Outcome | str,
+        reasoning: str,
+        corrective_actions: list[Mapping[str, Any]],
+        held_at: datetime,
+        by: str,
+        at: datetime,
+    ) -> list[dict[str, Any]]:
+        """The committee's meeting: who attended, accept/reject/settle, corrective actions. Returns the actions."""
+        self._require({State.COMMITTEE}, "record the committee's decision")
+        try:
+            decision = Outcome(decision)
+        except ValueError:
+            raise InvalidInput(f"the committee accepts, rejects or settles a complaint, not {decision!r}") from None
+        present = _names(attendees)
+        if not present:
+            raise InvalidInput("the minutes record who attended the committee's meeting")
+        members = self.committee["members"] if self.committee else []
+        outsiders = [a for a in present if not any(_same(a, m) for m in members)]
+        if outsiders:
+            raise TransitionRefused(f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})")
+        if held_at > at:
+            raise InvalidInput("the meeting cannot be recorded before it is held")
+        actions = []
+        number = len(self.corrective_actions)
+        for i, raw in enumerate(corrective_actions):
+            description = _text(raw.get("description"), f"corrective action {i + 1}: the description")
+            owner = _text(raw.get("owner"), f"corrective action {i + 1}: the owner")
+            due = raw.get("due")
+            if isinstance(due, str):
+                try:
+                    due = date.fromisoformat(due)
+                except ValueError:
+                    raise InvalidInput(f"corrective action {i + 1}: due {due!r} is not a date (YYYY-MM-DD)") from None
+            if not isinstance(due, date):
+                raise InvalidInput(f"corrective action {i + 1}: the due date is missing")
+            if due < held_at.date():
+                raise InvalidInput(f"corrective action {i + 1}: due {due.isoformat()} is before the meeting")
+            number += 1
+            actions.append({"id": f"CA-{number}", "description": description, "owner": owner, "due": due.isoformat()})
+        self._committee_decided(
+            attendees=present,
+            decision=decision.value,
+            reasoning=_text(reasoning, "the committee's reasoning"),
+            corrective_actions=actions,
+            held_at=held_at,
+            by=by,
+            at=at,
+        )
+        return actions
+
+    @event("CommitteeDecided")
+    def _committee_decided(
+        self, attendees: list[str], decision: str, reasoning: str, corrective_actions: list[dict[str, Any]], held_at: datetime, by: str, at: datetime
+    ) -> None:
+        committee = self.committee or {}
+        committee.update({"attendees": list(attendees), "decision": decision, "reasoning": reasoning, "held_at": held_at})
+        self.committee = committee
+        for action in corrective_actions:
+            self.corrective_actions.append({**action, "status": ActionStatus.OPEN.value, "round": self.round, "done_at": None, "done_by": None, "note": None})
+        self._result(Outcome(decision), at)
+        self.updated_at = at
+
+    def corrective_action(self, action_id: str) -> dict[str, Any]:
+        for action in self.corrective_actions:
+            if action["id"] == action_id:
+                return action
+        raise TransitionRefused(f"the complaint has no corrective action {action_id!r}")
+
+    def complete_corrective_action(self, *, action_id: str, note: str | None, by: str, at: datetime) -> None:
+        action = self.corrective_action(action_id)
+        if action["status"] == ActionStatus.DONE:
+            raise TransitionRefused(f"corrective action {action_id} is already done")
+        self._corrective_action_completed(action_id=action_id, note=(note or "").strip() or None, by=by, at=at)
+
+    @event("CorrectiveActionCompleted")
+    def _corrective_action_completed(self, action_id: str, note: str | None, by: str, at: datetime) -> None:
+        for action in self.corrective_actions:
+            if action["id"] == action_id:
+                action.update({"status": ActionStatus.DONE.value, "done_at": at, "done_by": by, "note": note})
+        self.updated_at = at
+
+    # -- notification, closing, satisfaction, reopening --------------------------------------------------------
+    def notify_member(self, *, method: str, message: str, by: str, at: datetime) -> None:
+        if self.state in (State.ACCEPTED, State.COMMITTEE):
+            raise TransitionRefused("cannot notify the member: the final result is not decided yet")
+        self._require({State.DECIDED}, "notify the member of the result")
+        self._member_notified(
+            outcome=self.outcome.value if self.outcome else None,
+            method=_text(method, "how the member was told (method)"),
+            message=_text(message, "what the member was told"),
+            by=by,
+            at=at,
+        )
+
+    @event("MemberNotified")
+    def _member_notified(self, outcome: str | None, method: str, message: str, by: str, at: datetime) -> None:
+        self.state = State.NOTIFIED
+        self.notified_at = at
+        self._finish(Stage.NOTIFICATION, at)
+        self.updated_at = at
+
+    def close(self, *, note: str | None, by: str, at: datetime) -> None:
+        if self.state not in (State.NOTIFIED, State.CLOSED):
+            raise TransitionRefused(f"cannot close the complaint: the member has not been told the result (it is {self.state.value})")
+        self._require({State.NOTIFIED}, "close the complaint")
+        self._closed(outcome=self.outcome.value if self.outcome else None, note=(note or "").strip() or None, by=by, at=at)
+
+    @event("Closed")
+    def _closed(self, outcome: str | None, note: str | None, by: str, at: datetime) -> None:
+        self.state = State.CLOSED
+        self.closed_at = at
+        self.updated_at = at
+
+    def record_satisfaction(self, *, score: int | None, satisfied: bool | None, comment: str | None, by: str, at: datetime) -> None:
+        """The member's satisfaction with the handling (ISO 10002): a score of 1-5, or satisfied or not. Without
+        an explicit answer, a score of 4 or 5 counts as satisfied."""
+        self._require({State.NOTIFIED, State.CLOSED}, "record the member's satisfaction (after the member is told the result)")
+        if self.satisfaction is not None and self.satisfaction["round"] == self.round:
+            raise TransitionRefused("the member's satisfaction with this handling is already recorded")
+        if score is None and satisfied is None:
+            raise InvalidInput("give a score from 1 to 5, or whether the member is satisfied")
+        if score is not None and not (isinstance(score, int) and 1 <= score <= 5):
+            raise InvalidInput(f"the satisfaction score is from 1 to 5, not {score!r}")
+        verdict = satisfied if satisfied is not None else score >= 4
+        self._satisfaction_recorded(
+            score=score, satisfied=bool(verdict), comment=(comment or "").strip() or None, round=self.round, by=by, at=at
+        )
+
+    @event("SatisfactionRecorded")
+    def _satisfaction_recorded(self, score: int | None, satisfied: bool, comment: str | None, round: int, by: str, at: datetime) -> None:  # noqa: A002
+        self.satisfaction = {"score": score, "satisfied": satisfied, "comment": comment, "round": round, "by": by, "at": at}
+        self.updated_at = at
+
+    def reopen(self, *, reason: str, by: str, at: datetime) -> None:
+        """The member is not satisfied: back to review, as a new round of the procedure."""
+        self._require({State.CLOSED}, "reopen the complaint")
+        if self.satisfaction is None or self.satisfaction["round"] != self.round:
+            raise TransitionRefused("record the member's satisfaction first: a complaint is reopened when the member is not satisfied")
+        if self.satisfaction["satisfied"]:
+            raise TransitionRefused("the member is satisfied with the handling; there is nothing to reopen")
+        self._reopened(reason=_text(reason, "the reason for reopening"), round=self.round + 1, by=by, at=at)
+
+    @event("Reopened")
+    def _reopened(self, reason: str, round: int, by: str, at: datetime) -> None:  # noqa: A002
+        self.round = round
+        self.state = State.ACKNOWLEDGED
+        self.reviewed_by = None
+        self.investigation = None
+        self.decision = None
+        self.decision_reason = None
+        self.committee = None
+        self.outcome = None
+        self.decided_at = None
+        self.notified_at = None
+        self.closed_at = None
+        self.stage_started = {Stage.REVIEW.value: at}
+        self.stage_done = {}
+        self.updated_at = at
+
+    # -- anytime -----------------------------------------------------------------------------------------------
+    def set_confidentiality(self, *, confidential: bool, reason: str, by: str, at: datetime) -> bool:
+        if bool(confidential) == self.confidential:
+            return False
+        self._confidentiality_changed(confidential=bool(confidential), reason=_text(reason, "the reason"), by=by, at=at)
+        return True
+
+    @event("ConfidentialityChanged")
+    def _confidentiality_changed(self, confidential: bool, reason: str, by: str, at: datetime) -> None:
+        self.confidential = confidential
+        self.updated_at = at
+
+    def attach_document(self, *, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime) -> bool:
+        """Reference a stored document on the form; the same content twice is referenced once (False)."""
+        if self.state == State.CLOSED:
+            raise TransitionRefused("the complaint is closed; reopen it to add documents")
+        if self.document(sha256) is not None:
+            return False
+        if len(self.documents) >= MAX_DOCUMENTS:
+            raise TransitionRefused(f"a complaint holds at most {MAX_DOCUMENTS} documents")
+        self._document_attached(sha256=sha256, size=int(size), media_type=media_type, filename=filename, by=by, at=at)
+        return True
+
+    @event("DocumentAttached")
+    def _document_attached(self, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime) -> None:
+        self.documents.append({"sha256": sha256, "size": size, "media_type": media_type, "filename": filename, "by": by, "at": at})
+        self.updated_at = at
+
+    def deadlines(self, calendar: BusinessCalendar, hours: Mapping[Stage, float]) -> list[StageDeadline]:
+        return stage_deadlines(calendar, hours, self.stage_started, self.stage_done)
+
+    def record_breaches(self, calendar: BusinessCalendar, hours: Mapping[Stage, float], now: datetime) -> list[Stage]:
+        """Record each stage of this round that passed its deadline and is not yet recorded (idempotent)."""
+        recorded = []
+        for d in breached(self.deadlines(calendar, hours), now):
+            if self.has_breach(self.round, d.stage):
+                continue
+            waits = self.waiting_on(d.stage)
+            self._deadline_breached(
+                key=breach_key(self.round, d.stage),
+                stage=d.stage.value,
+                round=self.round,
+                started_at=d.started_at,
+                due_at=d.due_at,
+                done_at=d.done_at,
+                waiting_on=waits["role"],
+                waiting_person=waits["person"],
+                waiting_unit=waits["unit"],
+                at=now,
+            )
+            recorded.append(d.stage)
+        return recorded
+
+    @event("DeadlineBreached")
+    def _deadline_breached(
+        self,
+        key: str,
+        stage: str,
+        round: int,  # noqa: A002
+        started_at: datetime,
+        due_at: datetime,
+        done_at: datetime | None,
+        waiting_on: str | None,
+        waiting_person: str | None,
+        waiting_unit: str | None,
+        at: datetime,
+    ) -> None:
+        self.breaches.append(
+            {"key": key, "stage": stage, "round": round, "due_at": due_at, "done_at": done_at, "waiting_on": waiting_on,
+             "waiting_person": waiting_person, "waiting_unit": waiting_unit, "at": at}
+        )

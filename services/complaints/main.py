@@ -1,0 +1,92 @@
+"""Composition root of the complaints service: event store, documents, search index, relay to Kafka, deadline
+checks, HTTP API (staff, public form, internal)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from services.complaints.api import internal, router
+from services.complaints.application import Clock, ComplaintDesk, ComplaintSettings, system_clock
+from services.complaints.documents import DocumentStore
+from services.complaints.index import ComplaintIndex
+from services.complaints.public import RateLimiter, public
+from shared.db import create_engine
+from shared.eventstore import store_env
+from shared.service import event_sourced_service
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Complaints, criticism, suggestions and reported problems handled to the end under ISO 10002
+(DOMAIN.md §3): receipt in person, by phone, on the website and from other services; acknowledgement, review,
+referral to the SG, assignment of a handler who is no stakeholder, investigation, decision, the complaint
+committee and its corrective actions, notification, closing, satisfaction and reopening. Every step is an event;
+the complaint form ME-FR-01-01-01 is a view of them. Confidential complaints are hidden from all but the roles
+that handle them."""
+
+
+def build_desk(settings: Settings, clock: Clock = system_clock, config: ComplaintSettings | None = None) -> ComplaintDesk:
+    config = config or ComplaintSettings.from_settings(settings)
+    return ComplaintDesk(
+        store_env(settings, "complaints"),
+        organisation=settings.organisation,
+        calendar=settings.business_calendar,
+        clock=clock,
+        region=settings.chamber,
+        config=config,
+        documents=DocumentStore(settings.data_dir / "documents", max_bytes=config.document_max_bytes),
+    )
+
+
+def build_index(settings: Settings, desk: ComplaintDesk) -> ComplaintIndex:
+    """The search index, wired as the desk's list of complaints whose deadlines may still pass."""
+    index = ComplaintIndex(desk, create_engine(settings.local_db_url("complaints_index")))
+    desk.lister = index.open_ids
+    return index
+
+
+async def check_deadlines(desk: ComplaintDesk, every: float, stop: asyncio.Event) -> None:
+    """Record breached stage deadlines now and then; idempotent, so several replicas may run it."""
+    while not stop.is_set():
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(desk.record_breaches)
+        except Exception:  # a locked database or a lost connection: log it and try at the next tick
+            log.exception("complaint deadlines could not be checked")
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None, config: ComplaintSettings | None = None
+) -> FastAPI:
+    """`relay=False` keeps the service off Kafka and turns its background deadline checks off: for tests of the
+    API alone. `config` overrides the complaints settings read from `settings`."""
+    config = config or ComplaintSettings.from_settings(settings)
+    desk = build_desk(settings, clock, config)
+    index = build_index(settings, desk)
+
+    app = event_sourced_service(
+        "complaints",
+        settings,
+        desk,
+        index.follower,
+        title="CRM complaints service",
+        description=DESCRIPTION,
+        relay=relay,
+        background=lambda stop: [check_deadlines(desk, config.deadline_check_seconds, stop)],
+    )
+    app.state.desk = desk
+    app.state.index = index
+    app.state.complaint_settings = config
+    app.state.public_limiter = RateLimiter(config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock)
+    app.include_router(public)
+    app.include_router(internal)
+    app.include_router(router)
+    return app

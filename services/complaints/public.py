@@ -1,0 +1,232 @@
+"""The public website form (no staff token), with the abuse protection a public form needs, and the reading of
+request bodies that both this form and the staff's document uploads share.
+
+Protection: a rate limit per client address (in memory, per process; counted on every attempt, valid or not),
+a honeypot field that people never see and robots fill (they get a receipt that leads nowhere, so they learn
+nothing), limits on the size of the whole request, of each text and of each attachment, and a maximum number of
+attachments whose types are recognised by their content. Text is stored as text: it is never rendered as markup
+by this service, and documents are served as downloads with `nosniff`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.complaints.application import ComplaintDesk, ComplaintSettings
+from services.complaints.documents import DocumentTooLarge
+from services.complaints.domain import Kind, new_reference
+from shared.problems import InvalidInput, problem
+
+HONEYPOT = "homepage"
+
+
+# -- reading bodies ------------------------------------------------------------------------------------------------
+async def read_body(request: Request, limit: int, what: str = "the request") -> bytes:
+    """The request body, refused (413) as soon as it passes `limit` bytes, announced or not."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise DocumentTooLarge(f"{what} may be at most {limit // 1024} KiB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise DocumentTooLarge(f"{what} may be at most {limit // 1024} KiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    field: str
+    filename: str | None
+    content_type: str | None
+    content: bytes
+
+
+def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[UploadedFile]]:
+    """multipart/form-data with the standard library (python-multipart is not a dependency): text fields, files."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise InvalidInput("the multipart body could not be read (boundary missing?)")
+    fields: dict[str, str] = {}
+    files: list[UploadedFile] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        if filename is not None:
+            files.append(UploadedFile(str(name), filename, part.get_content_type(), payload))
+        else:
+            try:
+                fields[str(name)] = payload.decode(part.get_content_charset() or "utf-8")
+            except (UnicodeDecodeError, LookupError):
+                raise InvalidInput(f"the field {name!r} is not UTF-8 text") from None
+    return fields, files
+
+
+# -- rate limit ----------------------------------------------------------------------------------------------------
+class RateLimiter:
+    """At most `limit` hits per client within a sliding `window`, in memory. Time comes from the injected clock;
+    the oldest clients are forgotten beyond `max_clients`, so a flood of addresses cannot exhaust memory."""
+
+    def __init__(self, limit: int, window: timedelta, clock: Callable[[], datetime], *, max_clients: int = 10_000):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_clients = max_clients
+        self._hits: OrderedDict[str, deque[datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def hit(self, client: str) -> timedelta | None:
+        """Count a hit; None when allowed, otherwise how long until the client may try again."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.pop(client, None) or deque()
+            while hits and now - hits[0] >= self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                self._hits[client] = hits
+                return hits[0] + self.window - now
+            hits.append(now)
+            self._hits[client] = hits
+            while len(self._hits) > self.max_clients:
+                self._hits.popitem(last=False)
+            return None
+
+
+def client_address(request: Request, config: ComplaintSettings) -> str:
+    if config.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            # The right-most entry is the one our own proxy added; those before it are the client's to invent.
+            return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else "unknown"
+
+
+# -- schemas -------------------------------------------------------------------------------------------------------
+class PublicAttachment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filename: str | None = Field(default=None, max_length=255)
+    content_type: str | None = Field(default=None, max_length=100)
+    data: str = Field(description="the file, base64-encoded")
+
+
+class PublicComplaintIn(BaseModel):
+    """The website form. `homepage` is the honeypot: hidden from people, left empty by them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Kind = Kind.COMPLAINT
+    description: str = Field(min_length=1, max_length=20_000)
+    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    member_number: str | None = Field(default=None, max_length=60)
+    unit: str | None = Field(default=None, max_length=100, description="the unit concerned, if known")
+    service: str | None = Field(default=None, max_length=300, description="the service concerned")
+    homepage: str | None = Field(default=None, max_length=2000)
+    attachments: list[PublicAttachment] = Field(default=[], max_length=20)
+
+
+class PublicReceipt(BaseModel):
+    reference: str = Field(description="the tracking reference to quote when contacting the chamber")
+    received_at: datetime
+    message: str
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    return request.app.state.public_limiter
+
+
+public = APIRouter(prefix="/public", tags=["public"])
+RECEIVED = "Your message has been received. Quote this reference when you contact the chamber about it."
+
+
+@public.post(
+    "/complaints",
+    status_code=201,
+    response_model=PublicReceipt,
+    summary="The website's complaint, criticism and suggestion form (no token); returns a tracking reference",
+    responses={413: {"description": "too large"}, 415: {"description": "not JSON or multipart"}, 429: {"description": "too many submissions"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": PublicComplaintIn.model_json_schema()},
+                "multipart/form-data": {"schema": {"type": "object", "description": "the same fields; files in `attachments`"}},
+            },
+        }
+    },
+)
+async def submit_public_complaint(request: Request, limiter: Annotated[RateLimiter, Depends(get_limiter)]) -> Any:
+    desk: ComplaintDesk = request.app.state.desk
+    config: ComplaintSettings = request.app.state.complaint_settings
+    wait = limiter.hit(client_address(request, config))
+    if wait is not None:
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        response = problem(429, "Too many requests", f"too many submissions from this address; try again in {seconds} seconds", instance=request.url.path)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    body = await read_body(request, config.public_max_body_bytes, "the form with its attachments")
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    attachments: list[tuple[bytes, str | None, str | None]] = []
+    try:
+        if media == "application/json":
+            try:
+                raw = json.loads(body or b"null")
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InvalidInput(f"the body is not JSON: {exc}") from None
+            form = PublicComplaintIn.model_validate(raw)
+            for i, a in enumerate(form.attachments):
+                try:
+                    attachments.append((base64.b64decode(a.data, validate=True), a.content_type, a.filename))
+                except (binascii.Error, ValueError):
+                    raise InvalidInput(f"attachments[{i}]: data is not base64") from None
+        elif media == "multipart/form-data":
+            fields, files = parse_multipart(content_type, body)
+            form = PublicComplaintIn.model_validate(fields)
+            attachments = [(f.content, f.content_type, f.filename) for f in files if f.content or f.filename]
+        else:
+            return problem(415, "Unsupported media type", "send the form as application/json or multipart/form-data", instance=request.url.path)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]) from None
+    if form.homepage:
+        # Exactly what a person gets, so the robot cannot tell; nothing is stored.
+        return {"reference": new_reference(), "received_at": desk.clock(), "message": RECEIVED}
+    if len(form.description) > config.public_max_text:
+        raise InvalidInput(f"description: at most {config.public_max_text} characters; it has {len(form.description)}")
+    if len(attachments) > config.public_max_attachments:
+        raise InvalidInput(f"attachments: at most {config.public_max_attachments} files; {len(attachments)} were sent")
+    complaint = await run_in_threadpool(
+        desk.receive_from_website,
+        kind=form.kind,
+        description=form.description,
+        complainant_name=form.name,
+        phone=form.phone,
+        email=form.email,
+        occurred_at=form.occurred_at,
+        member_number=form.member_number,
+        unit=form.unit,
+        service=form.service,
+        attachments=attachments,
+        max_attachment_bytes=config.public_max_attachment_bytes,
+    )
+    return {"reference": complaint.reference, "received_at": complaint.received_at, "message": RECEIVED}

@@ -1,0 +1,770 @@
+"""The complaints service over HTTP: each role allowed and refused at each step, confidentiality (404 for those who
+may not know, in search, counts and exports too), the public website form and its abuse protection, the idempotent
+internal door, documents, the complaint form ME-FR-01-01-01."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.complaints.application import ComplaintSettings
+from services.complaints.main import create_app
+from shared.auth import Role
+
+PROBLEM = "application/problem+json"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+CONFIG = ComplaintSettings(
+    committee_fixed_members=("m.karimi", "sg", "committee-1"),
+    public_rate_limit=3,
+    public_rate_window_seconds=600,
+    public_max_text=500,
+    public_max_attachments=2,
+    public_max_attachment_bytes=2048,
+    public_max_body_bytes=16 * 1024,
+    document_max_bytes=4096,
+    trust_forwarded_for=True,
+)
+
+
+@pytest.fixture
+def app(settings, clock) -> FastAPI:
+    return create_app(settings, clock=clock, relay=False, config=CONFIG)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:  # runs the lifespan: the index follower thread is running
+        yield client
+
+
+@pytest.fixture
+def who(tokens, token_store) -> dict[str, dict[str, str]]:
+    """The conftest's tokens, and the people this procedure needs besides."""
+    more = {
+        "handler": ("p.mohammadi", Role.EXPERT, "international"),
+        "legal_manager": ("d.kazemi", Role.UNIT_MANAGER, "legal"),
+        "mr_expert2": ("a.moradi", Role.EXPERT, "member_relations"),
+        "other_committee": ("committee-2", Role.COMMITTEE, None),
+    }
+    extra = {k: {"Authorization": f"Bearer {token_store.create(n, r, u)}"} for k, (n, r, u) in more.items()}
+    return {**tokens, **extra}
+
+
+def settle(app: FastAPI) -> None:
+    """Bring the search index up to the event store, whatever the follower thread has done meanwhile."""
+    for attempt in range(5):
+        try:
+            app.state.index.catch_up()
+            return
+        except sa.exc.SQLAlchemyError:
+            if attempt == 4:
+                raise
+
+
+def assert_problem(response, status: int, detail_part: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["type"] == "about:blank" and body["title"]
+    if detail_part is not None:
+        assert detail_part in body["detail"], body["detail"]
+    return body
+
+
+def stored_events(client: TestClient) -> int:
+    return client.app.state.desk.recorder.max_notification_id() or 0
+
+
+def complaint_body(**fields: Any) -> dict[str, Any]:
+    return {
+        "channel": "in_person",
+        "kind": "complaint",
+        "description": "کارت بازرگانی پس از دو ماه هنوز صادر نشده است",
+        "occurred_at": "2026-11-18T10:00:00",
+        "member_number": "۱۰۰۱",
+        "complainant_name": "علی رضایی",
+        "phone": "0913 123 4567",
+        "unit": "membership",
+        "stakeholders": {"units": ["membership"], "persons": ["r.sadeghi"], "participants": ["a.moradi"]},
+        **fields,
+    }
+
+
+def register(client: TestClient, who, by: str = "expert", **fields: Any) -> dict[str, Any]:
+    response = client.post("/complaints", json=complaint_body(**fields), headers=who[by])
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def step(client: TestClient, who, cid: str, path: str, by: str, body: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
+    response = client.post(f"/complaints/{cid}/{path}", json=body, headers=who[by])
+    assert response.status_code == status, (path, response.text)
+    return response.json()
+
+
+STEPS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+    "acknowledged": ("acknowledge", "expert", {"method": "phone"}),
+    "reviewed": ("review-complete", "mr_manager", None),
+    "referred": ("refer", "mr_manager", {"note": "please assign"}),
+    "assigned": ("assign", "sg", {"handler_kind": "person", "handler": "p.mohammadi"}),
+    "investigated": (
+        "investigation",
+        "handler",
+        {"circumstances": "waited for a signature", "root_causes": "no deputy", "consequences": "no exports", "actions_taken": "card issued"},
+    ),
+    "accepted": ("decision", "sg", {"decision": "accepted"}),
+    "committee": ("committee", "sg", {"subject": "card delays", "variable_members": ["y.mousavi"]}),
+    "decided": (
+        "committee/decision",
+        "committee",
+        {
+            "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
+            "decision": "settled",
+            "reasoning": "card issued, delay fee waived",
+            "corrective_actions": [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
+        },
+    ),
+    "notified": ("notify", "mr_manager", {"method": "phone", "message": "your card is issued and the fee waived"}),
+    "closed": ("close", "mr_manager", None),
+}
+
+
+def advance(client: TestClient, who, cid: str, to: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for state, (path, by, body) in STEPS.items():
+        out = step(client, who, cid, path, by, body)
+        assert out["state"] == state, out
+        if state == to:
+            return out
+    raise AssertionError(f"no step leads to {to}")
+
+
+# --- authentication and roles -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/complaints"),
+        ("post", "/complaints"),
+        ("get", f"/complaints/{uuid.uuid4()}"),
+        ("get", f"/complaints/{uuid.uuid4()}/form"),
+        ("post", f"/complaints/{uuid.uuid4()}/assign"),
+        ("post", f"/complaints/{uuid.uuid4()}/documents"),
+        ("get", "/complaints/export"),
+        ("get", "/complaints/waiting-on-me"),
+        ("post", "/internal/complaints"),
+    ],
+)
+def test_every_staff_endpoint_needs_a_bearer_token(client: TestClient, method: str, path: str) -> None:
+    assert_problem(client.request(method, path, json={}), 401, "a bearer token is required")
+    assert stored_events(client) == 0
+
+
+@pytest.mark.parametrize("role", ["unit_manager", "sg", "auditor", "committee", "admin", "telephony", "monitoring"])
+def test_only_member_relations_registers_a_complaint(client: TestClient, who, role: str) -> None:
+    assert_problem(client.post("/complaints", json=complaint_body(), headers=who[role]), 403, "may not do this")
+    assert stored_events(client) == 0
+
+
+def test_an_expert_registers_a_complaint_taken_in_person(client: TestClient, who) -> None:
+    c = register(client, who)
+    assert c["state"] == "received" and c["channel"] == "in_person" and c["form"] == "ME-FR-01-01-01"
+    assert c["registered_by"] == "z.rahimi"
+    assert c["member_number"] == "1001"
+    assert c["complainant"] == {"name": "علی رضایی", "phone": "+989131234567", "phone_raw": "0913 123 4567", "email": None}
+    assert c["occurred_at"] == "2026-11-18T06:30:00Z"  # local time of the chamber, stored in UTC
+    assert c["stage"] == "acknowledgement" and c["due_at"] == "2026-11-22T07:00:00Z" and c["overdue"] is False
+    assert c["waiting_on"] == {"role": "member_relations", "person": "z.rahimi", "unit": None}
+
+
+def test_a_phone_complaint_is_linked_to_its_call(client: TestClient, who) -> None:
+    call = str(uuid.uuid4())
+    assert register(client, who, channel="phone", call_id=call)["call_id"] == call
+    assert_problem(client.post("/complaints", json=complaint_body(channel="phone"), headers=who["expert"]), 422, "linked to its call")
+
+
+@pytest.mark.parametrize(
+    ("fields", "detail"),
+    [
+        ({"channel": "website"}, "channel"),
+        ({"unit": "bakery"}, "unknown unit concerned 'bakery'"),
+        ({"stakeholders": {"units": ["bakery"]}}, "unknown unit complained about"),
+        ({"phone": "12"}, "not a phone number"),
+        ({"email": "not-an-address"}, "not an e-mail address"),
+        ({"description": ""}, "description"),
+        ({"kind": "praise"}, "kind"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_a_registration_with_bad_input_is_422_and_stores_nothing(client: TestClient, who, fields: dict[str, Any], detail: str) -> None:
+    assert_problem(client.post("/complaints", json=complaint_body(**fields), headers=who["expert"]), 422, detail)
+    assert stored_events(client) == 0
+
+
+def test_an_unknown_complaint_is_404(client: TestClient, who) -> None:
+    assert_problem(client.get(f"/complaints/{uuid.uuid4()}", headers=who["sg"]), 404, "no complaint")
+
+
+def test_the_whole_procedure_over_http_each_step_by_its_role(client: TestClient, who, clock) -> None:
+    cid = register(client, who)["id"]
+    step(client, who, cid, "information", "mr_manager", {"email": "info@farsh.example", "note": "called back"})
+    advance(client, who, cid, "investigated")
+    c = advance_from(client, who, cid, "accepted", "closed")
+    assert c["outcome"] == "settled" and c["committee"]["attendees"] == ["m.karimi", "sg", "committee-1", "h.tehrani"]
+    assert c["committee"]["variable_members"] == ["y.mousavi", "h.tehrani"]  # the manager of the unit concerned joins
+    c = step(client, who, cid, "satisfaction", "mr_manager", {"score": 2, "comment": "took too long"})
+    assert c["satisfaction"]["satisfied"] is False
+    c = step(client, who, cid, "reopen", "mr_manager", {"reason": "the member is not satisfied"})
+    assert (c["state"], c["round"], c["stage"]) == ("acknowledged", 2, "review")
+
+
+def advance_from(client: TestClient, who, cid: str, start: str, to: str) -> dict[str, Any]:
+    states = list(STEPS)
+    out: dict[str, Any] = {}
+    for state in states[states.index(start) : states.index(to) + 1]:
+        path, by, body = STEPS[state]
+        out = step(client, who, cid, path, by, body)
+        assert out["state"] == state, out
+    return out
+
+
+@pytest.mark.parametrize(
+    ("at", "path", "body", "refused_roles"),
+    [
+        ("received", "acknowledge", {"method": "phone"}, ["trade_expert", "unit_manager", "sg", "auditor", "committee", "admin"]),
+        ("acknowledged", "information", {"service": "cards"}, ["expert", "sg", "auditor", "unit_manager", "admin"]),
+        ("acknowledged", "review-complete", None, ["expert", "sg", "auditor", "admin"]),
+        ("reviewed", "refer", None, ["expert", "sg", "auditor", "admin"]),
+        ("referred", "assign", {"handler_kind": "person", "handler": "p.mohammadi"}, ["mr_manager", "expert", "auditor", "committee", "admin"]),
+        ("investigated", "decision", {"decision": "accepted"}, ["mr_manager", "handler", "auditor", "committee", "admin"]),
+        ("accepted", "committee", {"subject": "x"}, ["mr_manager", "auditor", "committee", "admin"]),
+        ("accepted", "committee/not-needed", None, ["mr_manager", "auditor", "committee", "admin"]),
+        ("decided", "notify", {"method": "phone", "message": "done"}, ["sg", "expert", "auditor", "committee", "admin"]),
+        ("notified", "close", None, ["sg", "expert", "auditor", "admin"]),
+        ("notified", "satisfaction", {"score": 5}, ["sg", "expert", "auditor", "admin"]),
+        ("received", "confidentiality", {"confidential": True, "reason": "x"}, ["expert", "auditor", "admin", "committee"]),
+        ("received", "stakeholders", {"units": ["trade"]}, ["expert", "auditor", "admin", "committee"]),
+    ],
+)
+def test_each_step_is_refused_to_the_roles_that_do_not_take_it(client: TestClient, who, at: str, path: str, body, refused_roles: list[str]) -> None:
+    cid = register(client, who)["id"]
+    if at != "received":
+        advance(client, who, cid, at)
+    before = stored_events(client)
+    for role in refused_roles:
+        response = client.post(f"/complaints/{cid}/{path}", json=body, headers=who[role])
+        assert response.status_code in (403, 404), (role, response.text)
+        assert response.headers["content-type"] == PROBLEM
+    assert stored_events(client) == before
+
+
+def test_a_step_out_of_order_is_409_with_the_reason(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    assert_problem(client.post(f"/complaints/{cid}/review-complete", headers=who["mr_manager"]), 409, "acknowledge the complaint to the member first")
+    assert_problem(client.post(f"/complaints/{cid}/close", headers=who["mr_manager"]), 409, "has not been told the result")
+
+
+def test_an_expert_of_another_unit_neither_registers_nor_acknowledges(client: TestClient, who) -> None:
+    assert_problem(client.post("/complaints", json=complaint_body(), headers=who["trade_expert"]), 403, "member-relations experts register")
+    cid = register(client, who)["id"]
+    # s.ahmadi may not know of it yet: 404; once he handles it he knows it, but acknowledging is member relations' job.
+    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]), 404)
+    advance(client, who, cid, "referred")
+    step(client, who, cid, "assign", "sg", {"handler_kind": "person", "handler": "s.ahmadi"})
+    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]), 403, "member relations acknowledges")
+
+
+# --- the conflict-of-interest rule over HTTP ----------------------------------------------------------------------
+
+
+def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_attempt_is_on_the_form(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "referred")
+    response = client.post(f"/complaints/{cid}/assign", json={"handler_kind": "person", "handler": "h.tehrani"}, headers=who["sg"])
+    assert_problem(response, 409, "h.tehrani may not handle this complaint (conflict of interest): h.tehrani belongs to membership, a unit complained about")
+    response = client.post(f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "membership"}, headers=who["sg"])
+    assert_problem(response, 409, "unit membership is a unit complained about")
+    c = step(client, who, cid, "assign", "sg", {"handler_kind": "person", "handler": "p.mohammadi"})
+    assert c["handler"]["eligibility"].startswith("person p.mohammadi is eligible: not the complainant")
+    form = client.get(f"/complaints/{cid}/form", headers=who["auditor"]).json()
+    refusals = [s for s in form["steps"] if s["event"] == "crm.complaints.complaint.assignment_refused.v1"]
+    assert [(s["by"], s["details"]["handler"]) for s in refusals] == [("sg", "h.tehrani"), ("sg", "membership")]
+    assert refusals[0]["title"] == "Assignment refused (conflict of interest)"
+
+
+def test_an_assignment_to_an_unknown_unit_is_invalid(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "referred")
+    assert_problem(client.post(f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "bakery"}, headers=who["sg"]), 422, "unknown handling unit")
+
+
+# --- the handler, the committee, the auditor ----------------------------------------------------------------------
+
+
+def test_the_handler_sees_only_what_is_assigned_to_him(client: TestClient, app, who) -> None:
+    mine = register(client, who)["id"]
+    other = register(client, who)["id"]
+    advance(client, who, mine, "assigned")
+    settle(app)
+    listed = client.get("/complaints", headers=who["handler"])
+    assert [c["id"] for c in listed.json()] == [mine] and listed.headers["x-total-count"] == "1"
+    assert client.get(f"/complaints/{mine}", headers=who["handler"]).status_code == 200
+    assert_problem(client.get(f"/complaints/{other}", headers=who["handler"]), 404)
+    assert_problem(client.get(f"/complaints/{other}/form", headers=who["handler"]), 404)
+    assert [c["id"] for c in client.get("/complaints/waiting-on-me", headers=who["handler"]).json()] == [mine]
+
+
+def test_only_the_handler_files_the_investigation(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "assigned")
+    body = STEPS["investigated"][2]
+    # The member-relations expert sees the complaint but is not its handler.
+    assert_problem(client.post(f"/complaints/{cid}/investigation", json=body, headers=who["expert"]), 403, "only the assigned handler")
+    # A unit manager who may not know it exists is told nothing.
+    assert_problem(client.post(f"/complaints/{cid}/investigation", json=body, headers=who["unit_manager"]), 404)
+    assert step(client, who, cid, "investigation", "handler", body)["investigation"]["by"] == "p.mohammadi"
+
+
+def test_a_handling_unit_is_seen_by_its_staff_and_reported_by_its_manager(client: TestClient, app, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "referred")
+    step(client, who, cid, "assign", "sg", {"handler_kind": "unit", "handler": "legal"})
+    settle(app)
+    assert [c["id"] for c in client.get("/complaints/waiting-on-me", headers=who["legal_manager"]).json()] == [cid]
+    c = step(client, who, cid, "investigation", "legal_manager", STEPS["investigated"][2])
+    assert c["state"] == "investigated" and c["investigation"]["by"] == "d.kazemi"
+
+
+def test_committee_members_see_the_complaints_of_their_meetings_only(client: TestClient, app, who) -> None:
+    cid = register(client, who)["id"]
+    other = register(client, who)["id"]
+    assert_problem(client.get(f"/complaints/{cid}", headers=who["committee"]), 404)
+    advance(client, who, cid, "committee")
+    settle(app)
+    assert client.get(f"/complaints/{cid}", headers=who["committee"]).status_code == 200
+    assert [c["id"] for c in client.get("/complaints", headers=who["committee"]).json()] == [cid]
+    assert [c["id"] for c in client.get("/complaints/waiting-on-me", headers=who["committee"]).json()] == [cid]
+    assert_problem(client.get(f"/complaints/{other}", headers=who["committee"]), 404)
+    assert_problem(client.get(f"/complaints/{cid}", headers=who["other_committee"]), 404)
+    assert client.get("/complaints", headers=who["other_committee"]).json() == []
+
+
+def test_a_committee_member_records_the_decision_and_an_outsider_cannot(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "committee")
+    body = STEPS["decided"][2]
+    assert_problem(client.post(f"/complaints/{cid}/committee/decision", json=body, headers=who["other_committee"]), 404)
+    bad = {**body, "attendees": ["m.karimi", "k.rezaei"]}
+    assert_problem(client.post(f"/complaints/{cid}/committee/decision", json=bad, headers=who["committee"]), 409, "not members of this committee: k.rezaei")
+    c = step(client, who, cid, "committee/decision", "committee", body)
+    assert c["corrective_actions"][0]["id"] == "CA-1" and c["corrective_actions"][0]["status"] == "open"
+
+
+def test_a_corrective_action_is_marked_done_by_its_owner_or_those_responsible(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "decided")
+    assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["expert"]), 403, "CA-1 is h.tehrani's")
+    assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["auditor"]), 403)
+    c = step(client, who, cid, "corrective-actions/CA-1/done", "sg", {"note": "deputy named"})
+    assert c["corrective_actions"][0]["status"] == "done" and c["corrective_actions"][0]["done_by"] == "sg"
+    assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["sg"]), 409, "already done")
+
+
+def test_the_auditor_reads_everything_and_changes_nothing(client: TestClient, app, who) -> None:
+    open_one = register(client, who)["id"]
+    secret = register(client, who, confidential=True)["id"]
+    settle(app)
+    assert {c["id"] for c in client.get("/complaints", headers=who["auditor"]).json()} == {open_one, secret}
+    assert client.get(f"/complaints/{secret}/form", headers=who["auditor"]).status_code == 200
+    history = client.get(f"/complaints/{secret}/history", headers=who["auditor"]).json()
+    assert history[0]["type"] == "crm.complaints.complaint.received.v1"
+    before = stored_events(client)
+    for path, body in [("acknowledge", {"method": "x"}), ("information", {}), ("assign", {"handler_kind": "unit", "handler": "legal"}),
+                       ("close", None), ("confidentiality", {"confidential": False, "reason": "x"})]:
+        assert_problem(client.post(f"/complaints/{secret}/{path}", json=body, headers=who["auditor"]), 403)
+    assert_problem(client.post(f"/complaints/{secret}/documents", content=PDF, headers={**who["auditor"], "Content-Type": "application/pdf"}), 403)
+    assert_problem(client.post("/complaints", json=complaint_body(), headers=who["auditor"]), 403)
+    assert stored_events(client) == before
+
+
+# --- confidentiality ----------------------------------------------------------------------------------------------
+
+
+def test_a_confidential_complaint_is_hidden_from_every_other_role_even_in_search_counts_and_exports(client: TestClient, app, who) -> None:
+    open_one = register(client, who, by="mr_manager")["id"]
+    secret = register(client, who, by="mr_manager", confidential=True)["id"]
+    settle(app)
+    for role in ("mr_manager", "sg", "auditor"):
+        assert client.get(f"/complaints/{secret}", headers=who[role]).status_code == 200, role
+        assert client.get("/complaints", headers=who[role]).headers["x-total-count"] == "2", role
+    for role in ("expert", "admin"):  # they see the others
+        listed = client.get("/complaints", headers=who[role])
+        assert [c["id"] for c in listed.json()] == [open_one] and listed.headers["x-total-count"] == "1", role
+        assert_problem(client.get(f"/complaints/{secret}", headers=who[role]), 404)
+        assert_problem(client.get(f"/complaints/{secret}/form", headers=who[role]), 404)
+        export = client.get("/complaints/export", headers=who[role])
+        assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+        lines = export.text.strip().splitlines()
+        assert len(lines) == 2 and "no" in lines[1]
+        assert client.get("/complaints", params={"confidential": True}, headers=who[role]).json() == []
+    for role in ("trade_expert", "unit_manager", "committee"):  # they see neither
+        assert client.get("/complaints", headers=who[role]).json() == []
+        assert_problem(client.get(f"/complaints/{secret}", headers=who[role]), 404)
+        assert_problem(client.get(f"/complaints/{open_one}", headers=who[role]), 404)
+
+
+def test_the_expert_who_registered_a_confidential_complaint_still_sees_it_and_other_experts_do_not(client: TestClient, app, who) -> None:
+    secret = register(client, who, confidential=True)["id"]
+    settle(app)
+    assert client.get(f"/complaints/{secret}", headers=who["expert"]).status_code == 200
+    assert [c["id"] for c in client.get("/complaints", headers=who["expert"]).json()] == [secret]
+    assert_problem(client.get(f"/complaints/{secret}", headers=who["mr_expert2"]), 404)
+    assert client.get("/complaints", headers=who["mr_expert2"]).json() == []
+
+
+def test_marking_a_complaint_confidential_later_hides_it_from_search(client: TestClient, app, who) -> None:
+    cid = register(client, who, by="mr_manager")["id"]
+    settle(app)
+    assert len(client.get("/complaints", headers=who["mr_expert2"]).json()) == 1
+    c = step(client, who, cid, "confidentiality", "mr_manager", {"confidential": True, "reason": "concerns a board member"})
+    assert c["confidential"] is True
+    settle(app)
+    assert client.get("/complaints", headers=who["mr_expert2"]).json() == []
+    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "phone"}, headers=who["mr_expert2"]), 404)
+
+
+def test_a_confidential_complaint_is_seen_by_its_handler(client: TestClient, app, who) -> None:
+    cid = register(client, who, confidential=True)["id"]  # registered, and so acknowledged, by z.rahimi
+    advance(client, who, cid, "assigned")
+    settle(app)
+    assert [c["id"] for c in client.get("/complaints", headers=who["handler"]).json()] == [cid]
+
+
+# --- search, form, queues -----------------------------------------------------------------------------------------
+
+
+def test_search_filters_by_state_kind_channel_unit_member_and_reference(client: TestClient, app, who) -> None:
+    a = register(client, who)
+    b = register(client, who, kind="suggestion", unit="trade", stakeholders={"units": []}, member_number="2002")
+    step(client, who, a["id"], "acknowledge", "expert", {"method": "phone"})
+    settle(app)
+
+    def ids(**params: Any) -> list[str]:
+        return [c["id"] for c in client.get("/complaints", params=params, headers=who["mr_manager"]).json()]
+
+    assert ids(state="acknowledged") == [a["id"]]
+    assert ids(kind="suggestion") == [b["id"]]
+    assert ids(unit="trade") == [b["id"]]
+    assert ids(unit="membership") == [a["id"]]
+    assert ids(member_number="2002") == [b["id"]]
+    assert ids(reference=b["reference"].lower()) == [b["id"]]
+    assert ids(channel="website") == []
+    assert ids(stage="review") == [a["id"]]
+
+
+def test_overdue_complaints_are_found_and_flagged(client: TestClient, app, who, clock) -> None:
+    cid = register(client, who)["id"]
+    settle(app)
+    assert client.get("/complaints", params={"overdue": True}, headers=who["mr_manager"]).json() == []
+    clock.advance(days=2)
+    [c] = client.get("/complaints", params={"overdue": True}, headers=who["mr_manager"]).json()
+    assert c["id"] == cid and c["overdue"] is True
+
+
+def test_the_complaint_form_lists_every_step_with_who_and_when(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "referred")
+    form = client.get(f"/complaints/{cid}/form", headers=who["mr_manager"]).json()
+    assert form["form"] == "ME-FR-01-01-01"
+    assert [(s["title"], s["by"]) for s in form["steps"]] == [
+        ("Registered on the complaint form", "z.rahimi"),
+        ("Receipt acknowledged to the member", "z.rahimi"),
+        ("Review marked complete", "m.karimi"),
+        ("Referred to the secretary general", "m.karimi"),
+    ]
+    assert form["steps"][0]["at_local"] == "1405/08/30 10:30"
+    assert form["steps"][3]["details"] == {"note": "please assign"}
+
+
+def test_the_cartable_shows_what_waits_on_each_role(client: TestClient, app, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "acknowledged")
+    settle(app)
+    assert [c["id"] for c in client.get("/complaints/waiting-on-me", headers=who["mr_manager"]).json()] == [cid]
+    assert client.get("/complaints/waiting-on-me", headers=who["sg"]).json() == []
+    advance_from(client, who, cid, "reviewed", "referred")
+    settle(app)
+    assert [c["id"] for c in client.get("/complaints/waiting-on-me", headers=who["sg"]).json()] == [cid]
+    assert client.get("/complaints/waiting-on-me", headers=who["mr_manager"]).json() == []
+
+
+# --- the public website form --------------------------------------------------------------------------------------
+
+
+def public_form(**fields: Any) -> dict[str, Any]:
+    return {"kind": "criticism", "description": "The website's card renewal page fails.", "name": "Ayşe Yılmaz", "email": "ayse@example.com", **fields}
+
+
+def submit(client: TestClient, body: Any = None, ip: str = "203.0.113.7", **kwargs: Any):
+    headers = {"X-Forwarded-For": ip, **kwargs.pop("headers", {})}
+    if body is None and "content" not in kwargs and "files" not in kwargs and "data" not in kwargs:
+        body = public_form()
+    return client.post("/public/complaints", json=body, headers=headers, **kwargs)
+
+
+def test_the_public_form_needs_no_token_and_gives_a_tracking_reference(client: TestClient, app, who) -> None:
+    response = submit(client)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["reference"].startswith("C-") and "reference" in receipt["message"]
+    settle(app)
+    [c] = client.get("/complaints", params={"reference": receipt["reference"]}, headers=who["mr_manager"]).json()
+    assert (c["channel"], c["kind"], c["state"], c["registered_by"]) == ("website", "criticism", "acknowledged", None)
+    assert c["complainant"]["email"] == "ayse@example.com"
+    assert c["stage"] == "review"  # the reference shown is the acknowledgement
+
+
+def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, who) -> None:
+    text = "<script>alert(1)</script> the <b>fee</b> was wrong"
+    reference = submit(client, public_form(description=text)).json()["reference"]
+    settle(app)
+    [c] = client.get("/complaints", params={"reference": reference}, headers=who["mr_manager"]).json()
+    assert c["description"] == text
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (public_form(email=None), "give a way to reach you"),
+        (public_form(name=""), "name"),
+        (public_form(description=""), "description"),
+        (public_form(description="x" * 501), "at most 500 characters"),
+        (public_form(phone="abc"), "not a phone number"),
+        (public_form(unit="bakery"), "unknown unit concerned"),
+        (public_form(admin=True), "admin"),
+        (public_form(kind="praise"), "kind"),
+        (public_form(occurred_at="yesterday"), "occurred_at"),
+        (public_form(attachments=[{"filename": "a.pdf", "content_type": "application/pdf", "data": "%%%"}]), "not base64"),
+        ([1, 2], "body"),
+    ],
+)
+def test_the_public_form_refuses_bad_input_with_422_and_stores_nothing(client: TestClient, body: Any, detail: str) -> None:
+    assert_problem(submit(client, body), 422, detail)
+    assert stored_events(client) == 0
+
+
+def test_the_public_form_refuses_a_body_that_is_not_json(client: TestClient) -> None:
+    assert_problem(submit(client, content=b"description=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)
+    assert_problem(submit(client, content=b"{not json", headers={"Content-Type": "application/json"}), 422, "not JSON")
+
+
+def test_an_oversized_public_form_is_refused_before_it_is_read(client: TestClient) -> None:
+    response = submit(client, content=b"{" + b" " * (20 * 1024) + b"}", headers={"Content-Type": "application/json"})
+    assert_problem(response, 413)
+    assert stored_events(client) == 0
+
+
+def attachment(content: bytes, content_type: str = "application/pdf", name: str = "receipt.pdf") -> dict[str, str]:
+    return {"filename": name, "content_type": content_type, "data": base64.b64encode(content).decode()}
+
+
+def test_the_public_form_takes_a_few_small_documents_of_the_accepted_types(client: TestClient, app, who, settings) -> None:
+    reference = submit(client, public_form(attachments=[attachment(PDF), attachment(PNG, "image/png", "screen.png")])).json()["reference"]
+    settle(app)
+    [c] = client.get("/complaints", params={"reference": reference}, headers=who["mr_manager"]).json()
+    assert [(d["media_type"], d["filename"], d["size"]) for d in c["documents"]] == [
+        ("application/pdf", "receipt.pdf", len(PDF)),
+        ("image/png", "screen.png", len(PNG)),
+    ]
+    sha = c["documents"][0]["sha256"]
+    assert (Path(settings.data_dir) / "documents" / sha[:2] / sha).read_bytes() == PDF
+
+
+@pytest.mark.parametrize(
+    ("attachments", "status", "detail"),
+    [
+        ([attachment(PDF)] * 3, 422, "at most 2 files"),
+        ([attachment(PDF + b" " * 3000)], 413, "at most 2 KiB"),
+        ([attachment(EXE, "application/x-msdownload", "setup.exe")], 415, "not accepted"),
+        ([attachment(PNG, "application/pdf", "fake.pdf")], 415, "its content is PNG image"),
+        ([attachment(PDF), attachment(EXE, "", "x.bin")], 415, "not one of the accepted types"),
+    ],
+)
+def test_the_public_form_refuses_too_many_too_large_or_wrong_documents(client: TestClient, attachments, status: int, detail: str, settings) -> None:
+    assert_problem(submit(client, public_form(attachments=attachments)), status, detail)
+    assert stored_events(client) == 0
+    assert not (Path(settings.data_dir) / "documents").exists()
+
+
+def test_the_public_form_also_comes_as_multipart(client: TestClient, app, who) -> None:
+    response = submit(
+        client,
+        data={"description": "queue too long at the desk", "name": "Ali", "phone": "09131234567", "kind": "complaint"},
+        files={"attachments": ("note.txt", "زمان انتظار دو ساعت".encode(), "text/plain")},
+    )
+    assert response.status_code == 201, response.text
+    settle(app)
+    [c] = client.get("/complaints", params={"reference": response.json()["reference"]}, headers=who["mr_manager"]).json()
+    assert c["documents"][0]["media_type"] == "text/plain" and c["complainant"]["phone"] == "+989131234567"
+
+
+def test_a_robot_filling_the_honeypot_gets_a_receipt_but_nothing_is_stored(client: TestClient) -> None:
+    response = submit(client, public_form(homepage="http://spam.example"))
+    person = submit(client, public_form(), ip="203.0.113.8")
+    assert response.status_code == person.status_code == 201
+    assert set(response.json()) == set(person.json())
+    assert response.json()["received_at"] == person.json()["received_at"]
+    assert response.json()["reference"].startswith("C-")
+    assert stored_events(client) == 2  # the person's form only: Received and Acknowledged
+
+
+def test_the_public_form_is_rate_limited_per_client_address(client: TestClient, clock) -> None:
+    for _ in range(3):
+        assert submit(client, ip="198.51.100.1").status_code == 201
+    refused = submit(client, ip="198.51.100.1")
+    assert_problem(refused, 429, "too many submissions")
+    assert refused.headers["retry-after"] == "600"
+    assert submit(client, ip="198.51.100.2").status_code == 201  # another address is not held back
+    clock.advance(minutes=5)
+    assert submit(client, ip="198.51.100.1").status_code == 429
+    assert submit(client, ip="198.51.100.1").headers["retry-after"] == "300"
+    clock.advance(minutes=5)
+    assert submit(client, ip="198.51.100.1").status_code == 201
+
+
+def test_invalid_attempts_count_against_the_rate_limit(client: TestClient) -> None:
+    for _ in range(3):
+        assert submit(client, public_form(email=None), ip="198.51.100.9").status_code == 422
+    assert submit(client, ip="198.51.100.9").status_code == 429
+
+
+# --- automatic opening by other services --------------------------------------------------------------------------
+
+
+def automatic(**fields: Any) -> dict[str, Any]:
+    return {
+        "source_ref": "surveys:response:8812:q3",
+        "source": "surveys",
+        "kind": "complaint",
+        "description": "score 40% on 'timeliness of card issuing' (threshold 70%)",
+        "member_number": "1001",
+        "unit": "membership",
+        **fields,
+    }
+
+
+def test_the_same_source_reference_never_opens_two_complaints(client: TestClient, app, who) -> None:
+    first = client.post("/internal/complaints", json=automatic(), headers=who["admin"])
+    assert first.status_code == 201, first.text
+    again = client.post("/internal/complaints", json=automatic(description="sent twice"), headers=who["admin"])
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["description"] == first.json()["description"]
+    other = client.post("/internal/complaints", json=automatic(source_ref="surveys:response:8812:q4"), headers=who["admin"])
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    c = first.json()
+    assert (c["channel"], c["source"], c["source_ref"], c["state"]) == ("automatic", "surveys", "surveys:response:8812:q3", "received")
+    settle(app)
+    assert client.get("/complaints", params={"channel": "automatic"}, headers=who["mr_manager"]).headers["x-total-count"] == "2"
+
+
+@pytest.mark.parametrize("role", ["expert", "mr_manager", "sg", "auditor", "telephony"])
+def test_only_a_service_opens_complaints_automatically(client: TestClient, who, role: str) -> None:
+    assert_problem(client.post("/internal/complaints", json=automatic(), headers=who[role]), 403)
+    assert stored_events(client) == 0
+
+
+def test_the_deadline_check_records_breaches_once(client: TestClient, who, clock) -> None:
+    cid = register(client, who)["id"]
+    clock.advance(days=2)
+    first = client.post("/internal/complaints/deadline-check", headers=who["admin"]).json()
+    assert first == {"recorded": [{"complaint_id": cid, "stage": "acknowledgement"}]}
+    assert client.post("/internal/complaints/deadline-check", headers=who["admin"]).json() == {"recorded": []}
+    c = client.get(f"/complaints/{cid}", headers=who["mr_manager"]).json()
+    assert [b["stage"] for b in c["breaches"]] == ["acknowledgement"]
+    assert_problem(client.post("/internal/complaints/deadline-check", headers=who["sg"]), 403)
+
+
+# --- documents ----------------------------------------------------------------------------------------------------
+
+
+def upload(client: TestClient, who, cid: str, content: bytes, content_type: str = "application/pdf", by: str = "expert", **params: str):
+    return client.post(f"/complaints/{cid}/documents", content=content, params=params, headers={**who[by], "Content-Type": content_type})
+
+
+def test_a_document_is_stored_by_its_content_and_referenced_on_the_form(client: TestClient, who, settings) -> None:
+    cid = register(client, who)["id"]
+    response = upload(client, who, cid, PDF, filename="../../etc/receipt.pdf")
+    assert response.status_code == 201, response.text
+    doc = response.json()
+    assert (doc["media_type"], doc["size"], doc["filename"], doc["attached"], doc["by"]) == ("application/pdf", len(PDF), "receipt.pdf", True, "z.rahimi")
+    path = Path(settings.data_dir) / "documents" / doc["sha256"][:2] / doc["sha256"]
+    assert path.read_bytes() == PDF
+    again = upload(client, who, cid, PDF, filename="copy.pdf")
+    assert again.status_code == 200 and again.json()["attached"] is False
+    c = client.get(f"/complaints/{cid}", headers=who["mr_manager"]).json()
+    assert len(c["documents"]) == 1
+    download = client.get(f"/complaints/{cid}/documents/{doc['sha256']}", headers=who["auditor"])
+    assert download.status_code == 200 and download.content == PDF
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''receipt.pdf"
+
+
+def test_a_document_also_comes_as_multipart(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    response = client.post(f"/complaints/{cid}/documents", files={"file": ("shot.png", PNG, "image/png")}, headers=who["mr_manager"])
+    assert response.status_code == 201, response.text
+    assert (response.json()["media_type"], response.json()["filename"]) == ("image/png", "shot.png")
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "detail"),
+    [
+        (EXE, "application/octet-stream", 415, "not one of the accepted types"),
+        (EXE, "application/x-msdownload", 415, "not accepted"),
+        (PNG, "application/pdf", 415, "sent as PDF but its content is PNG image"),
+        (b"%PDF-" + b"x" * 5000, "application/pdf", 413, "at most"),
+        (b"", "application/pdf", 422, "empty"),
+    ],
+)
+def test_a_document_of_the_wrong_type_or_too_large_is_refused(client: TestClient, who, settings, content: bytes, content_type: str, status: int, detail: str) -> None:
+    cid = register(client, who)["id"]
+    before = stored_events(client)
+    assert_problem(upload(client, who, cid, content, content_type), status, detail)
+    assert stored_events(client) == before
+    assert not (Path(settings.data_dir) / "documents").exists()
+
+
+def test_documents_of_a_complaint_one_may_not_know_are_404(client: TestClient, who) -> None:
+    cid = register(client, who, confidential=True)["id"]
+    sha = upload(client, who, cid, PDF).json()["sha256"]
+    assert_problem(upload(client, who, cid, PDF, by="mr_expert2"), 404)
+    assert_problem(client.get(f"/complaints/{cid}/documents/{sha}", headers=who["mr_expert2"]), 404)
+    assert_problem(client.get(f"/complaints/{cid}/documents/{'0' * 64}", headers=who["mr_manager"]), 404, "no document")
+
+
+def test_a_closed_complaint_takes_no_more_documents(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "closed")
+    assert_problem(upload(client, who, cid, PDF, by="mr_manager"), 409, "closed")
+
+
+# --- operations ---------------------------------------------------------------------------------------------------
+
+
+def test_health_needs_no_token_and_reports_the_index(client: TestClient, who) -> None:
+    register(client, who)
+    body = client.get("/health").json()
+    assert body["service"] == "complaints" and body["status"] == "ok"
