@@ -10,6 +10,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from services.reporting.api import router, unit_figure_rows
+from services.reporting.complaints import collect_complaint_metrics
+from services.reporting.complaints_api import router as complaint_reports
 from services.reporting.readmodel import ReadModel
 from shared.service import create_service_app
 from shared.settings import Settings
@@ -55,6 +57,7 @@ class ReadModelCollector:
             buckets = [(str(b), sum(1 for v in values if v <= b)) for b in DELAY_BUCKETS] + [("+Inf", len(values))]
             histogram.add_metric([unit], buckets, sum(values))
         yield histogram
+        yield from collect_complaint_metrics(self.readmodel.complaints)
 
 
 _registered: list[ReadModelCollector] = []
@@ -76,4 +79,5 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
     app.state.clock = clock or (lambda: datetime.now(UTC))
     _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)
+    app.include_router(complaint_reports)
     return app

@@ -35,7 +35,7 @@ EVENTS = Counter("crm_processor_events", "Records consumed by the reporting proc
 LAG_EVENTS = Gauge("crm_processor_lag_events", "Records in the topic not yet processed", ["topic"])
 LAG_SECONDS = Gauge("crm_processor_lag_seconds", "Age of the last processed event when it was processed", ["topic"])
 
-SOURCE_TOPICS = ("calls", "reporting")
+SOURCE_TOPICS = ("calls", "complaints", "reporting")
 
 # How long the broker may hold a fetch that finds nothing new. faust hard-codes 1500 ms for its consumer, and the
 # embedded broker (Tansu) does not answer a waiting fetch when records arrive: it answers when the wait is over, so

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.reporting import projections as P
+from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import BusinessCalendar
 from shared.db import create_engine
 from shared.envelope import CloudEvent, dumps
@@ -100,10 +101,12 @@ class ReadModel:
         self.engine = create_engine(url)
         self.calendar = calendar
         metadata.create_all(self.engine)
+        self.complaints = ComplaintReadModel(self.engine, calendar)
 
     def drop(self) -> None:
         metadata.drop_all(self.engine)
         metadata.create_all(self.engine)
+        self.complaints.drop()
 
     # -- writing ---------------------------------------------------------------------------------------------
     def apply(self, events: Sequence[CloudEvent]) -> BatchOutcome:
@@ -130,6 +133,7 @@ class ReadModel:
             for e in fresh:
                 self._apply_one(conn, e, outcome, rows)
             rows.write()
+            self.complaints.apply(conn, fresh)
             outcome.applied = len(fresh)
         return outcome
 
@@ -305,6 +309,7 @@ class ReadModel:
             for table in (call_facts, unanswered, end_of_day, escalations, processed):
                 key = list(table.primary_key.columns)
                 out[table.name] = [_aware_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
+        out.update(self.complaints.dump())
         return out
 
 

@@ -37,13 +37,18 @@ def rebuild_readmodel(settings: Settings, url: str | None = None) -> dict[str, i
     readmodel = ReadModel(url or settings.readmodel_db_url, settings.business_calendar)
     readmodel.drop()
     counts = {}
+    from services.complaints.main import build_desk
+
     calls = build_centre(settings)
+    complaints = build_desk(settings)
     oversight = Oversight(store_env(settings, "reporting"))
     try:
         counts["calls"] = replay(calls, readmodel)
+        counts["complaints"] = replay(complaints, readmodel)
         counts["reporting"] = replay(oversight, readmodel)
     finally:
         calls.close()
+        complaints.close()
         oversight.close()
     return counts
 
@@ -85,7 +90,8 @@ def rebuild_all(settings: Settings, out=sys.stdout) -> int:
     print(f"complaints index: rebuilt from {complaints} events", file=out)
     counts = rebuild_readmodel(settings)
     print(
-        f"reporting read models: rebuilt from {counts['calls']} call events and {counts['reporting']} reporting events",
+        f"reporting read models: rebuilt from {counts['calls']} call events, {counts['complaints']} complaint events "
+        f"and {counts['reporting']} reporting events",
         file=out,
     )
     return 0
