@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -31,6 +33,17 @@ def create_engine(url: str) -> sa.Engine:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         return engine
     return sa.create_engine(url)
+
+
+def utc(value: Any) -> Any:
+    """Datetimes are stored in UTC; SQLite gives them back without their zone. Anything else passes unchanged."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def utc_row(row: Any) -> dict[str, Any]:
+    return {k: utc(v) for k, v in dict(row).items()}
 
 
 def _search_path_schema(url: str) -> str | None:

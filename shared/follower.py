@@ -26,14 +26,30 @@ Apply = Callable[[sa.Connection, Sequence[Notification]], None]
 
 
 class NotificationFollower:
-    def __init__(self, app: CrmApplication, name: str, engine: sa.Engine, apply: Apply, *, batch_size: int = 500, poll_interval: float = 0.5):
+    """Catch-ups are serialised: the follower thread and a request that needs the index up to date at once (taking a
+    selection, a test) never apply the same batch twice. `linger` lets the saves of the next moment come too once
+    woken, so that events arriving one per request are indexed in one go rather than one catch-up each."""
+
+    def __init__(
+        self,
+        app: CrmApplication,
+        name: str,
+        engine: sa.Engine,
+        apply: Apply,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        linger: float = 0.0,
+    ):
         self.app = app
         self.name = name
         self.engine = engine
         self.apply = apply
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.linger = linger
         self._wake = threading.Event()
+        self._serial = threading.RLock()
         tracking_metadata.create_all(engine)
         app.on_recorded(self._wake.set)
 
@@ -43,6 +59,10 @@ class NotificationFollower:
 
     def catch_up(self) -> int:
         """Apply everything recorded so far; returns how many notifications were applied."""
+        with self._serial:
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
         done = 0
         while True:
             with self.engine.begin() as conn:
@@ -70,7 +90,8 @@ class NotificationFollower:
                 self.catch_up()
             except Exception:  # a locked database or a lost connection: log it and try again at the next wake
                 log.exception("follower %s could not catch up", self.name)
-            self._wake.wait(self.poll_interval)
+            if self._wake.wait(self.poll_interval) and self.linger:
+                stop.wait(self.linger)
             self._wake.clear()
 
     def start(self, stop: threading.Event) -> threading.Thread:

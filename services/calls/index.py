@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -52,34 +51,15 @@ rejections = sa.Table(
 )
 
 
-class _IndexFollower(NotificationFollower):
-    """Woken by a save, the index lets the saves of the next moment come too, and indexes them in one go.
-
-    Woken and catching up once per save, it took a third of the calls service's CPU when events came one per
-    request, two transactions and a reload of the call each time (bench/end_to_end.py); staff searching their
-    queues do not notice 20 ms.
-    """
-
-    LINGER_SECONDS = 0.02
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.catch_up()
-            except Exception:  # a locked database or a lost connection: log it and try again at the next wake
-                log.exception("follower %s could not catch up", self.name)
-            if self._wake.wait(self.poll_interval):
-                stop.wait(self.LINGER_SECONDS)
-            self._wake.clear()
-
-
 class CallIndex:
     def __init__(self, app: CallCentre, engine: sa.Engine, calendar: BusinessCalendar):
         self.app = app
         self.engine = engine
         self.calendar = calendar
         metadata.create_all(engine)
-        self.follower = _IndexFollower(app, "calls_index", engine, self._apply)
+        # Woken once per save, catching up each time took a third of the service's CPU when events came one per
+        # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
+        self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications)

@@ -7,7 +7,6 @@ know it exists (the same rule as application.may_see), so counts, pages and expo
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -86,24 +85,12 @@ def index_row(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _SerialFollower(NotificationFollower):
-    """The follower thread and a request that needs the index up to date now both catch up; one at a time."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._serial = threading.RLock()
-
-    def catch_up(self) -> int:
-        with self._serial:
-            return super().catch_up()
-
-
 class ComplaintIndex:
     def __init__(self, app: ComplaintDesk, engine: sa.Engine, *, batch_size: int = 500):
         self.app = app
         self.engine = engine
         metadata.create_all(engine)
-        self.follower = _SerialFollower(app, "complaints_index", engine, self._apply, batch_size=batch_size)
+        self.follower = NotificationFollower(app, "complaints_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(COMPLAINT_TOPIC_PREFIX))

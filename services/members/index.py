@@ -8,7 +8,6 @@ finds the active member owning a number; selections resolve their criteria here.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,25 +74,12 @@ def index_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _SerialFollower(NotificationFollower):
-    """The follower thread and a request that needs the index up to date now (a selection) both catch up;
-    one at a time, so they never apply the same batch twice."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._serial = threading.RLock()
-
-    def catch_up(self) -> int:
-        with self._serial:
-            return super().catch_up()
-
-
 class MemberIndex:
     def __init__(self, app: MemberDirectory, engine: sa.Engine, *, batch_size: int = 500):
         self.app = app
         self.engine = engine
         metadata.create_all(engine)
-        self.follower = _SerialFollower(app, "members_index", engine, self._apply, batch_size=batch_size)
+        self.follower = NotificationFollower(app, "members_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(MEMBER_TOPIC_PREFIX))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from services.reporting.projections import event_name, parse_time
 from shared.calendar import BusinessCalendar
-from shared.db import create_engine
+from shared.db import create_engine, utc, utc_row
 from shared.envelope import CloudEvent
 
 PREFIX = "crm.complaints.complaint."
@@ -411,7 +411,7 @@ class ComplaintReadModel:
             record = records.get(e.subject)
             if record is None:
                 record = records[e.subject] = ComplaintRecord(_new_facts(e.subject))
-            at = _as_aware(parse_time(e.data.get("at"))) or _as_aware(parse_time(e.time))
+            at = utc(parse_time(e.data.get("at"))) or utc(parse_time(e.time))
             if record.apply(name, e.data, at, e.sequence, self.calendar):
                 applied += 1
                 touched[e.subject] = None
@@ -423,11 +423,11 @@ class ComplaintReadModel:
         found: dict[str, ComplaintRecord] = {}
         for chunk in _chunks(ids):
             for r in conn.execute(sa.select(facts).where(facts.c.complaint_id.in_(chunk))).mappings():
-                found[r["complaint_id"]] = ComplaintRecord(_aware_row(r))
+                found[r["complaint_id"]] = ComplaintRecord(utc_row(r))
             for table in (rounds, stage_times, actions, breaches):
                 q = sa.select(table).where(table.c.complaint_id.in_(chunk))
                 for r in conn.execute(q).mappings():
-                    row = _aware_row(r)
+                    row = utc_row(r)
                     record = found.get(row["complaint_id"])
                     if record is None:  # rows without facts cannot be written; be safe all the same
                         continue
@@ -471,7 +471,7 @@ class ComplaintReadModel:
             .order_by(facts.c.stage_since, facts.c.received_at, facts.c.complaint_id)
         )
         with self.engine.connect() as conn:
-            return [_aware_row(r) for r in conn.execute(q).mappings()]
+            return [utc_row(r) for r in conn.execute(q).mappings()]
 
     def complaint(self, complaint_id: str) -> dict[str, Any] | None:
         """One complaint's facts with its rounds, stage times, corrective actions and breaches."""
@@ -479,10 +479,10 @@ class ComplaintReadModel:
             row = conn.execute(sa.select(facts).where(facts.c.complaint_id == complaint_id)).mappings().first()
             if row is None:
                 return None
-            out = _aware_row(row)
+            out = utc_row(row)
             for name, table in (("rounds", rounds), ("stage_times", stage_times), ("corrective_actions", actions), ("deadline_breaches", breaches)):
                 q = sa.select(table).where(table.c.complaint_id == complaint_id).order_by(*table.primary_key.columns)
-                out[name] = [_aware_row(r) for r in conn.execute(q).mappings()]
+                out[name] = [utc_row(r) for r in conn.execute(q).mappings()]
         return out
 
     def metric_counts(self) -> dict[str, Any]:
@@ -518,7 +518,7 @@ class ComplaintReadModel:
 
 
 def _rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
-    return [_aware_row(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings()]
+    return [utc_row(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings()]
 
 
 def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
@@ -526,15 +526,6 @@ def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
         yield ids[i : i + size]
 
 
-def _as_aware(value: Any) -> Any:
-    # Everything is stored in UTC; SQLite gives datetimes back without their zone.
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
-
-
-def _aware_row(row: Any) -> dict[str, Any]:
-    return {k: _as_aware(v) for k, v in dict(row).items()}
 
 
 # -- Prometheus ------------------------------------------------------------------------------------------------

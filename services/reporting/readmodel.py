@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from services.reporting import projections as P
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import BusinessCalendar
-from shared.db import create_engine
+from shared.db import create_engine, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
 metadata = sa.MetaData()
@@ -195,7 +195,7 @@ class ReadModel:
 
     @staticmethod
     def _upsert(conn: sa.Connection, table: sa.Table, key: str, key_value: Any, values: dict[str, Any]) -> None:
-        values = {k: _as_aware(v) for k, v in values.items() if k in table.c and k != key}
+        values = {k: utc(v) for k, v in values.items() if k in table.c and k != key}
         updated = conn.execute(table.update().where(table.c[key] == key_value).values(**values)).rowcount
         if not updated:
             conn.execute(table.insert().values(**{key: key_value}, **values))
@@ -214,39 +214,39 @@ class ReadModel:
         if breached is not None:
             q = q.where(unanswered.c.breached_at.is_not(None) if breached else unanswered.c.breached_at.is_(None))
         with self.engine.connect() as conn:
-            return [_aware_row(r) for r in conn.execute(q).mappings()]
+            return [utc_row(r) for r in conn.execute(q).mappings()]
 
     def overdue_without_breach(self, now: datetime) -> list[dict[str, Any]]:
-        now = _as_aware(now)  # stored times are UTC and compared as such
+        now = utc(now)  # stored times are UTC and compared as such
         q = sa.select(unanswered).where(
             unanswered.c.state == "open", unanswered.c.breached_at.is_(None), unanswered.c.callback_due <= now
         )
         with self.engine.connect() as conn:
-            return [_aware_row(r) for r in conn.execute(q).mappings()]
+            return [utc_row(r) for r in conn.execute(q).mappings()]
 
     def registrations(self, unit: str, since: datetime) -> list[tuple[datetime, str]]:
-        since = _as_aware(since)
+        since = utc(since)
         q = sa.select(unanswered.c.registered_at, unanswered.c.call_id).where(
             unanswered.c.unit == unit, unanswered.c.registered_at > since
         )
         with self.engine.connect() as conn:
-            return [(_as_aware(at), cid) for at, cid in conn.execute(q)]
+            return [(utc(at), cid) for at, cid in conn.execute(q)]
 
     def last_escalation(self, unit: str) -> datetime | None:
         q = sa.select(sa.func.max(escalations.c.raised_at)).where(escalations.c.unit == unit)
         with self.engine.connect() as conn:
-            return _as_aware(conn.execute(q).scalar())
+            return utc(conn.execute(q).scalar())
 
     def escalation_list(self, unit: str | None = None) -> list[dict[str, Any]]:
         q = sa.select(escalations).where(escalations.c.unit.is_not(None)).order_by(escalations.c.raised_at.desc())
         if unit:
             q = q.where(escalations.c.unit == unit)
         with self.engine.connect() as conn:
-            return [{**_aware_row(r), "call_ids": json.loads(r["call_ids"])} for r in conn.execute(q).mappings()]
+            return [{**utc_row(r), "call_ids": json.loads(r["call_ids"])} for r in conn.execute(q).mappings()]
 
     def first_registration(self) -> datetime | None:
         with self.engine.connect() as conn:
-            return _as_aware(conn.execute(sa.select(sa.func.min(unanswered.c.registered_at))).scalar())
+            return utc(conn.execute(sa.select(sa.func.min(unanswered.c.registered_at))).scalar())
 
     def end_of_day_days(self) -> set[tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -258,7 +258,7 @@ class ReadModel:
             row = conn.execute(q).mappings().first()
         if row is None:
             return None
-        return {**_aware_row(row), "items": json.loads(row["items"])}
+        return {**utc_row(row), "items": json.loads(row["items"])}
 
     def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
         q = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"])
@@ -267,7 +267,7 @@ class ReadModel:
             q = q.where(end_of_day.c.unit == unit)
         with self.engine.connect() as conn:
             return [
-                {"unit": u, "day": d, "manager": m, "produced_at": _as_aware(p), "count": len(json.loads(items))}
+                {"unit": u, "day": d, "manager": m, "produced_at": utc(p), "count": len(json.loads(items))}
                 for u, d, m, p, items in conn.execute(q)
             ]
 
@@ -308,7 +308,7 @@ class ReadModel:
         with self.engine.connect() as conn:
             for table in (call_facts, unanswered, end_of_day, escalations, processed):
                 key = list(table.primary_key.columns)
-                out[table.name] = [_aware_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
+                out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())
         return out
 
@@ -360,7 +360,7 @@ class _CallRows:
             for chunk in range(0, len(call_ids), 500):
                 part = call_ids[chunk : chunk + 500]
                 for r in conn.execute(sa.select(table).where(table.c.call_id.in_(part))).mappings():
-                    self.rows[table.name][r["call_id"]] = _aware_row(r)
+                    self.rows[table.name][r["call_id"]] = utc_row(r)
                     self.stored[table.name].add(r["call_id"])
 
     def get(self, table: sa.Table, call_id: str) -> dict[str, Any] | None:
@@ -372,7 +372,7 @@ class _CallRows:
         if row is None:  # what the table would give back after an INSERT of only these values
             row = self.rows[table.name][call_id] = {c.name: _column_default(c) for c in table.c}
             row["call_id"] = call_id
-        row.update({k: _as_aware(v) for k, v in values.items() if k in table.c and k != "call_id"})
+        row.update({k: utc(v) for k, v in values.items() if k in table.c and k != "call_id"})
         self.dirty[table.name][call_id] = None
 
     def write(self) -> None:
@@ -389,13 +389,4 @@ class _CallRows:
                 self.conn.execute(table.insert(), inserts)
 
 
-def _as_aware(value: Any) -> Any:
-    # Everything is stored in UTC; SQLite gives datetimes back without their zone.
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
-
-
-def _aware_row(row: Any) -> dict[str, Any]:
-    return {k: _as_aware(v) for k, v in dict(row).items()}
 

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from services.calls.domain import call_id_for_pbx
 from services.calls.main import create_app
+from tests.helpers import assert_problem
 
-PROBLEM = "application/problem+json"
 TEHRAN = ZoneInfo("Asia/Tehran")
 AT = "2026-11-21T07:00:00Z"  # Saturday 10:30 in Tehran, the fake clock's time
 
@@ -44,16 +44,6 @@ def settle(app: FastAPI) -> None:
                 raise
 
 
-def assert_problem(response, status: int, detail_part: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] == "about:blank"
-    assert body["title"]
-    if detail_part is not None:
-        assert detail_part in body["detail"], body["detail"]
-    return body
 
 
 def nothing_stored(client: TestClient) -> bool:

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from services.complaints.application import ComplaintSettings
 from services.complaints.main import create_app
 from shared.auth import Role
+from tests.helpers import PROBLEM, assert_problem
 
-PROBLEM = "application/problem+json"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
@@ -71,14 +71,6 @@ def settle(app: FastAPI) -> None:
                 raise
 
 
-def assert_problem(response, status: int, detail_part: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and body["type"] == "about:blank" and body["title"]
-    if detail_part is not None:
-        assert detail_part in body["detail"], body["detail"]
-    return body
 
 
 def stored_events(client: TestClient) -> int:

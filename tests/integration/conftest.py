@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -151,3 +153,28 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, what: st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_healthy(*urls: str, timeout: float = 60.0) -> None:
+    for url in urls:
+        wait_until(lambda u=url: healthy(f"{u}/health"), timeout=timeout, what=f"{url} to start")
+
+
+def stop_all(procs) -> None:
+    """SIGTERM each `crm` process, as the launcher does, and wait; kill what does not stop."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

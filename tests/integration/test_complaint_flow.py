@@ -4,14 +4,13 @@ own processes, as `crm run` starts them."""
 
 from __future__ import annotations
 
-import signal
 
 import httpx
 import jdatetime
 import pytest
 
 from shared.auth import Role, TokenStore
-from tests.integration.conftest import crm, crm_env, free_port, wait_until
+from tests.integration.conftest import crm, crm_env, free_port, stop_all, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +53,6 @@ STEPS = [
 ]
 
 
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
 
 @pytest.fixture
 def system(settings, broker, topic_prefix):
@@ -78,17 +71,10 @@ def system(settings, broker, topic_prefix):
     procs = [crm("serve", "complaints", env=env), crm("process", "reporting", env=env), crm("serve", "reporting", env=env)]
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        for url in urls.values():
-            wait_until(lambda u=url: _healthy(f"{u}/health"), timeout=60, what=f"{url} to start")
+        wait_healthy(*urls.values())
         yield urls, who
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except Exception:  # noqa: BLE001
-                proc.kill()
+        stop_all(procs)
 
 
 def test_a_complaint_goes_from_receipt_to_closing_and_the_reports_follow(system):

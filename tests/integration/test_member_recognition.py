@@ -3,14 +3,13 @@ synchronous call between the two services; a changed number is recognised from t
 
 from __future__ import annotations
 
-import signal
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from shared.auth import Role, TokenStore
-from tests.integration.conftest import crm, crm_env, free_port, wait_until
+from tests.integration.conftest import crm, crm_env, free_port, stop_all, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -28,24 +27,11 @@ def services(settings, broker, topic_prefix):
     procs = [crm("serve", "members", env=env), crm("serve", "calls", env=env)]
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        for url in urls.values():
-            wait_until(lambda u=url: _healthy(f"{u}/health"), timeout=60, what=f"{url} to start")
+        wait_healthy(*urls.values())
         yield urls, headers
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except Exception:  # noqa: BLE001
-                proc.kill()
+        stop_all(procs)
 
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _call_from(urls, headers, call: str, number: str) -> dict:

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 from services.reporting.readmodel import ReadModel
 from services.reporting.rebuild import rebuild_readmodel
 from shared.auth import Role, TokenStore
-from tests.integration.conftest import crm, crm_env, free_port, read_topic, wait_until
+from tests.integration.conftest import crm, crm_env, free_port, read_topic, stop_all, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -46,25 +46,11 @@ def system(settings, broker, topic_prefix):
     procs = {"calls": crm("serve", "calls", env=env), "processor": crm("process", "reporting", env=env)}
     base = f"http://127.0.0.1:{settings.calls_port}"
     try:
-        wait_until(lambda: _healthy(f"{base}/health"), timeout=60, what="the calls service")
-        wait_until(lambda: _healthy(f"http://127.0.0.1:{settings.processor_port}/health"), timeout=60, what="the processor")
+        wait_healthy(base, f"http://127.0.0.1:{settings.processor_port}")
         yield settings, base, pbx, expert, procs
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except Exception:  # noqa: BLE001
-                proc.kill()
+        stop_all(procs.values())
 
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def abandoned(call: str, at: datetime, queue: str, caller: str = "09131234567", missed_ext: str | None = None) -> list[dict]:

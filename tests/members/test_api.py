@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.members.main import create_app
+from tests.helpers import assert_problem
 
-PROBLEM = "application/problem+json"
 FIXTURE = Path(__file__).parent / "fixtures" / "members.csv"
 
 
@@ -41,14 +41,6 @@ def settle(app: FastAPI) -> None:
                 raise
 
 
-def assert_problem(response, status: int, detail_part: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and body["type"] == "about:blank" and body["title"]
-    if detail_part is not None:
-        assert detail_part in body["detail"], body["detail"]
-    return body
 
 
 def member_body(number: str = "1001", **fields: Any) -> dict[str, Any]:

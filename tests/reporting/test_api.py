@@ -27,9 +27,9 @@ from shared.envelope import CloudEvent, from_kafka
 from shared.eventstore import CrmApplication
 from shared.relay import EnvelopeMapper
 from shared.settings import Settings
+from tests.helpers import assert_problem
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-PROBLEM = "application/problem+json"
 _serial = itertools.count(1)
 
 
@@ -109,10 +109,6 @@ def ids(response) -> list[str]:
     return [i["call_id"] for i in response.json()]
 
 
-def assert_problem(response, status: int, detail_part: str = "") -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert detail_part in response.json()["detail"]
 
 
 # --- who sees which unanswered calls ------------------------------------------------------------------------------

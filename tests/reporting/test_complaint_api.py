@@ -17,8 +17,8 @@ from services.reporting.complaints_api import router
 from shared.service import create_service_app
 from shared.settings import Settings
 from tests.reporting.complaint_story import Story, isfahan, istanbul_story, project
+from tests.helpers import assert_problem
 
-PROBLEM = "application/problem+json"
 ALLOWED = ["mr_manager", "sg", "auditor", "admin"]
 REFUSED = ["expert", "trade_expert", "unit_manager", "committee", "telephony", "monitoring"]
 ENDPOINTS = [
@@ -56,10 +56,6 @@ def client(settings, model, story, clock) -> Iterator[TestClient]:
         yield client
 
 
-def assert_problem(response, status: int, detail_part: str = "") -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert detail_part in response.json()["detail"]
 
 
 # --- who may read the complaint reports -----------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Assertions the API tests of every service share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int, detail_part: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 problem with this status, whose detail says (at least) `detail_part`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    assert body["title"]
+    if detail_part is not None:
+        assert detail_part in body["detail"], body["detail"]
+    return body
