@@ -87,6 +87,9 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
         probe = normalise_number(member_numbers[-1], settings.chamber) if member_numbers else None
         while probe and lookup.member_of(probe) is None and time.monotonic() < deadline:
             time.sleep(0.2)
+    from services.complaints.demo import load_complaints
+
+    load_complaints(settings, seed=seed, out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
