@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="create a token and print it once")
-    create.add_argument("--role", required=True, help="expert, unit_manager, mr_manager, sg, committee, auditor, telephony, admin, monitoring")
+    create.add_argument("--role", required=True, help="expert, unit_manager, mr_manager, sg, committee, auditor, telephony, admin, monitoring, service")
     create.add_argument("--name", required=True, help="the person's user name or the system's name")
     create.add_argument("--unit", help="the unit of an expert or unit manager")
     revoke = token_sub.add_parser("revoke", help="revoke every token of a name")

@@ -32,6 +32,7 @@ class Role(StrEnum):
     TELEPHONY = "telephony"  # the chamber's telephone system
     ADMIN = "admin"  # operators: imports, rebuilds
     MONITORING = "monitoring"  # Prometheus and other scrapers: /metrics only
+    SERVICE = "service"  # another CRM service (surveys, desks) opening complaints through the internal door
 
 
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)

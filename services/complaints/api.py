@@ -60,7 +60,7 @@ Staff = Annotated[Principal, Depends(require(*STAFF))]
 CommitteeRecorder = Annotated[Principal, Depends(require(Role.SG, Role.COMMITTEE))]
 ActionKeeper = Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]
 Historian = Annotated[Principal, Depends(require(Role.AUDITOR, Role.MR_MANAGER, Role.SG))]
-Internal = Annotated[Principal, Depends(require(Role.ADMIN))]
+Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
 
 
 # -- schemas: out --------------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ def who(tokens, token_store) -> dict[str, dict[str, str]]:
         "legal_manager": ("d.kazemi", Role.UNIT_MANAGER, "legal"),
         "mr_expert2": ("a.moradi", Role.EXPERT, "member_relations"),
         "other_committee": ("committee-2", Role.COMMITTEE, None),
+        "surveys": ("surveys-service", Role.SERVICE, None),
     }
     extra = {k: {"Authorization": f"Bearer {token_store.create(n, r, u)}"} for k, (n, r, u) in more.items()}
     return {**tokens, **extra}
@@ -657,9 +658,9 @@ def automatic(**fields: Any) -> dict[str, Any]:
 
 
 def test_the_same_source_reference_never_opens_two_complaints(client: TestClient, app, who) -> None:
-    first = client.post("/internal/complaints", json=automatic(), headers=who["admin"])
+    first = client.post("/internal/complaints", json=automatic(), headers=who["surveys"])
     assert first.status_code == 201, first.text
-    again = client.post("/internal/complaints", json=automatic(description="sent twice"), headers=who["admin"])
+    again = client.post("/internal/complaints", json=automatic(description="sent twice"), headers=who["surveys"])
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["description"] == first.json()["description"]
