@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -25,17 +25,14 @@ from services.calls.domain import (
 )
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
+from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Organisation
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class CallNotFound(NotFound):

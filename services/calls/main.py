@@ -8,9 +8,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.calls.api import queues, router, telephony
-from services.calls.application import CallCentre, Clock, system_clock
+from services.calls.application import CallCentre
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup, follow_members
+from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service

@@ -34,20 +34,17 @@ from services.complaints.domain import (
 )
 from shared.auth import Principal, Role
 from shared.calendar import BusinessCalendar
+from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Organisation, Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Lister = Callable[[], Iterable[uuid.UUID]]
 DEFAULT_COMMITTEE = ("m.karimi", "sg", "strategic_planning_manager")
 COMPLAINT_TOPIC_PREFIX = f"{Complaint.__module__}:{Complaint.__qualname__}."
 
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class ComplaintNotFound(NotFound):

@@ -11,10 +11,11 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.complaints.api import internal, router
-from services.complaints.application import Clock, ComplaintDesk, ComplaintSettings, system_clock
+from services.complaints.application import ComplaintDesk, ComplaintSettings
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
 from services.complaints.public import RateLimiter, public
+from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service

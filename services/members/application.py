@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
@@ -15,16 +15,13 @@ from eventsourcing.utils import get_topic
 from services.members import normalise
 from services.members.criteria import Criteria, matches
 from services.members.domain import DETAIL_FIELDS, Member, MemberKind, Selection, Status, member_id
+from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
 from shared.problems import DomainError, InvalidInput, NotFound
 
-Clock = Callable[[], datetime]
 Resolver = Callable[[Criteria], list[str]]
 IMPORT_BATCH = 500
 
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class MemberNotFound(NotFound):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.members.api import lookup, router, selections
-from services.members.application import Clock, MemberDirectory, system_clock
+from services.members.application import MemberDirectory
 from services.members.index import MemberIndex
+from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service

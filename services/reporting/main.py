@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 
 from services.reporting.api import router, unit_figure_rows
 from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
 from services.reporting.readmodel import ReadModel
+from shared.clock import system_clock
 from shared.service import create_service_app
 from shared.settings import Settings
 
@@ -76,7 +81,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
     readmodel = ReadModel(settings.readmodel_db_url, settings.business_calendar)
     app = create_service_app("reporting", settings, title="CRM reporting service", description=DESCRIPTION)
     app.state.readmodel = readmodel
-    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.clock = clock or system_clock
     _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)
     app.include_router(complaint_reports)

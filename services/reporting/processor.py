@@ -27,6 +27,7 @@ from shared.auth import Role, TokenStore
 from shared.envelope import MalformedRecord, from_kafka
 from shared.eventstore import store_env
 from shared.relay import Relay, ensure_topics
+from shared.clock import system_clock
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
 
 
 def run_processor(settings: Settings, clock: Callable[[], datetime] | None = None) -> int:
-    engine = build_engine(settings, clock or (lambda: datetime.now(UTC)))
+    engine = build_engine(settings, clock or system_clock)
     asyncio.run(
         ensure_topics(
             settings.kafka_bootstrap, [*(settings.topic_of(s) for s in SOURCE_TOPICS), settings.deadletter_topic], settings.kafka_partitions
