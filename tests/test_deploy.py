@@ -51,10 +51,16 @@ METRICS: dict[str, set[str]] = {
     "crm_http_requests_total": {"service", "method", "route", "status"},
     "crm_http_request_duration_seconds_bucket": {"service", "route", "le"},
 }
+COMPLAINT_METRICS: dict[str, set[str]] = {
+    "crm_complaints_received_total": {"kind", "channel"},
+    "crm_complaints_closed_total": {"kind", "channel"},
+    "crm_complaints_breached_total": {"kind", "channel"},
+    "crm_complaints_open": {"stage"},
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **PROMETHEUS_SERIES}
 
 
 # ------------------------------------------------------------------------------------- interpolation
@@ -689,3 +695,10 @@ def test_call_centre_dashboard_shows_every_call_centre_figure():
     for words in ("answer rate", "open unanswered", "callback delay", "breaches", "escalations", "relay lag",
                   "processor lag", "error rate", "latency"):
         assert words in titles, f"calls.json has no panel on {words}"
+
+
+def test_complaints_dashboard_shows_every_complaint_figure():
+    board = dashboards()["complaints.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "complaints.json") for e in exprs))
+    assert set(COMPLAINT_METRICS) - used == set(), "complaints.json leaves out some of the complaint metrics"
