@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-import phonenumbers
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
@@ -27,6 +26,7 @@ from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication
+from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Organisation
 
@@ -41,18 +41,8 @@ class CallNotFound(NotFound):
 
 def normalise_number(raw: str | None, region: str) -> str | None:
     """E.164 for a number the chamber can dial back; None when the PBX gave something that is not a phone number."""
-    if not raw:
-        return None
-    text = raw.strip()
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    parsed = parse_phone(raw, region)
+    return e164(parsed) if parsed else None
 
 
 @dataclass(frozen=True)

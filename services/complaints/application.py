@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import phonenumbers
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -36,6 +35,7 @@ from shared.auth import Principal, Role
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
+from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Organisation, Settings
 
@@ -85,7 +85,6 @@ class ComplaintSettings:
 # -- input ---------------------------------------------------------------------------------------------------------
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -102,16 +101,10 @@ def normalise_phone(raw: str | None, region: str) -> tuple[str | None, str | Non
     text = clean_text(raw)
     if not text:
         return None, None
-    digits = text.translate(_DIGITS)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    try:
-        parsed = phonenumbers.parse(digits, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{text!r} is not a phone number") from None
-    if not phonenumbers.is_possible_number(parsed):
+    parsed = parse_phone(text, region)
+    if parsed is None:
         raise InvalidInput(f"{text!r} is not a phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), text
+    return e164(parsed), text
 
 
 def normalise_email(raw: str | None) -> str | None:
@@ -126,7 +119,7 @@ def normalise_email(raw: str | None) -> str | None:
 
 def normalise_member_number(raw: str | None) -> str | None:
     text = clean_text(raw)
-    return text.translate(_DIGITS).replace(" ", "") if text else None
+    return ascii_digits(text).replace(" ", "") if text else None
 
 
 def aware(value: datetime | None, calendar: BusinessCalendar) -> datetime | None:

@@ -17,11 +17,11 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 
+from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import InvalidInput
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-_DIGITS = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2)
 
 # Letters that Arabic and Persian keyboards write differently for the same name, and marks that do not change it.
 _LETTERS = {
@@ -50,9 +50,6 @@ _LETTERS_TABLE = str.maketrans({**_LETTERS, **{c: str(i) for i, c in enumerate(P
 _SPACES = re.compile(r"\s+")
 
 
-def ascii_digits(text: str) -> str:
-    """Persian and Arabic-Indic digits as ASCII digits; nothing else changes."""
-    return text.translate(_DIGITS)
 
 
 def search_key(text: str | None) -> str:
@@ -125,19 +122,16 @@ def phone(raw: str | None, region: str = "IR") -> Phone:
     if not original:
         raise InvalidInput("the phone number is empty")
     text = _PHONE_NOISE.sub("", ascii_digits(unicodedata.normalize("NFKC", original)))
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not re.fullmatch(r"\+?\d{4,17}", text):
+    if not re.fullmatch(r"(\+|00)?\d{4,17}", text):
         raise InvalidInput(f"{original!r} is not a phone number")
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{original!r} is not a phone number") from None
+    parsed = parse_phone(text, region)
+    if parsed is None:
+        raise InvalidInput(f"{original!r} is not a phone number")
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(f"{original!r} is not a valid phone number (checked as a number of {region} unless it starts with + or 00)")
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    number = e164(parsed)
     kind = _KINDS.get(phonenumbers.number_type(parsed), "other")
-    return Phone(raw=original, e164=e164, kind=kind)
+    return Phone(raw=original, e164=number, kind=kind)
 
 
 def e164_or_none(raw: str | None, region: str = "IR") -> str | None:
