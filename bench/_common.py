@@ -77,16 +77,40 @@ def realistic_call(rng: random.Random, call_id: str, start: datetime) -> list[di
     events.append(call_event(f"{call_id}-q1", call_id, "queued", t, caller=caller, queue=unit_queue))
     if rng.random() < 0.7:
         t += timedelta(seconds=15)
-        events.append(call_event(f"{call_id}-miss", call_id, "agent_missed", t, queue=unit_queue, extension=rng.choice(EXTENSIONS)))
+        events.append(
+            call_event(
+                f"{call_id}-miss", call_id, "agent_missed", t, queue=unit_queue, extension=rng.choice(EXTENSIONS)
+            )
+        )
         t += timedelta(seconds=10)
-        events.append(call_event(f"{call_id}-ans", call_id, "answered", t, queue=unit_queue, extension=rng.choice(EXTENSIONS), wait_seconds=25))
+        events.append(
+            call_event(
+                f"{call_id}-ans",
+                call_id,
+                "answered",
+                t,
+                queue=unit_queue,
+                extension=rng.choice(EXTENSIONS),
+                wait_seconds=25,
+            )
+        )
     else:
         t += timedelta(seconds=40)
         events.append(call_event(f"{call_id}-tmo", call_id, "queue_timeout", t, queue=unit_queue))
         t += timedelta(seconds=1)
         events.append(call_event(f"{call_id}-q2", call_id, "queued", t, caller=caller, queue=MR_QUEUE))
         t += timedelta(seconds=8)
-        events.append(call_event(f"{call_id}-ans", call_id, "answered", t, queue=MR_QUEUE, extension=rng.choice(EXTENSIONS), wait_seconds=8))
+        events.append(
+            call_event(
+                f"{call_id}-ans",
+                call_id,
+                "answered",
+                t,
+                queue=MR_QUEUE,
+                extension=rng.choice(EXTENSIONS),
+                wait_seconds=8,
+            )
+        )
     t += timedelta(seconds=rng.randint(30, 400))
     events.append(call_event(f"{call_id}-done", call_id, "completed", t, talk_seconds=int((t - start).total_seconds())))
     return events
@@ -96,7 +120,15 @@ def abandoned_call(call_id: str, at: datetime, queue: str, caller: str) -> tuple
     """queued + abandoned: the call is registered unanswered for the queue's unit (two events)."""
     return (
         call_event(f"{call_id}-q", call_id, "queued", at, caller=caller, queue=queue),
-        call_event(f"{call_id}-ab", call_id, "abandoned", at + timedelta(seconds=30), caller=caller, queue=queue, wait_seconds=30),
+        call_event(
+            f"{call_id}-ab",
+            call_id,
+            "abandoned",
+            at + timedelta(seconds=30),
+            caller=caller,
+            queue=queue,
+            wait_seconds=30,
+        ),
     )
 
 
@@ -139,7 +171,9 @@ class RawHTTP:
         self._sem = None
         self.max_connections = max_connections
 
-    async def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         import asyncio
 
         if self._sem is None:

@@ -55,7 +55,11 @@ EXTRA_ENV: dict[str, str] = {}
 
 def make_centre(env: dict[str, str]) -> CallCentre:
     settings = Settings()
-    return CallCentre({**env, **EXTRA_ENV}, organisation=Organisation.load(settings.organisation_file), calendar=settings.business_calendar)
+    return CallCentre(
+        {**env, **EXTRA_ENV},
+        organisation=Organisation.load(settings.organisation_file),
+        calendar=settings.business_calendar,
+    )
 
 
 def run_append_only(env: dict[str, str], n: int, seed: int) -> float:
@@ -71,8 +75,18 @@ def run_append_only(env: dict[str, str], n: int, seed: int) -> float:
     try:
         started = time.perf_counter()
         for i in range(n):
-            call = Call(direction=Direction.INCOMING, at=at, caller_raw=callers[i], caller=numbers[i], callee="03136645000", member_id=None,
-                        purpose=None, placed_by=None, pbx_call_id=f"append-only-{seed}-{i}", pbx_event_id=f"append-only-{seed}-{i}-ring")
+            call = Call(
+                direction=Direction.INCOMING,
+                at=at,
+                caller_raw=callers[i],
+                caller=numbers[i],
+                callee="03136645000",
+                member_id=None,
+                purpose=None,
+                placed_by=None,
+                pbx_call_id=f"append-only-{seed}-{i}",
+                pbx_event_id=f"append-only-{seed}-{i}-ring",
+            )
             centre.save(call)
         return n / (time.perf_counter() - started)
     finally:
@@ -182,7 +196,12 @@ def bench_sqlite(events: list, rounds: int) -> dict:
 def pg_connect():
     import psycopg
 
-    return psycopg.connect(host=C.PG["postgres_host"], port=C.PG["postgres_port"], user=C.PG["postgres_user"], dbname=C.PG["postgres_dbname"])
+    return psycopg.connect(
+        host=C.PG["postgres_host"],
+        port=C.PG["postgres_port"],
+        user=C.PG["postgres_user"],
+        dbname=C.PG["postgres_dbname"],
+    )
 
 
 def pg_raw(schema: str, rows: list[tuple]) -> float:
@@ -195,7 +214,9 @@ def pg_raw(schema: str, rows: list[tuple]) -> float:
         con.execute(f'CREATE UNIQUE INDEX ON "{schema}".raw_events (notification_id ASC)')
         con.commit()
         params = renamed(rows)
-        sql = f'INSERT INTO "{schema}".raw_events (originator_id, originator_version, topic, state) VALUES (%s,%s,%s,%s)'
+        sql = (
+            f'INSERT INTO "{schema}".raw_events (originator_id, originator_version, topic, state) VALUES (%s,%s,%s,%s)'
+        )
         started = time.perf_counter()
         with con.cursor() as cur:
             for p in params:
@@ -250,10 +271,20 @@ def summarise(store: str, results: list) -> dict:
     rows = results[0][3]
     state, whole = row_sizes(rows)
     for i, (e, b, n, _, o) in enumerate(results):
-        print(f"  {store} round {i + 1}: {n} events ingested at {e:,.0f} events/s; raw inserts {b:,.0f} rows/s; ratio {e / b:.2f}; "
-              f"append-only {o:,.0f} events/s (ratio {o / b:.2f})")
-    return {"store": store, "events_per_s": es, "raw_per_s": raw, "ratio": es / raw, "state_bytes": state, "row_bytes": whole,
-            "only_per_s": only, "only_ratio": only / raw}
+        print(
+            f"  {store} round {i + 1}: {n} events ingested at {e:,.0f} events/s; raw inserts {b:,.0f} rows/s; ratio {e / b:.2f}; "
+            f"append-only {o:,.0f} events/s (ratio {o / b:.2f})"
+        )
+    return {
+        "store": store,
+        "events_per_s": es,
+        "raw_per_s": raw,
+        "ratio": es / raw,
+        "state_bytes": state,
+        "row_bytes": whole,
+        "only_per_s": only,
+        "only_ratio": only / raw,
+    }
 
 
 def main() -> None:
@@ -262,7 +293,9 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the pair of measurements; medians are reported")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra eventsourcing environment")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="extra eventsourcing environment"
+    )
     args = parser.parse_args()
     EXTRA_ENV.update(dict(e.split("=", 1) for e in args.env))
     if EXTRA_ENV:
@@ -277,10 +310,14 @@ def main() -> None:
         if pg:
             out.append(pg)
     print()
-    print(f"{'store':<10}{'ingest ev/s':>12}{'raw rows/s':>12}{'ratio':>8}{'append-only/s':>15}{'ratio':>8}{'state B':>9}{'row B':>8}")
+    print(
+        f"{'store':<10}{'ingest ev/s':>12}{'raw rows/s':>12}{'ratio':>8}{'append-only/s':>15}{'ratio':>8}{'state B':>9}{'row B':>8}"
+    )
     for r in out:
-        print(f"{r['store']:<10}{r['events_per_s']:>12,.0f}{r['raw_per_s']:>12,.0f}{r['ratio']:>8.2f}{r['only_per_s']:>15,.0f}"
-              f"{r['only_ratio']:>8.2f}{r['state_bytes']:>9.0f}{r['row_bytes']:>8.0f}")
+        print(
+            f"{r['store']:<10}{r['events_per_s']:>12,.0f}{r['raw_per_s']:>12,.0f}{r['ratio']:>8.2f}{r['only_per_s']:>15,.0f}"
+            f"{r['only_ratio']:>8.2f}{r['state_bytes']:>9.0f}{r['row_bytes']:>8.0f}"
+        )
     for r in out:
         print(C.result_line(f"append {r['store']} ingest events/s", r["events_per_s"], "events/s", "-", None))
         print(C.result_line(f"append {r['store']} raw inserts/s", r["raw_per_s"], "rows/s", "-", None))

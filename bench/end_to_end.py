@@ -100,7 +100,9 @@ class System:
         self.out_path = data_dir / "crm-run.out"
 
     def crm(self, *args: str) -> str:
-        done = subprocess.run([PY, "-m", "services.cli", *args], env=self.env, cwd=self.code, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [PY, "-m", "services.cli", *args], env=self.env, cwd=self.code, capture_output=True, text=True, timeout=60
+        )
         if done.returncode != 0:
             raise RuntimeError(f"crm {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout.strip()
@@ -111,8 +113,14 @@ class System:
     def start(self, timeout: float = 120.0) -> float:
         started = time.monotonic()
         out = open(self.out_path, "wb")  # noqa: SIM115 - handed to the child
-        self.proc = subprocess.Popen([PY, "-m", "services.cli", "run"], env=self.env, cwd=self.code, stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [PY, "-m", "services.cli", "run"],
+            env=self.env,
+            cwd=self.code,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -319,7 +327,11 @@ def wait_visible(system: System, admin: str, telephony: str, timeout: float = 90
             r.raise_for_status()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            r = client.get(f"{system.reporting_url}/reports/unanswered", params={"unit": PROBE_UNIT}, headers={"Authorization": f"Bearer {admin}"})
+            r = client.get(
+                f"{system.reporting_url}/reports/unanswered",
+                params={"unit": PROBE_UNIT},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
             if r.status_code == 200 and any(i["call_id"] for i in r.json()):
                 return time.perf_counter() - started
             time.sleep(0.1)
@@ -387,7 +399,13 @@ async def latency_phase(system: System, telephony: str, rate: float, seconds: fl
         posting_s = time.perf_counter() - t0
     finally:
         await client.close()
-    return {"n_calls": n_calls, "posted": posted_abandoned, "post_times": post_times, "posting_s": posting_s, "late": late}
+    return {
+        "n_calls": n_calls,
+        "posted": posted_abandoned,
+        "post_times": post_times,
+        "posting_s": posting_s,
+        "late": late,
+    }
 
 
 async def throughput_phase(system: System, telephony: str, clients: int, batch: int, duration: float) -> dict:
@@ -407,13 +425,17 @@ async def throughput_phase(system: System, telephony: str, clients: int, batch: 
             body = []
             for j in range(calls_per_batch):
                 pbx_id = f"thr-{tag}-{w}-{k}-{j}"
-                body.extend(C.abandoned_call(pbx_id, at0 + timedelta(milliseconds=k * 50 + j), THROUGHPUT_QUEUE, C.mobile(rng)))
+                body.extend(
+                    C.abandoned_call(pbx_id, at0 + timedelta(milliseconds=k * 50 + j), THROUGHPUT_QUEUE, C.mobile(rng))
+                )
             sent = time.perf_counter()
             data = await _post(client, path, json.dumps(body).encode(), headers)
             request_times.append(time.perf_counter() - sent)
             out = json.loads(data)
             if out["applied"] != len(body):
-                raise RuntimeError(f"batch not fully applied: {({k: out[k] for k in ('applied', 'duplicate', 'ignored', 'rejected')})}")
+                raise RuntimeError(
+                    f"batch not fully applied: { ({k: out[k] for k in ('applied', 'duplicate', 'ignored', 'rejected')}) }"
+                )
             counter["calls"] += calls_per_batch
             counter["events"] += len(body)
             counter["requests"] += 1
@@ -444,7 +466,9 @@ def slope(samples: list[tuple[float, int]]) -> float:
 
 
 def run_latency(system: System, admin: str, telephony: str, args) -> dict:
-    poller = FirstSeenPoller(("127.0.0.1", system.ports["reporting"]), admin, args.poll_interval, args.latency_seconds + 120)
+    poller = FirstSeenPoller(
+        ("127.0.0.1", system.ports["reporting"]), admin, args.poll_interval, args.latency_seconds + 120
+    )
     poller.start()
     cpu_before = system.cpu_seconds()
     try:
@@ -461,21 +485,32 @@ def run_latency(system: System, admin: str, telephony: str, args) -> dict:
     gets = [g * 1000 for g in poller.get_times]
     posts = [p * 1000 for p in out["post_times"]]
     achieved = 2 * out["n_calls"] / out["posting_s"]
-    print(f"\n(a) latency: {out['n_calls']} calls ({2 * out['n_calls']} events) posted at {achieved:.0f} events/s "
-          f"(asked {args.latency_rate:.0f}); {len(out['late'])} abandoned posts started late (max {max(out['late'], default=0) * 1000:.0f} ms)")
+    print(
+        f"\n(a) latency: {out['n_calls']} calls ({2 * out['n_calls']} events) posted at {achieved:.0f} events/s "
+        f"(asked {args.latency_rate:.0f}); {len(out['late'])} abandoned posts started late (max {max(out['late'], default=0) * 1000:.0f} ms)"
+    )
     print(f"  POST /telephony/events (single): p50 {C.median(posts):.1f} ms  p99 {C.percentile(posts, 99):.1f} ms")
-    print(f"  poller: {len(gets)} GETs (lists of {C.median(poller.list_sizes):.0f} items at the median, "
-          f"{max(poller.list_sizes, default=0)} at most), a round every {args.poll_interval * 1000:.0f} ms asked; "
-          f"GET p50 {C.median(gets):.1f} ms  p99 {C.percentile(gets, 99):.1f} ms (the resolution of what follows); errors {poller.errors}")
+    print(
+        f"  poller: {len(gets)} GETs (lists of {C.median(poller.list_sizes):.0f} items at the median, "
+        f"{max(poller.list_sizes, default=0)} at most), a round every {args.poll_interval * 1000:.0f} ms asked; "
+        f"GET p50 {C.median(gets):.1f} ms  p99 {C.percentile(gets, 99):.1f} ms (the resolution of what follows); errors {poller.errors}"
+    )
     p50, p95, p99 = (C.percentile(lat, p) for p in (50, 95, 99))
-    print(f"  post(abandoned) -> visible in /reports/unanswered: p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms  "
-          f"max {max(lat, default=float('nan')):.0f} ms  ({len(lat)} measured, {missing} never seen)")
-    print(f"  CPU seconds used in {out['posting_s']:.1f}s of posting: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items())))
+    print(
+        f"  post(abandoned) -> visible in /reports/unanswered: p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms  "
+        f"max {max(lat, default=float('nan')):.0f} ms  ({len(lat)} measured, {missing} never seen)"
+    )
+    print(
+        f"  CPU seconds used in {out['posting_s']:.1f}s of posting: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()))
+    )
     return {"p50": p50, "p95": p95, "p99": p99, "missing": missing, "achieved": achieved}
 
 
 def run_throughput(system: System, admin: str, telephony: str, args) -> dict:
-    counter = CountPoller(system.reporting_url, THROUGHPUT_UNIT, admin, args.count_interval, args.duration + args.drain + 30)
+    counter = CountPoller(
+        system.reporting_url, THROUGHPUT_UNIT, admin, args.count_interval, args.duration + args.drain + 30
+    )
     counter.start()
     cpu_before = system.cpu_seconds()
     try:
@@ -497,22 +532,37 @@ def run_throughput(system: System, admin: str, telephony: str, args) -> dict:
     overall_calls = out["calls"] / (done - s0) if done else float("nan")
     req = [r * 1000 for r in out["request_times"]]
     gets = [g * 1000 for _, _, g in samples]
-    print(f"\n(b) throughput: {args.clients} clients x batches of {args.batch} events for {s1 - s0:.1f}s: {out['events']} events "
-          f"({out['calls']} calls) accepted, {accepted:.0f} events/s")
-    print(f"  POST batch: p50 {C.median(req):.0f} ms  p99 {C.percentile(req, 99):.0f} ms; count GETs p50 {C.median(gets):.0f} ms  "
-          f"max {max(gets, default=0):.0f} ms")
-    print("  visible over time (s since start: calls visible):  " + "  ".join(
-        f"{t - s0:.0f}:{c}" for t, c, _ in samples[:: max(1, len(samples) // 14)]))
+    print(
+        f"\n(b) throughput: {args.clients} clients x batches of {args.batch} events for {s1 - s0:.1f}s: {out['events']} events "
+        f"({out['calls']} calls) accepted, {accepted:.0f} events/s"
+    )
+    print(
+        f"  POST batch: p50 {C.median(req):.0f} ms  p99 {C.percentile(req, 99):.0f} ms; count GETs p50 {C.median(gets):.0f} ms  "
+        f"max {max(gets, default=0):.0f} ms"
+    )
+    print(
+        "  visible over time (s since start: calls visible):  "
+        + "  ".join(f"{t - s0:.0f}:{c}" for t, c, _ in samples[:: max(1, len(samples) // 14)])
+    )
     if done:
-        print(f"  all {out['calls']} calls visible {done - s1:.1f}s after posting stopped; overall {2 * overall_calls:.0f} events/s "
-              "from first post to last visible")
+        print(
+            f"  all {out['calls']} calls visible {done - s1:.1f}s after posting stopped; overall {2 * overall_calls:.0f} events/s "
+            "from first post to last visible"
+        )
     else:
         print(f"  NOT all visible after {args.drain:.0f}s of draining: {counter.latest()} of {out['calls']} calls")
-    print(f"  sustained visible rate while posting (slope, after the first quarter): {2 * sustained_calls:.0f} events/s "
-          f"({sustained_calls:.0f} calls/s)")
+    print(
+        f"  sustained visible rate while posting (slope, after the first quarter): {2 * sustained_calls:.0f} events/s "
+        f"({sustained_calls:.0f} calls/s)"
+    )
     cpu = _cpu_delta(cpu_before, cpu_after_post)
     print("  CPU seconds used while posting: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items())))
-    return {"accepted": accepted, "sustained": 2 * sustained_calls, "overall": 2 * overall_calls, "all_visible": bool(done)}
+    return {
+        "accepted": accepted,
+        "sustained": 2 * sustained_calls,
+        "overall": 2 * overall_calls,
+        "all_visible": bool(done),
+    }
 
 
 def main() -> None:
@@ -529,9 +579,13 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=2.0, help="CRM_PROCESSOR_TICK_SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs) and print where it is")
     parser.add_argument("--set", action="append", default=[], metavar="CRM_X=V", help="extra environment for crm run")
-    parser.add_argument("--code", type=Path, default=C.ROOT,
-                        help="run the system from this checkout (a directory with services/ and shared/), e.g. to compare "
-                        "the code before and after a change; default: this one")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=C.ROOT,
+        help="run the system from this checkout (a directory with services/ and shared/), e.g. to compare "
+        "the code before and after a change; default: this one",
+    )
     args = parser.parse_args()
     extra = dict(s.split("=", 1) for s in args.set)
 
@@ -546,7 +600,9 @@ def main() -> None:
         telephony = system.token("telephony", "bench-pbx")
         admin = system.token("admin", "bench-admin")
         up = system.start()
-        print(f"end_to_end: crm run (code {system.code}) up in {up:.1f}s (ports {system.ports}); data {system.data_dir}")
+        print(
+            f"end_to_end: crm run (code {system.code}) up in {up:.1f}s (ports {system.ports}); data {system.data_dir}"
+        )
         cold = wait_visible(system, admin, telephony)
         print(f"  first call visible in the reporting API {cold:.1f}s after posting (cold: consumer group join)")
         if args.phase in ("both", "latency"):
@@ -572,8 +628,20 @@ def main() -> None:
     if "throughput" in results:
         r = results["throughput"]
         print(C.result_line("e2e accepted events/s", r["accepted"], "events/s", "-", None))
-        print(C.result_line("e2e sustained visible events/s", r["sustained"], "events/s", ">= 1000", r["sustained"] >= 1000))
-        print(C.result_line("e2e overall visible events/s", r["overall"], "events/s", ">= 1000", r["overall"] >= 1000 if r["all_visible"] else False))
+        print(
+            C.result_line(
+                "e2e sustained visible events/s", r["sustained"], "events/s", ">= 1000", r["sustained"] >= 1000
+            )
+        )
+        print(
+            C.result_line(
+                "e2e overall visible events/s",
+                r["overall"],
+                "events/s",
+                ">= 1000",
+                r["overall"] >= 1000 if r["all_visible"] else False,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,9 @@ def main() -> None:
         path = Path(tmp) / "members.csv"
         started = time.perf_counter()
         broken = write_csv(path, args.rows, args.seed)
-        print(f"generated {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB, {broken} broken on purpose) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB, {broken} broken on purpose) in {time.perf_counter() - started:.1f} s"
+        )
 
         directory = build_directory(settings)
         try:
@@ -104,7 +106,9 @@ def main() -> None:
             started = time.perf_counter()
             again = import_csv(directory, path, by="bench")
             second = time.perf_counter() - started
-            print(f"second import (nothing changes): {second:.1f} s, {args.rows / second:,.0f} rows/s ({again.unchanged} unchanged)")
+            print(
+                f"second import (nothing changes): {second:.1f} s, {args.rows / second:,.0f} rows/s ({again.unchanged} unchanged)"
+            )
             assert again.created == again.updated == 0
 
             index = build_index(settings, directory)

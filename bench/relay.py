@@ -44,13 +44,25 @@ def fill(centre: CallCentre, n: int, seed: int = 11) -> int:
     while written + pending_events < n:
         at = start + timedelta(seconds=7 * i)
         raw = C.mobile(rng)
-        call = Call(direction=Direction.INCOMING, at=at, caller_raw=raw, caller=normalise_number(raw, "IR"), callee="03136645000",
-                    member_id=None, purpose=None, placed_by=None, pbx_call_id=f"relay-bench-{i}", pbx_event_id=f"relay-bench-{i}-ring")
+        call = Call(
+            direction=Direction.INCOMING,
+            at=at,
+            caller_raw=raw,
+            caller=normalise_number(raw, "IR"),
+            callee="03136645000",
+            member_id=None,
+            purpose=None,
+            placed_by=None,
+            pbx_call_id=f"relay-bench-{i}",
+            pbx_event_id=f"relay-bench-{i}-ring",
+        )
         left = n - written - pending_events
         if left > 1:
             call.route(rng.choice(UNITS), at + timedelta(seconds=2), queue="601", pbx_event_id=f"relay-bench-{i}-q")
         if left > 2:
-            call.answer(f"ext:{rng.choice(C.EXTENSIONS)}", at + timedelta(seconds=20), pbx_event_id=f"relay-bench-{i}-a")
+            call.answer(
+                f"ext:{rng.choice(C.EXTENSIONS)}", at + timedelta(seconds=20), pbx_event_id=f"relay-bench-{i}-a"
+            )
         if left > 3:
             call.hang_up(at + timedelta(seconds=200), talk_seconds=180, pbx_event_id=f"relay-bench-{i}-c")
         pending.append(call)
@@ -67,7 +79,9 @@ def fill(centre: CallCentre, n: int, seed: int = 11) -> int:
 
 
 async def consume_all(bootstrap: str, topic: str, expected: int, timeout: float = 120.0) -> tuple[int, list[int]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=8 << 20)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, max_partition_fetch_bytes=8 << 20
+    )
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)
@@ -103,7 +117,9 @@ async def consume_all(bootstrap: str, topic: str, expected: int, timeout: float 
         await consumer.stop()
 
 
-async def run_relay(centre: CallCentre, bootstrap: str, topic: str, batch_size: int, partitions: int, timeout: float) -> dict:
+async def run_relay(
+    centre: CallCentre, bootstrap: str, topic: str, batch_size: int, partitions: int, timeout: float
+) -> dict:
     head = centre.recorder.max_notification_id() or 0
     relay = Relay(centre, bootstrap, topic, batch_size=batch_size, partitions=partitions)
     stop = asyncio.Event()
@@ -164,9 +180,15 @@ def main() -> None:
     print(f"  start-up (topics, last positions, producer): {r['startup_s']:.2f}s")
     print(f"  published {r['head']} events in {r['publish_s']:.2f}s after start-up: {rate:,.0f} events/s")
     print(f"  including start-up: {overall:,.0f} events/s")
-    print(f"  topic check: {count} records, {unique} distinct ce_position, exactly 1..{n}: {'yes' if complete else 'NO'}")
+    print(
+        f"  topic check: {count} records, {unique} distinct ce_position, exactly 1..{n}: {'yes' if complete else 'NO'}"
+    )
     print(C.result_line("relay events/s", rate, "events/s", ">= 10000", rate >= 10_000))
-    print(C.result_line("relay topic exact (N records, unique positions)", 1.0 if complete else 0.0, "bool", "= 1", complete))
+    print(
+        C.result_line(
+            "relay topic exact (N records, unique positions)", 1.0 if complete else 0.0, "bool", "= 1", complete
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def run(name: str, args: list[str]) -> tuple[int | None, float, list[list[str]]]
     print(f"\n=== {' '.join(['.venv/bin/python', f'bench/{name}.py', *args])}", flush=True)
     started = time.monotonic()
     results: list[list[str]] = []
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=HERE.parent, env=os.environ.copy())
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=HERE.parent, env=os.environ.copy()
+    )
 
     def pump() -> None:
         assert proc.stdout is not None
@@ -72,7 +74,9 @@ def run(name: str, args: list[str]) -> tuple[int | None, float, list[list[str]]]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes: check that the benchmarks run, quote nothing")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: check that the benchmarks run, quote nothing"
+    )
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
     args = parser.parse_args()
     chosen = [b.strip() for b in args.only.split(",") if b.strip()]

@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="create a token and print it once")
-    create.add_argument("--role", required=True, help="expert, unit_manager, mr_manager, sg, committee, auditor, telephony, admin, monitoring, service")
+    create.add_argument(
+        "--role",
+        required=True,
+        help="expert, unit_manager, mr_manager, sg, committee, auditor, telephony, admin, monitoring, service",
+    )
     create.add_argument("--name", required=True, help="the person's user name or the system's name")
     create.add_argument("--unit", help="the unit of an expert or unit manager")
     revoke = token_sub.add_parser("revoke", help="revoke every token of a name")
@@ -46,13 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     calls = sub.add_parser("calls", help="the calls service's operator commands")
     calls_sub = calls.add_subparsers(dest="calls_command", required=True)
-    ql = calls_sub.add_parser("import-queue-log", help="replay an Asterisk queue_log (idempotent: run twice, nothing changes)")
+    ql = calls_sub.add_parser(
+        "import-queue-log", help="replay an Asterisk queue_log (idempotent: run twice, nothing changes)"
+    )
     ql.add_argument("file", type=Path)
 
     sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
     members = sub.add_parser("members", help="the member database's operator commands")
     members_sub = members.add_subparsers(dest="members_command", required=True)
-    imp = members_sub.add_parser("import", help="bulk import of the member bank from CSV (idempotent by membership number)")
+    imp = members_sub.add_parser(
+        "import", help="bulk import of the member bank from CSV (idempotent by membership number)"
+    )
     imp.add_argument("file", type=Path)
 
     demo = sub.add_parser("demo", help="load realistic members and a few working days of calls into the event stores")
@@ -122,6 +130,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return _relay(args.service, settings)
     if args.command == "topics":
         from shared.relay import ensure_topics
+
         topics = [settings.topic_of(s) for s in (*RELAYED, "reporting")] + [settings.deadletter_topic]
         asyncio.run(ensure_topics(settings.kafka_bootstrap, topics, settings.kafka_partitions))
         print("topics ready: " + ", ".join(topics))
@@ -162,7 +171,9 @@ def _serve(service: str, settings: Settings) -> int:
         from services.complaints.main import create_app
     else:
         from services.reporting.main import create_app
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False
+    )
     return 0
 
 

@@ -36,7 +36,16 @@ SUBJECTS = [
     "Gümrük beyannamesi hakkında bilgi",
     "İhracat teşvikleri başvurusu",
 ]
-NAMES = ["علی رضایی", "مریم احمدی", "حسین کریمی", "زهرا موسوی", "محمد حسینی", "فاطمه نوری", "Mehmet Yılmaz", "Ayşe Demir"]
+NAMES = [
+    "علی رضایی",
+    "مریم احمدی",
+    "حسین کریمی",
+    "زهرا موسوی",
+    "محمد حسینی",
+    "فاطمه نوری",
+    "Mehmet Yılmaz",
+    "Ayşe Demir",
+]
 UNIT_WEIGHTS = {"membership": 35, "trade": 25, "international": 15, "legal": 10, "member_services": 15}
 
 
@@ -79,7 +88,10 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     # Members call from the numbers they gave; the calls service recognises them through its own lookup, fed from
     # the members topic (so only while the system is running: then give the feed a moment to catch up).
     member_numbers = [
-        p["raw"] for row in demo_rows(members, seed, settings.chamber) for c in row.details["contacts"] for p in c["phones"]
+        p["raw"]
+        for row in demo_rows(members, seed, settings.chamber)
+        for c in row.details["contacts"]
+        for p in c["phones"]
     ]
     lookup = MemberLookup(create_engine(settings.local_db_url("calls_index")))
     if _services_running(settings):
@@ -106,7 +118,9 @@ def _services_running(settings: Settings) -> bool:
         return False
 
 
-def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, seed: int, out, member_numbers: list[str]) -> int:
+def _load(
+    centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, seed: int, out, member_numbers: list[str]
+) -> int:
     rng = random.Random(seed)
     org = settings.organisation
     units = {u.id: u for u in org.units}
@@ -122,7 +136,14 @@ def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, s
         return 0
     except Exception:  # noqa: BLE001 - not found: load it
         pass
-    stats = {"answered": 0, "abandoned": 0, "resolved_by_member_relations": 0, "missed_twice": 0, "outgoing": 0, "called_back": 0}
+    stats = {
+        "answered": 0,
+        "abandoned": 0,
+        "resolved_by_member_relations": 0,
+        "missed_twice": 0,
+        "outgoing": 0,
+        "called_back": 0,
+    }
     weights = [0.15, 0.25, 0.6]  # share of calls on each of the three days
     for i in range(n_calls):
         day = rng.choices(days, weights=weights)[0]
@@ -134,11 +155,22 @@ def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, s
         def ev(kind: str, at: datetime, **kw) -> None:
             nonlocal n
             n += 1
-            centre.ingest(TelephonyEvent(source="webhook", event_id=f"{pbx}-{n}", call_id=pbx, kind=kind, at=at.astimezone(UTC), **kw))
+            centre.ingest(
+                TelephonyEvent(
+                    source="webhook", event_id=f"{pbx}-{n}", call_id=pbx, kind=kind, at=at.astimezone(UTC), **kw
+                )
+            )
 
         if rng.random() < 0.06:
             expert = rng.choice(mr_experts)
-            ev("ringing", t, direction="outgoing", callee=_number(rng), agent=ext_of.get(expert), purpose=rng.choice(["survey", "announcement", "complaint_follow_up"]))
+            ev(
+                "ringing",
+                t,
+                direction="outgoing",
+                callee=_number(rng),
+                agent=ext_of.get(expert),
+                purpose=rng.choice(["survey", "announcement", "complaint_follow_up"]),
+            )
             ev("answered", t + timedelta(seconds=20), direction="outgoing", agent=ext_of.get(expert))
             ev("completed", t + timedelta(minutes=4), direction="outgoing", talk_seconds=220)
             stats["outgoing"] += 1
@@ -171,7 +203,9 @@ def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, s
             )
             if roll < 0.86:
                 clock.now = (t + timedelta(minutes=4)).astimezone(UTC)
-                centre.resolve_by_member_relations(call_id, by=mr_expert, note="پاسخ داده شد / answered by member relations")
+                centre.resolve_by_member_relations(
+                    call_id, by=mr_expert, note="پاسخ داده شد / answered by member relations"
+                )
                 ev("completed", t + timedelta(minutes=4, seconds=5), talk_seconds=240)
                 stats["resolved_by_member_relations"] += 1
                 continue
@@ -192,7 +226,9 @@ def _load(centre: CallCentre, settings: Settings, clock: _Clock, n_calls: int, s
         if day != days[0] and rng.random() < 0.5:
             clock.now = min(datetime.now(UTC), (t + timedelta(hours=rng.randint(1, 20))).astimezone(UTC))
             try:
-                centre.record_callback(call_id, by=units[unit].manager, outcome=rng.choice(list(CallbackOutcome)), note="پیگیری شد")
+                centre.record_callback(
+                    call_id, by=units[unit].manager, outcome=rng.choice(list(CallbackOutcome)), note="پیگیری شد"
+                )
                 stats["called_back"] += 1
             except DomainError:
                 pass

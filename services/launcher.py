@@ -33,10 +33,17 @@ def parts(settings: Settings) -> list[Part]:
     if settings.embedded_broker:
         listed.append(Part("broker", broker_command(settings.broker_port), None, settings.broker_port))
     for service in ("members", "calls", "complaints", "reporting"):
-        listed.append(Part(service, [*crm, "serve", service], f"{settings.url_of(service)}/health", settings.port_of(service)))
+        listed.append(
+            Part(service, [*crm, "serve", service], f"{settings.url_of(service)}/health", settings.port_of(service))
+        )
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     listed.append(
-        Part("reporting-processor", [*crm, "process", "reporting"], f"http://{host}:{settings.processor_port}/health", settings.processor_port)
+        Part(
+            "reporting-processor",
+            [*crm, "process", "reporting"],
+            f"http://{host}:{settings.processor_port}/health",
+            settings.processor_port,
+        )
     )
     return listed
 
@@ -91,13 +98,18 @@ def run_all(settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     busy = [f"{p.name} ({p.port})" for p in parts(settings) if port_in_use(p.port)]
     if busy:
-        print(f"crm run: ports already in use: {', '.join(busy)}. Is another `crm run` going? "
-              "Stop it, or move this one with CRM_*_PORT settings.", file=sys.stderr)
+        print(
+            f"crm run: ports already in use: {', '.join(busy)}. Is another `crm run` going? "
+            "Stop it, or move this one with CRM_*_PORT settings.",
+            file=sys.stderr,
+        )
         return 1
     try:
         for part in parts(settings):
             log_file = open(logs / f"{part.name}.log", "ab")  # noqa: SIM115 - kept open for the child
-            part.proc = subprocess.Popen(part.argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            part.proc = subprocess.Popen(
+                part.argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
             started.append(part)
             if part.health_url:
                 _wait_healthy(part)
@@ -117,7 +129,9 @@ def run_all(settings: Settings) -> int:
         while not stopping:
             for part in started:
                 if part.proc.poll() is not None:
-                    print(f"{part.name} stopped unexpectedly (code {part.proc.returncode}); see {logs / (part.name + '.log')}")
+                    print(
+                        f"{part.name} stopped unexpectedly (code {part.proc.returncode}); see {logs / (part.name + '.log')}"
+                    )
                     stopping = True
                     break
             time.sleep(0.5)
@@ -143,5 +157,3 @@ def _stop_all(started: list[Part]) -> None:
             except subprocess.TimeoutExpired:
                 part.proc.kill()
                 part.proc.wait()
-
-

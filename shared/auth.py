@@ -80,7 +80,11 @@ class TokenStore:
         with self.engine.begin() as conn:
             conn.execute(
                 tokens.insert().values(
-                    token_hash=hash_token(token), name=name.strip(), role=role.value, unit=unit, created_at=datetime.now(UTC)
+                    token_hash=hash_token(token),
+                    name=name.strip(),
+                    role=role.value,
+                    unit=unit,
+                    created_at=datetime.now(UTC),
                 )
             )
         return token
@@ -88,7 +92,9 @@ class TokenStore:
     def revoke(self, name: str) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(
-                tokens.update().where(tokens.c.name == name, tokens.c.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC))
+                tokens.update()
+                .where(tokens.c.name == name, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
             )
         with self._lock:
             self._cache.clear()
@@ -96,7 +102,9 @@ class TokenStore:
 
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(tokens.c.name, tokens.c.role, tokens.c.unit, tokens.c.created_at, tokens.c.revoked_at))
+            rows = conn.execute(
+                sa.select(tokens.c.name, tokens.c.role, tokens.c.unit, tokens.c.created_at, tokens.c.revoked_at)
+            )
             return [dict(r._mapping) for r in rows]
 
     def verify(self, token: str) -> Principal | None:

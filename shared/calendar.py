@@ -160,9 +160,7 @@ class CalendarConfig(BaseModel):
     def _overrides_do_not_conflict(self) -> CalendarConfig:
         both = sorted(set(self.closed_dates) & set(self.open_dates))
         if both:
-            raise ValueError(
-                "dates cannot be both closed and open: " + ", ".join(d.isoformat() for d in both)
-            )
+            raise ValueError("dates cannot be both closed and open: " + ", ".join(d.isoformat() for d in both))
         return self
 
 

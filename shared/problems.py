@@ -30,7 +30,9 @@ class InvalidInput(DomainError):
     title = "Invalid input"
 
 
-def problem(status: int, title: str, detail: str | None = None, *, instance: str | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str | None = None, *, instance: str | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -50,8 +52,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             # pydantic puts validator and union-member names in the path; people need the field names only.
-            {"loc": [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))],
-             "msg": e.get("msg", ""), "type": e.get("type", "")}
+            {
+                "loc": [
+                    p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+                ],
+                "msg": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
@@ -60,4 +67,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), instance=request.url.path)
+        return problem(
+            exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), instance=request.url.path
+        )

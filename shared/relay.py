@@ -181,7 +181,11 @@ class Relay:
                 n_partitions = len(self._partition_positions) or self.partitions
                 self.published_position = min(self._partition_positions.values(), default=0)
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap, acks="all", linger_ms=2, max_batch_size=1 << 20, max_request_size=8 << 20
+                    bootstrap_servers=self.bootstrap,
+                    acks="all",
+                    linger_ms=2,
+                    max_batch_size=1 << 20,
+                    max_request_size=8 << 20,
                 )
                 await producer.start()
                 self.ready.set()
@@ -192,7 +196,9 @@ class Relay:
                         self._wake.clear()
                         wait = asyncio.ensure_future(self._wake.wait())
                         stopper = asyncio.ensure_future(stop.wait())
-                        await asyncio.wait({wait, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                        await asyncio.wait(
+                            {wait, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                        )
                         wait.cancel()
                         stopper.cancel()
             except asyncio.CancelledError:
@@ -255,4 +261,9 @@ class Relay:
 async def run_relay_until(relay: Relay, stop: asyncio.Event) -> None:
     started = time.monotonic()
     await relay.run(stop)
-    log.info("relay %s stopped after %.0fs at position %d", relay.app.service, time.monotonic() - started, relay.published_position)
+    log.info(
+        "relay %s stopped after %.0fs at position %d",
+        relay.app.service,
+        time.monotonic() - started,
+        relay.published_position,
+    )

@@ -75,7 +75,6 @@ def create_service_app(
     return app
 
 
-
 def event_sourced_service(
     service: str,
     settings: Settings,

@@ -59,4 +59,7 @@ def tokens(token_store: TokenStore) -> dict[str, str]:
         "monitoring": ("prometheus", Role.MONITORING, None),
         "committee": ("committee-1", Role.COMMITTEE, None),
     }
-    return {key: {"Authorization": f"Bearer {token_store.create(name, role, unit)}"} for key, (name, role, unit) in people.items()}
+    return {
+        key: {"Authorization": f"Bearer {token_store.create(name, role, unit)}"}
+        for key, (name, role, unit) in people.items()
+    }

@@ -307,8 +307,15 @@ def test_crm_services_share_the_x_crm_env_extension_field(compose):
     assert shared["CRM_AUTH_URL"].startswith("postgresql+psycopg://") and shared["CRM_AUTH_URL"].endswith("/crm")
     assert shared["CRM_READMODEL_URL"].startswith("postgresql+psycopg://")
     assert shared["CRM_READMODEL_URL"].endswith("/crm_reporting")
-    for name in ("CRM_POSTGRES_HOST", "CRM_POSTGRES_PORT", "CRM_POSTGRES_USER", "CRM_POSTGRES_PASSWORD",
-                 "CRM_POSTGRES_DBNAME", "CRM_CHAMBER", "CRM_KAFKA_PARTITIONS"):
+    for name in (
+        "CRM_POSTGRES_HOST",
+        "CRM_POSTGRES_PORT",
+        "CRM_POSTGRES_USER",
+        "CRM_POSTGRES_PASSWORD",
+        "CRM_POSTGRES_DBNAME",
+        "CRM_CHAMBER",
+        "CRM_KAFKA_PARTITIONS",
+    ):
         assert shared.get(name), name
     assert "&crm-env" in COMPOSE_FILE.read_text(), "the shared environment is a YAML anchor"
     services = crm_services(compose)
@@ -550,8 +557,21 @@ def test_alerts_cover_breaches_relay_lag_processor_lag_and_down_services():
 
 # ------------------------------------------------------------------------------------------- PromQL
 
-_FUNCTION_OR_KEYWORD = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset",
-                        "and", "or", "unless", "inf", "nan"}
+_FUNCTION_OR_KEYWORD = {
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+    "and",
+    "or",
+    "unless",
+    "inf",
+    "nan",
+}
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _SELECTOR = re.compile(r"(?<![\w:])([A-Za-z_:][\w:]*)\s*\{([^}]*)\}")
 _MATCHER = re.compile(r"([A-Za-z_]\w*)\s*(?:=~|!~|!=|=)\s*(\"(?:[^\"\\]|\\.)*\")")
@@ -692,8 +712,17 @@ def test_call_centre_dashboard_shows_every_call_centre_figure():
     joined = "\n".join(exprs)
     assert "histogram_quantile(0.5," in joined and "histogram_quantile(0.9," in joined
     titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
-    for words in ("answer rate", "open unanswered", "callback delay", "breaches", "escalations", "relay lag",
-                  "processor lag", "error rate", "latency"):
+    for words in (
+        "answer rate",
+        "open unanswered",
+        "callback delay",
+        "breaches",
+        "escalations",
+        "relay lag",
+        "processor lag",
+        "error rate",
+        "latency",
+    ):
         assert words in titles, f"calls.json has no panel on {words}"
 
 

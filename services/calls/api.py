@@ -152,7 +152,12 @@ def _ingest_all(centre: CallCentre, index: CallIndex, source: str, items: list[t
     for (payload, event), result in zip(items, results, strict=True):
         if result.status == "rejected":
             index.record_rejection(
-                source=source, event_id=result.event_id, call_id=event.call_id, reason=result.reason or "", payload=payload, at=centre.clock()
+                source=source,
+                event_id=result.event_id,
+                call_id=event.call_id,
+                reason=result.reason or "",
+                payload=payload,
+                at=centre.clock(),
             )
     return results
 
@@ -179,7 +184,9 @@ def post_call_events(
     items = body if isinstance(body, list) else [body]
     if len(items) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} events per request")
-    results = _ingest_all(centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items])
+    results = _ingest_all(
+        centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
+    )
     return _respond(results, single=not isinstance(body, list))
 
 
@@ -221,12 +228,16 @@ def post_ami_events(
 
 @telephony.get("/rejections", summary="Telephony events that could not be applied, with the reason")
 def get_rejections(
-    index: IndexDep, _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))], limit: int = Query(100, ge=1, le=1000)
+    index: IndexDep,
+    _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))],
+    limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     return index.rejections(limit)
 
 
-@router.post("/calls", status_code=201, response_model=CallPublic, summary="Register a call by hand (incoming or outgoing)")
+@router.post(
+    "/calls", status_code=201, response_model=CallPublic, summary="Register a call by hand (incoming or outgoing)"
+)
 def create_call(centre: CentreDep, principal: MemberRelations, body: CallCreate) -> Any:
     call_id = centre.receive_call(
         direction=body.direction,
@@ -259,7 +270,14 @@ def search_calls(
         if e164 is None:
             raise HTTPException(422, f"{number!r} is not a phone number")
     return index.search(
-        member_id=member_id, number=e164, unit=unit, state=state.value if state else None, day=day, expert=expert, limit=limit, offset=offset
+        member_id=member_id,
+        number=e164,
+        unit=unit,
+        state=state.value if state else None,
+        day=day,
+        expert=expert,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -292,10 +310,16 @@ def transfer_to_member_relations(centre: CentreDep, _: Staff, call_id: uuid.UUID
     return _public(centre, call_id)
 
 
-@router.post("/calls/{call_id}/subject", response_model=CallPublic, summary="The member-relations expert takes the subject down")
+@router.post(
+    "/calls/{call_id}/subject", response_model=CallPublic, summary="The member-relations expert takes the subject down"
+)
 def take_down_subject(centre: CentreDep, principal: MemberRelations, call_id: uuid.UUID, body: SubjectTakeDown) -> Any:
     centre.take_down_subject(
-        call_id, subject=body.subject, by=principal.name, contact_name=body.contact_name, contact_phone=body.contact_phone
+        call_id,
+        subject=body.subject,
+        by=principal.name,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
     )
     return _public(centre, call_id)
 
@@ -311,7 +335,9 @@ def transfer_call(centre: CentreDep, principal: MemberRelations, call_id: uuid.U
     response_model=CallPublic,
     summary="Register the call as unanswered and hand it to the unit (callback within 24 working hours)",
 )
-def register_unanswered(centre: CentreDep, principal: MemberRelations, call_id: uuid.UUID, body: UnansweredRegister) -> Any:
+def register_unanswered(
+    centre: CentreDep, principal: MemberRelations, call_id: uuid.UUID, body: UnansweredRegister
+) -> Any:
     centre.register_unanswered(
         call_id,
         by=principal.name,
@@ -340,7 +366,9 @@ def record_callback(
     return _public(centre, call_id)
 
 
-@router.post("/calls/{call_id}/resolve", response_model=CallPublic, summary="Member relations answered the member itself")
+@router.post(
+    "/calls/{call_id}/resolve", response_model=CallPublic, summary="Member relations answered the member itself"
+)
 def resolve_call(centre: CentreDep, principal: MemberRelations, call_id: uuid.UUID, body: Resolution) -> Any:
     centre.resolve_by_member_relations(call_id, by=principal.name, note=body.note)
     return _public(centre, call_id)
@@ -350,7 +378,9 @@ queues = APIRouter(prefix="/queues", tags=["queues"])
 
 
 @queues.get("/experts/me", response_model=list[CallPublic], summary="My personal queue (cartable) of unanswered calls")
-def my_queue(index: IndexDep, principal: Annotated[Principal, Depends(require(Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER))]) -> Any:
+def my_queue(
+    index: IndexDep, principal: Annotated[Principal, Depends(require(Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER))]
+) -> Any:
     return index.queue(expert=principal.name)
 
 
@@ -367,7 +397,9 @@ def expert_queue(index: IndexDep, centre: CentreDep, principal: Reader, expert: 
 def unit_queue(index: IndexDep, centre: CentreDep, principal: Reader, unit: str) -> Any:
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    if principal.role in (Role.UNIT_MANAGER, Role.EXPERT) and principal.unit not in (unit, centre.organisation.member_relations_unit):
+    if principal.role in (Role.UNIT_MANAGER, Role.EXPERT) and principal.unit not in (
+        unit,
+        centre.organisation.member_relations_unit,
+    ):
         raise HTTPException(403, f"only staff of unit {unit!r}, member relations, the SG and auditors see its list")
     return index.queue(unit=unit)
-

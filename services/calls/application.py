@@ -33,8 +33,6 @@ from shared.settings import Organisation
 log = logging.getLogger(__name__)
 
 
-
-
 class CallNotFound(NotFound):
     pass
 
@@ -356,7 +354,12 @@ class CallCentre(CrmApplication):
                 call.transfer_to_member_relations(ev.at, pbx_event_id=ev.event_id)
                 return "applied"
             if call.state == State.WITH_MEMBER_RELATIONS:
-                call.transfer_to_expert(self._expert_of(ev.target) or "unknown", call.member_relations_expert, ev.at, pbx_event_id=ev.event_id)
+                call.transfer_to_expert(
+                    self._expert_of(ev.target) or "unknown",
+                    call.member_relations_expert,
+                    ev.at,
+                    pbx_event_id=ev.event_id,
+                )
                 return "applied"
             return "ignored"  # an answered call passed between colleagues: nothing the procedure tracks
         if kind == "completed":

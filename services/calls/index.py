@@ -129,16 +129,24 @@ class CallIndex:
         with self.engine.connect() as conn:
             return [json.loads(s) for (s,) in conn.execute(q)]
 
-    def record_rejection(self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime) -> None:
+    def record_rejection(
+        self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 rejections.insert().values(
-                    recorded_at=at, source=source, event_id=event_id, call_id=call_id, reason=reason, payload=dumps(payload).decode()
+                    recorded_at=at,
+                    source=source,
+                    event_id=event_id,
+                    call_id=call_id,
+                    reason=reason,
+                    payload=dumps(payload).decode(),
                 )
             )
 
     def rejections(self, limit: int = 100) -> list[dict[str, Any]]:
         q = sa.select(rejections).order_by(rejections.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [{**dict(r._mapping), "payload": json.loads(r.payload) if r.payload else None} for r in conn.execute(q)]
-
+            return [
+                {**dict(r._mapping), "payload": json.loads(r.payload) if r.payload else None} for r in conn.execute(q)
+            ]

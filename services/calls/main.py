@@ -43,10 +43,21 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
 
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-calls-members"
-        return [follow_members(lookup, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions)]
+        return [
+            follow_members(
+                lookup, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
+            )
+        ]
 
     app = event_sourced_service(
-        "calls", settings, centre, index.follower, title="CRM calls service", description=DESCRIPTION, relay=relay, background=background
+        "calls",
+        settings,
+        centre,
+        index.follower,
+        title="CRM calls service",
+        description=DESCRIPTION,
+        relay=relay,
+        background=background,
     )
     app.state.centre = centre
     app.state.index = index

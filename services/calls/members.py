@@ -57,7 +57,11 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
     name = event.type[len(PREFIX) :].rsplit(".", 1)[0]
     data = event.data
     if name == "registered":
-        return {"number": data["membership_number"], "phones": phones_of(data.get("contacts")), "active": data.get("status", "active") == "active"}
+        return {
+            "number": data["membership_number"],
+            "phones": phones_of(data.get("contacts")),
+            "active": data.get("status", "active") == "active",
+        }
     if name == "details_updated":
         changes = data.get("changes") or {}
         change: dict[str, Any] = {"number": None}
@@ -95,13 +99,21 @@ class MemberLookup:
                 change = change_of(event)
                 if change is None:
                     continue
-                row = conn.execute(sa.select(member_status).where(member_status.c.member_id == event.subject)).mappings().first()
+                row = (
+                    conn.execute(sa.select(member_status).where(member_status.c.member_id == event.subject))
+                    .mappings()
+                    .first()
+                )
                 if row is not None and row["version"] >= event.sequence:
                     continue
                 number = change["number"] or (row["membership_number"] if row else None)
                 active = change.get("active", row["active"] if row else True)
                 if row is None:
-                    conn.execute(member_status.insert().values(member_id=event.subject, membership_number=number, active=active, version=event.sequence))
+                    conn.execute(
+                        member_status.insert().values(
+                            member_id=event.subject, membership_number=number, active=active, version=event.sequence
+                        )
+                    )
                 else:
                     conn.execute(
                         member_status.update()
@@ -113,7 +125,9 @@ class MemberLookup:
                     for e164 in change["phones"]:
                         # A number passed from one member to another belongs to the latest one to declare it.
                         conn.execute(member_phones.delete().where(member_phones.c.e164 == e164))
-                        conn.execute(member_phones.insert().values(e164=e164, member_id=event.subject, membership_number=number))
+                        conn.execute(
+                            member_phones.insert().values(e164=e164, member_id=event.subject, membership_number=number)
+                        )
                 applied += 1
         return applied
 
@@ -147,7 +161,9 @@ async def follow_members(
                         try:
                             events.append(from_kafka(record.headers, record.value))
                         except MalformedRecord as exc:
-                            log.warning("member lookup: skipped a malformed record at offset %d: %s", record.offset, exc)
+                            log.warning(
+                                "member lookup: skipped a malformed record at offset %d: %s", record.offset, exc
+                            )
                 if events:
                     await asyncio.to_thread(lookup.apply, events)
                 if batch:
@@ -166,4 +182,3 @@ async def follow_members(
                 await consumer.stop()
             except Exception:  # noqa: BLE001
                 pass
-

@@ -470,9 +470,7 @@ def _transfer_durations(data: list[str], where: str) -> tuple[int | None, int | 
     return _seconds(data[-3], "holdtime", where), _seconds(data[-2], "calltime", where)
 
 
-def _queue_log_line(
-    line: str, number: int, tz: ZoneInfo | None, dids: dict[str, str]
-) -> TelephonyEvent | None:
+def _queue_log_line(line: str, number: int, tz: ZoneInfo | None, dids: dict[str, str]) -> TelephonyEvent | None:
     where = f"queue_log line {number}"
     fields = [field.strip() for field in line.split("|")]
     if len(fields) < 5:

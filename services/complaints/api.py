@@ -82,7 +82,9 @@ class HandlerPublic(BaseModel):
     kind: HandlerKind
     name: str
     units: list[str]
-    eligibility: str | None = Field(description="why the handler is no stakeholder (conflict-of-interest rule), for the audit")
+    eligibility: str | None = Field(
+        description="why the handler is no stakeholder (conflict-of-interest rule), for the audit"
+    )
 
 
 class InvestigationPublic(BaseModel):
@@ -203,7 +205,9 @@ class ComplaintPublic(BaseModel):
     breaches: list[BreachPublic]
     stage: Stage | None = Field(description="the stage the complaint waits in")
     waiting_on: WaitingOnPublic
-    due_at: datetime | None = Field(description="when the current stage is due (working hours on the chamber's calendar)")
+    due_at: datetime | None = Field(
+        description="when the current stage is due (working hours on the chamber's calendar)"
+    )
     overdue: bool = Field(description="the current stage is past its due time now")
     deadlines: list[DeadlinePublic]
     updated_at: datetime
@@ -268,7 +272,9 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 class StakeholdersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    units: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=50, description="units complained about")
+    units: list[Annotated[str, Field(max_length=100)]] = Field(
+        default=[], max_length=50, description="units complained about"
+    )
     persons: list[Name] = Field(default=[], max_length=50, description="persons complained about (user names of staff)")
     participants: list[Name] = Field(default=[], max_length=50, description="persons who took part in the matter")
     complainant: str | None = Field(default=None, max_length=200, description="defaults to the complainant's name")
@@ -293,7 +299,9 @@ class ComplaintCreate(BaseModel):
 
 class Acknowledgement(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    method: str = Field(min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person")
+    method: str = Field(
+        min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person"
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -392,7 +400,9 @@ class ConfidentialityIn(BaseModel):
 
 class AutomaticComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source_ref: str = Field(min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3")
+    source_ref: str = Field(
+        min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3"
+    )
     source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=8000)
@@ -434,10 +444,17 @@ def respond(desk: ComplaintDesk, complaint_id: uuid.UUID) -> dict[str, Any]:
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
 
-@router.post("", status_code=201, response_model=ComplaintPublic, summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintPublic,
+    summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)",
+)
 def register_complaint(desk: DeskDep, principal: Registrar, body: ComplaintCreate) -> Any:
     if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
-        raise HTTPException(403, "member-relations experts register complaints; a unit passes a member's complaint to member relations")
+        raise HTTPException(
+            403, "member-relations experts register complaints; a unit passes a member's complaint to member relations"
+        )
     complaint_id = desk.register_complaint(
         channel=body.channel,
         kind=body.kind,
@@ -494,7 +511,9 @@ def _search_args(desk: ComplaintDesk, filters: Filters) -> dict[str, Any]:
     return args
 
 
-@router.get("", response_model=list[ComplaintPublic], summary="Search complaints (only those the caller may see; X-Total-Count)")
+@router.get(
+    "", response_model=list[ComplaintPublic], summary="Search complaints (only those the caller may see; X-Total-Count)"
+)
 def search_complaints(
     desk: DeskDep,
     index: IndexDep,
@@ -509,7 +528,20 @@ def search_complaints(
     return [public_view(desk, v) for v in index.search(principal, limit=limit, offset=offset, **args)]
 
 
-EXPORT_COLUMNS = ("reference", "received_at", "received_at_local", "channel", "kind", "state", "stage", "unit", "handler", "outcome", "due_at", "confidential")
+EXPORT_COLUMNS = (
+    "reference",
+    "received_at",
+    "received_at_local",
+    "channel",
+    "kind",
+    "state",
+    "stage",
+    "unit",
+    "handler",
+    "outcome",
+    "due_at",
+    "confidential",
+)
 
 
 @router.get(
@@ -518,7 +550,9 @@ EXPORT_COLUMNS = ("reference", "received_at", "received_at_local", "channel", "k
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def export_complaints(desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]) -> Response:
+def export_complaints(
+    desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]
+) -> Response:
     rows = index.search(principal, limit=100_000, offset=0, **_search_args(desk, filters))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -527,16 +561,36 @@ def export_complaints(desk: DeskDep, index: IndexDep, principal: Viewer, filters
         received = datetime.fromisoformat(v["received_at"])
         handler = (v.get("handler") or {}).get("name")
         writer.writerow(
-            [v["reference"], v["received_at"], desk.calendar.format(received), v["channel"], v["kind"], v["state"], v["stage"] or "",
-             v["unit"] or "", handler or "", v["outcome"] or "", v["due_at"] or "", "yes" if v["confidential"] else "no"]
+            [
+                v["reference"],
+                v["received_at"],
+                desk.calendar.format(received),
+                v["channel"],
+                v["kind"],
+                v["state"],
+                v["stage"] or "",
+                v["unit"] or "",
+                handler or "",
+                v["outcome"] or "",
+                v["due_at"] or "",
+                "yes" if v["confidential"] else "no",
+            ]
         )
     return Response(
-        "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="complaints.csv"'}
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="complaints.csv"'},
     )
 
 
-@router.get("/waiting-on-me", response_model=list[ComplaintPublic], summary="The complaints waiting on me (my cartable), earliest due first")
-def waiting_on_me(desk: DeskDep, index: IndexDep, principal: Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]) -> Any:
+@router.get(
+    "/waiting-on-me",
+    response_model=list[ComplaintPublic],
+    summary="The complaints waiting on me (my cartable), earliest due first",
+)
+def waiting_on_me(
+    desk: DeskDep, index: IndexDep, principal: Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]
+) -> Any:
     return [public_view(desk, v) for v in index.waiting_on(principal)]
 
 
@@ -546,20 +600,26 @@ def get_complaint(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> 
     return respond(desk, complaint_id)
 
 
-@router.get("/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when")
+@router.get(
+    "/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when"
+)
 def get_complaint_form(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> Any:
     visible(desk, principal, complaint_id)
     return desk.complaint_form(complaint_id)
 
 
-@router.get("/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka")
+@router.get(
+    "/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka"
+)
 def get_complaint_history(desk: DeskDep, principal: Historian, complaint_id: uuid.UUID) -> Any:
     visible(desk, principal, complaint_id)
     return desk.history(complaint_id)
 
 
 @router.post("/{complaint_id}/acknowledge", response_model=ComplaintPublic, summary="Acknowledge receipt to the member")
-def acknowledge_complaint(desk: DeskDep, principal: Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement) -> Any:
+def acknowledge_complaint(
+    desk: DeskDep, principal: Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement
+) -> Any:
     visible(desk, principal, complaint_id)
     if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
         raise HTTPException(403, "member relations acknowledges complaints to the member")
@@ -567,7 +627,11 @@ def acknowledge_complaint(desk: DeskDep, principal: Acknowledger, complaint_id: 
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/information", response_model=ComplaintPublic, summary="The member-relations manager adds missing information")
+@router.post(
+    "/{complaint_id}/information",
+    response_model=ComplaintPublic,
+    summary="The member-relations manager adds missing information",
+)
 def add_information(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
     visible(desk, principal, complaint_id)
     changes = body.model_dump(exclude_unset=True)
@@ -578,16 +642,29 @@ def add_information(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/stakeholders", response_model=ComplaintPublic, summary="Record the stakeholders (before assignment)")
+@router.post(
+    "/{complaint_id}/stakeholders",
+    response_model=ComplaintPublic,
+    summary="Record the stakeholders (before assignment)",
+)
 def record_stakeholders(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: StakeholdersIn) -> Any:
     visible(desk, principal, complaint_id)
     desk.record_stakeholders(
-        complaint_id, by=principal.name, units=body.units, persons=body.persons, participants=body.participants, complainant=body.complainant
+        complaint_id,
+        by=principal.name,
+        units=body.units,
+        persons=body.persons,
+        participants=body.participants,
+        complainant=body.complainant,
     )
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/review-complete", response_model=ComplaintPublic, summary="Mark the review complete (the form has everything)")
+@router.post(
+    "/{complaint_id}/review-complete",
+    response_model=ComplaintPublic,
+    summary="Mark the review complete (the form has everything)",
+)
 def complete_review(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID) -> Any:
     visible(desk, principal, complaint_id)
     desk.complete_review(complaint_id, by=principal.name)
@@ -612,7 +689,11 @@ def assign_handler(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uui
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/investigation", response_model=ComplaintPublic, summary="The handler files the investigation report")
+@router.post(
+    "/{complaint_id}/investigation",
+    response_model=ComplaintPublic,
+    summary="The handler files the investigation report",
+)
 def file_investigation(desk: DeskDep, principal: Staff, complaint_id: uuid.UUID, body: InvestigationReport) -> Any:
     complaint = visible(desk, principal, complaint_id)
     if not complaint.is_handled_by(principal.name, principal.unit if principal.role == Role.UNIT_MANAGER else None):
@@ -629,22 +710,42 @@ def file_investigation(desk: DeskDep, principal: Staff, complaint_id: uuid.UUID,
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/decision", response_model=ComplaintPublic, summary="The SG accepts or rejects the complaint")
+@router.post(
+    "/{complaint_id}/decision", response_model=ComplaintPublic, summary="The SG accepts or rejects the complaint"
+)
 def decide_complaint(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: DecisionIn) -> Any:
     visible(desk, principal, complaint_id)
     desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/committee", response_model=ComplaintPublic, summary="The SG convenes the complaint committee (accepted complaints)")
-def convene_committee(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: CommitteeConvening) -> Any:
+@router.post(
+    "/{complaint_id}/committee",
+    response_model=ComplaintPublic,
+    summary="The SG convenes the complaint committee (accepted complaints)",
+)
+def convene_committee(
+    desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: CommitteeConvening
+) -> Any:
     visible(desk, principal, complaint_id)
-    desk.convene_committee(complaint_id, subject=body.subject, variable_members=body.variable_members, meeting_at=body.meeting_at, by=principal.name)
+    desk.convene_committee(
+        complaint_id,
+        subject=body.subject,
+        variable_members=body.variable_members,
+        meeting_at=body.meeting_at,
+        by=principal.name,
+    )
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/committee/not-needed", response_model=ComplaintPublic, summary="The SG accepts without convening the committee")
-def forgo_committee(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Reason | None = None) -> Any:
+@router.post(
+    "/{complaint_id}/committee/not-needed",
+    response_model=ComplaintPublic,
+    summary="The SG accepts without convening the committee",
+)
+def forgo_committee(
+    desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Reason | None = None
+) -> Any:
     visible(desk, principal, complaint_id)
     desk.forgo_committee(complaint_id, reason=body.reason if body else None, by=principal.name)
     return respond(desk, complaint_id)
@@ -655,7 +756,9 @@ def forgo_committee(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uu
     response_model=ComplaintPublic,
     summary="The committee's meeting: attendees, accept/reject/settle, corrective actions (the SG or a member of this committee)",
 )
-def record_committee_decision(desk: DeskDep, principal: CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn) -> Any:
+def record_committee_decision(
+    desk: DeskDep, principal: CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
+) -> Any:
     complaint = visible(desk, principal, complaint_id)
     members = (complaint.committee or {}).get("members", [])
     if principal.role == Role.COMMITTEE and principal.name not in members:
@@ -677,7 +780,9 @@ def record_committee_decision(desk: DeskDep, principal: CommitteeRecorder, compl
     response_model=ComplaintPublic,
     summary="A corrective action is done (its owner, the SG, the member-relations manager or a committee member)",
 )
-def complete_corrective_action(desk: DeskDep, principal: ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None) -> Any:
+def complete_corrective_action(
+    desk: DeskDep, principal: ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None
+) -> Any:
     complaint = visible(desk, principal, complaint_id)
     action = complaint.corrective_action(action_id)
     owner = action["owner"]
@@ -688,40 +793,63 @@ def complete_corrective_action(desk: DeskDep, principal: ActionKeeper, complaint
         or (principal.role == Role.UNIT_MANAGER and principal.unit == owner)
     )
     if not allowed:
-        raise HTTPException(403, f"corrective action {action_id} is {owner}'s; its owner, the SG or the member-relations manager marks it done")
+        raise HTTPException(
+            403,
+            f"corrective action {action_id} is {owner}'s; its owner, the SG or the member-relations manager marks it done",
+        )
     desk.complete_corrective_action(complaint_id, action_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/notify", response_model=ComplaintPublic, summary="The member-relations manager tells the member the result")
+@router.post(
+    "/{complaint_id}/notify",
+    response_model=ComplaintPublic,
+    summary="The member-relations manager tells the member the result",
+)
 def notify_member(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
     visible(desk, principal, complaint_id)
     desk.notify_member(complaint_id, method=body.method, message=body.message, by=principal.name)
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/close", response_model=ComplaintPublic, summary="Close the complaint (after the member was told)")
+@router.post(
+    "/{complaint_id}/close", response_model=ComplaintPublic, summary="Close the complaint (after the member was told)"
+)
 def close_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Note | None = None) -> Any:
     visible(desk, principal, complaint_id)
     desk.close_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/satisfaction", response_model=ComplaintPublic, summary="The member's satisfaction with the handling (1-5, or satisfied or not)")
+@router.post(
+    "/{complaint_id}/satisfaction",
+    response_model=ComplaintPublic,
+    summary="The member's satisfaction with the handling (1-5, or satisfied or not)",
+)
 def record_satisfaction(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: SatisfactionIn) -> Any:
     visible(desk, principal, complaint_id)
-    desk.record_satisfaction(complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment)
+    desk.record_satisfaction(
+        complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment
+    )
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/reopen", response_model=ComplaintPublic, summary="Reopen a closed complaint whose member is not satisfied")
+@router.post(
+    "/{complaint_id}/reopen",
+    response_model=ComplaintPublic,
+    summary="Reopen a closed complaint whose member is not satisfied",
+)
 def reopen_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Reopening) -> Any:
     visible(desk, principal, complaint_id)
     desk.reopen_complaint(complaint_id, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
 
-@router.post("/{complaint_id}/confidentiality", response_model=ComplaintPublic, summary="Mark the complaint confidential, or lift it")
+@router.post(
+    "/{complaint_id}/confidentiality",
+    response_model=ComplaintPublic,
+    summary="Mark the complaint confidential, or lift it",
+)
 def set_confidentiality(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: ConfidentialityIn) -> Any:
     visible(desk, principal, complaint_id)
     desk.set_confidentiality(complaint_id, confidential=body.confidential, reason=body.reason, by=principal.name)
@@ -734,21 +862,33 @@ def set_confidentiality(desk: DeskDep, principal: Reviewer, complaint_id: uuid.U
     status_code=201,
     response_model=DocumentAttachedPublic,
     summary="Attach a supporting document: the raw file with its Content-Type and ?filename=, or multipart field `file`",
-    responses={200: {"description": "the complaint already holds this content"}, 413: {"description": "too large"}, 415: {"description": "type not accepted"}},
+    responses={
+        200: {"description": "the complaint already holds this content"},
+        413: {"description": "too large"},
+        415: {"description": "type not accepted"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 **{t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES},
                 "multipart/form-data": {
-                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
                 },
             },
         }
     },
 )
 async def attach_document(
-    request: Request, response: Response, principal: Staff, complaint_id: uuid.UUID, filename: str | None = Query(None, max_length=255)
+    request: Request,
+    response: Response,
+    principal: Staff,
+    complaint_id: uuid.UUID,
+    filename: str | None = Query(None, max_length=255),
 ) -> Any:
     desk: ComplaintDesk = request.app.state.desk
     await run_in_threadpool(visible, desk, principal, complaint_id)
@@ -824,8 +964,9 @@ def open_automatically(desk: DeskDep, _: Internal, response: Response, body: Aut
     return respond(desk, complaint_id)
 
 
-@internal.post("/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)")
+@internal.post(
+    "/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)"
+)
 def check_deadlines(desk: DeskDep, _: Internal) -> Any:
     recorded = desk.record_breaches(desk.clock())
     return {"recorded": [{"complaint_id": str(cid), "stage": stage.value} for cid, stage in recorded]}
-

@@ -46,7 +46,6 @@ DEFAULT_COMMITTEE = ("m.karimi", "sg", "strategic_planning_manager")
 COMPLAINT_TOPIC_PREFIX = f"{Complaint.__module__}:{Complaint.__qualname__}."
 
 
-
 class ComplaintNotFound(NotFound):
     pass
 
@@ -56,7 +55,9 @@ class ComplaintSettings:
     """The complaints service's configuration. Read from Settings fields named `complaint_<name>` when they
     exist (env CRM_COMPLAINT_<NAME>), otherwise these defaults."""
 
-    stage_hours: Mapping[str, float] = field(default_factory=lambda: {k.value: v for k, v in DEFAULT_STAGE_HOURS.items()})
+    stage_hours: Mapping[str, float] = field(
+        default_factory=lambda: {k.value: v for k, v in DEFAULT_STAGE_HOURS.items()}
+    )
     # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
     # manager of strategic planning (DOMAIN.md §3 step 5).
     committee_fixed_members: tuple[str, ...] = DEFAULT_COMMITTEE
@@ -266,7 +267,12 @@ class ComplaintDesk(CrmApplication):
             "description": c.description,
             "occurred_at": c.occurred_at,
             "member_number": c.member_number,
-            "complainant": {"name": c.complainant_name, "phone": c.contact_phone, "phone_raw": c.contact_phone_raw, "email": c.contact_email},
+            "complainant": {
+                "name": c.complainant_name,
+                "phone": c.contact_phone,
+                "phone_raw": c.contact_phone_raw,
+                "email": c.contact_email,
+            },
             "unit": c.unit,
             "service": c.service,
             "stakeholders": {**c.stakeholders},
@@ -279,7 +285,12 @@ class ComplaintDesk(CrmApplication):
             "acknowledged_at": c.acknowledged_at,
             "reviewed_by": c.reviewed_by,
             "handler": (
-                {"kind": c.handler_kind.value, "name": c.handler, "units": list(c.handler_units), "eligibility": c.eligibility}
+                {
+                    "kind": c.handler_kind.value,
+                    "name": c.handler,
+                    "units": list(c.handler_units),
+                    "eligibility": c.eligibility,
+                }
                 if c.handler_kind
                 else None
             ),
@@ -372,9 +383,7 @@ class ComplaintDesk(CrmApplication):
             "outcome": view["outcome"],
             "corrective_actions": view["corrective_actions"],
             "satisfaction": view["satisfaction"],
-            "deadlines": [
-                {**d, "due_at_local": self.calendar.format(d["due_at"])} for d in view["deadlines"]
-            ],
+            "deadlines": [{**d, "due_at_local": self.calendar.format(d["due_at"])} for d in view["deadlines"]],
             "steps": steps,
         }
 
@@ -461,14 +470,28 @@ class ComplaintDesk(CrmApplication):
     ) -> uuid.UUID:
         """The expert fills in the form: the member in person, or on the phone (linked to the call)."""
         if str(channel) not in (Channel.IN_PERSON, Channel.PHONE):
-            raise InvalidInput("staff register complaints received in person or by phone; the website and other services have their own way in")
+            raise InvalidInput(
+                "staff register complaints received in person or by phone; the website and other services have their own way in"
+            )
         content = self._content(
-            description=description, occurred_at=occurred_at, member_number=member_number, complainant_name=complainant_name,
-            phone=phone, email=email, unit=unit, service=service,
+            description=description,
+            occurred_at=occurred_at,
+            member_number=member_number,
+            complainant_name=complainant_name,
+            phone=phone,
+            email=email,
+            unit=unit,
+            service=service,
         )
         complaint = Complaint.receive(
-            channel=channel, kind=kind, at=self.clock(), by=by, stakeholders=self._stakeholders(stakeholders),
-            confidential=confidential, call_id=call_id, **content,
+            channel=channel,
+            kind=kind,
+            at=self.clock(),
+            by=by,
+            stakeholders=self._stakeholders(stakeholders),
+            confidential=confidential,
+            call_id=call_id,
+            **content,
         )
         return self._save_new(complaint)
 
@@ -490,21 +513,31 @@ class ComplaintDesk(CrmApplication):
         """The public form: registered and acknowledged at once (the tracking reference is the acknowledgement);
         attachments are checked all before any is stored."""
         content = self._content(
-            description=description, occurred_at=occurred_at, member_number=member_number, complainant_name=complainant_name,
-            phone=phone, email=email, unit=unit, service=service,
+            description=description,
+            occurred_at=occurred_at,
+            member_number=member_number,
+            complainant_name=complainant_name,
+            phone=phone,
+            email=email,
+            unit=unit,
+            service=service,
         )
         if not content["complainant_name"]:
             raise InvalidInput("name: tell us who you are, so that we can answer you")
         if not (content["contact_phone"] or content["contact_email"]):
             raise InvalidInput("phone or email: give a way to reach you")
         limit = max_attachment_bytes or self.config.public_max_attachment_bytes
-        checked = [self.documents.check(data, media_type, name, max_bytes=limit) for data, media_type, name in attachments]
+        checked = [
+            self.documents.check(data, media_type, name, max_bytes=limit) for data, media_type, name in attachments
+        ]
         at = self.clock()
         complaint = Complaint.receive(channel=Channel.WEBSITE, kind=kind, at=at, by=None, **content)
         complaint.acknowledge(by=None, method="website", note="tracking reference shown on submission", at=at)
         for (data, media_type, name), doc in zip(attachments, checked, strict=True):
             self.documents.put(data, doc.media_type, name, max_bytes=limit)
-            complaint.attach_document(sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=None, at=at)
+            complaint.attach_document(
+                sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=None, at=at
+            )
         self._save_new(complaint)
         return complaint
 
@@ -533,12 +566,24 @@ class ComplaintDesk(CrmApplication):
         if self.find_complaint(complaint_id) is not None:
             return complaint_id, False
         content = self._content(
-            description=description, occurred_at=occurred_at, member_number=member_number, complainant_name=complainant_name,
-            phone=phone, email=email, unit=unit, service=service,
+            description=description,
+            occurred_at=occurred_at,
+            member_number=member_number,
+            complainant_name=complainant_name,
+            phone=phone,
+            email=email,
+            unit=unit,
+            service=service,
         )
         complaint = Complaint.receive(
-            channel=Channel.AUTOMATIC, kind=kind, at=self.clock(), by=None, source=source, source_ref=ref,
-            confidential=confidential, **content,
+            channel=Channel.AUTOMATIC,
+            kind=kind,
+            at=self.clock(),
+            by=None,
+            source=source,
+            source_ref=ref,
+            confidential=confidential,
+            **content,
         )
         try:
             self.save(complaint)
@@ -566,10 +611,14 @@ class ComplaintDesk(CrmApplication):
             raise DomainError("the complaint changed meanwhile; reload it and try again") from None
         return result
 
-    def acknowledge_complaint(self, complaint_id: uuid.UUID | str, *, by: str, method: str, note: str | None = None) -> None:
+    def acknowledge_complaint(
+        self, complaint_id: uuid.UUID | str, *, by: str, method: str, note: str | None = None
+    ) -> None:
         self._command(complaint_id, lambda c: c.acknowledge(by=by, method=method, note=note, at=self.clock()))
 
-    def add_information(self, complaint_id: uuid.UUID | str, *, by: str, changes: Mapping[str, Any], note: str | None = None) -> dict[str, Any]:
+    def add_information(
+        self, complaint_id: uuid.UUID | str, *, by: str, changes: Mapping[str, Any], note: str | None = None
+    ) -> dict[str, Any]:
         """The member-relations manager adds what the form lacks; only the fields given change."""
         prepared: dict[str, Any] = {}
         for name, value in changes.items():
@@ -589,7 +638,9 @@ class ComplaintDesk(CrmApplication):
                 prepared[name] = clean_text(value) or ""
             else:
                 prepared[name] = value
-        return self._command(complaint_id, lambda c: c.add_information(changes=prepared, note=clean_text(note), by=by, at=self.clock()))
+        return self._command(
+            complaint_id, lambda c: c.add_information(changes=prepared, note=clean_text(note), by=by, at=self.clock())
+        )
 
     def record_stakeholders(
         self,
@@ -606,7 +657,9 @@ class ComplaintDesk(CrmApplication):
             self._check_unit(unit, "unit complained about")
         return self._command(
             complaint_id,
-            lambda c: c.record_stakeholders(units=units, persons=persons, participants=participants, complainant=complainant, by=by, at=self.clock()),
+            lambda c: c.record_stakeholders(
+                units=units, persons=persons, participants=participants, complainant=complainant, by=by, at=self.clock()
+            ),
         )
 
     def complete_review(self, complaint_id: uuid.UUID | str, *, by: str) -> None:
@@ -615,7 +668,9 @@ class ComplaintDesk(CrmApplication):
     def refer_complaint(self, complaint_id: uuid.UUID | str, *, by: str, note: str | None = None) -> None:
         self._command(complaint_id, lambda c: c.refer(by=by, note=note, at=self.clock()))
 
-    def assign_handler(self, complaint_id: uuid.UUID | str, *, handler_kind: HandlerKind | str, handler: str, by: str) -> str:
+    def assign_handler(
+        self, complaint_id: uuid.UUID | str, *, handler_kind: HandlerKind | str, handler: str, by: str
+    ) -> str:
         """The SG chooses the handler; returns why the handler is eligible. A conflict of interest is refused
         with the reasons, and the refused attempt is kept on the complaint for the audit."""
         if str(handler_kind) == HandlerKind.UNIT:
@@ -623,11 +678,15 @@ class ComplaintDesk(CrmApplication):
         try:
             return self._command(
                 complaint_id,
-                lambda c: c.assign_handler(handler_kind=handler_kind, handler=handler, units_of=self.units_of, by=by, at=self.clock()),
+                lambda c: c.assign_handler(
+                    handler_kind=handler_kind, handler=handler, units_of=self.units_of, by=by, at=self.clock()
+                ),
             )
         except ConflictOfInterest as refused:
             complaint = self.get_complaint(complaint_id)
-            complaint.refuse_assignment(handler_kind=handler_kind, handler=handler, reasons=refused.reasons, by=by, at=self.clock())
+            complaint.refuse_assignment(
+                handler_kind=handler_kind, handler=handler, reasons=refused.reasons, by=by, at=self.clock()
+            )
             try:
                 self.save(complaint)
             except IntegrityError:
@@ -648,17 +707,29 @@ class ComplaintDesk(CrmApplication):
         self._command(
             complaint_id,
             lambda c: c.report_investigation(
-                circumstances=clean_text(circumstances) or "", root_causes=clean_text(root_causes) or "",
-                consequences=clean_text(consequences) or "", actions_taken=clean_text(actions_taken) or "",
-                by=by, by_unit=by_unit, at=self.clock(),
+                circumstances=clean_text(circumstances) or "",
+                root_causes=clean_text(root_causes) or "",
+                consequences=clean_text(consequences) or "",
+                actions_taken=clean_text(actions_taken) or "",
+                by=by,
+                by_unit=by_unit,
+                at=self.clock(),
             ),
         )
 
     def decide_complaint(self, complaint_id: uuid.UUID | str, *, decision: str, reason: str | None, by: str) -> None:
-        self._command(complaint_id, lambda c: c.decide(decision=decision, reason=clean_text(reason), by=by, at=self.clock()))
+        self._command(
+            complaint_id, lambda c: c.decide(decision=decision, reason=clean_text(reason), by=by, at=self.clock())
+        )
 
     def convene_committee(
-        self, complaint_id: uuid.UUID | str, *, subject: str, variable_members: Iterable[str] = (), meeting_at: datetime | None = None, by: str
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        subject: str,
+        variable_members: Iterable[str] = (),
+        meeting_at: datetime | None = None,
+        by: str,
     ) -> None:
         """Fixed members from the configuration; variable members per subject, and (as the procedure has it) the
         manager of the unit concerned."""
@@ -669,8 +740,12 @@ class ComplaintDesk(CrmApplication):
             if unit and unit.manager:
                 variable.append(unit.manager)
             c.convene_committee(
-                subject=clean_text(subject) or "", fixed_members=list(self.config.committee_fixed_members), variable_members=variable,
-                meeting_at=aware(meeting_at, self.calendar), by=by, at=self.clock(),
+                subject=clean_text(subject) or "",
+                fixed_members=list(self.config.committee_fixed_members),
+                variable_members=variable,
+                meeting_at=aware(meeting_at, self.calendar),
+                by=by,
+                at=self.clock(),
             )
 
         self._command(complaint_id, act)
@@ -692,26 +767,47 @@ class ComplaintDesk(CrmApplication):
         return self._command(
             complaint_id,
             lambda c: c.record_committee_decision(
-                attendees=list(attendees), decision=decision, reasoning=clean_text(reasoning) or "",
-                corrective_actions=[dict(a) for a in corrective_actions], held_at=aware(held_at, self.calendar) or self.clock(),
-                by=by, at=self.clock(),
+                attendees=list(attendees),
+                decision=decision,
+                reasoning=clean_text(reasoning) or "",
+                corrective_actions=[dict(a) for a in corrective_actions],
+                held_at=aware(held_at, self.calendar) or self.clock(),
+                by=by,
+                at=self.clock(),
             ),
         )
 
-    def complete_corrective_action(self, complaint_id: uuid.UUID | str, action_id: str, *, by: str, note: str | None = None) -> None:
-        self._command(complaint_id, lambda c: c.complete_corrective_action(action_id=action_id, note=clean_text(note), by=by, at=self.clock()))
+    def complete_corrective_action(
+        self, complaint_id: uuid.UUID | str, action_id: str, *, by: str, note: str | None = None
+    ) -> None:
+        self._command(
+            complaint_id,
+            lambda c: c.complete_corrective_action(action_id=action_id, note=clean_text(note), by=by, at=self.clock()),
+        )
 
     def notify_member(self, complaint_id: uuid.UUID | str, *, method: str, message: str, by: str) -> None:
-        self._command(complaint_id, lambda c: c.notify_member(method=method, message=clean_text(message) or "", by=by, at=self.clock()))
+        self._command(
+            complaint_id,
+            lambda c: c.notify_member(method=method, message=clean_text(message) or "", by=by, at=self.clock()),
+        )
 
     def close_complaint(self, complaint_id: uuid.UUID | str, *, by: str, note: str | None = None) -> None:
         self._command(complaint_id, lambda c: c.close(note=clean_text(note), by=by, at=self.clock()))
 
     def record_satisfaction(
-        self, complaint_id: uuid.UUID | str, *, by: str, score: int | None = None, satisfied: bool | None = None, comment: str | None = None
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        by: str,
+        score: int | None = None,
+        satisfied: bool | None = None,
+        comment: str | None = None,
     ) -> None:
         self._command(
-            complaint_id, lambda c: c.record_satisfaction(score=score, satisfied=satisfied, comment=clean_text(comment), by=by, at=self.clock())
+            complaint_id,
+            lambda c: c.record_satisfaction(
+                score=score, satisfied=satisfied, comment=clean_text(comment), by=by, at=self.clock()
+            ),
         )
 
     def reopen_complaint(self, complaint_id: uuid.UUID | str, *, reason: str, by: str) -> None:
@@ -719,11 +815,20 @@ class ComplaintDesk(CrmApplication):
 
     def set_confidentiality(self, complaint_id: uuid.UUID | str, *, confidential: bool, reason: str, by: str) -> bool:
         return self._command(
-            complaint_id, lambda c: c.set_confidentiality(confidential=confidential, reason=clean_text(reason) or "", by=by, at=self.clock())
+            complaint_id,
+            lambda c: c.set_confidentiality(
+                confidential=confidential, reason=clean_text(reason) or "", by=by, at=self.clock()
+            ),
         )
 
     def attach_document(
-        self, complaint_id: uuid.UUID | str, content: bytes, *, media_type: str | None, filename: str | None, by: str | None
+        self,
+        complaint_id: uuid.UUID | str,
+        content: bytes,
+        *,
+        media_type: str | None,
+        filename: str | None,
+        by: str | None,
     ) -> tuple[StoredDocument, bool]:
         """Store the file (content-addressed) and reference it on the form; (document, False) when the complaint
         already holds the same content."""
@@ -733,7 +838,14 @@ class ComplaintDesk(CrmApplication):
         doc = self.documents.put(content, media_type, filename)
         attached = self._command(
             complaint_id,
-            lambda c: c.attach_document(sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=by, at=self.clock()),
+            lambda c: c.attach_document(
+                sha256=doc.sha256,
+                size=doc.size,
+                media_type=doc.media_type,
+                filename=doc.filename,
+                by=by,
+                at=self.clock(),
+            ),
         )
         return doc, attached
 

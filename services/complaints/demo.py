@@ -29,7 +29,13 @@ STORIES = [
 NAMES = ["علی رضایی", "مریم احمدی", "حسین کریمی", "زهرا موسوی", "محمد حسینی", "فاطمه نوری"]
 # Where each story stops: the later in the list, the further along the procedure.
 STOPS = ["received", "acknowledged", "referred", "assigned", "investigated", "closed", "closed", "closed_committee"]
-HANDLERS = {"membership": "p.mohammadi", "trade": "p.mohammadi", "international": "s.ahmadi", "member_services": "s.ahmadi", "legal": "r.sadeghi"}
+HANDLERS = {
+    "membership": "p.mohammadi",
+    "trade": "p.mohammadi",
+    "international": "s.ahmadi",
+    "member_services": "s.ahmadi",
+    "legal": "r.sadeghi",
+}
 
 
 class _Clock:
@@ -82,8 +88,13 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
             args["call_id"] = f"demo-call-{seed}-{n}"
         if n == 0:
             cid, _ = desk.open_automatically(
-                source, source="surveys", kind="complaint", description="امتیاز رضایت زیر ۷۰٪ در نظرسنجی صدور کارت",
-                unit="membership", complainant_name=rng.choice(NAMES), phone="09131112233",
+                source,
+                source="surveys",
+                kind="complaint",
+                description="امتیاز رضایت زیر ۷۰٪ در نظرسنجی صدور کارت",
+                unit="membership",
+                complainant_name=rng.choice(NAMES),
+                phone="09131112233",
             )
         else:
             cid = desk.register_complaint(**args)
@@ -128,7 +139,9 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
         return
     later(rng.randint(4, 20))
     accepted = rng.random() < 0.7
-    desk.decide_complaint(cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by="sg")
+    desk.decide_complaint(
+        cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by="sg"
+    )
     if accepted and stop == "closed_committee":
         later(8)
         desk.convene_committee(cid, subject="تأخیر در خدمات واحد", variable_members=[], by="sg")
@@ -138,7 +151,9 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
             attendees=["m.karimi", "sg"],
             decision="settled",
             reasoning="جبران تأخیر و تعیین جانشین",
-            corrective_actions=[{"description": "تعیین جانشین امضا در واحد", "owner": "m.karimi", "due": (later_date(desk, 20))}],
+            corrective_actions=[
+                {"description": "تعیین جانشین امضا در واحد", "owner": "m.karimi", "due": (later_date(desk, 20))}
+            ],
             by="sg",
         )
     elif accepted:

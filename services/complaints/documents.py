@@ -100,7 +100,9 @@ def accepted_type(declared: str | None, content: bytes) -> str:
     if actual is None:
         raise UnsupportedDocument(f"the file is not one of the accepted types ({allowed})")
     if claimed not in UNDECLARED and actual != claimed:
-        raise UnsupportedDocument(f"the file is sent as {MEDIA_TYPES[claimed]} but its content is {MEDIA_TYPES[actual]}")
+        raise UnsupportedDocument(
+            f"the file is sent as {MEDIA_TYPES[claimed]} but its content is {MEDIA_TYPES[actual]}"
+        )
     return actual
 
 
@@ -109,7 +111,9 @@ class DocumentStore:
         self.root = Path(root)
         self.max_bytes = max_bytes
 
-    def check(self, content: bytes, media_type: str | None, filename: str | None, *, max_bytes: int | None = None) -> StoredDocument:
+    def check(
+        self, content: bytes, media_type: str | None, filename: str | None, *, max_bytes: int | None = None
+    ) -> StoredDocument:
         """Validate without storing: size, type; returns what the event will keep."""
         limit = max_bytes or self.max_bytes
         if not content:
@@ -119,7 +123,9 @@ class DocumentStore:
         kind = accepted_type(media_type, content)
         return StoredDocument(hashlib.sha256(content).hexdigest(), len(content), kind, clean_filename(filename))
 
-    def put(self, content: bytes, media_type: str | None, filename: str | None, *, max_bytes: int | None = None) -> StoredDocument:
+    def put(
+        self, content: bytes, media_type: str | None, filename: str | None, *, max_bytes: int | None = None
+    ) -> StoredDocument:
         doc = self.check(content, media_type, filename, max_bytes=max_bytes)
         path = self.path_of(doc.sha256)
         if path.exists() and path.stat().st_size == doc.size:

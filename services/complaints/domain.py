@@ -210,8 +210,11 @@ def empty_stakeholders() -> dict[str, Any]:
 
 
 def normalise_stakeholders(
-    *, units: Iterable[str] | None = None, persons: Iterable[str] | None = None,
-    participants: Iterable[str] | None = None, complainant: str | None = None,
+    *,
+    units: Iterable[str] | None = None,
+    persons: Iterable[str] | None = None,
+    participants: Iterable[str] | None = None,
+    complainant: str | None = None,
 ) -> dict[str, Any]:
     """The stakeholders of a complaint: units and persons complained about, those who took part in the matter,
     and the complainant (a name or, when the complainant is on the staff, the user name)."""
@@ -271,7 +274,9 @@ def check_handler(
         if bad:
             refused.extend(f"{handler} belongs to {u}, {why}" for u, why in bad)
         elif own_units:
-            eligible.append(f"belongs to {', '.join(own_units)}, no unit complained about or of a person complained about")
+            eligible.append(
+                f"belongs to {', '.join(own_units)}, no unit complained about or of a person complained about"
+            )
         else:
             eligible.append("belongs to no unit of the organisation")
     else:
@@ -476,7 +481,9 @@ class Complaint(Aggregate):
             reference = reference_for_source(source_ref) if source_ref else new_reference()
         people = dict(stakeholders or empty_stakeholders())
         people = normalise_stakeholders(
-            units=people.get("units"), persons=people.get("persons"), participants=people.get("participants"),
+            units=people.get("units"),
+            persons=people.get("persons"),
+            participants=people.get("participants"),
             complainant=people.get("complainant") or complainant_name,
         )
         return cls(
@@ -576,7 +583,9 @@ class Complaint(Aggregate):
     # -- receipt and review ------------------------------------------------------------------------------------
     def acknowledge(self, *, by: str | None, method: str, note: str | None, at: datetime) -> None:
         self._require({State.RECEIVED}, "acknowledge the complaint")
-        self._acknowledged(by=by, method=_text(method, "how the member was told (method)"), note=(note or "").strip() or None, at=at)
+        self._acknowledged(
+            by=by, method=_text(method, "how the member was told (method)"), note=(note or "").strip() or None, at=at
+        )
 
     @event("Acknowledged")
     def _acknowledged(self, by: str | None, method: str, note: str | None, at: datetime) -> None:
@@ -612,7 +621,9 @@ class Complaint(Aggregate):
         return changed
 
     @event("InformationAdded")
-    def _information_added(self, changes: dict[str, Any], previous: dict[str, Any], note: str | None, by: str, at: datetime) -> None:
+    def _information_added(
+        self, changes: dict[str, Any], previous: dict[str, Any], note: str | None, by: str, at: datetime
+    ) -> None:
         for name, value in changes.items():
             setattr(self, name, Kind(value) if name == "kind" else copy.deepcopy(value))
         if "complainant_name" in changes:
@@ -623,7 +634,14 @@ class Complaint(Aggregate):
         self.updated_at = at
 
     def record_stakeholders(
-        self, *, units: Iterable[str], persons: Iterable[str], participants: Iterable[str], complainant: str | None, by: str, at: datetime
+        self,
+        *,
+        units: Iterable[str],
+        persons: Iterable[str],
+        participants: Iterable[str],
+        complainant: str | None,
+        by: str,
+        at: datetime,
     ) -> bool:
         """Replace the recorded stakeholders (before a handler is assigned); False when nothing changed."""
         self._require(
@@ -631,7 +649,10 @@ class Complaint(Aggregate):
             "record the stakeholders (they are recorded before a handler is assigned)",
         )
         people = normalise_stakeholders(
-            units=units, persons=persons, participants=participants, complainant=complainant or self.stakeholders.get("complainant")
+            units=units,
+            persons=persons,
+            participants=participants,
+            complainant=complainant or self.stakeholders.get("complainant"),
         )
         if people == self.stakeholders:
             return False
@@ -640,9 +661,20 @@ class Complaint(Aggregate):
 
     @event("StakeholdersRecorded")
     def _stakeholders_recorded(
-        self, units: list[str], persons: list[str], participants: list[str], complainant: str | None, by: str, at: datetime
+        self,
+        units: list[str],
+        persons: list[str],
+        participants: list[str],
+        complainant: str | None,
+        by: str,
+        at: datetime,
     ) -> None:
-        self.stakeholders = {"units": list(units), "persons": list(persons), "participants": list(participants), "complainant": complainant}
+        self.stakeholders = {
+            "units": list(units),
+            "persons": list(persons),
+            "participants": list(participants),
+            "complainant": complainant,
+        }
         self.updated_at = at
 
     def complete_review(self, *, by: str, at: datetime) -> None:
@@ -651,7 +683,9 @@ class Complaint(Aggregate):
         self._require({State.ACKNOWLEDGED}, "mark the review complete")
         missing = self.missing_for_review()
         if missing:
-            raise TransitionRefused(f"the form is not complete: add {', '.join(missing)} before marking the review complete")
+            raise TransitionRefused(
+                f"the form is not complete: add {', '.join(missing)} before marking the review complete"
+            )
         self._review_completed(by=by, at=at)
 
     @event("ReviewCompleted")
@@ -662,7 +696,9 @@ class Complaint(Aggregate):
 
     def refer(self, *, by: str, note: str | None, at: datetime) -> None:
         if self.state in (State.RECEIVED, State.ACKNOWLEDGED):
-            raise TransitionRefused("cannot refer the complaint to the SG: the member-relations manager has not marked the review complete")
+            raise TransitionRefused(
+                "cannot refer the complaint to the SG: the member-relations manager has not marked the review complete"
+            )
         self._require({State.REVIEWED}, "refer the complaint to the SG")
         self._referred(by=by, note=(note or "").strip() or None, at=at)
 
@@ -674,7 +710,9 @@ class Complaint(Aggregate):
         self.updated_at = at
 
     # -- assignment --------------------------------------------------------------------------------------------
-    def assign_handler(self, *, handler_kind: HandlerKind | str, handler: str, units_of: UnitsOf, by: str, at: datetime) -> str:
+    def assign_handler(
+        self, *, handler_kind: HandlerKind | str, handler: str, units_of: UnitsOf, by: str, at: datetime
+    ) -> str:
         """Assign (or reassign, before the report) a handler; refused with the reasons when the handler is a
         stakeholder. Returns the reason the handler is eligible, which the event keeps for the audit."""
         self._require({State.REFERRED, State.ASSIGNED}, "assign a handler")
@@ -730,9 +768,17 @@ class Complaint(Aggregate):
         self._start(Stage.INVESTIGATION, at)  # a new handler gets the whole investigation time
         self.updated_at = at
 
-    def refuse_assignment(self, *, handler_kind: HandlerKind | str, handler: str, reasons: list[str], by: str, at: datetime) -> None:
+    def refuse_assignment(
+        self, *, handler_kind: HandlerKind | str, handler: str, reasons: list[str], by: str, at: datetime
+    ) -> None:
         """Keep the refused assignment for the audit (the application records it when the rule refuses)."""
-        self._assignment_refused(handler_kind=self._handler_kind(handler_kind).value, handler=handler.strip(), reasons=list(reasons), by=by, at=at)
+        self._assignment_refused(
+            handler_kind=self._handler_kind(handler_kind).value,
+            handler=handler.strip(),
+            reasons=list(reasons),
+            by=by,
+            at=at,
+        )
 
     @event("AssignmentRefused")
     def _assignment_refused(self, handler_kind: str, handler: str, reasons: list[str], by: str, at: datetime) -> None:
@@ -763,7 +809,9 @@ class Complaint(Aggregate):
         )
 
     @event("InvestigationReported")
-    def _investigation_reported(self, circumstances: str, root_causes: str, consequences: str, actions_taken: str, by: str, at: datetime) -> None:
+    def _investigation_reported(
+        self, circumstances: str, root_causes: str, consequences: str, actions_taken: str, by: str, at: datetime
+    ) -> None:
         self.state = State.INVESTIGATED
         self.investigation = {
             "circumstances": circumstances,
@@ -806,9 +854,18 @@ class Complaint(Aggregate):
         self._start(Stage.NOTIFICATION, at)
 
     def convene_committee(
-        self, *, subject: str, fixed_members: list[str], variable_members: list[str], meeting_at: datetime | None, by: str, at: datetime
+        self,
+        *,
+        subject: str,
+        fixed_members: list[str],
+        variable_members: list[str],
+        meeting_at: datetime | None,
+        by: str,
+        at: datetime,
     ) -> None:
-        self._require({State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)")
+        self._require(
+            {State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)"
+        )
         fixed = _names(fixed_members)
         if not fixed:
             raise TransitionRefused("the committee's fixed members are not configured")
@@ -825,7 +882,14 @@ class Complaint(Aggregate):
 
     @event("CommitteeConvened")
     def _committee_convened(
-        self, subject: str, fixed_members: list[str], variable_members: list[str], members: list[str], meeting_at: datetime | None, by: str, at: datetime
+        self,
+        subject: str,
+        fixed_members: list[str],
+        variable_members: list[str],
+        members: list[str],
+        meeting_at: datetime | None,
+        by: str,
+        at: datetime,
     ) -> None:
         self.state = State.COMMITTEE
         self.committee = {
@@ -876,7 +940,9 @@ class Complaint(Aggregate):
         members = self.committee["members"] if self.committee else []
         outsiders = [a for a in present if not any(_same(a, m) for m in members)]
         if outsiders:
-            raise TransitionRefused(f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})")
+            raise TransitionRefused(
+                f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})"
+            )
         if held_at > at:
             raise InvalidInput("the meeting cannot be recorded before it is held")
         actions = []
@@ -909,13 +975,31 @@ class Complaint(Aggregate):
 
     @event("CommitteeDecided")
     def _committee_decided(
-        self, attendees: list[str], decision: str, reasoning: str, corrective_actions: list[dict[str, Any]], held_at: datetime, by: str, at: datetime
+        self,
+        attendees: list[str],
+        decision: str,
+        reasoning: str,
+        corrective_actions: list[dict[str, Any]],
+        held_at: datetime,
+        by: str,
+        at: datetime,
     ) -> None:
         committee = self.committee or {}
-        committee.update({"attendees": list(attendees), "decision": decision, "reasoning": reasoning, "held_at": held_at})
+        committee.update(
+            {"attendees": list(attendees), "decision": decision, "reasoning": reasoning, "held_at": held_at}
+        )
         self.committee = committee
         for action in corrective_actions:
-            self.corrective_actions.append({**action, "status": ActionStatus.OPEN.value, "round": self.round, "done_at": None, "done_by": None, "note": None})
+            self.corrective_actions.append(
+                {
+                    **action,
+                    "status": ActionStatus.OPEN.value,
+                    "round": self.round,
+                    "done_at": None,
+                    "done_by": None,
+                    "note": None,
+                }
+            )
         self._result(Outcome(decision), at)
         self.updated_at = at
 
@@ -960,9 +1044,13 @@ class Complaint(Aggregate):
 
     def close(self, *, note: str | None, by: str, at: datetime) -> None:
         if self.state not in (State.NOTIFIED, State.CLOSED):
-            raise TransitionRefused(f"cannot close the complaint: the member has not been told the result (it is {self.state.value})")
+            raise TransitionRefused(
+                f"cannot close the complaint: the member has not been told the result (it is {self.state.value})"
+            )
         self._require({State.NOTIFIED}, "close the complaint")
-        self._closed(outcome=self.outcome.value if self.outcome else None, note=(note or "").strip() or None, by=by, at=at)
+        self._closed(
+            outcome=self.outcome.value if self.outcome else None, note=(note or "").strip() or None, by=by, at=at
+        )
 
     @event("Closed")
     def _closed(self, outcome: str | None, note: str | None, by: str, at: datetime) -> None:
@@ -970,10 +1058,14 @@ class Complaint(Aggregate):
         self.closed_at = at
         self.updated_at = at
 
-    def record_satisfaction(self, *, score: int | None, satisfied: bool | None, comment: str | None, by: str, at: datetime) -> None:
+    def record_satisfaction(
+        self, *, score: int | None, satisfied: bool | None, comment: str | None, by: str, at: datetime
+    ) -> None:
         """The member's satisfaction with the handling (ISO 10002): a score of 1-5, or satisfied or not. Without
         an explicit answer, a score of 4 or 5 counts as satisfied."""
-        self._require({State.NOTIFIED, State.CLOSED}, "record the member's satisfaction (after the member is told the result)")
+        self._require(
+            {State.NOTIFIED, State.CLOSED}, "record the member's satisfaction (after the member is told the result)"
+        )
         if self.satisfaction is not None and self.satisfaction["round"] == self.round:
             raise TransitionRefused("the member's satisfaction with this handling is already recorded")
         if score is None and satisfied is None:
@@ -982,19 +1074,35 @@ class Complaint(Aggregate):
             raise InvalidInput(f"the satisfaction score is from 1 to 5, not {score!r}")
         verdict = satisfied if satisfied is not None else score >= 4
         self._satisfaction_recorded(
-            score=score, satisfied=bool(verdict), comment=(comment or "").strip() or None, round=self.round, by=by, at=at
+            score=score,
+            satisfied=bool(verdict),
+            comment=(comment or "").strip() or None,
+            round=self.round,
+            by=by,
+            at=at,
         )
 
     @event("SatisfactionRecorded")
-    def _satisfaction_recorded(self, score: int | None, satisfied: bool, comment: str | None, round: int, by: str, at: datetime) -> None:  # noqa: A002
-        self.satisfaction = {"score": score, "satisfied": satisfied, "comment": comment, "round": round, "by": by, "at": at}
+    def _satisfaction_recorded(
+        self, score: int | None, satisfied: bool, comment: str | None, round: int, by: str, at: datetime
+    ) -> None:  # noqa: A002
+        self.satisfaction = {
+            "score": score,
+            "satisfied": satisfied,
+            "comment": comment,
+            "round": round,
+            "by": by,
+            "at": at,
+        }
         self.updated_at = at
 
     def reopen(self, *, reason: str, by: str, at: datetime) -> None:
         """The member is not satisfied: back to review, as a new round of the procedure."""
         self._require({State.CLOSED}, "reopen the complaint")
         if self.satisfaction is None or self.satisfaction["round"] != self.round:
-            raise TransitionRefused("record the member's satisfaction first: a complaint is reopened when the member is not satisfied")
+            raise TransitionRefused(
+                "record the member's satisfaction first: a complaint is reopened when the member is not satisfied"
+            )
         if self.satisfaction["satisfied"]:
             raise TransitionRefused("the member is satisfied with the handling; there is nothing to reopen")
         self._reopened(reason=_text(reason, "the reason for reopening"), round=self.round + 1, by=by, at=at)
@@ -1028,7 +1136,9 @@ class Complaint(Aggregate):
         self.confidential = confidential
         self.updated_at = at
 
-    def attach_document(self, *, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime) -> bool:
+    def attach_document(
+        self, *, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime
+    ) -> bool:
         """Reference a stored document on the form; the same content twice is referenced once (False)."""
         if self.state == State.CLOSED:
             raise TransitionRefused("the complaint is closed; reopen it to add documents")
@@ -1040,8 +1150,12 @@ class Complaint(Aggregate):
         return True
 
     @event("DocumentAttached")
-    def _document_attached(self, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime) -> None:
-        self.documents.append({"sha256": sha256, "size": size, "media_type": media_type, "filename": filename, "by": by, "at": at})
+    def _document_attached(
+        self, sha256: str, size: int, media_type: str, filename: str | None, by: str | None, at: datetime
+    ) -> None:
+        self.documents.append(
+            {"sha256": sha256, "size": size, "media_type": media_type, "filename": filename, "by": by, "at": at}
+        )
         self.updated_at = at
 
     def deadlines(self, calendar: BusinessCalendar, hours: Mapping[Stage, float]) -> list[StageDeadline]:
@@ -1084,6 +1198,15 @@ class Complaint(Aggregate):
         at: datetime,
     ) -> None:
         self.breaches.append(
-            {"key": key, "stage": stage, "round": round, "due_at": due_at, "done_at": done_at, "waiting_on": waiting_on,
-             "waiting_person": waiting_person, "waiting_unit": waiting_unit, "at": at}
+            {
+                "key": key,
+                "stage": stage,
+                "round": round,
+                "due_at": due_at,
+                "done_at": done_at,
+                "waiting_on": waiting_on,
+                "waiting_person": waiting_person,
+                "waiting_unit": waiting_unit,
+                "at": at,
+            }
         )

@@ -37,7 +37,9 @@ complaints = sa.Table(
     sa.Column("member_number", sa.String(60), index=True),
     sa.Column("confidential", sa.Boolean, nullable=False, index=True),
     sa.Column("registered_by_key", sa.String(200), index=True),
-    sa.Column("committee_key", sa.Text, nullable=False),  # |member|member| (casefolded, every committee of the complaint)
+    sa.Column(
+        "committee_key", sa.Text, nullable=False
+    ),  # |member|member| (casefolded, every committee of the complaint)
     sa.Column("waiting_role", sa.String(20), index=True),
     sa.Column("waiting_person_key", sa.String(200), index=True),
     sa.Column("waiting_unit_key", sa.String(100), index=True),
@@ -176,7 +178,9 @@ class ComplaintIndex:
             q = q.where(t.due_at.is_not(None), t.due_at < overdue_at)
         return q
 
-    def search(self, principal: Principal, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+    def search(
+        self, principal: Principal, *, limit: int = 100, offset: int = 0, **filters: Any
+    ) -> list[dict[str, Any]]:
         q = self._where(sa.select(complaints.c.summary), principal, **filters)
         q = q.order_by(complaints.c.received_at.desc(), complaints.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
@@ -191,7 +195,10 @@ class ComplaintIndex:
         """The complaints waiting on the principal (the cartable), the earliest due first."""
         t = complaints.c
         name = _key(principal.name) or ""
-        mine = [t.waiting_person_key == name, sa.and_(t.waiting_role == "committee", t.committee_key.contains(f"|{name}|", autoescape=True))]
+        mine = [
+            t.waiting_person_key == name,
+            sa.and_(t.waiting_role == "committee", t.committee_key.contains(f"|{name}|", autoescape=True)),
+        ]
         if principal.role == Role.UNIT_MANAGER and principal.unit:
             mine.append(t.waiting_unit_key == _key(principal.unit))
         if principal.role == Role.MR_MANAGER:

@@ -31,7 +31,9 @@ the complaint form ME-FR-01-01-01 is a view of them. Confidential complaints are
 that handle them."""
 
 
-def build_desk(settings: Settings, clock: Clock = system_clock, config: ComplaintSettings | None = None) -> ComplaintDesk:
+def build_desk(
+    settings: Settings, clock: Clock = system_clock, config: ComplaintSettings | None = None
+) -> ComplaintDesk:
     config = config or ComplaintSettings.from_settings(settings)
     return ComplaintDesk(
         store_env(settings, "complaints"),
@@ -65,7 +67,11 @@ async def check_deadlines(desk: ComplaintDesk, every: float, stop: asyncio.Event
 
 
 def create_app(
-    settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None, config: ComplaintSettings | None = None
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    relay: bool | None = None,
+    config: ComplaintSettings | None = None,
 ) -> FastAPI:
     """`relay=False` keeps the service off Kafka and turns its background deadline checks off: for tests of the
     API alone. `config` overrides the complaints settings read from `settings`."""
@@ -86,7 +92,9 @@ def create_app(
     app.state.desk = desk
     app.state.index = index
     app.state.complaint_settings = config
-    app.state.public_limiter = RateLimiter(config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock)
+    app.state.public_limiter = RateLimiter(
+        config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
+    )
     app.include_router(public)
     app.include_router(internal)
     app.include_router(router)

@@ -60,7 +60,9 @@ class UploadedFile:
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[UploadedFile]]:
     """multipart/form-data with the standard library (python-multipart is not a dependency): text fields, files."""
-    message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
     if not message.is_multipart():
         raise InvalidInput("the multipart body could not be read (boundary missing?)")
     fields: dict[str, str] = {}
@@ -164,13 +166,19 @@ RECEIVED = "Your message has been received. Quote this reference when you contac
     status_code=201,
     response_model=PublicReceipt,
     summary="The website's complaint, criticism and suggestion form (no token); returns a tracking reference",
-    responses={413: {"description": "too large"}, 415: {"description": "not JSON or multipart"}, 429: {"description": "too many submissions"}},
+    responses={
+        413: {"description": "too large"},
+        415: {"description": "not JSON or multipart"},
+        429: {"description": "too many submissions"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": PublicComplaintIn.model_json_schema()},
-                "multipart/form-data": {"schema": {"type": "object", "description": "the same fields; files in `attachments`"}},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "description": "the same fields; files in `attachments`"}
+                },
             },
         }
     },
@@ -181,7 +189,12 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
     wait = limiter.hit(client_address(request, config))
     if wait is not None:
         seconds = max(1, int(wait.total_seconds() + 0.999))
-        response = problem(429, "Too many requests", f"too many submissions from this address; try again in {seconds} seconds", instance=request.url.path)
+        response = problem(
+            429,
+            "Too many requests",
+            f"too many submissions from this address; try again in {seconds} seconds",
+            instance=request.url.path,
+        )
         response.headers["Retry-After"] = str(seconds)
         return response
     body = await read_body(request, config.public_max_body_bytes, "the form with its attachments")
@@ -205,9 +218,16 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
             form = PublicComplaintIn.model_validate(fields)
             attachments = [(f.content, f.content_type, f.filename) for f in files if f.content or f.filename]
         else:
-            return problem(415, "Unsupported media type", "send the form as application/json or multipart/form-data", instance=request.url.path)
+            return problem(
+                415,
+                "Unsupported media type",
+                "send the form as application/json or multipart/form-data",
+                instance=request.url.path,
+            )
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]) from None
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]
+        ) from None
     if form.homepage:
         # Exactly what a person gets, so the robot cannot tell; nothing is stored.
         return {"reference": new_reference(), "received_at": desk.clock(), "message": RECEIVED}

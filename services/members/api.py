@@ -95,8 +95,12 @@ class MemberFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trade_group: str | None = Field(default=None, max_length=300, description="trade group or commission")
     field_of_activity: str | None = Field(default=None, max_length=500)
-    products: list[Annotated[str, Field(max_length=300)]] = Field(default=[], max_length=200, description="products or services")
-    import_countries: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=250, description="ISO 3166 alpha-2 or alpha-3 codes, or names")
+    products: list[Annotated[str, Field(max_length=300)]] = Field(
+        default=[], max_length=200, description="products or services"
+    )
+    import_countries: list[Annotated[str, Field(max_length=100)]] = Field(
+        default=[], max_length=250, description="ISO 3166 alpha-2 or alpha-3 codes, or names"
+    )
     export_countries: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=250)
     contacts: list[ContactIn] = Field(default=[], max_length=50)
     email: str | None = Field(default=None, max_length=300)
@@ -196,19 +200,30 @@ def _public(directory: MemberDirectory, number: str) -> dict[str, Any]:
 router = APIRouter(prefix="/members", tags=["members"])
 
 
-@router.post("", status_code=201, response_model=MemberPublic, summary="Register a member (409 if the membership number is taken)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=MemberPublic,
+    summary="Register a member (409 if the membership number is taken)",
+)
 def register_member(directory: DirectoryDep, principal: Editor, body: MemberCreate) -> Any:
     details = body.model_dump(mode="json", exclude={"membership_number", "status"})
     number = directory.register_member(body.membership_number, details, status=body.status.value, by=principal.name)
     return _public(directory, number)
 
 
-@router.get("", response_model=list[MemberPublic], summary="Search members; text matches Persian, Arabic and Turkish spellings alike")
+@router.get(
+    "",
+    response_model=list[MemberPublic],
+    summary="Search members; text matches Persian, Arabic and Turkish spellings alike",
+)
 def search_members(
     index: IndexDep,
     _: Reader,
     response: Response,
-    name: str | None = Query(None, max_length=300, description="part of the legal or full name, or of a contact person's name"),
+    name: str | None = Query(
+        None, max_length=300, description="part of the legal or full name, or of a contact person's name"
+    ),
     number: str | None = Query(None, max_length=60, description="membership number"),
     field: str | None = Query(None, max_length=300, description="part of the field of activity"),
     product: str | None = Query(None, max_length=300, description="part of a product or service"),
@@ -248,7 +263,11 @@ def search_members(
             "required": True,
             "content": {
                 "multipart/form-data": {
-                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
                 },
                 "text/csv": {"schema": {"type": "string"}},
             },
@@ -272,7 +291,9 @@ async def _uploaded_file(request: Request) -> bytes:
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     if content_type.startswith("multipart/form-data"):
         # The standard library reads multipart bodies well enough for one uploaded file.
-        message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        message = BytesParser(policy=policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
         if not message.is_multipart():
             raise InvalidInput("the multipart body could not be read (boundary missing?)")
         for part in message.iter_parts():
@@ -299,25 +320,33 @@ def update_member(directory: DirectoryDep, principal: Editor, number: str, body:
     return _public(directory, number)
 
 
-@router.post("/{number}/suspend", response_model=MemberPublic, summary="Suspend an active member (not a member until reinstated)")
+@router.post(
+    "/{number}/suspend", response_model=MemberPublic, summary="Suspend an active member (not a member until reinstated)"
+)
 def suspend_member(directory: DirectoryDep, principal: StatusKeeper, number: str, body: StatusChange) -> Any:
     directory.suspend_member(number, body.reason, by=principal.name)
     return _public(directory, number)
 
 
 @router.post("/{number}/reinstate", response_model=MemberPublic, summary="Reinstate a suspended member")
-def reinstate_member(directory: DirectoryDep, principal: StatusKeeper, number: str, body: Reinstatement | None = None) -> Any:
+def reinstate_member(
+    directory: DirectoryDep, principal: StatusKeeper, number: str, body: Reinstatement | None = None
+) -> Any:
     directory.reinstate_member(number, by=principal.name, note=body.note if body else None)
     return _public(directory, number)
 
 
-@router.post("/{number}/end", response_model=MemberPublic, summary="End a membership (final: the record no longer changes)")
+@router.post(
+    "/{number}/end", response_model=MemberPublic, summary="End a membership (final: the record no longer changes)"
+)
 def end_member(directory: DirectoryDep, principal: StatusKeeper, number: str, body: StatusChange) -> Any:
     directory.end_member(number, body.reason, by=principal.name)
     return _public(directory, number)
 
 
-@router.get("/{number}/history", response_model=list[MemberEvent], summary="Every change of the member's record, oldest first")
+@router.get(
+    "/{number}/history", response_model=list[MemberEvent], summary="Every change of the member's record, oldest first"
+)
 def member_history(directory: DirectoryDep, _: Historian, number: str) -> Any:
     return directory.history(number)
 
@@ -357,5 +386,7 @@ def lookup_phone(directory: DirectoryDep, index: IndexDep, _: PhoneReader, numbe
     if not found:
         raise HTTPException(404, f"no active member has the number {e164}")
     if len(found) > 1:
-        raise DomainError(f"the number {e164} belongs to several active members: {', '.join(m['membership_number'] for m in found)}")
+        raise DomainError(
+            f"the number {e164} belongs to several active members: {', '.join(m['membership_number'] for m in found)}"
+        )
     return found[0]

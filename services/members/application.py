@@ -23,7 +23,6 @@ Resolver = Callable[[Criteria], list[str]]
 IMPORT_BATCH = 500
 
 
-
 class MemberNotFound(NotFound):
     pass
 
@@ -78,7 +77,9 @@ def parse_status(value: Any) -> str:
         raise InvalidInput(f"status {value!r} is not one of active, suspended, ended") from None
 
 
-def contact(name: Any, phones: Iterable[Any], region: str, *, role: Any = None, where: str = "phones") -> dict[str, Any]:
+def contact(
+    name: Any, phones: Iterable[Any], region: str, *, role: Any = None, where: str = "phones"
+) -> dict[str, Any]:
     """A contact person with each phone number normalised; the same number twice is kept once."""
     contact_name = text(name)
     numbers: dict[str, dict[str, str]] = {}
@@ -197,7 +198,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected_count": len(self.rejected),
-            "rejected": [asdict(r) for r in sorted(self.rejected, key=lambda r: (r.line or 0))],
+            "rejected": [asdict(r) for r in sorted(self.rejected, key=lambda r: r.line or 0)],
             "ignored_columns": list(self.ignored_columns),
         }
 
@@ -255,7 +256,11 @@ class MemberDirectory(CrmApplication):
         member = self.get_member(membership_number)
         out = []
         for e in self.repository.event_store.get(member.id):
-            data = {k: v for k, v in e.__dict__.items() if k not in ("timestamp", "originator_id", "originator_version", "originator_topic")}
+            data = {
+                k: v
+                for k, v in e.__dict__.items()
+                if k not in ("timestamp", "originator_id", "originator_version", "originator_topic")
+            }
             out.append(
                 {
                     "type": event_type_name(self.service, get_topic(type(e))),
@@ -275,7 +280,9 @@ class MemberDirectory(CrmApplication):
         prepared = prepare_details(details, self.region)
         if self.find_member(number) is not None:
             raise AlreadyRegistered(f"membership number {number} is already registered")
-        member = Member.register(membership_number=number, details=prepared, status=parse_status(status), by=by, at=self.clock())
+        member = Member.register(
+            membership_number=number, details=prepared, status=parse_status(status), by=by, at=self.clock()
+        )
         try:
             self.save(member)
         except IntegrityError:
@@ -291,7 +298,9 @@ class MemberDirectory(CrmApplication):
             raise DomainError("the member's record changed meanwhile; reload it and try again") from None
         return result
 
-    def update_member(self, membership_number: str, details: dict[str, Any], *, by: str | None = None) -> dict[str, Any]:
+    def update_member(
+        self, membership_number: str, details: dict[str, Any], *, by: str | None = None
+    ) -> dict[str, Any]:
         """Change some details (None clears an optional one); returns the fields that changed, with new values."""
         prepared = prepare_details(details, self.region, partial=True)
         return self._command(membership_number, lambda m: m.update_details(prepared, by=by, at=self.clock()))
@@ -306,7 +315,14 @@ class MemberDirectory(CrmApplication):
         self._command(membership_number, lambda m: m.end(reason, by=by, at=self.clock()))
 
     # -- imports -----------------------------------------------------------------------------------------------
-    def import_rows(self, rows: Iterable[MemberRow], *, by: str | None = None, report: ImportReport | None = None, batch_size: int = IMPORT_BATCH) -> ImportReport:
+    def import_rows(
+        self,
+        rows: Iterable[MemberRow],
+        *,
+        by: str | None = None,
+        report: ImportReport | None = None,
+        batch_size: int = IMPORT_BATCH,
+    ) -> ImportReport:
         """Bring the store in line with the rows, idempotently by membership number: a new number is registered,
         a row identical to the stored member changes nothing, a changed one appends only what changed (details,
         then the status step). A row the rules refuse is reported with its line, the others are imported."""
@@ -320,7 +336,9 @@ class MemberDirectory(CrmApplication):
             if number in seen:
                 first = seen[number]
                 where = f" (first on line {first})" if first is not None else ""
-                report.reject(row.line, number, "membership_number", f"duplicate membership number {number} in the file{where}")
+                report.reject(
+                    row.line, number, "membership_number", f"duplicate membership number {number} in the file{where}"
+                )
                 continue
             seen[number] = row.line
             try:
@@ -343,7 +361,9 @@ class MemberDirectory(CrmApplication):
         member = self.find_member(row.membership_number)
         reason = row.status_reason or "set by import"
         if member is None:
-            member = Member.register(membership_number=row.membership_number, details=row.details, status=row.status, by=by, at=at)
+            member = Member.register(
+                membership_number=row.membership_number, details=row.details, status=row.status, by=by, at=at
+            )
             return "created", member
         member.update_details(row.details, by=by, at=at)
         member.change_status(row.status, reason=reason, by=by, at=at)
@@ -358,7 +378,12 @@ class MemberDirectory(CrmApplication):
                 try:
                     self.save(member)
                 except IntegrityError:
-                    report.reject(row.line, row.membership_number, None, "the member's record changed meanwhile; import the row again")
+                    report.reject(
+                        row.line,
+                        row.membership_number,
+                        None,
+                        "the member's record changed meanwhile; import the row again",
+                    )
                     continue
                 setattr(report, outcome, getattr(report, outcome) + 1)
             return

@@ -62,7 +62,9 @@ class Criteria:
     def from_dict(cls, data: dict[str, Any]) -> Criteria:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise InvalidInput(f"unknown criteria: {', '.join(sorted(unknown))}; possible: {', '.join(cls.__dataclass_fields__)}")
+            raise InvalidInput(
+                f"unknown criteria: {', '.join(sorted(unknown))}; possible: {', '.join(cls.__dataclass_fields__)}"
+            )
         return cls(**{k: (None if v is None else str(v)) for k, v in data.items()})
 
     def with_status(self, status: str) -> Criteria:

@@ -117,14 +117,24 @@ def read_rows(data: bytes | str, report: ImportReport, region: str) -> Iterator[
             continue  # blank line
         if len(cells) > len(header):
             report.rows += 1
-            report.reject(line, None, None, f"{len(cells)} cells but the header names {len(header)} columns (a quote or separator out of place?)")
+            report.reject(
+                line,
+                None,
+                None,
+                f"{len(cells)} cells but the header names {len(header)} columns (a quote or separator out of place?)",
+            )
             continue
         row = _Row(dict(zip(header, cells, strict=False)), region)
         number = row.parse("membership_number", normalise.membership_number, row.get("membership_number"))
         if number is not None:
             if number in first_line_of:
                 report.rows += 1
-                report.reject(line, number, "membership_number", f"duplicate membership number {number} in the file (first on line {first_line_of[number]})")
+                report.reject(
+                    line,
+                    number,
+                    "membership_number",
+                    f"duplicate membership number {number} in the file (first on line {first_line_of[number]})",
+                )
                 continue
             first_line_of[number] = line
         if not row.get("kind"):
@@ -135,8 +145,12 @@ def read_rows(data: bytes | str, report: ImportReport, region: str) -> Iterator[
             "trade_group": text(row.get("trade_group")),
             "field_of_activity": text(row.get("field_of_activity")),
             "products": text_list(_cells(row.get("products"))),
-            "import_countries": row.parse("import_countries", countries, _cells(row.get("import_countries")), "import_countries"),
-            "export_countries": row.parse("export_countries", countries, _cells(row.get("export_countries")), "export_countries"),
+            "import_countries": row.parse(
+                "import_countries", countries, _cells(row.get("import_countries")), "import_countries"
+            ),
+            "export_countries": row.parse(
+                "export_countries", countries, _cells(row.get("export_countries")), "export_countries"
+            ),
             "email": row.parse("email", normalise.email, row.get("email")),
             "address": multiline_text(row.get("address")),
             "preferred_language": row.parse("preferred_language", normalise.language, row.get("preferred_language")),

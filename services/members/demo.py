@@ -63,7 +63,14 @@ TURKISH_LAST = ["Yılmaz", "Demir", "Kaya", "Çelik", "Şahin", "Öztürk", "Ayd
 TURKISH_ROLES = ["Genel Müdür", "Dış Ticaret Uzmanı", "Muhasebe", None]
 ROLES = ["مدیرعامل", "مدیر بازرگانی", "کارشناس صادرات", "حسابدار", None]
 COUNTRIES = ["IQ", "AE", "TR", "CN", "DE", "AF", "RU", "IN", "AM", "OM", "QA", "IT", "KZ"]
-STREETS = ["خیابان چهارباغ", "خیابان حکیم نظامی", "خیابان شیخ صدوق", "شهرک صنعتی مورچه‌خورت", "شهرک صنعتی محمودآباد", "خیابان آتشگاه"]
+STREETS = [
+    "خیابان چهارباغ",
+    "خیابان حکیم نظامی",
+    "خیابان شیخ صدوق",
+    "شهرک صنعتی مورچه‌خورت",
+    "شهرک صنعتی محمودآباد",
+    "خیابان آتشگاه",
+]
 
 
 def _mobile(rng: random.Random) -> str:
@@ -99,15 +106,29 @@ def demo_rows(count: int = 300, seed: int = 1405, region: str = "IR") -> list[Me
         turkish = rng.random() < 0.12
         is_company = rng.random() < 0.8
         if is_company:
-            name = rng.choice(spec["turkish"]) if turkish else f"{rng.choice(COMPANY_FORMS)} {rng.choice(spec['companies'])}"
+            name = (
+                rng.choice(spec["turkish"])
+                if turkish
+                else f"{rng.choice(COMPANY_FORMS)} {rng.choice(spec['companies'])}"
+            )
             if not turkish and rng.random() < 0.5:
                 name += f" {rng.choice(['کاشان', 'نجف‌آباد', 'شاهین‌شهر', 'خمینی‌شهر', 'اصفهان'])}"
         else:
-            name = f"{rng.choice(TURKISH_FIRST)} {rng.choice(TURKISH_LAST)}" if turkish else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            name = (
+                f"{rng.choice(TURKISH_FIRST)} {rng.choice(TURKISH_LAST)}"
+                if turkish
+                else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            )
         contacts: list[dict[str, Any]] = []
         for n in range(1 if not is_company else rng.choice([1, 1, 2, 3])):
-            person = name if not is_company and n == 0 else (
-                f"{rng.choice(TURKISH_FIRST)} {rng.choice(TURKISH_LAST)}" if turkish else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            person = (
+                name
+                if not is_company and n == 0
+                else (
+                    f"{rng.choice(TURKISH_FIRST)} {rng.choice(TURKISH_LAST)}"
+                    if turkish
+                    else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                )
             )
             numbers = [_turkish_mobile(rng) if turkish else _mobile(rng)]
             if is_company and rng.random() < 0.6:
@@ -131,7 +152,9 @@ def demo_rows(count: int = 300, seed: int = 1405, region: str = "IR") -> list[Me
                     "export_countries": exports,
                     "contacts": contacts,
                     "email": f"info{i + 1}@member{seed}.example" if rng.random() < 0.7 else None,
-                    "address": f"اصفهان، {rng.choice(STREETS)}، پلاک {rng.randint(1, 400)}" if not turkish else "Bursa, Organize Sanayi Bölgesi",
+                    "address": f"اصفهان، {rng.choice(STREETS)}، پلاک {rng.randint(1, 400)}"
+                    if not turkish
+                    else "Bursa, Organize Sanayi Bölgesi",
                     "preferred_language": ("tr" if turkish else rng.choice(["fa", "fa", "fa", "en", "ar"])),
                 },
                 status=status,

@@ -141,7 +141,15 @@ class Member(Aggregate):
         return member_id(membership_number)
 
     @classmethod
-    def register(cls, *, membership_number: str, details: dict[str, Any], status: str = Status.ACTIVE, by: str | None, at: datetime) -> Member:
+    def register(
+        cls,
+        *,
+        membership_number: str,
+        details: dict[str, Any],
+        status: str = Status.ACTIVE,
+        by: str | None,
+        at: datetime,
+    ) -> Member:
         """Rules first, then the event: the Registered event's body only sets state, so replays never refuse."""
         try:
             status = Status(status)
@@ -190,7 +198,9 @@ class Member(Aggregate):
         if not changes:
             return {}
         if self.status == Status.ENDED:
-            raise StatusRefused(f"member {self.membership_number} has ended its membership; its record can no longer change")
+            raise StatusRefused(
+                f"member {self.membership_number} has ended its membership; its record can no longer change"
+            )
         check_details(changes)
         self._details_updated(changes=copy.deepcopy(changes), by=by, at=at)
         return changes
@@ -203,7 +213,9 @@ class Member(Aggregate):
 
     def suspend(self, reason: str, *, by: str | None, at: datetime) -> None:
         if self.status != Status.ACTIVE:
-            raise StatusRefused(f"only an active member can be suspended; member {self.membership_number} is {self.status}")
+            raise StatusRefused(
+                f"only an active member can be suspended; member {self.membership_number} is {self.status}"
+            )
         self._suspended(reason=_reason(reason, "suspension"), by=by, at=at)
 
     @event("Suspended")
@@ -214,7 +226,9 @@ class Member(Aggregate):
 
     def reinstate(self, *, by: str | None, at: datetime, note: str | None = None) -> None:
         if self.status != Status.SUSPENDED:
-            raise StatusRefused(f"only a suspended member can be reinstated; member {self.membership_number} is {self.status}")
+            raise StatusRefused(
+                f"only a suspended member can be reinstated; member {self.membership_number} is {self.status}"
+            )
         self._reinstated(note=(note or "").strip() or None, by=by, at=at)
 
     @event("Reinstated")
@@ -272,7 +286,9 @@ class Selection(Aggregate):
         self.taken_at = at
 
     @classmethod
-    def take(cls, *, name: str, criteria: dict[str, Any], members: list[str], by: str | None, at: datetime) -> Selection:
+    def take(
+        cls, *, name: str, criteria: dict[str, Any], members: list[str], by: str | None, at: datetime
+    ) -> Selection:
         if not (name or "").strip():
             raise InvalidInput("a selection needs a name (what the list is for)")
         return cls(name=name.strip(), criteria=criteria, members=members, by=by, at=at)

@@ -94,7 +94,9 @@ class MemberIndex:
                 for p in c["phones"]:
                     if p["e164"] not in seen:
                         seen.add(p["e164"])
-                        phone_rows.append({"e164": p["e164"], "member_number": record["membership_number"], "kind": p["kind"]})
+                        phone_rows.append(
+                            {"e164": p["e164"], "member_number": record["membership_number"], "kind": p["kind"]}
+                        )
         numbers = [r["number"] for r in rows]
         conn.execute(members.delete().where(members.c.number.in_(numbers)))
         conn.execute(phones.delete().where(phones.c.member_number.in_(numbers)))
@@ -128,7 +130,9 @@ class MemberIndex:
             q = q.where(m.language == c.language)
         if c.name:
             key = search_key(c.name).replace("|", " ")
-            q = q.where(sa.or_(m.name_key.contains(key, autoescape=True), m.contact_names_key.contains(key, autoescape=True)))
+            q = q.where(
+                sa.or_(m.name_key.contains(key, autoescape=True), m.contact_names_key.contains(key, autoescape=True))
+            )
         if c.trade_group:
             q = q.where(m.trade_group_key.contains(search_key(c.trade_group), autoescape=True))
         if c.field:
@@ -145,7 +149,12 @@ class MemberIndex:
         return q
 
     def search(self, criteria: Criteria, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        q = self._where(sa.select(members.c.summary), criteria.normalised()).order_by(members.c.number).limit(limit).offset(offset)
+        q = (
+            self._where(sa.select(members.c.summary), criteria.normalised())
+            .order_by(members.c.number)
+            .limit(limit)
+            .offset(offset)
+        )
         with self.engine.connect() as conn:
             return [json.loads(s) for (s,) in conn.execute(q)]
 

@@ -35,7 +35,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     index = build_index(settings, directory)
 
     app = event_sourced_service(
-        "members", settings, directory, index.follower, title="CRM members service", description=DESCRIPTION, relay=relay
+        "members",
+        settings,
+        directory,
+        index.follower,
+        title="CRM members service",
+        description=DESCRIPTION,
+        relay=relay,
     )
     app.state.directory = directory
     app.state.index = index

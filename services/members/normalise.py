@@ -46,10 +46,14 @@ _LETTERS = {
     "\u0640": "",  # tatweel (kashida)
     "\ufeff": "",  # byte-order mark / zero-width no-break space
 }
-_LETTERS_TABLE = str.maketrans({**_LETTERS, **{c: str(i) for i, c in enumerate(PERSIAN_DIGITS)}, **{c: str(i) for i, c in enumerate(ARABIC_DIGITS)}})
+_LETTERS_TABLE = str.maketrans(
+    {
+        **_LETTERS,
+        **{c: str(i) for i, c in enumerate(PERSIAN_DIGITS)},
+        **{c: str(i) for i, c in enumerate(ARABIC_DIGITS)},
+    }
+)
 _SPACES = re.compile(r"\s+")
-
-
 
 
 def search_key(text: str | None) -> str:
@@ -128,7 +132,9 @@ def phone(raw: str | None, region: str = "IR") -> Phone:
     if parsed is None:
         raise InvalidInput(f"{original!r} is not a phone number")
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"{original!r} is not a valid phone number (checked as a number of {region} unless it starts with + or 00)")
+        raise InvalidInput(
+            f"{original!r} is not a valid phone number (checked as a number of {region} unless it starts with + or 00)"
+        )
     number = e164(parsed)
     kind = _KINDS.get(phonenumbers.number_type(parsed), "other")
     return Phone(raw=original, e164=number, kind=kind)
@@ -207,7 +213,9 @@ def country(code_or_name: str | None) -> str:
     code = _country_names().get(search_key(text))
     if code:
         return code
-    raise InvalidInput(f"unknown country {text!r}: give its ISO 3166 alpha-2 or alpha-3 code (IQ, ARE, TR...) or its name")
+    raise InvalidInput(
+        f"unknown country {text!r}: give its ISO 3166 alpha-2 or alpha-3 code (IQ, ARE, TR...) or its name"
+    )
 
 
 def countries(values: list[str] | None) -> list[str]:

@@ -85,7 +85,9 @@ def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> di
     }
 
 
-def _scope(principal: Principal, organisation: Organisation, unit: str | None, expert: str | None) -> tuple[str | None, str | None]:
+def _scope(
+    principal: Principal, organisation: Organisation, unit: str | None, expert: str | None
+) -> tuple[str | None, str | None]:
     """Experts see their own queue, unit managers their unit's; member relations, the SG and auditors see all."""
     if principal.role == Role.EXPERT:
         if expert not in (None, principal.name):
@@ -116,17 +118,34 @@ def unanswered(
         raise HTTPException(404, f"no unit {unit!r}")
     unit, expert = _scope(principal, organisation, unit, expert)
     now = request.app.state.clock()
-    items = readmodel.unanswered_items(unit=unit, expert=expert, state=None if state == "all" else state, breached=breached)
+    items = readmodel.unanswered_items(
+        unit=unit, expert=expert, state=None if state == "all" else state, breached=breached
+    )
     return [_view(i, readmodel.calendar, now) for i in items]
 
 
 @router.get("/end-of-day", response_model=list[EndOfDayEntry], summary="End-of-day lists produced so far")
 def end_of_day_index(request: Request, readmodel: ReadModelDep, principal: Reader, unit: str | None = None) -> Any:
     unit, _ = _scope(principal, request.app.state.settings.organisation, unit, None)
-    return [{**e, "day_local": readmodel.calendar.format_date(date.fromisoformat(e["day"]))} for e in readmodel.end_of_day_index(unit)]
+    return [
+        {**e, "day_local": readmodel.calendar.format_date(date.fromisoformat(e["day"]))}
+        for e in readmodel.end_of_day_index(unit)
+    ]
 
 
-CSV_COLUMNS = ["call_id", "caller", "contact_phone", "contact_name", "member_id", "subject", "expert", "registered_at", "callback_due", "callback_due_local", "automatic"]
+CSV_COLUMNS = [
+    "call_id",
+    "caller",
+    "contact_phone",
+    "contact_name",
+    "member_id",
+    "subject",
+    "expert",
+    "registered_at",
+    "callback_due",
+    "callback_due_local",
+    "automatic",
+]
 
 
 @router.get(
@@ -149,7 +168,9 @@ def end_of_day_list(
     _scope(principal, organisation, unit, None)
     found = readmodel.end_of_day_list(unit, day.isoformat())
     if found is None:
-        raise HTTPException(404, f"no end-of-day list for {unit} on {day} (not yet produced, or nothing was left unanswered)")
+        raise HTTPException(
+            404, f"no end-of-day list for {unit} on {day} (not yet produced, or nothing was left unanswered)"
+        )
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
         buffer = io.StringIO()
@@ -205,5 +226,3 @@ def unit_figure_rows(readmodel: ReadModel) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-

@@ -26,7 +26,16 @@ from typing import Any
 
 import jdatetime
 
-from services.reporting.complaints import CHANNELS, CLOSING, KINDS, OPEN_STAGES, OUTCOMES, STAGES, WAITS_ON, ComplaintData
+from services.reporting.complaints import (
+    CHANNELS,
+    CLOSING,
+    KINDS,
+    OPEN_STAGES,
+    OUTCOMES,
+    STAGES,
+    WAITS_ON,
+    ComplaintData,
+)
 from shared.calendar import BusinessCalendar
 from shared.problems import InvalidInput
 from shared.settings import Organisation
@@ -95,7 +104,9 @@ def half_year(chamber: str, year: int, half: int, tz: tzinfo) -> Period:
     if half not in (1, 2):
         raise InvalidInput(f"half {half} is not 1 or 2")
     first = 1 if half == 1 else 7
-    return Period(SIX_MONTHLY, chamber, year, half, _month_start(chamber, year, first), _month_start(chamber, year, first + 6), tz)
+    return Period(
+        SIX_MONTHLY, chamber, year, half, _month_start(chamber, year, first), _month_start(chamber, year, first + 6), tz
+    )
 
 
 def year_period(chamber: str, year: int, tz: tzinfo) -> Period:
@@ -333,7 +344,10 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 # "accepted" is both a state (the SG accepted; the committee question is open) and an outcome.
-STATE_LABELS = {"fa": {"accepted": "پذیرفته‌شده، در انتظار تصمیم درباره کمیته"}, "tr": {"accepted": "Kabul edildi, kurul kararı bekleniyor"}}
+STATE_LABELS = {
+    "fa": {"accepted": "پذیرفته‌شده، در انتظار تصمیم درباره کمیته"},
+    "tr": {"accepted": "Kabul edildi, kurul kararı bekleniyor"},
+}
 
 
 class Locale:
@@ -413,7 +427,12 @@ def _breakdown(counts: Counter, keys: Iterable[str], label: Callable[[str], str]
     # The rest by count; "no unit" last, whatever its count, as readers expect it under the named units.
     ordered += sorted((k for k in counts if k not in ordered), key=lambda k: (k == NO_UNIT, -counts[k], str(k)))
     return [
-        {"key": k, "label": label(k), "count": counts.get(k, 0), "share": round(counts.get(k, 0) / total, 4) if total else None}
+        {
+            "key": k,
+            "label": label(k),
+            "count": counts.get(k, 0),
+            "share": round(counts.get(k, 0) / total, 4) if total else None,
+        }
         for k in ordered
     ]
 
@@ -527,9 +546,18 @@ def figures(
         if not visible(f):
             withheld_agenda += 1
             continue
-        score = next((r["satisfaction_score"] for r in reversed(rs) if r["satisfied"] is False and _in(r["satisfaction_at"], start, end)), None)
+        score = next(
+            (
+                r["satisfaction_score"]
+                for r in reversed(rs)
+                if r["satisfied"] is False and _in(r["satisfaction_at"], start, end)
+            ),
+            None,
+        )
         open_seconds = (
-            calendar.working_time_between(current["started_at"], as_of).total_seconds() if "undecided" in reasons and current else None
+            calendar.working_time_between(current["started_at"], as_of).total_seconds()
+            if "undecided" in reasons and current
+            else None
         )
         agenda.append(
             {
@@ -562,7 +590,10 @@ def figures(
             "by_channel": _breakdown(Counter(f["channel"] for f in received), CHANNELS, locale.value),
             "by_unit": _breakdown(Counter(f["unit"] or NO_UNIT for f in received), [], locale.unit),
         },
-        "outcomes": {"total": len(outcome_of), "by_outcome": _breakdown(Counter(outcome_of.values()), OUTCOMES, locale.value)},
+        "outcomes": {
+            "total": len(outcome_of),
+            "by_outcome": _breakdown(Counter(outcome_of.values()), OUTCOMES, locale.value),
+        },
         "closed": len(closed_at),
         "resolution": _stats(resolution),
         "stages": stages,
@@ -584,7 +615,8 @@ def _stage_at(stages: list[dict[str, Any]], round_: dict[str, Any] | None, at: d
     if round_ is None or (round_["closed_at"] is not None and round_["closed_at"] <= at):
         return None
     waiting = {
-        s["stage"] for s in stages
+        s["stage"]
+        for s in stages
         if s["round"] == round_["round"] and s["started_at"] <= at and (s["done_at"] is None or s["done_at"] > at)
     }
     for stage in reversed(STAGES):
@@ -647,16 +679,34 @@ def build_report(
         # At the period's end: its last day, to its end (rather than midnight of the next one).
         "as_of_local": locale.date(period.last_day) if as_of == period.end else locale.moment(as_of),
         "confidential_listed": show_confidential,
-        **figures(data, period.start, period.end, as_of=as_of, calendar=calendar, locale=locale, show_confidential=show_confidential),
+        **figures(
+            data,
+            period.start,
+            period.end,
+            as_of=as_of,
+            calendar=calendar,
+            locale=locale,
+            show_confidential=show_confidential,
+        ),
     }
     if period.report == YEARLY:
         halves = []
         for half in period.halves():
             h_as_of = min(as_of, half.end)
-            f = figures(data, half.start, half.end, as_of=h_as_of, calendar=calendar, locale=locale, show_confidential=False)
+            f = figures(
+                data, half.start, half.end, as_of=h_as_of, calendar=calendar, locale=locale, show_confidential=False
+            )
             halves.append({"half": half.half, "label": locale[f"half_short_{half.half}"], **_headline(f)})
         previous = period.previous_year()
-        prev = figures(data, previous.start, previous.end, as_of=previous.end, calendar=calendar, locale=locale, show_confidential=False)
+        prev = figures(
+            data,
+            previous.start,
+            previous.end,
+            as_of=previous.end,
+            calendar=calendar,
+            locale=locale,
+            show_confidential=False,
+        )
         report["halves"] = halves
         report["previous_year"] = {"year": previous.year, **_headline(prev)}
         report["this_year"] = {"year": period.year, **_headline(report)}
@@ -664,7 +714,12 @@ def build_report(
 
 
 def open_report(
-    rows: list[dict[str, Any]], *, now: datetime, calendar: BusinessCalendar, chamber: str, organisation: Organisation | None = None,
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    chamber: str,
+    organisation: Organisation | None = None,
     show_confidential: bool,
 ) -> dict[str, Any]:
     """Open complaints by the stage they wait in, the oldest waiting first, with working hours waited so far."""
@@ -672,7 +727,10 @@ def open_report(
     visible = _visible(show_confidential)
     stages, items, withheld = [], [], 0
     for stage in OPEN_STAGES:
-        waiting = sorted((r for r in rows if r["stage"] == stage and r["stage_since"] is not None), key=lambda r: (r["stage_since"], r["complaint_id"]))
+        waiting = sorted(
+            (r for r in rows if r["stage"] == stage and r["stage_since"] is not None),
+            key=lambda r: (r["stage_since"], r["complaint_id"]),
+        )
         hours = [calendar.working_time_between(r["stage_since"], now).total_seconds() for r in waiting]
         oldest = None
         if waiting:
@@ -744,11 +802,33 @@ def _waiting_on(row: dict[str, Any], stage: str) -> dict[str, str | None]:
 # -- CSV -------------------------------------------------------------------------------------------------------
 FIGURE_COLUMNS = ["section", "key", "label", "value"]
 AGENDA_COLUMNS = [
-    "reference", "kind", "channel", "unit", "received_at", "received_at_local", "round", "reasons", "stage", "current_state", "outcome",
-    "satisfaction_score", "open_working_hours", "complainant", "member_number", "summary",
+    "reference",
+    "kind",
+    "channel",
+    "unit",
+    "received_at",
+    "received_at_local",
+    "round",
+    "reasons",
+    "stage",
+    "current_state",
+    "outcome",
+    "satisfaction_score",
+    "open_working_hours",
+    "complainant",
+    "member_number",
+    "summary",
 ]
 ACTION_COLUMNS = [
-    "reference", "action_id", "description", "owner", "due", "due_local", "status", "defined_at_local", "done_at_local",
+    "reference",
+    "action_id",
+    "description",
+    "owner",
+    "due",
+    "due_local",
+    "status",
+    "defined_at_local",
+    "done_at_local",
 ]
 CSV_TABLES = ("figures", "agenda", "actions")
 
@@ -798,7 +878,8 @@ def to_csv(report: dict[str, Any], table: str = "figures") -> str:
     elif table == "agenda":
         columns = AGENDA_COLUMNS
         rows = [
-            {**i, "received_at": i["received_at"].isoformat(), "reasons": "|".join(i["reasons"])} for i in report["agenda"]["items"]
+            {**i, "received_at": i["received_at"].isoformat(), "reasons": "|".join(i["reasons"])}
+            for i in report["agenda"]["items"]
         ]
     elif table == "actions":
         columns, rows = ACTION_COLUMNS, report["corrective_actions"]["items"]
@@ -885,9 +966,13 @@ def _table(head: list[tuple[str, bool]], rows: list[list[str]], foot: list[str] 
     numeric = [n for _, n in head]
 
     def cells(tag: str, values: list[str]) -> str:
-        return "".join(f'<{tag} class="n">{v}</{tag}>' if numeric[i] else f"<{tag}>{v}</{tag}>" for i, v in enumerate(values))
+        return "".join(
+            f'<{tag} class="n">{v}</{tag}>' if numeric[i] else f"<{tag}>{v}</{tag}>" for i, v in enumerate(values)
+        )
 
-    th = "".join(f'<th class="n" scope="col">{_e(label)}</th>' if n else f'<th scope="col">{_e(label)}</th>' for label, n in head)
+    th = "".join(
+        f'<th class="n" scope="col">{_e(label)}</th>' if n else f'<th scope="col">{_e(label)}</th>' for label, n in head
+    )
     body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
     tfoot = f"<tfoot><tr>{cells('td', foot)}</tr></tfoot>" if foot else ""
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody>{tfoot}</table>"
@@ -916,10 +1001,15 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
         (_num(report["resolution"]["mean_working_hours"]), f"{L['mean_resolution']} ({L['hours']})"),
         (_num(report["resolution"]["median_working_hours"]), f"{L['median_resolution']} ({L['hours']})"),
         (_pct(report["satisfaction"]["satisfied_rate"]), L["satisfied_rate"]),
-        (_num(report["corrective_actions"]["open"] + report["corrective_actions"]["overdue"]), f"{L['corrective_actions']}: {L['status_open']}"),
+        (
+            _num(report["corrective_actions"]["open"] + report["corrective_actions"]["overdue"]),
+            f"{L['corrective_actions']}: {L['status_open']}",
+        ),
         (_num(report["agenda"]["count"]), L["agenda"].split(":")[0]),
     ]
-    kpi_html = "".join(f'<div class="kpi"><span class="v">{v}</span><span class="k">{_e(k)}</span></div>' for v, k in kpis)
+    kpi_html = "".join(
+        f'<div class="kpi"><span class="v">{v}</span><span class="k">{_e(k)}</span></div>' for v, k in kpis
+    )
 
     def breakdown(items: list[dict[str, Any]], title: str, column: str) -> str:
         rows = [[_e(i["label"]), _num(i["count"]), _pct(i["share"])] for i in items]
@@ -930,7 +1020,7 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
         '<div class="grid2">'
         + breakdown(r["by_kind"], L["by_kind"], L["kind"])
         + breakdown(r["by_channel"], L["by_channel"], L["channel"])
-        + "</div><div class=\"grid2\">"
+        + '</div><div class="grid2">'
         + breakdown(r["by_unit"], L["by_unit"], L["unit"])
         + breakdown(report["outcomes"]["by_outcome"], L["by_outcome"], L["outcome"])
         + "</div>"
@@ -939,19 +1029,54 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
     res = report["resolution"]
     resolution_html = _table(
         [(L["closed"], True), (L["mean"], True), (L["median"], True), (L["maximum"], True)],
-        [[_num(res["count"]), _num(res["mean_working_hours"]), _num(res["median_working_hours"]), _num(res["max_working_hours"])]],
+        [
+            [
+                _num(res["count"]),
+                _num(res["mean_working_hours"]),
+                _num(res["median_working_hours"]),
+                _num(res["max_working_hours"]),
+            ]
+        ],
     )
     stages_html = _table(
-        [(L["stage"], False), (L["completed"], True), (L["mean"], True), (L["median"], True), (L["maximum"], True), (L["breaches"], True)],
         [
-            [_e(s["label"]), _num(s["count"]), _num(s["mean_working_hours"]), _num(s["median_working_hours"]), _num(s["max_working_hours"]), _num(s["breaches"])]
+            (L["stage"], False),
+            (L["completed"], True),
+            (L["mean"], True),
+            (L["median"], True),
+            (L["maximum"], True),
+            (L["breaches"], True),
+        ],
+        [
+            [
+                _e(s["label"]),
+                _num(s["count"]),
+                _num(s["mean_working_hours"]),
+                _num(s["median_working_hours"]),
+                _num(s["max_working_hours"]),
+                _num(s["breaches"]),
+            ]
             for s in report["stages"]
         ],
     )
     sat = report["satisfaction"]
     satisfaction_html = _table(
-        [(L["recorded"], True), (L["satisfied"], True), (L["not_satisfied"], True), (L["mean_score"], True), (L["satisfied_rate"], True)],
-        [[_num(sat["recorded"]), _num(sat["satisfied"]), _num(sat["not_satisfied"]), _num(sat["mean_score"]), _pct(sat["satisfied_rate"])]],
+        [
+            (L["recorded"], True),
+            (L["satisfied"], True),
+            (L["not_satisfied"], True),
+            (L["mean_score"], True),
+            (L["satisfied_rate"], True),
+        ],
+        [
+            [
+                _num(sat["recorded"]),
+                _num(sat["satisfied"]),
+                _num(sat["not_satisfied"]),
+                _num(sat["mean_score"]),
+                _pct(sat["satisfied_rate"]),
+            ]
+        ],
     )
 
     ca = report["corrective_actions"]
@@ -960,7 +1085,14 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
         [(L["status_open"], True), (L["status_overdue"], True), (L["status_done"], True), (L["total"], True)],
         [[_num(ca["open"]), _num(ca["overdue"]), _num(ca["done"]), _num(ca["total"])]],
     ) + _table(
-        [(L["reference"], False), (L["action"], False), (L["owner"], False), (L["due"], False), (L["status"], False), (L["done_on"], False)],
+        [
+            (L["reference"], False),
+            (L["action"], False),
+            (L["owner"], False),
+            (L["due"], False),
+            (L["status"], False),
+            (L["done_on"], False),
+        ],
         [
             [
                 _ltr(a["reference"]) + " " + _ltr(a["action_id"]),
@@ -981,8 +1113,14 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
     reason_label = {"undecided": L["reason_undecided"], "not_satisfied": L["reason_not_satisfied"]}
     agenda_html = _table(
         [
-            (L["reference"], False), (L["kind"], False), (L["unit"], False), (L["received_on"], False), (L["subject"], False),
-            (L["current_state"], False), (L["reason"], False), (L["open_for"], True),
+            (L["reference"], False),
+            (L["kind"], False),
+            (L["unit"], False),
+            (L["received_on"], False),
+            (L["subject"], False),
+            (L["current_state"], False),
+            (L["reason"], False),
+            (L["open_for"], True),
         ],
         [
             [
@@ -990,7 +1128,8 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
                 _e(L.value(i["kind"])),
                 _e(L.unit(i["unit"])),
                 _ltr(i["received_at_local"]),
-                _e(i["summary"]) + (f"<br><small>{_e(L['complainant'])}: {_e(i['complainant'])}</small>" if i["complainant"] else ""),
+                _e(i["summary"])
+                + (f"<br><small>{_e(L['complainant'])}: {_e(i['complainant'])}</small>" if i["complainant"] else ""),
                 _e(L.state(i["current_state"])),
                 _e(("، " if L.lang == "fa" else ", ").join(reason_label[x] for x in i["reasons"]))
                 + (f" ({_num(i['satisfaction_score'])}/5)" if i["satisfaction_score"] else ""),
@@ -1006,25 +1145,40 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
     yearly_html = ""
     if report["report"] == YEARLY:
         keys = [
-            ("received", L["received"]), ("decided", L["decided"]), ("closed", L["closed"]),
+            ("received", L["received"]),
+            ("decided", L["decided"]),
+            ("closed", L["closed"]),
             ("mean_resolution_working_hours", f"{L['mean_resolution']} ({L['hours']})"),
             ("median_resolution_working_hours", f"{L['median_resolution']} ({L['hours']})"),
-            ("satisfied_rate", L["satisfied_rate"]), ("breaches", L["breaches"]),
+            ("satisfied_rate", L["satisfied_rate"]),
+            ("breaches", L["breaches"]),
         ]
 
         def cell(key: str, value: Any) -> str:
             return _pct(value) if key == "satisfied_rate" else _num(value)
 
         halves = report["halves"]
-        yearly_html += f"<section><h2>{_e(L['halves'])}</h2>" + _table(
-            [(L["figure"], False)] + [(h["label"], True) for h in halves],
-            [[_e(label)] + [cell(key, h[key]) for h in halves] for key, label in keys],
-        ) + "</section>"
+        yearly_html += (
+            f"<section><h2>{_e(L['halves'])}</h2>"
+            + _table(
+                [(L["figure"], False)] + [(h["label"], True) for h in halves],
+                [[_e(label)] + [cell(key, h[key]) for h in halves] for key, label in keys],
+            )
+            + "</section>"
+        )
         this, prev = report["this_year"], report["previous_year"]
-        yearly_html += f"<section><h2>{_e(L['previous_year'])}</h2>" + _table(
-            [(L["figure"], False), (L["this_year"].format(year=prev["year"]), True), (L["this_year"].format(year=this["year"]), True)],
-            [[_e(label), cell(key, prev[key]), cell(key, this[key])] for key, label in keys],
-        ) + "</section>"
+        yearly_html += (
+            f"<section><h2>{_e(L['previous_year'])}</h2>"
+            + _table(
+                [
+                    (L["figure"], False),
+                    (L["this_year"].format(year=prev["year"]), True),
+                    (L["this_year"].format(year=this["year"]), True),
+                ],
+                [[_e(label), cell(key, prev[key]), cell(key, this[key])] for key, label in keys],
+            )
+            + "</section>"
+        )
 
     title = report["title"]
     return f"""<!DOCTYPE html>
@@ -1032,27 +1186,27 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)} — {_e(p['label'])}</title>
+<title>{_e(title)} — {_e(p["label"])}</title>
 <style>{CSS % {"fonts": FONTS[L.lang]}}</style>
 </head>
 <body>
 <header class="doc">
 <h1>{_e(title)}</h1>
-<p class="audience">{_e(report['audience'])} — {_e(p['label'])}</p>
+<p class="audience">{_e(report["audience"])} — {_e(p["label"])}</p>
 <dl class="meta">{meta_html}</dl>
 </header>
 <main>
-<section><h2>{_e(L['summary'])}</h2><div class="kpis">{kpi_html}</div></section>
-<section><h2>{_e(L['received_heading'])}</h2>{counts_html}</section>
-<section><h2>{_e(L['resolution'])}</h2>{resolution_html}</section>
-<section><h2>{_e(L['stage_times'])}</h2>{stages_html}</section>
-<section><h2>{_e(L['satisfaction'])}</h2>{satisfaction_html}</section>
-<section><h2>{_e(L['corrective_actions'])} ({_ltr(CORRECTIVE_ACTION)})</h2>{actions_html}</section>
+<section><h2>{_e(L["summary"])}</h2><div class="kpis">{kpi_html}</div></section>
+<section><h2>{_e(L["received_heading"])}</h2>{counts_html}</section>
+<section><h2>{_e(L["resolution"])}</h2>{resolution_html}</section>
+<section><h2>{_e(L["stage_times"])}</h2>{stages_html}</section>
+<section><h2>{_e(L["satisfaction"])}</h2>{satisfaction_html}</section>
+<section><h2>{_e(L["corrective_actions"])} ({_ltr(CORRECTIVE_ACTION)})</h2>{actions_html}</section>
 {yearly_html}
-<section><h2>{_e(L['agenda'])}</h2>{agenda_html}</section>
+<section><h2>{_e(L["agenda"])}</h2>{agenda_html}</section>
 </main>
-<div class="signatures"><div>{_e(L['sign_prepared'])}</div><div>{_e(L['sign_reviewed'])}</div><div>{_e(L['sign_approved'])}</div></div>
-<footer class="doc">{_e(L['form_note']).format(form=_ltr(COMPLAINT_FORM))}</footer>
+<div class="signatures"><div>{_e(L["sign_prepared"])}</div><div>{_e(L["sign_reviewed"])}</div><div>{_e(L["sign_approved"])}</div></div>
+<footer class="doc">{_e(L["form_note"]).format(form=_ltr(COMPLAINT_FORM))}</footer>
 </body>
 </html>
 """

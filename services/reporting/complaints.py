@@ -149,7 +149,14 @@ TABLES = (facts, rounds, stage_times, actions, breaches)
 def _new_facts(complaint_id: str) -> dict[str, Any]:
     row: dict[str, Any] = {c.name: None for c in facts.c}
     row.update(
-        complaint_id=complaint_id, last_sequence=0, confidential=False, round=1, closings=0, reopenings=0, documents=0, breaches=0
+        complaint_id=complaint_id,
+        last_sequence=0,
+        confidential=False,
+        round=1,
+        closings=0,
+        reopenings=0,
+        documents=0,
+        breaches=0,
     )
     return row
 
@@ -196,14 +203,25 @@ class ComplaintRecord:
         number = number or self._round
         return self.rounds.setdefault(
             number,
-            {"complaint_id": self.id, "round": number, **{c.name: None for c in rounds.c if c.name not in ("complaint_id", "round")}},
+            {
+                "complaint_id": self.id,
+                "round": number,
+                **{c.name: None for c in rounds.c if c.name not in ("complaint_id", "round")},
+            },
         )
 
     def _start(self, stage: str, at: datetime) -> None:
         # The first start counts: a reassigned handler restarts the deadline, not the time the member waits.
         self.stages.setdefault(
             (self._round, stage),
-            {"complaint_id": self.id, "round": self._round, "stage": stage, "started_at": at, "done_at": None, "working_seconds": None},
+            {
+                "complaint_id": self.id,
+                "round": self._round,
+                "stage": stage,
+                "started_at": at,
+                "done_at": None,
+                "working_seconds": None,
+            },
         )
 
     def _finish(self, stage: str, at: datetime, calendar: BusinessCalendar) -> None:
@@ -480,7 +498,12 @@ class ComplaintReadModel:
             if row is None:
                 return None
             out = utc_row(row)
-            for name, table in (("rounds", rounds), ("stage_times", stage_times), ("corrective_actions", actions), ("deadline_breaches", breaches)):
+            for name, table in (
+                ("rounds", rounds),
+                ("stage_times", stage_times),
+                ("corrective_actions", actions),
+                ("deadline_breaches", breaches),
+            ):
                 q = sa.select(table).where(table.c.complaint_id == complaint_id).order_by(*table.primary_key.columns)
                 out[name] = [utc_row(r) for r in conn.execute(q).mappings()]
         return out
@@ -526,8 +549,6 @@ def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
         yield ids[i : i + size]
 
 
-
-
 # -- Prometheus ------------------------------------------------------------------------------------------------
 def collect_complaint_metrics(model: ComplaintReadModel):
     """Metric families for the reporting service's collector, read from the model at scrape time. Labels are
@@ -535,13 +556,19 @@ def collect_complaint_metrics(model: ComplaintReadModel):
     counts = model.metric_counts()
     families = {
         "received": CounterMetricFamily(
-            "crm_complaints_received", "Complaints received, by the kind given at receipt and the channel", labels=["kind", "channel"]
+            "crm_complaints_received",
+            "Complaints received, by the kind given at receipt and the channel",
+            labels=["kind", "channel"],
         ),
         "closed": CounterMetricFamily(
-            "crm_complaints_closed", "Closings of complaints (a reopened complaint closes again), by kind and channel", labels=["kind", "channel"]
+            "crm_complaints_closed",
+            "Closings of complaints (a reopened complaint closes again), by kind and channel",
+            labels=["kind", "channel"],
         ),
         "breached": CounterMetricFamily(
-            "crm_complaints_breached", "Stage deadlines of complaints passed, by kind and channel", labels=["kind", "channel"]
+            "crm_complaints_breached",
+            "Stage deadlines of complaints passed, by kind and channel",
+            labels=["kind", "channel"],
         ),
     }
     for key, family in families.items():
@@ -551,7 +578,9 @@ def collect_complaint_metrics(model: ComplaintReadModel):
         for kind, channel in pairs:
             family.add_metric([kind, channel], values.get((kind, channel), 0))
         yield family
-    gauge = GaugeMetricFamily("crm_complaints_open", "Complaints not closed, by the stage they wait in", labels=["stage"])
+    gauge = GaugeMetricFamily(
+        "crm_complaints_open", "Complaints not closed, by the stage they wait in", labels=["stage"]
+    )
     for stage in OPEN_STAGES:
         gauge.add_metric([stage], counts["open"].get(stage, 0))
     yield gauge

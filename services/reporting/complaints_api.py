@@ -54,7 +54,9 @@ def _format(request: Request, format: str | None) -> str:
     return "json"
 
 
-def _respond(request: Request, report: dict[str, Any], model: ComplaintReadModel, format: str | None, table: str, name: str) -> Response:
+def _respond(
+    request: Request, report: dict[str, Any], model: ComplaintReadModel, format: str | None, table: str, name: str
+) -> Response:
     chosen = _format(request, format)
     if chosen == "csv":
         return Response(
@@ -105,7 +107,11 @@ def six_monthly(
     settings = request.app.state.settings
     period = R.half_year(settings.chamber, year, half, model.calendar.tz)
     report = R.build_report(
-        model.data(), period, now=_now(request), calendar=model.calendar, organisation=settings.organisation,
+        model.data(),
+        period,
+        now=_now(request),
+        calendar=model.calendar,
+        organisation=settings.organisation,
         show_confidential=principal.role in SEE_CONFIDENTIAL,
     )
     return _respond(request, report, model, format, table, f"complaints-{year}-h{half}")
@@ -127,7 +133,11 @@ def yearly(
     settings = request.app.state.settings
     period = R.year_period(settings.chamber, year, model.calendar.tz)
     report = R.build_report(
-        model.data(), period, now=_now(request), calendar=model.calendar, organisation=settings.organisation,
+        model.data(),
+        period,
+        now=_now(request),
+        calendar=model.calendar,
+        organisation=settings.organisation,
         show_confidential=principal.role in SEE_CONFIDENTIAL,
     )
     return _respond(request, report, model, format, table, f"complaints-{year}")

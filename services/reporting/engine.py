@@ -90,7 +90,9 @@ class ReportingEngine:
             owner=self._manager(unit),
         )
         if raised:
-            log.info("escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window)
+            log.info(
+                "escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window
+            )
         return raised
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
@@ -103,7 +105,11 @@ class ReportingEngine:
             if item["call_id"] in self._breached:
                 continue
             if self.oversight.record_breach(
-                call_id=item["call_id"], unit=item["unit"], expert=item.get("expert"), callback_due=item["callback_due"], detected_at=now
+                call_id=item["call_id"],
+                unit=item["unit"],
+                expert=item.get("expert"),
+                callback_due=item["callback_due"],
+                detected_at=now,
             ):
                 breaches += 1
                 BREACHES_RECORDED.inc()

@@ -41,9 +41,15 @@ class ReadModelCollector:
         families = {
             "offered": CounterMetricFamily("crm_calls_offered", "Incoming calls offered to the unit", labels=["unit"]),
             "answered": CounterMetricFamily("crm_calls_answered", "Calls the unit answered", labels=["unit"]),
-            "unanswered": CounterMetricFamily("crm_calls_unanswered", "Calls registered as unanswered for the unit", labels=["unit"]),
-            "breaches": CounterMetricFamily("crm_callback_breaches", "Callbacks not made within the deadline", labels=["unit"]),
-            "escalations": CounterMetricFamily("crm_escalations", "Escalations to the SG for repeated non-answer", labels=["unit"]),
+            "unanswered": CounterMetricFamily(
+                "crm_calls_unanswered", "Calls registered as unanswered for the unit", labels=["unit"]
+            ),
+            "breaches": CounterMetricFamily(
+                "crm_callback_breaches", "Callbacks not made within the deadline", labels=["unit"]
+            ),
+            "escalations": CounterMetricFamily(
+                "crm_escalations", "Escalations to the SG for repeated non-answer", labels=["unit"]
+            ),
         }
         open_gauge = GaugeMetricFamily("crm_unanswered_open", "Unanswered calls awaiting a callback", labels=["unit"])
         for row in rows:
@@ -53,7 +59,9 @@ class ReadModelCollector:
         yield from families.values()
         yield open_gauge
         histogram = HistogramMetricFamily(
-            "crm_callback_delay_working_seconds", "Working seconds from the unanswered-call record to the callback", labels=["unit"]
+            "crm_callback_delay_working_seconds",
+            "Working seconds from the unanswered-call record to the callback",
+            labels=["unit"],
         )
         by_unit: dict[str, list[float]] = {}
         for unit, seconds in self.readmodel.callback_delays():

@@ -38,7 +38,16 @@ class Escalation(Aggregate):
     """The member-relations manager reports a unit that repeatedly fails to answer to the SG."""
 
     @event("Raised")
-    def __init__(self, *, unit: str, at: datetime, call_ids: list[str], threshold: int, window_days: int, corrective_action_id: str):
+    def __init__(
+        self,
+        *,
+        unit: str,
+        at: datetime,
+        call_ids: list[str],
+        threshold: int,
+        window_days: int,
+        corrective_action_id: str,
+    ):
         self.unit = unit
         self.call_ids = call_ids
 
@@ -51,7 +60,16 @@ class CorrectiveAction(Aggregate):
     """A corrective action (SY-PR-05-00-02), opened here for repeated non-answer."""
 
     @event("Opened")
-    def __init__(self, *, origin: str, unit: str, owner: str | None, description: str, escalation_id: str | None, opened_at: datetime):
+    def __init__(
+        self,
+        *,
+        origin: str,
+        unit: str,
+        owner: str | None,
+        description: str,
+        escalation_id: str | None,
+        opened_at: datetime,
+    ):
         self.origin = origin
         self.unit = unit
         self.owner = owner
@@ -85,12 +103,18 @@ class Oversight(CrmApplication):
             return False  # already decided (deterministic id): nothing to add
         return True
 
-    def record_breach(self, *, call_id: str, unit: str, expert: str | None, callback_due: datetime, detected_at: datetime) -> bool:
+    def record_breach(
+        self, *, call_id: str, unit: str, expert: str | None, callback_due: datetime, detected_at: datetime
+    ) -> bool:
         return self._save_once(
-            CallbackBreach(call_id=call_id, unit=unit, expert=expert, callback_due=callback_due, detected_at=detected_at)
+            CallbackBreach(
+                call_id=call_id, unit=unit, expert=expert, callback_due=callback_due, detected_at=detected_at
+            )
         )
 
-    def raise_escalation(self, *, unit: str, at: datetime, call_ids: list[str], threshold: int, window_days: int, owner: str | None) -> bool:
+    def raise_escalation(
+        self, *, unit: str, at: datetime, call_ids: list[str], threshold: int, window_days: int, owner: str | None
+    ) -> bool:
         escalation_id = str(Escalation.create_id(unit=unit, call_ids=call_ids))
         action = CorrectiveAction(
             origin="repeated_non_answer",
@@ -104,9 +128,16 @@ class Oversight(CrmApplication):
             opened_at=at,
         )
         escalation = Escalation(
-            unit=unit, at=at, call_ids=call_ids, threshold=threshold, window_days=window_days, corrective_action_id=str(action.id)
+            unit=unit,
+            at=at,
+            call_ids=call_ids,
+            threshold=threshold,
+            window_days=window_days,
+            corrective_action_id=str(action.id),
         )
         return self._save_once(escalation, action)
 
-    def produce_end_of_day_list(self, *, unit: str, day: str, manager: str | None, produced_at: datetime, items: list[dict]) -> bool:
+    def produce_end_of_day_list(
+        self, *, unit: str, day: str, manager: str | None, produced_at: datetime, items: list[dict]
+    ) -> bool:
         return self._save_once(EndOfDayList(unit=unit, day=day, manager=manager, produced_at=produced_at, items=items))

@@ -227,7 +227,9 @@ def run_processor(settings: Settings, clock: Callable[[], datetime] | None = Non
     engine = build_engine(settings, clock or system_clock)
     asyncio.run(
         ensure_topics(
-            settings.kafka_bootstrap, [*(settings.topic_of(s) for s in SOURCE_TOPICS), settings.deadletter_topic], settings.kafka_partitions
+            settings.kafka_bootstrap,
+            [*(settings.topic_of(s) for s in SOURCE_TOPICS), settings.deadletter_topic],
+            settings.kafka_partitions,
         )
     )
     app = create_faust_app(settings, engine)

@@ -31,7 +31,9 @@ def event_name(ce_type: str, prefix: str) -> str | None:
 
 
 # -- per call: what was offered to which unit, answered, left unanswered -----------------------------------------
-def call_fact(fact: dict[str, Any] | None, name: str, data: dict[str, Any], calendar: BusinessCalendar) -> dict[str, Any] | None:
+def call_fact(
+    fact: dict[str, Any] | None, name: str, data: dict[str, Any], calendar: BusinessCalendar
+) -> dict[str, Any] | None:
     """Fold one call event into the call's facts (None when the event says nothing about them)."""
     if name == "received":
         at = parse_time(data["at"])

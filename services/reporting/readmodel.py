@@ -118,7 +118,9 @@ class ReadModel:
             seen = set()
             for chunk in range(0, len(ids), 500):
                 part = ids[chunk : chunk + 500]
-                seen.update(conn.execute(sa.select(processed.c.event_id).where(processed.c.event_id.in_(part))).scalars())
+                seen.update(
+                    conn.execute(sa.select(processed.c.event_id).where(processed.c.event_id.in_(part))).scalars()
+                )
             fresh: list[CloudEvent] = []
             for e in events:
                 if e.id in seen:
@@ -146,7 +148,9 @@ class ReadModel:
         if name == "callback_breach.recorded":
             rows.upsert(unanswered, e.data["call_id"], {"breached_at": P.parse_time(e.data["detected_at"])})
         elif name == "end_of_day_list.produced":
-            conn.execute(end_of_day.delete().where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"]))
+            conn.execute(
+                end_of_day.delete().where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"])
+            )
             conn.execute(
                 end_of_day.insert().values(
                     unit=e.data["unit"],
@@ -177,7 +181,11 @@ class ReadModel:
                 escalations,
                 "id",
                 e.data["escalation_id"],
-                {"corrective_action_id": e.subject, "corrective_action_owner": e.data.get("owner"), "corrective_action_status": "open"},
+                {
+                    "corrective_action_id": e.subject,
+                    "corrective_action_owner": e.data.get("owner"),
+                    "corrective_action_status": "open",
+                },
             )
         # Other types (other services, later versions) are not this read model's business.
 
@@ -202,9 +210,18 @@ class ReadModel:
 
     # -- reading ---------------------------------------------------------------------------------------------
     def unanswered_items(
-        self, *, unit: str | None = None, expert: str | None = None, state: str | None = "open", breached: bool | None = None
+        self,
+        *,
+        unit: str | None = None,
+        expert: str | None = None,
+        state: str | None = "open",
+        breached: bool | None = None,
     ) -> list[dict[str, Any]]:
-        q = sa.select(unanswered).where(unanswered.c.registered_at.is_not(None)).order_by(unanswered.c.callback_due, unanswered.c.call_id)
+        q = (
+            sa.select(unanswered)
+            .where(unanswered.c.registered_at.is_not(None))
+            .order_by(unanswered.c.callback_due, unanswered.c.call_id)
+        )
         if unit:
             q = q.where(unanswered.c.unit == unit)
         if expert:
@@ -261,7 +278,9 @@ class ReadModel:
         return {**utc_row(row), "items": json.loads(row["items"])}
 
     def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
-        q = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"])
+        q = sa.select(
+            end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"]
+        )
         q = q.order_by(end_of_day.c.day.desc(), end_of_day.c.unit)
         if unit:
             q = q.where(end_of_day.c.unit == unit)
@@ -272,21 +291,31 @@ class ReadModel:
             ]
 
     def unit_counts(self) -> list[dict[str, Any]]:
-        q = sa.select(
-            call_facts.c.unit,
-            sa.func.sum(sa.case((call_facts.c.offered, 1), else_=0)).label("offered"),
-            sa.func.sum(sa.case((sa.and_(call_facts.c.offered, call_facts.c.answered), 1), else_=0)).label("answered"),
-            sa.func.sum(sa.case((call_facts.c.unanswered, 1), else_=0)).label("unanswered"),
-        ).where(call_facts.c.unit.is_not(None)).group_by(call_facts.c.unit)
+        q = (
+            sa.select(
+                call_facts.c.unit,
+                sa.func.sum(sa.case((call_facts.c.offered, 1), else_=0)).label("offered"),
+                sa.func.sum(sa.case((sa.and_(call_facts.c.offered, call_facts.c.answered), 1), else_=0)).label(
+                    "answered"
+                ),
+                sa.func.sum(sa.case((call_facts.c.unanswered, 1), else_=0)).label("unanswered"),
+            )
+            .where(call_facts.c.unit.is_not(None))
+            .group_by(call_facts.c.unit)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def unit_gauges(self) -> list[dict[str, Any]]:
-        q = sa.select(
-            unanswered.c.unit,
-            sa.func.sum(sa.case((unanswered.c.state == "open", 1), else_=0)).label("open"),
-            sa.func.sum(sa.case((unanswered.c.breached_at.is_not(None), 1), else_=0)).label("breaches"),
-        ).where(unanswered.c.unit.is_not(None)).group_by(unanswered.c.unit)
+        q = (
+            sa.select(
+                unanswered.c.unit,
+                sa.func.sum(sa.case((unanswered.c.state == "open", 1), else_=0)).label("open"),
+                sa.func.sum(sa.case((unanswered.c.breached_at.is_not(None), 1), else_=0)).label("breaches"),
+            )
+            .where(unanswered.c.unit.is_not(None))
+            .group_by(unanswered.c.unit)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
@@ -298,7 +327,11 @@ class ReadModel:
             return [(u, float(s)) for u, s in conn.execute(q)]
 
     def escalation_counts(self) -> list[tuple[str, int]]:
-        q = sa.select(escalations.c.unit, sa.func.count()).where(escalations.c.unit.is_not(None)).group_by(escalations.c.unit)
+        q = (
+            sa.select(escalations.c.unit, sa.func.count())
+            .where(escalations.c.unit.is_not(None))
+            .group_by(escalations.c.unit)
+        )
         with self.engine.connect() as conn:
             return [(u, int(n)) for u, n in conn.execute(q)]
 
@@ -380,13 +413,12 @@ class _CallRows:
             rows, stored = self.rows[table.name], self.stored[table.name]
             changed = [rows[i] for i in self.dirty[table.name]]
             updates = [
-                {"k_call_id": r["call_id"], **{f"v_{k}": v for k, v in r.items() if k != "call_id"}} for r in changed if r["call_id"] in stored
+                {"k_call_id": r["call_id"], **{f"v_{k}": v for k, v in r.items() if k != "call_id"}}
+                for r in changed
+                if r["call_id"] in stored
             ]
             inserts = [r for r in changed if r["call_id"] not in stored]
             if updates:
                 self.conn.execute(_update_statement(table), updates)
             if inserts:
                 self.conn.execute(table.insert(), inserts)
-
-
-

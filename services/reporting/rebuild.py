@@ -56,7 +56,9 @@ def rebuild_readmodel(settings: Settings, url: str | None = None) -> dict[str, i
 def rebuild_calls_index(settings: Settings) -> int:
     centre = build_centre(settings)
     try:
-        return CallIndex(centre, create_engine(settings.local_db_url("calls_index")), settings.business_calendar).rebuild()
+        return CallIndex(
+            centre, create_engine(settings.local_db_url("calls_index")), settings.business_calendar
+        ).rebuild()
     finally:
         centre.close()
 

@@ -44,8 +44,6 @@ def settle(app: FastAPI) -> None:
                 raise
 
 
-
-
 def nothing_stored(client: TestClient) -> bool:
     return not client.app.state.centre.recorder.max_notification_id()
 
@@ -87,7 +85,13 @@ def unanswered_call(client: TestClient, tokens, expert: str = "s.ahmadi") -> str
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/calls"), ("post", "/calls"), ("post", "/telephony/events"), ("get", "/queues/experts/me"), ("get", "/metrics")],
+    [
+        ("get", "/calls"),
+        ("post", "/calls"),
+        ("post", "/telephony/events"),
+        ("get", "/queues/experts/me"),
+        ("get", "/metrics"),
+    ],
 )
 def test_every_endpoint_but_health_needs_a_bearer_token(client: TestClient, method: str, path: str) -> None:
     response = client.request(method, path, json={})
@@ -123,7 +127,9 @@ def test_the_openapi_document_is_served(client: TestClient) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200
     spec = response.json()
-    assert {"/telephony/events", "/telephony/ami", "/calls", "/calls/{call_id}/callback", "/queues/experts/me"} <= set(spec["paths"])
+    assert {"/telephony/events", "/telephony/ami", "/calls", "/calls/{call_id}/callback", "/queues/experts/me"} <= set(
+        spec["paths"]
+    )
     assert "CallPublic" in spec["components"]["schemas"]
 
 
@@ -145,7 +151,9 @@ def test_the_openapi_document_is_served(client: TestClient) -> None:
         ("auditor", "get", "/queues/experts/me"),
     ],
 )
-def test_roles_that_have_no_business_there_are_forbidden(client: TestClient, tokens, role: str, method: str, path: str) -> None:
+def test_roles_that_have_no_business_there_are_forbidden(
+    client: TestClient, tokens, role: str, method: str, path: str
+) -> None:
     # An empty body is a valid CallCreate: had the role been let in, a call would now exist.
     body = assert_problem(client.request(method, path, json={}, headers=tokens[role]), 403, "may not do this; allowed:")
     assert body["title"] == "Forbidden"
@@ -172,7 +180,9 @@ def test_a_unit_manager_sees_the_queues_of_his_or_her_units_experts_only(client:
 def test_a_units_list_is_for_its_own_staff_member_relations_the_sg_and_auditors(client: TestClient, tokens) -> None:
     for role in ("unit_manager", "trade_expert", "expert", "mr_manager", "sg", "auditor"):
         assert client.get("/queues/units/trade", headers=tokens[role]).status_code == 200, role
-    assert_problem(client.get("/queues/units/trade", headers=tokens["other_manager"]), 403, "only staff of unit 'trade'")
+    assert_problem(
+        client.get("/queues/units/trade", headers=tokens["other_manager"]), 403, "only staff of unit 'trade'"
+    )
     assert_problem(client.get("/queues/units/customs", headers=tokens["sg"]), 404, "no unit 'customs'")
 
 
@@ -234,7 +244,9 @@ def test_a_malformed_call_is_refused_with_the_field_named(client: TestClient, to
         ({"caller": "09131234567", "purpose": "survey"}, "only outgoing calls have a purpose"),
     ],
 )
-def test_a_call_the_procedure_cannot_accept_is_invalid_and_nothing_is_stored(client: TestClient, tokens, body, detail: str) -> None:
+def test_a_call_the_procedure_cannot_accept_is_invalid_and_nothing_is_stored(
+    client: TestClient, tokens, body, detail: str
+) -> None:
     response = client.post("/calls", json=body, headers=tokens["expert"])
     assert_problem(response, 422, detail)
     assert nothing_stored(client)
@@ -244,9 +256,17 @@ def test_an_empty_subject_is_invalid_and_changes_nothing(client: TestClient, tok
     call = new_call(client, tokens)
     client.post(f"/calls/{call['id']}/transfer-to-member-relations", headers=tokens["expert"])
     version = version_of(client, tokens, call["id"])
-    assert_problem(client.post(f"/calls/{call['id']}/subject", json={"subject": ""}, headers=tokens["expert"]), 422, "body.subject")
-    assert_problem(client.post(f"/calls/{call['id']}/subject", json={"subject": "   "}, headers=tokens["expert"]), 422, "it is empty")
-    response = client.post(f"/calls/{call['id']}/subject", json={"subject": "x", "contact_phone": "nope"}, headers=tokens["expert"])
+    assert_problem(
+        client.post(f"/calls/{call['id']}/subject", json={"subject": ""}, headers=tokens["expert"]), 422, "body.subject"
+    )
+    assert_problem(
+        client.post(f"/calls/{call['id']}/subject", json={"subject": "   "}, headers=tokens["expert"]),
+        422,
+        "it is empty",
+    )
+    response = client.post(
+        f"/calls/{call['id']}/subject", json={"subject": "x", "contact_phone": "nope"}, headers=tokens["expert"]
+    )
     assert_problem(response, 422, "'nope' is not a phone number")
     assert version_of(client, tokens, call["id"]) == version
 
@@ -255,15 +275,23 @@ def test_an_empty_subject_is_invalid_and_changes_nothing(client: TestClient, tok
     ("event", "where"),
     [
         ({"event_id": "e1", "type": "queued", "at": AT}, "body.call_id: Field required"),
-        ({"event_id": "e1", "call_id": "c1", "type": "queued", "at": "2026-11-21T07:00:00"}, "body.at: Input should have timezone info"),
+        (
+            {"event_id": "e1", "call_id": "c1", "type": "queued", "at": "2026-11-21T07:00:00"},
+            "body.at: Input should have timezone info",
+        ),
         ({"event_id": "e1", "call_id": "c1", "type": "exploded", "at": AT}, "body.type: Input should be 'ringing'"),
         ({"event_id": "e1", "call_id": "c1", "type": "queued", "at": AT, "queue": "602", "colour": "red"}, "colour"),
-        ({"event_id": "e1", "call_id": "c1", "type": "queued", "at": AT, "purpose": "survey"}, "purpose is only allowed"),
+        (
+            {"event_id": "e1", "call_id": "c1", "type": "queued", "at": AT, "purpose": "survey"},
+            "purpose is only allowed",
+        ),
         ({"event_id": "e1", "call_id": "c1", "type": "queued", "at": AT, "wait_seconds": -1}, "wait_seconds"),
     ],
     ids=["missing call_id", "naive time", "unknown type", "extra field", "purpose on incoming", "negative wait"],
 )
-def test_a_malformed_webhook_event_is_refused_and_nothing_is_applied(client: TestClient, tokens, event, where: str) -> None:
+def test_a_malformed_webhook_event_is_refused_and_nothing_is_applied(
+    client: TestClient, tokens, event, where: str
+) -> None:
     response = client.post("/telephony/events", json=event, headers=tokens["telephony"])
     assert_problem(response, 422, where)
     assert nothing_stored(client)
@@ -278,13 +306,17 @@ def test_a_batch_with_one_malformed_event_is_refused_whole(client: TestClient, t
 
 def test_more_than_a_thousand_events_in_one_request_are_too_many(client: TestClient, tokens) -> None:
     events = [webhook(f"e{n}", f"c{n}", "queued", queue="602") for n in range(1001)]
-    assert_problem(client.post("/telephony/events", json=events, headers=tokens["telephony"]), 413, "at most 1000 events")
+    assert_problem(
+        client.post("/telephony/events", json=events, headers=tokens["telephony"]), 413, "at most 1000 events"
+    )
     assert nothing_stored(client)
 
 
 def test_a_body_that_is_not_json_is_invalid(client: TestClient, tokens) -> None:
     response = client.post(
-        "/telephony/ami", content=b'{"Event": "QueueCallerJoin", ', headers={**tokens["telephony"], "Content-Type": "application/json"}
+        "/telephony/ami",
+        content=b'{"Event": "QueueCallerJoin", ',
+        headers={**tokens["telephony"], "Content-Type": "application/json"},
     )
     assert_problem(response, 422, "JSON decode error")
 
@@ -312,7 +344,9 @@ def test_a_partly_malformed_ami_batch_applies_nothing_and_names_the_bad_event(cl
 
 
 def test_ami_events_that_say_nothing_about_a_call_are_ignored(client: TestClient, tokens) -> None:
-    response = client.post("/telephony/ami", json={"Event": "PeerStatus", "Peer": "PJSIP/211"}, headers=tokens["telephony"])
+    response = client.post(
+        "/telephony/ami", json={"Event": "PeerStatus", "Peer": "PJSIP/211"}, headers=tokens["telephony"]
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
     batch = [{"Event": "PeerStatus"}, ami("QueueCallerJoin", "1763708400.8", Queue="601", CallerIDNum="09131234567")]
@@ -339,7 +373,9 @@ def test_a_step_the_call_is_not_ready_for_is_a_conflict_that_says_why(client: Te
     assert version_of(client, tokens, call_id) == version
 
 
-def test_a_telephony_event_that_does_not_fit_the_call_is_a_conflict_kept_among_the_rejections(client: TestClient, tokens) -> None:
+def test_a_telephony_event_that_does_not_fit_the_call_is_a_conflict_kept_among_the_rejections(
+    client: TestClient, tokens
+) -> None:
     events = [
         webhook("p-1", "1763708400.9", "queued", queue="602", caller="09131234567"),
         webhook("p-2", "1763708400.9", "answered", queue="602", extension="PJSIP/211"),
@@ -377,7 +413,9 @@ def test_webhook_events_are_idempotent_by_event_id(client: TestClient, tokens) -
 
 
 def test_an_unmapped_queue_is_refused_with_the_reason(client: TestClient, tokens) -> None:
-    response = client.post("/telephony/events", json=webhook("u-1", "c-690", "queued", queue="690"), headers=tokens["telephony"])
+    response = client.post(
+        "/telephony/events", json=webhook("u-1", "c-690", "queued", queue="690"), headers=tokens["telephony"]
+    )
     assert_problem(response, 409, "queue '690' is not mapped to any unit")
     assert_problem(client.get(f"/calls/{call_id_for_pbx('c-690')}", headers=tokens["sg"]), 404)
 
@@ -385,7 +423,9 @@ def test_an_unmapped_queue_is_refused_with_the_reason(client: TestClient, tokens
 # --- the staff's flow ---------------------------------------------------------------------------------------------
 
 
-def test_the_whole_procedure_over_http_ends_with_the_unit_manager_calling_back(client: TestClient, tokens, clock) -> None:
+def test_the_whole_procedure_over_http_ends_with_the_unit_manager_calling_back(
+    client: TestClient, tokens, clock
+) -> None:
     app = client.app
     mr = tokens["expert"]
     call = new_call(client, tokens, caller="۰۹۱۳ ۱۲۳ ۴۵۶۷")
@@ -395,11 +435,16 @@ def test_the_whole_procedure_over_http_ends_with_the_unit_manager_calling_back(c
 
     clock.advance(minutes=1)
     assert client.post(f"/calls/{call_id}/unit-not-answered", headers=mr).json()["state"] == "unit_not_answered"
-    assert client.post(f"/calls/{call_id}/transfer-to-member-relations", headers=mr).json()["state"] == "with_member_relations"
+    assert (
+        client.post(f"/calls/{call_id}/transfer-to-member-relations", headers=mr).json()["state"]
+        == "with_member_relations"
+    )
     subject = {"subject": "تمدید کارت بازرگانی", "contact_name": "علی کریمی", "contact_phone": "0912 111 2233"}
     body = client.post(f"/calls/{call_id}/subject", json=subject, headers=mr).json()
     assert (body["subject"], body["contact_phone"], body["member_relations_expert"]) == (
-        "تمدید کارت بازرگانی", "+989121112233", "z.rahimi",
+        "تمدید کارت بازرگانی",
+        "+989121112233",
+        "z.rahimi",
     )
     body = client.post(f"/calls/{call_id}/transfer", json={"expert": "s.ahmadi"}, headers=mr).json()
     assert (body["state"], body["transferred_to"]) == ("transferred", "s.ahmadi")
@@ -416,7 +461,9 @@ def test_the_whole_procedure_over_http_ends_with_the_unit_manager_calling_back(c
     assert [c["id"] for c in mine] == [call_id]
     assert client.get("/queues/experts/me", headers=tokens["expert"]).json() == []
     listed = client.get("/queues/units/trade", headers=tokens["unit_manager"]).json()
-    assert [(c["id"], c["subject"], c["contact_name"]) for c in listed] == [(call_id, "تمدید کارت بازرگانی", "علی کریمی")]
+    assert [(c["id"], c["subject"], c["contact_name"]) for c in listed] == [
+        (call_id, "تمدید کارت بازرگانی", "علی کریمی")
+    ]
 
     clock.advance(hours=3)
     manager = tokens["unit_manager"]
@@ -425,7 +472,9 @@ def test_the_whole_procedure_over_http_ends_with_the_unit_manager_calling_back(c
     settle(app)
     assert [c["id"] for c in client.get("/queues/units/trade", headers=manager).json()] == [call_id]
 
-    body = client.post(f"/calls/{call_id}/callback", json={"outcome": "resolved", "note": "کارت تمدید شد"}, headers=manager).json()
+    body = client.post(
+        f"/calls/{call_id}/callback", json={"outcome": "resolved", "note": "کارت تمدید شد"}, headers=manager
+    ).json()
     assert body["state"] == "called_back"
     assert [(c["by"], c["outcome"]) for c in body["callbacks"]] == [("f.alavi", "not_reached"), ("f.alavi", "resolved")]
     settle(app)
@@ -445,7 +494,12 @@ def test_an_outgoing_call_records_who_placed_it(client: TestClient, tokens) -> N
     response = client.post("/calls", json=body, headers=tokens["mr_manager"])
     assert response.status_code == 201
     call = response.json()
-    assert (call["direction"], call["purpose"], call["placed_by"], call["unit"]) == ("outgoing", "complaint_follow_up", "m.karimi", None)
+    assert (call["direction"], call["purpose"], call["placed_by"], call["unit"]) == (
+        "outgoing",
+        "complaint_follow_up",
+        "m.karimi",
+        None,
+    )
 
 
 # --- search -------------------------------------------------------------------------------------------------------
@@ -462,14 +516,18 @@ def three_calls(client: TestClient, tokens, clock) -> dict[str, str]:
     return ids
 
 
-@pytest.mark.parametrize("number", ["09131234567", "+989131234567", "0098 913 123 4567", "۰۹۱۳۱۲۳۴۵۶۷", "(0913) 123-4567"])
+@pytest.mark.parametrize(
+    "number", ["09131234567", "+989131234567", "0098 913 123 4567", "۰۹۱۳۱۲۳۴۵۶۷", "(0913) 123-4567"]
+)
 def test_calls_are_found_by_number_in_any_notation(client: TestClient, tokens, three_calls, number: str) -> None:
     found = client.get("/calls", params={"number": number}, headers=tokens["sg"]).json()
     assert {c["id"] for c in found} == {three_calls["trade"], three_calls["membership"]}
 
 
 def test_searching_by_something_that_is_not_a_number_is_invalid(client: TestClient, tokens) -> None:
-    assert_problem(client.get("/calls", params={"number": "abc"}, headers=tokens["sg"]), 422, "'abc' is not a phone number")
+    assert_problem(
+        client.get("/calls", params={"number": "abc"}, headers=tokens["sg"]), 422, "'abc' is not a phone number"
+    )
 
 
 def test_calls_are_found_by_unit_state_and_day(client: TestClient, tokens, three_calls) -> None:
@@ -511,10 +569,12 @@ def test_calls_are_found_by_member(client: TestClient, tokens) -> None:
 def health_count(text: str) -> float:
     prefix = 'crm_http_requests_total{method="GET",route="/health",service="calls",status="200"} '
     lines = [line for line in text.splitlines() if line.startswith(prefix)]
-    return float(lines[0][len(prefix):]) if lines else 0.0
+    return float(lines[0][len(prefix) :]) if lines else 0.0
 
 
-def test_metrics_need_a_monitoring_admin_or_auditor_token_and_count_requests_by_route(client: TestClient, tokens) -> None:
+def test_metrics_need_a_monitoring_admin_or_auditor_token_and_count_requests_by_route(
+    client: TestClient, tokens
+) -> None:
     assert_problem(client.get("/metrics"), 401)
     assert_problem(client.get("/metrics", headers=tokens["expert"]), 403)
     before = health_count(client.get("/metrics", headers=tokens["monitoring"]).text)

@@ -30,7 +30,9 @@ def tehran(*args: int) -> datetime:
 SATURDAY_1030 = tehran(2026, 11, 21, 10, 30)
 
 
-def ev(kind: str, at: datetime, call_id: str = "1763708400.101", *, event_id: str | None = None, **fields: Any) -> TelephonyEvent:
+def ev(
+    kind: str, at: datetime, call_id: str = "1763708400.101", *, event_id: str | None = None, **fields: Any
+) -> TelephonyEvent:
     """One PBX event as the webhook would deliver it; a fresh event id unless one is given."""
     return TelephonyEvent(
         source="webhook", event_id=event_id or f"e{next(_serial)}", call_id=call_id, kind=kind, at=at, **fields
@@ -186,7 +188,9 @@ def test_the_callback_deadline_skips_a_day_the_chamber_closed(clock) -> None:
     assert call_of(centre).callback_due == tehran(2026, 11, 25, 10, 31)
 
 
-def test_a_caller_who_could_not_even_join_an_empty_queue_counts_as_not_answered_by_that_unit(centre: CallCentre) -> None:
+def test_a_caller_who_could_not_even_join_an_empty_queue_counts_as_not_answered_by_that_unit(
+    centre: CallCentre,
+) -> None:
     centre.ingest(ev("ringing", SATURDAY_1030, caller="09131234567"))
     result = centre.ingest(ev("queue_timeout", SATURDAY_1030, queue="604"))
     assert result.status == "applied"
@@ -198,7 +202,15 @@ def test_an_outgoing_call_nobody_answers_is_not_reached_and_names_who_placed_it(
     ingest_all(
         centre,
         [
-            ev("ringing", SATURDAY_1030, call_id="out-1", direction="outgoing", caller="09131234567", agent="302", purpose="survey"),
+            ev(
+                "ringing",
+                SATURDAY_1030,
+                call_id="out-1",
+                direction="outgoing",
+                caller="09131234567",
+                agent="302",
+                purpose="survey",
+            ),
             ev("completed", tehran(2026, 11, 21, 10, 31), call_id="out-1", direction="outgoing"),
         ],
     )
@@ -243,7 +255,9 @@ def test_replaying_a_whole_queue_log_after_an_outage_adds_nothing(centre: CallCe
 
     again = ingest_all(centre, events)
     assert "applied" not in {r.status for r in again}
-    assert [r.status for r in again if r.status != "duplicate"] == [r.status for r in first if r.status in ("ignored", "rejected")]
+    assert [r.status for r in again if r.status != "duplicate"] == [
+        r.status for r in first if r.status in ("ignored", "rejected")
+    ]
     assert {cid: call_summary(call_of(centre, cid)) for cid in calls} == before
     assert notifications(centre) == head
     abandoned = call_of(centre, "1710222000.118")
@@ -321,8 +335,26 @@ def test_a_hang_up_after_the_call_was_registered_unanswered_is_no_news(centre: C
 
 @pytest.mark.parametrize(
     "raw",
-    ["09131234567", "0913 123 4567", "(0913) 123-4567", "00989131234567", "+98 913 123 4567", "۰۹۱۳۱۲۳۴۵۶۷", "٠٩١٣١٢٣٤٥٦٧", "۰۰۹۸۹۱۳۱۲۳۴۵۶۷"],
-    ids=["national", "spaced", "punctuated", "00 prefix", "international", "persian digits", "arabic-indic digits", "persian 00 prefix"],
+    [
+        "09131234567",
+        "0913 123 4567",
+        "(0913) 123-4567",
+        "00989131234567",
+        "+98 913 123 4567",
+        "۰۹۱۳۱۲۳۴۵۶۷",
+        "٠٩١٣١٢٣٤٥٦٧",
+        "۰۰۹۸۹۱۳۱۲۳۴۵۶۷",
+    ],
+    ids=[
+        "national",
+        "spaced",
+        "punctuated",
+        "00 prefix",
+        "international",
+        "persian digits",
+        "arabic-indic digits",
+        "persian 00 prefix",
+    ],
 )
 def test_caller_numbers_are_normalised_to_e164_and_kept_raw(centre: CallCentre, raw: str) -> None:
     centre.ingest(ev("queued", SATURDAY_1030, queue="602", caller=raw))
@@ -340,7 +372,9 @@ def test_what_is_not_a_phone_number_normalises_to_nothing(raw: str | None) -> No
     assert normalise_number(raw, "IR") is None
 
 
-def test_a_caller_id_that_is_not_a_number_is_kept_raw_and_still_recorded_for_the_callback(centre: CallCentre, asked) -> None:
+def test_a_caller_id_that_is_not_a_number_is_kept_raw_and_still_recorded_for_the_callback(
+    centre: CallCentre, asked
+) -> None:
     centre.ingest(ev("queued", SATURDAY_1030, queue="602", caller="Anonymous"))
     centre.ingest(ev("abandoned", tehran(2026, 11, 21, 10, 31), queue="602"))
     call = call_of(centre)
@@ -373,7 +407,9 @@ def test_staff_work_the_whole_procedure_and_the_deadline_comes_from_the_clock(ce
     clock.advance(minutes=1)
     centre.record_unit_not_answered(call_id)
     centre.transfer_to_member_relations(call_id)
-    centre.take_down_subject(call_id, subject="کارت بازرگانی", by="z.rahimi", contact_name="علی کریمی", contact_phone="۰۹۱۲ ۱۱۱ ۲۲۳۳")
+    centre.take_down_subject(
+        call_id, subject="کارت بازرگانی", by="z.rahimi", contact_name="علی کریمی", contact_phone="۰۹۱۲ ۱۱۱ ۲۲۳۳"
+    )
     centre.transfer_to_expert(call_id, expert="k.rezaei", by="z.rahimi")
     clock.advance(minutes=1)
     centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)

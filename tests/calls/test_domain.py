@@ -262,7 +262,9 @@ def test_a_member_relations_expert_picking_up_is_not_the_unit_answering() -> Non
 def test_member_relations_takes_the_subject_down_precisely_with_the_contact_details() -> None:
     call = with_member_relations()
     recorded(call)
-    call.take_down_subject("  گواهی مبدأ صادراتی  ", "z.rahimi", minutes(2), contact_name="Ali Karimi", contact_phone="+989121112233")
+    call.take_down_subject(
+        "  گواهی مبدأ صادراتی  ", "z.rahimi", minutes(2), contact_name="Ali Karimi", contact_phone="+989121112233"
+    )
     assert recorded(call) == ["SubjectTakenDown"]
     assert call.subject == "گواهی مبدأ صادراتی"
     assert (call.contact_name, call.contact_phone) == ("Ali Karimi", "+989121112233")
@@ -279,7 +281,9 @@ def test_the_expert_who_picked_the_call_up_stays_its_member_relations_expert() -
 
 
 def test_an_empty_subject_is_refused() -> None:
-    reason = refused(with_member_relations(), lambda c: c.take_down_subject("   ", "z.rahimi", minutes(2)), InvalidInput)
+    reason = refused(
+        with_member_relations(), lambda c: c.take_down_subject("   ", "z.rahimi", minutes(2)), InvalidInput
+    )
     assert "the subject must be written down precisely; it is empty" == reason
 
 
@@ -424,7 +428,9 @@ def test_a_callback_that_does_not_reach_the_member_leaves_the_callback_owed() ->
     call.record_callback(by="f.alavi", outcome=CallbackOutcome.NOT_REACHED, note="no answer", at=minutes(60))
     assert recorded(call) == ["CallbackRecorded"]
     assert call.state == State.UNANSWERED
-    assert call.callbacks == [{"by": "f.alavi", "outcome": "not_reached", "note": "no answer", "at": minutes(60).isoformat()}]
+    assert call.callbacks == [
+        {"by": "f.alavi", "outcome": "not_reached", "note": "no answer", "at": minutes(60).isoformat()}
+    ]
 
 
 @pytest.mark.parametrize("outcome", ["resolved", "follow_up", "referred"])
@@ -439,7 +445,9 @@ def test_a_callback_that_reaches_the_member_closes_the_record(outcome: str) -> N
 def test_a_callback_before_the_unanswered_record_is_refused() -> None:
     call = unanswered()
     reason = refused(
-        call, lambda c: c.record_callback(by="f.alavi", outcome=CallbackOutcome.RESOLVED, note=None, at=minutes(4)), InvalidInput
+        call,
+        lambda c: c.record_callback(by="f.alavi", outcome=CallbackOutcome.RESOLVED, note=None, at=minutes(4)),
+        InvalidInput,
     )
     assert reason == "a callback cannot precede the unanswered-call record"
 
@@ -474,11 +482,14 @@ def test_member_relations_can_answer_the_member_itself_and_close_the_call() -> N
 
 
 def test_closing_by_member_relations_needs_a_note_and_the_call_in_hand() -> None:
-    assert refused(with_subject(), lambda c: c.resolve_by_member_relations("z.rahimi", " ", minutes(3)), InvalidInput) == (
-        "say how the member's question was answered"
-    )
+    assert refused(
+        with_subject(), lambda c: c.resolve_by_member_relations("z.rahimi", " ", minutes(3)), InvalidInput
+    ) == ("say how the member's question was answered")
     reason = refused(queued(), lambda c: c.resolve_by_member_relations("z.rahimi", "done", minutes(3)))
-    assert reason == "cannot close the call as handled by member relations: the call is queued (possible only when with_member_relations)"
+    assert (
+        reason
+        == "cannot close the call as handled by member relations: the call is queued (possible only when with_member_relations)"
+    )
 
 
 # --- outgoing calls -----------------------------------------------------------------------------------------------
@@ -486,12 +497,18 @@ def test_closing_by_member_relations_needs_a_note_and_the_call_in_hand() -> None
 
 def test_an_outgoing_call_records_its_purpose_and_who_placed_it() -> None:
     call = outgoing(Purpose.COMPLAINT_FOLLOW_UP)
-    assert (call.direction, call.purpose, call.placed_by) == (Direction.OUTGOING, Purpose.COMPLAINT_FOLLOW_UP, "z.rahimi")
+    assert (call.direction, call.purpose, call.placed_by) == (
+        Direction.OUTGOING,
+        Purpose.COMPLAINT_FOLLOW_UP,
+        "z.rahimi",
+    )
     assert call.state == State.RINGING
 
 
 def test_an_outgoing_call_without_a_purpose_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="an outgoing call records its purpose: survey, announcement or complaint_follow_up"):
+    with pytest.raises(
+        InvalidInput, match="an outgoing call records its purpose: survey, announcement or complaint_follow_up"
+    ):
         outgoing(None)
 
 
@@ -544,7 +561,8 @@ def test_an_outgoing_call_does_not_enter_the_incoming_procedure(doing: str, comm
 
 
 @pytest.mark.parametrize(
-    "prepare", [incoming, queued, with_member_relations, transferred, unanswered],
+    "prepare",
+    [incoming, queued, with_member_relations, transferred, unanswered],
     ids=["ringing", "queued", "with member relations", "transferred", "unanswered"],
 )
 def test_a_caller_hanging_up_before_being_answered_ends_the_line_but_not_the_procedure(prepare) -> None:
@@ -619,8 +637,11 @@ def test_a_call_through_the_whole_procedure_survives_a_round_trip_through_the_ev
     "finish",
     [
         lambda c: (c.answer("s.ahmadi", minutes(1)), c.hang_up(minutes(2), talk_seconds=60)),
-        lambda c: (c.transfer_to_member_relations(minutes(1)), c.take_down_subject("x", "a.moradi", minutes(2)),
-                   c.resolve_by_member_relations("a.moradi", "answered", minutes(3))),
+        lambda c: (
+            c.transfer_to_member_relations(minutes(1)),
+            c.take_down_subject("x", "a.moradi", minutes(2)),
+            c.resolve_by_member_relations("a.moradi", "answered", minutes(3)),
+        ),
     ],
     ids=["answered by the unit", "resolved by member relations"],
 )

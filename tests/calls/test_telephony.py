@@ -79,7 +79,12 @@ def test_empty_channel_name_is_an_error() -> None:
 def test_enterqueue_is_queued_with_the_caller_id_raw() -> None:
     e = event(f"{T0}|{T0}.101|601|NONE|ENTERQUEUE||09131234567|1")
     assert (e.source, e.kind, e.call_id, e.queue, e.caller, e.agent) == (
-        "queue_log", "queued", f"{T0}.101", "601", "09131234567", None
+        "queue_log",
+        "queued",
+        f"{T0}.101",
+        "601",
+        "09131234567",
+        None,
     )
     assert e.direction == "incoming"
     assert e.at == datetime(2024, 3, 12, 5, 30, tzinfo=UTC)
@@ -253,7 +258,13 @@ EXPECTED_COURSES = {
     "1710221520.105": ["queued", "agent_missed", "agent_missed", "answered", "completed"],  # two misses, then taken
     "1710222000.118": ["queued", "abandoned"],
     "1710222300.125": [  # unit does not answer, call fails over to member relations
-        "queued", "agent_missed", "agent_missed", "queue_timeout", "queued", "answered", "completed",
+        "queued",
+        "agent_missed",
+        "agent_missed",
+        "queue_timeout",
+        "queued",
+        "answered",
+        "completed",
     ],
     "1710222600.140": ["queued", "answered", "transferred"],  # member relations passes it to the legal expert
     "1710222900.150": ["queued", "queue_timeout"],  # the only member logs out: EXITEMPTY
@@ -280,8 +291,13 @@ def test_fixture_parses_into_the_expected_counts() -> None:
     assert len(nothing) == 9
     assert [n for n, _ in errors] == [39]
     assert Counter(e.kind for e in events) == {
-        "queued": 11, "answered": 6, "agent_missed": 4, "queue_timeout": 4,
-        "completed": 3, "transferred": 3, "abandoned": 1,
+        "queued": 11,
+        "answered": 6,
+        "agent_missed": 4,
+        "queue_timeout": 4,
+        "completed": 3,
+        "transferred": 3,
+        "abandoned": 1,
     }
 
 
@@ -345,7 +361,12 @@ def test_queuecallerjoin_is_queued() -> None:
     e = parse_ami_event(ami("QueueCallerJoin", Queue="601", Position="1", Count="1"))
     assert e is not None
     assert (e.source, e.kind, e.call_id, e.queue, e.caller, e.callee) == (
-        "ami", "queued", "1710221400.101", "601", "09131234567", None
+        "ami",
+        "queued",
+        "1710221400.101",
+        "601",
+        "09131234567",
+        None,
     )
     assert e.at == datetime(2024, 3, 12, 5, 30, 13, 250000, tzinfo=UTC)
 
@@ -395,8 +416,9 @@ def test_hangup_of_another_leg_or_of_an_unlinked_channel_says_nothing() -> None:
 
 @pytest.mark.parametrize("event_name", ["Newchannel", "Newstate"])
 def test_first_ring_of_a_trunk_call_is_ringing_with_the_dialled_number(event_name: str) -> None:
-    e = parse_ami_event(ami(event_name, ChannelState="4", ChannelStateDesc="Ring", Context="from-trunk",
-                            Exten="03136645000"))
+    e = parse_ami_event(
+        ami(event_name, ChannelState="4", ChannelStateDesc="Ring", Context="from-trunk", Exten="03136645000")
+    )
     assert e is not None
     assert (e.kind, e.caller, e.callee, e.queue) == ("ringing", "09131234567", "03136645000", None)
 
@@ -608,11 +630,22 @@ def test_an_event_refuses_a_time_without_zone_and_a_purpose_for_an_incoming_call
     with pytest.raises(TelephonyError):
         TelephonyEvent(source="webhook", event_id="e", call_id="c", kind="queued", at=datetime(2024, 3, 12, 9))
     with pytest.raises(TelephonyError):
-        TelephonyEvent(source="webhook", event_id="e", call_id="c", kind="completed",
-                       at=datetime(2024, 3, 12, tzinfo=UTC), purpose="survey")
+        TelephonyEvent(
+            source="webhook",
+            event_id="e",
+            call_id="c",
+            kind="completed",
+            at=datetime(2024, 3, 12, tzinfo=UTC),
+            purpose="survey",
+        )
 
 
 def test_an_event_keeps_its_instant_in_utc() -> None:
-    e = TelephonyEvent(source="webhook", event_id="e", call_id="c", kind="queued",
-                       at=datetime(2024, 3, 12, 9, tzinfo=timezone(timedelta(hours=3, minutes=30))))
+    e = TelephonyEvent(
+        source="webhook",
+        event_id="e",
+        call_id="c",
+        kind="queued",
+        at=datetime(2024, 3, 12, 9, tzinfo=timezone(timedelta(hours=3, minutes=30))),
+    )
     assert e.at == datetime(2024, 3, 12, 5, 30, tzinfo=UTC) and e.at.tzinfo is UTC

@@ -72,8 +72,6 @@ def settle(app: FastAPI) -> None:
                 raise
 
 
-
-
 def stored_events(client: TestClient) -> int:
     return client.app.state.desk.recorder.max_notification_id() or 0
 
@@ -99,7 +97,9 @@ def register(client: TestClient, who, by: str = "expert", **fields: Any) -> dict
     return response.json()
 
 
-def step(client: TestClient, who, cid: str, path: str, by: str, body: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
+def step(
+    client: TestClient, who, cid: str, path: str, by: str, body: dict[str, Any] | None = None, status: int = 200
+) -> dict[str, Any]:
     response = client.post(f"/complaints/{cid}/{path}", json=body, headers=who[by])
     assert response.status_code == status, (path, response.text)
     return response.json()
@@ -113,7 +113,12 @@ STEPS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "investigated": (
         "investigation",
         "handler",
-        {"circumstances": "waited for a signature", "root_causes": "no deputy", "consequences": "no exports", "actions_taken": "card issued"},
+        {
+            "circumstances": "waited for a signature",
+            "root_causes": "no deputy",
+            "consequences": "no exports",
+            "actions_taken": "card issued",
+        },
     ),
     "accepted": ("decision", "sg", {"decision": "accepted"}),
     "committee": ("committee", "sg", {"subject": "card delays", "variable_members": ["y.mousavi"]}),
@@ -124,7 +129,9 @@ STEPS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
-            "corrective_actions": [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
+            "corrective_actions": [
+                {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
+            ],
         },
     ),
     "notified": ("notify", "mr_manager", {"method": "phone", "message": "your card is issued and the fee waived"}),
@@ -175,7 +182,12 @@ def test_an_expert_registers_a_complaint_taken_in_person(client: TestClient, who
     assert c["state"] == "received" and c["channel"] == "in_person" and c["form"] == "ME-FR-01-01-01"
     assert c["registered_by"] == "z.rahimi"
     assert c["member_number"] == "1001"
-    assert c["complainant"] == {"name": "علی رضایی", "phone": "+989131234567", "phone_raw": "0913 123 4567", "email": None}
+    assert c["complainant"] == {
+        "name": "علی رضایی",
+        "phone": "+989131234567",
+        "phone_raw": "0913 123 4567",
+        "email": None,
+    }
     assert c["occurred_at"] == "2026-11-18T06:30:00Z"  # local time of the chamber, stored in UTC
     assert c["stage"] == "acknowledgement" and c["due_at"] == "2026-11-22T07:00:00Z" and c["overdue"] is False
     assert c["waiting_on"] == {"role": "member_relations", "person": "z.rahimi", "unit": None}
@@ -184,7 +196,11 @@ def test_an_expert_registers_a_complaint_taken_in_person(client: TestClient, who
 def test_a_phone_complaint_is_linked_to_its_call(client: TestClient, who) -> None:
     call = str(uuid.uuid4())
     assert register(client, who, channel="phone", call_id=call)["call_id"] == call
-    assert_problem(client.post("/complaints", json=complaint_body(channel="phone"), headers=who["expert"]), 422, "linked to its call")
+    assert_problem(
+        client.post("/complaints", json=complaint_body(channel="phone"), headers=who["expert"]),
+        422,
+        "linked to its call",
+    )
 
 
 @pytest.mark.parametrize(
@@ -200,7 +216,9 @@ def test_a_phone_complaint_is_linked_to_its_call(client: TestClient, who) -> Non
         ({"surprise": 1}, "surprise"),
     ],
 )
-def test_a_registration_with_bad_input_is_422_and_stores_nothing(client: TestClient, who, fields: dict[str, Any], detail: str) -> None:
+def test_a_registration_with_bad_input_is_422_and_stores_nothing(
+    client: TestClient, who, fields: dict[str, Any], detail: str
+) -> None:
     assert_problem(client.post("/complaints", json=complaint_body(**fields), headers=who["expert"]), 422, detail)
     assert stored_events(client) == 0
 
@@ -235,22 +253,49 @@ def advance_from(client: TestClient, who, cid: str, start: str, to: str) -> dict
 @pytest.mark.parametrize(
     ("at", "path", "body", "refused_roles"),
     [
-        ("received", "acknowledge", {"method": "phone"}, ["trade_expert", "unit_manager", "sg", "auditor", "committee", "admin"]),
+        (
+            "received",
+            "acknowledge",
+            {"method": "phone"},
+            ["trade_expert", "unit_manager", "sg", "auditor", "committee", "admin"],
+        ),
         ("acknowledged", "information", {"service": "cards"}, ["expert", "sg", "auditor", "unit_manager", "admin"]),
         ("acknowledged", "review-complete", None, ["expert", "sg", "auditor", "admin"]),
         ("reviewed", "refer", None, ["expert", "sg", "auditor", "admin"]),
-        ("referred", "assign", {"handler_kind": "person", "handler": "p.mohammadi"}, ["mr_manager", "expert", "auditor", "committee", "admin"]),
-        ("investigated", "decision", {"decision": "accepted"}, ["mr_manager", "handler", "auditor", "committee", "admin"]),
+        (
+            "referred",
+            "assign",
+            {"handler_kind": "person", "handler": "p.mohammadi"},
+            ["mr_manager", "expert", "auditor", "committee", "admin"],
+        ),
+        (
+            "investigated",
+            "decision",
+            {"decision": "accepted"},
+            ["mr_manager", "handler", "auditor", "committee", "admin"],
+        ),
         ("accepted", "committee", {"subject": "x"}, ["mr_manager", "auditor", "committee", "admin"]),
         ("accepted", "committee/not-needed", None, ["mr_manager", "auditor", "committee", "admin"]),
-        ("decided", "notify", {"method": "phone", "message": "done"}, ["sg", "expert", "auditor", "committee", "admin"]),
+        (
+            "decided",
+            "notify",
+            {"method": "phone", "message": "done"},
+            ["sg", "expert", "auditor", "committee", "admin"],
+        ),
         ("notified", "close", None, ["sg", "expert", "auditor", "admin"]),
         ("notified", "satisfaction", {"score": 5}, ["sg", "expert", "auditor", "admin"]),
-        ("received", "confidentiality", {"confidential": True, "reason": "x"}, ["expert", "auditor", "admin", "committee"]),
+        (
+            "received",
+            "confidentiality",
+            {"confidential": True, "reason": "x"},
+            ["expert", "auditor", "admin", "committee"],
+        ),
         ("received", "stakeholders", {"units": ["trade"]}, ["expert", "auditor", "admin", "committee"]),
     ],
 )
-def test_each_step_is_refused_to_the_roles_that_do_not_take_it(client: TestClient, who, at: str, path: str, body, refused_roles: list[str]) -> None:
+def test_each_step_is_refused_to_the_roles_that_do_not_take_it(
+    client: TestClient, who, at: str, path: str, body, refused_roles: list[str]
+) -> None:
     cid = register(client, who)["id"]
     if at != "received":
         advance(client, who, cid, at)
@@ -264,29 +309,55 @@ def test_each_step_is_refused_to_the_roles_that_do_not_take_it(client: TestClien
 
 def test_a_step_out_of_order_is_409_with_the_reason(client: TestClient, who) -> None:
     cid = register(client, who)["id"]
-    assert_problem(client.post(f"/complaints/{cid}/review-complete", headers=who["mr_manager"]), 409, "acknowledge the complaint to the member first")
-    assert_problem(client.post(f"/complaints/{cid}/close", headers=who["mr_manager"]), 409, "has not been told the result")
+    assert_problem(
+        client.post(f"/complaints/{cid}/review-complete", headers=who["mr_manager"]),
+        409,
+        "acknowledge the complaint to the member first",
+    )
+    assert_problem(
+        client.post(f"/complaints/{cid}/close", headers=who["mr_manager"]), 409, "has not been told the result"
+    )
 
 
 def test_an_expert_of_another_unit_neither_registers_nor_acknowledges(client: TestClient, who) -> None:
-    assert_problem(client.post("/complaints", json=complaint_body(), headers=who["trade_expert"]), 403, "member-relations experts register")
+    assert_problem(
+        client.post("/complaints", json=complaint_body(), headers=who["trade_expert"]),
+        403,
+        "member-relations experts register",
+    )
     cid = register(client, who)["id"]
     # s.ahmadi may not know of it yet: 404; once he handles it he knows it, but acknowledging is member relations' job.
-    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]), 404)
+    assert_problem(
+        client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]), 404
+    )
     advance(client, who, cid, "referred")
     step(client, who, cid, "assign", "sg", {"handler_kind": "person", "handler": "s.ahmadi"})
-    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]), 403, "member relations acknowledges")
+    assert_problem(
+        client.post(f"/complaints/{cid}/acknowledge", json={"method": "x"}, headers=who["trade_expert"]),
+        403,
+        "member relations acknowledges",
+    )
 
 
 # --- the conflict-of-interest rule over HTTP ----------------------------------------------------------------------
 
 
-def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_attempt_is_on_the_form(client: TestClient, who) -> None:
+def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_attempt_is_on_the_form(
+    client: TestClient, who
+) -> None:
     cid = register(client, who)["id"]
     advance(client, who, cid, "referred")
-    response = client.post(f"/complaints/{cid}/assign", json={"handler_kind": "person", "handler": "h.tehrani"}, headers=who["sg"])
-    assert_problem(response, 409, "h.tehrani may not handle this complaint (conflict of interest): h.tehrani belongs to membership, a unit complained about")
-    response = client.post(f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "membership"}, headers=who["sg"])
+    response = client.post(
+        f"/complaints/{cid}/assign", json={"handler_kind": "person", "handler": "h.tehrani"}, headers=who["sg"]
+    )
+    assert_problem(
+        response,
+        409,
+        "h.tehrani may not handle this complaint (conflict of interest): h.tehrani belongs to membership, a unit complained about",
+    )
+    response = client.post(
+        f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "membership"}, headers=who["sg"]
+    )
     assert_problem(response, 409, "unit membership is a unit complained about")
     c = step(client, who, cid, "assign", "sg", {"handler_kind": "person", "handler": "p.mohammadi"})
     assert c["handler"]["eligibility"].startswith("person p.mohammadi is eligible: not the complainant")
@@ -299,7 +370,11 @@ def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_atte
 def test_an_assignment_to_an_unknown_unit_is_invalid(client: TestClient, who) -> None:
     cid = register(client, who)["id"]
     advance(client, who, cid, "referred")
-    assert_problem(client.post(f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "bakery"}, headers=who["sg"]), 422, "unknown handling unit")
+    assert_problem(
+        client.post(f"/complaints/{cid}/assign", json={"handler_kind": "unit", "handler": "bakery"}, headers=who["sg"]),
+        422,
+        "unknown handling unit",
+    )
 
 
 # --- the handler, the committee, the auditor ----------------------------------------------------------------------
@@ -323,7 +398,11 @@ def test_only_the_handler_files_the_investigation(client: TestClient, who) -> No
     advance(client, who, cid, "assigned")
     body = STEPS["investigated"][2]
     # The member-relations expert sees the complaint but is not its handler.
-    assert_problem(client.post(f"/complaints/{cid}/investigation", json=body, headers=who["expert"]), 403, "only the assigned handler")
+    assert_problem(
+        client.post(f"/complaints/{cid}/investigation", json=body, headers=who["expert"]),
+        403,
+        "only the assigned handler",
+    )
     # A unit manager who may not know it exists is told nothing.
     assert_problem(client.post(f"/complaints/{cid}/investigation", json=body, headers=who["unit_manager"]), 404)
     assert step(client, who, cid, "investigation", "handler", body)["investigation"]["by"] == "p.mohammadi"
@@ -359,7 +438,11 @@ def test_a_committee_member_records_the_decision_and_an_outsider_cannot(client: 
     body = STEPS["decided"][2]
     assert_problem(client.post(f"/complaints/{cid}/committee/decision", json=body, headers=who["other_committee"]), 404)
     bad = {**body, "attendees": ["m.karimi", "k.rezaei"]}
-    assert_problem(client.post(f"/complaints/{cid}/committee/decision", json=bad, headers=who["committee"]), 409, "not members of this committee: k.rezaei")
+    assert_problem(
+        client.post(f"/complaints/{cid}/committee/decision", json=bad, headers=who["committee"]),
+        409,
+        "not members of this committee: k.rezaei",
+    )
     c = step(client, who, cid, "committee/decision", "committee", body)
     assert c["corrective_actions"][0]["id"] == "CA-1" and c["corrective_actions"][0]["status"] == "open"
 
@@ -367,11 +450,17 @@ def test_a_committee_member_records_the_decision_and_an_outsider_cannot(client: 
 def test_a_corrective_action_is_marked_done_by_its_owner_or_those_responsible(client: TestClient, who) -> None:
     cid = register(client, who)["id"]
     advance(client, who, cid, "decided")
-    assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["expert"]), 403, "CA-1 is h.tehrani's")
+    assert_problem(
+        client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["expert"]),
+        403,
+        "CA-1 is h.tehrani's",
+    )
     assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["auditor"]), 403)
     c = step(client, who, cid, "corrective-actions/CA-1/done", "sg", {"note": "deputy named"})
     assert c["corrective_actions"][0]["status"] == "done" and c["corrective_actions"][0]["done_by"] == "sg"
-    assert_problem(client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["sg"]), 409, "already done")
+    assert_problem(
+        client.post(f"/complaints/{cid}/corrective-actions/CA-1/done", json={}, headers=who["sg"]), 409, "already done"
+    )
 
 
 def test_the_auditor_reads_everything_and_changes_nothing(client: TestClient, app, who) -> None:
@@ -383,10 +472,22 @@ def test_the_auditor_reads_everything_and_changes_nothing(client: TestClient, ap
     history = client.get(f"/complaints/{secret}/history", headers=who["auditor"]).json()
     assert history[0]["type"] == "crm.complaints.complaint.received.v1"
     before = stored_events(client)
-    for path, body in [("acknowledge", {"method": "x"}), ("information", {}), ("assign", {"handler_kind": "unit", "handler": "legal"}),
-                       ("close", None), ("confidentiality", {"confidential": False, "reason": "x"})]:
+    for path, body in [
+        ("acknowledge", {"method": "x"}),
+        ("information", {}),
+        ("assign", {"handler_kind": "unit", "handler": "legal"}),
+        ("close", None),
+        ("confidentiality", {"confidential": False, "reason": "x"}),
+    ]:
         assert_problem(client.post(f"/complaints/{secret}/{path}", json=body, headers=who["auditor"]), 403)
-    assert_problem(client.post(f"/complaints/{secret}/documents", content=PDF, headers={**who["auditor"], "Content-Type": "application/pdf"}), 403)
+    assert_problem(
+        client.post(
+            f"/complaints/{secret}/documents",
+            content=PDF,
+            headers={**who["auditor"], "Content-Type": "application/pdf"},
+        ),
+        403,
+    )
     assert_problem(client.post("/complaints", json=complaint_body(), headers=who["auditor"]), 403)
     assert stored_events(client) == before
 
@@ -394,7 +495,9 @@ def test_the_auditor_reads_everything_and_changes_nothing(client: TestClient, ap
 # --- confidentiality ----------------------------------------------------------------------------------------------
 
 
-def test_a_confidential_complaint_is_hidden_from_every_other_role_even_in_search_counts_and_exports(client: TestClient, app, who) -> None:
+def test_a_confidential_complaint_is_hidden_from_every_other_role_even_in_search_counts_and_exports(
+    client: TestClient, app, who
+) -> None:
     open_one = register(client, who, by="mr_manager")["id"]
     secret = register(client, who, by="mr_manager", confidential=True)["id"]
     settle(app)
@@ -417,7 +520,9 @@ def test_a_confidential_complaint_is_hidden_from_every_other_role_even_in_search
         assert_problem(client.get(f"/complaints/{open_one}", headers=who[role]), 404)
 
 
-def test_the_expert_who_registered_a_confidential_complaint_still_sees_it_and_other_experts_do_not(client: TestClient, app, who) -> None:
+def test_the_expert_who_registered_a_confidential_complaint_still_sees_it_and_other_experts_do_not(
+    client: TestClient, app, who
+) -> None:
     secret = register(client, who, confidential=True)["id"]
     settle(app)
     assert client.get(f"/complaints/{secret}", headers=who["expert"]).status_code == 200
@@ -430,11 +535,15 @@ def test_marking_a_complaint_confidential_later_hides_it_from_search(client: Tes
     cid = register(client, who, by="mr_manager")["id"]
     settle(app)
     assert len(client.get("/complaints", headers=who["mr_expert2"]).json()) == 1
-    c = step(client, who, cid, "confidentiality", "mr_manager", {"confidential": True, "reason": "concerns a board member"})
+    c = step(
+        client, who, cid, "confidentiality", "mr_manager", {"confidential": True, "reason": "concerns a board member"}
+    )
     assert c["confidential"] is True
     settle(app)
     assert client.get("/complaints", headers=who["mr_expert2"]).json() == []
-    assert_problem(client.post(f"/complaints/{cid}/acknowledge", json={"method": "phone"}, headers=who["mr_expert2"]), 404)
+    assert_problem(
+        client.post(f"/complaints/{cid}/acknowledge", json={"method": "phone"}, headers=who["mr_expert2"]), 404
+    )
 
 
 def test_a_confidential_complaint_is_seen_by_its_handler(client: TestClient, app, who) -> None:
@@ -506,7 +615,13 @@ def test_the_cartable_shows_what_waits_on_each_role(client: TestClient, app, who
 
 
 def public_form(**fields: Any) -> dict[str, Any]:
-    return {"kind": "criticism", "description": "The website's card renewal page fails.", "name": "Ayşe Yılmaz", "email": "ayse@example.com", **fields}
+    return {
+        "kind": "criticism",
+        "description": "The website's card renewal page fails.",
+        "name": "Ayşe Yılmaz",
+        "email": "ayse@example.com",
+        **fields,
+    }
 
 
 def submit(client: TestClient, body: Any = None, ip: str = "203.0.113.7", **kwargs: Any):
@@ -548,17 +663,24 @@ def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, wh
         (public_form(admin=True), "admin"),
         (public_form(kind="praise"), "kind"),
         (public_form(occurred_at="yesterday"), "occurred_at"),
-        (public_form(attachments=[{"filename": "a.pdf", "content_type": "application/pdf", "data": "%%%"}]), "not base64"),
+        (
+            public_form(attachments=[{"filename": "a.pdf", "content_type": "application/pdf", "data": "%%%"}]),
+            "not base64",
+        ),
         ([1, 2], "body"),
     ],
 )
-def test_the_public_form_refuses_bad_input_with_422_and_stores_nothing(client: TestClient, body: Any, detail: str) -> None:
+def test_the_public_form_refuses_bad_input_with_422_and_stores_nothing(
+    client: TestClient, body: Any, detail: str
+) -> None:
     assert_problem(submit(client, body), 422, detail)
     assert stored_events(client) == 0
 
 
 def test_the_public_form_refuses_a_body_that_is_not_json(client: TestClient) -> None:
-    assert_problem(submit(client, content=b"description=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)
+    assert_problem(
+        submit(client, content=b"description=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415
+    )
     assert_problem(submit(client, content=b"{not json", headers={"Content-Type": "application/json"}), 422, "not JSON")
 
 
@@ -572,8 +694,12 @@ def attachment(content: bytes, content_type: str = "application/pdf", name: str 
     return {"filename": name, "content_type": content_type, "data": base64.b64encode(content).decode()}
 
 
-def test_the_public_form_takes_a_few_small_documents_of_the_accepted_types(client: TestClient, app, who, settings) -> None:
-    reference = submit(client, public_form(attachments=[attachment(PDF), attachment(PNG, "image/png", "screen.png")])).json()["reference"]
+def test_the_public_form_takes_a_few_small_documents_of_the_accepted_types(
+    client: TestClient, app, who, settings
+) -> None:
+    reference = submit(
+        client, public_form(attachments=[attachment(PDF), attachment(PNG, "image/png", "screen.png")])
+    ).json()["reference"]
     settle(app)
     [c] = client.get("/complaints", params={"reference": reference}, headers=who["mr_manager"]).json()
     assert [(d["media_type"], d["filename"], d["size"]) for d in c["documents"]] == [
@@ -594,7 +720,9 @@ def test_the_public_form_takes_a_few_small_documents_of_the_accepted_types(clien
         ([attachment(PDF), attachment(EXE, "", "x.bin")], 415, "not one of the accepted types"),
     ],
 )
-def test_the_public_form_refuses_too_many_too_large_or_wrong_documents(client: TestClient, attachments, status: int, detail: str, settings) -> None:
+def test_the_public_form_refuses_too_many_too_large_or_wrong_documents(
+    client: TestClient, attachments, status: int, detail: str, settings
+) -> None:
     assert_problem(submit(client, public_form(attachments=attachments)), status, detail)
     assert stored_events(client) == 0
     assert not (Path(settings.data_dir) / "documents").exists()
@@ -608,7 +736,9 @@ def test_the_public_form_also_comes_as_multipart(client: TestClient, app, who) -
     )
     assert response.status_code == 201, response.text
     settle(app)
-    [c] = client.get("/complaints", params={"reference": response.json()["reference"]}, headers=who["mr_manager"]).json()
+    [c] = client.get(
+        "/complaints", params={"reference": response.json()["reference"]}, headers=who["mr_manager"]
+    ).json()
     assert c["documents"][0]["media_type"] == "text/plain" and c["complainant"]["phone"] == "+989131234567"
 
 
@@ -664,12 +794,22 @@ def test_the_same_source_reference_never_opens_two_complaints(client: TestClient
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["description"] == first.json()["description"]
-    other = client.post("/internal/complaints", json=automatic(source_ref="surveys:response:8812:q4"), headers=who["admin"])
+    other = client.post(
+        "/internal/complaints", json=automatic(source_ref="surveys:response:8812:q4"), headers=who["admin"]
+    )
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
     c = first.json()
-    assert (c["channel"], c["source"], c["source_ref"], c["state"]) == ("automatic", "surveys", "surveys:response:8812:q3", "received")
+    assert (c["channel"], c["source"], c["source_ref"], c["state"]) == (
+        "automatic",
+        "surveys",
+        "surveys:response:8812:q3",
+        "received",
+    )
     settle(app)
-    assert client.get("/complaints", params={"channel": "automatic"}, headers=who["mr_manager"]).headers["x-total-count"] == "2"
+    assert (
+        client.get("/complaints", params={"channel": "automatic"}, headers=who["mr_manager"]).headers["x-total-count"]
+        == "2"
+    )
 
 
 @pytest.mark.parametrize("role", ["expert", "mr_manager", "sg", "auditor", "telephony"])
@@ -692,8 +832,21 @@ def test_the_deadline_check_records_breaches_once(client: TestClient, who, clock
 # --- documents ----------------------------------------------------------------------------------------------------
 
 
-def upload(client: TestClient, who, cid: str, content: bytes, content_type: str = "application/pdf", by: str = "expert", **params: str):
-    return client.post(f"/complaints/{cid}/documents", content=content, params=params, headers={**who[by], "Content-Type": content_type})
+def upload(
+    client: TestClient,
+    who,
+    cid: str,
+    content: bytes,
+    content_type: str = "application/pdf",
+    by: str = "expert",
+    **params: str,
+):
+    return client.post(
+        f"/complaints/{cid}/documents",
+        content=content,
+        params=params,
+        headers={**who[by], "Content-Type": content_type},
+    )
 
 
 def test_a_document_is_stored_by_its_content_and_referenced_on_the_form(client: TestClient, who, settings) -> None:
@@ -701,7 +854,13 @@ def test_a_document_is_stored_by_its_content_and_referenced_on_the_form(client: 
     response = upload(client, who, cid, PDF, filename="../../etc/receipt.pdf")
     assert response.status_code == 201, response.text
     doc = response.json()
-    assert (doc["media_type"], doc["size"], doc["filename"], doc["attached"], doc["by"]) == ("application/pdf", len(PDF), "receipt.pdf", True, "z.rahimi")
+    assert (doc["media_type"], doc["size"], doc["filename"], doc["attached"], doc["by"]) == (
+        "application/pdf",
+        len(PDF),
+        "receipt.pdf",
+        True,
+        "z.rahimi",
+    )
     path = Path(settings.data_dir) / "documents" / doc["sha256"][:2] / doc["sha256"]
     assert path.read_bytes() == PDF
     again = upload(client, who, cid, PDF, filename="copy.pdf")
@@ -717,7 +876,9 @@ def test_a_document_is_stored_by_its_content_and_referenced_on_the_form(client: 
 
 def test_a_document_also_comes_as_multipart(client: TestClient, who) -> None:
     cid = register(client, who)["id"]
-    response = client.post(f"/complaints/{cid}/documents", files={"file": ("shot.png", PNG, "image/png")}, headers=who["mr_manager"])
+    response = client.post(
+        f"/complaints/{cid}/documents", files={"file": ("shot.png", PNG, "image/png")}, headers=who["mr_manager"]
+    )
     assert response.status_code == 201, response.text
     assert (response.json()["media_type"], response.json()["filename"]) == ("image/png", "shot.png")
 
@@ -732,7 +893,9 @@ def test_a_document_also_comes_as_multipart(client: TestClient, who) -> None:
         (b"", "application/pdf", 422, "empty"),
     ],
 )
-def test_a_document_of_the_wrong_type_or_too_large_is_refused(client: TestClient, who, settings, content: bytes, content_type: str, status: int, detail: str) -> None:
+def test_a_document_of_the_wrong_type_or_too_large_is_refused(
+    client: TestClient, who, settings, content: bytes, content_type: str, status: int, detail: str
+) -> None:
     cid = register(client, who)["id"]
     before = stored_events(client)
     assert_problem(upload(client, who, cid, content, content_type), status, detail)

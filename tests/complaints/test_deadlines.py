@@ -36,21 +36,32 @@ def tehran(*args: int) -> datetime:
 @pytest.fixture
 def desk(tmp_path, clock) -> ComplaintDesk:
     return ComplaintDesk(
-        organisation=Organisation.load(DEFAULT_ORGANISATION), calendar=IR, clock=clock, documents=DocumentStore(tmp_path / "documents")
+        organisation=Organisation.load(DEFAULT_ORGANISATION),
+        calendar=IR,
+        clock=clock,
+        documents=DocumentStore(tmp_path / "documents"),
     )
 
 
 def register(desk: ComplaintDesk, **overrides: Any) -> Any:
     args: dict[str, Any] = {
-        "channel": "in_person", "kind": "complaint", "description": "card not issued", "by": "z.rahimi",
-        "occurred_at": datetime(2026, 11, 18, 7, 0, tzinfo=UTC), "complainant_name": "علی رضایی", "phone": "09131234567", "unit": "membership",
+        "channel": "in_person",
+        "kind": "complaint",
+        "description": "card not issued",
+        "by": "z.rahimi",
+        "occurred_at": datetime(2026, 11, 18, 7, 0, tzinfo=UTC),
+        "complainant_name": "علی رضایی",
+        "phone": "09131234567",
+        "unit": "membership",
     }
     args.update(overrides)
     return desk.register_complaint(**args)
 
 
 def breach_events(desk: ComplaintDesk, complaint_id: Any) -> list[dict[str, Any]]:
-    return [h["data"] for h in desk.history(complaint_id) if h["type"] == "crm.complaints.complaint.deadline_breached.v1"]
+    return [
+        h["data"] for h in desk.history(complaint_id) if h["type"] == "crm.complaints.complaint.deadline_breached.v1"
+    ]
 
 
 # --- the hours allowed --------------------------------------------------------------------------------------------
@@ -58,7 +69,12 @@ def breach_events(desk: ComplaintDesk, complaint_id: Any) -> list[dict[str, Any]
 
 def test_each_stage_has_its_working_hours_by_default() -> None:
     assert {s.value: h for s, h in HOURS.items()} == {
-        "acknowledgement": 8, "review": 16, "assignment": 16, "investigation": 80, "decision": 40, "notification": 16,
+        "acknowledgement": 8,
+        "review": 16,
+        "assignment": 16,
+        "investigation": 80,
+        "decision": 40,
+        "notification": 16,
     }
     assert set(DEFAULT_STAGE_HOURS) == set(Stage)
 
@@ -68,7 +84,9 @@ def test_the_chamber_may_change_the_hours_of_a_stage() -> None:
     assert hours[Stage.INVESTIGATION] == 120 and hours[Stage.ACKNOWLEDGEMENT] == 4 and hours[Stage.REVIEW] == 16
 
 
-@pytest.mark.parametrize(("overrides", "reason"), [({"triage": 8}, "unknown complaint stage"), ({"review": 0}, "positive")])
+@pytest.mark.parametrize(
+    ("overrides", "reason"), [({"triage": 8}, "unknown complaint stage"), ({"review": 0}, "positive")]
+)
 def test_hours_for_an_unknown_stage_or_not_positive_are_refused(overrides: dict[str, float], reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         stage_hours(overrides)
@@ -106,7 +124,9 @@ def test_an_investigation_has_eighty_working_hours_about_two_working_weeks() -> 
 def test_due_times_follow_the_turkish_chambers_week_and_lunch_break() -> None:
     tr = BusinessCalendar(TURKEY)
     # Friday 16:30 in Istanbul: one hour on Friday, the weekend off, then Monday 08:30-12:30 and 13:30-16:30.
-    assert stage_due(tr, datetime(2026, 11, 20, 16, 30, tzinfo=ISTANBUL), 8) == datetime(2026, 11, 23, 16, 30, tzinfo=ISTANBUL)
+    assert stage_due(tr, datetime(2026, 11, 20, 16, 30, tzinfo=ISTANBUL), 8) == datetime(
+        2026, 11, 23, 16, 30, tzinfo=ISTANBUL
+    )
 
 
 def test_the_deadlines_of_the_stages_started_are_listed_in_procedure_order() -> None:
@@ -114,7 +134,9 @@ def test_the_deadlines_of_the_stages_started_are_listed_in_procedure_order() -> 
     done = {"acknowledgement": tehran(2026, 11, 22, 9, 0)}
     deadlines = stage_deadlines(IR, HOURS, started, done)
     assert [d.stage for d in deadlines] == [Stage.ACKNOWLEDGEMENT, Stage.REVIEW]
-    assert deadlines[0] == StageDeadline(Stage.ACKNOWLEDGEMENT, started["acknowledgement"], tehran(2026, 11, 22, 10, 30), done["acknowledgement"])
+    assert deadlines[0] == StageDeadline(
+        Stage.ACKNOWLEDGEMENT, started["acknowledgement"], tehran(2026, 11, 22, 10, 30), done["acknowledgement"]
+    )
     assert deadlines[1].due_at == tehran(2026, 11, 24, 9, 0)  # 16 working hours from Sunday 09:00
     assert deadlines[1].done_at is None
 
@@ -193,7 +215,15 @@ def test_a_reopened_complaint_can_breach_its_stages_again(desk: ComplaintDesk, c
         lambda: desk.complete_review(complaint_id, by="m.karimi"),
         lambda: desk.refer_complaint(complaint_id, by="m.karimi"),
         lambda: desk.assign_handler(complaint_id, handler_kind="unit", handler="legal", by="sg"),
-        lambda: desk.file_investigation(complaint_id, by="d.kazemi", by_unit="legal", circumstances="c", root_causes="r", consequences="q", actions_taken="a"),
+        lambda: desk.file_investigation(
+            complaint_id,
+            by="d.kazemi",
+            by_unit="legal",
+            circumstances="c",
+            root_causes="r",
+            consequences="q",
+            actions_taken="a",
+        ),
         lambda: desk.decide_complaint(complaint_id, decision="rejected", reason="no basis", by="sg"),
         lambda: desk.notify_member(complaint_id, method="phone", message="rejected", by="m.karimi"),
         lambda: desk.close_complaint(complaint_id, by="m.karimi"),
@@ -212,7 +242,15 @@ def test_a_closed_complaint_breaches_nothing_more(desk: ComplaintDesk, clock) ->
     desk.complete_review(complaint_id, by="m.karimi")
     desk.refer_complaint(complaint_id, by="m.karimi")
     desk.assign_handler(complaint_id, handler_kind="person", handler="p.mohammadi", by="sg")
-    desk.file_investigation(complaint_id, by="p.mohammadi", by_unit=None, circumstances="c", root_causes="r", consequences="q", actions_taken="a")
+    desk.file_investigation(
+        complaint_id,
+        by="p.mohammadi",
+        by_unit=None,
+        circumstances="c",
+        root_causes="r",
+        consequences="q",
+        actions_taken="a",
+    )
     desk.decide_complaint(complaint_id, decision="accepted", reason=None, by="sg")
     desk.forgo_committee(complaint_id, reason=None, by="sg")
     desk.notify_member(complaint_id, method="phone", message="accepted", by="m.karimi")
@@ -224,8 +262,11 @@ def test_a_closed_complaint_breaches_nothing_more(desk: ComplaintDesk, clock) ->
 
 def test_the_configured_hours_set_the_due_times(tmp_path, clock) -> None:
     desk = ComplaintDesk(
-        organisation=Organisation.load(DEFAULT_ORGANISATION), calendar=IR, clock=clock,
-        config=ComplaintSettings(stage_hours={"acknowledgement": 1}), documents=DocumentStore(tmp_path / "d"),
+        organisation=Organisation.load(DEFAULT_ORGANISATION),
+        calendar=IR,
+        clock=clock,
+        config=ComplaintSettings(stage_hours={"acknowledgement": 1}),
+        documents=DocumentStore(tmp_path / "d"),
     )
     complaint_id = register(desk)
     assert desk.view(complaint_id)["due_at"] == tehran(2026, 11, 21, 11, 30)

@@ -131,7 +131,12 @@ def accepted() -> Complaint:
 def convened(variable: list[str] | None = None) -> Complaint:
     c = accepted()
     c.convene_committee(
-        subject="delays in issuing cards", fixed_members=FIXED, variable_members=variable or ["h.tehrani"], meeting_at=None, by="sg", at=minutes(80)
+        subject="delays in issuing cards",
+        fixed_members=FIXED,
+        variable_members=variable or ["h.tehrani"],
+        meeting_at=None,
+        by="sg",
+        at=minutes(80),
     )
     return c
 
@@ -142,7 +147,9 @@ def committee_decided(actions: list[dict[str, Any]] | None = None) -> Complaint:
         attendees=["m.karimi", "sg", "h.tehrani"],
         decision=Outcome.SETTLED,
         reasoning="the card is issued; the fee for the delay is waived",
-        corrective_actions=actions if actions is not None else [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
+        corrective_actions=actions
+        if actions is not None
+        else [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
         held_at=minutes(90),
         by="sg",
         at=minutes(95),
@@ -175,7 +182,12 @@ def test_a_complaint_taken_in_person_is_received_with_everything_the_form_asks_f
     assert c.received_at == T0
     assert c.occurred_at == T0 - timedelta(days=3)
     assert (c.member_number, c.complainant_name, c.contact_phone) == ("1001", "علی رضایی", "+989131234567")
-    assert c.stakeholders == {"units": ["membership"], "persons": ["r.sadeghi"], "participants": ["a.moradi"], "complainant": "علی رضایی"}
+    assert c.stakeholders == {
+        "units": ["membership"],
+        "persons": ["r.sadeghi"],
+        "participants": ["a.moradi"],
+        "complainant": "علی رضایی",
+    }
     assert c.round == 1 and c.version == 1
     assert c.current_stage() == Stage.ACKNOWLEDGEMENT
 
@@ -255,7 +267,10 @@ def test_the_manager_adds_information_and_the_event_keeps_what_it_replaced() -> 
     c = acknowledged(contact_phone=None, occurred_at=None)
     recorded(c)
     changed = c.add_information(
-        changes={"contact_email": "info@farsh.example", "occurred_at": T0 - timedelta(days=1)}, note="called the member", by="m.karimi", at=minutes(15)
+        changes={"contact_email": "info@farsh.example", "occurred_at": T0 - timedelta(days=1)},
+        note="called the member",
+        by="m.karimi",
+        at=minutes(15),
     )
     assert changed == {"contact_email": "info@farsh.example", "occurred_at": T0 - timedelta(days=1)}
     events = c.collect_events()
@@ -280,20 +295,32 @@ def test_the_complainant_as_a_stakeholder_follows_a_corrected_name() -> None:
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
-    [({"state": "closed"}, "cannot be changed"), ({"kind": "praise"}, "kind"), ({"description": ""}, "description"),
-     ({"occurred_at": T0 + timedelta(days=1)}, "future")],
+    [
+        ({"state": "closed"}, "cannot be changed"),
+        ({"kind": "praise"}, "kind"),
+        ({"description": ""}, "description"),
+        ({"occurred_at": T0 + timedelta(days=1)}, "future"),
+    ],
 )
 def test_information_the_rules_refuse_is_invalid(changes: dict[str, Any], reason: str) -> None:
-    assert reason in refused(acknowledged(), lambda c: c.add_information(changes=changes, note=None, by="m.karimi", at=minutes(15)), InvalidInput)
+    assert reason in refused(
+        acknowledged(),
+        lambda c: c.add_information(changes=changes, note=None, by="m.karimi", at=minutes(15)),
+        InvalidInput,
+    )
 
 
 def test_no_information_is_added_once_the_review_is_complete() -> None:
-    reason = refused(reviewed(), lambda c: c.add_information(changes={"service": "x"}, note=None, by="m.karimi", at=minutes(25)))
+    reason = refused(
+        reviewed(), lambda c: c.add_information(changes={"service": "x"}, note=None, by="m.karimi", at=minutes(25))
+    )
     assert "possible only when received, acknowledged" in reason
 
 
 def test_the_review_cannot_be_completed_before_the_member_is_acknowledged() -> None:
-    assert "acknowledge the complaint to the member first" in refused(received(), lambda c: c.complete_review(by="m.karimi", at=minutes(5)))
+    assert "acknowledge the complaint to the member first" in refused(
+        received(), lambda c: c.complete_review(by="m.karimi", at=minutes(5))
+    )
 
 
 def test_the_review_cannot_be_completed_while_the_form_lacks_details() -> None:
@@ -316,7 +343,9 @@ def test_a_complete_review_is_marked_by_the_manager() -> None:
 
 
 def test_a_complaint_goes_to_the_sg_only_after_the_review_is_complete() -> None:
-    assert "has not marked the review complete" in refused(acknowledged(), lambda c: c.refer(by="m.karimi", note=None, at=minutes(20)))
+    assert "has not marked the review complete" in refused(
+        acknowledged(), lambda c: c.refer(by="m.karimi", note=None, at=minutes(20))
+    )
 
 
 def test_referral_to_the_sg_starts_the_assignment_stage() -> None:
@@ -339,9 +368,21 @@ def test_referral_happens_once() -> None:
 def test_stakeholders_are_recorded_and_replace_the_previous_ones() -> None:
     c = acknowledged()
     recorded(c)
-    assert c.record_stakeholders(units=["trade", " trade "], persons=["s.ahmadi"], participants=[], complainant=None, by="m.karimi", at=minutes(12))
+    assert c.record_stakeholders(
+        units=["trade", " trade "],
+        persons=["s.ahmadi"],
+        participants=[],
+        complainant=None,
+        by="m.karimi",
+        at=minutes(12),
+    )
     assert recorded(c) == ["StakeholdersRecorded"]
-    assert c.stakeholders == {"units": ["trade"], "persons": ["s.ahmadi"], "participants": [], "complainant": "علی رضایی"}
+    assert c.stakeholders == {
+        "units": ["trade"],
+        "persons": ["s.ahmadi"],
+        "participants": [],
+        "complainant": "علی رضایی",
+    }
 
 
 def test_the_same_stakeholders_again_record_nothing() -> None:
@@ -349,14 +390,22 @@ def test_the_same_stakeholders_again_record_nothing() -> None:
     recorded(c)
     same = c.stakeholders
     assert not c.record_stakeholders(
-        units=same["units"], persons=same["persons"], participants=same["participants"], complainant=None, by="m.karimi", at=minutes(12)
+        units=same["units"],
+        persons=same["persons"],
+        participants=same["participants"],
+        complainant=None,
+        by="m.karimi",
+        at=minutes(12),
     )
     assert recorded(c) == []
 
 
 def test_stakeholders_are_fixed_once_a_handler_is_assigned() -> None:
     reason = refused(
-        assigned(), lambda c: c.record_stakeholders(units=[], persons=["p.mohammadi"], participants=[], complainant=None, by="sg", at=minutes(50))
+        assigned(),
+        lambda c: c.record_stakeholders(
+            units=[], persons=["p.mohammadi"], participants=[], complainant=None, by="sg", at=minutes(50)
+        ),
     )
     assert "before a handler is assigned" in reason
 
@@ -398,19 +447,46 @@ def test_the_sg_may_assign_a_unit_that_is_no_stakeholder() -> None:
         ("a.moradi", "person", {}, "took part in the matter"),
         ("n.jafari", "person", {}, "belongs to membership, a unit complained about"),
         ("h.tehrani", "person", {}, "belongs to membership, a unit complained about"),  # the unit's manager
-        ("k.rezaei", "person", {"units": [], "persons": ["s.ahmadi"]}, "belongs to trade, the unit of s.ahmadi, who is complained about"),
-        ("f.alavi", "person", {"units": [], "persons": ["s.ahmadi"]}, "belongs to trade, the unit of s.ahmadi"),  # s.ahmadi's manager
+        (
+            "k.rezaei",
+            "person",
+            {"units": [], "persons": ["s.ahmadi"]},
+            "belongs to trade, the unit of s.ahmadi, who is complained about",
+        ),
+        (
+            "f.alavi",
+            "person",
+            {"units": [], "persons": ["s.ahmadi"]},
+            "belongs to trade, the unit of s.ahmadi",
+        ),  # s.ahmadi's manager
         ("membership", "unit", {}, "unit membership is a unit complained about"),
-        ("trade", "unit", {"units": [], "persons": ["s.ahmadi"]}, "unit trade is the unit of s.ahmadi, who is complained about"),
-        ("member_relations", "unit", {"units": ["legal"], "persons": ["z.rahimi"]}, "unit member_relations is the unit of z.rahimi"),
+        (
+            "trade",
+            "unit",
+            {"units": [], "persons": ["s.ahmadi"]},
+            "unit trade is the unit of s.ahmadi, who is complained about",
+        ),
+        (
+            "member_relations",
+            "unit",
+            {"units": ["legal"], "persons": ["z.rahimi"]},
+            "unit member_relations is the unit of z.rahimi",
+        ),
     ],
 )
-def test_a_stakeholder_may_not_handle_the_complaint(handler: str, kind: str, stakeholders: dict[str, Any], reason: str) -> None:
+def test_a_stakeholder_may_not_handle_the_complaint(
+    handler: str, kind: str, stakeholders: dict[str, Any], reason: str
+) -> None:
     c = referred()
     if stakeholders:
         c2 = acknowledged()
         c2.record_stakeholders(
-            units=stakeholders.get("units", []), persons=stakeholders.get("persons", []), participants=[], complainant=None, by="m.karimi", at=minutes(12)
+            units=stakeholders.get("units", []),
+            persons=stakeholders.get("persons", []),
+            participants=[],
+            complainant=None,
+            by="m.karimi",
+            at=minutes(12),
         )
         c2.complete_review(by="m.karimi", at=minutes(20))
         c2.refer(by="m.karimi", note=None, at=minutes(30))
@@ -422,7 +498,14 @@ def test_a_stakeholder_may_not_handle_the_complaint(handler: str, kind: str, sta
 
 def test_a_handler_who_is_several_stakeholders_at_once_is_told_every_reason() -> None:
     c = acknowledged()
-    c.record_stakeholders(units=["membership"], persons=["r.sadeghi"], participants=["r.sadeghi"], complainant=None, by="m.karimi", at=minutes(12))
+    c.record_stakeholders(
+        units=["membership"],
+        persons=["r.sadeghi"],
+        participants=["r.sadeghi"],
+        complainant=None,
+        by="m.karimi",
+        at=minutes(12),
+    )
     c.complete_review(by="m.karimi", at=minutes(20))
     c.refer(by="m.karimi", note=None, at=minutes(30))
     with pytest.raises(ConflictOfInterest) as caught:
@@ -435,7 +518,12 @@ def test_a_handler_who_is_several_stakeholders_at_once_is_told_every_reason() ->
 
 
 def test_a_person_outside_the_organisation_file_may_handle_when_no_stakeholder() -> None:
-    refused_reasons, eligible = check_handler(HandlerKind.PERSON, "adviser.x", {"units": ["trade"], "persons": [], "participants": [], "complainant": "M"}, units_of)
+    refused_reasons, eligible = check_handler(
+        HandlerKind.PERSON,
+        "adviser.x",
+        {"units": ["trade"], "persons": [], "participants": [], "complainant": "M"},
+        units_of,
+    )
     assert refused_reasons == []
     assert "belongs to no unit of the organisation" in eligible
 
@@ -448,7 +536,10 @@ def test_the_application_keeps_a_refused_assignment_for_the_audit() -> None:
         desk.assign_handler(c.id, handler_kind="person", handler="r.sadeghi", by="sg")
     history = desk.history(c.id)
     assert history[-1]["type"] == "crm.complaints.complaint.assignment_refused.v1"
-    assert history[-1]["data"]["reasons"] == ["r.sadeghi is a person complained about", "r.sadeghi belongs to membership, a unit complained about"]
+    assert history[-1]["data"]["reasons"] == [
+        "r.sadeghi is a person complained about",
+        "r.sadeghi belongs to membership, a unit complained about",
+    ]
     assert desk.get_complaint(c.id).state == State.REFERRED
 
 
@@ -472,7 +563,11 @@ def test_the_same_handler_is_not_assigned_twice() -> None:
 
 
 def test_a_handler_is_a_person_or_a_unit() -> None:
-    refused(referred(), lambda c: c.assign_handler(handler_kind="team", handler="x", units_of=units_of, by="sg", at=minutes(40)), InvalidInput)
+    refused(
+        referred(),
+        lambda c: c.assign_handler(handler_kind="team", handler="x", units_of=units_of, by="sg", at=minutes(40)),
+        InvalidInput,
+    )
 
 
 # --- investigation ------------------------------------------------------------------------------------------------
@@ -521,7 +616,9 @@ def test_the_sg_rejects_with_a_reason_and_the_result_is_decided() -> None:
 
 
 def test_a_rejection_needs_its_reason() -> None:
-    assert "reason the complaint is rejected" in refused(investigated(), lambda c: c.decide(decision="rejected", reason=" ", by="sg", at=minutes(70)), InvalidInput)
+    assert "reason the complaint is rejected" in refused(
+        investigated(), lambda c: c.decide(decision="rejected", reason=" ", by="sg", at=minutes(70)), InvalidInput
+    )
 
 
 def test_the_sg_only_accepts_or_rejects() -> None:
@@ -559,13 +656,21 @@ def test_the_committee_is_convened_with_its_fixed_members_and_members_for_the_su
 def test_the_committee_is_not_convened_for_a_rejected_complaint() -> None:
     c = investigated()
     c.decide(decision="rejected", reason="no basis", by="sg", at=minutes(70))
-    refused(c, lambda c: c.convene_committee(subject="x", fixed_members=FIXED, variable_members=[], meeting_at=None, by="sg", at=minutes(80)))
+    refused(
+        c,
+        lambda c: c.convene_committee(
+            subject="x", fixed_members=FIXED, variable_members=[], meeting_at=None, by="sg", at=minutes(80)
+        ),
+    )
     refused(c, lambda c: c.forgo_committee(reason=None, by="sg", at=minutes(80)))
 
 
 def test_the_committee_needs_its_fixed_members_configured() -> None:
     assert "fixed members are not configured" in refused(
-        accepted(), lambda c: c.convene_committee(subject="x", fixed_members=[], variable_members=["a"], meeting_at=None, by="sg", at=minutes(80))
+        accepted(),
+        lambda c: c.convene_committee(
+            subject="x", fixed_members=[], variable_members=["a"], meeting_at=None, by="sg", at=minutes(80)
+        ),
     )
 
 
@@ -591,24 +696,49 @@ def test_the_committee_decides_settles_and_defines_corrective_actions() -> None:
         ({"attendees": []}, InvalidInput, "who attended"),
         ({"decision": "postponed"}, InvalidInput, "accepts, rejects or settles"),
         ({"reasoning": ""}, InvalidInput, "reasoning"),
-        ({"corrective_actions": [{"description": "x", "owner": "h.tehrani", "due": "2026-11-01"}]}, InvalidInput, "before the meeting"),
-        ({"corrective_actions": [{"description": "x", "owner": "h.tehrani", "due": "next week"}]}, InvalidInput, "is not a date"),
+        (
+            {"corrective_actions": [{"description": "x", "owner": "h.tehrani", "due": "2026-11-01"}]},
+            InvalidInput,
+            "before the meeting",
+        ),
+        (
+            {"corrective_actions": [{"description": "x", "owner": "h.tehrani", "due": "next week"}]},
+            InvalidInput,
+            "is not a date",
+        ),
         ({"corrective_actions": [{"description": "x", "owner": " ", "due": "2026-12-01"}]}, InvalidInput, "the owner"),
         ({"held_at": minutes(200)}, InvalidInput, "before it is held"),
     ],
 )
-def test_a_committee_decision_the_rules_refuse_records_nothing(change: dict[str, Any], error: type[Exception], reason: str) -> None:
+def test_a_committee_decision_the_rules_refuse_records_nothing(
+    change: dict[str, Any], error: type[Exception], reason: str
+) -> None:
     args: dict[str, Any] = {
-        "attendees": ["m.karimi"], "decision": "accepted", "reasoning": "ok", "corrective_actions": [], "held_at": minutes(90), "by": "sg", "at": minutes(95),
+        "attendees": ["m.karimi"],
+        "decision": "accepted",
+        "reasoning": "ok",
+        "corrective_actions": [],
+        "held_at": minutes(90),
+        "by": "sg",
+        "at": minutes(95),
     }
     args.update(change)
     assert reason in refused(convened(), lambda c: c.record_committee_decision(**args), error)
 
 
 def test_the_committee_decides_only_when_convened() -> None:
-    refused(accepted(), lambda c: c.record_committee_decision(
-        attendees=["sg"], decision="accepted", reasoning="x", corrective_actions=[], held_at=minutes(90), by="sg", at=minutes(95)
-    ))
+    refused(
+        accepted(),
+        lambda c: c.record_committee_decision(
+            attendees=["sg"],
+            decision="accepted",
+            reasoning="x",
+            corrective_actions=[],
+            held_at=minutes(90),
+            by="sg",
+            at=minutes(95),
+        ),
+    )
 
 
 def test_a_corrective_action_is_open_until_done() -> None:
@@ -617,17 +747,27 @@ def test_a_corrective_action_is_open_until_done() -> None:
     c.complete_corrective_action(action_id="CA-1", note="deputy named", by="h.tehrani", at=minutes(200))
     assert recorded(c) == ["CorrectiveActionCompleted"]
     action = c.corrective_action("CA-1")
-    assert (action["status"], action["done_by"], action["done_at"], action["note"]) == ("done", "h.tehrani", minutes(200), "deputy named")
+    assert (action["status"], action["done_by"], action["done_at"], action["note"]) == (
+        "done",
+        "h.tehrani",
+        minutes(200),
+        "deputy named",
+    )
 
 
 def test_a_corrective_action_is_done_once() -> None:
     c = committee_decided()
     c.complete_corrective_action(action_id="CA-1", note=None, by="h.tehrani", at=minutes(200))
-    assert "already done" in refused(c, lambda c: c.complete_corrective_action(action_id="CA-1", note=None, by="h.tehrani", at=minutes(201)))
+    assert "already done" in refused(
+        c, lambda c: c.complete_corrective_action(action_id="CA-1", note=None, by="h.tehrani", at=minutes(201))
+    )
 
 
 def test_an_unknown_corrective_action_is_refused() -> None:
-    assert "no corrective action 'CA-9'" in refused(committee_decided(), lambda c: c.complete_corrective_action(action_id="CA-9", note=None, by="sg", at=minutes(200)))
+    assert "no corrective action 'CA-9'" in refused(
+        committee_decided(),
+        lambda c: c.complete_corrective_action(action_id="CA-9", note=None, by="sg", at=minutes(200)),
+    )
 
 
 # --- notification, closing, satisfaction, reopening ---------------------------------------------------------------
@@ -646,11 +786,17 @@ def test_the_member_is_told_the_result_once_it_is_decided() -> None:
 
 @pytest.mark.parametrize("make", [accepted, convened])
 def test_the_member_is_not_told_before_the_final_result(make) -> None:
-    assert "final result is not decided yet" in refused(make(), lambda c: c.notify_member(method="phone", message="x", by="m.karimi", at=minutes(100)))
+    assert "final result is not decided yet" in refused(
+        make(), lambda c: c.notify_member(method="phone", message="x", by="m.karimi", at=minutes(100))
+    )
 
 
 def test_a_notification_says_what_the_member_was_told() -> None:
-    refused(committee_decided(), lambda c: c.notify_member(method="phone", message=" ", by="m.karimi", at=minutes(100)), InvalidInput)
+    refused(
+        committee_decided(),
+        lambda c: c.notify_member(method="phone", message=" ", by="m.karimi", at=minutes(100)),
+        InvalidInput,
+    )
 
 
 def test_a_complaint_is_closed_after_the_member_is_told() -> None:
@@ -662,15 +808,22 @@ def test_a_complaint_is_closed_after_the_member_is_told() -> None:
 
 
 def test_a_complaint_is_not_closed_before_the_member_is_told() -> None:
-    assert "has not been told the result" in refused(committee_decided(), lambda c: c.close(note=None, by="m.karimi", at=minutes(110)))
+    assert "has not been told the result" in refused(
+        committee_decided(), lambda c: c.close(note=None, by="m.karimi", at=minutes(110))
+    )
 
 
 def test_a_closed_complaint_is_not_closed_again() -> None:
     refused(closed(), lambda c: c.close(note=None, by="m.karimi", at=minutes(111)))
 
 
-@pytest.mark.parametrize(("score", "satisfied", "verdict"), [(5, None, True), (4, None, True), (3, None, False), (1, None, False), (None, True, True), (2, True, True)])
-def test_the_members_satisfaction_is_a_score_or_a_yes_or_no(score: int | None, satisfied: bool | None, verdict: bool) -> None:
+@pytest.mark.parametrize(
+    ("score", "satisfied", "verdict"),
+    [(5, None, True), (4, None, True), (3, None, False), (1, None, False), (None, True, True), (2, True, True)],
+)
+def test_the_members_satisfaction_is_a_score_or_a_yes_or_no(
+    score: int | None, satisfied: bool | None, verdict: bool
+) -> None:
     c = closed()
     c.record_satisfaction(score=score, satisfied=satisfied, comment=None, by="m.karimi", at=minutes(120))
     assert c.satisfaction["satisfied"] is verdict
@@ -679,11 +832,18 @@ def test_the_members_satisfaction_is_a_score_or_a_yes_or_no(score: int | None, s
 
 @pytest.mark.parametrize(("score", "satisfied"), [(None, None), (0, None), (6, None)])
 def test_a_satisfaction_without_an_answer_or_out_of_range_is_invalid(score: int | None, satisfied: bool | None) -> None:
-    refused(closed(), lambda c: c.record_satisfaction(score=score, satisfied=satisfied, comment=None, by="m.karimi", at=minutes(120)), InvalidInput)
+    refused(
+        closed(),
+        lambda c: c.record_satisfaction(score=score, satisfied=satisfied, comment=None, by="m.karimi", at=minutes(120)),
+        InvalidInput,
+    )
 
 
 def test_satisfaction_may_be_recorded_before_closing_but_not_before_the_member_is_told() -> None:
-    refused(committee_decided(), lambda c: c.record_satisfaction(score=5, satisfied=None, comment=None, by="m.karimi", at=minutes(120)))
+    refused(
+        committee_decided(),
+        lambda c: c.record_satisfaction(score=5, satisfied=None, comment=None, by="m.karimi", at=minutes(120)),
+    )
     c = notified()
     c.record_satisfaction(score=5, satisfied=None, comment=None, by="m.karimi", at=minutes(105))
     assert c.satisfaction["satisfied"]
@@ -692,7 +852,9 @@ def test_satisfaction_may_be_recorded_before_closing_but_not_before_the_member_i
 def test_satisfaction_is_recorded_once_per_handling() -> None:
     c = closed()
     c.record_satisfaction(score=2, satisfied=None, comment=None, by="m.karimi", at=minutes(120))
-    assert "already recorded" in refused(c, lambda c: c.record_satisfaction(score=5, satisfied=None, comment=None, by="m.karimi", at=minutes(121)))
+    assert "already recorded" in refused(
+        c, lambda c: c.record_satisfaction(score=5, satisfied=None, comment=None, by="m.karimi", at=minutes(121))
+    )
 
 
 def test_a_member_not_satisfied_gets_the_complaint_reopened_for_a_new_round() -> None:
@@ -732,7 +894,9 @@ def test_a_satisfied_member_has_nothing_to_reopen() -> None:
 
 
 def test_reopening_waits_for_the_members_satisfaction() -> None:
-    assert "record the member's satisfaction first" in refused(closed(), lambda c: c.reopen(reason="x", by="m.karimi", at=minutes(130)))
+    assert "record the member's satisfaction first" in refused(
+        closed(), lambda c: c.reopen(reason="x", by="m.karimi", at=minutes(130))
+    )
 
 
 def test_only_a_closed_complaint_is_reopened() -> None:
@@ -764,7 +928,14 @@ def test_a_complaint_is_marked_confidential_with_a_reason_and_the_mark_can_be_li
 def test_a_document_is_referenced_by_its_hash_once() -> None:
     c = received()
     recorded(c)
-    doc = {"sha256": "a" * 64, "size": 1200, "media_type": "application/pdf", "filename": "receipt.pdf", "by": "z.rahimi", "at": minutes(1)}
+    doc = {
+        "sha256": "a" * 64,
+        "size": 1200,
+        "media_type": "application/pdf",
+        "filename": "receipt.pdf",
+        "by": "z.rahimi",
+        "at": minutes(1),
+    }
     assert c.attach_document(**doc)
     assert not c.attach_document(**doc)
     assert recorded(c) == ["DocumentAttached"]
@@ -772,7 +943,12 @@ def test_a_document_is_referenced_by_its_hash_once() -> None:
 
 
 def test_a_closed_complaint_takes_no_documents() -> None:
-    refused(closed(), lambda c: c.attach_document(sha256="b" * 64, size=1, media_type="text/plain", filename=None, by="m.karimi", at=minutes(200)))
+    refused(
+        closed(),
+        lambda c: c.attach_document(
+            sha256="b" * 64, size=1, media_type="text/plain", filename=None, by="m.karimi", at=minutes(200)
+        ),
+    )
 
 
 # --- the events are the record ------------------------------------------------------------------------------------
@@ -802,7 +978,9 @@ def test_every_event_reaches_kafka_as_json_under_its_versioned_type() -> None:
     c.record_satisfaction(score=2, satisfied=None, comment=None, by="m.karimi", at=minutes(120))
     c.reopen(reason="charged again", by="m.karimi", at=minutes(130))
     c.set_confidentiality(confidential=True, reason="board member", by="sg", at=minutes(131))
-    c.attach_document(sha256="c" * 64, size=10, media_type="text/plain", filename="n.txt", by="m.karimi", at=minutes(132))
+    c.attach_document(
+        sha256="c" * 64, size=10, media_type="text/plain", filename="n.txt", by="m.karimi", at=minutes(132)
+    )
     desk.save(c)
     mapper = EnvelopeMapper(desk)
     events = [mapper(n) for n in desk.recorder.select_notifications(0, 100)]

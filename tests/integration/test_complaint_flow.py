@@ -32,7 +32,12 @@ STEPS = [
     (
         "investigation",
         "handler",
-        {"circumstances": "waited for a signature", "root_causes": "no deputy", "consequences": "no exports", "actions_taken": "card issued"},
+        {
+            "circumstances": "waited for a signature",
+            "root_causes": "no deputy",
+            "consequences": "no exports",
+            "actions_taken": "card issued",
+        },
         "investigated",
     ),
     ("decision", "sg", {"decision": "accepted"}, "accepted"),
@@ -44,14 +49,15 @@ STEPS = [
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
-            "corrective_actions": [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
+            "corrective_actions": [
+                {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
+            ],
         },
         "decided",
     ),
     ("notify", "mr_manager", {"method": "phone", "message": "your card is issued and the fee waived"}, "notified"),
     ("close", "mr_manager", None, "closed"),
 ]
-
 
 
 @pytest.fixture
@@ -67,8 +73,14 @@ def system(settings, broker, topic_prefix):
         CRM_COMPLAINT_COMMITTEE_FIXED_MEMBERS='["m.karimi", "sg", "committee-1"]',
     )
     store = TokenStore(settings.auth_db_url)
-    who = {key: {"Authorization": f"Bearer {store.create(name, role, unit)}"} for key, (name, role, unit) in PEOPLE.items()}
-    procs = [crm("serve", "complaints", env=env), crm("process", "reporting", env=env), crm("serve", "reporting", env=env)]
+    who = {
+        key: {"Authorization": f"Bearer {store.create(name, role, unit)}"} for key, (name, role, unit) in PEOPLE.items()
+    }
+    procs = [
+        crm("serve", "complaints", env=env),
+        crm("process", "reporting", env=env),
+        crm("serve", "reporting", env=env),
+    ]
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         wait_healthy(*urls.values())
@@ -106,13 +118,19 @@ def test_a_complaint_goes_from_receipt_to_closing_and_the_reports_follow(system)
     for path, by, payload, state in STEPS:
         if path == "assign":
             refused = httpx.post(
-                f"{urls['complaints']}/complaints/{cid}/assign", json={"handler_kind": "person", "handler": "n.jafari"}, headers=who["sg"]
+                f"{urls['complaints']}/complaints/{cid}/assign",
+                json={"handler_kind": "person", "handler": "n.jafari"},
+                headers=who["sg"],
             )
             assert refused.status_code == 409 and "membership" in refused.json()["detail"]
         r = httpx.post(f"{urls['complaints']}/complaints/{cid}/{path}", json=payload, headers=who[by])
         assert r.status_code == 200, (path, r.text)
         assert r.json()["state"] == state
-    r = httpx.post(f"{urls['complaints']}/complaints/{cid}/satisfaction", json={"score": 2, "comment": "took too long"}, headers=who["mr_manager"])
+    r = httpx.post(
+        f"{urls['complaints']}/complaints/{cid}/satisfaction",
+        json={"score": 2, "comment": "took too long"},
+        headers=who["mr_manager"],
+    )
     assert r.status_code == 200, r.text
 
     # The six-monthly report of this half-year counts it, closed and settled, with its corrective action, and puts

@@ -18,7 +18,12 @@ pytestmark = pytest.mark.integration
 def services(settings, broker, topic_prefix):
     ports = {"calls": free_port(), "members": free_port()}
     settings = settings.model_copy(update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix})
-    env = crm_env(settings, CRM_CALLS_PORT=str(ports["calls"]), CRM_MEMBERS_PORT=str(ports["members"]), CRM_RELAY_POLL_INTERVAL="0.2")
+    env = crm_env(
+        settings,
+        CRM_CALLS_PORT=str(ports["calls"]),
+        CRM_MEMBERS_PORT=str(ports["members"]),
+        CRM_RELAY_POLL_INTERVAL="0.2",
+    )
     store = TokenStore(settings.auth_db_url)
     headers = {
         "pbx": {"Authorization": f"Bearer {store.create('pbx', Role.TELEPHONY)}"},
@@ -31,7 +36,6 @@ def services(settings, broker, topic_prefix):
         yield urls, headers
     finally:
         stop_all(procs)
-
 
 
 def _call_from(urls, headers, call: str, number: str) -> dict:
@@ -55,7 +59,11 @@ def test_a_member_registered_in_the_member_database_is_recognised_when_calling(s
     assert r.status_code == 201, r.text
 
     # The call centre learns the number from the members topic, not by asking the member service.
-    wait_until(lambda: _call_from(urls, headers, f"probe-{datetime.now(UTC).timestamp()}", "+989137304793")["member_id"], timeout=30, what="the member to be known to the call centre")
+    wait_until(
+        lambda: _call_from(urls, headers, f"probe-{datetime.now(UTC).timestamp()}", "+989137304793")["member_id"],
+        timeout=30,
+        what="the member to be known to the call centre",
+    )
     call = _call_from(urls, headers, "known-1", "09137304793")
     assert call["member_id"] == "1405001"
     assert call["caller"] == "+989137304793"
@@ -68,10 +76,20 @@ def test_a_member_registered_in_the_member_database_is_recognised_when_calling(s
         headers=headers["mr"],
     )
     assert r.status_code == 200, r.text
-    wait_until(lambda: _call_from(urls, headers, f"probe2-{datetime.now(UTC).timestamp()}", "09139998877")["member_id"], timeout=30, what="the new number")
+    wait_until(
+        lambda: _call_from(urls, headers, f"probe2-{datetime.now(UTC).timestamp()}", "09139998877")["member_id"],
+        timeout=30,
+        what="the new number",
+    )
     assert _call_from(urls, headers, "old-number", "09137304793")["member_id"] is None
 
     # Only active members are members: once suspended, the number is no longer recognised.
     r = httpx.post(f"{urls['members']}/members/1405001/suspend", json={"reason": "unpaid fees"}, headers=headers["mr"])
     assert r.status_code == 200, r.text
-    wait_until(lambda: _call_from(urls, headers, f"probe3-{datetime.now(UTC).timestamp()}", "09139998877")["member_id"] is None, timeout=30, what="the suspension")
+    wait_until(
+        lambda: (
+            _call_from(urls, headers, f"probe3-{datetime.now(UTC).timestamp()}", "09139998877")["member_id"] is None
+        ),
+        timeout=30,
+        what="the suspension",
+    )

@@ -72,7 +72,9 @@ def test_member_events_reach_kafka_as_versioned_cloudevents(settings, clock, bro
     assert types.count("crm.members.member.registered.v1") == 5
     assert "crm.members.member.details_updated.v1" in types and "crm.members.member.suspended.v1" in types
     registered = next(
-        json.loads(r["value"]) for r in records if r["headers"]["ce_type"].endswith("registered.v1") and b"1001" in r["value"]
+        json.loads(r["value"])
+        for r in records
+        if r["headers"]["ce_type"].endswith("registered.v1") and b"1001" in r["value"]
     )
     assert registered["membership_number"] == "1001" and registered["status"] == "active"
     assert registered["contacts"][0]["phones"][0] == {"raw": "۰۹۱۳ ۱۲۳ ۴۵۶۷", "e164": "+989131234567", "kind": "mobile"}

@@ -52,12 +52,39 @@ def system(settings, broker, topic_prefix):
         stop_all(procs.values())
 
 
-
-def abandoned(call: str, at: datetime, queue: str, caller: str = "09131234567", missed_ext: str | None = None) -> list[dict]:
-    events = [{"event_id": f"{call}-q", "call_id": call, "type": "queued", "at": at.isoformat(), "from": caller, "queue": queue}]
+def abandoned(
+    call: str, at: datetime, queue: str, caller: str = "09131234567", missed_ext: str | None = None
+) -> list[dict]:
+    events = [
+        {
+            "event_id": f"{call}-q",
+            "call_id": call,
+            "type": "queued",
+            "at": at.isoformat(),
+            "from": caller,
+            "queue": queue,
+        }
+    ]
     if missed_ext:
-        events.append({"event_id": f"{call}-m", "call_id": call, "type": "agent_missed", "at": (at + timedelta(seconds=15)).isoformat(), "queue": queue, "extension": missed_ext})
-    events.append({"event_id": f"{call}-a", "call_id": call, "type": "abandoned", "at": (at + timedelta(seconds=40)).isoformat(), "queue": queue})
+        events.append(
+            {
+                "event_id": f"{call}-m",
+                "call_id": call,
+                "type": "agent_missed",
+                "at": (at + timedelta(seconds=15)).isoformat(),
+                "queue": queue,
+                "extension": missed_ext,
+            }
+        )
+    events.append(
+        {
+            "event_id": f"{call}-a",
+            "call_id": call,
+            "type": "abandoned",
+            "at": (at + timedelta(seconds=40)).isoformat(),
+            "queue": queue,
+        }
+    )
     return events
 
 
@@ -73,7 +100,10 @@ def test_calls_flow_through_the_broker_into_queues_lists_breaches_and_escalation
     assert r.status_code == 200, r.text
     assert r.json()["applied"] == len(batch)
 
-    items = wait_until(lambda: (lambda i: i if len(i) == 3 else None)(readmodel.unanswered_items(unit="trade", state=None)), what="three unanswered calls")
+    items = wait_until(
+        lambda: (lambda i: i if len(i) == 3 else None)(readmodel.unanswered_items(unit="trade", state=None)),
+        what="three unanswered calls",
+    )
     by_caller = {i["caller"]: i for i in items}
     assert set(by_caller) == {"+989131234567", "+983136151000"}
     assert [i["expert"] for i in items if i["expert"]] == ["s.ahmadi"]
@@ -84,9 +114,18 @@ def test_calls_flow_through_the_broker_into_queues_lists_breaches_and_escalation
 
     # The processor's timer (real clock) finds the old deadlines passed and records breaches as events, which come
     # back through the reporting topic into the read model; today's call is not breached.
-    breached = wait_until(lambda: (lambda b: b if len(b) == 2 else None)(readmodel.unanswered_items(unit="trade", breached=True)), what="two breaches")
-    assert {b["call_id"] for b in breached} == {i["call_id"] for i in items if i["registered_at"] < now - timedelta(days=1)}
-    breach_events = [r for r in read_topic(settings.kafka_bootstrap, settings.topic_of("reporting")) if r["headers"]["ce_type"] == "crm.reporting.callback_breach.recorded.v1"]
+    breached = wait_until(
+        lambda: (lambda b: b if len(b) == 2 else None)(readmodel.unanswered_items(unit="trade", breached=True)),
+        what="two breaches",
+    )
+    assert {b["call_id"] for b in breached} == {
+        i["call_id"] for i in items if i["registered_at"] < now - timedelta(days=1)
+    }
+    breach_events = [
+        r
+        for r in read_topic(settings.kafka_bootstrap, settings.topic_of("reporting"))
+        if r["headers"]["ce_type"] == "crm.reporting.callback_breach.recorded.v1"
+    ]
     assert len(breach_events) == 2
 
     # The end-of-day list of Wednesday went to the trade unit's manager with both calls.
@@ -115,7 +154,10 @@ def test_calls_flow_through_the_broker_into_queues_lists_breaches_and_escalation
             await producer.stop()
 
     asyncio.run(produce_garbage())
-    dead = wait_until(lambda: read_topic(settings.kafka_bootstrap, settings.deadletter_topic, idle_ms=300), what="a dead-letter record")
+    dead = wait_until(
+        lambda: read_topic(settings.kafka_bootstrap, settings.deadletter_topic, idle_ms=300),
+        what="a dead-letter record",
+    )
     assert dead[0]["value"] == b"not an event"
     assert "missing CloudEvents headers" in dead[0]["headers"]["crm_reason"]
     httpx.post(f"{base}/telephony/events", json=abandoned("after-garbage", now, "601"), headers=pbx).raise_for_status()
@@ -126,7 +168,10 @@ def test_calls_flow_through_the_broker_into_queues_lists_breaches_and_escalation
     assert len(mine) == 3
 
     # `crm rebuild` from the event stores gives exactly what the live processors built from the broker.
-    wait_until(lambda: len(readmodel.end_of_day_index()) >= 1 and not _pending(settings, readmodel), what="the processor to settle")
+    wait_until(
+        lambda: len(readmodel.end_of_day_index()) >= 1 and not _pending(settings, readmodel),
+        what="the processor to settle",
+    )
     procs["processor"].send_signal(signal.SIGTERM)
     procs["processor"].wait(timeout=20)
     live = readmodel.dump()

@@ -19,7 +19,11 @@ QUEUE_LOG = Path(__file__).resolve().parents[1] / "calls" / "fixtures" / "queue_
 def import_queue_log(settings) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "services.cli", "calls", "import-queue-log", str(QUEUE_LOG)],
-        env=crm_env(settings), cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=crm_env(settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -31,7 +35,9 @@ def test_replaying_a_queue_log_twice_changes_nothing_the_second_time(settings):
     assert "28 applied, 0 duplicate" in first.stdout
     centre = build_centre(settings)
     head = centre.recorder.max_notification_id()
-    states = {c: centre.get_call(c).state for c in {n.originator_id for n in centre.recorder.select_notifications(0, 1000)}}
+    states = {
+        c: centre.get_call(c).state for c in {n.originator_id for n in centre.recorder.select_notifications(0, 1000)}
+    }
     centre.close()
 
     second = import_queue_log(settings)
@@ -50,7 +56,11 @@ def test_replaying_a_queue_log_twice_changes_nothing_the_second_time(settings):
 def test_a_missing_file_is_a_clear_message(settings):
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "calls", "import-queue-log", "/nonexistent/queue_log"],
-        env=crm_env(settings), cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=crm_env(settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "crm: /nonexistent/queue_log: no such file" in result.stderr

@@ -22,8 +22,12 @@ def fill_store(centre, calls: int) -> int:
     start = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
     for i in range(calls):
         at = start + timedelta(seconds=i)
-        centre.ingest(TelephonyEvent("webhook", f"e{i}-q", f"call-{i}", "queued", at, caller="09131234567", queue="602"))
-        centre.ingest(TelephonyEvent("webhook", f"e{i}-a", f"call-{i}", "abandoned", at + timedelta(seconds=30), queue="602"))
+        centre.ingest(
+            TelephonyEvent("webhook", f"e{i}-q", f"call-{i}", "queued", at, caller="09131234567", queue="602")
+        )
+        centre.ingest(
+            TelephonyEvent("webhook", f"e{i}-a", f"call-{i}", "abandoned", at + timedelta(seconds=30), queue="602")
+        )
     return centre.recorder.max_notification_id()
 
 
@@ -81,7 +85,17 @@ def test_a_restarted_relay_publishes_nothing_twice(settings, broker, topic_prefi
     centre = build_centre(settings)
     fill_store(centre, 20)
     run_relay_until_caught_up(centre, settings)
-    centre.ingest(TelephonyEvent("webhook", "late-q", "late", "queued", datetime(2026, 11, 21, 9, 0, tzinfo=UTC), caller="0311234567", queue="601"))
+    centre.ingest(
+        TelephonyEvent(
+            "webhook",
+            "late-q",
+            "late",
+            "queued",
+            datetime(2026, 11, 21, 9, 0, tzinfo=UTC),
+            caller="0311234567",
+            queue="601",
+        )
+    )
     head = centre.recorder.max_notification_id()
     run_relay_until_caught_up(centre, settings)
     assert_complete_and_ordered(read_topic(broker, settings.topic_of("calls")), head, settings.kafka_partitions)
@@ -96,7 +110,11 @@ def test_relay_killed_mid_stream_resumes_with_no_gap_and_no_duplicate(settings, 
     env = crm_env(settings, CRM_RELAY_BATCH_SIZE="40")
     proc = crm("relay", "calls", env=env)
     try:
-        wait_until(lambda: len(read_topic(broker, settings.topic_of("calls"), idle_ms=200)) > 500, timeout=60, what="a first part published")
+        wait_until(
+            lambda: len(read_topic(broker, settings.topic_of("calls"), idle_ms=200)) > 500,
+            timeout=60,
+            what="a first part published",
+        )
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -106,7 +124,11 @@ def test_relay_killed_mid_stream_resumes_with_no_gap_and_no_duplicate(settings, 
     assert 0 < partial < head, f"the relay was to be killed mid-stream ({partial} of {head} published)"
     proc = crm("relay", "calls", env=env)
     try:
-        wait_until(lambda: len(read_topic(broker, settings.topic_of("calls"), idle_ms=300)) >= head, timeout=120, what="the rest published")
+        wait_until(
+            lambda: len(read_topic(broker, settings.topic_of("calls"), idle_ms=300)) >= head,
+            timeout=120,
+            what="the rest published",
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
@@ -115,7 +137,9 @@ def test_relay_killed_mid_stream_resumes_with_no_gap_and_no_duplicate(settings, 
 
 @pytest.mark.postgres
 def test_relay_follows_a_postgresql_event_store(settings, broker, topic_prefix, pg_schema):
-    settings = pg_settings(settings, pg_schema).model_copy(update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix})
+    settings = pg_settings(settings, pg_schema).model_copy(
+        update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix}
+    )
     centre = build_centre(settings)
     head = fill_store(centre, 100)
     reloaded = build_centre(settings)

@@ -12,11 +12,20 @@ from services.members.domain import Member, StatusRefused, member_id
 from shared.problems import DomainError, InvalidInput
 
 AT = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
-CONTACT = {"name": "علی رضایی", "role": "مدیرعامل", "phones": [{"raw": "0913 123 4567", "e164": "+989131234567", "kind": "mobile"}]}
+CONTACT = {
+    "name": "علی رضایی",
+    "role": "مدیرعامل",
+    "phones": [{"raw": "0913 123 4567", "e164": "+989131234567", "kind": "mobile"}],
+}
 
 
 def new_member(**details) -> Member:
-    base = {"kind": "company", "name": "شرکت فرش دستباف اصفهان", "trade_group": "فرش و صنایع دستی", "contacts": [CONTACT]}
+    base = {
+        "kind": "company",
+        "name": "شرکت فرش دستباف اصفهان",
+        "trade_group": "فرش و صنایع دستی",
+        "contacts": [CONTACT],
+    }
     return Member.register(membership_number="1001", details={**base, **details}, by="z.rahimi", at=AT)
 
 
@@ -25,7 +34,11 @@ def event_names(member: Member) -> list[str]:
 
 
 def test_the_id_of_a_member_is_derived_from_its_membership_number():
-    assert new_member().id == member_id("1001") == uuid.uuid5(uuid.UUID("a6f3b0f2-51c4-4f0e-8b8e-3b9a9d6c2e71"), "member:1001")
+    assert (
+        new_member().id
+        == member_id("1001")
+        == uuid.uuid5(uuid.UUID("a6f3b0f2-51c4-4f0e-8b8e-3b9a9d6c2e71"), "member:1001")
+    )
 
 
 def test_a_registered_member_is_active_and_is_a_member():
@@ -49,7 +62,9 @@ def test_registration_refuses_invalid_details(details, message):
 def test_an_update_records_only_the_fields_that_changed_with_their_new_values():
     member = new_member()
     member.collect_events()
-    changes = member.update_details({"name": "شرکت فرش دستباف اصفهان", "email": "info@farsh.example", "products": ["گلیم"]}, by="x", at=AT)
+    changes = member.update_details(
+        {"name": "شرکت فرش دستباف اصفهان", "email": "info@farsh.example", "products": ["گلیم"]}, by="x", at=AT
+    )
     assert changes == {"email": "info@farsh.example", "products": ["گلیم"]}
     [updated] = member.collect_events()
     assert type(updated).__name__ == "DetailsUpdated"
@@ -118,7 +133,11 @@ def directory(clock) -> MemberDirectory:
 
 
 def register(directory: MemberDirectory, number: str = "۱۰۰۱", **details) -> str:
-    base = {"kind": "company", "name": "شرکت فرش دستباف اصفهان", "contacts": [{"name": "علی رضایی", "phones": ["۰۹۱۳ ۱۲۳ ۴۵۶۷", "031-36645000"]}]}
+    base = {
+        "kind": "company",
+        "name": "شرکت فرش دستباف اصفهان",
+        "contacts": [{"name": "علی رضایی", "phones": ["۰۹۱۳ ۱۲۳ ۴۵۶۷", "031-36645000"]}],
+    }
     return directory.register_member(number, {**base, **details}, by="z.rahimi")
 
 
@@ -128,7 +147,10 @@ def test_the_directory_normalises_what_it_registers(directory):
     record = member_record(directory.get_member("١٠٠١"))
     assert record["import_countries"] == ["IQ", "CN"] and record["export_countries"] == ["DE"]
     assert record["email"] == "a@b.example"
-    assert [(p["e164"], p["kind"]) for p in record["contacts"][0]["phones"]] == [("+989131234567", "mobile"), ("+983136645000", "fixed")]
+    assert [(p["e164"], p["kind"]) for p in record["contacts"][0]["phones"]] == [
+        ("+989131234567", "mobile"),
+        ("+983136645000", "fixed"),
+    ]
     assert record["contacts"][0]["phones"][0]["raw"] == "۰۹۱۳ ۱۲۳ ۴۵۶۷"
 
 

@@ -47,7 +47,11 @@ def test_every_bad_row_is_reported_with_its_line_and_reason_and_the_good_ones_ar
     assert sorted(rejected) == [5, 6, 7, 8, 9, 10, 11, 16]
     assert rejected[5][1] == "phones" and "'12345' is not a valid phone number" in rejected[5][2]
     assert rejected[6][1] == "export_countries" and "unknown country 'Atlantis'" in rejected[6][2]
-    assert rejected[7] == ("1001", "membership_number", "duplicate membership number 1001 in the file (first on line 2)")
+    assert rejected[7] == (
+        "1001",
+        "membership_number",
+        "duplicate membership number 1001 in the file (first on line 2)",
+    )
     assert rejected[8][1] == "name" and "missing" in rejected[8][2]
     assert rejected[9][1] == "status" and "'frozen'" in rejected[9][2]
     assert rejected[10][1] == "kind" and "'cooperative'" in rejected[10][2]
@@ -82,8 +86,14 @@ def test_importing_the_same_file_twice_changes_nothing(directory):
 
 
 def test_a_changed_row_appends_only_what_changed(directory):
-    import_csv_bytes(directory, HEADER + "77,company,Ege Gıda,active,مواد غذایی,Fındık;Kuru incir,DE,Ayşe Demir,+90 532 111 22 33,\n")
-    report = import_csv_bytes(directory, HEADER + "77,company,Ege Gıda,active,مواد غذایی,Fındık;Kuru incir,DE;IQ,Ayşe Demir,+90 532 111 22 33,satis@ege.example\n")
+    import_csv_bytes(
+        directory, HEADER + "77,company,Ege Gıda,active,مواد غذایی,Fındık;Kuru incir,DE,Ayşe Demir,+90 532 111 22 33,\n"
+    )
+    report = import_csv_bytes(
+        directory,
+        HEADER
+        + "77,company,Ege Gıda,active,مواد غذایی,Fındık;Kuru incir,DE;IQ,Ayşe Demir,+90 532 111 22 33,satis@ege.example\n",
+    )
     assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
     last = directory.history("77")[-1]
     assert last["type"] == "crm.members.member.details_updated.v1"

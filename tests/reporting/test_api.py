@@ -42,14 +42,21 @@ def envelopes(app: CrmApplication) -> list[CloudEvent]:
     return [from_kafka(e.headers(), e.value()) for e in map(mapper, app.recorder.select_notifications(0, 1000))]
 
 
-def abandoned(centre: CallCentre, at: datetime, queue: str = "602", caller: str = "09131234567", missed_by: str | None = None) -> str:
+def abandoned(
+    centre: CallCentre, at: datetime, queue: str = "602", caller: str = "09131234567", missed_by: str | None = None
+) -> str:
     pbx = f"pbx-{next(_serial)}"
     kinds = [("queued", {"queue": queue, "caller": caller})]
     if missed_by:
         kinds.append(("agent_missed", {"queue": queue, "agent": missed_by}))
     kinds.append(("abandoned", {"queue": queue}))
     for kind, fields in kinds:
-        assert centre.ingest(TelephonyEvent(source="webhook", event_id=f"{pbx}-{kind}", call_id=pbx, kind=kind, at=at, **fields)).status == "applied"
+        assert (
+            centre.ingest(
+                TelephonyEvent(source="webhook", event_id=f"{pbx}-{kind}", call_id=pbx, kind=kind, at=at, **fields)
+            ).status
+            == "applied"
+        )
     return str(call_id_for_pbx(pbx))
 
 
@@ -72,17 +79,23 @@ class Day:
         # Through member relations, transferred in vain to s.ahmadi, registered at 10:21: due Tuesday 10:21.
         call_id = centre.receive_call(direction=Direction.INCOMING, caller="0912 111 2233", unit="trade")
         centre.transfer_to_member_relations(call_id)
-        centre.take_down_subject(call_id, subject="گواهی مبدأ، صادرات به ترکیه", by="z.rahimi", contact_name="مریم احمدی", contact_phone=None)
+        centre.take_down_subject(
+            call_id, subject="گواهی مبدأ، صادرات به ترکیه", by="z.rahimi", contact_name="مریم احمدی", contact_phone=None
+        )
         centre.transfer_to_expert(call_id, expert="s.ahmadi", by="z.rahimi")
         clock.advance(minutes=1)
         centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
         self.by_hand = str(call_id)
         self.automatic = abandoned(centre, tehran(2026, 11, 21, 10, 31))  # due Tuesday 10:31
         self.settled = abandoned(centre, tehran(2026, 11, 21, 11, 0), caller="09137778899")
-        self.membership = abandoned(centre, tehran(2026, 11, 21, 12, 0), queue="601", caller="0313 222 3344", missed_by="201")
+        self.membership = abandoned(
+            centre, tehran(2026, 11, 21, 12, 0), queue="601", caller="0313 222 3344", missed_by="201"
+        )
 
         clock.now = tehran(2026, 11, 22, 9, 0)  # Sunday: 6 working hours after the 11:00 record
-        centre.record_callback(uuid.UUID(self.settled), by="f.alavi", outcome=CallbackOutcome.RESOLVED, note="پاسخ داده شد")
+        centre.record_callback(
+            uuid.UUID(self.settled), by="f.alavi", outcome=CallbackOutcome.RESOLVED, note="پاسخ داده شد"
+        )
         self.feed()
 
         clock.now = tehran(2026, 11, 24, 10, 25)  # Tuesday: the 10:21 deadline has passed, the 10:31 one not yet
@@ -109,31 +122,39 @@ def ids(response) -> list[str]:
     return [i["call_id"] for i in response.json()]
 
 
-
-
 # --- who sees which unanswered calls ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("role", ["mr_manager", "sg", "auditor", "admin"])
-def test_member_relations_the_sg_and_auditors_see_every_open_unanswered_call_earliest_deadline_first(client, tokens, day, role) -> None:
+def test_member_relations_the_sg_and_auditors_see_every_open_unanswered_call_earliest_deadline_first(
+    client, tokens, day, role
+) -> None:
     assert ids(client.get("/reports/unanswered", headers=tokens[role])) == [day.by_hand, day.automatic, day.membership]
 
 
-def test_an_unanswered_call_shows_its_deadline_in_the_chambers_calendar_and_the_working_time_left(client, tokens, day) -> None:
+def test_an_unanswered_call_shows_its_deadline_in_the_chambers_calendar_and_the_working_time_left(
+    client, tokens, day
+) -> None:
     items = {i["call_id"]: i for i in client.get("/reports/unanswered", headers=tokens["mr_manager"]).json()}
     late, pending = items[day.by_hand], items[day.automatic]
     assert datetime.fromisoformat(late["callback_due"]) == tehran(2026, 11, 24, 10, 21)
     assert late["callback_due_local"] == "1405/09/03 10:21"
     assert (late["breached"], late["working_seconds_left"]) == (True, -4 * 60)
     assert datetime.fromisoformat(late["breached_at"]) == tehran(2026, 11, 24, 10, 25)
-    assert (late["expert"], late["subject"], late["contact_name"]) == ("s.ahmadi", "گواهی مبدأ، صادرات به ترکیه", "مریم احمدی")
+    assert (late["expert"], late["subject"], late["contact_name"]) == (
+        "s.ahmadi",
+        "گواهی مبدأ، صادرات به ترکیه",
+        "مریم احمدی",
+    )
     assert (pending["breached"], pending["working_seconds_left"], pending["automatic"]) == (False, 6 * 60, True)
     assert items[day.membership]["expert"] == "r.sadeghi"
 
 
 def test_an_expert_sees_only_his_or_her_own_unanswered_calls(client, tokens, day) -> None:
     assert ids(client.get("/reports/unanswered", headers=tokens["trade_expert"])) == [day.by_hand]
-    assert ids(client.get("/reports/unanswered", params={"expert": "s.ahmadi"}, headers=tokens["trade_expert"])) == [day.by_hand]
+    assert ids(client.get("/reports/unanswered", params={"expert": "s.ahmadi"}, headers=tokens["trade_expert"])) == [
+        day.by_hand
+    ]
     assert ids(client.get("/reports/unanswered", headers=tokens["expert"])) == []  # z.rahimi has none
     response = client.get("/reports/unanswered", params={"expert": "r.sadeghi"}, headers=tokens["trade_expert"])
     assert_problem(response, 403, "only his or her own queue")
@@ -141,7 +162,10 @@ def test_an_expert_sees_only_his_or_her_own_unanswered_calls(client, tokens, day
 
 def test_a_unit_manager_sees_his_or_her_own_units_calls_only(client, tokens, day) -> None:
     assert ids(client.get("/reports/unanswered", headers=tokens["unit_manager"])) == [day.by_hand, day.automatic]
-    assert ids(client.get("/reports/unanswered", params={"unit": "trade"}, headers=tokens["unit_manager"])) == [day.by_hand, day.automatic]
+    assert ids(client.get("/reports/unanswered", params={"unit": "trade"}, headers=tokens["unit_manager"])) == [
+        day.by_hand,
+        day.automatic,
+    ]
     assert ids(client.get("/reports/unanswered", headers=tokens["other_manager"])) == [day.membership]
     response = client.get("/reports/unanswered", params={"unit": "membership"}, headers=tokens["unit_manager"])
     assert_problem(response, 403, "only his or her own unit")
@@ -169,9 +193,17 @@ def test_unanswered_calls_filter_by_state_breach_and_unit(client, tokens, day) -
     assert get(breached="false") == [day.automatic, day.membership]
     assert get(unit="membership") == [day.membership]
     [settled] = client.get("/reports/unanswered", params={"state": "called_back"}, headers=tokens["sg"]).json()
-    assert (settled["outcome"], settled["callback_delay_working_seconds"], settled["working_seconds_left"]) == ("resolved", 6 * 3600, 0)
-    assert_problem(client.get("/reports/unanswered", params={"unit": "customs"}, headers=tokens["sg"]), 404, "no unit 'customs'")
-    assert_problem(client.get("/reports/unanswered", params={"state": "lost"}, headers=tokens["sg"]), 422, "query.state")
+    assert (settled["outcome"], settled["callback_delay_working_seconds"], settled["working_seconds_left"]) == (
+        "resolved",
+        6 * 3600,
+        0,
+    )
+    assert_problem(
+        client.get("/reports/unanswered", params={"unit": "customs"}, headers=tokens["sg"]), 404, "no unit 'customs'"
+    )
+    assert_problem(
+        client.get("/reports/unanswered", params={"state": "lost"}, headers=tokens["sg"]), 422, "query.state"
+    )
 
 
 # --- end-of-day lists ---------------------------------------------------------------------------------------------
@@ -180,7 +212,9 @@ def test_unanswered_calls_filter_by_state_breach_and_unit(client, tokens, day) -
 def test_the_end_of_day_lists_produced_so_far_are_listed_per_unit_and_day(client, tokens) -> None:
     entries = client.get("/reports/end-of-day", params={"unit": "trade"}, headers=tokens["mr_manager"]).json()
     assert [(e["day"], e["day_local"], e["count"]) for e in entries] == [
-        ("2026-11-23", "1405/09/02", 2), ("2026-11-22", "1405/09/01", 2), ("2026-11-21", "1405/08/30", 3),
+        ("2026-11-23", "1405/09/02", 2),
+        ("2026-11-22", "1405/09/01", 2),
+        ("2026-11-21", "1405/08/30", 3),
     ]
     own = client.get("/reports/end-of-day", headers=tokens["other_manager"]).json()
     assert {e["unit"] for e in own} == {"membership"}
@@ -190,14 +224,22 @@ def test_a_units_end_of_day_list_as_json(client, tokens, day) -> None:
     response = client.get("/reports/end-of-day/trade/2026-11-21", headers=tokens["unit_manager"])
     assert response.status_code == 200
     body = response.json()
-    assert (body["unit"], body["day"], body["day_local"], body["manager"], body["count"]) == ("trade", "2026-11-21", "1405/08/30", "f.alavi", 3)
+    assert (body["unit"], body["day"], body["day_local"], body["manager"], body["count"]) == (
+        "trade",
+        "2026-11-21",
+        "1405/08/30",
+        "f.alavi",
+        3,
+    )
     assert datetime.fromisoformat(body["produced_at"]) == tehran(2026, 11, 21, 16, 0)
     # Still owed at 16:00 on Saturday, earliest deadline first (the settled one was called back on Sunday).
     assert [i["call_id"] for i in body["items"]] == [day.by_hand, day.automatic, day.settled]
     assert body["items"][0]["subject"] == "گواهی مبدأ، صادرات به ترکیه"
 
 
-@pytest.mark.parametrize("how", [{"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}], ids=["format=csv", "Accept"])
+@pytest.mark.parametrize(
+    "how", [{"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}], ids=["format=csv", "Accept"]
+)
 def test_a_units_end_of_day_list_as_csv_keeps_persian_text(client, tokens, day, how) -> None:
     headers = {**tokens["unit_manager"], **how.get("headers", {})}
     response = client.get("/reports/end-of-day/trade/2026-11-21", params=how.get("params"), headers=headers)
@@ -211,14 +253,26 @@ def test_a_units_end_of_day_list_as_csv_keeps_persian_text(client, tokens, day, 
     records = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert [r["call_id"] for r in records] == [day.by_hand, day.automatic, day.settled]
     first = records[0]
-    assert (first["subject"], first["contact_name"], first["contact_phone"]) == ("گواهی مبدأ، صادرات به ترکیه", "مریم احمدی", "+989121112233")
-    assert (first["expert"], first["callback_due_local"], first["automatic"]) == ("s.ahmadi", "1405/09/03 10:21", "False")
+    assert (first["subject"], first["contact_name"], first["contact_phone"]) == (
+        "گواهی مبدأ، صادرات به ترکیه",
+        "مریم احمدی",
+        "+989121112233",
+    )
+    assert (first["expert"], first["callback_due_local"], first["automatic"]) == (
+        "s.ahmadi",
+        "1405/09/03 10:21",
+        "False",
+    )
     assert records[1]["caller"] == "+989131234567"
 
 
 def test_an_end_of_day_list_that_does_not_exist_is_not_found(client, tokens) -> None:
     assert_problem(client.get("/reports/end-of-day/customs/2026-11-21", headers=tokens["sg"]), 404, "no unit 'customs'")
-    assert_problem(client.get("/reports/end-of-day/trade/2026-11-27", headers=tokens["sg"]), 404, "no end-of-day list for trade on 2026-11-27")
+    assert_problem(
+        client.get("/reports/end-of-day/trade/2026-11-27", headers=tokens["sg"]),
+        404,
+        "no end-of-day list for trade on 2026-11-27",
+    )
     assert_problem(client.get("/reports/end-of-day/legal/2026-11-21", headers=tokens["sg"]), 404, "no end-of-day list")
     assert_problem(client.get("/reports/end-of-day/trade/yesterday", headers=tokens["sg"]), 422, "path.day")
 
@@ -235,13 +289,33 @@ def test_per_unit_figures_count_calls_offered_answered_and_left_unanswered(clien
     response = client.get("/reports/units", headers=tokens["auditor"])
     assert response.status_code == 200
     assert response.json() == [
-        {"unit": "membership", "offered": 1, "answered": 0, "unanswered": 1, "open": 1, "breaches": 0, "escalations": 0, "answer_rate": 0.0},
-        {"unit": "trade", "offered": 4, "answered": 1, "unanswered": 3, "open": 2, "breaches": 1, "escalations": 0, "answer_rate": 0.25},
+        {
+            "unit": "membership",
+            "offered": 1,
+            "answered": 0,
+            "unanswered": 1,
+            "open": 1,
+            "breaches": 0,
+            "escalations": 0,
+            "answer_rate": 0.0,
+        },
+        {
+            "unit": "trade",
+            "offered": 4,
+            "answered": 1,
+            "unanswered": 3,
+            "open": 2,
+            "breaches": 1,
+            "escalations": 0,
+            "answer_rate": 0.25,
+        },
     ]
 
 
 def test_escalations_are_for_member_relations_the_sg_auditors_and_managers(client, tokens) -> None:
-    assert client.get("/reports/escalations", headers=tokens["mr_manager"]).json() == []  # three calls: at the threshold, not over
+    assert (
+        client.get("/reports/escalations", headers=tokens["mr_manager"]).json() == []
+    )  # three calls: at the threshold, not over
     assert_problem(client.get("/reports/escalations", headers=tokens["trade_expert"]), 403)
 
 

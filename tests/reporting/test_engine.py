@@ -95,7 +95,9 @@ def feed(engine, centre, oversight) -> Feed:
     return Feed(engine, centre, oversight)
 
 
-def abandoned(centre: CallCentre, at: datetime, queue: str = "602", caller: str = "09131234567", missed_by: str | None = None) -> str:
+def abandoned(
+    centre: CallCentre, at: datetime, queue: str = "602", caller: str = "09131234567", missed_by: str | None = None
+) -> str:
     """A caller who gave up in a unit's queue: registered unanswered automatically at `at`."""
     pbx = f"pbx-{next(_serial)}"
     events = [("queued", {"queue": queue, "caller": caller})]
@@ -103,7 +105,9 @@ def abandoned(centre: CallCentre, at: datetime, queue: str = "602", caller: str 
         events.append(("agent_missed", {"queue": queue, "agent": missed_by}))
     events.append(("abandoned", {"queue": queue}))
     for kind, fields in events:
-        result = centre.ingest(TelephonyEvent(source="webhook", event_id=f"{pbx}-{kind}", call_id=pbx, kind=kind, at=at, **fields))
+        result = centre.ingest(
+            TelephonyEvent(source="webhook", event_id=f"{pbx}-{kind}", call_id=pbx, kind=kind, at=at, **fields)
+        )
         assert result.status == "applied", result
     return str(call_id_for_pbx(pbx))
 
@@ -112,7 +116,9 @@ def through_member_relations(centre: CallCentre, clock, expert: str = "s.ahmadi"
     """A trade call that member relations took down and transferred in vain, registered unanswered by hand."""
     call_id = centre.receive_call(direction=Direction.INCOMING, caller="0912 111 2233", unit="trade")
     centre.transfer_to_member_relations(call_id)
-    centre.take_down_subject(call_id, subject="گواهی مبدأ", by="z.rahimi", contact_name="مریم احمدی", contact_phone=None)
+    centre.take_down_subject(
+        call_id, subject="گواهی مبدأ", by="z.rahimi", contact_name="مریم احمدی", contact_phone=None
+    )
     centre.transfer_to_expert(call_id, expert=expert, by="z.rahimi")
     clock.advance(minutes=1)
     centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
@@ -126,7 +132,9 @@ def called_back(centre: CallCentre, call_id: str, outcome: CallbackOutcome = Cal
 # --- the unanswered-call queues -----------------------------------------------------------------------------------
 
 
-def test_each_unit_and_each_expert_sees_its_unanswered_calls_with_the_callback_deadline(centre, clock, feed, readmodel) -> None:
+def test_each_unit_and_each_expert_sees_its_unanswered_calls_with_the_callback_deadline(
+    centre, clock, feed, readmodel
+) -> None:
     answered = centre.receive_call(direction=Direction.INCOMING, caller="09131234567", unit="trade")
     centre.record_answer(answered, "k.rezaei")
     first = abandoned(centre, tehran(2026, 11, 21, 10, 31))
@@ -142,7 +150,10 @@ def test_each_unit_and_each_expert_sees_its_unanswered_calls_with_the_callback_d
     assert [i["callback_due"] for i in trade] == [tehran(2026, 11, 24, 10, 21), tehran(2026, 11, 24, 10, 31)]
     hand = trade[0]
     assert (hand["expert"], hand["subject"], hand["contact_name"], hand["contact_phone"]) == (
-        "s.ahmadi", "گواهی مبدأ", "مریم احمدی", "+989121112233",
+        "s.ahmadi",
+        "گواهی مبدأ",
+        "مریم احمدی",
+        "+989121112233",
     )
     assert (hand["registered_at"], hand["automatic"], hand["state"]) == (tehran(2026, 11, 21, 10, 21), False, "open")
     auto = trade[1]
@@ -155,7 +166,9 @@ def test_each_unit_and_each_expert_sees_its_unanswered_calls_with_the_callback_d
     assert str(answered) not in {i["call_id"] for i in readmodel.unanswered_items(state=None)}
 
 
-def test_a_callback_moves_the_call_out_of_the_open_queue_with_its_working_time_delay(centre, clock, feed, readmodel) -> None:
+def test_a_callback_moves_the_call_out_of_the_open_queue_with_its_working_time_delay(
+    centre, clock, feed, readmodel
+) -> None:
     call = abandoned(centre, tehran(2026, 11, 21, 10, 30))
     clock.now = tehran(2026, 11, 22, 9, 0)
     called_back(centre, call, CallbackOutcome.NOT_REACHED)
@@ -186,7 +199,9 @@ def test_a_replayed_batch_changes_nothing(centre, clock, feed, engine, readmodel
     assert readmodel.dump() == before
 
 
-def test_a_batch_mixing_replayed_and_new_events_applies_only_the_new_ones(centre, clock, feed, engine, readmodel) -> None:
+def test_a_batch_mixing_replayed_and_new_events_applies_only_the_new_ones(
+    centre, clock, feed, engine, readmodel
+) -> None:
     abandoned(centre, tehran(2026, 11, 21, 10, 31))
     old = feed().applied
     newer = abandoned(centre, tehran(2026, 11, 21, 10, 40), queue="603")
@@ -198,7 +213,9 @@ def test_a_batch_mixing_replayed_and_new_events_applies_only_the_new_ones(centre
 # --- callback breaches --------------------------------------------------------------------------------------------
 
 
-def test_a_callback_not_made_by_the_deadline_is_recorded_as_one_breach(centre, feed, engine, oversight, readmodel) -> None:
+def test_a_callback_not_made_by_the_deadline_is_recorded_as_one_breach(
+    centre, feed, engine, oversight, readmodel
+) -> None:
     call = abandoned(centre, tehran(2026, 11, 21, 10, 31))  # due Tuesday 10:31
     feed()
     assert engine.tick(tehran(2026, 11, 24, 10, 30))["breaches"] == 0
@@ -251,7 +268,9 @@ def test_a_callback_before_the_deadline_is_no_breach(centre, clock, feed, engine
     assert oversight_events(oversight, "callback_breach.recorded") == []
 
 
-def test_a_callback_that_did_not_reach_the_member_does_not_stop_the_breach(centre, clock, feed, engine, oversight) -> None:
+def test_a_callback_that_did_not_reach_the_member_does_not_stop_the_breach(
+    centre, clock, feed, engine, oversight
+) -> None:
     call = abandoned(centre, tehran(2026, 11, 21, 10, 31))
     clock.now = tehran(2026, 11, 24, 10, 0)
     called_back(centre, call, CallbackOutcome.NOT_REACHED)
@@ -314,16 +333,24 @@ def test_on_thursday_the_list_comes_at_noon_and_the_friday_weekend_has_none(cent
     assert engine.tick(tehran(2026, 11, 26, 12, 0))["lists"] == 1
     assert engine.tick(tehran(2026, 11, 27, 23, 0))["lists"] == 0  # Friday
     assert engine.tick(tehran(2026, 11, 28, 16, 0))["lists"] == 1  # Saturday
-    produced = [(e.data["day"], [i["call_id"] for i in e.data["items"]]) for e in oversight_events(oversight, "end_of_day_list.produced")]
+    produced = [
+        (e.data["day"], [i["call_id"] for i in e.data["items"]])
+        for e in oversight_events(oversight, "end_of_day_list.produced")
+    ]
     assert produced == [("2026-11-26", [call]), ("2026-11-28", [call])]
 
 
-def test_a_call_registered_after_the_end_of_the_day_goes_on_the_next_days_list(centre, clock, feed, engine, oversight) -> None:
+def test_a_call_registered_after_the_end_of_the_day_goes_on_the_next_days_list(
+    centre, clock, feed, engine, oversight
+) -> None:
     early = abandoned(centre, tehran(2026, 11, 21, 15, 0))
     late = abandoned(centre, tehran(2026, 11, 21, 18, 0), caller="09121112233")
     feed()
     engine.tick(tehran(2026, 11, 22, 16, 0))
-    lists = {e.data["day"]: [i["call_id"] for i in e.data["items"]] for e in oversight_events(oversight, "end_of_day_list.produced")}
+    lists = {
+        e.data["day"]: [i["call_id"] for i in e.data["items"]]
+        for e in oversight_events(oversight, "end_of_day_list.produced")
+    }
     assert lists["2026-11-21"] == [early]
     # Both due Tuesday; the one registered after hours counts from Sunday 08:00, so it is due later.
     assert lists["2026-11-22"] == [early, late]
@@ -350,7 +377,11 @@ def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and
     assert datetime.fromisoformat(raised.data["at"]) == tehran(2026, 11, 21, 10, 45)
     assert raised.data["corrective_action_id"] == opened.subject
     assert opened.data["escalation_id"] == raised.subject
-    assert (opened.data["origin"], opened.data["unit"], opened.data["owner"]) == ("repeated_non_answer", "trade", "f.alavi")
+    assert (opened.data["origin"], opened.data["unit"], opened.data["owner"]) == (
+        "repeated_non_answer",
+        "trade",
+        "f.alavi",
+    )
     assert opened.data["description"] == (
         "Unit trade left 4 calls unanswered within 7 days (threshold 3); find the cause and prevent recurrence."
     )
@@ -369,7 +400,9 @@ def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and
     [stored] = readmodel.escalation_list("trade")
     assert (stored["unanswered_count"], stored["call_ids"]) == (4, calls)
     assert (stored["corrective_action_id"], stored["corrective_action_owner"], stored["corrective_action_status"]) == (
-        opened.subject, "f.alavi", "open",
+        opened.subject,
+        "f.alavi",
+        "open",
     )
 
     # A restarted processor that knows of the escalation from the read model counts only later calls.
@@ -386,7 +419,9 @@ def test_unanswered_calls_spread_wider_than_the_window_do_not_escalate(centre, f
     assert oversight_events(oversight, "escalation.raised") == []
 
 
-def test_after_an_escalation_the_unit_escalates_again_only_when_new_calls_cross_the_threshold(centre, feed, oversight) -> None:
+def test_after_an_escalation_the_unit_escalates_again_only_when_new_calls_cross_the_threshold(
+    centre, feed, oversight
+) -> None:
     for minute in range(4):
         abandoned(centre, tehran(2026, 11, 21, 10, minute))
     feed()

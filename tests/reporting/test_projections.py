@@ -38,12 +38,29 @@ def fold(calendar: BusinessCalendar, *events: tuple[str, dict[str, Any]]) -> dic
     return item
 
 
-RECEIVED = ("received", {"at": iso(tehran(2026, 11, 21, 15, 0)), "caller": "+989131234567", "caller_raw": "0913 123 4567", "member_id": "M-1"})
+RECEIVED = (
+    "received",
+    {
+        "at": iso(tehran(2026, 11, 21, 15, 0)),
+        "caller": "+989131234567",
+        "caller_raw": "0913 123 4567",
+        "member_id": "M-1",
+    },
+)
 
 
 def registered(at: datetime, due: datetime, **extra: Any) -> tuple[str, dict[str, Any]]:
-    data = {"unit": "trade", "expert": "s.ahmadi", "contact_phone": "+989131234567", "contact_name": "علی کریمی",
-            "subject": "کارت بازرگانی", "automatic": False, "at": iso(at), "callback_due": iso(due), **extra}
+    data = {
+        "unit": "trade",
+        "expert": "s.ahmadi",
+        "contact_phone": "+989131234567",
+        "contact_name": "علی کریمی",
+        "subject": "کارت بازرگانی",
+        "automatic": False,
+        "at": iso(at),
+        "callback_due": iso(due),
+        **extra,
+    }
     return "unanswered_registered", data
 
 
@@ -70,7 +87,9 @@ def test_receiving_a_call_remembers_who_called_but_writes_no_record_yet(calendar
 
 
 def test_a_caller_without_a_normalised_number_is_remembered_by_the_raw_one(calendar) -> None:
-    item = P.unanswered_item(None, "received", {"at": iso(tehran(2026, 11, 21, 15)), "caller": None, "caller_raw": "Anonymous"}, calendar)
+    item = P.unanswered_item(
+        None, "received", {"at": iso(tehran(2026, 11, 21, 15)), "caller": None, "caller_raw": "Anonymous"}, calendar
+    )
     assert item["caller"] == "Anonymous"
 
 
@@ -87,7 +106,9 @@ def test_registering_the_call_unanswered_opens_the_record_with_its_deadline(cale
 
 def test_a_callback_that_did_not_reach_the_member_counts_the_attempt_and_leaves_the_record_open(calendar) -> None:
     item = fold(
-        calendar, RECEIVED, registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0)),
+        calendar,
+        RECEIVED,
+        registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0)),
         callback("not_reached", tehran(2026, 11, 22, 9, 0)),
     )
     assert item["state"] == "open"
@@ -98,20 +119,28 @@ def test_a_callback_that_did_not_reach_the_member_counts_the_attempt_and_leaves_
 
 def test_reaching_the_member_closes_the_record_with_the_delay_in_working_seconds(calendar) -> None:
     item = fold(
-        calendar, RECEIVED, registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0)),
+        calendar,
+        RECEIVED,
+        registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0)),
         callback("not_reached", tehran(2026, 11, 21, 15, 30)),
         callback("resolved", tehran(2026, 11, 22, 9, 0)),
     )
     assert item["state"] == "called_back"
     assert item["callback_attempts"] == 2
-    assert (item["called_back_at"], item["callback_by"], item["outcome"]) == (tehran(2026, 11, 22, 9, 0), "f.alavi", "resolved")
+    assert (item["called_back_at"], item["callback_by"], item["outcome"]) == (
+        tehran(2026, 11, 22, 9, 0),
+        "f.alavi",
+        "resolved",
+    )
     # Saturday 15:00-16:00 and Sunday 08:00-09:00: the night does not count.
     assert item["callback_delay_working_seconds"] == 2 * 3600
 
 
 def test_the_callback_delay_skips_the_friday_weekend(calendar) -> None:
     item = fold(
-        calendar, RECEIVED, registered(tehran(2026, 11, 26, 11, 0), tehran(2026, 12, 1, 11, 0)),
+        calendar,
+        RECEIVED,
+        registered(tehran(2026, 11, 26, 11, 0), tehran(2026, 12, 1, 11, 0)),
         callback("follow_up", tehran(2026, 11, 28, 8, 30)),
     )
     # Thursday 11:00-12:00 (the half day ends at noon), Friday closed, Saturday 08:00-08:30.
@@ -130,7 +159,11 @@ def test_other_call_events_do_not_touch_the_record(calendar, name: str) -> None:
 def test_times_arrive_as_text_or_as_datetimes_alike(calendar) -> None:
     as_text = fold(calendar, RECEIVED, registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0)))
     name, data = registered(tehran(2026, 11, 21, 15, 0), tehran(2026, 11, 24, 15, 0))
-    as_objects = fold(calendar, RECEIVED, (name, {**data, "at": tehran(2026, 11, 21, 15, 0), "callback_due": tehran(2026, 11, 24, 15, 0)}))
+    as_objects = fold(
+        calendar,
+        RECEIVED,
+        (name, {**data, "at": tehran(2026, 11, 21, 15, 0), "callback_due": tehran(2026, 11, 24, 15, 0)}),
+    )
     assert as_text == as_objects
 
 
@@ -195,7 +228,9 @@ def test_calls_outside_the_rolling_window_do_not_count() -> None:
     # A call exactly one window before the newest has left the window.
     assert P.crossing_call(calls_at(0, 1, 2, week), RULE, since=None) is None
     assert P.crossing_call(calls_at(0, 1, 2, week - 0.01), RULE, since=None) == (
-        "c4", MONDAY + timedelta(hours=week - 0.01), ["c1", "c2", "c3", "c4"],
+        "c4",
+        MONDAY + timedelta(hours=week - 0.01),
+        ["c1", "c2", "c3", "c4"],
     )
 
 
@@ -214,7 +249,11 @@ def test_calls_up_to_the_last_escalation_do_not_count_again() -> None:
 
 def test_a_call_registered_at_the_very_moment_of_the_last_escalation_does_not_count_again() -> None:
     registrations = calls_at(0, 1, 2, 3)
-    assert P.crossing_call(registrations, RULE, since=MONDAY) == P.crossing_call(registrations[1:], RULE, since=None) is None
+    assert (
+        P.crossing_call(registrations, RULE, since=MONDAY)
+        == P.crossing_call(registrations[1:], RULE, since=None)
+        is None
+    )
 
 
 # --- the end-of-day list ------------------------------------------------------------------------------------------
@@ -223,8 +262,16 @@ def test_a_call_registered_at_the_very_moment_of_the_last_escalation_does_not_co
 CUTOFF = tehran(2026, 11, 21, 16, 0)
 
 
-def record(call_id: str, registered_at: datetime | None, due: datetime, called_back_at: datetime | None = None) -> dict[str, Any]:
-    return {"call_id": call_id, "unit": "trade", "registered_at": registered_at, "callback_due": due, "called_back_at": called_back_at}
+def record(
+    call_id: str, registered_at: datetime | None, due: datetime, called_back_at: datetime | None = None
+) -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "unit": "trade",
+        "registered_at": registered_at,
+        "callback_due": due,
+        "called_back_at": called_back_at,
+    }
 
 
 def test_the_end_of_day_list_holds_what_is_still_owed_at_the_cutoff_earliest_deadline_first() -> None:
@@ -233,7 +280,12 @@ def test_the_end_of_day_list_holds_what_is_still_owed_at_the_cutoff_earliest_dea
         record("early-deadline", tehran(2026, 11, 21, 9, 0), tehran(2026, 11, 24, 9, 0)),
         record("at-cutoff", CUTOFF, tehran(2026, 11, 25, 8, 0)),
         record("after-cutoff", CUTOFF + timedelta(seconds=1), tehran(2026, 11, 25, 8, 0)),
-        record("called-back", tehran(2026, 11, 21, 9, 0), tehran(2026, 11, 24, 9, 0), called_back_at=tehran(2026, 11, 21, 11, 0)),
+        record(
+            "called-back",
+            tehran(2026, 11, 21, 9, 0),
+            tehran(2026, 11, 24, 9, 0),
+            called_back_at=tehran(2026, 11, 21, 11, 0),
+        ),
         record("called-back-at-cutoff", tehran(2026, 11, 21, 9, 0), tehran(2026, 11, 24, 9, 0), called_back_at=CUTOFF),
         record("called-back-later", tehran(2026, 11, 21, 9, 0), tehran(2026, 11, 24, 9, 1), called_back_at=CUTOFF + H),
         record("never-registered", None, tehran(2026, 11, 24, 9, 0)),

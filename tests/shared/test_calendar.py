@@ -255,9 +255,7 @@ def test_durations_are_exact_to_the_microsecond(turkey):
     start = istanbul(2026, 11, 16, 8, 30)
     assert turkey.add_working_time(start, delta) == istanbul(2026, 11, 16, 12, 29, 59, 999_999)
     assert turkey.add_working_time(start, delta + dt.timedelta(microseconds=1)) == istanbul(2026, 11, 16, 12, 30)
-    assert turkey.add_working_time(start, delta + dt.timedelta(microseconds=2)) == istanbul(
-        2026, 11, 16, 13, 30, 0, 1
-    )
+    assert turkey.add_working_time(start, delta + dt.timedelta(microseconds=2)) == istanbul(2026, 11, 16, 13, 30, 0, 1)
 
 
 def test_a_negative_duration_counts_back_in_working_time(iran):
@@ -335,8 +333,9 @@ def test_adding_working_time_then_measuring_it_gives_back_the_duration(preset):
 
 def test_working_time_across_a_daylight_saving_change_uses_real_elapsed_time():
     # Berlin springs forward on 2026-03-29 (02:00 -> 03:00) and falls back on 2026-10-25 (03:00 -> 02:00).
-    always_open = {day: ["00:00-24:00"] for day in
-                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+    always_open = {
+        day: ["00:00-24:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    }
     calendar = BusinessCalendar(CalendarConfig(country="", timezone="Europe/Berlin", hours=always_open))
     berlin = ZoneInfo("Europe/Berlin")
     spring, autumn = dt.date(2026, 3, 29), dt.date(2026, 10, 25)
@@ -422,8 +421,12 @@ def test_valid_hours_are_normalised():
 
 def test_a_configuration_can_be_read_from_settings_data():
     config = CalendarConfig.model_validate(
-        {"country": "tr", "timezone": "Europe/Istanbul", "closed_dates": ["2026-11-16"],
-         "calendar_display": "gregorian"}
+        {
+            "country": "tr",
+            "timezone": "Europe/Istanbul",
+            "closed_dates": ["2026-11-16"],
+            "calendar_display": "gregorian",
+        }
     )
     assert config.country == "TR"
     assert config.closed_dates == [dt.date(2026, 11, 16)]
