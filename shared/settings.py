@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     relay_poll_interval: float = Field(default=0.5, gt=0)
 
     callback_deadline_working_hours: float = Field(default=24, gt=0)
+    # A call a member-relations expert answered waits at most this long in his or her queue for its outcome.
+    mr_followup_deadline_working_hours: float = Field(default=2, gt=0)
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)

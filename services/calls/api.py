@@ -62,6 +62,7 @@ class CallPublic(BaseModel):
     contact_phone: str | None
     transferred_to: str | None
     assigned_expert: str | None
+    follow_up_due: datetime | None = None
     registered_at: datetime | None
     callback_due: datetime | None
     callbacks: list[CallCallback]

@@ -63,6 +63,7 @@ class CallCentre(CrmApplication):
         clock: Clock = system_clock,
         region: str = "IR",
         callback_deadline: timedelta = timedelta(hours=24),
+        mr_followup_deadline: timedelta = timedelta(hours=2),
         member_lookup: Callable[[str], str | None] | None = None,
     ):
         super().__init__(env)
@@ -71,6 +72,7 @@ class CallCentre(CrmApplication):
         self.clock = clock
         self.region = region
         self.callback_deadline = callback_deadline
+        self.mr_followup_deadline = mr_followup_deadline
         self.member_lookup = member_lookup or (lambda _number: None)
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -371,6 +373,10 @@ class CallCentre(CrmApplication):
                 call.hang_up(ev.at)
                 return "applied"
             call.hang_up(ev.at, talk_seconds=ev.talk_seconds, pbx_event_id=ev.event_id)
+            if call.awaits_member_relations_follow_up:
+                call.hand_to_member_relations_expert(
+                    due=self.calendar.add_working_time(ev.at, self.mr_followup_deadline), at=ev.at
+                )
             return "applied"
         raise InvalidInput(f"unknown telephony event kind {kind!r}")
 
@@ -418,6 +424,7 @@ def call_summary(call: Call) -> dict[str, Any]:
         "contact_phone": call.contact_phone,
         "transferred_to": call.transferred_to,
         "assigned_expert": call.assigned_expert,
+        "follow_up_due": call.follow_up_due,
         "registered_at": call.registered_at,
         "callback_due": call.callback_due,
         "callbacks": list(call.callbacks),

@@ -105,6 +105,7 @@ class Call(Aggregate):
         self.contact_phone: str | None = None
         self.transferred_to: str | None = None
         self.assigned_expert: str | None = None
+        self.follow_up_due: datetime | None = None
         self.registered_at: datetime | None = None
         self.callback_due: datetime | None = None
         self.callbacks: list[dict] = []
@@ -353,6 +354,28 @@ class Call(Aggregate):
     def _caller_hung_up(self, state: State, at: datetime, pbx_event_id: str | None) -> None:
         self.ended_at = at
         self._seen(pbx_event_id)
+
+    @property
+    def awaits_member_relations_follow_up(self) -> bool:
+        """A member-relations expert answered, the line is down, and nothing says what became of the subject."""
+        return (
+            self.state == State.WITH_MEMBER_RELATIONS
+            and self.ended_at is not None
+            and self.member_relations_expert is not None
+            and self.follow_up_due is None
+        )
+
+    def hand_to_member_relations_expert(self, *, due: datetime, at: datetime) -> None:
+        """Put the call in the answering expert's personal queue: the subject must be taken down and the call
+        resolved, transferred or registered unanswered by `due`, or it would stay with member relations forever."""
+        if not self.awaits_member_relations_follow_up:
+            raise TransitionRefused("only a call member relations answered and that has ended awaits its follow-up")
+        self._member_relations_follow_up_opened(expert=self.member_relations_expert, due=due, at=at)
+
+    @event("MemberRelationsFollowUpOpened")
+    def _member_relations_follow_up_opened(self, expert: str, due: datetime, at: datetime) -> None:
+        self.assigned_expert = expert
+        self.follow_up_due = due
 
     def resolve_by_member_relations(self, by: str, note: str, at: datetime) -> None:
         """The member-relations expert answered the member's question himself; nothing is owed to the unit."""

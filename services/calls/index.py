@@ -78,7 +78,7 @@ class CallIndex:
                     "assigned_expert": summary["assigned_expert"],
                     "day": self.calendar.working_day_of(call.received_at).isoformat(),
                     "received_at": call.received_at,
-                    "callback_due": call.callback_due,
+                    "callback_due": call.callback_due or call.follow_up_due,
                     "summary": dumps(summary).decode(),
                 }
             )
@@ -120,8 +120,14 @@ class CallIndex:
             return [json.loads(s) for (s,) in conn.execute(q)]
 
     def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
-        """Unanswered calls awaiting a callback, the earliest deadline first."""
-        q = sa.select(calls.c.summary).where(calls.c.state == "unanswered").order_by(calls.c.callback_due)
+        """Unanswered calls awaiting a callback, the earliest deadline first; an expert's queue also holds the calls
+        he or she answered for member relations and still owes an outcome."""
+        waiting = calls.c.state == "unanswered"
+        if expert:
+            waiting = sa.or_(
+                waiting, sa.and_(calls.c.state == "with_member_relations", calls.c.callback_due.is_not(None))
+            )
+        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due)
         if unit:
             q = q.where(calls.c.unit == unit)
         if expert:

@@ -30,6 +30,7 @@ def build_centre(settings: Settings, clock: Clock = system_clock) -> CallCentre:
         clock=clock,
         region=settings.chamber,
         callback_deadline=timedelta(hours=settings.callback_deadline_working_hours),
+        mr_followup_deadline=timedelta(hours=settings.mr_followup_deadline_working_hours),
     )
 
 

@@ -189,6 +189,50 @@ def end_of_day_list(
     }
 
 
+class FollowUpItem(BaseModel):
+    call_id: str
+    expert: str | None
+    opened_at: datetime | None
+    due: datetime
+    due_local: str
+    working_seconds_left: float
+    state: str
+    outcome: str | None
+    closed_at: datetime | None
+    breached: bool
+    breached_at: datetime | None
+    detected_at: datetime | None
+
+
+@router.get(
+    "/member-relations/follow-ups",
+    response_model=list[FollowUpItem],
+    summary="Calls member relations answered that still owe (or owed) an outcome, the earliest deadline first",
+)
+def member_relations_follow_ups(
+    request: Request,
+    readmodel: ReadModelDep,
+    _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN))],
+    expert: str | None = None,
+    state: Literal["open", "closed", "all"] = "open",
+    breached: bool | None = None,
+) -> Any:
+    now = request.app.state.clock()
+    calendar = readmodel.calendar
+    items = readmodel.follow_up_items(expert=expert, state=None if state == "all" else state, breached=breached)
+    return [
+        {
+            **i,
+            "due_local": calendar.format(i["due"]),
+            "working_seconds_left": calendar.working_time_between(now, i["due"]).total_seconds()
+            if i["state"] == "open"
+            else 0.0,
+            "breached": i.get("breached_at") is not None,
+        }
+        for i in items
+    ]
+
+
 @router.get("/escalations", summary="Units escalated to the SG for repeated non-answer, with their corrective actions")
 def list_escalations(
     readmodel: ReadModelDep,

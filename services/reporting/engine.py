@@ -20,6 +20,9 @@ from shared.settings import Organisation
 log = logging.getLogger(__name__)
 
 BREACHES_RECORDED = Counter("crm_processor_breaches_recorded", "Callback breaches detected by this processor")
+FOLLOW_UP_BREACHES_RECORDED = Counter(
+    "crm_processor_follow_up_breaches_recorded", "Member-relations follow-up breaches detected by this processor"
+)
 LISTS_PRODUCED = Counter("crm_processor_end_of_day_lists", "End-of-day lists produced by this processor")
 
 
@@ -58,6 +61,7 @@ class ReportingEngine:
         self.clock = clock
         self._last_escalation: dict[str, datetime] = {}
         self._breached: set[str] = set()
+        self._follow_ups_breached: set[str] = set()
         self._closed_through: date | None = None
 
     def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
@@ -114,7 +118,20 @@ class ReportingEngine:
                 breaches += 1
                 BREACHES_RECORDED.inc()
             self._breached.add(item["call_id"])
-        return {"breaches": breaches, "lists": self.close_days(now)}
+        return {"breaches": breaches, "follow_up_breaches": self.follow_up_breaches(now), "lists": self.close_days(now)}
+
+    def follow_up_breaches(self, now: datetime) -> int:
+        recorded = 0
+        for item in self.readmodel.overdue_follow_ups_without_breach(now):
+            if item["call_id"] in self._follow_ups_breached:
+                continue
+            if self.oversight.record_follow_up_breach(
+                call_id=item["call_id"], expert=item.get("expert"), due=item["due"], detected_at=now
+            ):
+                recorded += 1
+                FOLLOW_UP_BREACHES_RECORDED.inc()
+            self._follow_ups_breached.add(item["call_id"])
+        return recorded
 
     def close_days(self, now: datetime) -> int:
         if self._closed_through is None:

@@ -34,6 +34,19 @@ class CallbackBreach(Aggregate):
         return uuid.uuid5(NS, f"breach:{call_id}")
 
 
+class MemberRelationsFollowUpBreach(Aggregate):
+    """A call a member-relations expert answered was not resolved, transferred or registered by its deadline."""
+
+    @event("Recorded")
+    def __init__(self, *, call_id: str, expert: str | None, due: datetime, detected_at: datetime):
+        self.call_id = call_id
+        self.expert = expert
+
+    @classmethod
+    def create_id(cls, *, call_id: str, **_: object) -> uuid.UUID:
+        return uuid.uuid5(NS, f"mr-follow-up-breach:{call_id}")
+
+
 class Escalation(Aggregate):
     """The member-relations manager reports a unit that repeatedly fails to answer to the SG."""
 
@@ -110,6 +123,13 @@ class Oversight(CrmApplication):
             CallbackBreach(
                 call_id=call_id, unit=unit, expert=expert, callback_due=callback_due, detected_at=detected_at
             )
+        )
+
+    def record_follow_up_breach(
+        self, *, call_id: str, expert: str | None, due: datetime, detected_at: datetime
+    ) -> bool:
+        return self._save_once(
+            MemberRelationsFollowUpBreach(call_id=call_id, expert=expert, due=due, detected_at=detected_at)
         )
 
     def raise_escalation(

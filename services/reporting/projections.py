@@ -103,6 +103,29 @@ def unanswered_item(
     return None
 
 
+# -- calls member relations answered and still owe an outcome -----------------------------------------------------
+FOLLOW_UP_CLOSERS = {
+    "resolved_by_member_relations": "resolved",
+    "transferred_to_expert": "transferred",
+    "unanswered_registered": "registered_unanswered",
+}
+
+
+def follow_up_item(item: dict[str, Any] | None, name: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Fold one call event into the member-relations follow-up of the call (None: nothing to write)."""
+    if name == "member_relations_follow_up_opened":
+        return {
+            **(item or {}),
+            "expert": data["expert"],
+            "opened_at": parse_time(data["at"]),
+            "due": parse_time(data["due"]),
+            "state": "open",
+        }
+    if name in FOLLOW_UP_CLOSERS and item is not None and item.get("state") == "open":
+        return {**item, "state": "closed", "outcome": FOLLOW_UP_CLOSERS[name], "closed_at": parse_time(data["at"])}
+    return None
+
+
 def is_breached(item: dict[str, Any], now: datetime) -> bool:
     """The deadline has passed with no callback (a callback after the deadline still leaves it breached)."""
     due = item.get("callback_due")

@@ -64,6 +64,19 @@ unanswered = sa.Table(
     sa.Column("callback_delay_working_seconds", sa.Float),
     sa.Column("breached_at", Time),
 )
+follow_ups = sa.Table(
+    "member_relations_follow_ups",
+    metadata,
+    sa.Column("call_id", sa.String(36), primary_key=True),
+    sa.Column("expert", sa.String(200), index=True),
+    sa.Column("opened_at", Time),
+    sa.Column("due", Time, index=True),
+    sa.Column("state", sa.String(20), index=True),  # open | closed
+    sa.Column("outcome", sa.String(40)),
+    sa.Column("closed_at", Time),
+    sa.Column("breached_at", Time),
+    sa.Column("detected_at", Time),
+)
 end_of_day = sa.Table(
     "end_of_day_lists",
     metadata,
@@ -147,6 +160,12 @@ class ReadModel:
         name = P.event_name(e.type, P.REPORTING)
         if name == "callback_breach.recorded":
             rows.upsert(unanswered, e.data["call_id"], {"breached_at": P.parse_time(e.data["detected_at"])})
+        elif name == "member_relations_follow_up_breach.recorded":
+            rows.upsert(
+                follow_ups,
+                e.data["call_id"],
+                {"breached_at": P.parse_time(e.data["due"]), "detected_at": P.parse_time(e.data["detected_at"])},
+            )
         elif name == "end_of_day_list.produced":
             conn.execute(
                 end_of_day.delete().where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"])
@@ -193,6 +212,11 @@ class ReadModel:
         fact = P.call_fact(rows.get(call_facts, call_id), name, data, self.calendar)
         if fact is not None:
             rows.upsert(call_facts, call_id, fact)
+        if name == "member_relations_follow_up_opened" or name in P.FOLLOW_UP_CLOSERS:
+            follow_up = P.follow_up_item(rows.get(follow_ups, call_id), name, data)
+            if follow_up is not None:
+                follow_up.pop("call_id", None)
+                rows.upsert(follow_ups, call_id, follow_up)
         if name in ("received", "unanswered_registered", "callback_recorded"):
             item = P.unanswered_item(rows.get(unanswered, call_id), name, data, self.calendar)
             if item is not None:
@@ -238,6 +262,30 @@ class ReadModel:
         q = sa.select(unanswered).where(
             unanswered.c.state == "open", unanswered.c.breached_at.is_(None), unanswered.c.callback_due <= now
         )
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def overdue_follow_ups_without_breach(self, now: datetime) -> list[dict[str, Any]]:
+        """Member-relations follow-ups past their deadline: still open, or closed only after it."""
+        now = utc(now)
+        q = sa.select(follow_ups).where(
+            follow_ups.c.breached_at.is_(None),
+            follow_ups.c.due <= now,
+            sa.or_(follow_ups.c.state == "open", follow_ups.c.closed_at > follow_ups.c.due),
+        )
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def follow_up_items(
+        self, *, expert: str | None = None, state: str | None = "open", breached: bool | None = None
+    ) -> list[dict[str, Any]]:
+        q = sa.select(follow_ups).order_by(follow_ups.c.due, follow_ups.c.call_id)
+        if expert:
+            q = q.where(follow_ups.c.expert == expert)
+        if state:
+            q = q.where(follow_ups.c.state == state)
+        if breached is not None:
+            q = q.where(follow_ups.c.breached_at.is_not(None) if breached else follow_ups.c.breached_at.is_(None))
         with self.engine.connect() as conn:
             return [utc_row(r) for r in conn.execute(q).mappings()]
 
@@ -339,7 +387,7 @@ class ReadModel:
         """Every read-model table, sorted, for comparing a live model with a rebuilt one."""
         out = {}
         with self.engine.connect() as conn:
-            for table in (call_facts, unanswered, end_of_day, escalations, processed):
+            for table in (call_facts, unanswered, follow_ups, end_of_day, escalations, processed):
                 key = list(table.primary_key.columns)
                 out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())
@@ -352,7 +400,10 @@ def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
     for e in events:
         if P.event_name(e.type, P.CALLS) is not None:
             ids[e.subject] = None
-        elif P.event_name(e.type, P.REPORTING) == "callback_breach.recorded":
+        elif P.event_name(e.type, P.REPORTING) in (
+            "callback_breach.recorded",
+            "member_relations_follow_up_breach.recorded",
+        ):
             ids[e.data["call_id"]] = None
     return list(ids)
 
@@ -377,12 +428,12 @@ def _update_statement(table: sa.Table) -> Any:
 
 
 class _CallRows:
-    """The call_facts and unanswered_calls rows one batch touches: read with one query per table, folded in memory
+    """The call_facts, unanswered_calls and member_relations_follow_ups rows one batch touches: read with one query per table, folded in memory
     event by event (each event sees the row as the events before it left it, as if read back from the table), and
     written back with one UPDATE and one INSERT per table. Per event, that was two SELECTs and two to four
     UPDATE/INSERT statements, each built and compiled anew: most of the processor's time (bench/end_to_end.py)."""
 
-    TABLES = (call_facts, unanswered)
+    TABLES = (call_facts, unanswered, follow_ups)
 
     def __init__(self, conn: sa.Connection, call_ids: list[str]):
         self.conn = conn

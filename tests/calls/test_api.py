@@ -593,3 +593,21 @@ def test_metrics_label_routes_by_template_never_by_call_id(client: TestClient, t
     assert 'route="/calls/{call_id}"' in text
     assert call_id not in text
     assert "+989131234567" not in text
+
+
+def test_a_call_member_relations_answered_waits_in_the_answering_experts_queue_after_the_line_went_down(
+    client: TestClient, tokens
+) -> None:
+    events = [
+        webhook("mr-1", "mr", "queued", queue="602", caller="09131234567"),
+        webhook("mr-2", "mr", "queue_timeout", at="2026-11-21T07:01:00Z", queue="602"),
+        webhook("mr-3", "mr", "queued", at="2026-11-21T07:01:01Z", queue="700"),
+        webhook("mr-4", "mr", "answered", at="2026-11-21T07:01:10Z", queue="700", extension="301"),
+        webhook("mr-5", "mr", "completed", at="2026-11-21T07:05:00Z", queue="700", extension="301"),
+    ]
+    assert client.post("/telephony/events", json=events, headers=tokens["telephony"]).json()["applied"] == 5
+    settle(client.app)
+    mine = client.get("/queues/experts/me", headers=tokens["expert"]).json()
+    assert [(c["pbx_call_id"], c["state"], c["follow_up_due"]) for c in mine] == [
+        ("mr", "with_member_relations", "2026-11-21T09:05:00Z")
+    ]

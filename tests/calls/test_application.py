@@ -471,3 +471,56 @@ def test_an_unknown_call_is_not_found(centre: CallCentre) -> None:
     missing = uuid.uuid4()
     with pytest.raises(CallNotFound, match=str(missing)):
         centre.record_answer(missing, "s.ahmadi")
+
+
+# --- a call member relations answered -----------------------------------------------------------------------------
+
+
+def answered_by_member_relations(centre: CallCentre, t: datetime) -> None:
+    ingest_all(
+        centre,
+        [
+            ev("queued", t, queue="602", caller="09131234567"),
+            ev("queue_timeout", t + timedelta(seconds=60), queue="602"),
+            ev("queued", t + timedelta(seconds=61), queue="700"),
+            ev("answered", t + timedelta(seconds=70), queue="700", agent="301"),
+            ev("completed", t + timedelta(minutes=5), queue="700", agent="301", talk_seconds=230),
+        ],
+    )
+
+
+def test_a_call_member_relations_answered_goes_to_the_answering_experts_queue_with_two_working_hours(
+    centre: CallCentre,
+) -> None:
+    answered_by_member_relations(centre, SATURDAY_1030)
+    call = call_of(centre)
+    assert call.state == State.WITH_MEMBER_RELATIONS
+    assert call.assigned_expert == "z.rahimi"  # extension 301
+    assert call.follow_up_due == SATURDAY_1030 + timedelta(minutes=5, hours=2)
+
+
+def test_the_follow_up_deadline_is_counted_in_working_hours_from_a_setting(clock) -> None:
+    centre = CallCentre(
+        organisation=Organisation.load(DEFAULT_ORGANISATION), clock=clock, mr_followup_deadline=timedelta(hours=4)
+    )
+    answered_by_member_relations(centre, tehran(2026, 11, 26, 10, 0))  # Thursday: work stops at 12:00
+    # Ended 10:05: 1h55 left on Thursday before noon, Friday is the weekend, 2h05 more from 08:00 on Saturday.
+    assert call_of(centre).follow_up_due == tehran(2026, 11, 28, 10, 5)
+
+
+@pytest.mark.parametrize("outcome", ["resolve", "transfer", "unanswered"])
+def test_the_answering_expert_resolves_transfers_or_registers_the_call_after_the_line_went_down(
+    centre: CallCentre, outcome: str
+) -> None:
+    answered_by_member_relations(centre, SATURDAY_1030)
+    call_id = call_of(centre).id
+    centre.take_down_subject(call_id, subject="card renewal", by="z.rahimi", contact_name=None, contact_phone=None)
+    if outcome == "resolve":
+        centre.resolve_by_member_relations(call_id, by="z.rahimi", note="explained the documents needed")
+        assert call_of(centre).state == State.COMPLETED
+    elif outcome == "transfer":
+        centre.transfer_to_expert(call_id, expert="k.rezaei", by="z.rahimi")
+        assert call_of(centre).state == State.TRANSFERRED
+    else:
+        centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
+        assert call_of(centre).state == State.UNANSWERED

@@ -360,3 +360,31 @@ def test_metrics_expose_the_call_centre_figures_from_the_read_model(tmp_path, se
 def test_the_reporting_service_has_health_and_an_openapi_document(client) -> None:
     assert client.get("/health").json() == {"service": "reporting", "status": "ok"}
     assert "/reports/end-of-day/{unit}/{day}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_the_member_relations_manager_sees_the_calls_member_relations_answered_and_still_owes(
+    settings, clock, tokens
+) -> None:
+    day = Day(settings, clock)
+    clock.now = tehran(2026, 11, 24, 10, 0)
+    pbx = "mr-open"
+    for n, (kind, fields) in enumerate(
+        [
+            ("queued", {"queue": "602", "caller": "09131234567"}),
+            ("queue_timeout", {"queue": "602"}),
+            ("queued", {"queue": "700"}),
+            ("answered", {"queue": "700", "agent": "302"}),
+            ("completed", {"queue": "700", "agent": "302"}),
+        ]
+    ):
+        event = TelephonyEvent(source="webhook", event_id=f"{pbx}-{n}", call_id=pbx, kind=kind, at=clock.now, **fields)
+        assert day.centre.ingest(event).status == "applied"
+    day.feed()
+    clock.advance(minutes=30)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        response = client.get("/reports/member-relations/follow-ups", headers=tokens["mr_manager"])
+        assert response.status_code == 200, response.text
+        [item] = response.json()
+        assert (item["call_id"], item["expert"], item["state"]) == (str(call_id_for_pbx(pbx)), "a.moradi", "open")
+        assert item["working_seconds_left"] == 90 * 60
+        assert client.get("/reports/member-relations/follow-ups", headers=tokens["expert"]).status_code == 403

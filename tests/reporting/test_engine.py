@@ -431,3 +431,42 @@ def test_after_an_escalation_the_unit_escalates_again_only_when_new_calls_cross_
     assert len(raised) == 2
     assert raised[1].data["call_ids"] == later
     assert len(oversight_events(oversight, "corrective_action.opened")) == 2
+
+
+# --- calls member relations answered ------------------------------------------------------------------------------
+
+
+def answered_by_member_relations(centre: CallCentre, at: datetime, pbx: str) -> str:
+    """A trade call the unit let go, that z.rahimi (extension 301) answered for member relations; the line went
+    down at `at` + 5 minutes with nothing recorded about its subject."""
+    events = [
+        ("queued", at, {"queue": "602", "caller": "09131234567"}),
+        ("queue_timeout", at + timedelta(minutes=1), {"queue": "602"}),
+        ("queued", at + timedelta(minutes=1), {"queue": "700"}),
+        ("answered", at + timedelta(minutes=2), {"queue": "700", "agent": "301"}),
+        ("completed", at + timedelta(minutes=5), {"queue": "700", "agent": "301"}),
+    ]
+    for n, (kind, when, fields) in enumerate(events):
+        event = TelephonyEvent(source="webhook", event_id=f"{pbx}-{n}", call_id=pbx, kind=kind, at=when, **fields)
+        assert centre.ingest(event).status == "applied"
+    return str(call_id_for_pbx(pbx))
+
+
+def test_a_call_member_relations_answered_and_left_without_outcome_is_breached_once_its_deadline_passed(
+    centre, feed, engine, oversight, readmodel
+) -> None:
+    call = answered_by_member_relations(centre, tehran(2026, 11, 21, 10, 0), "mr-late")  # due 12:05
+    done = answered_by_member_relations(centre, tehran(2026, 11, 21, 10, 0), "mr-done")
+    centre.resolve_by_member_relations(uuid.UUID(done), by="z.rahimi", note="answered the question about fees")
+    feed()
+    assert [(i["call_id"], i["expert"]) for i in readmodel.follow_up_items()] == [(call, "z.rahimi")]
+    assert engine.tick(tehran(2026, 11, 21, 12, 4))["follow_up_breaches"] == 0
+
+    noticed = tehran(2026, 11, 21, 12, 30)
+    assert engine.tick(noticed)["follow_up_breaches"] == 1
+    assert engine.tick(noticed + timedelta(hours=1))["follow_up_breaches"] == 0
+    [breach] = oversight_events(oversight, "member_relations_follow_up_breach.recorded")
+    assert (breach.data["call_id"], breach.data["expert"]) == (call, "z.rahimi")
+    feed()
+    [item] = readmodel.follow_up_items(breached=True)
+    assert (item["breached_at"], item["detected_at"]) == (tehran(2026, 11, 21, 12, 5), noticed)
