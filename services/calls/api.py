@@ -67,6 +67,7 @@ class CallPublic(BaseModel):
     callback_due: datetime | None
     callbacks: list[CallCallback]
     ended_at: datetime | None
+    unrouted_queue: str | None = None
 
 
 class CallCreate(BaseModel):
@@ -132,6 +133,7 @@ class IngestBatchOutcome(BaseModel):
     applied: int
     duplicate: int
     ignored: int
+    held: int = 0
     rejected: int
 
 
@@ -169,7 +171,9 @@ def _respond(results: list[IngestResult], single: bool) -> Any:
         if r.status == "rejected":
             return problem(409, "Telephony event refused", r.reason, event_id=r.event_id, call_id=r.call_id)
         return IngestOutcome(**r.__dict__)
-    counts = {k: sum(1 for r in results if r.status == k) for k in ("applied", "duplicate", "ignored", "rejected")}
+    counts = {
+        k: sum(1 for r in results if r.status == k) for k in ("applied", "duplicate", "ignored", "held", "rejected")
+    }
     return IngestBatchOutcome(results=[IngestOutcome(**r.__dict__) for r in results], **counts)
 
 
@@ -234,6 +238,24 @@ def get_rejections(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     return index.rejections(limit)
+
+
+class UnmappedQueue(BaseModel):
+    queue: str
+    calls: int
+    first_call_at: datetime
+    last_call_at: datetime
+
+
+@telephony.get(
+    "/unmapped-queues",
+    response_model=list[UnmappedQueue],
+    summary="PBX queues no unit owns, with the calls kept unrouted: map them, then replay the log to route the calls",
+)
+def get_unmapped_queues(
+    index: IndexDep, _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))]
+) -> Any:
+    return index.unmapped_queues()
 
 
 @router.post(

@@ -47,7 +47,7 @@ def normalise_number(raw: str | None, region: str) -> str | None:
 class IngestResult:
     event_id: str
     call_id: str | None
-    status: str  # applied | duplicate | ignored | rejected
+    status: str  # applied | duplicate | ignored | held | rejected
     reason: str | None = None
 
 
@@ -313,11 +313,24 @@ class CallCentre(CrmApplication):
             return IngestResult(ev.event_id, str(call_id), "rejected", str(exc)), None
         return IngestResult(ev.event_id, str(call_id), status), call
 
+    def _hold(self, call: Call, ev: TelephonyEvent, unmapped_queue: str | None = None) -> str:
+        if not call.has_held(ev.event_id):
+            if unmapped_queue is not None:
+                call.queue_unmapped(unmapped_queue, ev.at, ev.event_id)
+            else:
+                call.hold(ev.kind, ev.at, ev.event_id)
+        return "held"
+
     def _apply(self, call: Call, ev: TelephonyEvent) -> str:
         org = self.organisation
         kind = ev.kind
         if kind == "ringing":
             return "ignored"  # the call is already known; a second ring is no news
+        joins_queue = kind == "queued" or (kind == "queue_timeout" and call.state == State.RINGING)
+        if joins_queue and ev.queue is not None and org.unit_of_queue(ev.queue) is None:
+            return self._hold(call, ev, unmapped_queue=ev.queue)
+        if call.unrouted_queue is not None and not joins_queue:
+            return self._hold(call, ev)  # what happened next means nothing until the call has its unit
         if kind == "queued":
             unit = org.unit_of_queue(ev.queue)
             if unit is None:
@@ -429,4 +442,5 @@ def call_summary(call: Call) -> dict[str, Any]:
         "callback_due": call.callback_due,
         "callbacks": list(call.callbacks),
         "ended_at": call.ended_at,
+        "unrouted_queue": call.unrouted_queue,
     }

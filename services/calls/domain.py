@@ -111,6 +111,8 @@ class Call(Aggregate):
         self.callbacks: list[dict] = []
         self.ended_at: datetime | None = None
         self.pbx_event_ids: set[str] = {pbx_event_id} if pbx_event_id else set()
+        self.unrouted_queue: str | None = None
+        self.held_event_ids: set[str] = set()
 
     @classmethod
     def create_id(cls, *, pbx_call_id: str | None = None, **_: object) -> uuid.UUID:
@@ -147,7 +149,29 @@ class Call(Aggregate):
     def _routed(self, unit: str, queue: str | None, at: datetime, pbx_event_id: str | None) -> None:
         self.unit = unit
         self.state = State.QUEUED
+        self.unrouted_queue = None
         self._seen(pbx_event_id)
+
+    # A call into a PBX queue the organisation file does not map is kept, not refused: the caller rang all the same.
+    # Its PBX events are held (not marked seen) so that replaying the log once the file maps the queue routes the
+    # call and applies them in their order.
+    def has_held(self, pbx_event_id: str) -> bool:
+        return pbx_event_id in self.held_event_ids
+
+    def queue_unmapped(self, queue: str, at: datetime, pbx_event_id: str) -> None:
+        self._queued_unrouted(queue=queue, at=at, pbx_event_id=pbx_event_id)
+
+    @event("QueuedUnrouted")
+    def _queued_unrouted(self, queue: str, at: datetime, pbx_event_id: str) -> None:
+        self.unrouted_queue = queue
+        self.held_event_ids.add(pbx_event_id)
+
+    def hold(self, kind: str, at: datetime, pbx_event_id: str) -> None:
+        self._pbx_event_held(kind=kind, at=at, pbx_event_id=pbx_event_id)
+
+    @event("PbxEventHeld")
+    def _pbx_event_held(self, kind: str, at: datetime, pbx_event_id: str) -> None:
+        self.held_event_ids.add(pbx_event_id)
 
     def expert_missed(self, expert: str, at: datetime, pbx_event_id: str | None = None) -> None:
         self._require({State.QUEUED, State.TRANSFERRED}, "record that an expert did not pick up")

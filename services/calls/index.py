@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
+from prometheus_client import Gauge
 
 from services.calls.application import CallCentre, call_summary
 from shared.calendar import BusinessCalendar
@@ -21,6 +22,9 @@ from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
 log = logging.getLogger(__name__)
+
+# Queue names are the PBX's configuration, never personal data: safe as a label, and few.
+UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
 
 metadata = sa.MetaData()
 calls = sa.Table(
@@ -37,6 +41,13 @@ calls = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), index=True),
     sa.Column("callback_due", sa.DateTime(timezone=True)),
     sa.Column("summary", sa.Text, nullable=False),
+)
+unrouted = sa.Table(
+    "calls_unrouted",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("queue", sa.String(100), nullable=False, index=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 rejections = sa.Table(
     "telephony_rejections",
@@ -57,6 +68,7 @@ class CallIndex:
         self.engine = engine
         self.calendar = calendar
         metadata.create_all(engine)
+        self._unrouted_queues: set[str] = set()
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
@@ -84,10 +96,43 @@ class CallIndex:
             )
         conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
         conn.execute(calls.insert(), rows)
+        conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
+        held = [
+            {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
+            for call in map(self.app.repository.get, ids)
+            if call.unrouted_queue is not None
+        ]
+        if held:
+            conn.execute(unrouted.insert(), held)
+        self._count_unrouted(conn)
+
+    def _count_unrouted(self, conn: sa.Connection) -> None:
+        counts = dict(conn.execute(sa.select(unrouted.c.queue, sa.func.count()).group_by(unrouted.c.queue)).all())
+        for queue in self._unrouted_queues - counts.keys():
+            UNROUTED.labels(queue).set(0)
+        for queue, n in counts.items():
+            UNROUTED.labels(queue).set(n)
+        self._unrouted_queues = set(counts)
+
+    def unmapped_queues(self) -> list[dict[str, Any]]:
+        """PBX queues the organisation file does not map, with the calls kept unrouted for each."""
+        q = (
+            sa.select(
+                unrouted.c.queue,
+                sa.func.count().label("calls"),
+                sa.func.min(unrouted.c.received_at).label("first_call_at"),
+                sa.func.max(unrouted.c.received_at).label("last_call_at"),
+            )
+            .group_by(unrouted.c.queue)
+            .order_by(unrouted.c.queue)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
 
     def rebuild(self) -> int:
         with self.engine.begin() as conn:
             conn.execute(calls.delete())
+            conn.execute(unrouted.delete())
         self.follower.reset()
         return self.follower.catch_up()
 

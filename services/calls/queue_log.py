@@ -43,9 +43,11 @@ def import_queue_log(settings: Settings, path: Path, out=sys.stdout, err=sys.std
                         payload={"file": str(path), "line": number},
                         at=centre.clock(),
                     )
+                elif outcome.status == "held":
+                    print(f"{path}:{number}: held: call {result.call_id} waits for its queue to be mapped", file=err)
         index.follower.catch_up()
     finally:
         centre.close()
-    order = ["applied", "duplicate", "ignored", "rejected", "malformed", "not about a call"]
+    order = ["applied", "duplicate", "ignored", "held", "rejected", "malformed", "not about a call"]
     print(f"{path}: " + ", ".join(f"{counts[k]} {k}" for k in order), file=out)
-    return 1 if counts["rejected"] or counts["malformed"] else 0
+    return 1 if counts["rejected"] or counts["malformed"] or counts["held"] else 0

@@ -412,12 +412,20 @@ def test_webhook_events_are_idempotent_by_event_id(client: TestClient, tokens) -
     assert version_of(client, tokens, str(call_id_for_pbx("1763708400.10"))) == version
 
 
-def test_an_unmapped_queue_is_refused_with_the_reason(client: TestClient, tokens) -> None:
+def test_a_call_into_an_unmapped_queue_is_kept_and_its_queue_reported_and_counted(client: TestClient, tokens) -> None:
     response = client.post(
-        "/telephony/events", json=webhook("u-1", "c-690", "queued", queue="690"), headers=tokens["telephony"]
+        "/telephony/events",
+        json=[webhook("u-1", "c-690", "queued", queue="690", caller="09137778899")],
+        headers=tokens["telephony"],
     )
-    assert_problem(response, 409, "queue '690' is not mapped to any unit")
-    assert_problem(client.get(f"/calls/{call_id_for_pbx('c-690')}", headers=tokens["sg"]), 404)
+    assert (response.json()["held"], response.json()["rejected"]) == (1, 0)
+    call = client.get(f"/calls/{call_id_for_pbx('c-690')}", headers=tokens["sg"]).json()
+    assert (call["state"], call["unrouted_queue"]) == ("ringing", "690")
+    settle(client.app)
+    report = client.get("/telephony/unmapped-queues", headers=tokens["mr_manager"]).json()
+    assert [(q["queue"], q["calls"]) for q in report] == [("690", 1)]
+    metrics = client.get("/metrics", headers=tokens["monitoring"]).text
+    assert 'crm_calls_unrouted{queue="690"} 1.0' in metrics
 
 
 # --- the staff's flow ---------------------------------------------------------------------------------------------

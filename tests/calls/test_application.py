@@ -249,14 +249,14 @@ def test_replaying_a_whole_queue_log_after_an_outage_adds_nothing(centre: CallCe
     with QUEUE_LOG.open(encoding="utf-8") as lines:
         events = [e for _, e in parse_queue_log(lines) if isinstance(e, TelephonyEvent)]
     first = ingest_all(centre, events)
-    calls = {e.call_id for e in events} - {"1710224400.200"}  # queue 690 belongs to no unit: never stored
+    calls = {e.call_id for e in events}
     before = {cid: call_summary(call_of(centre, cid)) for cid in calls}
     head = notifications(centre)
 
     again = ingest_all(centre, events)
     assert "applied" not in {r.status for r in again}
     assert [r.status for r in again if r.status != "duplicate"] == [
-        r.status for r in first if r.status in ("ignored", "rejected")
+        r.status for r in first if r.status in ("ignored", "held", "rejected")
     ]
     assert {cid: call_summary(call_of(centre, cid)) for cid in calls} == before
     assert notifications(centre) == head
@@ -264,23 +264,48 @@ def test_replaying_a_whole_queue_log_after_an_outage_adds_nothing(centre: CallCe
     assert (abandoned.state, abandoned.unit, abandoned.contact_phone) == (State.UNANSWERED, "trade", "+989133334455")
 
 
-def test_an_event_for_a_queue_no_unit_owns_is_rejected_with_the_reason_and_stores_nothing(centre: CallCentre) -> None:
+def test_a_call_into_a_queue_no_unit_owns_is_kept_unrouted_with_the_pbx_queue_name(centre: CallCentre) -> None:
     result = centre.ingest(ev("queued", SATURDAY_1030, call_id="lost", queue="690", caller="09137778899"))
-    assert result.status == "rejected"
-    assert result.reason == "queue '690' is not mapped to any unit (organisation file)"
-    assert result.call_id == str(call_id_for_pbx("lost"))
-    with pytest.raises(CallNotFound):
-        call_of(centre, "lost")
-    assert notifications(centre) == 0
+    assert (result.status, result.call_id) == ("held", str(call_id_for_pbx("lost")))
+    call = call_of(centre, "lost")
+    assert (call.state, call.unrouted_queue, call.caller) == (State.RINGING, "690", "+989137778899")
+    again = centre.ingest(ev("queued", SATURDAY_1030, call_id="lost", queue="690", event_id=result.event_id))
+    assert again.status == "held"
+    assert call_of(centre, "lost").version == call.version  # held once, not once per replay
 
 
-def test_an_unmapped_queue_for_a_known_call_is_rejected_and_the_call_is_untouched(centre: CallCentre) -> None:
+def test_what_happens_to_an_unrouted_call_is_held_until_its_queue_is_mapped(centre: CallCentre) -> None:
     centre.ingest(ev("ringing", SATURDAY_1030, caller="09131234567"))
-    version = call_of(centre).version
-    result = centre.ingest(ev("queued", SATURDAY_1030, queue="690"))
-    assert (result.status, result.reason) == ("rejected", "queue '690' is not mapped to any unit (organisation file)")
-    assert call_of(centre).version == version
-    assert call_of(centre).state == State.RINGING
+    centre.ingest(ev("queued", SATURDAY_1030, queue="690"))
+    result = centre.ingest(ev("abandoned", SATURDAY_1030 + timedelta(seconds=30), queue="690"))
+    assert result.status == "held"
+    call = call_of(centre)
+    assert (call.state, call.unrouted_queue, call.ended_at) == (State.RINGING, "690", None)
+    assert not call.has_seen(result.event_id)  # a replay once the queue is mapped applies it
+
+
+def test_replaying_a_log_after_the_organisation_file_maps_the_queue_routes_every_call_once(clock) -> None:
+    with QUEUE_LOG.open(encoding="utf-8") as lines:
+        events = [e for _, e in parse_queue_log(lines) if isinstance(e, TelephonyEvent)]
+    before = CallCentre(organisation=Organisation.load(DEFAULT_ORGANISATION), clock=clock)
+    first = ingest_all(before, events)
+    assert [r.status for r in first if r.status == "held"] == ["held"]
+    assert call_of(before, "1710224400.200").unrouted_queue == "690"
+
+    corrected = Organisation.load(DEFAULT_ORGANISATION)
+    corrected.units[2].queues.append("690")  # the trade unit gets the new queue
+    before.organisation = corrected
+    second = ingest_all(before, events)
+    assert [r.status for r in second if r.status not in ("duplicate", "ignored")] == ["applied"]
+    call = call_of(before, "1710224400.200")
+    assert (call.unrouted_queue, call.unit, call.state) == (None, "trade", State.QUEUED)
+    routed = [n for n in before.recorder.select_notifications(0, 10_000) if n.topic.endswith("Call.Routed")]
+    assert len([n for n in routed if n.originator_id == call.id]) == 1
+
+    head = notifications(before)
+    third = ingest_all(before, events)
+    assert "applied" not in {r.status for r in third} and "held" not in {r.status for r in third}
+    assert notifications(before) == head
 
 
 def test_an_event_that_does_not_fit_the_calls_state_is_rejected_with_the_reason(centre: CallCentre) -> None:
