@@ -38,6 +38,7 @@ class CallCallback(BaseModel):
     outcome: CallbackOutcome
     note: str | None
     at: datetime
+    referred_to: str | None = None
 
 
 class CallPublic(BaseModel):
@@ -114,6 +115,11 @@ class CallbackRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: CallbackOutcome
     note: str | None = Field(default=None, max_length=4000)
+    referred_to: str | None = Field(
+        default=None,
+        max_length=100,
+        description="with outcome 'referred': the unit the matter went to, or 'complaint' to open a complaint",
+    )
 
 
 class Resolution(BaseModel):
@@ -385,7 +391,9 @@ def record_callback(
         raise HTTPException(403, f"only the manager of unit {call.unit!r} records callbacks for its calls")
     if principal.role == Role.EXPERT and principal.name != call.assigned_expert:
         raise HTTPException(403, "an expert records callbacks only for the calls in his or her own queue")
-    centre.record_callback(call_id, by=principal.name, outcome=body.outcome, note=body.note)
+    centre.record_callback(
+        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
+    )
     return _public(centre, call_id)
 
 

@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.calls.domain import (
+    REFERRED_TO_COMPLAINT,
     Call,
     CallbackOutcome,
     Direction,
@@ -217,8 +218,21 @@ class CallCentre(CrmApplication):
 
         self._command(call_id, act)
 
-    def record_callback(self, call_id: uuid.UUID, *, by: str, outcome: CallbackOutcome, note: str | None) -> None:
-        self._command(call_id, lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock()))
+    def record_callback(
+        self,
+        call_id: uuid.UUID,
+        *,
+        by: str,
+        outcome: CallbackOutcome,
+        note: str | None,
+        referred_to: str | None = None,
+    ) -> None:
+        if referred_to and referred_to != REFERRED_TO_COMPLAINT:
+            self._check_unit(referred_to)
+        self._command(
+            call_id,
+            lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock(), referred_to=referred_to),
+        )
 
     def resolve_by_member_relations(self, call_id: uuid.UUID, *, by: str, note: str) -> None:
         self._command(call_id, lambda c: c.resolve_by_member_relations(by, note, self.clock()))

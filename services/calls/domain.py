@@ -53,6 +53,9 @@ class CallbackOutcome(StrEnum):
 
 
 REACHED = {CallbackOutcome.RESOLVED, CallbackOutcome.FOLLOW_UP, CallbackOutcome.REFERRED}
+# Only these close the record: after a follow_up the unit still owes the member a final outcome.
+FINAL = {CallbackOutcome.RESOLVED, CallbackOutcome.REFERRED}
+REFERRED_TO_COMPLAINT = "complaint"  # `referred_to` of a callback that opens a complaint (ME-FR-01-01-01)
 OPEN_STATES = {State.RINGING, State.QUEUED, State.UNIT_NOT_ANSWERED, State.WITH_MEMBER_RELATIONS, State.TRANSFERRED}
 
 
@@ -112,6 +115,7 @@ class Call(Aggregate):
         self.ended_at: datetime | None = None
         self.pbx_event_ids: set[str] = {pbx_event_id} if pbx_event_id else set()
         self.unrouted_queue: str | None = None
+        self.complaint_referral: dict | None = None
         self.held_event_ids: set[str] = set()
 
     @classmethod
@@ -337,18 +341,68 @@ class Call(Aggregate):
         self.callback_due = callback_due
         self._seen(pbx_event_id)
 
-    def record_callback(self, *, by: str, outcome: CallbackOutcome, note: str | None, at: datetime) -> None:
+    def record_callback(
+        self, *, by: str, outcome: CallbackOutcome, note: str | None, at: datetime, referred_to: str | None = None
+    ) -> None:
         self._require({State.UNANSWERED}, "record a callback")
         if self.registered_at and at < self.registered_at:
             raise InvalidInput("a callback cannot precede the unanswered-call record")
-        self._callback_recorded(by=by, outcome=CallbackOutcome(outcome), note=note, at=at)
+        outcome = CallbackOutcome(outcome)
+        if outcome == CallbackOutcome.REFERRED and not (referred_to or "").strip():
+            raise InvalidInput("say where the matter was referred: a unit, or 'complaint'")
+        if outcome != CallbackOutcome.REFERRED and referred_to:
+            raise InvalidInput("referred_to is given only with the outcome 'referred'")
+        self._callback_recorded(
+            by=by, outcome=outcome, note=note, at=at, referred_to=referred_to.strip() if referred_to else None
+        )
+        if referred_to == REFERRED_TO_COMPLAINT:
+            # The intent is recorded with the callback; the complaints service is told by a follower of this log,
+            # so a complaints service that is down loses nothing and delays nothing here.
+            self._complaint_referral_requested(
+                source_ref=f"calls:call:{self.id}",
+                description=(self.subject or "") + (f"\n\n{note}" if note else ""),
+                phone=self.contact_phone,
+                complainant_name=self.contact_name,
+                member_number=self.member_id,
+                unit=self.unit,
+                occurred_at=self.received_at,
+                at=at,
+            )
 
     @event("CallbackRecorded")
-    def _callback_recorded(self, by: str, outcome: CallbackOutcome, note: str | None, at: datetime) -> None:
+    def _callback_recorded(
+        self, by: str, outcome: CallbackOutcome, note: str | None, at: datetime, referred_to: str | None = None
+    ) -> None:
         outcome = CallbackOutcome(outcome)  # stored as its string value
-        self.callbacks.append({"by": by, "outcome": outcome.value, "note": note, "at": at.isoformat()})
-        if outcome in REACHED:
+        entry = {"by": by, "outcome": outcome.value, "note": note, "at": at.isoformat()}
+        if referred_to:
+            entry["referred_to"] = referred_to
+        self.callbacks.append(entry)
+        if outcome in FINAL:
             self.state = State.CALLED_BACK
+
+    @event("ComplaintReferralRequested")
+    def _complaint_referral_requested(
+        self,
+        source_ref: str,
+        description: str,
+        phone: str | None,
+        complainant_name: str | None,
+        member_number: str | None,
+        unit: str | None,
+        occurred_at: datetime,
+        at: datetime,
+    ) -> None:
+        self.complaint_referral = {
+            "source_ref": source_ref,
+            "source": "calls",
+            "description": description.strip() or "Referred to the complaint procedure during a callback",
+            "phone": phone,
+            "complainant_name": complainant_name,
+            "member_number": member_number,
+            "unit": unit,
+            "occurred_at": occurred_at.isoformat(),
+        }
 
     def hang_up(self, at: datetime, talk_seconds: int | None = None, pbx_event_id: str | None = None) -> None:
         """The telephone leg ended. What that means depends on where the call stood."""

@@ -110,7 +110,7 @@ def unanswered(
     principal: Reader,
     unit: str | None = None,
     expert: str | None = None,
-    state: Literal["open", "called_back", "all"] = "open",
+    state: Literal["open", "following_up", "called_back", "all"] = "open",
     breached: bool | None = None,
 ) -> Any:
     organisation: Organisation = request.app.state.settings.organisation

@@ -82,19 +82,23 @@ def unanswered_item(
             "automatic": bool(data.get("automatic")),
             "registered_at": parse_time(data["at"]),
             "callback_due": parse_time(data["callback_due"]),
-            "state": "open" if not (item or {}).get("called_back_at") else "called_back",
+            "state": "open" if not (item or {}).get("called_back_at") else (item or {}).get("state", "called_back"),
         }
     if name == "callback_recorded" and item is not None:
         attempts = int(item.get("callback_attempts") or 0) + 1
         if data["outcome"] == "not_reached":
             return {**item, "callback_attempts": attempts}
         at = parse_time(data["at"])
+        state = "following_up" if data["outcome"] == "follow_up" else "called_back"
+        if item.get("called_back_at") is not None:
+            # Reached before (a follow-up): the deadline was met then; this records the final outcome.
+            return {**item, "callback_attempts": attempts, "state": state, "outcome": data["outcome"]}
         registered = item.get("registered_at")
         delay = calendar.working_time_between(registered, at).total_seconds() if registered else None
         return {
             **item,
             "callback_attempts": attempts,
-            "state": "called_back",
+            "state": state,
             "called_back_at": at,
             "callback_by": data.get("by"),
             "outcome": data["outcome"],

@@ -56,7 +56,7 @@ unanswered = sa.Table(
     sa.Column("received_at", Time),
     sa.Column("registered_at", Time, index=True),
     sa.Column("callback_due", Time, index=True),
-    sa.Column("state", sa.String(20), index=True),  # open | called_back (NULL until registered)
+    sa.Column("state", sa.String(20), index=True),  # open | following_up | called_back (NULL until registered)
     sa.Column("callback_attempts", sa.Integer),
     sa.Column("called_back_at", Time),
     sa.Column("callback_by", sa.String(200)),

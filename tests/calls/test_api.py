@@ -494,7 +494,24 @@ def test_the_assigned_expert_may_record_his_or_her_own_callback(client: TestClie
     call_id = unanswered_call(client, tokens, expert="s.ahmadi")
     response = client.post(f"/calls/{call_id}/callback", json={"outcome": "follow_up"}, headers=tokens["trade_expert"])
     assert response.status_code == 200
+    assert response.json()["state"] == "unanswered"  # followed up: still owed a final outcome
+    response = client.post(
+        f"/calls/{call_id}/callback",
+        json={"outcome": "referred", "referred_to": "legal"},
+        headers=tokens["trade_expert"],
+    )
     assert response.json()["state"] == "called_back"
+    assert response.json()["callbacks"][-1]["referred_to"] == "legal"
+
+
+def test_a_referral_to_a_unit_the_chamber_does_not_have_is_invalid(client: TestClient, tokens) -> None:
+    call_id = unanswered_call(client, tokens, expert="s.ahmadi")
+    response = client.post(
+        f"/calls/{call_id}/callback",
+        json={"outcome": "referred", "referred_to": "nowhere"},
+        headers=tokens["trade_expert"],
+    )
+    assert_problem(response, 422, "unknown unit 'nowhere'")
 
 
 def test_an_outgoing_call_records_who_placed_it(client: TestClient, tokens) -> None:

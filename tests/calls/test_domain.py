@@ -433,13 +433,47 @@ def test_a_callback_that_does_not_reach_the_member_leaves_the_callback_owed() ->
     ]
 
 
-@pytest.mark.parametrize("outcome", ["resolved", "follow_up", "referred"])
-def test_a_callback_that_reaches_the_member_closes_the_record(outcome: str) -> None:
+@pytest.mark.parametrize(("outcome", "referred_to"), [("resolved", None), ("referred", "legal")])
+def test_a_callback_with_a_final_outcome_closes_the_record(outcome: str, referred_to: str | None) -> None:
     call = unanswered()
     call.record_callback(by="f.alavi", outcome=CallbackOutcome.NOT_REACHED, note=None, at=minutes(60))
-    call.record_callback(by="f.alavi", outcome=outcome, note="spoke to the member", at=minutes(90))
+    call.record_callback(
+        by="f.alavi", outcome=outcome, note="spoke to the member", at=minutes(90), referred_to=referred_to
+    )
     assert call.state == State.CALLED_BACK
     assert [c["outcome"] for c in call.callbacks] == ["not_reached", outcome]
+
+
+def test_a_follow_up_keeps_the_record_open_until_a_final_outcome_is_recorded() -> None:
+    call = unanswered()
+    call.record_callback(by="f.alavi", outcome=CallbackOutcome.FOLLOW_UP, note="asks customs", at=minutes(60))
+    assert call.state == State.UNANSWERED
+    call.record_callback(by="f.alavi", outcome=CallbackOutcome.RESOLVED, note="customs answered", at=minutes(600))
+    assert call.state == State.CALLED_BACK
+    assert [c["outcome"] for c in call.callbacks] == ["follow_up", "resolved"]
+
+
+def test_a_referral_names_where_the_matter_went() -> None:
+    reason = refused(
+        unanswered(),
+        lambda c: c.record_callback(by="f.alavi", outcome="referred", note=None, at=minutes(60)),
+        InvalidInput,
+    )
+    assert reason == "say where the matter was referred: a unit, or 'complaint'"
+    call = unanswered()
+    call.record_callback(by="f.alavi", outcome="referred", note=None, at=minutes(60), referred_to="legal")
+    assert call.callbacks[-1]["referred_to"] == "legal"
+    assert call.complaint_referral is None
+
+
+def test_a_referral_to_the_complaint_procedure_records_the_intent_to_open_one_with_the_callback() -> None:
+    call = unanswered()
+    call.record_callback(
+        by="f.alavi", outcome="referred", note="fees charged twice", at=minutes(60), referred_to="complaint"
+    )
+    assert recorded(call)[-2:] == ["CallbackRecorded", "ComplaintReferralRequested"]
+    assert call.complaint_referral["source_ref"] == f"calls:call:{call.id}"
+    assert "fees charged twice" in call.complaint_referral["description"]
 
 
 def test_a_callback_before_the_unanswered_record_is_refused() -> None:

@@ -180,10 +180,17 @@ def test_a_callback_moves_the_call_out_of_the_open_queue_with_its_working_time_d
     called_back(centre, call, CallbackOutcome.FOLLOW_UP)
     feed()
     assert readmodel.unanswered_items(unit="trade") == []
-    [done] = readmodel.unanswered_items(unit="trade", state="called_back")
-    assert (done["callback_attempts"], done["outcome"], done["callback_by"]) == (2, "follow_up", "f.alavi")
+    [reached] = readmodel.unanswered_items(unit="trade", state="following_up")
+    assert (reached["callback_attempts"], reached["outcome"], reached["callback_by"]) == (2, "follow_up", "f.alavi")
     # Saturday 10:30-16:00 is 5h30, Sunday 08:00-09:30 is 1h30.
-    assert done["callback_delay_working_seconds"] == 7 * 3600
+    assert reached["callback_delay_working_seconds"] == 7 * 3600
+
+    clock.advance(days=1)
+    called_back(centre, call, CallbackOutcome.RESOLVED)
+    feed()
+    [done] = readmodel.unanswered_items(unit="trade", state="called_back")
+    assert (done["callback_attempts"], done["outcome"]) == (3, "resolved")
+    assert done["callback_delay_working_seconds"] == 7 * 3600  # the deadline was met by the follow-up call
 
 
 def test_a_replayed_batch_changes_nothing(centre, clock, feed, engine, readmodel) -> None:
