@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     callback_deadline_working_hours: float = Field(default=24, gt=0)
     # A call a member-relations expert answered waits at most this long in his or her queue for its outcome.
     mr_followup_deadline_working_hours: float = Field(default=2, gt=0)
+    # Token (role service) the calls service presents to the complaints service to open complaints from callbacks.
+    calls_service_token: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from services.calls.api import queues, router, telephony
 from services.calls.application import CallCentre
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup, follow_members
+from services.calls.referrals import ComplaintReferrals, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -41,13 +43,25 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     index = CallIndex(centre, engine, settings.business_calendar)
     lookup = MemberLookup(engine)
     centre.member_lookup = lookup.member_of
+    referrals = ComplaintReferrals(
+        centre, engine, http_opener(settings.url_of("complaints"), settings.calls_service_token), clock
+    )
+
+    async def deliver_referrals(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = referrals.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        referrals.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
 
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-calls-members"
         return [
             follow_members(
                 lookup, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
-            )
+            ),
+            deliver_referrals(stop),
         ]
 
     app = event_sourced_service(
@@ -62,6 +76,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     )
     app.state.centre = centre
     app.state.index = index
+    app.state.referrals = referrals
     app.include_router(telephony)
     app.include_router(router)
     app.include_router(queues)
