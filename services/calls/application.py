@@ -271,8 +271,11 @@ class CallCentre(CrmApplication):
 
     def _ingest_batch_once(self, events: Sequence[TelephonyEvent]) -> list[IngestResult]:
         working: dict[uuid.UUID, Call | None] = {}  # each call as the events so far left it (pending events unsaved)
-        results = []
-        for ev in events:
+        results: list[IngestResult | None] = [None] * len(events)
+        # In the order of the PBX's own timestamps (a stable sort keeps same-time events as sent): a batch that
+        # arrives shuffled still tells each call's story in the order it happened.
+        for position in sorted(range(len(events)), key=lambda i: events[i].at):
+            ev = events[position]
             call_id = call_id_for_pbx(ev.call_id)
             loaded = call_id not in working
             if loaded:
@@ -285,11 +288,11 @@ class CallCentre(CrmApplication):
                 working[call_id] = changed
             elif loaded:
                 working[call_id] = self._load(call_id) if result.status == "rejected" else call
-            results.append(result)
+            results[position] = result
         changed_calls = [c for c in working.values() if c is not None and c.pending_events]
         if changed_calls:
             self.save(*changed_calls)
-        return results
+        return [r for r in results if r is not None]
 
     def _ingest_once(self, ev: TelephonyEvent) -> IngestResult:
         call_id = call_id_for_pbx(ev.call_id)
@@ -322,6 +325,8 @@ class CallCentre(CrmApplication):
                 )
                 if ev.kind == "ringing":
                     return IngestResult(ev.event_id, str(call_id), "applied"), call
+            else:
+                call.check_in_order(ev.at)
             status = self._apply(call, ev)
         except DomainError as exc:
             return IngestResult(ev.event_id, str(call_id), "rejected", str(exc)), None

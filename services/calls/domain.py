@@ -114,6 +114,7 @@ class Call(Aggregate):
         self.callbacks: list[dict] = []
         self.ended_at: datetime | None = None
         self.pbx_event_ids: set[str] = {pbx_event_id} if pbx_event_id else set()
+        self.last_pbx_event_at: datetime | None = at if pbx_call_id else None
         self.unrouted_queue: str | None = None
         self.complaint_referral: dict | None = None
         self.held_event_ids: set[str] = set()
@@ -135,9 +136,19 @@ class Call(Aggregate):
     def has_seen(self, pbx_event_id: str | None) -> bool:
         return pbx_event_id is not None and pbx_event_id in self.pbx_event_ids
 
-    def _seen(self, pbx_event_id: str | None) -> None:
+    def _seen(self, pbx_event_id: str | None, at: datetime) -> None:
         if pbx_event_id:
             self.pbx_event_ids.add(pbx_event_id)
+            self.last_pbx_event_at = max(at, self.last_pbx_event_at or at)
+
+    def check_in_order(self, at: datetime) -> None:
+        """A PBX event earlier than one already applied would make the call end before it began, or be answered
+        before it was queued: refused, with the reason kept, rather than a timeline that contradicts itself."""
+        if self.last_pbx_event_at is not None and at < self.last_pbx_event_at:
+            raise TransitionRefused(
+                f"event at {at.isoformat()} is earlier than the call's last telephone event at "
+                f"{self.last_pbx_event_at.isoformat()}: out of order"
+            )
 
     @property
     def is_open(self) -> bool:
@@ -154,7 +165,7 @@ class Call(Aggregate):
         self.unit = unit
         self.state = State.QUEUED
         self.unrouted_queue = None
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     # A call into a PBX queue the organisation file does not map is kept, not refused: the caller rang all the same.
     # Its PBX events are held (not marked seen) so that replaying the log once the file maps the queue routes the
@@ -185,7 +196,7 @@ class Call(Aggregate):
     def _expert_missed(self, expert: str, at: datetime, pbx_event_id: str | None) -> None:
         if expert not in self.missed_by:
             self.missed_by.append(expert)
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def answer(self, expert: str | None, at: datetime, pbx_event_id: str | None = None) -> None:
         if self.direction == Direction.OUTGOING:
@@ -205,13 +216,13 @@ class Call(Aggregate):
         self.state = State.ANSWERED
         self.answered_by = expert
         self.answered_at = at
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     @event("MemberRelationsAnswered")
     def _member_relations_answered(self, expert: str | None, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.WITH_MEMBER_RELATIONS
         self.member_relations_expert = expert
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def unit_did_not_answer(self, at: datetime, pbx_event_id: str | None = None) -> None:
         self._require_incoming("record that the unit did not answer")
@@ -225,14 +236,14 @@ class Call(Aggregate):
     @event("UnitDidNotAnswer")
     def _unit_not_answered(self, unit: str | None, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.UNIT_NOT_ANSWERED
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     @event("TransferNotAnswered")
     def _transfer_not_answered(self, expert: str | None, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.WITH_MEMBER_RELATIONS
         if expert and expert not in self.missed_by:
             self.missed_by.append(expert)
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def transfer_to_member_relations(self, at: datetime, pbx_event_id: str | None = None) -> None:
         self._require_incoming("transfer the call to member relations")
@@ -242,7 +253,7 @@ class Call(Aggregate):
     @event("TransferredToMemberRelations")
     def _transferred_to_member_relations(self, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.WITH_MEMBER_RELATIONS
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def take_down_subject(
         self, subject: str, by: str, at: datetime, contact_name: str | None = None, contact_phone: str | None = None
@@ -277,7 +288,7 @@ class Call(Aggregate):
     def _transferred_to_expert(self, expert: str, by: str | None, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.TRANSFERRED
         self.transferred_to = expert
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def register_unanswered(
         self,
@@ -339,7 +350,7 @@ class Call(Aggregate):
         self.subject = subject
         self.registered_at = at
         self.callback_due = callback_due
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     def record_callback(
         self, *, by: str, outcome: CallbackOutcome, note: str | None, at: datetime, referred_to: str | None = None
@@ -420,18 +431,18 @@ class Call(Aggregate):
     def _completed(self, at: datetime, talk_seconds: int | None, pbx_event_id: str | None) -> None:
         self.state = State.COMPLETED
         self.ended_at = at
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     @event("NotReached")
     def _not_reached(self, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.NOT_REACHED
         self.ended_at = at
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     @event("CallerHungUp")
     def _caller_hung_up(self, state: State, at: datetime, pbx_event_id: str | None) -> None:
         self.ended_at = at
-        self._seen(pbx_event_id)
+        self._seen(pbx_event_id, at)
 
     @property
     def awaits_member_relations_follow_up(self) -> bool:

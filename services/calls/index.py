@@ -184,6 +184,13 @@ class CallIndex:
         self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime
     ) -> None:
         with self.engine.begin() as conn:
+            if event_id is not None:
+                # The PBX resending the same refused event is one rejection, not one per attempt.
+                known = conn.execute(
+                    sa.select(rejections.c.id).where(rejections.c.source == source, rejections.c.event_id == event_id)
+                ).first()
+                if known is not None:
+                    return
             conn.execute(
                 rejections.insert().values(
                     recorded_at=at,

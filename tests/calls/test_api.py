@@ -636,3 +636,33 @@ def test_a_call_member_relations_answered_waits_in_the_answering_experts_queue_a
     assert [(c["pbx_call_id"], c["state"], c["follow_up_due"]) for c in mine] == [
         ("mr", "with_member_relations", "2026-11-21T09:05:00Z")
     ]
+
+
+def test_a_completion_timestamped_before_the_call_was_queued_is_refused_once_however_often_it_is_resent(
+    client: TestClient, tokens
+) -> None:
+    queued = webhook("o-1", "1763708400.7", "queued", at="2026-11-21T07:00:00Z", queue="602", caller="09131234567")
+    assert client.post("/telephony/events", json=queued, headers=tokens["telephony"]).json()["status"] == "applied"
+    early = webhook("o-2", "1763708400.7", "completed", at="2026-11-21T06:59:00Z", queue="602")
+    for _ in range(2):
+        assert_problem(client.post("/telephony/events", json=early, headers=tokens["telephony"]), 409, "out of order")
+    call = client.get(f"/calls/{call_id_for_pbx('1763708400.7')}", headers=tokens["sg"]).json()
+    assert (call["state"], call["ended_at"]) == ("queued", None)
+    rejections = client.get("/telephony/rejections", headers=tokens["mr_manager"]).json()
+    assert [r["event_id"] for r in rejections] == ["o-2"]
+
+
+def test_a_batch_sent_out_of_order_is_applied_in_the_order_of_the_pbx_timestamps(client: TestClient, tokens) -> None:
+    events = [
+        webhook("s-3", "1763708400.8", "completed", at="2026-11-21T07:03:00Z", queue="602", extension="211"),
+        webhook("s-1", "1763708400.8", "queued", at="2026-11-21T07:00:00Z", queue="602", caller="09131234567"),
+        webhook("s-2", "1763708400.8", "answered", at="2026-11-21T07:00:20Z", queue="602", extension="211"),
+    ]
+    body = client.post("/telephony/events", json=events, headers=tokens["telephony"]).json()
+    assert [(r["event_id"], r["status"]) for r in body["results"]] == [
+        ("s-3", "applied"),
+        ("s-1", "applied"),
+        ("s-2", "applied"),
+    ]
+    call = client.get(f"/calls/{call_id_for_pbx('1763708400.8')}", headers=tokens["sg"]).json()
+    assert (call["state"], call["answered_by"], call["ended_at"]) == ("completed", "s.ahmadi", "2026-11-21T07:03:00Z")
