@@ -342,6 +342,9 @@ class Call(Aggregate):
         automatic: bool,
         pbx_event_id: str | None,
     ) -> None:
+        if self.state == State.TRANSFERRED and self.transferred_to and self.transferred_to not in self.missed_by:
+            # Registered while the second attempt was still ringing: that expert did not answer it either.
+            self.missed_by.append(self.transferred_to)
         self.state = State.UNANSWERED
         self.unit = unit
         self.assigned_expert = expert

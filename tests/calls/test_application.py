@@ -117,8 +117,8 @@ def test_unit_timeout_member_relations_transfer_and_abandon_leave_the_call_unans
     assert call.state == State.UNANSWERED
     assert call.unit == "trade"  # handed back to the destination unit, not kept by member relations
     assert call.member_relations_expert == "z.rahimi"
-    assert call.missed_by == ["s.ahmadi"]
     # The caller gave up while k.rezaei's phone rang: the second attempt failed with k.rezaei, whose queue it joins.
+    assert call.missed_by == ["s.ahmadi", "k.rezaei"]
     assert call.assigned_expert == "k.rezaei"
     assert call.contact_phone == "+989131234567"
     assert call.registered_at == call.ended_at == t + timedelta(minutes=4)
@@ -549,3 +549,13 @@ def test_the_answering_expert_resolves_transfers_or_registers_the_call_after_the
     else:
         centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
         assert call_of(centre).state == State.UNANSWERED
+
+
+def test_a_second_attempt_registered_unanswered_by_hand_records_the_expert_who_missed_it(centre: CallCentre) -> None:
+    call_id = centre.receive_call(direction=Direction.INCOMING, caller="09131234567", unit="trade")
+    centre.transfer_to_member_relations(call_id)
+    centre.take_down_subject(call_id, subject="export permit", by="z.rahimi", contact_name=None, contact_phone=None)
+    centre.transfer_to_expert(call_id, expert="k.rezaei", by="z.rahimi")
+    centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
+    call = centre.get_call(call_id)
+    assert (call.missed_by, call.assigned_expert) == (["k.rezaei"], "k.rezaei")
