@@ -48,6 +48,7 @@ class UnansweredItem(BaseModel):
     callback_delay_working_seconds: float | None
     breached: bool
     breached_at: datetime | None
+    detected_at: datetime | None = None
 
 
 class EndOfDayEntry(BaseModel):

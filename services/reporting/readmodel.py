@@ -62,7 +62,8 @@ unanswered = sa.Table(
     sa.Column("callback_by", sa.String(200)),
     sa.Column("outcome", sa.String(40)),
     sa.Column("callback_delay_working_seconds", sa.Float),
-    sa.Column("breached_at", Time),
+    sa.Column("breached_at", Time),  # the deadline that was missed
+    sa.Column("detected_at", Time),  # when the processor noticed (later, by up to a tick or a catch-up)
 )
 follow_ups = sa.Table(
     "member_relations_follow_ups",
@@ -159,7 +160,14 @@ class ReadModel:
             return
         name = P.event_name(e.type, P.REPORTING)
         if name == "callback_breach.recorded":
-            rows.upsert(unanswered, e.data["call_id"], {"breached_at": P.parse_time(e.data["detected_at"])})
+            rows.upsert(
+                unanswered,
+                e.data["call_id"],
+                {
+                    "breached_at": P.parse_time(e.data["callback_due"]),
+                    "detected_at": P.parse_time(e.data["detected_at"]),
+                },
+            )
         elif name == "member_relations_follow_up_breach.recorded":
             rows.upsert(
                 follow_ups,

@@ -140,7 +140,8 @@ def test_an_unanswered_call_shows_its_deadline_in_the_chambers_calendar_and_the_
     assert datetime.fromisoformat(late["callback_due"]) == tehran(2026, 11, 24, 10, 21)
     assert late["callback_due_local"] == "1405/09/03 10:21"
     assert (late["breached"], late["working_seconds_left"]) == (True, -4 * 60)
-    assert datetime.fromisoformat(late["breached_at"]) == tehran(2026, 11, 24, 10, 25)
+    assert datetime.fromisoformat(late["breached_at"]) == tehran(2026, 11, 24, 10, 21)  # the deadline missed
+    assert datetime.fromisoformat(late["detected_at"]) == tehran(2026, 11, 24, 10, 25)  # the processor's tick
     assert (late["expert"], late["subject"], late["contact_name"]) == (
         "s.ahmadi",
         "گواهی مبدأ، صادرات به ترکیه",
