@@ -78,9 +78,12 @@ class ReportingEngine:
         last = max(filter(None, [self.readmodel.last_escalation(unit), self._last_escalation.get(unit)]), default=None)
         registrations = self.readmodel.registrations(unit, since=last or datetime(1970, 1, 1, tzinfo=UTC))
         if registrations:
+            # Only what can still share a window with the newest call; working days stretch over weekends and
+            # holidays (Nowruz closes the Iranian chamber for about two weeks), hence the margin.
             newest = max(at for at, _ in registrations)
-            registrations = [(at, cid) for at, cid in registrations if at > newest - self.rule.window * 2]
-        crossing = P.crossing_call(registrations, self.rule, last)
+            horizon = self.rule.window * 2 + timedelta(days=21)
+            registrations = [(at, cid) for at, cid in registrations if at > newest - horizon]
+        crossing = P.crossing_call(registrations, self.rule, last, self.calendar)
         if crossing is None:
             return False
         _, at, call_ids = crossing

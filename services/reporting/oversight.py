@@ -141,7 +141,7 @@ class Oversight(CrmApplication):
             unit=unit,
             owner=owner,
             description=(
-                f"Unit {unit} left {len(call_ids)} calls unanswered within {window_days} days "
+                f"Unit {unit} left {len(call_ids)} calls unanswered within {window_days} working days "
                 f"(threshold {threshold}); find the cause and prevent recurrence."
             ),
             escalation_id=escalation_id,

@@ -146,19 +146,38 @@ class EscalationRule:
     window: timedelta  # ... within this rolling window escalates
 
 
+def window_start(calendar: BusinessCalendar, day: date, working_days: int) -> date:
+    """The first working day of a window of `working_days` working days that ends with `day`."""
+    first = day
+    for _ in range(working_days - 1):
+        first = calendar.previous_working_day(first)
+    return first
+
+
 def crossing_call(
-    registrations: Iterable[tuple[datetime, str]], rule: EscalationRule, since: datetime | None
+    registrations: Iterable[tuple[datetime, str]],
+    rule: EscalationRule,
+    since: datetime | None,
+    calendar: BusinessCalendar | None = None,
 ) -> tuple[str, datetime, list[str]] | None:
     """The first unanswered call that pushes the unit over the threshold within the window.
 
     `registrations` are (registered_at, call_id) of one unit's unanswered calls; calls at or before `since` (the last
-    escalation) do not count again. Returns (call_id, at, the call ids in the window) or None.
+    escalation) do not count again. With a calendar the window is `rule.window.days` working days (the day of the
+    call and the working days before it), so a weekend or a holiday does not let a unit's failures age out; without
+    one it is a plain rolling duration. Returns (call_id, at, the call ids in the window) or None.
     """
     ordered = sorted((at, cid) for at, cid in registrations if since is None or at > since)
+    days = [calendar.working_day_of(at) for at, _ in ordered] if calendar is not None else []
     start = 0
     for end, (at, cid) in enumerate(ordered):
-        while ordered[start][0] <= at - rule.window:
-            start += 1
+        if calendar is not None:
+            first = window_start(calendar, days[end], rule.window.days)
+            while days[start] < first:
+                start += 1
+        else:
+            while ordered[start][0] <= at - rule.window:
+                start += 1
         window = ordered[start : end + 1]
         if len(window) > rule.threshold:
             return cid, at, [c for _, c in window]

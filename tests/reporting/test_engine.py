@@ -391,7 +391,7 @@ def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and
         "f.alavi",
     )
     assert opened.data["description"] == (
-        "Unit trade left 4 calls unanswered within 7 days (threshold 3); find the cause and prevent recurrence."
+        "Unit trade left 4 calls unanswered within 7 working days (threshold 3); find the cause and prevent recurrence."
     )
 
     # Not again for the same calls: not on replay, not after a restart, not when one more call comes in.
@@ -478,3 +478,17 @@ def test_a_call_member_relations_answered_and_left_without_outcome_is_breached_o
     feed()
     [item] = readmodel.follow_up_items(breached=True)
     assert (item["breached_at"], item["detected_at"]) == (tehran(2026, 11, 21, 12, 5), noticed)
+
+
+def test_a_weekend_does_not_let_a_units_unanswered_calls_age_out_of_the_window(
+    centre, readmodel, oversight, calendar, clock
+) -> None:
+    engine = ReportingEngine(
+        readmodel, oversight, ORGANISATION, calendar, EscalationRule(threshold=2, window=timedelta(days=2)), clock
+    )
+    feed = Feed(engine, centre, oversight)
+    for at in (tehran(2026, 11, 26, 9, 0), tehran(2026, 11, 26, 9, 30), tehran(2026, 11, 28, 11, 0)):
+        abandoned(centre, at)  # Thursday, Thursday, and Saturday after the Friday weekend
+    feed()
+    [raised] = oversight_events(oversight, "escalation.raised")
+    assert (raised.data["unit"], len(raised.data["call_ids"])) == ("trade", 3)

@@ -359,3 +359,22 @@ def test_an_unanswered_call_counts_for_the_unit_it_was_handed_to_when_never_rout
     fact = P.call_fact(fact, "unanswered_registered", {"unit": "legal"}, calendar)
     assert (fact["unit"], fact["unanswered"], fact["offered"]) == ("legal", True, False)
     assert P.call_fact(None, "routed", {"unit": "trade"}, calendar) is None
+
+
+def test_the_repeated_non_answer_window_counts_working_days_not_calendar_days(calendar) -> None:
+    rule = P.EscalationRule(threshold=2, window=timedelta(days=2))
+    # Two on Thursday morning, one on Saturday: Friday is the weekend, so these are two consecutive working days,
+    # though 50 hours apart.
+    registrations = [
+        (tehran(2026, 11, 26, 9, 0), "c1"),
+        (tehran(2026, 11, 26, 9, 30), "c2"),
+        (tehran(2026, 11, 28, 11, 0), "c3"),
+    ]
+    assert P.crossing_call(registrations, rule, since=None, calendar=calendar) == (
+        "c3",
+        tehran(2026, 11, 28, 11, 0),
+        ["c1", "c2", "c3"],
+    )
+    # A working day more and Thursday's calls have aged out of the window.
+    later = [*registrations[:2], (tehran(2026, 11, 29, 11, 0), "c3")]
+    assert P.crossing_call(later, rule, since=None, calendar=calendar) is None
