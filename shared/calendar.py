@@ -422,3 +422,17 @@ class BusinessCalendar:
             j = jdatetime.date.fromgregorian(date=d)
             return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
         return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+    def parse_date(self, text: str) -> _dt.date:
+        """A date as staff write it: ISO (2026-11-26) or Solar Hijri with slashes (1405/09/05), whatever the
+        chamber's display calendar. Raises ValueError with the accepted forms."""
+        value = text.strip()
+        try:
+            if "/" in value:
+                year, month, day = (int(part) for part in value.split("/"))
+                return jdatetime.date(year, month, day).togregorian()
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a date: write it as YYYY-MM-DD (Gregorian) or YYYY/MM/DD (Solar Hijri)"
+            ) from None

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.calls.application import CallCentre, IngestResult, call_summary, normalise_number
@@ -14,6 +14,7 @@ from services.calls.domain import CallbackOutcome, Direction, Purpose, State
 from services.calls.index import CallIndex
 from services.calls.telephony import CallEventIn, TelephonyError, parse_ami_event
 from shared.auth import READERS, Principal, Role, require
+from shared.paging import Limit, Offset, page, paged
 from shared.problems import problem
 
 MAX_BATCH = 1000
@@ -27,6 +28,22 @@ async def get_centre(request: Request) -> CallCentre:
 
 async def get_index(request: Request) -> CallIndex:
     return request.app.state.index
+
+
+def day_param(
+    centre: Annotated[CallCentre, Depends(get_centre)],
+    day: str | None = Query(
+        None,
+        description="the chamber's local date of the call: ISO (2026-11-26) or Solar Hijri (1405/09/05)",
+        examples=["1405/09/05"],
+    ),
+) -> date | None:
+    if day is None:
+        return None
+    try:
+        return centre.calendar.parse_date(day)
+    except ValueError as exc:
+        raise HTTPException(422, f"query.day: {exc}") from None
 
 
 CentreDep = Annotated[CallCentre, Depends(get_centre)]
@@ -240,10 +257,12 @@ def post_ami_events(
 @telephony.get("/rejections", summary="Telephony events that could not be applied, with the reason")
 def get_rejections(
     index: IndexDep,
+    response: Response,
     _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))],
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return index.rejections(limit)
+    return paged(response, index.rejections(limit, offset), index.rejection_count())
 
 
 class UnmappedQueue(BaseModel):
@@ -259,9 +278,13 @@ class UnmappedQueue(BaseModel):
     summary="PBX queues no unit owns, with the calls kept unrouted: map them, then replay the log to route the calls",
 )
 def get_unmapped_queues(
-    index: IndexDep, _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))]
+    index: IndexDep,
+    response: Response,
+    _: Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR, Role.MR_MANAGER))],
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
-    return index.unmapped_queues()
+    return page(response, index.unmapped_queues(), limit, offset)
 
 
 @router.post(
@@ -284,21 +307,22 @@ def search_calls(
     index: IndexDep,
     centre: CentreDep,
     _: Reader,
+    response: Response,
     member_id: str | None = None,
     number: str | None = Query(None, description="caller number, in any common notation"),
     unit: str | None = None,
     state: State | None = None,
-    day: date | None = Query(None, description="the chamber's local date of the call (Gregorian, YYYY-MM-DD)"),
+    day: Annotated[date | None, Depends(day_param)] = None,
     expert: str | None = Query(None, description="the expert the unanswered call is assigned to"),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     e164 = None
     if number:
         e164 = normalise_number(number, centre.region)
         if e164 is None:
             raise HTTPException(422, f"{number!r} is not a phone number")
-    return index.search(
+    items, total = index.search_page(
         member_id=member_id,
         number=e164,
         unit=unit,
@@ -308,6 +332,7 @@ def search_calls(
         limit=limit,
         offset=offset,
     )
+    return paged(response, items, total)
 
 
 @router.get("/calls/{call_id}", response_model=CallPublic)
@@ -408,24 +433,83 @@ def resolve_call(centre: CentreDep, principal: MemberRelations, call_id: uuid.UU
 queues = APIRouter(prefix="/queues", tags=["queues"])
 
 
-@queues.get("/experts/me", response_model=list[CallPublic], summary="My personal queue (cartable) of unanswered calls")
+class QueueItem(CallPublic):
+    """A call in a personal queue or a unit's list, as the staff read it."""
+
+    member_name: str | None = None
+    received_at_local: str
+    due: datetime | None = Field(description="the callback deadline, or the member-relations follow-up deadline")
+    due_local: str | None = Field(description="the deadline in the chamber's calendar (Solar Hijri in Iran)")
+    working_seconds_left: float | None = Field(description="working time left before the deadline; negative: late")
+
+
+def _queue_page(
+    request: Request, centre: CallCentre, items: list[dict[str, Any]], response: Response, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    shown = page(response, items, limit, offset)
+    calendar = centre.calendar
+    now = centre.clock()
+    lookup = getattr(request.app.state, "members", None)
+    names = lookup.names_of(i.get("member_id") for i in shown) if lookup is not None else {}
+    out = []
+    for item in shown:
+        due_text = item.get("callback_due") or item.get("follow_up_due")
+        due = datetime.fromisoformat(due_text) if due_text else None
+        out.append(
+            {
+                **item,
+                "member_name": names.get(item.get("member_id")),
+                "received_at_local": calendar.format(datetime.fromisoformat(item["received_at"])),
+                "due": due,
+                "due_local": calendar.format(due) if due else None,
+                "working_seconds_left": calendar.working_time_between(now, due).total_seconds() if due else None,
+            }
+        )
+    return out
+
+
+@queues.get("/experts/me", response_model=list[QueueItem], summary="My personal queue (cartable) of unanswered calls")
 def my_queue(
-    index: IndexDep, principal: Annotated[Principal, Depends(require(Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER))]
+    request: Request,
+    centre: CentreDep,
+    index: IndexDep,
+    response: Response,
+    principal: Annotated[Principal, Depends(require(Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER))],
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
-    return index.queue(expert=principal.name)
+    return _queue_page(request, centre, index.queue(expert=principal.name), response, limit, offset)
 
 
-@queues.get("/experts/{expert}", response_model=list[CallPublic], summary="An expert's personal queue")
-def expert_queue(index: IndexDep, centre: CentreDep, principal: Reader, expert: str) -> Any:
+@queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
+def expert_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    principal: Reader,
+    expert: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
     if principal.role == Role.EXPERT and principal.name != expert:
         raise HTTPException(403, "an expert sees only his or her own queue")
     if principal.role == Role.UNIT_MANAGER and centre.organisation.unit_of_expert(expert) != principal.unit:
         raise HTTPException(403, "a unit manager sees the queues of his or her own unit's experts")
-    return index.queue(expert=expert)
+    return _queue_page(request, centre, index.queue(expert=expert), response, limit, offset)
 
 
-@queues.get("/units/{unit}", response_model=list[CallPublic], summary="A unit's unanswered calls awaiting callback")
-def unit_queue(index: IndexDep, centre: CentreDep, principal: Reader, unit: str) -> Any:
+@queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
+def unit_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    principal: Reader,
+    unit: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
     if principal.role in (Role.UNIT_MANAGER, Role.EXPERT) and principal.unit not in (
@@ -433,4 +517,4 @@ def unit_queue(index: IndexDep, centre: CentreDep, principal: Reader, unit: str)
         centre.organisation.member_relations_unit,
     ):
         raise HTTPException(403, f"only staff of unit {unit!r}, member relations, the SG and auditors see its list")
-    return index.queue(unit=unit)
+    return _queue_page(request, centre, index.queue(unit=unit), response, limit, offset)

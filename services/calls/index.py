@@ -148,21 +148,53 @@ class CallIndex:
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        q = sa.select(calls.c.summary).order_by(calls.c.received_at.desc()).limit(limit).offset(offset)
+        return self.search_page(
+            member_id=member_id,
+            number=number,
+            unit=unit,
+            state=state,
+            day=day,
+            expert=expert,
+            limit=limit,
+            offset=offset,
+        )[0]
+
+    def search_page(
+        self,
+        *,
+        member_id: str | None = None,
+        number: str | None = None,
+        unit: str | None = None,
+        state: str | None = None,
+        day: date | None = None,
+        expert: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the calls found, newest first, and how many were found in all."""
+        conditions = []
         if member_id:
-            q = q.where(calls.c.member_id == member_id)
+            conditions.append(calls.c.member_id == member_id)
         if number:
-            q = q.where(calls.c.caller == number)
+            conditions.append(calls.c.caller == number)
         if unit:
-            q = q.where(calls.c.unit == unit)
+            conditions.append(calls.c.unit == unit)
         if state:
-            q = q.where(calls.c.state == state)
+            conditions.append(calls.c.state == state)
         if day:
-            q = q.where(calls.c.day == day.isoformat())
+            conditions.append(calls.c.day == day.isoformat())
         if expert:
-            q = q.where(calls.c.assigned_expert == expert)
+            conditions.append(calls.c.assigned_expert == expert)
+        q = (
+            sa.select(calls.c.summary)
+            .where(*conditions)
+            .order_by(calls.c.received_at.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         with self.engine.connect() as conn:
-            return [json.loads(s) for (s,) in conn.execute(q)]
+            total = conn.execute(sa.select(sa.func.count()).select_from(calls).where(*conditions)).scalar() or 0
+            return [json.loads(s) for (s,) in conn.execute(q)], total
 
     def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
         """Unanswered calls awaiting a callback, the earliest deadline first; an expert's queue also holds the calls
@@ -202,9 +234,13 @@ class CallIndex:
                 )
             )
 
-    def rejections(self, limit: int = 100) -> list[dict[str, Any]]:
-        q = sa.select(rejections).order_by(rejections.c.id.desc()).limit(limit)
+    def rejections(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        q = sa.select(rejections).order_by(rejections.c.id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [
                 {**dict(r._mapping), "payload": json.loads(r.payload) if r.payload else None} for r in conn.execute(q)
             ]
+
+    def rejection_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(rejections)).scalar() or 0

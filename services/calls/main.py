@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.centre = centre
     app.state.index = index
     app.state.referrals = referrals
+    app.state.members = lookup
     app.include_router(telephony)
     app.include_router(router)
     app.include_router(queues)

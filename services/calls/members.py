@@ -39,6 +39,15 @@ member_status = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+# The member's name, for the staff's queues: kept apart so that an existing lookup database gains it as a new table.
+member_names = sa.Table(
+    "member_names",
+    metadata,
+    sa.Column("membership_number", sa.String(50), primary_key=True),
+    sa.Column("member_id", sa.String(36), nullable=False, index=True),
+    sa.Column("name", sa.String(300), nullable=False),
+)
+
 
 def phones_of(contacts: Iterable[dict[str, Any]] | None) -> list[str]:
     numbers = []
@@ -61,6 +70,7 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
             "number": data["membership_number"],
             "phones": phones_of(data.get("contacts")),
             "active": data.get("status", "active") == "active",
+            "name": data.get("name"),
         }
     if name == "details_updated":
         changes = data.get("changes") or {}
@@ -69,6 +79,8 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
             change["phones"] = phones_of(changes["contacts"])
         if "status" in changes:
             change["active"] = changes["status"] == "active"
+        if changes.get("name"):
+            change["name"] = changes["name"]
         return change
     if name in ("suspended", "ended"):
         return {"number": None, "active": False}
@@ -90,6 +102,16 @@ class MemberLookup:
         )
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
+
+    def names_of(self, membership_numbers: Iterable[str]) -> dict[str, str]:
+        wanted = list({n for n in membership_numbers if n})
+        if not wanted:
+            return {}
+        q = sa.select(member_names.c.membership_number, member_names.c.name).where(
+            member_names.c.membership_number.in_(wanted)
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(q).all())
 
     def apply(self, events: Iterable[CloudEvent]) -> int:
         """Apply member events; an event at or below the member's version already applied changes nothing."""
@@ -119,6 +141,13 @@ class MemberLookup:
                         member_status.update()
                         .where(member_status.c.member_id == event.subject)
                         .values(membership_number=number, active=active, version=event.sequence)
+                    )
+                if change.get("name") and number:
+                    conn.execute(member_names.delete().where(member_names.c.member_id == event.subject))
+                    conn.execute(
+                        member_names.insert().values(
+                            membership_number=number, member_id=event.subject, name=change["name"]
+                        )
                     )
                 if "phones" in change:
                     conn.execute(member_phones.delete().where(member_phones.c.member_id == event.subject))

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from services.reporting.readmodel import ReadModel
 from shared.auth import READERS, Principal, Role, require
 from shared.calendar import BusinessCalendar
+from shared.paging import Limit, Offset, page
 from shared.settings import Organisation
 
 
@@ -75,6 +76,14 @@ class UnitFigures(BaseModel):
     answer_rate: float | None
 
 
+def _day(readmodel: ReadModel, text: str, where: str) -> date:
+    """A day as staff write it: ISO or Solar Hijri (1405/09/05)."""
+    try:
+        return readmodel.calendar.parse_date(text)
+    except ValueError as exc:
+        raise HTTPException(422, f"{where}: {exc}") from None
+
+
 def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> dict[str, Any]:
     due = item["callback_due"]
     left = calendar.working_time_between(now, due).total_seconds() if item["state"] == "open" else 0.0
@@ -107,12 +116,15 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 @router.get("/unanswered", response_model=list[UnansweredItem], summary="Unanswered calls with their callback deadline")
 def unanswered(
     request: Request,
+    response: Response,
     readmodel: ReadModelDep,
     principal: Reader,
     unit: str | None = None,
     expert: str | None = None,
     state: Literal["open", "following_up", "called_back", "all"] = "open",
     breached: bool | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     organisation: Organisation = request.app.state.settings.organisation
     if unit and not organisation.has_unit(unit):
@@ -122,15 +134,28 @@ def unanswered(
     items = readmodel.unanswered_items(
         unit=unit, expert=expert, state=None if state == "all" else state, breached=breached
     )
-    return [_view(i, readmodel.calendar, now) for i in items]
+    return [_view(i, readmodel.calendar, now) for i in page(response, items, limit, offset)]
 
 
 @router.get("/end-of-day", response_model=list[EndOfDayEntry], summary="End-of-day lists produced so far")
-def end_of_day_index(request: Request, readmodel: ReadModelDep, principal: Reader, unit: str | None = None) -> Any:
+def end_of_day_index(
+    request: Request,
+    response: Response,
+    readmodel: ReadModelDep,
+    principal: Reader,
+    unit: str | None = None,
+    day: str | None = Query(None, description="one day: ISO (2026-11-26) or Solar Hijri (1405/09/05)"),
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
     unit, _ = _scope(principal, request.app.state.settings.organisation, unit, None)
+    entries = readmodel.end_of_day_index(unit)
+    if day is not None:
+        wanted = _day(readmodel, day, "query.day").isoformat()
+        entries = [e for e in entries if e["day"] == wanted]
     return [
         {**e, "day_local": readmodel.calendar.format_date(date.fromisoformat(e["day"]))}
-        for e in readmodel.end_of_day_index(unit)
+        for e in page(response, entries, limit, offset)
     ]
 
 
@@ -160,9 +185,10 @@ def end_of_day_list(
     readmodel: ReadModelDep,
     principal: Reader,
     unit: str,
-    day: date,
+    day: str,
     format: Literal["json", "csv"] | None = Query(None),
 ) -> Any:
+    day = _day(readmodel, day, "path.day")  # ISO or Solar Hijri, as in every list
     organisation: Organisation = request.app.state.settings.organisation
     if not organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
@@ -214,13 +240,17 @@ def member_relations_follow_ups(
     request: Request,
     readmodel: ReadModelDep,
     _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN))],
+    response: Response,
     expert: str | None = None,
     state: Literal["open", "closed", "all"] = "open",
     breached: bool | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     now = request.app.state.clock()
     calendar = readmodel.calendar
     items = readmodel.follow_up_items(expert=expert, state=None if state == "all" else state, breached=breached)
+    items = page(response, items, limit, offset)
     return [
         {
             **i,
@@ -237,15 +267,18 @@ def member_relations_follow_ups(
 @router.get("/escalations", summary="Units escalated to the SG for repeated non-answer, with their corrective actions")
 def list_escalations(
     readmodel: ReadModelDep,
+    response: Response,
     _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER))],
     unit: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return readmodel.escalation_list(unit)
+    return page(response, readmodel.escalation_list(unit), limit, offset)
 
 
 @router.get("/units", response_model=list[UnitFigures], summary="Calls offered, answered and left unanswered per unit")
-def unit_figures(readmodel: ReadModelDep, _: Reader) -> Any:
-    return unit_figure_rows(readmodel)
+def unit_figures(readmodel: ReadModelDep, response: Response, _: Reader, limit: Limit = 100, offset: Offset = 0) -> Any:
+    return page(response, unit_figure_rows(readmodel), limit, offset)
 
 
 def unit_figure_rows(readmodel: ReadModel) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from services.calls.domain import call_id_for_pbx
 from services.calls.main import create_app
+from shared.envelope import CloudEvent
 from tests.helpers import assert_problem
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -666,3 +667,63 @@ def test_a_batch_sent_out_of_order_is_applied_in_the_order_of_the_pbx_timestamps
     ]
     call = client.get(f"/calls/{call_id_for_pbx('1763708400.8')}", headers=tokens["sg"]).json()
     assert (call["state"], call["answered_by"], call["ended_at"]) == ("completed", "s.ahmadi", "2026-11-21T07:03:00Z")
+
+
+# --- paging, the chamber's calendar, the member's name ------------------------------------------------------------
+
+
+def test_every_list_of_the_calls_service_pages_with_a_total(client: TestClient, tokens, three_calls) -> None:
+    response = client.get("/calls", params={"limit": 1, "offset": 1}, headers=tokens["sg"])
+    assert (len(response.json()), response.headers["X-Total-Count"]) == (1, "3")
+    queue = client.get("/queues/units/trade", params={"limit": 1}, headers=tokens["sg"])
+    assert (len(queue.json()), queue.headers["X-Total-Count"]) == (1, "1")
+    assert client.get("/queues/units/trade", params={"offset": 1}, headers=tokens["sg"]).json() == []
+    for path in ("/queues/experts/s.ahmadi", "/telephony/rejections", "/telephony/unmapped-queues"):
+        response = client.get(path, params={"limit": 10, "offset": 0}, headers=tokens["admin"])
+        assert response.status_code == 200, (path, response.text)
+        assert int(response.headers["X-Total-Count"]) == len(response.json()), path
+    assert_problem(client.get("/calls", params={"limit": 0}, headers=tokens["sg"]), 422, "query.limit")
+
+
+def test_calls_are_found_by_a_solar_hijri_day_as_well_as_an_iso_one(client: TestClient, tokens, three_calls) -> None:
+    def search(day: str) -> set[str]:
+        response = client.get("/calls", params={"day": day}, headers=tokens["auditor"])
+        assert response.status_code == 200, response.text
+        return {c["id"] for c in response.json()}
+
+    assert search("1405/08/30") == search("2026-11-21") == {three_calls["trade"], three_calls["membership"]}
+    assert search("1405/09/01") == {three_calls["sunday"]}
+    assert_problem(client.get("/calls", params={"day": "1405/13/01"}, headers=tokens["sg"]), 422, "Solar Hijri")
+
+
+def test_the_personal_queue_shows_local_time_the_working_time_left_and_the_members_name(
+    client: TestClient, tokens, clock
+) -> None:
+    client.app.state.members.apply(
+        [
+            CloudEvent(
+                id="m-1",
+                source="crm/members",
+                type="crm.members.member.registered.v1",
+                time=AT,
+                subject="6f1c1a1e-0000-4000-8000-000000000001",
+                sequence=1,
+                position=1,
+                data={
+                    "membership_number": "11-2233",
+                    "name": "شرکت فولاد سپاهان",
+                    "status": "active",
+                    "contacts": [{"phones": [{"e164": "+989131234567"}]}],
+                },
+            )
+        ]
+    )
+    client.app.state.centre.member_lookup = client.app.state.members.member_of
+    unanswered_call(client, tokens)
+    settle(client.app)
+    clock.advance(hours=1)
+    [item] = client.get("/queues/experts/me", headers=tokens["trade_expert"]).json()
+    assert (item["member_id"], item["member_name"]) == ("11-2233", "شرکت فولاد سپاهان")
+    assert item["received_at_local"] == "1405/08/30 10:30"
+    assert item["due_local"] == "1405/09/03 10:30"  # 24 working hours: Saturday, Sunday, Monday, to Tuesday 10:30
+    assert item["working_seconds_left"] == 23 * 3600

@@ -389,3 +389,39 @@ def test_the_member_relations_manager_sees_the_calls_member_relations_answered_a
         assert (item["call_id"], item["expert"], item["state"]) == (str(call_id_for_pbx(pbx)), "a.moradi", "open")
         assert item["working_seconds_left"] == 90 * 60
         assert client.get("/reports/member-relations/follow-ups", headers=tokens["expert"]).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/unanswered?state=all",
+        "/reports/end-of-day",
+        "/reports/escalations",
+        "/reports/units",
+        "/reports/member-relations/follow-ups?state=all",
+    ],
+)
+def test_every_report_list_pages_with_a_total(client, tokens, path: str) -> None:
+    whole = client.get(path, headers=tokens["sg"])
+    assert whole.status_code == 200, whole.text
+    total = len(whole.json())
+    assert whole.headers["X-Total-Count"] == str(total)
+    sep = "&" if "?" in path else "?"
+    second = client.get(f"{path}{sep}limit=1&offset=1", headers=tokens["sg"])
+    assert second.headers["X-Total-Count"] == str(total)
+    assert second.json() == whole.json()[1:2]
+
+
+def test_the_unanswered_calls_page_through(client, tokens, day) -> None:
+    first = client.get("/reports/unanswered", params={"limit": 2}, headers=tokens["sg"])
+    rest = client.get("/reports/unanswered", params={"limit": 2, "offset": 2}, headers=tokens["sg"])
+    assert first.headers["X-Total-Count"] == rest.headers["X-Total-Count"] == "3"
+    assert len(first.json()) == 2 and len(rest.json()) == 1
+
+
+def test_end_of_day_lists_are_found_by_a_solar_hijri_day_too(client, tokens) -> None:
+    hijri = client.get("/reports/end-of-day", params={"day": "1405/08/30"}, headers=tokens["sg"]).json()
+    iso = client.get("/reports/end-of-day", params={"day": "2026-11-21"}, headers=tokens["sg"]).json()
+    assert hijri == iso and {e["day"] for e in hijri} == {"2026-11-21"}
+    bad = client.get("/reports/end-of-day", params={"day": "1405-13"}, headers=tokens["sg"])
+    assert_problem(bad, 422, "query.day")
