@@ -253,6 +253,7 @@ class Call(Aggregate):
     @event("TransferredToMemberRelations")
     def _transferred_to_member_relations(self, at: datetime, pbx_event_id: str | None) -> None:
         self.state = State.WITH_MEMBER_RELATIONS
+        self.unrouted_queue = None  # the queue it waited in is now mapped to member relations
         self._seen(pbx_event_id, at)
 
     def take_down_subject(

@@ -559,3 +559,25 @@ def test_a_second_attempt_registered_unanswered_by_hand_records_the_expert_who_m
     centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
     call = centre.get_call(call_id)
     assert (call.missed_by, call.assigned_expert) == (["k.rezaei"], "k.rezaei")
+
+
+def test_a_member_relations_queue_missing_from_the_file_holds_the_call_until_a_replay_maps_it(clock) -> None:
+    centre = CallCentre(organisation=Organisation.load(DEFAULT_ORGANISATION), clock=clock)
+    t = SATURDAY_1030
+    events = [
+        ev("queued", t, queue="602", caller="09131234567"),
+        ev("queue_timeout", t + timedelta(seconds=60), queue="602"),
+        ev("queued", t + timedelta(seconds=61), queue="710"),  # a second member-relations queue, not in the file
+        ev("answered", t + timedelta(seconds=70), queue="710", agent="302"),
+    ]
+    assert [r.status for r in ingest_all(centre, events)] == ["applied", "applied", "held", "held"]
+    assert (call_of(centre).state, call_of(centre).unrouted_queue) == (State.UNIT_NOT_ANSWERED, "710")
+
+    centre.organisation = centre.organisation.model_copy(update={"member_relations_queues": ["700", "710"]})
+    assert [r.status for r in ingest_all(centre, events)] == ["duplicate", "duplicate", "applied", "applied"]
+    call = call_of(centre)
+    assert (call.state, call.unrouted_queue, call.member_relations_expert) == (
+        State.WITH_MEMBER_RELATIONS,
+        None,
+        "a.moradi",
+    )
