@@ -115,7 +115,19 @@ class ReadModel:
         self.engine = create_engine(url)
         self.calendar = calendar
         metadata.create_all(self.engine)
+        self._add_missing_columns()
         self.complaints = ComplaintReadModel(self.engine, calendar)
+
+    def _add_missing_columns(self) -> None:
+        """Columns added to a table after a deployment created it: added in place (nullable, filled by the events
+        that come after), so that an upgraded processor does not stop on a read model built by the previous one."""
+        inspector = sa.inspect(self.engine)
+        for table, column in ((unanswered, unanswered.c.detected_at),):
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            if column.name not in present:
+                kind = column.type.compile(dialect=self.engine.dialect)
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
     def drop(self) -> None:
         metadata.drop_all(self.engine)

@@ -492,3 +492,14 @@ def test_a_weekend_does_not_let_a_units_unanswered_calls_age_out_of_the_window(
     feed()
     [raised] = oversight_events(oversight, "escalation.raised")
     assert (raised.data["unit"], len(raised.data["call_ids"])) == ("trade", 3)
+
+
+def test_a_read_model_built_before_breaches_kept_their_detection_time_gains_the_column(tmp_path, calendar) -> None:
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE unanswered_calls (call_id VARCHAR(36) PRIMARY KEY, breached_at DATETIME)"))
+    ReadModel(url, calendar)
+    assert "detected_at" in {c["name"] for c in sa.inspect(engine).get_columns("unanswered_calls")}
