@@ -375,7 +375,8 @@ class Call(Aggregate):
             # so a complaints service that is down loses nothing and delays nothing here.
             self._complaint_referral_requested(
                 source_ref=f"calls:call:{self.id}",
-                description=(self.subject or "") + (f"\n\n{note}" if note else ""),
+                # The complaint form takes at most 8000 characters; subject and note may each have 4000.
+                description=((self.subject or "") + (f"\n\n{note}" if note else ""))[:8000],
                 phone=self.contact_phone,
                 complainant_name=self.contact_name,
                 member_number=self.member_id,

@@ -30,15 +30,20 @@ delivered = sa.Table(
     metadata,
     sa.Column("source_ref", sa.String(300), primary_key=True),
     sa.Column("call_id", sa.String(36), nullable=False, index=True),
-    sa.Column("complaint_id", sa.String(36), nullable=False),
+    sa.Column("complaint_id", sa.String(36)),  # None: refused for good, see `refused`
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("refused", sa.Text),
 )
 
 OpenComplaint = Callable[[dict[str, Any]], str]  # the referral -> the complaint's id; raises when not delivered
 
 
 class ComplaintNotDelivered(RuntimeError):
-    pass
+    """Not delivered now (the complaints service is down, busy, or not authorised yet): try again later."""
+
+
+class ComplaintRefused(RuntimeError):
+    """The complaints service refused the referral itself (422): sending it again would not change that."""
 
 
 def http_opener(base_url: str, token: str | None, timeout: float = 10.0) -> OpenComplaint:
@@ -54,6 +59,8 @@ def http_opener(base_url: str, token: str | None, timeout: float = 10.0) -> Open
             )
         except httpx.HTTPError as exc:
             raise ComplaintNotDelivered(f"complaints service unreachable: {exc}") from exc
+        if response.status_code == 422:
+            raise ComplaintRefused(f"complaints service refused it: {response.text[:500]}")
         if response.status_code not in (200, 201):
             raise ComplaintNotDelivered(f"complaints service answered {response.status_code}: {response.text[:300]}")
         return str(response.json()["id"])
@@ -79,22 +86,30 @@ class ComplaintReferrals:
             if referral is None:
                 continue
             known = conn.execute(
-                sa.select(delivered.c.complaint_id).where(delivered.c.source_ref == referral["source_ref"])
+                sa.select(delivered.c.source_ref).where(delivered.c.source_ref == referral["source_ref"])
             ).scalar()
             if known is not None:
                 continue
             # Raises when the complaints service does not take it: the transaction, position included, is rolled
             # back and the referral is sent again at the next catch-up.
-            complaint_id = self.open_complaint(referral)
+            complaint_id, refused = None, None
+            try:
+                complaint_id = self.open_complaint(referral)
+            except ComplaintRefused as exc:
+                # Kept with the reason for the operators, so that one bad referral does not hold up the others.
+                refused = str(exc)
+                log.error("complaint referral of call %s refused: %s", n.originator_id, refused)
             conn.execute(
                 delivered.insert().values(
                     source_ref=referral["source_ref"],
                     call_id=str(n.originator_id),
                     complaint_id=complaint_id,
                     delivered_at=self.clock(),
+                    refused=refused,
                 )
             )
-            log.info("complaint %s opened for call %s", complaint_id, n.originator_id)
+            if complaint_id:
+                log.info("complaint %s opened for call %s", complaint_id, n.originator_id)
 
     def complaint_of(self, call_id: str) -> str | None:
         with self.engine.connect() as conn:

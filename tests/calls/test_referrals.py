@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.calls.application import CallCentre
 from services.calls.domain import CallbackOutcome, Direction, State
-from services.calls.referrals import ComplaintNotDelivered, ComplaintReferrals
+from services.calls.referrals import ComplaintNotDelivered, ComplaintReferrals, ComplaintRefused
 from services.complaints.main import create_app as create_complaints
 from shared.auth import Role, TokenStore
 from shared.db import create_engine
@@ -86,3 +86,32 @@ def test_a_callback_referred_to_a_complaint_opens_one_once_the_complaints_servic
     assert service(service.posted[0]) == complaint_id
     referrals.follower.catch_up()
     assert len(service.posted) == 2
+
+
+def test_a_referral_the_complaints_service_refuses_for_good_is_kept_with_the_reason_and_does_not_block_others(
+    tmp_path, clock
+) -> None:
+    centre = CallCentre(organisation=Organisation.load(DEFAULT_ORGANISATION), clock=clock)
+    sent: list[str] = []
+
+    def complaints(referral: dict[str, Any]) -> str:
+        sent.append(referral["source_ref"])
+        if len(sent) == 1:
+            raise ComplaintRefused("complaints service refused it: description too long")
+        return "c-2"
+
+    referrals = ComplaintReferrals(centre, create_engine(f"sqlite:///{tmp_path}/calls_index.db"), complaints, clock)
+    calls = []
+    for caller in ("09131234567", "09121112233"):
+        call_id = centre.receive_call(direction=Direction.INCOMING, caller=caller, unit="trade")
+        centre.transfer_to_member_relations(call_id)
+        centre.take_down_subject(call_id, subject="x" * 4000, by="z.rahimi", contact_name=None, contact_phone=None)
+        centre.register_unanswered(call_id, by="z.rahimi", subject=None, contact_name=None, contact_phone=None)
+        centre.record_callback(call_id, by="f.alavi", outcome="referred", note="y" * 4000, referred_to="complaint")
+        calls.append(call_id)
+    assert len(centre.get_call(calls[0]).complaint_referral["description"]) == 8000
+    referrals.follower.catch_up()
+    assert referrals.complaint_of(str(calls[0])) is None
+    assert referrals.complaint_of(str(calls[1])) == "c-2"
+    referrals.follower.catch_up()
+    assert len(sent) == 2
