@@ -261,7 +261,7 @@ class CorrectiveAction(Aggregate):
     def _found_not_effective(
         self,
         reason: str,
-        round: int,  # noqa: A002
+        round: int,
         due_on: str,
         due_at: datetime,
         by: str | None,
@@ -310,7 +310,7 @@ class CorrectiveAction(Aggregate):
         due_at: datetime,
         owner: str | None,
         unit: str | None,
-        round: int,  # noqa: A002
+        round: int,
         at: datetime,
     ) -> None:
         self.overdue_recorded.append(due_at.isoformat())
@@ -320,7 +320,7 @@ class CorrectiveAction(Aggregate):
         self,
         check_due_at: datetime,
         unit: str | None,
-        round: int,  # noqa: A002
+        round: int,
         at: datetime,
     ) -> None:
         self.checks_due_recorded.append(check_due_at.isoformat())
