@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -269,3 +270,23 @@ def test_history_says_who_did_what_and_when(register, clock):
         ("Progress noted", "s.ahmadi"),
     ]
     assert history[2]["at"] == AT + timedelta(hours=2) and history[2]["data"] == {"note": "called the unit manager"}
+
+
+def test_the_delays_come_from_the_settings_where_they_are_defined():
+    config = ActionSettings.from_settings(
+        SimpleNamespace(action_due_working_days=3, action_effectiveness_delay_working_days=5)
+    )
+    assert (config.due_working_days, config.effectiveness_delay_working_days) == (3, 5)
+    assert ActionSettings.from_settings(SimpleNamespace()) == ActionSettings()
+    with pytest.raises(ValueError, match="at least one working day"):
+        ActionSettings.from_settings(SimpleNamespace(action_due_working_days=0))
+
+
+def test_a_shorter_configured_delay_brings_the_effectiveness_check_forward(clock):
+    register = ActionRegister(
+        calendar=CALENDAR, clock=clock, config=ActionSettings(due_working_days=3, effectiveness_delay_working_days=5)
+    )
+    aid = open_assigned(register)
+    assert register.record(aid)["due_on"] == working_days_after(CALENDAR, AT, 3)[0].isoformat()
+    register.complete_action(aid, "done", by="s.ahmadi")
+    assert register.record(aid)["check_due_at"] == working_days_after(CALENDAR, AT, 5)[1]
