@@ -78,6 +78,9 @@ def list_actions(
     owner: str | None = Query(None, max_length=200),
     source_kind: SourceKind | None = None,
     overdue: bool | None = Query(None, description="true: only overdue; false: only those not overdue"),
+    failed_check: bool | None = Query(
+        None, description="true: only actions found not effective at least once; false: only the others"
+    ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Any:
@@ -87,6 +90,7 @@ def list_actions(
         owner=owner,
         source_kind=source_kind.value if source_kind else None,
         overdue=overdue,
+        failed_check=failed_check,
     )
     return _page(index, register, principal, filters, limit, offset)
 

@@ -51,6 +51,7 @@ class Filters:
     owner: str | None = None
     source_kind: str | None = None
     overdue: bool | None = None
+    failed_check: bool | None = None
 
 
 def index_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +128,8 @@ class ActionIndex:
             q = q.where(self._overdue(now))
         elif f.overdue is False:
             q = q.where(sa.not_(self._overdue(now)) | t.due_at.is_(None))
+        if f.failed_check is not None:
+            q = q.where(t.failed_checks > 0 if f.failed_check else t.failed_checks == 0)
         return q
 
     def search(

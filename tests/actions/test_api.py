@@ -126,6 +126,7 @@ ALLOWED = {
     ("POST", "/actions"): {"mr_manager", "sg"},
     ("POST", "/actions/{id}/assign"): {"mr_manager", "sg"},
     ("POST", "/actions/{id}/progress"): {"trade_expert"},
+    ("POST", "/actions/{id}/done"): {"trade_expert"},
     ("POST", "/actions/{id}/cancel"): {"sg"},
     ("POST", "/internal/actions"): {"service"},
     ("POST", "/internal/actions/deadline-check"): {"service"},
@@ -134,6 +135,7 @@ BODIES = {
     "/actions": open_body("desk:2026-11:7", source_kind="desk"),
     "/actions/{id}/assign": {"owner": "s.ahmadi"},
     "/actions/{id}/progress": {"note": "rota agreed"},
+    "/actions/{id}/done": {"what_was_done": "second expert at lunch"},
     "/actions/{id}/cancel": {"reason": "merged with another action"},
     "/internal/actions": open_body("risk:R-12", source_kind="risk"),
     "/internal/actions/deadline-check": None,
@@ -161,6 +163,8 @@ def test_only_the_manager_of_the_unit_or_the_sg_judges_effectiveness_never_the_o
     clock.advance(days=40)
     for who in ("trade_expert", "other_manager", "mr_manager", "auditor", "expert", "service"):
         assert_problem(client.post(f"/actions/{action_id}/effective", headers=headers[who]), 403)
+        response = client.post(f"/actions/{action_id}/not-effective", json={"reason": "no"}, headers=headers[who])
+        assert_problem(response, 403)
     assert step(client, headers, "unit_manager", action_id, "effective")["state"] == "closed"
 
 
@@ -314,6 +318,8 @@ def test_metrics_count_open_actions_by_state_overdue_ones_and_failed_checks(clie
     step(client, headers, "unit_manager", several["trade"], "not-effective", {"reason": "no change"})
     clock.advance(days=5)
     settle(app)
+    assert [a["id"] for a in listed(client, headers, "sg", "?failed_check=true")["items"]] == [several["trade"]]
+    assert listed(client, headers, "sg", "?failed_check=false")["total"] == 3
     text = client.get("/metrics", headers=headers["monitoring"]).text
     assert 'crm_actions_open{state="opened"} 1.0' in text
     assert 'crm_actions_open{state="in_progress"} 3.0' in text
