@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     reporting_port: int = 8105
     members_port: int = 8106
     processor_port: int = 8107
+    actions_port: int = 8108
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"

@@ -57,10 +57,15 @@ COMPLAINT_METRICS: dict[str, set[str]] = {
     "crm_complaints_breached_total": {"kind", "channel"},
     "crm_complaints_open": {"stage"},
 }
+ACTION_METRICS: dict[str, set[str]] = {
+    "crm_actions_open": {"state"},
+    "crm_actions_overdue": {"unit"},
+    "crm_actions_effectiveness_failed_total": set(),
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **PROMETHEUS_SERIES}
 
 
 # ------------------------------------------------------------------------------------- interpolation
@@ -731,3 +736,13 @@ def test_complaints_dashboard_shows_every_complaint_figure():
     exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
     used = set().union(*(check_promql(e, "complaints.json") for e in exprs))
     assert set(COMPLAINT_METRICS) - used == set(), "complaints.json leaves out some of the complaint metrics"
+
+
+def test_actions_dashboard_shows_every_corrective_action_figure():
+    board = dashboards()["actions.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "actions.json") for e in exprs))
+    assert set(ACTION_METRICS) - used == set(), "actions.json leaves out some of the corrective action metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in ("overdue", "by state", "by unit", "effectiveness"):
+        assert words in titles, f"actions.json has no panel on {words}"
