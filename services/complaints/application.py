@@ -37,7 +37,8 @@ from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
 from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
-from shared.settings import Organisation, Settings
+from shared.organisation import Organisation
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
