@@ -9,11 +9,36 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar import IRAN, TURKEY, BusinessCalendar, CalendarConfig
 from shared.organisation import DEFAULT_ORGANISATION, Organisation
+
+
+class ComplaintSettings(BaseModel):
+    """The complaints service's settings, nested under `complaints` (env CRM_COMPLAINTS__<NAME>, e.g.
+    CRM_COMPLAINTS__STAGE_HOURS='{"review": 4}')."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Working hours allowed per stage; a stage not named keeps the procedure's hours (services/complaints/domain.py:
+    # acknowledgement 8, review 16, assignment 16, investigation 80, decision 40, notification 16).
+    stage_hours: dict[str, float] = {}
+    # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
+    # manager of strategic planning (DOMAIN.md §3 step 5).
+    committee_fixed_members: tuple[str, ...] = ("m.karimi", "sg", "strategic_planning_manager")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # The public website form
+    public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window
+    public_rate_window_seconds: float = Field(default=3600, gt=0)
+    public_max_text: int = Field(default=4000, gt=0)  # characters of the description
+    public_max_attachments: int = Field(default=3, ge=0)
+    public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
+    # The whole request: 3 files of 3 MiB in base64, and the text
+    public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
+    trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
+    deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records breaches
 
 
 class Settings(BaseSettings):
@@ -66,25 +91,7 @@ class Settings(BaseSettings):
     # The reporting store's relay runs in one processor replica only; set false on the others.
     processor_relay: bool = True
 
-    # Complaints (ISO 10002): working hours allowed for each stage, the committee's fixed members, public form limits.
-    complaint_stage_hours: dict[str, float] = {
-        "acknowledgement": 8,
-        "review": 16,
-        "assignment": 16,
-        "investigation": 80,
-        "decision": 40,
-        "notification": 16,
-    }
-    complaint_committee_fixed_members: list[str] = ["m.karimi", "sg", "strategic_planning_manager"]
-    complaint_document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    complaint_public_rate_limit: int = Field(default=5, ge=1)
-    complaint_public_rate_window_seconds: float = Field(default=3600, gt=0)
-    complaint_public_max_text: int = Field(default=4000, gt=0)
-    complaint_public_max_attachments: int = Field(default=3, ge=0)
-    complaint_public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
-    complaint_public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
-    complaint_trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
-    complaint_deadline_check_seconds: float = Field(default=60, gt=0)
+    complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
