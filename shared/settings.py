@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
 
+    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys and desks
+    # are not built yet: their ports are reserved so that a deployment's firewall rules need not change.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
@@ -104,12 +106,10 @@ class Settings(BaseSettings):
                 raise ValueError("production needs CRM_POSTGRES_PASSWORD")
         return self
 
-    def port_of(self, service: str) -> int:
-        return int(getattr(self, f"{service}_port"))
-
-    def url_of(self, service: str) -> str:
+    def local_url(self, port: int) -> str:
+        """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port_of(service)}"
+        return f"http://{host}:{port}"
 
     @property
     def readmodel_db_url(self) -> str:
