@@ -140,7 +140,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             return fail(f"{args.file}: no such file")
         return import_queue_log(settings, args.file)
     if args.command == "members":
-        from services.members.csv_import import import_members_file
+        from services.members.main import import_members_file
 
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")

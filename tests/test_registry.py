@@ -3,10 +3,12 @@ launcher, the topics and `crm rebuild` take their lists from it."""
 
 from __future__ import annotations
 
+import ast
 import io
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -17,6 +19,7 @@ from services.rebuild import rebuild_all
 from services.registry import PROCESSORS, SERVICES, Processor, Service, load
 from shared.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 # The ports the documentation and the deployment give each part.
 DEFAULT_PORTS = {"calls": 8101, "complaints": 8102, "reporting": 8105, "members": 8106, "reporting-processor": 8107}
 
@@ -154,3 +157,48 @@ def test_registry_entries_are_plain_data():
     assert all(isinstance(s, Service) for s in SERVICES.values())
     assert all(isinstance(p, Processor) for p in PROCESSORS.values())
     assert all(name == entry.name for name, entry in {**SERVICES, **PROCESSORS}.items())
+
+
+def _imports_within(package: Path) -> dict[str, set[str]]:
+    """module -> the modules of the same package it imports (at the top or inside functions)."""
+    prefix = f"services.{package.name}"
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        module = f"{prefix}.{path.stem}"
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix):
+                found.add(node.module)
+                found |= {f"{node.module}.{a.name}" for a in node.names}  # `from services.members import normalise`
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith(prefix)}
+        graph[module] = found
+    return {module: {m for m in found if m in graph and m != module} for module, found in graph.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        for target in sorted(graph[module]):
+            if found := visit(target, [*path, module]):
+                return found
+        done.add(module)
+        return None
+
+    return next((c for m in sorted(graph) if (c := visit(m, []))), None)
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_no_service_module_imports_itself_back_through_its_composition_root(name):
+    cycle = _cycle(_imports_within(ROOT / "services" / name))
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
