@@ -42,7 +42,11 @@ class ComplaintSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CRM_", env_nested_delimiter="__", extra="ignore")
+    # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
+    # (stage hours, the calendar) has no default that Compose could write in place.
+    model_config = SettingsConfigDict(
+        env_prefix="CRM_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")

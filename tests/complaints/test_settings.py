@@ -52,3 +52,12 @@ def test_a_misspelt_or_invalid_complaint_setting_is_refused(settings, monkeypatc
         Settings()
     with pytest.raises(ValidationError):
         ComplaintSettings(public_rate_limit=0)
+
+
+def test_an_empty_variable_keeps_the_default_as_compose_passes_unset_ones(settings, monkeypatch):
+    monkeypatch.setenv("CRM_COMPLAINTS__STAGE_HOURS", "")
+    monkeypatch.setenv("CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS", "")
+    monkeypatch.setenv("CRM_CALENDAR", "")
+    loaded = Settings(data_dir=settings.data_dir)
+    assert loaded.complaints == ComplaintSettings()
+    assert loaded.calendar is None
