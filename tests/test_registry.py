@@ -202,3 +202,12 @@ def test_no_service_module_imports_itself_back_through_its_composition_root(name
 def test_the_cycle_check_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_shared_code_imports_no_service():
+    """Settings and the other shared pieces must not know the services: the registry is where they are listed."""
+    for path in (ROOT / "shared").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            assert not [n for n in names if n.split(".")[0] == "services"], f"shared/{path.name} imports {names}"
