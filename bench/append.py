@@ -36,7 +36,8 @@ import _common as C  # noqa: I001 - puts the project on sys.path
 from services.calls.application import CallCentre  # noqa: E402
 from services.calls.telephony import CallEventIn  # noqa: E402
 from shared.eventstore import store_env  # noqa: E402
-from shared.settings import Organisation, Settings  # noqa: E402
+from shared.organisation import Organisation  # noqa: E402
+from shared.settings import Settings  # noqa: E402
 
 
 def telephony_events(calls: int, seed: int) -> list:

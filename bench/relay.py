@@ -27,8 +27,9 @@ from services.calls.application import CallCentre, normalise_number  # noqa: E40
 from services.calls.domain import Call, Direction  # noqa: E402
 from shared.broker import start_broker  # noqa: E402
 from shared.eventstore import store_env  # noqa: E402
+from shared.organisation import Organisation  # noqa: E402
 from shared.relay import Relay  # noqa: E402
-from shared.settings import Organisation, Settings  # noqa: E402
+from shared.settings import Settings  # noqa: E402
 
 UNITS = ["membership", "trade", "international", "legal"]
 

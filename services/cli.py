@@ -8,11 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from services import registry
 from shared.settings import Settings
-
-SERVED = ("calls", "complaints", "members", "reporting")  # services with an HTTP API in this release
-RELAYED = ("calls", "complaints", "members")  # services with an event store of their own and a relay to Kafka
-PROCESSORS = ("reporting",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,11 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("broker", help="run the embedded Kafka-protocol broker in the foreground")
 
     serve = sub.add_parser("serve", help="run one service's HTTP API (and its relay)")
-    serve.add_argument("service", choices=SERVED)
+    serve.add_argument("service", choices=registry.served())
     process = sub.add_parser("process", help="run a stream processor")
-    process.add_argument("processor", choices=PROCESSORS)
+    process.add_argument("processor", choices=list(registry.PROCESSORS))
     relay = sub.add_parser("relay", help="run a service's relay to Kafka on its own (CRM_RELAY_EMBEDDED=false)")
-    relay.add_argument("service", choices=RELAYED)
+    relay.add_argument("service", choices=registry.relayed())
 
     topics = sub.add_parser("topics", help="Kafka topics")
     topics_sub = topics.add_subparsers(dest="topics_command", required=True)
@@ -123,15 +120,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.command == "serve":
         return _serve(args.service, settings)
     if args.command == "process":
-        from services.reporting.processor import run_processor
-
-        return run_processor(settings)
+        processor = registry.PROCESSORS[args.processor]
+        return registry.load(processor.run)(settings, processor.topics(settings))
     if args.command == "relay":
         return _relay(args.service, settings)
     if args.command == "topics":
         from shared.relay import ensure_topics
 
-        topics = [settings.topic_of(s) for s in (*RELAYED, "reporting")] + [settings.deadletter_topic]
+        topics = registry.topics(settings)
         asyncio.run(ensure_topics(settings.kafka_bootstrap, topics, settings.kafka_partitions))
         print("topics ready: " + ", ".join(topics))
         return 0
@@ -144,13 +140,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             return fail(f"{args.file}: no such file")
         return import_queue_log(settings, args.file)
     if args.command == "members":
-        from services.members.csv_import import import_members_file
+        from services.members.main import import_members_file
 
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_members_file(settings, args.file)
     if args.command == "rebuild":
-        from services.reporting.rebuild import rebuild_all
+        from services.rebuild import rebuild_all
 
         return rebuild_all(settings)
     if args.command == "demo":
@@ -163,39 +159,21 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
 def _serve(service: str, settings: Settings) -> int:
     import uvicorn
 
-    if service == "calls":
-        from services.calls.main import create_app
-    elif service == "members":
-        from services.members.main import create_app
-    elif service == "complaints":
-        from services.complaints.main import create_app
-    else:
-        from services.reporting.main import create_app
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False
-    )
+    entry = registry.SERVICES[service]
+    app = registry.load(entry.create_app)(settings)
+    uvicorn.run(app, host=settings.host, port=entry.port(settings), log_level="warning", access_log=False)
     return 0
 
 
 def _relay(service: str, settings: Settings) -> int:
     from shared.relay import Relay
 
-    if service == "calls":
-        from services.calls.main import build_centre
-
-        app = build_centre(settings)
-    elif service == "complaints":
-        from services.complaints.main import build_desk
-
-        app = build_desk(settings)
-    else:
-        from services.members.main import build_directory
-
-        app = build_directory(settings)
+    entry = registry.SERVICES[service]
+    app = registry.load(entry.application)(settings)
     relay = Relay(
         app,
         settings.kafka_bootstrap,
-        settings.topic_of(service),
+        entry.topic(settings),
         batch_size=settings.relay_batch_size,
         poll_interval=settings.relay_poll_interval,
         partitions=settings.kafka_partitions,
@@ -210,7 +188,10 @@ def _relay(service: str, settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         await relay.run(stop)
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    finally:
+        app.close()
     return 0
 
 

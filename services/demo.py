@@ -21,6 +21,7 @@ from services.calls.main import build_centre
 from services.calls.members import MemberLookup
 from shared.db import create_engine
 from services.calls.telephony import TelephonyEvent
+from services.registry import SERVICES
 from shared.problems import DomainError
 from shared.settings import Settings
 
@@ -113,7 +114,7 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
 
 def _services_running(settings: Settings) -> bool:
     try:
-        return httpx.get(f"{settings.url_of('calls')}/health", timeout=1).status_code == 200
+        return httpx.get(f"{SERVICES['calls'].url(settings)}/health", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 

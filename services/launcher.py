@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from services.registry import PROCESSORS, SERVICES
 from shared.auth import Role, TokenStore
 from shared.broker import broker_command, wait_for_port
 from shared.settings import Settings
@@ -32,19 +33,19 @@ def parts(settings: Settings) -> list[Part]:
     listed = []
     if settings.embedded_broker:
         listed.append(Part("broker", broker_command(settings.broker_port), None, settings.broker_port))
-    for service in ("members", "calls", "complaints", "reporting"):
+    for service in SERVICES.values():
         listed.append(
-            Part(service, [*crm, "serve", service], f"{settings.url_of(service)}/health", settings.port_of(service))
+            Part(service.name, [*crm, "serve", service.name], f"{service.url(settings)}/health", service.port(settings))
         )
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    listed.append(
-        Part(
-            "reporting-processor",
-            [*crm, "process", "reporting"],
-            f"http://{host}:{settings.processor_port}/health",
-            settings.processor_port,
+    for processor in PROCESSORS.values():
+        listed.append(
+            Part(
+                processor.part,
+                [*crm, "process", processor.name],
+                f"{processor.url(settings)}/health",
+                processor.port(settings),
+            )
         )
-    )
     return listed
 
 
@@ -120,7 +121,7 @@ def run_all(settings: Settings) -> int:
         print("\nThe chamber's CRM is running:")
         for part in started:
             where = part.health_url.rsplit("/health", 1)[0] if part.health_url else f"kafka://127.0.0.1:{part.port}"
-            docs = f"   API docs: {where}/docs" if part.health_url and part.name != "reporting-processor" else ""
+            docs = f"   API docs: {where}/docs" if part.name in SERVICES else ""
             print(f"  {part.name:<20} {where}{docs}")
         print(f"\nData folder: {settings.data_dir.resolve()}   logs: {logs.resolve()}")
         print(f"Admin token (also in {settings.data_dir / 'admin.token'}): {token}")

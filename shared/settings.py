@@ -5,88 +5,55 @@ One class, read once by each composition root and passed down; nothing reads the
 
 from __future__ import annotations
 
-import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar import IRAN, TURKEY, BusinessCalendar, CalendarConfig
-
-SERVICES = ("calls", "complaints", "surveys", "desks", "reporting", "members")
-DEFAULT_ORGANISATION = Path(__file__).with_name("organisation.default.toml")
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 
 
-class Unit(BaseModel):
-    """A department of the chamber, as the telephone system and the procedures know it."""
+class ComplaintSettings(BaseModel):
+    """The complaints service's settings, nested under `complaints` (env CRM_COMPLAINTS__<NAME>, e.g.
+    CRM_COMPLAINTS__STAGE_HOURS='{"review": 4}')."""
 
-    id: str
-    name: str
-    name_local: str = ""
-    manager: str = ""
-    experts: list[str] = []
-    queues: list[str] = []  # PBX queues whose callers are routed to this unit
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Organisation(BaseModel):
-    """The chamber's units and the telephone system's view of them (queues, extensions)."""
-
-    member_relations_unit: str = "member_relations"
-    member_relations_queues: list[str] = []
-    units: list[Unit] = []
-    # PBX extension -> staff member (the expert's user name, as on his or her token)
-    extensions: dict[str, str] = {}
-
-    @model_validator(mode="after")
-    def _check(self) -> Organisation:
-        ids = [u.id for u in self.units]
-        if len(ids) != len(set(ids)):
-            raise ValueError("organisation: unit ids must be unique")
-        seen: dict[str, str] = {}
-        for unit in self.units:
-            for q in unit.queues:
-                if q in seen:
-                    raise ValueError(f"organisation: queue {q!r} belongs to both {seen[q]!r} and {unit.id!r}")
-                seen[q] = unit.id
-        return self
-
-    def unit_of_queue(self, queue: str | None) -> str | None:
-        if queue is None:
-            return None
-        if queue in self.member_relations_queues:
-            return self.member_relations_unit
-        for unit in self.units:
-            if queue in unit.queues:
-                return unit.id
-        return None
-
-    def unit_of_expert(self, expert: str | None) -> str | None:
-        for unit in self.units:
-            if expert in unit.experts:
-                return unit.id
-        return None
-
-    def expert_of_extension(self, extension: str | None) -> str | None:
-        return self.extensions.get(extension) if extension else None
-
-    def has_unit(self, unit_id: str) -> bool:
-        return unit_id == self.member_relations_unit or any(u.id == unit_id for u in self.units)
-
-    @classmethod
-    def load(cls, path: Path) -> Organisation:
-        with path.open("rb") as fh:
-            return cls.model_validate(tomllib.load(fh))
+    # Working hours allowed per stage; a stage not named keeps the procedure's hours (services/complaints/domain.py:
+    # acknowledgement 8, review 16, assignment 16, investigation 80, decision 40, notification 16).
+    stage_hours: dict[str, float] = {}
+    # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
+    # manager of strategic planning (DOMAIN.md §3 step 5).
+    committee_fixed_members: tuple[str, ...] = ("m.karimi", "sg", "strategic_planning_manager")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # The public website form
+    public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window
+    public_rate_window_seconds: float = Field(default=3600, gt=0)
+    public_max_text: int = Field(default=4000, gt=0)  # characters of the description
+    public_max_attachments: int = Field(default=3, ge=0)
+    public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
+    # The whole request: 3 files of 3 MiB in base64, and the text
+    public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
+    trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
+    deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records breaches
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CRM_", env_nested_delimiter="__", extra="ignore")
+    # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
+    # (stage hours, the calendar) has no default that Compose could write in place.
+    model_config = SettingsConfigDict(
+        env_prefix="CRM_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
 
+    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys and desks
+    # are not built yet: their ports are reserved so that a deployment's firewall rules need not change.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
@@ -135,25 +102,7 @@ class Settings(BaseSettings):
     # The reporting store's relay runs in one processor replica only; set false on the others.
     processor_relay: bool = True
 
-    # Complaints (ISO 10002): working hours allowed for each stage, the committee's fixed members, public form limits.
-    complaint_stage_hours: dict[str, float] = {
-        "acknowledgement": 8,
-        "review": 16,
-        "assignment": 16,
-        "investigation": 80,
-        "decision": 40,
-        "notification": 16,
-    }
-    complaint_committee_fixed_members: list[str] = ["m.karimi", "sg", "strategic_planning_manager"]
-    complaint_document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    complaint_public_rate_limit: int = Field(default=5, ge=1)
-    complaint_public_rate_window_seconds: float = Field(default=3600, gt=0)
-    complaint_public_max_text: int = Field(default=4000, gt=0)
-    complaint_public_max_attachments: int = Field(default=3, ge=0)
-    complaint_public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
-    complaint_public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
-    complaint_trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
-    complaint_deadline_check_seconds: float = Field(default=60, gt=0)
+    complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -166,12 +115,10 @@ class Settings(BaseSettings):
                 raise ValueError("production needs CRM_POSTGRES_PASSWORD")
         return self
 
-    def port_of(self, service: str) -> int:
-        return int(getattr(self, f"{service}_port"))
-
-    def url_of(self, service: str) -> str:
+    def local_url(self, port: int) -> str:
+        """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port_of(service)}"
+        return f"http://{host}:{port}"
 
     @property
     def readmodel_db_url(self) -> str:

@@ -1,8 +1,9 @@
 """The multi-machine deployment: docker-compose.yml, the image, Prometheus, Grafana and PostgreSQL files.
 
 No Docker engine runs here, so the files are checked against what they must agree with: the Compose
-specification (vendored JSON schema), the CLI's real subcommands, the services' folders, each other (ports,
-scrape targets, mounts, data source uids) and the list of metrics the CRM exports.
+specification (vendored JSON schema), the service registry (services/registry.py) and the CLI's real
+subcommands, the services' folders, each other (ports, scrape targets, mounts, data source uids) and the list of
+metrics the CRM exports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
+from services.registry import PROCESSORS, SERVICES
+from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -66,6 +70,26 @@ ACTION_METRICS: dict[str, set[str]] = {
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
 KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **PROMETHEUS_SERIES}
+
+# What each long-running container runs, by its compose service name (also its Prometheus job), from the registry.
+REGISTERED: dict[str, list[str]] = {
+    **{s.name: ["crm", "serve", s.name] for s in SERVICES.values()},
+    **{p.part: ["crm", "process", p.name] for p in PROCESSORS.values()},
+}
+PORT_VARIABLE: dict[str, str] = {
+    **{s.name: s.port_variable for s in SERVICES.values()},
+    **{p.part: p.port_variable for p in PROCESSORS.values()},
+}
+# Settings deploy/README.md tells operators to choose: each reaches every CRM container from .env.
+OPERATOR_SETTINGS = (
+    "CRM_CALENDAR",
+    "CRM_ESCALATION_THRESHOLD",
+    "CRM_ESCALATION_WINDOW_DAYS",
+    "CRM_PROCESSOR_RELAY",
+    "CRM_COMPLAINTS__TRUST_FORWARDED_FOR",
+    "CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS",
+    "CRM_COMPLAINTS__STAGE_HOURS",
+)
 
 
 # ------------------------------------------------------------------------------------- interpolation
@@ -348,14 +372,69 @@ def test_topics_are_created_once_before_every_crm_process_starts(compose):
         assert svc["depends_on"]["postgres"]["condition"] == "service_healthy", name
 
 
+def test_compose_runs_every_registered_service_and_processor_and_nothing_else(compose):
+    running = {name: svc["command"] for name, svc in long_running(compose).items()}
+    assert running == REGISTERED
+
+
 def test_http_services_check_health_on_the_port_they_are_configured_for(compose):
-    port_setting = {"serve": "CRM_{}_PORT", "process": "CRM_PROCESSOR_PORT"}
+    defaults = Settings()
+    ports = {s.name: s.port(defaults) for s in SERVICES.values()} | {
+        p.part: p.port(defaults) for p in PROCESSORS.values()
+    }
     for name, svc in long_running(compose).items():
-        verb, target = svc["command"][1:3]
-        setting = port_setting[verb].format(target.upper())
-        assert int(svc["environment"][setting]) == health_port(svc), name
+        setting = PORT_VARIABLE[name]
+        assert int(svc["environment"][setting]) == health_port(svc) == ports[name], name
         for published in svc.get("ports", []):
             assert str(published).endswith(f":{health_port(svc)}"), f"{name} publishes {published}"
+
+
+def test_operator_settings_are_passed_through_from_env_with_the_crms_defaults(compose):
+    shared = raw_compose()["x-crm-env"]
+    for name in OPERATOR_SETTINGS:
+        assert shared.get(name, "").startswith(f"${{{name}:-"), f"{name} is not taken from .env"
+    assert set(OPERATOR_SETTINGS) <= set(env_example())
+    # Unset, the deployment's values give the CRM's own defaults (an empty value means "the default").
+    defaults = Settings()
+    deployed = Settings(**{k[4:].lower(): v for k, v in compose["x-crm-env"].items() if k in OPERATOR_SETTINGS and v})
+    assert deployed.escalation_threshold == defaults.escalation_threshold
+    assert deployed.escalation_window_days == defaults.escalation_window_days
+    assert deployed.processor_relay == defaults.processor_relay
+    assert deployed.calendar == defaults.calendar
+    assert deployed.complaints == defaults.complaints
+
+
+def test_operator_settings_from_env_reach_the_settings_of_a_crm_container(monkeypatch):
+    chosen = {
+        "CRM_CALENDAR": '{"country": "TR", "timezone": "Europe/Istanbul", "hours": {"monday": ["08:30-17:30"]}}',
+        "CRM_ESCALATION_THRESHOLD": "3",
+        "CRM_ESCALATION_WINDOW_DAYS": "14",
+        "CRM_PROCESSOR_RELAY": "false",
+        "CRM_COMPLAINTS__TRUST_FORWARDED_FOR": "true",
+        "CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS": '["m.karimi", "sg", "p.planner"]',
+        "CRM_COMPLAINTS__STAGE_HOURS": '{"review": 4}',
+    }
+    environment = load_compose(chosen)["services"]["complaints"]["environment"]
+    for name in [n for n in __import__("os").environ if n.startswith("CRM_")]:
+        monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, str(value))
+    settings = Settings()
+    assert settings.calendar is not None and settings.calendar.timezone == "Europe/Istanbul"
+    assert (settings.escalation_threshold, settings.escalation_window_days) == (3, 14)
+    assert settings.processor_relay is False
+    assert settings.complaints.trust_forwarded_for is True
+    assert settings.complaints.committee_fixed_members == ("m.karimi", "sg", "p.planner")
+    assert settings.complaints.stage_hours == {"review": 4}
+
+
+def test_every_crm_container_mounts_the_configuration_even_with_volumes_of_its_own(compose):
+    """A service's own `volumes:` replaces the list of x-crm-service, so the configuration is listed again."""
+    for name, svc in crm_services(compose).items():
+        assert any(target == "/etc/crm" for _source, target in bind_mounts(svc)), f"{name} does not mount /etc/crm"
+    complaints = compose["services"]["complaints"]
+    data_dir = compose["x-crm-env"]["CRM_DATA_DIR"]
+    assert named_volumes(complaints)[f"{data_dir}/documents"] == "complaint-documents"
 
 
 def test_depends_on_targets_exist_and_their_conditions_can_be_met(compose):
@@ -509,7 +588,7 @@ def test_prometheus_scrapes_every_http_service_and_only_compose_services(compose
     scraped = set().union(*jobs.values())
     expected = {(name, health_port(svc)) for name, svc in long_running(compose).items()}
     assert expected == {t for t in scraped if t[0] in long_running(compose)}
-    assert expected >= {("calls", 8101), ("reporting", 8105), ("reporting-processor", 8107), ("members", 8106)}
+    assert {name for name, _port in expected} == set(REGISTERED)
     for host, _port in scraped:
         assert host in compose["services"], f"Prometheus scrapes {host}, which is no compose service"
     for name in long_running(compose):
@@ -558,6 +637,28 @@ def test_alerts_cover_breaches_relay_lag_processor_lag_and_down_services():
     assert re.search(r"crm_relay_lag_seconds\)?\s*>\s*60\b", rules["RelayLagging"]["expr"])
     assert "crm_processor_lag_events" in rules["ProcessorLagging"]["expr"]
     assert re.search(r"\bup\{.*\}\s*==\s*0", rules["ServiceDown"]["expr"])
+    assert "crm_complaints_breached_total" in rules["ComplaintDeadlineMissed"]["expr"]
+
+
+def _jobs_selected(expr: str) -> set[str]:
+    """The jobs an `up{job=~"a|b"}` or `up{job="a"}` selector picks."""
+    jobs = set()
+    for op, value in re.findall(r'\bup\{[^}]*\bjob\s*(=~|=)\s*"([^"]*)"', expr):
+        jobs |= set(value.split("|")) if op == "=~" else {value}
+    return jobs
+
+
+def test_down_and_missing_alerts_and_the_platform_panels_cover_every_registered_part():
+    rules = {
+        r["alert"]: r for g in yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"] for r in g["rules"]
+    }
+    assert _jobs_selected(rules["ServiceDown"]["expr"]) == set(REGISTERED)
+    assert _jobs_selected(rules["ServiceMissing"]["expr"]) == set(REGISTERED)
+    board = dashboards()["platform.json"]
+    up_panels = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", []) if "up{" in t["expr"]]
+    assert up_panels
+    for expr in up_panels:
+        assert _jobs_selected(expr) == set(REGISTERED), expr
 
 
 # ------------------------------------------------------------------------------------------- PromQL

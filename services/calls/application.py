@@ -27,9 +27,9 @@ from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication
+from shared.organisation import Organisation
 from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
-from shared.settings import Organisation
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from datetime import timedelta
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.calls.api import queues, router, telephony
@@ -36,11 +37,17 @@ def build_centre(settings: Settings, clock: Clock = system_clock) -> CallCentre:
     )
 
 
+def build_index(settings: Settings, centre: CallCentre, engine: sa.Engine | None = None) -> CallIndex:
+    """The search index; `engine` is shared with the member lookup, which keeps its table in the same database."""
+    engine = engine or create_engine(settings.local_db_url("calls_index"))
+    return CallIndex(centre, engine, settings.business_calendar)
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
     """`relay=False` keeps the service off Kafka (no relay, no member feed): for tests of the API alone."""
     centre = build_centre(settings, clock)
     engine = create_engine(settings.local_db_url("calls_index"))
-    index = CallIndex(centre, engine, settings.business_calendar)
+    index = build_index(settings, centre, engine)
     lookup = MemberLookup(engine)
     centre.member_lookup = lookup.member_of
     referrals = ComplaintReferrals(

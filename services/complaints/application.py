@@ -8,7 +8,6 @@ import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,9 +16,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from services.complaints.documents import DEFAULT_MAX_BYTES, DocumentNotFound, DocumentStore, StoredDocument
+from services.complaints.documents import DocumentNotFound, DocumentStore, StoredDocument
 from services.complaints.domain import (
-    DEFAULT_STAGE_HOURS,
     FORM,
     Channel,
     Complaint,
@@ -37,50 +35,17 @@ from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
 from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
-from shared.settings import Organisation, Settings
+from shared.organisation import Organisation
+from shared.settings import ComplaintSettings
 
 log = logging.getLogger(__name__)
 
 Lister = Callable[[], Iterable[uuid.UUID]]
-DEFAULT_COMMITTEE = ("m.karimi", "sg", "strategic_planning_manager")
 COMPLAINT_TOPIC_PREFIX = f"{Complaint.__module__}:{Complaint.__qualname__}."
 
 
 class ComplaintNotFound(NotFound):
     pass
-
-
-@dataclass(frozen=True)
-class ComplaintSettings:
-    """The complaints service's configuration. Read from Settings fields named `complaint_<name>` when they
-    exist (env CRM_COMPLAINT_<NAME>), otherwise these defaults."""
-
-    stage_hours: Mapping[str, float] = field(
-        default_factory=lambda: {k.value: v for k, v in DEFAULT_STAGE_HOURS.items()}
-    )
-    # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
-    # manager of strategic planning (DOMAIN.md §3 step 5).
-    committee_fixed_members: tuple[str, ...] = DEFAULT_COMMITTEE
-    document_max_bytes: int = DEFAULT_MAX_BYTES
-    # The public website form
-    public_rate_limit: int = 5  # submissions per client address within the window
-    public_rate_window_seconds: float = 3600
-    public_max_text: int = 4000  # characters of the description
-    public_max_attachments: int = 3
-    public_max_attachment_bytes: int = 3 * 1024 * 1024
-    public_max_body_bytes: int = 13 * 1024 * 1024  # the whole request: 3 files of 3 MiB in base64, and the text
-    trust_forwarded_for: bool = False  # behind a reverse proxy that sets X-Forwarded-For
-    deadline_check_seconds: float = 60  # how often the running service records breached deadlines
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> ComplaintSettings:
-        defaults = cls()
-        values = {}
-        for name in cls.__dataclass_fields__:
-            value = getattr(settings, f"complaint_{name}", getattr(defaults, name))
-            values[name] = tuple(value) if name == "committee_fixed_members" else value
-        values.update(overrides)
-        return cls(**values)
 
 
 # -- input ---------------------------------------------------------------------------------------------------------

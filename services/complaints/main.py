@@ -11,7 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.complaints.api import internal, router
-from services.complaints.application import ComplaintDesk, ComplaintSettings
+from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
 from services.complaints.public import RateLimiter, public
@@ -19,7 +19,7 @@ from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service
-from shared.settings import Settings
+from shared.settings import ComplaintSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ that handle them."""
 def build_desk(
     settings: Settings, clock: Clock = system_clock, config: ComplaintSettings | None = None
 ) -> ComplaintDesk:
-    config = config or ComplaintSettings.from_settings(settings)
+    config = config or settings.complaints
     return ComplaintDesk(
         store_env(settings, "complaints"),
         organisation=settings.organisation,
@@ -74,8 +74,8 @@ def create_app(
     config: ComplaintSettings | None = None,
 ) -> FastAPI:
     """`relay=False` keeps the service off Kafka and turns its background deadline checks off: for tests of the
-    API alone. `config` overrides the complaints settings read from `settings`."""
-    config = config or ComplaintSettings.from_settings(settings)
+    API alone. `config` overrides `settings.complaints`."""
+    config = config or settings.complaints
     desk = build_desk(settings, clock, config)
     index = build_index(settings, desk)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,28 +190,3 @@ def import_csv_bytes(directory: MemberDirectory, data: bytes | str, *, by: str |
 def import_csv(directory: MemberDirectory, path: str | Path, *, by: str | None = None) -> ImportReport:
     """Import a CSV file of members; see the module's docstring for its columns."""
     return import_csv_bytes(directory, Path(path).read_bytes(), by=by)
-
-
-def import_members_file(settings, path: Path, out=sys.stdout, err=sys.stderr) -> int:
-    """`crm members import FILE.csv`: every rejected row on stderr with its line and reason; 1 if any was rejected."""
-    from services.members.main import build_directory, build_index
-
-    directory = build_directory(settings)
-    try:
-        try:
-            report = import_csv(directory, path)
-        except DomainError as exc:  # the file as a whole cannot be read: nothing imported
-            print(f"{path}: {exc}", file=err)
-            return 2
-        build_index(settings, directory).follower.catch_up()
-    finally:
-        directory.close()
-    for r in sorted(report.rejected, key=lambda r: r.line or 0):
-        where = f"{path}:{r.line}" if r.line else str(path)
-        field_ = f" ({r.field})" if r.field else ""
-        print(f"{where}: rejected {r.membership_number or '-'}{field_}: {r.reason}", file=err)
-    print(
-        f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected",
-        file=out,
-    )
-    return 1 if report.rejected else 0

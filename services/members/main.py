@@ -1,15 +1,21 @@
-"""Composition root of the members service: event store, search index, relay to Kafka, HTTP API."""
+"""Composition root of the members service: event store, search index, relay to Kafka, HTTP API, and the CSV
+import command that needs them all."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.members.api import lookup, router, selections
 from services.members.application import MemberDirectory
+from services.members.csv_import import import_csv
 from services.members.index import MemberIndex
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.problems import DomainError
 from shared.service import event_sourced_service
 from shared.settings import Settings
 
@@ -49,3 +55,26 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.include_router(selections)
     app.include_router(lookup)
     return app
+
+
+def import_members_file(settings: Settings, path: Path, out=sys.stdout, err=sys.stderr) -> int:
+    """`crm members import FILE.csv`: every rejected row on stderr with its line and reason; 1 if any was rejected."""
+    directory = build_directory(settings)
+    try:
+        try:
+            report = import_csv(directory, path)
+        except DomainError as exc:  # the file as a whole cannot be read: nothing imported
+            print(f"{path}: {exc}", file=err)
+            return 2
+        build_index(settings, directory).follower.catch_up()
+    finally:
+        directory.close()
+    for r in sorted(report.rejected, key=lambda r: r.line or 0):
+        where = f"{path}:{r.line}" if r.line else str(path)
+        field_ = f" ({r.field})" if r.field else ""
+        print(f"{where}: rejected {r.membership_number or '-'}{field_}: {r.reason}", file=err)
+    print(
+        f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected",
+        file=out,
+    )
+    return 1 if report.rejected else 0

@@ -15,7 +15,7 @@ from services.reporting.oversight import Oversight
 from services.reporting.readmodel import BatchOutcome, ReadModel
 from shared.calendar import BusinessCalendar
 from shared.envelope import CloudEvent
-from shared.settings import Organisation
+from shared.organisation import Organisation
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,10 @@ from prometheus_client.core import (
 from services.reporting.api import router, unit_figure_rows
 from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
+from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
 from shared.clock import system_clock
+from shared.eventstore import store_env
 from shared.service import create_service_app
 from shared.settings import Settings
 
@@ -85,8 +87,17 @@ def _register_collector(collector: ReadModelCollector) -> None:
     _registered.append(collector)
 
 
+def build_oversight(settings: Settings) -> Oversight:
+    """The reporting service's own event store: escalations and end-of-day lists (relayed by the processor)."""
+    return Oversight(store_env(settings, "reporting"))
+
+
+def build_readmodel(settings: Settings, url: str | None = None) -> ReadModel:
+    return ReadModel(url or settings.readmodel_db_url, settings.business_calendar)
+
+
 def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    readmodel = ReadModel(settings.readmodel_db_url, settings.business_calendar)
+    readmodel = build_readmodel(settings)
     app = create_service_app("reporting", settings, title="CRM reporting service", description=DESCRIPTION)
     app.state.readmodel = readmodel
     app.state.clock = clock or system_clock

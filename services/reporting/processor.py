@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import faust
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 EVENTS = Counter("crm_processor_events", "Records consumed by the reporting processor", ["topic", "outcome"])
 LAG_EVENTS = Gauge("crm_processor_lag_events", "Records in the topic not yet processed", ["topic"])
 LAG_SECONDS = Gauge("crm_processor_lag_seconds", "Age of the last processed event when it was processed", ["topic"])
-
-SOURCE_TOPICS = ("calls", "complaints", "reporting")
 
 # How long the broker may hold a fetch that finds nothing new. faust hard-codes 1500 ms for its consumer, and the
 # embedded broker (Tansu) does not answer a waiting fetch when records arrive: it answers when the wait is over, so
@@ -75,7 +73,8 @@ def build_engine(settings: Settings, clock: Callable[[], datetime]) -> Reporting
     )
 
 
-def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
+def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequence[str]) -> faust.App:
+    """`topics`: the source topics, as the registry lists them (services/registry.py)."""
     app = faust.App(
         f"{settings.topic_prefix}-reporting",
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -95,7 +94,6 @@ def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
         logging_config=None,
     )
     app.transport = _Transport(app.conf.broker_consumer, app)
-    topics = [settings.topic_of(s) for s in SOURCE_TOPICS]
     sources = ",".join(topics)  # one label value: no unbounded label sets
     source = app.topic(*topics, value_serializer="raw", key_serializer="raw")
     deadletter = app.topic(settings.deadletter_topic, value_serializer="raw", key_serializer="raw")
@@ -223,16 +221,16 @@ def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
     return total
 
 
-def run_processor(settings: Settings, clock: Callable[[], datetime] | None = None) -> int:
+def run_processor(settings: Settings, topics: Sequence[str], clock: Callable[[], datetime] | None = None) -> int:
     engine = build_engine(settings, clock or system_clock)
     asyncio.run(
         ensure_topics(
             settings.kafka_bootstrap,
-            [*(settings.topic_of(s) for s in SOURCE_TOPICS), settings.deadletter_topic],
+            [*topics, settings.deadletter_topic],
             settings.kafka_partitions,
         )
     )
-    app = create_faust_app(settings, engine)
+    app = create_faust_app(settings, engine, topics)
     worker = faust.Worker(app, loglevel="WARNING", quiet=True)
     started = time.monotonic()
     worker.execute_from_commandline()

@@ -15,8 +15,8 @@ from services.calls.application import CallCentre, CallNotFound, IngestResult, c
 from services.calls.domain import CallbackOutcome, Direction, Purpose, State, TransitionRefused, call_id_for_pbx
 from services.calls.telephony import TelephonyEvent, parse_queue_log
 from shared.calendar import IRAN, BusinessCalendar, CalendarConfig
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.problems import InvalidInput
-from shared.settings import DEFAULT_ORGANISATION, Organisation
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 QUEUE_LOG = Path(__file__).parent / "fixtures" / "queue_log"

@@ -18,8 +18,8 @@ from services.calls.domain import (
     TransitionRefused,
     call_id_for_pbx,
 )
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.problems import InvalidInput
-from shared.settings import DEFAULT_ORGANISATION, Organisation
 
 T0 = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # Saturday 10:30 in Tehran
 DUE = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # what the application would compute: Tuesday 10:30 in Tehran

@@ -21,7 +21,7 @@ from services.complaints.domain import (
     stage_hours,
 )
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
-from shared.settings import DEFAULT_ORGANISATION, Organisation
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ISTANBUL = ZoneInfo("Europe/Istanbul")

@@ -24,8 +24,8 @@ from services.complaints.domain import (
     complaint_id_for_source,
     reference_for_source,
 )
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.problems import InvalidInput
-from shared.settings import DEFAULT_ORGANISATION, Organisation
 
 T0 = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # Saturday 10:30 in Tehran
 ORG = Organisation.load(DEFAULT_ORGANISATION)

@@ -70,7 +70,7 @@ def system(settings, broker, topic_prefix):
         CRM_REPORTING_PORT=str(ports["reporting"]),
         CRM_PROCESSOR_PORT=str(ports["processor"]),
         CRM_RELAY_POLL_INTERVAL="0.2",
-        CRM_COMPLAINT_COMMITTEE_FIXED_MEMBERS='["m.karimi", "sg", "committee-1"]',
+        CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS='["m.karimi", "sg", "committee-1"]',
     )
     store = TokenStore(settings.auth_db_url)
     who = {

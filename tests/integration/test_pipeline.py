@@ -11,8 +11,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from services.rebuild import rebuild_readmodel
 from services.reporting.readmodel import ReadModel
-from services.reporting.rebuild import rebuild_readmodel
 from shared.auth import Role, TokenStore
 from tests.integration.conftest import crm, crm_env, free_port, read_topic, stop_all, wait_healthy, wait_until
 

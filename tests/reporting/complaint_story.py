@@ -15,8 +15,8 @@ from services.complaints.documents import DocumentStore
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from shared.envelope import CloudEvent, from_kafka
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.relay import EnvelopeMapper
-from shared.settings import DEFAULT_ORGANISATION, Organisation
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ISTANBUL = ZoneInfo("Europe/Istanbul")

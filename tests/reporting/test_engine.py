@@ -21,8 +21,8 @@ from services.reporting.readmodel import BatchOutcome, ReadModel
 from shared.calendar import IRAN, BusinessCalendar
 from shared.envelope import CloudEvent, from_kafka
 from shared.eventstore import CrmApplication
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.relay import EnvelopeMapper
-from shared.settings import DEFAULT_ORGANISATION, Organisation
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ORGANISATION = Organisation.load(DEFAULT_ORGANISATION)
