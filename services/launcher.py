@@ -69,12 +69,13 @@ def _wait_healthy(part: Part, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{part.name} did not become healthy within {timeout:.0f}s")
 
 
-def _operator_token(settings: Settings) -> str:
-    """A local admin token for the person who ran `make run`, kept in the data folder (mode 600)."""
-    path = settings.data_dir / "admin.token"
+def _local_token(settings: Settings, file: str, name: str, role: Role) -> str:
+    """A token kept in the data folder (mode 600), so that restarts reuse it: the operator's admin token for the
+    person who ran `make run`, and the tokens with which one local service calls another's internal door."""
+    path = settings.data_dir / file
     if path.exists():
         return path.read_text().strip()
-    token = TokenStore(settings.auth_db_url).create("local-admin", Role.ADMIN)
+    token = TokenStore(settings.auth_db_url).create(name, role)
     path.write_text(token + "\n")
     path.chmod(0o600)
     return token
@@ -85,6 +86,8 @@ def run_all(settings: Settings) -> int:
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     env = {**os.environ, "CRM_DATA_DIR": str(settings.data_dir.resolve())}
+    if not settings.calls_service_token:  # on one machine the launcher gives the calls service its own token
+        env["CRM_CALLS_SERVICE_TOKEN"] = _local_token(settings, "calls.service.token", "calls-service", Role.SERVICE)
     started: list[Part] = []
     stopping = False
 
@@ -117,7 +120,7 @@ def run_all(settings: Settings) -> int:
             else:
                 wait_for_port("127.0.0.1", part.port)
             print(f"  {part.name:<20} up (pid {part.proc.pid})", flush=True)
-        token = _operator_token(settings)
+        token = _local_token(settings, "admin.token", "local-admin", Role.ADMIN)
         print("\nThe chamber's CRM is running:")
         for part in started:
             where = part.health_url.rsplit("/health", 1)[0] if part.health_url else f"kafka://127.0.0.1:{part.port}"

@@ -119,6 +119,15 @@ SERVICES: dict[str, Service] = {
             index_label="complaints index",
         ),
         Service(
+            "actions",
+            port_setting="actions_port",
+            create_app="services.actions.main:create_app",
+            application="services.actions.main:build_register",
+            relays=True,
+            index="services.actions.main:build_index",
+            index_label="corrective actions index",
+        ),
+        Service(
             "reporting",
             port_setting="reporting_port",
             create_app="services.reporting.main:create_app",

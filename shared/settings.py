@@ -41,6 +41,17 @@ class ComplaintSettings(BaseModel):
     deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records breaches
 
 
+class ActionSettings(BaseModel):
+    """The corrective-action loop's delays (SY-PR-05-00-02), nested under `actions` (env CRM_ACTIONS__<NAME>, e.g.
+    CRM_ACTIONS__DUE_WORKING_DAYS=15), in working days of the chamber's calendar."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    due_working_days: int = Field(default=10, ge=1)  # from assignment (or reopening) to the due date
+    effectiveness_delay_working_days: int = Field(default=20, ge=1)  # from done to the effectiveness check
+    deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records passed deadlines
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -95,6 +106,9 @@ class Settings(BaseSettings):
     mr_followup_deadline_working_hours: float = Field(default=2, gt=0)
     # Token (role service) the calls service presents to the complaints service to open complaints from callbacks.
     calls_service_token: str | None = None
+    # Where the calls service reaches the complaints service's internal door; this machine's complaints port if unset
+    # (in deployment, the complaints container's address, e.g. http://complaints:8102).
+    complaints_url: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
@@ -103,6 +117,7 @@ class Settings(BaseSettings):
     processor_relay: bool = True
 
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
+    actions: ActionSettings = Field(default_factory=ActionSettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -114,6 +129,10 @@ class Settings(BaseSettings):
             if not self.postgres_password:
                 raise ValueError("production needs CRM_POSTGRES_PASSWORD")
         return self
+
+    @property
+    def complaints_base_url(self) -> str:
+        return self.complaints_url or self.local_url(self.complaints_port)
 
     def local_url(self, port: int) -> str:
         """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""

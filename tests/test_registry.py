@@ -21,7 +21,14 @@ from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The ports the documentation and the deployment give each part.
-DEFAULT_PORTS = {"calls": 8101, "complaints": 8102, "reporting": 8105, "members": 8106, "reporting-processor": 8107}
+DEFAULT_PORTS = {
+    "calls": 8101,
+    "complaints": 8102,
+    "reporting": 8105,
+    "members": 8106,
+    "reporting-processor": 8107,
+    "actions": 8108,
+}
 
 
 def choices(parser, *path: str) -> list[str]:
@@ -112,6 +119,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.members.events.v1",
         "chamber.calls.events.v1",
         "chamber.complaints.events.v1",
+        "chamber.actions.events.v1",
         "chamber.reporting.events.v1",
         "chamber.deadletter.v1",
     ]

@@ -26,7 +26,8 @@ from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
 from shared.problems import DomainError, InvalidInput, NotFound
-from shared.settings import Organisation, Settings
+from shared.organisation import Organisation
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ class AlreadyOpened(DomainError):
 
 @dataclass(frozen=True)
 class ActionSettings:
-    """How long things may take, in working days of the chamber's calendar. Read from the CRM settings
-    (`action_<name>`, e.g. CRM_ACTION_DUE_WORKING_DAYS) where they define them, these defaults otherwise."""
+    """How long things may take, in working days of the chamber's calendar (set as CRM_ACTIONS__<NAME>)."""
 
     due_working_days: int = 10  # from assignment (or reopening) to the due date
     effectiveness_delay_working_days: int = 20  # from done to the effectiveness check
@@ -52,10 +52,9 @@ class ActionSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ActionSettings:
-        defaults = cls()
-        values = {
-            name: getattr(settings, f"action_{name}", getattr(defaults, name)) for name in cls.__dataclass_fields__
-        }
+        """The delays set in the CRM settings (`settings.actions`, env CRM_ACTIONS__<NAME>), with `overrides`."""
+        configured = settings.actions
+        values = {name: getattr(configured, name) for name in cls.__dataclass_fields__}
         values.update(overrides)
         config = cls(**values)
         if config.due_working_days < 1 or config.effectiveness_delay_working_days < 1:

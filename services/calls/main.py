@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     lookup = MemberLookup(engine)
     centre.member_lookup = lookup.member_of
     referrals = ComplaintReferrals(
-        centre, engine, http_opener(settings.url_of("complaints"), settings.calls_service_token), clock
+        centre, engine, http_opener(settings.complaints_base_url, settings.calls_service_token), clock
     )
 
     async def deliver_referrals(stop: asyncio.Event) -> None:

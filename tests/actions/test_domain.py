@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -12,7 +11,8 @@ from services.actions.application import ActionNotFound, ActionRegister, ActionS
 from services.actions.domain import CorrectiveAction, State, TransitionRefused, action_id, working_days_after
 from shared.calendar import IRAN, BusinessCalendar
 from shared.problems import InvalidInput
-from shared.settings import Organisation, Settings
+from shared.organisation import Organisation
+from shared.settings import Settings
 from tests.conftest import FakeClock
 
 CALENDAR = BusinessCalendar(IRAN)
@@ -272,14 +272,19 @@ def test_history_says_who_did_what_and_when(register, clock):
     assert history[2]["at"] == AT + timedelta(hours=2) and history[2]["data"] == {"note": "called the unit manager"}
 
 
-def test_the_delays_come_from_the_settings_where_they_are_defined():
-    config = ActionSettings.from_settings(
-        SimpleNamespace(action_due_working_days=3, action_effectiveness_delay_working_days=5)
-    )
+def test_the_delays_come_from_the_settings(monkeypatch):
+    monkeypatch.setenv("CRM_ACTIONS__DUE_WORKING_DAYS", "3")
+    monkeypatch.setenv("CRM_ACTIONS__EFFECTIVENESS_DELAY_WORKING_DAYS", "5")
+    config = ActionSettings.from_settings(Settings())
     assert (config.due_working_days, config.effectiveness_delay_working_days) == (3, 5)
-    assert ActionSettings.from_settings(SimpleNamespace()) == ActionSettings()
+    monkeypatch.delenv("CRM_ACTIONS__DUE_WORKING_DAYS")
+    monkeypatch.delenv("CRM_ACTIONS__EFFECTIVENESS_DELAY_WORKING_DAYS")
+    assert ActionSettings.from_settings(Settings()) == ActionSettings()
     with pytest.raises(ValueError, match="at least one working day"):
-        ActionSettings.from_settings(SimpleNamespace(action_due_working_days=0))
+        ActionSettings.from_settings(Settings(), due_working_days=0)
+    monkeypatch.setenv("CRM_ACTIONS__DUE_WORKING_DAYS", "0")
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        Settings()
 
 
 def test_a_shorter_configured_delay_brings_the_effectiveness_check_forward(clock):

@@ -15,7 +15,7 @@ from services.calls.referrals import ComplaintNotDelivered, ComplaintReferrals, 
 from services.complaints.main import create_app as create_complaints
 from shared.auth import Role, TokenStore
 from shared.db import create_engine
-from shared.settings import DEFAULT_ORGANISATION, Organisation
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
 
 
 @pytest.fixture
