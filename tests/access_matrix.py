@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 
+from shared.auth import Role, TokenStore
+
 ROLES = (
     "expert",  # z.rahimi, member relations
     "trade_expert",  # s.ahmadi, trade
@@ -23,6 +25,7 @@ ROLES = (
     "admin",
     "monitoring",
     "committee",
+    "service",  # another CRM service: only the complaints service's internal door
 )
 ANONYMOUS = "anonymous"
 EVERYONE = frozenset((*ROLES, ANONYMOUS))
@@ -37,6 +40,12 @@ class Row:
     params: Mapping[str, Any] = field(default_factory=dict)
     content: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def every_role(tokens: Mapping[str, Mapping[str, str]], token_store: TokenStore) -> dict[str, Mapping[str, str]]:
+    """The conftest's tokens and a token of a service role, which the conftest does not give."""
+    service = token_store.create("surveys-service", Role.SERVICE)
+    return {**tokens, "service": {"Authorization": f"Bearer {service}"}}
 
 
 def row(allowed: Iterable[str], **request: Any) -> Row:

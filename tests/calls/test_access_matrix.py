@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.calls.main import create_app
-from tests.access_matrix import DOC_ROUTES, EVERYONE, check_row, fill, routes_of, row
+from tests.access_matrix import DOC_ROUTES, EVERYONE, check_row, every_role, fill, routes_of, row
 
 AT = "2026-11-21T07:00:00Z"
 STAFF_OF_MEMBERSHIP = {"expert", "other_manager", "mr_manager", "sg", "admin"}  # member relations, its unit, the SG
@@ -78,6 +78,8 @@ def test_every_endpoint_of_the_app_has_a_row_in_the_table(app: FastAPI) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
-def test_each_role_is_allowed_or_forbidden_as_the_table_says(client, tokens, membership_call, method, path) -> None:
+def test_each_role_is_allowed_or_forbidden_as_the_table_says(
+    client, tokens, token_store, membership_call, method, path
+) -> None:
     values = {"call_id": membership_call, "expert": "n.jafari", "unit": "membership"}
-    check_row(client, tokens, method, fill(path, values), MATRIX[(method, path)])
+    check_row(client, every_role(tokens, token_store), method, fill(path, values), MATRIX[(method, path)])
