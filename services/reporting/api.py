@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.reporting import access
 from services.reporting.readmodel import ReadModel
-from shared.auth import READERS, Principal, Role, require
 from shared.calendar import BusinessCalendar
 from shared.settings import Organisation
 
@@ -23,7 +23,7 @@ def get_readmodel(request: Request) -> ReadModel:
 
 
 ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]
-Reader = Annotated[Principal, Depends(require(*READERS))]
+Reader = access.Reader
 
 
 class UnansweredItem(BaseModel):
@@ -85,21 +85,6 @@ def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> di
     }
 
 
-def _scope(
-    principal: Principal, organisation: Organisation, unit: str | None, expert: str | None
-) -> tuple[str | None, str | None]:
-    """Experts see their own queue, unit managers their unit's; member relations, the SG and auditors see all."""
-    if principal.role == Role.EXPERT:
-        if expert not in (None, principal.name):
-            raise HTTPException(403, "an expert sees only his or her own queue")
-        return unit, principal.name
-    if principal.role == Role.UNIT_MANAGER:
-        if unit not in (None, principal.unit):
-            raise HTTPException(403, "a unit manager sees only his or her own unit")
-        return principal.unit, expert
-    return unit, expert
-
-
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
@@ -107,29 +92,25 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 def unanswered(
     request: Request,
     readmodel: ReadModelDep,
-    principal: Reader,
-    unit: str | None = None,
-    expert: str | None = None,
+    scope: access.UnansweredScope,
     state: Literal["open", "called_back", "all"] = "open",
     breached: bool | None = None,
 ) -> Any:
     organisation: Organisation = request.app.state.settings.organisation
-    if unit and not organisation.has_unit(unit):
-        raise HTTPException(404, f"no unit {unit!r}")
-    unit, expert = _scope(principal, organisation, unit, expert)
+    if scope.unit and not organisation.has_unit(scope.unit):
+        raise HTTPException(404, f"no unit {scope.unit!r}")
     now = request.app.state.clock()
     items = readmodel.unanswered_items(
-        unit=unit, expert=expert, state=None if state == "all" else state, breached=breached
+        unit=scope.unit, expert=scope.expert, state=None if state == "all" else state, breached=breached
     )
     return [_view(i, readmodel.calendar, now) for i in items]
 
 
 @router.get("/end-of-day", response_model=list[EndOfDayEntry], summary="End-of-day lists produced so far")
-def end_of_day_index(request: Request, readmodel: ReadModelDep, principal: Reader, unit: str | None = None) -> Any:
-    unit, _ = _scope(principal, request.app.state.settings.organisation, unit, None)
+def end_of_day_index(readmodel: ReadModelDep, scope: access.EndOfDayScope) -> Any:
     return [
         {**e, "day_local": readmodel.calendar.format_date(date.fromisoformat(e["day"]))}
-        for e in readmodel.end_of_day_index(unit)
+        for e in readmodel.end_of_day_index(scope.unit)
     ]
 
 
@@ -157,7 +138,7 @@ CSV_COLUMNS = [
 def end_of_day_list(
     request: Request,
     readmodel: ReadModelDep,
-    principal: Reader,
+    _: access.UnitListReader,
     unit: str,
     day: date,
     format: Literal["json", "csv"] | None = Query(None),
@@ -165,7 +146,6 @@ def end_of_day_list(
     organisation: Organisation = request.app.state.settings.organisation
     if not organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    _scope(principal, organisation, unit, None)
     found = readmodel.end_of_day_list(unit, day.isoformat())
     if found is None:
         raise HTTPException(
@@ -190,12 +170,8 @@ def end_of_day_list(
 
 
 @router.get("/escalations", summary="Units escalated to the SG for repeated non-answer, with their corrective actions")
-def list_escalations(
-    readmodel: ReadModelDep,
-    _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER))],
-    unit: str | None = None,
-) -> list[dict[str, Any]]:
-    return readmodel.escalation_list(unit)
+def list_escalations(readmodel: ReadModelDep, scope: access.EscalationScope) -> list[dict[str, Any]]:
+    return readmodel.escalation_list(scope.unit)
 
 
 @router.get("/units", response_model=list[UnitFigures], summary="Calls offered, answered and left unanswered per unit")
