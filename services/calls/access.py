@@ -46,7 +46,8 @@ def sees_all_calls(principal: Principal, organisation: Organisation) -> bool:
 
 
 def may_take_member_relations_step(principal: Principal, organisation: Organisation) -> bool:
-    """Taking the subject down, the second attempt, registering unanswered, resolving: member relations' work."""
+    """Registering a call by hand, taking the subject down, the second attempt, registering it unanswered,
+    resolving it: member relations' work (the Member Communication Center's procedure)."""
     return principal.role == Role.ADMIN or is_member_relations(principal, organisation)
 
 
@@ -153,7 +154,6 @@ Telephony = Annotated[Principal, Depends(require(*TELEPHONY))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 RejectionReader = Annotated[Principal, Depends(require(*REJECTIONS))]
 QueueOwner = Annotated[Principal, Depends(require(*OWN_QUEUE))]
-CallRecorder = Annotated[Principal, Depends(require(*MEMBER_RELATIONS))]
 _Staff = Annotated[Principal, Depends(require(*STAFF))]
 _MemberRelationsRole = Annotated[Principal, Depends(require(*MEMBER_RELATIONS))]
 _CallbackRole = Annotated[Principal, Depends(require(*CALLBACK))]

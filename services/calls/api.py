@@ -236,7 +236,7 @@ def get_rejections(
 @router.post(
     "/calls", status_code=201, response_model=CallPublic, summary="Register a call by hand (incoming or outgoing)"
 )
-def create_call(centre: CentreDep, principal: access.CallRecorder, body: CallCreate) -> Any:
+def create_call(centre: CentreDep, principal: access.MemberRelationsStaff, body: CallCreate) -> Any:
     call_id = centre.receive_call(
         direction=body.direction,
         caller=body.caller,

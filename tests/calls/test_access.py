@@ -143,6 +143,12 @@ def test_an_expert_of_another_unit_takes_no_member_relations_step(client, tokens
     assert client.get(f"/calls/{call_id}", headers=tokens["auditor"]).json()["state"] == "with_member_relations"
 
 
+def test_an_expert_of_another_unit_registers_no_call_by_hand(client, tokens) -> None:
+    response = client.post("/calls", json={"caller": "09131234567", "unit": "trade"}, headers=tokens["trade_expert"])
+    assert_problem(response, 403, "member relations")
+    assert not client.app.state.centre.recorder.max_notification_id()
+
+
 def test_an_expert_of_another_unit_does_not_act_on_the_units_call(client, tokens) -> None:
     call_id = a_call(client, tokens, "membership")
     for step in ("unit-not-answered", "transfer-to-member-relations"):

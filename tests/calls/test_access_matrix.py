@@ -25,7 +25,7 @@ MATRIX = {
     ),
     ("POST", "/telephony/ami"): row({"telephony", "admin"}, json={"Event": "Newchannel"}),
     ("GET", "/telephony/rejections"): row({"admin", "auditor", "mr_manager"}),
-    ("POST", "/calls"): row({"expert", "trade_expert", "mr_manager", "admin"}, json={"caller": "09131234567"}),
+    ("POST", "/calls"): row(MEMBER_RELATIONS, json={"caller": "09131234567"}),
     ("GET", "/calls"): row(READERS_OF_MEMBERSHIP, params={"unit": "membership"}),
     ("GET", "/calls/{call_id}"): row(READERS_OF_MEMBERSHIP),
     ("POST", "/calls/{call_id}/route"): row(STAFF_OF_MEMBERSHIP, json={"unit": "membership"}),
