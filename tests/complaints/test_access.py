@@ -3,9 +3,11 @@ handed a confidential complaint to whoever re-sent its source reference."""
 
 from __future__ import annotations
 
+import uuid
+
 from services.complaints import access
 from shared.auth import CONFIDENTIAL_READERS, Principal, Role
-from tests.complaints.test_api import app, automatic, client, who  # noqa: F401 - fixtures and builders
+from tests.complaints.test_api import app, automatic, client, complaint_body, settle, who  # noqa: F401 - fixtures
 
 MR = "member_relations"
 MR_EXPERT = Principal("z.rahimi", Role.EXPERT, MR)
@@ -80,3 +82,46 @@ def test_resending_a_source_reference_tells_only_the_id_never_a_confidential_con
     assert again.json() == {"id": first.json()["id"], "existed": True}
     assert "bribe" not in again.text
     assert client.get(f"/complaints/{first.json()['id']}", headers=who["admin"]).status_code == 404
+
+
+def test_the_index_hides_exactly_the_complaints_the_rule_hides(client, who, app) -> None:  # noqa: F811
+    """The search applies access.may_see in SQL; both must agree for every principal, or counts and exports leak."""
+
+    def post(path: str, by: str, body: dict | None = None) -> dict:
+        response = client.post(path, json=body, headers=who[by])
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    open_one = post("/complaints", "expert", complaint_body())["id"]
+    secret = post("/complaints", "mr_expert2", complaint_body(confidential=True))["id"]
+    handled = post("/complaints", "expert", complaint_body(confidential=True))["id"]
+    for path, by, body in [
+        ("acknowledge", "expert", {"method": "phone"}),
+        ("review-complete", "mr_manager", None),
+        ("refer", "mr_manager", None),
+        ("assign", "sg", {"handler_kind": "unit", "handler": "trade"}),
+    ]:
+        post(f"/complaints/{handled}/{path}", by, body)
+    settle(app)
+    desk, index = app.state.desk, app.state.index
+    principals = [
+        MR_EXPERT,
+        Principal("a.moradi", Role.EXPERT, MR),
+        TRADE_EXPERT,
+        TRADE_MANAGER,
+        Principal("h.tehrani", Role.UNIT_MANAGER, "membership"),
+        MR_MANAGER,
+        SG,
+        AUDITOR,
+        ADMIN,
+        COMMITTEE,
+    ]
+    for principal in principals:
+        by_rule = {
+            cid
+            for cid in (open_one, secret, handled)
+            if access.may_see(principal, desk.summary(desk.get_complaint(uuid.UUID(cid))), MR)
+        }
+        by_index = {v["id"] for v in index.search(principal)}
+        assert by_index == by_rule, principal
+        assert index.count(principal) == len(by_rule)
