@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from services.calls.application import CallCentre
 from shared.auth import READERS, Principal, Role, forbid, require
@@ -196,7 +196,12 @@ def callback_recorder(principal: _CallbackRole, centre: Centre, call_id: uuid.UU
     return principal
 
 
-def searcher(principal: Reader, centre: Centre, unit: str | None = None, expert: str | None = None) -> SearchScope:
+def searcher(
+    principal: Reader,
+    centre: Centre,
+    unit: Annotated[str | None, Query(description="the call's destination unit")] = None,
+    expert: Annotated[str | None, Query(description="the expert the unanswered call is assigned to")] = None,
+) -> SearchScope:
     scope = search_scope(principal, centre.organisation, unit, expert)
     if scope is None:
         raise forbid("a unit's staff search their unit's calls, and an expert his or her own queue")
