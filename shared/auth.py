@@ -37,6 +37,9 @@ class Role(StrEnum):
 
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)
 READERS = (*STAFF, Role.AUDITOR, Role.ADMIN)
+# Who reads a record marked confidential in full, wherever it is shown: the service that keeps it and the reports
+# built from its events apply the same entitlement without importing each other.
+CONFIDENTIAL_READERS = frozenset({Role.MR_MANAGER, Role.SG, Role.AUDITOR})
 
 metadata = sa.MetaData()
 tokens = sa.Table(
@@ -138,6 +141,11 @@ def current_principal(
     if principal is None:
         raise HTTPException(401, "the bearer token is unknown or revoked")
     return principal
+
+
+def forbid(detail: str) -> HTTPException:
+    """The 403 an access rule raises: the detail says who may do it, never what the record holds."""
+    return HTTPException(403, detail)
 
 
 def require(*roles: Role):

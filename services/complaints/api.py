@@ -16,16 +16,17 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.complaints.application import ComplaintDesk, ComplaintNotFound, may_see
+from services.complaints import access
+from services.complaints.application import ComplaintDesk
 from services.complaints.documents import MEDIA_TYPES
 from services.complaints.domain import (
     ActionStatus,
     Channel,
-    Complaint,
     Decision,
     HandlerKind,
     Kind,
@@ -35,7 +36,7 @@ from services.complaints.domain import (
 )
 from services.complaints.index import ComplaintIndex
 from services.complaints.public import parse_multipart, read_body
-from shared.auth import READERS, STAFF, Principal, Role, require
+from shared.auth import Role
 from shared.problems import InvalidInput
 
 
@@ -50,17 +51,8 @@ def get_index(request: Request) -> ComplaintIndex:
 DeskDep = Annotated[ComplaintDesk, Depends(get_desk)]
 IndexDep = Annotated[ComplaintIndex, Depends(get_index)]
 
-Viewer = Annotated[Principal, Depends(require(*READERS, Role.COMMITTEE))]
-Registrar = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER))]
-Acknowledger = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER))]
-MrManager = Annotated[Principal, Depends(require(Role.MR_MANAGER))]
-SecretaryGeneral = Annotated[Principal, Depends(require(Role.SG))]
-Reviewer = Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG))]
-Staff = Annotated[Principal, Depends(require(*STAFF))]
-CommitteeRecorder = Annotated[Principal, Depends(require(Role.SG, Role.COMMITTEE))]
-ActionKeeper = Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]
-Historian = Annotated[Principal, Depends(require(Role.AUDITOR, Role.MR_MANAGER, Role.SG))]
-Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
+Viewer = access.Viewer
+Internal = access.Internal
 
 
 # -- schemas: out --------------------------------------------------------------------------------------------------
@@ -428,14 +420,6 @@ def public_view(desk: ComplaintDesk, view: dict[str, Any]) -> dict[str, Any]:
     return {**view, "overdue": bool(due and desk.clock() > due)}
 
 
-def visible(desk: ComplaintDesk, principal: Principal, complaint_id: uuid.UUID) -> Complaint:
-    """The complaint, if the principal may know it exists; 404 otherwise (never 403: that would tell)."""
-    complaint = desk.get_complaint(complaint_id)
-    if not may_see(principal, desk.summary(complaint), desk.organisation.member_relations_unit):
-        raise ComplaintNotFound(f"no complaint with id {complaint_id}")
-    return complaint
-
-
 def respond(desk: ComplaintDesk, complaint_id: uuid.UUID) -> dict[str, Any]:
     return public_view(desk, desk.view(complaint_id))
 
@@ -450,11 +434,7 @@ router = APIRouter(prefix="/complaints", tags=["complaints"])
     response_model=ComplaintPublic,
     summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)",
 )
-def register_complaint(desk: DeskDep, principal: Registrar, body: ComplaintCreate) -> Any:
-    if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
-        raise HTTPException(
-            403, "member-relations experts register complaints; a unit passes a member's complaint to member relations"
-        )
+def register_complaint(desk: DeskDep, principal: access.Registrar, body: ComplaintCreate) -> Any:
     complaint_id = desk.register_complaint(
         channel=body.channel,
         kind=body.kind,
@@ -588,41 +568,33 @@ def export_complaints(
     response_model=list[ComplaintPublic],
     summary="The complaints waiting on me (my cartable), earliest due first",
 )
-def waiting_on_me(
-    desk: DeskDep, index: IndexDep, principal: Annotated[Principal, Depends(require(*STAFF, Role.COMMITTEE))]
-) -> Any:
+def waiting_on_me(desk: DeskDep, index: IndexDep, principal: access.WaitingOnMe) -> Any:
     return [public_view(desk, v) for v in index.waiting_on(principal)]
 
 
 @router.get("/{complaint_id}", response_model=ComplaintPublic)
-def get_complaint(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> Any:
-    visible(desk, principal, complaint_id)
+def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
     return respond(desk, complaint_id)
 
 
 @router.get(
     "/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when"
 )
-def get_complaint_form(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID) -> Any:
-    visible(desk, principal, complaint_id)
+def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
     return desk.complaint_form(complaint_id)
 
 
 @router.get(
     "/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka"
 )
-def get_complaint_history(desk: DeskDep, principal: Historian, complaint_id: uuid.UUID) -> Any:
-    visible(desk, principal, complaint_id)
+def get_complaint_history(desk: DeskDep, principal: access.HistorianOf, complaint_id: uuid.UUID) -> Any:
     return desk.history(complaint_id)
 
 
 @router.post("/{complaint_id}/acknowledge", response_model=ComplaintPublic, summary="Acknowledge receipt to the member")
 def acknowledge_complaint(
-    desk: DeskDep, principal: Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement
+    desk: DeskDep, principal: access.Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement
 ) -> Any:
-    visible(desk, principal, complaint_id)
-    if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
-        raise HTTPException(403, "member relations acknowledges complaints to the member")
     desk.acknowledge_complaint(complaint_id, by=principal.name, method=body.method, note=body.note)
     return respond(desk, complaint_id)
 
@@ -632,8 +604,7 @@ def acknowledge_complaint(
     response_model=ComplaintPublic,
     summary="The member-relations manager adds missing information",
 )
-def add_information(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
-    visible(desk, principal, complaint_id)
+def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
     changes = body.model_dump(exclude_unset=True)
     note = changes.pop("note", None)
     if "kind" in changes and changes["kind"] is None:
@@ -647,8 +618,9 @@ def add_information(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID
     response_model=ComplaintPublic,
     summary="Record the stakeholders (before assignment)",
 )
-def record_stakeholders(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: StakeholdersIn) -> Any:
-    visible(desk, principal, complaint_id)
+def record_stakeholders(
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersIn
+) -> Any:
     desk.record_stakeholders(
         complaint_id,
         by=principal.name,
@@ -665,15 +637,15 @@ def record_stakeholders(desk: DeskDep, principal: Reviewer, complaint_id: uuid.U
     response_model=ComplaintPublic,
     summary="Mark the review complete (the form has everything)",
 )
-def complete_review(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID) -> Any:
-    visible(desk, principal, complaint_id)
+def complete_review(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID) -> Any:
     desk.complete_review(complaint_id, by=principal.name)
     return respond(desk, complaint_id)
 
 
 @router.post("/{complaint_id}/refer", response_model=ComplaintPublic, summary="Refer the reviewed complaint to the SG")
-def refer_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Note | None = None) -> Any:
-    visible(desk, principal, complaint_id)
+def refer_complaint(
+    desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
+) -> Any:
     desk.refer_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -683,8 +655,9 @@ def refer_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID
     response_model=ComplaintPublic,
     summary="The SG assigns a handler who is no stakeholder (409 with the reasons otherwise, kept for the audit)",
 )
-def assign_handler(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Assignment) -> Any:
-    visible(desk, principal, complaint_id)
+def assign_handler(
+    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Assignment
+) -> Any:
     desk.assign_handler(complaint_id, handler_kind=body.handler_kind, handler=body.handler, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -694,10 +667,9 @@ def assign_handler(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uui
     response_model=ComplaintPublic,
     summary="The handler files the investigation report",
 )
-def file_investigation(desk: DeskDep, principal: Staff, complaint_id: uuid.UUID, body: InvestigationReport) -> Any:
-    complaint = visible(desk, principal, complaint_id)
-    if not complaint.is_handled_by(principal.name, principal.unit if principal.role == Role.UNIT_MANAGER else None):
-        raise HTTPException(403, "only the assigned handler (for a unit, its manager) files the investigation report")
+def file_investigation(
+    desk: DeskDep, principal: access.Investigator, complaint_id: uuid.UUID, body: InvestigationReport
+) -> Any:
     desk.file_investigation(
         complaint_id,
         by=principal.name,
@@ -713,8 +685,9 @@ def file_investigation(desk: DeskDep, principal: Staff, complaint_id: uuid.UUID,
 @router.post(
     "/{complaint_id}/decision", response_model=ComplaintPublic, summary="The SG accepts or rejects the complaint"
 )
-def decide_complaint(desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: DecisionIn) -> Any:
-    visible(desk, principal, complaint_id)
+def decide_complaint(
+    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: DecisionIn
+) -> Any:
     desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -725,9 +698,8 @@ def decide_complaint(desk: DeskDep, principal: SecretaryGeneral, complaint_id: u
     summary="The SG convenes the complaint committee (accepted complaints)",
 )
 def convene_committee(
-    desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: CommitteeConvening
+    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: CommitteeConvening
 ) -> Any:
-    visible(desk, principal, complaint_id)
     desk.convene_committee(
         complaint_id,
         subject=body.subject,
@@ -744,9 +716,8 @@ def convene_committee(
     summary="The SG accepts without convening the committee",
 )
 def forgo_committee(
-    desk: DeskDep, principal: SecretaryGeneral, complaint_id: uuid.UUID, body: Reason | None = None
+    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Reason | None = None
 ) -> Any:
-    visible(desk, principal, complaint_id)
     desk.forgo_committee(complaint_id, reason=body.reason if body else None, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -757,12 +728,8 @@ def forgo_committee(
     summary="The committee's meeting: attendees, accept/reject/settle, corrective actions (the SG or a member of this committee)",
 )
 def record_committee_decision(
-    desk: DeskDep, principal: CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
+    desk: DeskDep, principal: access.CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
 ) -> Any:
-    complaint = visible(desk, principal, complaint_id)
-    members = (complaint.committee or {}).get("members", [])
-    if principal.role == Role.COMMITTEE and principal.name not in members:
-        raise HTTPException(403, "only a member of this complaint's committee records its decision")
     desk.record_committee_decision(
         complaint_id,
         attendees=body.attendees,
@@ -781,22 +748,8 @@ def record_committee_decision(
     summary="A corrective action is done (its owner, the SG, the member-relations manager or a committee member)",
 )
 def complete_corrective_action(
-    desk: DeskDep, principal: ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None
+    desk: DeskDep, principal: access.ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None
 ) -> Any:
-    complaint = visible(desk, principal, complaint_id)
-    action = complaint.corrective_action(action_id)
-    owner = action["owner"]
-    allowed = (
-        principal.role in (Role.SG, Role.MR_MANAGER)
-        or complaint.is_committee_member(principal.name)
-        or principal.name == owner
-        or (principal.role == Role.UNIT_MANAGER and principal.unit == owner)
-    )
-    if not allowed:
-        raise HTTPException(
-            403,
-            f"corrective action {action_id} is {owner}'s; its owner, the SG or the member-relations manager marks it done",
-        )
     desk.complete_corrective_action(complaint_id, action_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -806,8 +759,7 @@ def complete_corrective_action(
     response_model=ComplaintPublic,
     summary="The member-relations manager tells the member the result",
 )
-def notify_member(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
-    visible(desk, principal, complaint_id)
+def notify_member(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
     desk.notify_member(complaint_id, method=body.method, message=body.message, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -815,8 +767,9 @@ def notify_member(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, 
 @router.post(
     "/{complaint_id}/close", response_model=ComplaintPublic, summary="Close the complaint (after the member was told)"
 )
-def close_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Note | None = None) -> Any:
-    visible(desk, principal, complaint_id)
+def close_complaint(
+    desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
+) -> Any:
     desk.close_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -826,8 +779,9 @@ def close_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID
     response_model=ComplaintPublic,
     summary="The member's satisfaction with the handling (1-5, or satisfied or not)",
 )
-def record_satisfaction(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: SatisfactionIn) -> Any:
-    visible(desk, principal, complaint_id)
+def record_satisfaction(
+    desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: SatisfactionIn
+) -> Any:
     desk.record_satisfaction(
         complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment
     )
@@ -839,8 +793,7 @@ def record_satisfaction(desk: DeskDep, principal: MrManager, complaint_id: uuid.
     response_model=ComplaintPublic,
     summary="Reopen a closed complaint whose member is not satisfied",
 )
-def reopen_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUID, body: Reopening) -> Any:
-    visible(desk, principal, complaint_id)
+def reopen_complaint(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Reopening) -> Any:
     desk.reopen_complaint(complaint_id, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -850,8 +803,9 @@ def reopen_complaint(desk: DeskDep, principal: MrManager, complaint_id: uuid.UUI
     response_model=ComplaintPublic,
     summary="Mark the complaint confidential, or lift it",
 )
-def set_confidentiality(desk: DeskDep, principal: Reviewer, complaint_id: uuid.UUID, body: ConfidentialityIn) -> Any:
-    visible(desk, principal, complaint_id)
+def set_confidentiality(
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: ConfidentialityIn
+) -> Any:
     desk.set_confidentiality(complaint_id, confidential=body.confidential, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -886,12 +840,11 @@ def set_confidentiality(desk: DeskDep, principal: Reviewer, complaint_id: uuid.U
 async def attach_document(
     request: Request,
     response: Response,
-    principal: Staff,
+    principal: access.StaffOf,
     complaint_id: uuid.UUID,
     filename: str | None = Query(None, max_length=255),
 ) -> Any:
     desk: ComplaintDesk = request.app.state.desk
-    await run_in_threadpool(visible, desk, principal, complaint_id)
     limit = desk.documents.max_bytes
     body = await read_body(request, limit + 64 * 1024, "the document")
     content_type = request.headers.get("content-type", "")
@@ -918,8 +871,7 @@ async def attach_document(
     summary="Download a document of the complaint",
     responses={200: {"content": {t: {} for t in MEDIA_TYPES}}},
 )
-def download_document(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID, sha256: str) -> Response:
-    visible(desk, principal, complaint_id)
+def download_document(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID, sha256: str) -> Response:
     content, doc = desk.read_document(complaint_id, sha256)
     name = doc.get("filename") or sha256
     return Response(
@@ -937,14 +889,19 @@ def download_document(desk: DeskDep, principal: Viewer, complaint_id: uuid.UUID,
 internal = APIRouter(prefix="/internal/complaints", tags=["internal"])
 
 
+class AlreadyOpened(BaseModel):
+    id: uuid.UUID
+    existed: Literal[True]
+
+
 @internal.post(
     "",
     status_code=201,
     response_model=ComplaintPublic,
-    summary="Open a complaint for another service, idempotent by source_ref (201 the first time, 200 with the same complaint after)",
-    responses={200: {"description": "already opened for this source reference"}},
+    summary="Open a complaint for another service, idempotent by source_ref (201 the first time, 200 with only its id after)",
+    responses={200: {"model": AlreadyOpened, "description": "already opened for this source reference"}},
 )
-def open_automatically(desk: DeskDep, _: Internal, response: Response, body: AutomaticComplaintIn) -> Any:
+def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -> Any:
     complaint_id, created = desk.open_automatically(
         body.source_ref,
         source=body.source,
@@ -960,7 +917,8 @@ def open_automatically(desk: DeskDep, _: Internal, response: Response, body: Aut
         confidential=body.confidential,
     )
     if not created:
-        response.status_code = 200
+        # Any service token may knock with any source_ref: a repeat learns the id, never a (confidential) content.
+        return JSONResponse({"id": str(complaint_id), "existed": True}, status_code=200)
     return respond(desk, complaint_id)
 
 

@@ -1,5 +1,5 @@
 """ComplaintDesk: the complaints service's commands and queries over its event store, the complaint form
-ME-FR-01-01-01 as a view of the events, the documents kept beside them, and who may see which complaint."""
+ME-FR-01-01-01 as a view of the events, and the documents kept beside them (who may see which: access.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from services.complaints.domain import (
     complaint_id_for_source,
     stage_hours,
 )
-from shared.auth import Principal, Role
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication, event_type_name
@@ -103,44 +102,6 @@ def units_of_person(organisation: Organisation, person: str | None) -> set[str]:
         return set()
     key = person.strip().casefold()
     return {u.id for u in organisation.units if key == u.manager.casefold() or key in (e.casefold() for e in u.experts)}
-
-
-# -- who may see what ----------------------------------------------------------------------------------------------
-SEE_ALL = frozenset({Role.MR_MANAGER, Role.SG, Role.AUDITOR})
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b and a.strip().casefold() == b.strip().casefold())
-
-
-def is_involved(principal: Principal, view: Mapping[str, Any]) -> bool:
-    """The principal has a part in this complaint: its handler (the person, or staff of the handling unit), a
-    member of one of its committees, or the expert who registered it."""
-    handler = view.get("handler") or {}
-    if handler.get("kind") == HandlerKind.PERSON and _same(handler.get("name"), principal.name):
-        return True
-    if (
-        handler.get("kind") == HandlerKind.UNIT
-        and principal.role in (Role.UNIT_MANAGER, Role.EXPERT)
-        and _same(handler.get("name"), principal.unit)
-    ):
-        return True
-    if any(_same(m, principal.name) for m in view.get("committee_members") or []):
-        return True
-    return _same(view.get("registered_by"), principal.name)
-
-
-def may_see(principal: Principal, view: Mapping[str, Any], member_relations_unit: str) -> bool:
-    """The member-relations manager, the SG and auditors see every complaint; the people involved see theirs.
-    Member-relations experts and operators see the others unless they are confidential; a confidential complaint
-    is hidden from everybody else."""
-    if principal.role in SEE_ALL or is_involved(principal, view):
-        return True
-    if view.get("confidential"):
-        return False
-    if principal.role == Role.ADMIN:
-        return True
-    return principal.role == Role.EXPERT and principal.unit == member_relations_unit
 
 
 # -- the form ------------------------------------------------------------------------------------------------------

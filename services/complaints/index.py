@@ -1,7 +1,7 @@
 """The complaints service's own search index and work queues: a projection of its event store, rebuilt at will.
 
 Every query takes the principal asking: a confidential complaint is filtered out in SQL for those who may not
-know it exists (the same rule as application.may_see), so counts, pages and exports never reveal it.
+know it exists (the same rule as access.may_see), so counts, pages and exports never reveal it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
-from services.complaints.application import COMPLAINT_TOPIC_PREFIX, SEE_ALL, ComplaintDesk
+from services.complaints.access import SEE_ALL
+from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintDesk
 from shared.auth import Principal, Role
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
@@ -115,7 +116,7 @@ class ComplaintIndex:
 
     # -- visibility --------------------------------------------------------------------------------------------
     def _visible(self, principal: Principal) -> sa.ColumnElement[bool] | None:
-        """application.may_see in SQL; None when the principal sees everything."""
+        """access.may_see in SQL; None when the principal sees everything."""
         if principal.role in SEE_ALL:
             return None
         t = complaints.c

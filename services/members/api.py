@@ -13,13 +13,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.members import normalise
+from services.members import access, normalise
 from services.members.application import MemberDirectory, member_record
 from services.members.criteria import Criteria
 from services.members.csv_import import import_csv_bytes
 from services.members.domain import MemberKind, Status
 from services.members.index import MemberIndex
-from shared.auth import READERS, Principal, Role, require
 from shared.problems import DomainError, InvalidInput
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -37,13 +36,13 @@ def get_index(request: Request) -> MemberIndex:
 DirectoryDep = Annotated[MemberDirectory, Depends(get_directory)]
 IndexDep = Annotated[MemberIndex, Depends(get_index)]
 
-Reader = Annotated[Principal, Depends(require(*READERS))]
-Editor = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER, Role.ADMIN))]
-StatusKeeper = Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.ADMIN))]
-Importer = Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.ADMIN))]
-Historian = Annotated[Principal, Depends(require(Role.AUDITOR, Role.MR_MANAGER, Role.SG, Role.ADMIN))]
-Selector = Annotated[Principal, Depends(require(Role.EXPERT, Role.MR_MANAGER, Role.SG, Role.ADMIN))]
-PhoneReader = Annotated[Principal, Depends(require(*READERS, Role.TELEPHONY))]
+Reader = access.Reader
+Editor = access.Editor
+StatusKeeper = access.StatusKeeper
+Importer = access.Importer
+Historian = access.Historian
+Selector = access.Selector
+PhoneReader = access.PhoneReader
 
 
 # -- schemas --------------------------------------------------------------------------------------------------
@@ -375,12 +374,21 @@ def get_selection(directory: DirectoryDep, _: Reader, selection_id: uuid.UUID) -
 lookup = APIRouter(prefix="/lookup", tags=["lookup"])
 
 
+class MemberRouting(BaseModel):
+    """What the telephone system learns of the member behind a number: enough to route the call."""
+
+    id: uuid.UUID
+    membership_number: str
+    name: str
+
+
 @lookup.get(
     "/phone/{number}",
-    response_model=MemberPublic,
-    summary="The active member owning a phone number (404 if none; 409 if several active members share it)",
+    response_model=MemberPublic | MemberRouting,
+    summary="The active member owning a phone number (404 if none; 409 if several active members share it); "
+    "the telephone system gets only the member's id and name",
 )
-def lookup_phone(directory: DirectoryDep, index: IndexDep, _: PhoneReader, number: str) -> Any:
+def lookup_phone(directory: DirectoryDep, index: IndexDep, principal: PhoneReader, number: str) -> Any:
     e164 = normalise.phone(number, directory.region).e164
     found = index.members_with_phone(e164)
     if not found:
@@ -389,4 +397,4 @@ def lookup_phone(directory: DirectoryDep, index: IndexDep, _: PhoneReader, numbe
         raise DomainError(
             f"the number {e164} belongs to several active members: {', '.join(m['membership_number'] for m in found)}"
         )
-    return found[0]
+    return access.lookup_view(principal, found[0])

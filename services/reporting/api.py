@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.reporting import access
 from services.reporting.readmodel import ReadModel
-from shared.auth import READERS, Principal, Role, require
 from shared.calendar import BusinessCalendar
 from shared.paging import Limit, Offset, page
-from shared.settings import Organisation
+from shared.organisation import Organisation
 
 
 def get_readmodel(request: Request) -> ReadModel:
@@ -24,7 +24,7 @@ def get_readmodel(request: Request) -> ReadModel:
 
 
 ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]
-Reader = Annotated[Principal, Depends(require(*READERS))]
+Reader = access.Reader
 
 
 class UnansweredItem(BaseModel):
@@ -95,21 +95,6 @@ def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> di
     }
 
 
-def _scope(
-    principal: Principal, organisation: Organisation, unit: str | None, expert: str | None
-) -> tuple[str | None, str | None]:
-    """Experts see their own queue, unit managers their unit's; member relations, the SG and auditors see all."""
-    if principal.role == Role.EXPERT:
-        if expert not in (None, principal.name):
-            raise HTTPException(403, "an expert sees only his or her own queue")
-        return unit, principal.name
-    if principal.role == Role.UNIT_MANAGER:
-        if unit not in (None, principal.unit):
-            raise HTTPException(403, "a unit manager sees only his or her own unit")
-        return principal.unit, expert
-    return unit, expert
-
-
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
@@ -118,38 +103,32 @@ def unanswered(
     request: Request,
     response: Response,
     readmodel: ReadModelDep,
-    principal: Reader,
-    unit: str | None = None,
-    expert: str | None = None,
+    scope: access.UnansweredScope,
     state: Literal["open", "following_up", "called_back", "all"] = "open",
     breached: bool | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
     organisation: Organisation = request.app.state.settings.organisation
-    if unit and not organisation.has_unit(unit):
-        raise HTTPException(404, f"no unit {unit!r}")
-    unit, expert = _scope(principal, organisation, unit, expert)
+    if scope.unit and not organisation.has_unit(scope.unit):
+        raise HTTPException(404, f"no unit {scope.unit!r}")
     now = request.app.state.clock()
     items = readmodel.unanswered_items(
-        unit=unit, expert=expert, state=None if state == "all" else state, breached=breached
+        unit=scope.unit, expert=scope.expert, state=None if state == "all" else state, breached=breached
     )
     return [_view(i, readmodel.calendar, now) for i in page(response, items, limit, offset)]
 
 
 @router.get("/end-of-day", response_model=list[EndOfDayEntry], summary="End-of-day lists produced so far")
 def end_of_day_index(
-    request: Request,
     response: Response,
     readmodel: ReadModelDep,
-    principal: Reader,
-    unit: str | None = None,
+    scope: access.EndOfDayScope,
     day: str | None = Query(None, description="one day: ISO (2026-11-26) or Solar Hijri (1405/09/05)"),
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
-    unit, _ = _scope(principal, request.app.state.settings.organisation, unit, None)
-    entries = readmodel.end_of_day_index(unit)
+    entries = readmodel.end_of_day_index(scope.unit)
     if day is not None:
         wanted = _day(readmodel, day, "query.day").isoformat()
         entries = [e for e in entries if e["day"] == wanted]
@@ -183,7 +162,7 @@ CSV_COLUMNS = [
 def end_of_day_list(
     request: Request,
     readmodel: ReadModelDep,
-    principal: Reader,
+    _: access.UnitListReader,
     unit: str,
     day: str,
     format: Literal["json", "csv"] | None = Query(None),
@@ -192,7 +171,6 @@ def end_of_day_list(
     organisation: Organisation = request.app.state.settings.organisation
     if not organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    _scope(principal, organisation, unit, None)
     found = readmodel.end_of_day_list(unit, day.isoformat())
     if found is None:
         raise HTTPException(
@@ -239,7 +217,7 @@ class FollowUpItem(BaseModel):
 def member_relations_follow_ups(
     request: Request,
     readmodel: ReadModelDep,
-    _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN))],
+    _: access.FollowUpReader,
     response: Response,
     expert: str | None = None,
     state: Literal["open", "closed", "all"] = "open",
@@ -268,12 +246,11 @@ def member_relations_follow_ups(
 def list_escalations(
     readmodel: ReadModelDep,
     response: Response,
-    _: Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER))],
-    unit: str | None = None,
+    scope: access.EscalationScope,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return page(response, readmodel.escalation_list(unit), limit, offset)
+    return page(response, readmodel.escalation_list(scope.unit), limit, offset)
 
 
 @router.get("/units", response_model=list[UnitFigures], summary="Calls offered, answered and left unanswered per unit")
