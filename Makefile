@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo clean lock
+.PHONY: run test bench demo clean lock contracts
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The published event contracts: regenerate the JSON Schemas under contracts/ after changing an event or a
+# services/<service>/contract.py, and commit them (a test fails while they differ).
+CONTRACTS := services.calls.contract:CONTRACT services.members.contract:CONTRACT \
+	services.complaints.contract:CONTRACT services.reporting.contract:CONTRACT
+contracts: $(STAMP)
+	$(BIN)/python -m shared.contracts contracts $(CONTRACTS) >/dev/null
 
 # Regenerate requirements.lock after changing a pin in pyproject.toml.
 lock:

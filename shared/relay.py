@@ -26,7 +26,7 @@ from eventsourcing.persistence import Notification
 from prometheus_client import Counter, Gauge
 
 from shared.envelope import CloudEvent
-from shared.eventstore import CrmApplication, event_type_name
+from shared.eventstore import CrmApplication
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,14 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 
 class EnvelopeMapper:
-    """Turns stored notifications into CloudEvents without importing any domain class."""
+    """Turns stored notifications into CloudEvents, typed by the service's contract (an undeclared event raises
+    UndeclaredEvent: publishing it under a guessed type would hand consumers a type nobody agreed on)."""
 
     def __init__(self, app: CrmApplication):
         self.app = app
         self.service = app.service
         self.source = f"/crm/{app.service}"
-        self._types: dict[str, str] = {}
+        self.contract = app.contract
 
     def __call__(self, n: Notification) -> CloudEvent:
         mapper = self.app.mapper
@@ -63,9 +64,8 @@ class EnvelopeMapper:
         timestamp = data.pop("timestamp", None)
         data.pop("originator_id", None)
         data.pop("originator_version", None)
-        ce_type = self._types.get(n.topic)
-        if ce_type is None:
-            ce_type = self._types[n.topic] = event_type_name(self.service, n.topic)
+        data.pop("originator_topic", None)  # a Python name: not part of any contract
+        ce_type = self.contract.wire_type(n.topic)
         subject = str(n.originator_id)
         return CloudEvent(
             id=str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.service}:{subject}:{n.originator_version}")),

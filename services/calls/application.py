@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.calls.contract import CONTRACT
 from services.calls.domain import (
     Call,
     CallbackOutcome,
@@ -25,6 +26,7 @@ from services.calls.domain import (
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
+from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
@@ -53,6 +55,7 @@ class IngestResult:
 
 class CallCentre(CrmApplication):
     service: ClassVar[str] = "calls"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
+from services.complaints.contract import CONTRACT
 from services.complaints.documents import DEFAULT_MAX_BYTES, DocumentNotFound, DocumentStore, StoredDocument
 from services.complaints.domain import (
     DEFAULT_STAGE_HOURS,
@@ -34,7 +34,8 @@ from services.complaints.domain import (
 from shared.auth import Principal, Role
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
-from shared.eventstore import CrmApplication, event_type_name
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
 from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Organisation, Settings
@@ -207,6 +208,7 @@ _BOOKKEEPING = ("timestamp", "originator_id", "originator_version", "originator_
 
 class ComplaintDesk(CrmApplication):
     service: ClassVar[str] = "complaints"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,
@@ -325,7 +327,7 @@ class ComplaintDesk(CrmApplication):
         complaint = self.get_complaint(complaint_id)
         return [
             {
-                "type": event_type_name(self.service, get_topic(type(e))),
+                "type": self.contract.wire_type_of(type(e)),
                 "version": e.originator_version,
                 "recorded_at": e.timestamp,
                 "data": {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING},
@@ -347,7 +349,7 @@ class ComplaintDesk(CrmApplication):
             steps.append(
                 {
                     "step": n,
-                    "event": event_type_name(self.service, get_topic(type(e))),
+                    "event": self.contract.wire_type_of(type(e)),
                     "title": STEP_TITLES.get(name, name),
                     "by": by,
                     "at": at,

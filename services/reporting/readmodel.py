@@ -140,11 +140,11 @@ class ReadModel:
         return outcome
 
     def _apply_one(self, conn: sa.Connection, e: CloudEvent, outcome: BatchOutcome, rows: _CallRows) -> None:
-        name = P.event_name(e.type, P.CALLS)
+        name = P.event_name(e.type, P.CALL_EVENTS)
         if name is not None:
             self._apply_call_event(rows, e.subject, name, e.data, outcome)
             return
-        name = P.event_name(e.type, P.REPORTING)
+        name = P.event_name(e.type, P.REPORTING_EVENTS)
         if name == "callback_breach.recorded":
             rows.upsert(unanswered, e.data["call_id"], {"breached_at": P.parse_time(e.data["detected_at"])})
         elif name == "end_of_day_list.produced":
@@ -350,9 +350,9 @@ def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
     """The call ids whose call_facts / unanswered_calls rows a batch may touch."""
     ids: dict[str, None] = {}
     for e in events:
-        if P.event_name(e.type, P.CALLS) is not None:
+        if P.event_name(e.type, P.CALL_EVENTS) is not None:
             ids[e.subject] = None
-        elif P.event_name(e.type, P.REPORTING) == "callback_breach.recorded":
+        elif P.event_name(e.type, P.REPORTING_EVENTS) == "callback_breach.recorded":
             ids[e.data["call_id"]] = None
     return list(ids)
 
