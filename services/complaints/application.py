@@ -535,7 +535,7 @@ class ComplaintDesk(CrmApplication):
         at = self.clock()
         complaint = Complaint.receive(channel=Channel.WEBSITE, kind=kind, at=at, by=None, **content)
         complaint.acknowledge(by=None, method="website", note="tracking reference shown on submission", at=at)
-        for (data, media_type, name), doc in zip(attachments, checked, strict=True):
+        for (data, _media_type, name), doc in zip(attachments, checked, strict=True):
             self.documents.put(data, doc.media_type, name, max_bytes=limit)
             complaint.attach_document(
                 sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=None, at=at

@@ -28,9 +28,9 @@ from services.members.application import (
     MemberRow,
     contact,
     countries,
+    multiline_text,
     parse_kind,
     parse_status,
-    multiline_text,
     text,
     text_list,
 )

@@ -11,8 +11,8 @@ import pytest
 
 from services.complaints.application import ComplaintDesk, units_of_person
 from services.complaints.domain import (
-    ConflictOfInterest,
     Complaint,
+    ConflictOfInterest,
     Decision,
     HandlerKind,
     Kind,
