@@ -170,7 +170,7 @@ def _serve(service: str, settings: Settings) -> int:
     elif service == "complaints":
         from services.complaints.main import create_app
     else:
-        from services.reporting.main import create_app
+        from services.reporting.main import create_app  # type: ignore[assignment]  # called with settings only
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port_of(service), log_level="warning", access_log=False
     )
@@ -178,12 +178,13 @@ def _serve(service: str, settings: Settings) -> int:
 
 
 def _relay(service: str, settings: Settings) -> int:
+    from shared.eventstore import CrmApplication
     from shared.relay import Relay
 
     if service == "calls":
         from services.calls.main import build_centre
 
-        app = build_centre(settings)
+        app: CrmApplication = build_centre(settings)
     elif service == "complaints":
         from services.complaints.main import build_desk
 

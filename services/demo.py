@@ -19,7 +19,7 @@ from services.calls.application import CallCentre, normalise_number
 from services.calls.domain import CallbackOutcome, call_id_for_pbx
 from services.calls.main import build_centre
 from services.calls.members import MemberLookup
-from services.calls.telephony import TelephonyEvent
+from services.calls.telephony import TelephonyEvent, TelephonyKind
 from shared.db import create_engine
 from shared.problems import DomainError
 from shared.settings import Settings
@@ -60,7 +60,7 @@ class _Clock:
 def demo_days(centre: CallCentre, today: date) -> list[date]:
     """The fifth, second and last working days before today: the oldest day's deadlines have surely passed."""
     cal = centre.calendar
-    previous = []
+    previous: list[date] = []
     day = today
     while len(previous) < 5:
         day = cal.previous_working_day(day)
@@ -150,7 +150,7 @@ def _load(
         pbx = f"demo-{seed}-{i}"
         n = 0
 
-        def ev(kind: str, at: datetime, pbx: str = pbx, **kw) -> None:
+        def ev(kind: TelephonyKind, at: datetime, pbx: str = pbx, **kw) -> None:
             nonlocal n
             n += 1
             centre.ingest(

@@ -274,7 +274,8 @@ class BusinessCalendar:
             return []
         if self.is_half_day(d):
             cut = self._half_day_closing
-            intervals = [(s, min(e, cut)) for s, e in intervals if s < cut]
+            if cut is not None:
+                intervals = [(s, min(e, cut)) for s, e in intervals if s < cut]
         return intervals
 
     def _compute_utc_intervals(self, d: _dt.date) -> tuple[tuple[_dt.datetime, _dt.datetime], ...]:

@@ -53,7 +53,7 @@ def ensure_schema(settings: Settings, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-class CrmApplication(Application):
+class CrmApplication(Application[Any]):
     """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
 
     service: ClassVar[str]
@@ -68,7 +68,7 @@ class CrmApplication(Application):
         with self._listeners_lock:
             self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording]) -> None:
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
         if recordings:
             for listener in list(self._listeners):
                 listener()

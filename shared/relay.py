@@ -40,7 +40,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f50-4a53-4f7a-9d0e-2c4f5b7d1e11")
 
 def partition_for(key: bytes, partitions: int) -> int:
     """Kafka's default partitioner (the Java client's), so every producer agrees on where a key lives."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
 
 
 class EnvelopeMapper:

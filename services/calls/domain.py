@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 CALL_NAMESPACE = uuid.UUID("3d0f8e4c-8a5e-4c43-9a43-57a1c8f6e0a2")
 

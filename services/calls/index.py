@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.calls.application import CallCentre, call_summary
+from services.calls.domain import Call
 from shared.calendar import BusinessCalendar
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
@@ -65,7 +66,7 @@ class CallIndex:
         ids = dict.fromkeys(n.originator_id for n in notifications)
         rows = []
         for call_id in ids:
-            call = self.app.repository.get(call_id)
+            call: Call = self.app.repository.get(call_id)
             summary = call_summary(call)
             rows.append(
                 {

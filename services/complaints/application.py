@@ -57,7 +57,7 @@ class ComplaintSettings:
     exist (env CRM_COMPLAINT_<NAME>), otherwise these defaults."""
 
     stage_hours: Mapping[str, float] = field(
-        default_factory=lambda: {k.value: v for k, v in DEFAULT_STAGE_HOURS.items()}
+        default_factory=lambda: {str(k): v for k, v in DEFAULT_STAGE_HOURS.items()}
     )
     # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
     # manager of strategic planning (DOMAIN.md §3 step 5).
@@ -76,7 +76,7 @@ class ComplaintSettings:
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ComplaintSettings:
         defaults = cls()
-        values = {}
+        values: dict[str, Any] = {}
         for name in cls.__dataclass_fields__:
             value = getattr(settings, f"complaint_{name}", getattr(defaults, name))
             values[name] = tuple(value) if name == "committee_fixed_members" else value
@@ -239,7 +239,7 @@ class ComplaintDesk(CrmApplication):
     # -- queries -----------------------------------------------------------------------------------------------
     def find_complaint(self, complaint_id: uuid.UUID | str) -> Complaint | None:
         try:
-            complaint = self.repository.get(uuid.UUID(str(complaint_id)))
+            complaint: Complaint = self.repository.get(uuid.UUID(str(complaint_id)))
         except (ValueError, AggregateNotFoundError):
             return None
         return complaint if isinstance(complaint, Complaint) else None
@@ -406,7 +406,7 @@ class ComplaintDesk(CrmApplication):
                 break
             for n in batch:
                 if n.topic.startswith(COMPLAINT_TOPIC_PREFIX):
-                    ids[n.originator_id] = None
+                    ids[uuid.UUID(str(n.originator_id))] = None
             start = batch[-1].id
         return [i for i in ids if (c := self.find_complaint(i)) is not None and c.is_open]
 

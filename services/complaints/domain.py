@@ -31,7 +31,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from shared.calendar import BusinessCalendar
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 COMPLAINT_NAMESPACE = uuid.UUID("0b5d4c36-2f0e-4d7b-9a61-7c1e3e9f4a28")
 FORM = "ME-FR-01-01-01"
@@ -305,7 +305,12 @@ class StageDeadline:
         return now > self.due_at
 
     def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
-        out = {"stage": self.stage.value, "started_at": self.started_at, "due_at": self.due_at, "done_at": self.done_at}
+        out: dict[str, Any] = {
+            "stage": self.stage.value,
+            "started_at": self.started_at,
+            "due_at": self.due_at,
+            "done_at": self.done_at,
+        }
         if now is not None:
             out["breached"] = self.is_breached(now)
         return out

@@ -72,7 +72,9 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], lis
         if not name:
             continue
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):  # a nested multipart part is no field of this form
+            payload = b""
         if filename is not None:
             files.append(UploadedFile(str(name), filename, part.get_content_type(), payload))
         else:

@@ -268,7 +268,7 @@ class MemberDirectory(CrmApplication):
                 {
                     "type": self.contract.wire_type_of(type(e)),
                     "version": e.originator_version,
-                    "recorded_at": e.timestamp,
+                    "recorded_at": e.timestamp,  # type: ignore[attr-defined]  # every stored event has one
                     "data": data,
                 }
             )
@@ -425,8 +425,8 @@ class MemberDirectory(CrmApplication):
 
     def _scan(self, criteria: Criteria) -> list[str]:
         """Every member meeting the criteria, read from the store itself (no index): for tests and scripts."""
-        topic = get_topic(Member.Registered)
-        found = []
+        topic = get_topic(Member.Registered)  # type: ignore[attr-defined]  # made by @event at class creation
+        found: list[str] = []
         start = 0
         while True:
             batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)

@@ -358,7 +358,7 @@ class ComplaintRecord:
         self._result(data.get("decision") or "accepted", at, calendar)
 
     def _on_corrective_action_completed(self, data: dict[str, Any], at: datetime, calendar: BusinessCalendar) -> None:
-        action = self.actions.get(data.get("action_id"))
+        action = self.actions.get(data.get("action_id") or "")
         if action is not None:
             action.update(status="done", done_at=at, done_by=data.get("by"))
 

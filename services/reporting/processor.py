@@ -174,7 +174,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine) -> faust.App:
         async def run_relay():
             await relay.run(stop_relay)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):
         stop_relay.set()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from shared.calendar import BusinessCalendar
 
@@ -30,6 +30,10 @@ REPORTING_EVENTS = {
 }
 
 
+@overload
+def parse_time(value: None) -> None: ...
+@overload
+def parse_time(value: datetime | str) -> datetime: ...
 def parse_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
@@ -165,7 +169,7 @@ def end_of_day_items(items: Iterable[dict[str, Any]], cutoff: datetime) -> list[
 
 def working_days_to_close(calendar: BusinessCalendar, first: date, now: datetime) -> list[date]:
     """Working days from `first` whose working time has ended by `now` (their end-of-day lists are due)."""
-    days = []
+    days: list[date] = []
     day = first if calendar.is_working_day(first) else calendar.next_working_day(first)
     while True:
         end = calendar.end_of_working_day(day)

@@ -115,7 +115,7 @@ class ReadModel:
             return outcome
         with self.engine.begin() as conn:
             ids = list(dict.fromkeys(e.id for e in events))
-            seen = set()
+            seen: set[str] = set()
             for chunk in range(0, len(ids), 500):
                 part = ids[chunk : chunk + 500]
                 seen.update(
@@ -357,9 +357,9 @@ def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
     return list(ids)
 
 
-def _column_default(column: sa.Column) -> Any:
+def _column_default(column: sa.Column[Any]) -> Any:
     default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
 
 
 _UPDATES: dict[str, Any] = {}
