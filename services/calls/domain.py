@@ -1,4 +1,4 @@
-"""The call procedure of the Member Communication Center (DOMAIN.md §1), as one aggregate per call.
+"""The call procedure of the Member Communication Center (docs/procedures.md#calls), as one aggregate per call.
 
 Every incoming call is tracked from the first ring: routed to its destination unit; if the unit does not answer,
 transferred to member relations; the member-relations expert takes the subject down and may transfer the call to

@@ -60,7 +60,7 @@ class ComplaintSettings:
         default_factory=lambda: {str(k): v for k, v in DEFAULT_STAGE_HOURS.items()}
     )
     # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
-    # manager of strategic planning (DOMAIN.md §3 step 5).
+    # manager of strategic planning (docs/procedures.md#complaint-decision-and-committee).
     committee_fixed_members: tuple[str, ...] = DEFAULT_COMMITTEE
     document_max_bytes: int = DEFAULT_MAX_BYTES
     # The public website form

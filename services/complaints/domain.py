@@ -1,4 +1,4 @@
-"""Complaints, criticism and suggestions (DOMAIN.md §3, ISO 10002), as one aggregate per complaint.
+"""Complaints, criticism and suggestions (docs/procedures.md#complaints, ISO 10002), as one aggregate per complaint.
 
 Receipt from every channel (in person, phone during a call, the website form, automatically from another
 service) → acknowledgement to the member → review by the member-relations manager, who may add information and
@@ -142,7 +142,7 @@ class TransitionRefused(DomainError):
 
 
 class ConflictOfInterest(TransitionRefused):
-    """The proposed handler is a stakeholder of the complaint (DOMAIN.md §3 step 3)."""
+    """The proposed handler is a stakeholder of the complaint (docs/procedures.md#complaint-assignment)."""
 
     def __init__(self, message: str, reasons: list[str]):
         super().__init__(message)

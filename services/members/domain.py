@@ -170,7 +170,7 @@ class Member(Aggregate):
     # -- views -------------------------------------------------------------------------------------------------
     @property
     def is_member(self) -> bool:
-        """Only active members are members of the chamber (DOMAIN.md roles)."""
+        """Only active members are members of the chamber (docs/procedures.md#roles)."""
         return self.status == Status.ACTIVE
 
     @property

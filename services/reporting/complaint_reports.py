@@ -1,4 +1,4 @@
-"""The complaint reports (DOMAIN.md §3 step 8): open complaints by stage, the six-monthly aggregate report for the
+"""The complaint reports (docs/procedures.md#reports): open complaints by stage, the six-monthly aggregate report for the
 SG and the president with the agenda of the review meeting, and the yearly input to the management review
 (SY-PR-10-00-02), as plain data, CSV tables and a printable HTML document in Persian or Turkish.
 

@@ -1,4 +1,4 @@
-"""The complaints read model: a projection of the `crm.complaints.complaint.*.v1` CloudEvents (DOMAIN.md §3, ISO 10002).
+"""The complaints read model: a projection of the `crm.complaints.complaint.*.v1` CloudEvents (docs/procedures.md#complaints, ISO 10002).
 
 What it keeps, per complaint: the facts the reports count (kind, channel, unit, confidentiality, state, the stage
 it waits in and since when, outcome, closings, satisfaction), one row per round of the procedure (a reopening

@@ -1,4 +1,4 @@
-"""The `Call` aggregate: every step of the Member Communication Center's procedure (DOMAIN.md §1) and every refusal."""
+"""The `Call` aggregate: every step of the Member Communication Center's procedure (docs/procedures.md#calls) and every refusal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `Complaint` aggregate: every step of the complaint procedure (DOMAIN.md §3, ISO 10002), every refusal, and
+"""The `Complaint` aggregate: every step of the complaint procedure (docs/procedures.md#complaints, ISO 10002), every refusal, and
 every case of the conflict-of-interest rule."""
 
 from __future__ import annotations
