@@ -25,6 +25,7 @@ from aiokafka.partitioner import murmur2
 from eventsourcing.persistence import Notification
 from prometheus_client import Counter, Gauge
 
+from shared.contracts import UndeclaredEvent
 from shared.envelope import CloudEvent
 from shared.eventstore import CrmApplication
 
@@ -204,7 +205,10 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
-                log.warning("relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
+                # An undeclared event stops publishing (nothing after it may overtake it) until a release declares
+                # it: that needs a person, not patience.
+                level = logging.ERROR if isinstance(exc, UndeclaredEvent) else logging.WARNING
+                log.log(level, "relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
                 except TimeoutError:
