@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo clean lock
+.PHONY: run test lint bench demo clean lock contracts
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,27 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/crm run
 
-test: $(STAMP)
+# Lint first, so a style, type or layering violation fails CI before the suite runs.
+test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: $(STAMP)
 	$(BIN)/crm demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The published event contracts: regenerate the JSON Schemas under contracts/ after changing an event or a
+# services/<service>/contract.py, and commit them (a test fails while they differ).
+# The list of contracts comes from the service registry (every service with an event store).
+contracts: $(STAMP)
+	$(BIN)/python -m shared.contracts contracts $$($(BIN)/python -m services.registry contracts) >/dev/null
 
 # Regenerate requirements.lock after changing a pin in pyproject.toml.
 lock:

@@ -41,7 +41,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import _common as C  # noqa: I001 - puts the project on sys.path
-
 import httpx  # noqa: E402
 
 PY = sys.executable

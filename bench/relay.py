@@ -20,7 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import _common as C  # noqa: I001 - puts the project on sys.path
-
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
 
 from services.calls.application import CallCentre, normalise_number  # noqa: E402

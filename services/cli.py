@@ -112,9 +112,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
 
         return run_all(settings)
     if args.command == "broker":
-        from shared.broker import broker_command
-
         import os
+
+        from shared.broker import broker_command
 
         os.execv(broker_command(settings.broker_port)[0], broker_command(settings.broker_port))
     if args.command == "serve":

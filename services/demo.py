@@ -19,9 +19,9 @@ from services.calls.application import CallCentre, normalise_number
 from services.calls.domain import CallbackOutcome, call_id_for_pbx
 from services.calls.main import build_centre
 from services.calls.members import MemberLookup
-from shared.db import create_engine
-from services.calls.telephony import TelephonyEvent
+from services.calls.telephony import TelephonyEvent, TelephonyKind
 from services.registry import SERVICES
+from shared.db import create_engine
 from shared.problems import DomainError
 from shared.settings import Settings
 
@@ -61,7 +61,7 @@ class _Clock:
 def demo_days(centre: CallCentre, today: date) -> list[date]:
     """The fifth, second and last working days before today: the oldest day's deadlines have surely passed."""
     cal = centre.calendar
-    previous = []
+    previous: list[date] = []
     day = today
     while len(previous) < 5:
         day = cal.previous_working_day(day)
@@ -76,10 +76,8 @@ def _number(rng: random.Random) -> str:
 
 
 def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed: int = 1405, out=sys.stdout) -> int:
-    from services.members.demo import load_members
+    from services.members.demo import demo_rows, load_members
     from services.members.main import build_directory
-
-    from services.members.demo import demo_rows
 
     directory = build_directory(settings)
     try:
@@ -153,7 +151,7 @@ def _load(
         pbx = f"demo-{seed}-{i}"
         n = 0
 
-        def ev(kind: str, at: datetime, **kw) -> None:
+        def ev(kind: TelephonyKind, at: datetime, pbx: str = pbx, **kw) -> None:
             nonlocal n
             n += 1
             centre.ingest(

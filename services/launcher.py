@@ -61,7 +61,7 @@ def _wait_healthy(part: Part, timeout: float = 60.0) -> None:
         if part.proc is not None and part.proc.poll() is not None:
             raise RuntimeError(f"{part.name} exited with code {part.proc.returncode}; see its log")
         try:
-            if httpx.get(part.health_url, timeout=1.0).status_code == 200:
+            if part.health_url and httpx.get(part.health_url, timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -132,7 +132,7 @@ def run_all(settings: Settings) -> int:
         print("Load a day of calls with: make demo        Stop everything with Ctrl-C.\n", flush=True)
         while not stopping:
             for part in started:
-                if part.proc.poll() is not None:
+                if part.proc is not None and part.proc.poll() is not None:
                     print(
                         f"{part.name} stopped unexpectedly (code {part.proc.returncode}); see {logs / (part.name + '.log')}"
                     )

@@ -17,8 +17,10 @@ from typing import Any
 from shared.settings import Settings
 
 
-def load(target: str) -> Callable[..., Any]:
+def load(target: str | None) -> Callable[..., Any]:
     """The function named "package.module:function"."""
+    if target is None:
+        raise ValueError("the registry names no such factory for this service")
     module, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module), attribute)
 
@@ -163,7 +165,19 @@ def stored() -> list[str]:
     return [s.name for s in SERVICES.values() if s.has_store]
 
 
+def contracts() -> list[str]:
+    """The published-event contract of every service with an event store ("module:CONTRACT", for `make contracts`)."""
+    return [f"services.{name}.contract:CONTRACT" for name in stored()]
+
+
 def topics(settings: Settings) -> list[str]:
     """Every topic the CRM uses: one per event store, the ones processors read, and the dead-letter topic."""
     names = [*stored(), *(source for p in PROCESSORS.values() for source in p.sources)]
     return [settings.topic_of(name) for name in dict.fromkeys(names)] + [settings.deadletter_topic]
+
+
+if __name__ == "__main__":  # `python -m services.registry contracts`: the list `make contracts` regenerates
+    import sys
+
+    if sys.argv[1:] == ["contracts"]:
+        print(" ".join(contracts()))

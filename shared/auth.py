@@ -10,10 +10,11 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
@@ -103,7 +104,7 @@ class TokenStore:
             self._cache.clear()
         return result.rowcount
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(tokens.c.name, tokens.c.role, tokens.c.unit, tokens.c.created_at, tokens.c.revoked_at)
@@ -137,7 +138,7 @@ def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "a bearer token is required (create one with `crm token create`)")
-    principal = request.app.state.tokens.verify(credentials.credentials)
+    principal: Principal | None = request.app.state.tokens.verify(credentials.credentials)
     if principal is None:
         raise HTTPException(401, "the bearer token is unknown or revoked")
     return principal
@@ -148,7 +149,7 @@ def forbid(detail: str) -> HTTPException:
     return HTTPException(403, detail)
 
 
-def require(*roles: Role):
+def require(*roles: Role) -> Callable[..., Principal]:
     """A dependency that admits only the given roles; 403 names the roles that may do it."""
 
     allowed = frozenset(roles)

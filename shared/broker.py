@@ -44,7 +44,7 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
             time.sleep(0.05)
 
 
-def start_broker(port: int, log_path: Path | None = None) -> subprocess.Popen:
+def start_broker(port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(broker_command(port), stdout=out, stderr=subprocess.STDOUT)
     try:

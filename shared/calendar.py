@@ -20,6 +20,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Literal
 
 import holidays
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = ["IRAN", "TURKEY", "BusinessCalendar", "CalendarConfig"]
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -136,7 +137,7 @@ class CalendarConfig(BaseModel):
             if name in normalised:
                 raise ValueError(f"weekday {name!r} appears more than once in hours")
             parsed = sorted(_parse_interval(text) for text in intervals)
-            for (s1, e1), (s2, e2) in zip(parsed, parsed[1:]):
+            for (s1, e1), (s2, e2) in pairwise(parsed):
                 if s2 < e1:  # touching intervals (12:00-13:00, 13:00-14:00) are allowed
                     raise ValueError(
                         f"working intervals on {name} overlap: "
@@ -273,7 +274,8 @@ class BusinessCalendar:
             return []
         if self.is_half_day(d):
             cut = self._half_day_closing
-            intervals = [(s, min(e, cut)) for s, e in intervals if s < cut]
+            if cut is not None:
+                intervals = [(s, min(e, cut)) for s, e in intervals if s < cut]
         return intervals
 
     def _compute_utc_intervals(self, d: _dt.date) -> tuple[tuple[_dt.datetime, _dt.datetime], ...]:
@@ -430,7 +432,8 @@ class BusinessCalendar:
         try:
             if "/" in value:
                 year, month, day = (int(part) for part in value.split("/"))
-                return jdatetime.date(year, month, day).togregorian()
+                gregorian = jdatetime.date(year, month, day).togregorian()
+                return _dt.date(gregorian.year, gregorian.month, gregorian.day)
             return _dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(

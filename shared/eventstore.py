@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -10,6 +9,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
 
+from shared.contracts import EventContract
 from shared.settings import Settings
 
 
@@ -53,10 +53,11 @@ def ensure_schema(settings: Settings, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-class CrmApplication(Application):
+class CrmApplication(Application[Any]):
     """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
 
     service: ClassVar[str]
+    contract: ClassVar[EventContract]  # the events it publishes, with their wire types (services/<service>/contract.py)
 
     def __init__(self, env: dict[str, Any] | None = None):
         super().__init__(env)
@@ -67,17 +68,7 @@ class CrmApplication(Application):
         with self._listeners_lock:
             self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording]) -> None:
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
         if recordings:
             for listener in list(self._listeners):
                 listener()
-
-
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-def event_type_name(service: str, topic: str) -> str:
-    """`services.calls.domain:Call.Received` -> `crm.calls.call.received.v1` (the stable, versioned CloudEvents type)."""
-    qualname = topic.split(":", 1)[1]
-    parts = [_CAMEL.sub("_", p).lower() for p in qualname.split(".")]
-    return ".".join(["crm", service, *parts, "v1"])

@@ -10,24 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import DomainError, InvalidInput, NotFound
+
+__all__ = ["PROBLEM_JSON", "DomainError", "InvalidInput", "NotFound", "install_problem_handlers", "problem"]
+
 PROBLEM_JSON = "application/problem+json"
-
-
-class DomainError(Exception):
-    """A rule of the chamber's procedure refused the command; the message says which and why."""
-
-    status = 409
-    title = "Conflict with the current state"
-
-
-class NotFound(DomainError):
-    status = 404
-    title = "Not found"
-
-
-class InvalidInput(DomainError):
-    status = 422
-    title = "Invalid input"
 
 
 def problem(

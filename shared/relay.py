@@ -25,8 +25,9 @@ from aiokafka.partitioner import murmur2
 from eventsourcing.persistence import Notification
 from prometheus_client import Counter, Gauge
 
+from shared.contracts import UndeclaredEvent
 from shared.envelope import CloudEvent
-from shared.eventstore import CrmApplication, event_type_name
+from shared.eventstore import CrmApplication
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,18 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f50-4a53-4f7a-9d0e-2c4f5b7d1e11")
 
 def partition_for(key: bytes, partitions: int) -> int:
     """Kafka's default partitioner (the Java client's), so every producer agrees on where a key lives."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
 
 
 class EnvelopeMapper:
-    """Turns stored notifications into CloudEvents without importing any domain class."""
+    """Turns stored notifications into CloudEvents, typed by the service's contract (an undeclared event raises
+    UndeclaredEvent: publishing it under a guessed type would hand consumers a type nobody agreed on)."""
 
     def __init__(self, app: CrmApplication):
         self.app = app
         self.service = app.service
         self.source = f"/crm/{app.service}"
-        self._types: dict[str, str] = {}
+        self.contract = app.contract
 
     def __call__(self, n: Notification) -> CloudEvent:
         mapper = self.app.mapper
@@ -63,9 +65,8 @@ class EnvelopeMapper:
         timestamp = data.pop("timestamp", None)
         data.pop("originator_id", None)
         data.pop("originator_version", None)
-        ce_type = self._types.get(n.topic)
-        if ce_type is None:
-            ce_type = self._types[n.topic] = event_type_name(self.service, n.topic)
+        data.pop("originator_topic", None)  # a Python name: not part of any contract
+        ce_type = self.contract.wire_type(n.topic)
         subject = str(n.originator_id)
         return CloudEvent(
             id=str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.service}:{subject}:{n.originator_version}")),
@@ -204,7 +205,10 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
-                log.warning("relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
+                # An undeclared event stops publishing (nothing after it may overtake it) until a release declares
+                # it: that needs a person, not patience.
+                level = logging.ERROR if isinstance(exc, UndeclaredEvent) else logging.WARNING
+                log.log(level, "relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
                 except TimeoutError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -41,7 +41,7 @@ def create_service_app(
     title: str,
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-    health: Callable[[], dict] | None = None,
+    health: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -49,7 +49,7 @@ def create_service_app(
     install_problem_handlers(app)
 
     @app.middleware("http")
-    async def _metrics(request: Request, call_next):
+    async def _metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = _route_template(request)
@@ -59,7 +59,7 @@ def create_service_app(
         return response
 
     @app.get("/health", tags=["operations"], summary="Liveness and readiness, no token needed")
-    def get_health() -> dict:
+    def get_health() -> dict[str, Any]:
         return {"service": service, "status": "ok", **(health() if health else {})}
 
     @app.get(
@@ -122,7 +122,7 @@ def event_sourced_service(
             await asyncio.to_thread(follower_thread.join, 10)
             application.close()
 
-    def health() -> dict:
+    def health() -> dict[str, Any]:
         relay_state = getattr(app.state, "relay", None)
         return {
             "store": settings.store,

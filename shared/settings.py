@@ -26,7 +26,7 @@ class ComplaintSettings(BaseModel):
     # acknowledgement 8, review 16, assignment 16, investigation 80, decision 40, notification 16).
     stage_hours: dict[str, float] = {}
     # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
-    # manager of strategic planning (DOMAIN.md §3 step 5).
+    # manager of strategic planning (docs/procedures.md#complaint-decision-and-committee).
     committee_fixed_members: tuple[str, ...] = ("m.karimi", "sg", "strategic_planning_manager")
     document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # The public website form

@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from services.actions.contract import CONTRACT
 from services.actions.domain import (
     ACTIVE_STATES,
     FORM,
@@ -24,9 +25,10 @@ from services.actions.domain import (
 )
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
-from shared.eventstore import CrmApplication, event_type_name
-from shared.problems import DomainError, InvalidInput, NotFound
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
+from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,7 @@ def action_record(action: CorrectiveAction, now: datetime) -> dict[str, Any]:
 
 class ActionRegister(CrmApplication):
     service: ClassVar[str] = "actions"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,
@@ -131,7 +134,7 @@ class ActionRegister(CrmApplication):
     # -- queries -----------------------------------------------------------------------------------------------
     def find_action(self, action: uuid.UUID | str) -> CorrectiveAction | None:
         try:
-            found = self.repository.get(uuid.UUID(str(action)))
+            found: CorrectiveAction = self.repository.get(uuid.UUID(str(action)))
         except (ValueError, AggregateNotFoundError):
             return None
         return found if isinstance(found, CorrectiveAction) else None
@@ -158,11 +161,11 @@ class ActionRegister(CrmApplication):
             }
             out.append(
                 {
-                    "type": event_type_name(self.service, get_topic(type(e))),
+                    "type": self.contract.wire_type_of(type(e)),
                     "title": EVENT_TITLES.get(name, name),
                     "version": e.originator_version,
                     "by": getattr(e, "by", None),
-                    "at": getattr(e, "at", e.timestamp),
+                    "at": getattr(e, "at", None) or getattr(e, "timestamp", None),
                     "data": data,
                 }
             )
@@ -295,8 +298,8 @@ class ActionRegister(CrmApplication):
 
     def _scan_active(self) -> list[uuid.UUID]:
         """Every action not closed or cancelled, read from the store itself (no index): for tests and scripts."""
-        topic = get_topic(CorrectiveAction.Opened)
-        found = []
+        topic = get_topic(CorrectiveAction.Opened)  # type: ignore[attr-defined]  # made by @event
+        found: list[uuid.UUID] = []
         start = 0
         while True:
             batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)

@@ -293,12 +293,21 @@ class CorrectiveAction(Aggregate):
         """Record the due date passing while not done, and the effectiveness check falling due; each once per
         date, so checking again (or from several replicas) records nothing new. Returns what was recorded."""
         recorded = []
-        if self.is_overdue(now) and self.due_at.isoformat() not in self.overdue_recorded:
+        if (
+            self.is_overdue(now)
+            and self.due_at is not None
+            and self.due_on is not None
+            and self.due_at.isoformat() not in self.overdue_recorded
+        ):
             self._became_overdue(
                 due_on=self.due_on, due_at=self.due_at, owner=self.owner, unit=self.unit, round=self.round, at=now
             )
             recorded.append("overdue")
-        if self.is_check_due(now) and self.check_due_at.isoformat() not in self.checks_due_recorded:
+        if (
+            self.is_check_due(now)
+            and self.check_due_at is not None
+            and self.check_due_at.isoformat() not in self.checks_due_recorded
+        ):
             self._effectiveness_check_due(check_due_at=self.check_due_at, unit=self.unit, round=self.round, at=now)
             recorded.append("effectiveness_check_due")
         return recorded

@@ -175,8 +175,8 @@ class ActionIndex:
     def metric_counts(self, now: datetime) -> dict[str, Any]:
         t = actions.c
         with self.engine.connect() as conn:
-            by_state = dict(conn.execute(sa.select(t.state, sa.func.count()).group_by(t.state)).all())
-            overdue = dict(
+            by_state: dict[str, int] = dict(conn.execute(sa.select(t.state, sa.func.count()).group_by(t.state)).all())
+            overdue: dict[str, int] = dict(
                 conn.execute(
                     sa.select(sa.func.coalesce(t.unit, ""), sa.func.count()).where(self._overdue(now)).group_by(t.unit)
                 ).all()

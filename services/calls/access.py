@@ -1,4 +1,4 @@
-"""Who may do what to which call, scoped by the caller's unit and person as the procedure assigns it (DOMAIN.md §1).
+"""Who may do what to which call, scoped by the caller's unit and person as the procedure assigns it (docs/procedures.md#calls).
 
 The telephone system only ingests. Member relations (its experts and the member-relations manager), the SG,
 auditors and operators see every call; member relations takes the subject down, makes the second attempt and
@@ -20,7 +20,7 @@ from fastapi import Depends, Query, Request
 
 from services.calls.application import CallCentre
 from shared.auth import READERS, Principal, Role, forbid, require
-from shared.settings import Organisation
+from shared.organisation import Organisation
 
 TELEPHONY = (Role.TELEPHONY, Role.ADMIN)
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG, Role.ADMIN)

@@ -229,7 +229,7 @@ def post_ami_events(
         raise HTTPException(413, f"at most {MAX_BATCH} events per request")
     parsed = []
     received = centre.clock()
-    errors = []
+    errors: list[dict[str, Any]] = []
     for n, payload in enumerate(items):
         try:
             event = parse_ami_event(payload, received_at=received)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.calls.contract import CONTRACT
 from services.calls.domain import (
     REFERRED_TO_COMPLAINT,
     Call,
@@ -26,6 +27,7 @@ from services.calls.domain import (
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
+from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
 from shared.phones import e164, parse_phone
@@ -54,6 +56,7 @@ class IngestResult:
 
 class CallCentre(CrmApplication):
     service: ClassVar[str] = "calls"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The call procedure of the Member Communication Center (DOMAIN.md §1), as one aggregate per call.
+"""The call procedure of the Member Communication Center (docs/procedures.md#calls), as one aggregate per call.
 
 Every incoming call is tracked from the first ring: routed to its destination unit; if the unit does not answer,
 transferred to member relations; the member-relations expert takes the subject down and may transfer the call to
@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 CALL_NAMESPACE = uuid.UUID("3d0f8e4c-8a5e-4c43-9a43-57a1c8f6e0a2")
 
@@ -464,7 +464,10 @@ class Call(Aggregate):
         resolved, transferred or registered unanswered by `due`, or it would stay with member relations forever."""
         if not self.awaits_member_relations_follow_up:
             raise TransitionRefused("only a call member relations answered and that has ended awaits its follow-up")
-        self._member_relations_follow_up_opened(expert=self.member_relations_expert, due=due, at=at)
+        expert = self.member_relations_expert
+        if expert is None:
+            raise TransitionRefused("nobody in member relations is recorded as having answered the call")
+        self._member_relations_follow_up_opened(expert=expert, due=due, at=at)
 
     @event("MemberRelationsFollowUpOpened")
     def _member_relations_follow_up_opened(self, expert: str, due: datetime, at: datetime) -> None:

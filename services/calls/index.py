@@ -17,6 +17,7 @@ from eventsourcing.persistence import Notification
 from prometheus_client import Gauge
 
 from services.calls.application import CallCentre, call_summary
+from services.calls.domain import Call
 from shared.calendar import BusinessCalendar
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
@@ -77,7 +78,7 @@ class CallIndex:
         ids = dict.fromkeys(n.originator_id for n in notifications)
         rows = []
         for call_id in ids:
-            call = self.app.repository.get(call_id)
+            call: Call = self.app.repository.get(call_id)
             summary = call_summary(call)
             rows.append(
                 {
@@ -97,9 +98,10 @@ class CallIndex:
         conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
         conn.execute(calls.insert(), rows)
         conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
-        held = [
+        stored: list[Any] = [self.app.repository.get(i) for i in ids]
+        held: list[dict[str, Any]] = [
             {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
-            for call in map(self.app.repository.get, ids)
+            for call in stored
             if call.unrouted_queue is not None
         ]
         if held:
@@ -107,7 +109,9 @@ class CallIndex:
         self._count_unrouted(conn)
 
     def _count_unrouted(self, conn: sa.Connection) -> None:
-        counts = dict(conn.execute(sa.select(unrouted.c.queue, sa.func.count()).group_by(unrouted.c.queue)).all())
+        counts: dict[str, int] = dict(
+            conn.execute(sa.select(unrouted.c.queue, sa.func.count()).group_by(unrouted.c.queue)).all()
+        )
         for queue in self._unrouted_queues - counts.keys():
             UNROUTED.labels(queue).set(0)
         for queue, n in counts.items():

@@ -20,7 +20,15 @@ from shared.relay import ensure_topics
 
 log = logging.getLogger(__name__)
 
-PREFIX = "crm.members.member."
+# The member events the lookup reads, in full with their version (contracts/members/<type>.json): a `.v2` payload is
+# not read as a `.v1` one.
+MEMBER_EVENTS = {
+    "crm.members.member.registered.v1": "registered",
+    "crm.members.member.details_updated.v1": "details_updated",
+    "crm.members.member.suspended.v1": "suspended",
+    "crm.members.member.ended.v1": "ended",
+    "crm.members.member.reinstated.v1": "reinstated",
+}
 
 metadata = sa.MetaData()
 member_phones = sa.Table(
@@ -61,9 +69,9 @@ def phones_of(contacts: Iterable[dict[str, Any]] | None) -> list[str]:
 
 def change_of(event: CloudEvent) -> dict[str, Any] | None:
     """What a member event changes in the lookup: {'number', 'phones'?, 'active'?} or None."""
-    if not event.type.startswith(PREFIX):
+    name = MEMBER_EVENTS.get(event.type)
+    if name is None:
         return None
-    name = event.type[len(PREFIX) :].rsplit(".", 1)[0]
     data = event.data
     if name == "registered":
         return {

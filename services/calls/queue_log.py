@@ -15,8 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from services.calls.main import build_centre
 from services.calls.index import CallIndex
+from services.calls.main import build_centre
 from services.calls.telephony import TelephonyError, parse_queue_log
 from shared.db import create_engine
 from shared.settings import Settings

@@ -82,7 +82,9 @@ class ComplaintReferrals:
         for n in notifications:
             if not n.topic.endswith(REQUESTED):
                 continue
-            referral = self.centre.repository.get(n.originator_id, version=n.originator_version).complaint_referral
+            referral: dict[str, Any] | None = self.centre.repository.get(
+                n.originator_id, version=n.originator_version
+            ).complaint_referral
             if referral is None:
                 continue
             known = conn.execute(

@@ -1,4 +1,4 @@
-"""Who may do what to which complaint (DOMAIN.md §3, ISO 10002's confidentiality principle).
+"""Who may do what to which complaint (docs/procedures.md#complaint-confidentiality, ISO 10002's confidentiality principle).
 
 Roles follow the procedure: member-relations experts register and acknowledge, the member-relations manager
 reviews, refers, notifies and closes; the SG assigns and decides; the handler files the investigation; members of a

@@ -1,7 +1,7 @@
 """HTTP API of the complaints service: the staff's work at each step of the procedure, the complaint form
 ME-FR-01-01-01, documents, and the internal door for other services.
 
-Roles follow the procedure (DOMAIN.md §3): experts register, the member-relations manager reviews, refers,
+Roles follow the procedure (docs/procedures.md#complaints): experts register, the member-relations manager reviews, refers,
 notifies, closes; the SG assigns and decides; the handler sees what is assigned and files the report; committee
 members see the complaints of their meetings; auditors read everything and change nothing. A role that may not
 take a step gets 403; a complaint the caller may not know exists is 404, whatever the step.

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
+from services.complaints.contract import CONTRACT
 from services.complaints.documents import DocumentNotFound, DocumentStore, StoredDocument
 from services.complaints.domain import (
     FORM,
@@ -31,10 +31,11 @@ from services.complaints.domain import (
 )
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
-from shared.eventstore import CrmApplication, event_type_name
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
+from shared.organisation import Organisation
 from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
-from shared.organisation import Organisation
 from shared.settings import ComplaintSettings
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ _BOOKKEEPING = ("timestamp", "originator_id", "originator_version", "originator_
 
 class ComplaintDesk(CrmApplication):
     service: ClassVar[str] = "complaints"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,
@@ -163,7 +165,7 @@ class ComplaintDesk(CrmApplication):
     # -- queries -----------------------------------------------------------------------------------------------
     def find_complaint(self, complaint_id: uuid.UUID | str) -> Complaint | None:
         try:
-            complaint = self.repository.get(uuid.UUID(str(complaint_id)))
+            complaint: Complaint = self.repository.get(uuid.UUID(str(complaint_id)))
         except (ValueError, AggregateNotFoundError):
             return None
         return complaint if isinstance(complaint, Complaint) else None
@@ -251,7 +253,7 @@ class ComplaintDesk(CrmApplication):
         complaint = self.get_complaint(complaint_id)
         return [
             {
-                "type": event_type_name(self.service, get_topic(type(e))),
+                "type": self.contract.wire_type_of(type(e)),
                 "version": e.originator_version,
                 "recorded_at": e.timestamp,
                 "data": {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING},
@@ -273,7 +275,7 @@ class ComplaintDesk(CrmApplication):
             steps.append(
                 {
                     "step": n,
-                    "event": event_type_name(self.service, get_topic(type(e))),
+                    "event": self.contract.wire_type_of(type(e)),
                     "title": STEP_TITLES.get(name, name),
                     "by": by,
                     "at": at,
@@ -330,7 +332,7 @@ class ComplaintDesk(CrmApplication):
                 break
             for n in batch:
                 if n.topic.startswith(COMPLAINT_TOPIC_PREFIX):
-                    ids[n.originator_id] = None
+                    ids[uuid.UUID(str(n.originator_id))] = None
             start = batch[-1].id
         return [i for i in ids if (c := self.find_complaint(i)) is not None and c.is_open]
 
@@ -459,7 +461,7 @@ class ComplaintDesk(CrmApplication):
         at = self.clock()
         complaint = Complaint.receive(channel=Channel.WEBSITE, kind=kind, at=at, by=None, **content)
         complaint.acknowledge(by=None, method="website", note="tracking reference shown on submission", at=at)
-        for (data, media_type, name), doc in zip(attachments, checked, strict=True):
+        for (data, _media_type, name), doc in zip(attachments, checked, strict=True):
             self.documents.put(data, doc.media_type, name, max_bytes=limit)
             complaint.attach_document(
                 sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=None, at=at

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import complaint_id_for_source
@@ -73,7 +74,7 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
         def later(hours: float) -> None:
             clock.now = cal.add_working_time(clock.now, timedelta(hours=hours))
 
-        args = dict(
+        args: dict[str, Any] = dict(
             channel=rng.choice(["in_person", "phone"]),
             kind=kind,
             description=text,

@@ -1,4 +1,4 @@
-"""Complaints, criticism and suggestions (DOMAIN.md §3, ISO 10002), as one aggregate per complaint.
+"""Complaints, criticism and suggestions (docs/procedures.md#complaints, ISO 10002), as one aggregate per complaint.
 
 Receipt from every channel (in person, phone during a call, the website form, automatically from another
 service) → acknowledgement to the member → review by the member-relations manager, who may add information and
@@ -31,7 +31,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from shared.calendar import BusinessCalendar
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 COMPLAINT_NAMESPACE = uuid.UUID("0b5d4c36-2f0e-4d7b-9a61-7c1e3e9f4a28")
 FORM = "ME-FR-01-01-01"
@@ -142,7 +142,7 @@ class TransitionRefused(DomainError):
 
 
 class ConflictOfInterest(TransitionRefused):
-    """The proposed handler is a stakeholder of the complaint (DOMAIN.md §3 step 3)."""
+    """The proposed handler is a stakeholder of the complaint (docs/procedures.md#complaint-assignment)."""
 
     def __init__(self, message: str, reasons: list[str]):
         super().__init__(message)
@@ -305,7 +305,12 @@ class StageDeadline:
         return now > self.due_at
 
     def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
-        out = {"stage": self.stage.value, "started_at": self.started_at, "due_at": self.due_at, "done_at": self.done_at}
+        out: dict[str, Any] = {
+            "stage": self.stage.value,
+            "started_at": self.started_at,
+            "due_at": self.due_at,
+            "done_at": self.done_at,
+        }
         if now is not None:
             out["breached"] = self.is_breached(now)
         return out

@@ -24,7 +24,7 @@ from shared.settings import ComplaintSettings, Settings
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """Complaints, criticism, suggestions and reported problems handled to the end under ISO 10002
-(DOMAIN.md §3): receipt in person, by phone, on the website and from other services; acknowledgement, review,
+(docs/procedures.md#complaints): receipt in person, by phone, on the website and from other services; acknowledgement, review,
 referral to the SG, assignment of a handler who is no stakeholder, investigation, decision, the complaint
 committee and its corrective actions, notification, closing, satisfaction and reopening. Every step is an event;
 the complaint form ME-FR-01-01-01 is a view of them. Confidential complaints are hidden from all but the roles

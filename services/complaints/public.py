@@ -27,10 +27,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.complaints.application import ComplaintDesk, ComplaintSettings
+from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentTooLarge
 from services.complaints.domain import Kind, new_reference
 from shared.problems import InvalidInput, problem
+from shared.settings import ComplaintSettings
 
 HONEYPOT = "homepage"
 
@@ -72,7 +73,9 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], lis
         if not name:
             continue
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):  # a nested multipart part is no field of this form
+            payload = b""
         if filename is not None:
             files.append(UploadedFile(str(name), filename, part.get_content_type(), payload))
         else:

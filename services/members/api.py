@@ -297,7 +297,8 @@ async def _uploaded_file(request: Request) -> bytes:
             raise InvalidInput("the multipart body could not be read (boundary missing?)")
         for part in message.iter_parts():
             if part.get_param("name", header="content-disposition") == "file":
-                return part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                return payload if isinstance(payload, bytes) else b""
         raise InvalidInput("send the CSV file in the multipart field named `file`")
     if content_type.split(";")[0].strip() in ("text/csv", "text/plain", "application/octet-stream"):
         return body

@@ -13,10 +13,12 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from services.members import normalise
+from services.members.contract import CONTRACT
 from services.members.criteria import Criteria, matches
 from services.members.domain import DETAIL_FIELDS, Member, MemberKind, Selection, Status, member_id
 from shared.clock import Clock, system_clock
-from shared.eventstore import CrmApplication, event_type_name
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
 from shared.problems import DomainError, InvalidInput, NotFound
 
 Resolver = Callable[[Criteria], list[str]]
@@ -221,6 +223,7 @@ def member_record(member: Member) -> dict[str, Any]:
 
 class MemberDirectory(CrmApplication):
     service: ClassVar[str] = "members"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def __init__(
         self,
@@ -263,9 +266,9 @@ class MemberDirectory(CrmApplication):
             }
             out.append(
                 {
-                    "type": event_type_name(self.service, get_topic(type(e))),
+                    "type": self.contract.wire_type_of(type(e)),
                     "version": e.originator_version,
-                    "recorded_at": e.timestamp,
+                    "recorded_at": e.timestamp,  # type: ignore[attr-defined]  # every stored event has one
                     "data": data,
                 }
             )
@@ -422,8 +425,8 @@ class MemberDirectory(CrmApplication):
 
     def _scan(self, criteria: Criteria) -> list[str]:
         """Every member meeting the criteria, read from the store itself (no index): for tests and scripts."""
-        topic = get_topic(Member.Registered)
-        found = []
+        topic = get_topic(Member.Registered)  # type: ignore[attr-defined]  # made by @event at class creation
+        found: list[str] = []
         start = 0
         while True:
             batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)

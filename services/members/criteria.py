@@ -8,6 +8,7 @@ The search index implements the same semantics in SQL; `matches` is the referenc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from services.members import normalise
@@ -71,7 +72,7 @@ class Criteria:
         return replace(self, status=status)
 
 
-def _choice(value: str, enum: type, what: str) -> str:
+def _choice(value: str, enum: type[StrEnum], what: str) -> str:
     try:
         return enum(value.lower()).value
     except ValueError:

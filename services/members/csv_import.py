@@ -27,14 +27,14 @@ from services.members.application import (
     MemberRow,
     contact,
     countries,
+    multiline_text,
     parse_kind,
     parse_status,
-    multiline_text,
     text,
     text_list,
 )
 from services.members.domain import DETAIL_FIELDS
-from shared.problems import DomainError, InvalidInput
+from shared.problems import InvalidInput
 
 REQUIRED = ("membership_number", "kind", "name")
 KNOWN = (

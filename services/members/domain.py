@@ -20,7 +20,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.members.normalise import LANGUAGES, Phone
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 MEMBER_NAMESPACE = uuid.UUID("a6f3b0f2-51c4-4f0e-8b8e-3b9a9d6c2e71")
 
@@ -165,12 +165,12 @@ class Member(Aggregate):
         full = {f: details.get(f) for f in DETAIL_FIELDS}
         for f in ("products", "import_countries", "export_countries", "contacts"):
             full[f] = list(full[f] or [])
-        return cls(membership_number=membership_number, status=status.value, by=by, at=at, **full)
+        return cls(membership_number=membership_number, status=status.value, by=by, at=at, **full)  # type: ignore[arg-type]  # every detail field, checked above
 
     # -- views -------------------------------------------------------------------------------------------------
     @property
     def is_member(self) -> bool:
-        """Only active members are members of the chamber (DOMAIN.md roles)."""
+        """Only active members are members of the chamber (docs/procedures.md#roles)."""
         return self.status == Status.ACTIVE
 
     @property

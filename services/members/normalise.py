@@ -17,8 +17,8 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 
+from shared.errors import InvalidInput
 from shared.phones import ascii_digits, e164, parse_phone
-from shared.problems import InvalidInput
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"

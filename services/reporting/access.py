@@ -1,10 +1,10 @@
 """Who may read which report, scoped by the caller's unit and person as the procedures assign it.
 
-Calls (DOMAIN.md §1): member relations (its manager, and its own experts and manager), the SG, auditors and
+Calls (docs/procedures.md#calls): member relations (its manager, and its own experts and manager), the SG, auditors and
 operators see every unit; a unit's manager sees the unit's lists; a unit's expert sees the unit's end-of-day lists
 and, of the unanswered calls, his or her own queue (every expert's queue is personal, member relations' too).
 
-Complaints (DOMAIN.md §3): the reports go to the member-relations manager, the SG, auditors and operators. A
+Complaints (docs/procedures.md#complaints): the reports go to the member-relations manager, the SG, auditors and operators. A
 confidential complaint is counted in every figure and listed only to the roles entitled to confidential records,
 shared/auth.CONFIDENTIAL_READERS: the same entitlement the complaints service applies, named once in shared/.
 
@@ -13,8 +13,9 @@ The rules are pure; the dependencies at the end apply them to a request, so hand
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -85,7 +86,7 @@ def _member_relations_unit(request: Request) -> str:
     return request.app.state.settings.organisation.member_relations_unit
 
 
-def _apply(rule, *args):
+def _apply(rule: Callable[..., Any], *args: Any) -> Any:
     try:
         return rule(*args)
     except Refused as refused:

@@ -8,15 +8,15 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.reporting import access
 from services.reporting.readmodel import ReadModel
 from shared.calendar import BusinessCalendar
-from shared.paging import Limit, Offset, page
 from shared.organisation import Organisation
+from shared.paging import Limit, Offset, page
 
 
 def get_readmodel(request: Request) -> ReadModel:
@@ -164,10 +164,10 @@ def end_of_day_list(
     readmodel: ReadModelDep,
     _: access.UnitListReader,
     unit: str,
-    day: str,
+    day_text: Annotated[str, Path(alias="day", description="the day: ISO (2026-11-26)")],
     format: Literal["json", "csv"] | None = Query(None),
 ) -> Any:
-    day = _day(readmodel, day, "path.day")  # ISO or Solar Hijri, as in every list
+    day = _day(readmodel, day_text, "path.day")
     organisation: Organisation = request.app.state.settings.organisation
     if not organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")

@@ -1,4 +1,4 @@
-"""The complaint reports (DOMAIN.md §3 step 8): open complaints by stage, the six-monthly aggregate report for the
+"""The complaint reports (docs/procedures.md#reports): open complaints by stage, the six-monthly aggregate report for the
 SG and the president with the agenda of the review meeting, and the yearly input to the management review
 (SY-PR-10-00-02), as plain data, CSV tables and a printable HTML document in Persian or Turkish.
 
@@ -37,8 +37,8 @@ from services.reporting.complaints import (
     ComplaintData,
 )
 from shared.calendar import BusinessCalendar
+from shared.organisation import Organisation
 from shared.problems import InvalidInput
-from shared.settings import Organisation
 
 SIX_MONTHLY = "six_monthly"
 YEARLY = "yearly"

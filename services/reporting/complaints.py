@@ -1,4 +1,4 @@
-"""The complaints read model: a projection of `crm.complaints.complaint.*.v1` CloudEvents (DOMAIN.md §3, ISO 10002).
+"""The complaints read model: a projection of the `crm.complaints.complaint.*.v1` CloudEvents (docs/procedures.md#complaints, ISO 10002).
 
 What it keeps, per complaint: the facts the reports count (kind, channel, unit, confidentiality, state, the stage
 it waits in and since when, outcome, closings, satisfaction), one row per round of the procedure (a reopening
@@ -28,7 +28,31 @@ from shared.calendar import BusinessCalendar
 from shared.db import create_engine, utc, utc_row
 from shared.envelope import CloudEvent
 
-PREFIX = "crm.complaints.complaint."
+# The complaint events this model folds (wire type -> the `_on_<name>` that folds it); each also moves the
+# complaint's last sequence and update time, so the ones with no handler are named too.
+COMPLAINT_EVENTS = {
+    "crm.complaints.complaint.received.v1": "received",
+    "crm.complaints.complaint.acknowledged.v1": "acknowledged",
+    "crm.complaints.complaint.information_added.v1": "information_added",
+    "crm.complaints.complaint.stakeholders_recorded.v1": "stakeholders_recorded",
+    "crm.complaints.complaint.review_completed.v1": "review_completed",
+    "crm.complaints.complaint.referred.v1": "referred",
+    "crm.complaints.complaint.handler_assigned.v1": "handler_assigned",
+    "crm.complaints.complaint.assignment_refused.v1": "assignment_refused",
+    "crm.complaints.complaint.investigation_reported.v1": "investigation_reported",
+    "crm.complaints.complaint.decided.v1": "decided",
+    "crm.complaints.complaint.committee_convened.v1": "committee_convened",
+    "crm.complaints.complaint.committee_not_convened.v1": "committee_not_convened",
+    "crm.complaints.complaint.committee_decided.v1": "committee_decided",
+    "crm.complaints.complaint.corrective_action_completed.v1": "corrective_action_completed",
+    "crm.complaints.complaint.member_notified.v1": "member_notified",
+    "crm.complaints.complaint.closed.v1": "closed",
+    "crm.complaints.complaint.satisfaction_recorded.v1": "satisfaction_recorded",
+    "crm.complaints.complaint.reopened.v1": "reopened",
+    "crm.complaints.complaint.confidentiality_changed.v1": "confidentiality_changed",
+    "crm.complaints.complaint.document_attached.v1": "document_attached",
+    "crm.complaints.complaint.deadline_breached.v1": "deadline_breached",
+}
 
 KINDS = ("complaint", "criticism", "suggestion", "reported_problem")
 CHANNELS = ("in_person", "phone", "website", "automatic")
@@ -334,7 +358,7 @@ class ComplaintRecord:
         self._result(data.get("decision") or "accepted", at, calendar)
 
     def _on_corrective_action_completed(self, data: dict[str, Any], at: datetime, calendar: BusinessCalendar) -> None:
-        action = self.actions.get(data.get("action_id"))
+        action = self.actions.get(data.get("action_id") or "")
         if action is not None:
             action.update(status="done", done_at=at, done_by=data.get("by"))
 
@@ -419,7 +443,7 @@ class ComplaintReadModel:
     def apply(self, conn: sa.Connection, events: Sequence[CloudEvent]) -> int:
         """Fold the complaint events of a batch inside the caller's transaction; other events are ignored.
         Returns how many were applied (an event already applied to its complaint is skipped)."""
-        mine = [(e, name) for e in events if (name := event_name(e.type, PREFIX)) is not None]
+        mine = [(e, name) for e in events if (name := event_name(e.type, COMPLAINT_EVENTS)) is not None]
         if not mine:
             return 0
         records = self._load(conn, list(dict.fromkeys(e.subject for e, _ in mine)))

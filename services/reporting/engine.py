@@ -153,6 +153,8 @@ class ReportingEngine:
         lists = 0
         for day in days:
             cutoff = self.calendar.end_of_working_day(day)
+            if cutoff is None:  # working_days_to_close gives only days with working time; a calendar edit may not
+                continue
             due = P.end_of_day_items(items, cutoff)
             for unit in sorted({i["unit"] for i in due}):
                 entries = [item_for_list(i, self.calendar) for i in due if i["unit"] == unit]

@@ -16,6 +16,8 @@ from typing import ClassVar
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
+from services.reporting.contract import CONTRACT
+from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 
 NS = uuid.UUID("0b8a6a2e-0f5f-4d7e-8f0a-6a1e7c3b9d55")
@@ -108,6 +110,7 @@ class EndOfDayList(Aggregate):
 
 class Oversight(CrmApplication):
     service: ClassVar[str] = "reporting"
+    contract: ClassVar[EventContract] = CONTRACT
 
     def _save_once(self, *aggregates: Aggregate) -> bool:
         try:

@@ -24,10 +24,10 @@ from services.reporting.oversight import Oversight
 from services.reporting.projections import EscalationRule
 from services.reporting.readmodel import ReadModel
 from shared.auth import Role, TokenStore
+from shared.clock import system_clock
 from shared.envelope import MalformedRecord, from_kafka
 from shared.eventstore import store_env
 from shared.relay import Relay, ensure_topics
-from shared.clock import system_clock
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         async def run_relay():
             await relay.run(stop_relay)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):
         stop_relay.set()
 

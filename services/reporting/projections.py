@@ -1,33 +1,52 @@
 """The arithmetic of the reporting read models, as pure functions over plain data (tests call them directly).
 
 The reporting service knows the other services only through their CloudEvents types and JSON data; it never
-imports their classes.
+imports their classes. The types it reads are named in full, version included, and each is checked against the
+producers' published contracts (contracts/<service>/<type>.json): a `.v2` of an event is not read as its `.v1`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from shared.calendar import BusinessCalendar
 
-CALLS = "crm.calls.call."
-REPORTING = "crm.reporting."
+# wire type -> the name the fold functions below know it by
+CALL_EVENTS = {
+    "crm.calls.call.received.v1": "received",
+    "crm.calls.call.routed.v1": "routed",
+    "crm.calls.call.answered.v1": "answered",
+    "crm.calls.call.unanswered_registered.v1": "unanswered_registered",
+    "crm.calls.call.callback_recorded.v1": "callback_recorded",
+    "crm.calls.call.member_relations_follow_up_opened.v1": "member_relations_follow_up_opened",
+    "crm.calls.call.resolved_by_member_relations.v1": "resolved_by_member_relations",
+    "crm.calls.call.transferred_to_expert.v1": "transferred_to_expert",
+}
+REPORTING_EVENTS = {
+    "crm.reporting.callback_breach.recorded.v1": "callback_breach.recorded",
+    "crm.reporting.member_relations_follow_up_breach.recorded.v1": "member_relations_follow_up_breach.recorded",
+    "crm.reporting.end_of_day_list.produced.v1": "end_of_day_list.produced",
+    "crm.reporting.escalation.raised.v1": "escalation.raised",
+    "crm.reporting.corrective_action.opened.v1": "corrective_action.opened",
+}
 
 
+@overload
+def parse_time(value: None) -> None: ...
+@overload
+def parse_time(value: datetime | str) -> datetime: ...
 def parse_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
 
 
-def event_name(ce_type: str, prefix: str) -> str | None:
-    """`crm.calls.call.routed.v1` -> `routed` (None for another source's events)."""
-    if not ce_type.startswith(prefix):
-        return None
-    return ce_type[len(prefix) :].rsplit(".", 1)[0]
+def event_name(ce_type: str, handled: Mapping[str, str]) -> str | None:
+    """`crm.calls.call.routed.v1` -> `routed` (None for a type, or a version of it, that `handled` does not name)."""
+    return handled.get(ce_type)
 
 
 # -- per call: what was offered to which unit, answered, left unanswered -----------------------------------------
@@ -200,7 +219,7 @@ def end_of_day_items(items: Iterable[dict[str, Any]], cutoff: datetime) -> list[
 
 def working_days_to_close(calendar: BusinessCalendar, first: date, now: datetime) -> list[date]:
     """Working days from `first` whose working time has ended by `now` (their end-of-day lists are due)."""
-    days = []
+    days: list[date] = []
     day = first if calendar.is_working_day(first) else calendar.next_working_day(first)
     while True:
         end = calendar.end_of_working_day(day)

@@ -141,7 +141,7 @@ class ReadModel:
             return outcome
         with self.engine.begin() as conn:
             ids = list(dict.fromkeys(e.id for e in events))
-            seen = set()
+            seen: set[str] = set()
             for chunk in range(0, len(ids), 500):
                 part = ids[chunk : chunk + 500]
                 seen.update(
@@ -166,11 +166,11 @@ class ReadModel:
         return outcome
 
     def _apply_one(self, conn: sa.Connection, e: CloudEvent, outcome: BatchOutcome, rows: _CallRows) -> None:
-        name = P.event_name(e.type, P.CALLS)
+        name = P.event_name(e.type, P.CALL_EVENTS)
         if name is not None:
             self._apply_call_event(rows, e.subject, name, e.data, outcome)
             return
-        name = P.event_name(e.type, P.REPORTING)
+        name = P.event_name(e.type, P.REPORTING_EVENTS)
         if name == "callback_breach.recorded":
             rows.upsert(
                 unanswered,
@@ -418,9 +418,9 @@ def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
     """The call ids whose call_facts / unanswered_calls rows a batch may touch."""
     ids: dict[str, None] = {}
     for e in events:
-        if P.event_name(e.type, P.CALLS) is not None:
+        if P.event_name(e.type, P.CALL_EVENTS) is not None:
             ids[e.subject] = None
-        elif P.event_name(e.type, P.REPORTING) in (
+        elif P.event_name(e.type, P.REPORTING_EVENTS) in (
             "callback_breach.recorded",
             "member_relations_follow_up_breach.recorded",
         ):
@@ -428,9 +428,9 @@ def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
     return list(ids)
 
 
-def _column_default(column: sa.Column) -> Any:
+def _column_default(column: sa.Column[Any]) -> Any:
     default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
 
 
 _UPDATES: dict[str, Any] = {}

@@ -10,8 +10,8 @@ import pytest
 from services.actions.application import ActionNotFound, ActionRegister, ActionSettings
 from services.actions.domain import CorrectiveAction, State, TransitionRefused, action_id, working_days_after
 from shared.calendar import IRAN, BusinessCalendar
-from shared.problems import InvalidInput
 from shared.organisation import Organisation
+from shared.problems import InvalidInput
 from shared.settings import Settings
 from tests.conftest import FakeClock
 

@@ -1,4 +1,4 @@
-"""The `Call` aggregate: every step of the Member Communication Center's procedure (DOMAIN.md §1) and every refusal."""
+"""The `Call` aggregate: every step of the Member Communication Center's procedure (docs/procedures.md#calls) and every refusal."""
 
 from __future__ import annotations
 
@@ -284,12 +284,12 @@ def test_an_empty_subject_is_refused() -> None:
     reason = refused(
         with_member_relations(), lambda c: c.take_down_subject("   ", "z.rahimi", minutes(2)), InvalidInput
     )
-    assert "the subject must be written down precisely; it is empty" == reason
+    assert reason == "the subject must be written down precisely; it is empty"
 
 
 def test_the_subject_is_taken_down_only_while_the_call_is_with_member_relations() -> None:
     reason = refused(queued(), lambda c: c.take_down_subject("anything", "z.rahimi", minutes(2)))
-    assert "cannot take down the subject: the call is queued (possible only when with_member_relations)" == reason
+    assert reason == "cannot take down the subject: the call is queued (possible only when with_member_relations)"
 
 
 # --- the second attempt: transfer to another expert of the unit -----------------------------------------------------

@@ -1,4 +1,4 @@
-"""The `Complaint` aggregate: every step of the complaint procedure (DOMAIN.md §3, ISO 10002), every refusal, and
+"""The `Complaint` aggregate: every step of the complaint procedure (docs/procedures.md#complaints, ISO 10002), every refusal, and
 every case of the conflict-of-interest rule."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from services.complaints.application import ComplaintDesk, units_of_person
 from services.complaints.domain import (
-    ConflictOfInterest,
     Complaint,
+    ConflictOfInterest,
     Decision,
     HandlerKind,
     Kind,

@@ -4,7 +4,6 @@ own processes, as `crm run` starts them."""
 
 from __future__ import annotations
 
-
 import httpx
 import jdatetime
 import pytest

@@ -251,7 +251,7 @@ def test_a_units_end_of_day_list_as_csv_keeps_persian_text(client, tokens, day, 
     assert text.startswith("\ufeff")  # spreadsheet programs then read the Persian correctly
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == CSV_COLUMNS
-    records = [dict(zip(rows[0], row)) for row in rows[1:]]
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert [r["call_id"] for r in records] == [day.by_hand, day.automatic, day.settled]
     first = records[0]
     assert (first["subject"], first["contact_name"], first["contact_phone"]) == (

@@ -16,8 +16,8 @@ from services.reporting.complaints import ComplaintReadModel
 from services.reporting.complaints_api import router
 from shared.service import create_service_app
 from shared.settings import Settings
-from tests.reporting.complaint_story import Story, isfahan, istanbul_story, project
 from tests.helpers import assert_problem
+from tests.reporting.complaint_story import Story, isfahan, istanbul_story, project
 
 ALLOWED = ["mr_manager", "sg", "auditor", "admin"]
 REFUSED = ["expert", "trade_expert", "unit_manager", "committee", "telephony", "monitoring"]

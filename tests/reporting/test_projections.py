@@ -72,9 +72,14 @@ def callback(outcome: str, at: datetime, by: str = "f.alavi") -> tuple[str, dict
 
 
 def test_event_names_are_read_from_the_versioned_cloudevents_type() -> None:
-    assert P.event_name("crm.calls.call.unanswered_registered.v1", P.CALLS) == "unanswered_registered"
-    assert P.event_name("crm.reporting.callback_breach.recorded.v1", P.REPORTING) == "callback_breach.recorded"
-    assert P.event_name("crm.complaints.complaint.registered.v1", P.CALLS) is None
+    assert P.event_name("crm.calls.call.unanswered_registered.v1", P.CALL_EVENTS) == "unanswered_registered"
+    assert P.event_name("crm.reporting.callback_breach.recorded.v1", P.REPORTING_EVENTS) == "callback_breach.recorded"
+    assert P.event_name("crm.complaints.complaint.received.v1", P.CALL_EVENTS) is None
+
+
+def test_a_new_version_of_an_event_is_not_read_as_the_version_the_projection_knows() -> None:
+    assert P.event_name("crm.calls.call.unanswered_registered.v2", P.CALL_EVENTS) is None
+    assert P.event_name("crm.reporting.callback_breach.recorded.v2", P.REPORTING_EVENTS) is None
 
 
 # --- the unanswered-call record -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from shared.calendar import IRAN, TURKEY, BusinessCalendar, CalendarConfig
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 TEHRAN = ZoneInfo("Asia/Tehran")  # UTC+03:30 all year (no daylight saving since 2022)
 ISTANBUL = ZoneInfo("Europe/Istanbul")  # UTC+03:00 all year
 H = dt.timedelta(hours=1)

@@ -1,0 +1,161 @@
+"""A local projection that follows its own service's notification log on a real SQLite database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import pytest
+import sqlalchemy as sa
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Notification
+
+from shared.contracts import EventContract
+from shared.db import create_engine
+from shared.eventstore import CrmApplication
+from shared.follower import NotificationFollower
+
+rows = sa.MetaData()
+seen = sa.Table("seen", rows, sa.Column("position", sa.BigInteger, primary_key=True), sa.Column("topic", sa.Text))
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class Notebook(CrmApplication):
+    service = "notes"
+    contract = EventContract("notes", {"crm.notes.note.written.v1": f"{__name__}:Note.Written"})
+
+
+@pytest.fixture
+def notebook() -> Notebook:
+    return Notebook()
+
+
+@pytest.fixture
+def engine(tmp_path) -> sa.Engine:
+    engine = create_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    rows.create_all(engine)
+    return engine
+
+
+def write(notebook: Notebook, n: int) -> None:
+    for i in range(n):
+        notebook.save(Note(text=f"note {i}"))
+
+
+def record(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+    conn.execute(seen.insert(), [{"position": n.id, "topic": n.topic} for n in notifications])
+
+
+def positions_seen(engine: sa.Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(seen.c.position).order_by(seen.c.position)).scalars())
+
+
+def test_catching_up_applies_everything_once_in_log_order_in_batches(notebook: Notebook, engine: sa.Engine) -> None:
+    batches: list[int] = []
+
+    def apply(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        batches.append(len(notifications))
+        record(conn, notifications)
+
+    write(notebook, 7)
+    follower = NotificationFollower(notebook, "notes", engine, apply, batch_size=3)
+    assert follower.catch_up() == 7
+    assert batches == [3, 3, 1]
+    assert positions_seen(engine) == [1, 2, 3, 4, 5, 6, 7]
+    assert follower.position() == 7
+    assert follower.catch_up() == 0  # nothing new: nothing applied twice
+
+
+def test_a_restarted_follower_goes_on_from_where_it_stopped(notebook: Notebook, engine: sa.Engine) -> None:
+    write(notebook, 2)
+    NotificationFollower(notebook, "notes", engine, record).catch_up()
+    write(notebook, 3)
+    again = NotificationFollower(notebook, "notes", engine, record)
+    assert again.catch_up() == 3
+    assert positions_seen(engine) == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_that_fails_leaves_neither_rows_nor_position_behind(notebook: Notebook, engine: sa.Engine) -> None:
+    def half_then_fail(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        record(conn, notifications[:1])
+        raise RuntimeError("disk full")
+
+    write(notebook, 2)
+    with pytest.raises(RuntimeError):
+        NotificationFollower(notebook, "notes", engine, half_then_fail).catch_up()
+    follower = NotificationFollower(notebook, "notes", engine, record)
+    assert follower.position() == 0
+    assert positions_seen(engine) == []
+    assert follower.catch_up() == 2
+    assert positions_seen(engine) == [1, 2]
+
+
+def test_followers_keep_their_positions_apart(notebook: Notebook, engine: sa.Engine) -> None:
+    write(notebook, 4)
+    first = NotificationFollower(notebook, "first", engine, lambda conn, ns: None, batch_size=2)
+    first.catch_up()
+    second = NotificationFollower(notebook, "second", engine, record)
+    assert second.position() == 0
+    assert second.catch_up() == 4
+    assert first.position() == 4
+
+
+def test_a_reset_follower_applies_everything_again(notebook: Notebook, engine: sa.Engine) -> None:
+    applied: list[int] = []
+    write(notebook, 3)
+    follower = NotificationFollower(notebook, "notes", engine, lambda conn, ns: applied.extend(n.id for n in ns))
+    follower.catch_up()
+    follower.reset()
+    assert follower.position() == 0
+    assert follower.catch_up() == 3
+    assert applied == [1, 2, 3, 1, 2, 3]
+
+
+def test_a_running_follower_is_woken_by_a_save_rather_than_waiting_for_its_poll(
+    notebook: Notebook, engine: sa.Engine
+) -> None:
+    arrived = threading.Event()
+
+    def apply(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        record(conn, notifications)
+        arrived.set()
+
+    follower = NotificationFollower(notebook, "notes", engine, apply, poll_interval=3600)
+    stop = threading.Event()
+    thread = follower.start(stop)
+    try:
+        follower.catch_up()  # whatever the thread's first pass found, it now waits for an hour or a wake-up
+        write(notebook, 1)
+        assert arrived.wait(30), "the save did not wake the follower"
+    finally:
+        stop.set()
+        follower.wake()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert positions_seen(engine) == [1]
+
+
+def test_a_running_follower_outlives_a_failing_batch_and_retries_it(notebook: Notebook, engine: sa.Engine) -> None:
+    attempts: list[int] = []
+    stop = threading.Event()
+
+    def flaky(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        attempts.append(len(notifications))
+        follower.wake()  # the next pass comes at once, not after the poll interval
+        if len(attempts) == 1:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+        record(conn, notifications)
+        stop.set()
+
+    write(notebook, 2)
+    follower = NotificationFollower(notebook, "notes", engine, flaky, poll_interval=3600)
+    follower.run(stop)  # returns once the retried batch went through
+    assert attempts == [2, 2]
+    assert positions_seen(engine) == [1, 2]
+    assert follower.position() == 2
