@@ -322,16 +322,7 @@ class ComplaintDesk(CrmApplication):
 
     def history(self, complaint_id: uuid.UUID | str) -> list[dict[str, Any]]:
         """Every event of the complaint, oldest first, as consumers see them on Kafka."""
-        complaint = self.get_complaint(complaint_id)
-        return [
-            {
-                "type": event_type_name(self.service, get_topic(type(e))),
-                "version": e.originator_version,
-                "recorded_at": e.timestamp,
-                "data": {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING},
-            }
-            for e in self._events(complaint)
-        ]
+        return self.event_history(self.get_complaint(complaint_id).id)
 
     def complaint_form(self, complaint_id: uuid.UUID | str) -> dict[str, Any]:
         """Form ME-FR-01-01-01: the complaint's particulars and every step from receipt to the announcement of
@@ -605,10 +596,7 @@ class ComplaintDesk(CrmApplication):
         result = action(complaint)
         # A stage finished late, or one still waiting past its due time, is recorded with the step itself.
         complaint.record_breaches(self.calendar, self.hours, self.clock())
-        try:
-            self.save(complaint)
-        except IntegrityError:
-            raise DomainError("the complaint changed meanwhile; reload it and try again") from None
+        self.save_or_conflict(complaint, what="the complaint")
         return result
 
     def acknowledge_complaint(

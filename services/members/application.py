@@ -16,7 +16,7 @@ from services.members import normalise
 from services.members.criteria import Criteria, matches
 from services.members.domain import DETAIL_FIELDS, Member, MemberKind, Selection, Status, member_id
 from shared.clock import Clock, system_clock
-from shared.eventstore import CrmApplication, event_type_name
+from shared.eventstore import CrmApplication
 from shared.problems import DomainError, InvalidInput, NotFound
 
 Resolver = Callable[[Criteria], list[str]]
@@ -253,23 +253,7 @@ class MemberDirectory(CrmApplication):
 
     def history(self, membership_number: str) -> list[dict[str, Any]]:
         """Every event of the member's record, oldest first, as consumers see them on Kafka."""
-        member = self.get_member(membership_number)
-        out = []
-        for e in self.repository.event_store.get(member.id):
-            data = {
-                k: v
-                for k, v in e.__dict__.items()
-                if k not in ("timestamp", "originator_id", "originator_version", "originator_topic")
-            }
-            out.append(
-                {
-                    "type": event_type_name(self.service, get_topic(type(e))),
-                    "version": e.originator_version,
-                    "recorded_at": e.timestamp,
-                    "data": data,
-                }
-            )
-        return out
+        return self.event_history(self.get_member(membership_number).id)
 
     # -- commands ----------------------------------------------------------------------------------------------
     def register_member(
@@ -292,10 +276,7 @@ class MemberDirectory(CrmApplication):
     def _command(self, membership_number: str, action: Callable[[Member], Any]) -> Any:
         member = self.get_member(membership_number)
         result = action(member)
-        try:
-            self.save(member)
-        except IntegrityError:
-            raise DomainError("the member's record changed meanwhile; reload it and try again") from None
+        self.save_or_conflict(member, what="the member's record")
         return result
 
     def update_member(
