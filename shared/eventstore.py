@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import IntegrityError, Recording
 
 from shared.contracts import EventContract
+from shared.errors import DomainError
 from shared.settings import Settings
 
 
@@ -72,3 +74,31 @@ class CrmApplication(Application[Any]):
         if recordings:
             for listener in list(self._listeners):
                 listener()
+
+    def save_or_conflict(self, *objs: Any, what: str) -> None:
+        """Save, or refuse with 409 when another request saved a newer version of `what` first: the caller acted
+        on a state that no longer holds, so it has to look again rather than have its change merged blindly."""
+        try:
+            self.save(*objs)
+        except IntegrityError:
+            raise DomainError(f"{what} changed meanwhile; reload it and try again") from None
+
+    def event_history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
+        """Every event of one aggregate, oldest first, as consumers see them on Kafka (type, version, data)."""
+        return [
+            {
+                "type": self.contract.wire_type_of(type(e)),
+                "version": e.originator_version,
+                "recorded_at": e.timestamp,  # type: ignore[attr-defined]  # every stored event has one
+                "data": event_data(e),
+            }
+            for e in self.repository.event_store.get(aggregate_id)
+        ]
+
+
+# What every stored event carries for the store's own bookkeeping; the rest is what the event says.
+BOOKKEEPING = ("timestamp", "originator_id", "originator_version", "originator_topic")
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    return {k: v for k, v in event.__dict__.items() if k not in BOOKKEEPING}

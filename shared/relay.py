@@ -28,6 +28,7 @@ from prometheus_client import Counter, Gauge
 from shared.contracts import UndeclaredEvent
 from shared.envelope import CloudEvent
 from shared.eventstore import CrmApplication
+from shared.retry import Backoff, run_with_retry
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,10 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
+        self._wake = wake = asyncio.Event()
         labels = self.app.service
-        backoff = 0.5
-        while not stop.is_set():
+
+        async def publish(backoff: Backoff) -> None:
             producer = None
             try:
                 await ensure_topics(self.bootstrap, [self.topic], self.partitions)
@@ -190,33 +191,26 @@ class Relay:
                 )
                 await producer.start()
                 self.ready.set()
-                backoff = 0.5
+                backoff.reset()
                 while not stop.is_set():
                     sent = await self._publish_batch(producer, n_partitions, labels)
                     if sent < self.batch_size:
-                        self._wake.clear()
-                        wait = asyncio.ensure_future(self._wake.wait())
+                        wake.clear()
+                        wait = asyncio.ensure_future(wake.wait())
                         stopper = asyncio.ensure_future(stop.wait())
                         await asyncio.wait(
                             {wait, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
                         )
                         wait.cancel()
                         stopper.cancel()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
-                # An undeclared event stops publishing (nothing after it may overtake it) until a release declares
-                # it: that needs a person, not patience.
-                level = logging.ERROR if isinstance(exc, UndeclaredEvent) else logging.WARNING
-                log.log(level, "relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                except TimeoutError:
-                    pass
-                backoff = min(backoff * 2, 10.0)
             finally:
                 if producer is not None:
                     await producer.stop()
+
+        # Broker away or the store briefly locked: re-read the topic, then go on. An undeclared event stops
+        # publishing (nothing after it may overtake it) until a release declares it: that needs a person, not
+        # patience, so it is logged as an error.
+        await run_with_retry(publish, stop, f"relay {self.app.service}", needs_a_person=(UndeclaredEvent,))
         self._loop = None
 
     async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:

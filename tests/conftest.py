@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from shared.auth import Role, TokenStore
 from shared.settings import Settings
@@ -63,3 +66,10 @@ def tokens(token_store: TokenStore) -> dict[str, str]:
         key: {"Authorization": f"Bearer {token_store.create(name, role, unit)}"}
         for key, (name, role, unit) in people.items()
     }
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client of the module's `app` fixture; entering it runs the lifespan, so the index follower is running."""
+    with TestClient(app) as client:
+        yield client

@@ -1,8 +1,11 @@
-"""Assertions the API tests of every service share."""
+"""Assertions and helpers the API tests of every service share."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
 
 PROBLEM = "application/problem+json"
 
@@ -18,3 +21,14 @@ def assert_problem(response, status: int, detail_part: str | None = None) -> dic
     if detail_part is not None:
         assert detail_part in body["detail"], body["detail"]
     return body
+
+
+def settle(app: FastAPI) -> None:
+    """Bring the service's search index up to its event store, whatever the follower thread has done meanwhile."""
+    for attempt in range(5):
+        try:
+            app.state.index.follower.catch_up()
+            return
+        except sa.exc.SQLAlchemyError:  # the follower thread committed the same batch first
+            if attempt == 4:
+                raise

@@ -219,3 +219,20 @@ def test_shared_code_imports_no_service():
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
             assert not [n for n in names if n.split(".")[0] == "services"], f"shared/{path.name} imports {names}"
+
+
+def test_the_import_contracts_cover_every_registered_service():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    contracts = {c["name"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    independent = next(c for c in contracts.values() if c["type"] == "independence")
+    assert set(independent["modules"]) == {f"services.{name}" for name in SERVICES}
+    plain = next(c for name, c in contracts.items() if name.startswith("Domain modules"))
+    with_domain = {
+        name
+        for name in SERVICES
+        if (Path(__file__).resolve().parents[1] / "services" / name / "domain").exists()
+        or (Path(__file__).resolve().parents[1] / "services" / name / "domain.py").exists()
+    }
+    assert {f"services.{name}.domain" for name in with_domain} <= set(plain["source_modules"])

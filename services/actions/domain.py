@@ -24,7 +24,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from shared.calendar import BusinessCalendar
-from shared.problems import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput
 
 ACTION_NAMESPACE = uuid.UUID("5c2f7e1a-93d4-4b8e-a0f6-2d7c41b9e853")
 FORM = "SY-PR-05-00-02"

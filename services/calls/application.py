@@ -144,10 +144,7 @@ class CallCentre(CrmApplication):
     def _command(self, call_id: uuid.UUID, action: Callable[[Call], None]) -> Call:
         call = self.get_call(call_id)
         action(call)
-        try:
-            self.save(call)
-        except IntegrityError:
-            raise DomainError("the call changed meanwhile; reload it and try again") from None
+        self.save_or_conflict(call, what="the call")
         return call
 
     def route_call(self, call_id: uuid.UUID, unit: str) -> None:

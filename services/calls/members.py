@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer
 
 from shared.envelope import CloudEvent, MalformedRecord, from_kafka
 from shared.relay import ensure_topics
+from shared.retry import Backoff, run_with_retry
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,8 @@ async def follow_members(
     lookup: MemberLookup, bootstrap: str, topic: str, group: str, stop: asyncio.Event, partitions: int = 3
 ) -> None:
     """Consume the members topic into the lookup until stopped; reconnects when the broker goes away."""
-    backoff = 0.5
-    while not stop.is_set():
+
+    async def consume(backoff: Backoff) -> None:
         consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap,
@@ -189,7 +190,7 @@ async def follow_members(
         try:
             await ensure_topics(bootstrap, [topic], partitions)  # the members service may not have started yet
             await consumer.start()
-            backoff = 0.5
+            backoff.reset()
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=1000)
                 events = []
@@ -205,17 +206,10 @@ async def follow_members(
                     await asyncio.to_thread(lookup.apply, events)
                 if batch:
                     await consumer.commit()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - broker away: retry
-            log.warning("member lookup: %s; retrying in %.1fs", exc, backoff)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
-            backoff = min(backoff * 2, 10.0)
         finally:
             try:
                 await consumer.stop()
             except Exception:  # noqa: BLE001
                 pass
+
+    await run_with_retry(consume, stop, "member lookup")

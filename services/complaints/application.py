@@ -1,40 +1,47 @@
-"""ComplaintDesk: the complaints service's commands and queries over its event store, the complaint form
-ME-FR-01-01-01 as a view of the events, and the documents kept beside them (who may see which: access.py)."""
+"""ComplaintDesk: the complaints service's commands and queries over its event store, the documents kept beside
+them, and who may see which complaint. Beside it: the ways complaints come in (receipt.py), the committee's
+commands (committee.py), the read-side shapes such as the complaint form ME-FR-01-01-01 (views.py), and the
+cleaning of what people type (inputs.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.complaints.committee import ComplaintCommittee
 from services.complaints.contract import CONTRACT
 from services.complaints.documents import DocumentNotFound, DocumentStore, StoredDocument
 from services.complaints.domain import (
-    FORM,
-    Channel,
     Complaint,
     ConflictOfInterest,
     HandlerKind,
-    Kind,
     Stage,
     State,
-    complaint_id_for_source,
     stage_hours,
 )
+from services.complaints.inputs import (
+    aware,
+    clean_text,
+    normalise_email,
+    normalise_member_number,
+    normalise_phone,
+    units_of_person,
+)
+from services.complaints.receipt import ComplaintReceipt
+from services.complaints.views import complaint_form, complaint_summary
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
-from shared.phones import ascii_digits, e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import ComplaintSettings
 
@@ -48,91 +55,7 @@ class ComplaintNotFound(NotFound):
     pass
 
 
-# -- input ---------------------------------------------------------------------------------------------------------
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-
-
-def clean_text(value: str | None) -> str | None:
-    """Text as the member wrote it, without control characters; None when nothing is left. Stored as text,
-    never interpreted as markup."""
-    if value is None:
-        return None
-    text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
-    return text or None
-
-
-def normalise_phone(raw: str | None, region: str) -> tuple[str | None, str | None]:
-    """(E.164, as typed) of a phone number the chamber can call back; InvalidInput otherwise."""
-    text = clean_text(raw)
-    if not text:
-        return None, None
-    parsed = parse_phone(text, region)
-    if parsed is None:
-        raise InvalidInput(f"{text!r} is not a phone number")
-    return e164(parsed), text
-
-
-def normalise_email(raw: str | None) -> str | None:
-    text = clean_text(raw)
-    if not text:
-        return None
-    if not _EMAIL.match(text) or len(text) > 254:
-        raise InvalidInput(f"{text!r} is not an e-mail address")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
-def normalise_member_number(raw: str | None) -> str | None:
-    text = clean_text(raw)
-    return ascii_digits(text).replace(" ", "") if text else None
-
-
-def aware(value: datetime | None, calendar: BusinessCalendar) -> datetime | None:
-    """UTC; a time given without a zone is the chamber's local time."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=calendar.tz)
-    return value.astimezone(UTC)
-
-
-def units_of_person(organisation: Organisation, person: str | None) -> set[str]:
-    """The units a person belongs to, as expert or as manager (organisation file)."""
-    if not person:
-        return set()
-    key = person.strip().casefold()
-    return {u.id for u in organisation.units if key == u.manager.casefold() or key in (e.casefold() for e in u.experts)}
-
-
-# -- the form ------------------------------------------------------------------------------------------------------
-STEP_TITLES = {
-    "Received": "Registered on the complaint form",
-    "Acknowledged": "Receipt acknowledged to the member",
-    "InformationAdded": "Information added by the member-relations manager",
-    "StakeholdersRecorded": "Stakeholders recorded",
-    "ReviewCompleted": "Review marked complete",
-    "Referred": "Referred to the secretary general",
-    "HandlerAssigned": "Handler assigned",
-    "AssignmentRefused": "Assignment refused (conflict of interest)",
-    "InvestigationReported": "Investigation report filed",
-    "Decided": "Decision of the secretary general",
-    "CommitteeConvened": "Complaint committee convened",
-    "CommitteeNotConvened": "Accepted without convening the committee",
-    "CommitteeDecided": "Decision of the complaint committee",
-    "CorrectiveActionCompleted": "Corrective action done (SY-PR-05-00-02)",
-    "MemberNotified": "Result communicated to the member",
-    "Closed": "Closed",
-    "SatisfactionRecorded": "Member's satisfaction with the handling",
-    "Reopened": "Reopened: the member is not satisfied",
-    "ConfidentialityChanged": "Confidentiality changed",
-    "DocumentAttached": "Document attached",
-    "DeadlineBreached": "Stage deadline passed",
-}
-_BOOKKEEPING = ("timestamp", "originator_id", "originator_version", "originator_topic")
-
-
-class ComplaintDesk(CrmApplication):
+class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
     service: ClassVar[str] = "complaints"
     contract: ClassVar[EventContract] = CONTRACT
 
@@ -177,70 +100,7 @@ class ComplaintDesk(CrmApplication):
         return complaint
 
     def summary(self, complaint: Complaint) -> dict[str, Any]:
-        """The plain view of a complaint that the API returns and the search index stores (no time-dependent
-        values: whether a due time has passed is asked of the clock when reading)."""
-        c = complaint
-        stage = c.current_stage()
-        deadlines = c.deadlines(self.calendar, self.hours)
-        current = next((d for d in deadlines if d.stage == stage), None)
-        return {
-            "id": str(c.id),
-            "reference": c.reference,
-            "form": FORM,
-            "version": c.version,
-            "state": c.state.value,
-            "round": c.round,
-            "channel": c.channel.value,
-            "kind": c.kind.value,
-            "description": c.description,
-            "occurred_at": c.occurred_at,
-            "member_number": c.member_number,
-            "complainant": {
-                "name": c.complainant_name,
-                "phone": c.contact_phone,
-                "phone_raw": c.contact_phone_raw,
-                "email": c.contact_email,
-            },
-            "unit": c.unit,
-            "service": c.service,
-            "stakeholders": {**c.stakeholders},
-            "confidential": c.confidential,
-            "call_id": c.call_id,
-            "source": c.source,
-            "source_ref": c.source_ref,
-            "registered_by": c.registered_by,
-            "received_at": c.received_at,
-            "acknowledged_at": c.acknowledged_at,
-            "reviewed_by": c.reviewed_by,
-            "handler": (
-                {
-                    "kind": c.handler_kind.value,
-                    "name": c.handler,
-                    "units": list(c.handler_units),
-                    "eligibility": c.eligibility,
-                }
-                if c.handler_kind
-                else None
-            ),
-            "investigation": dict(c.investigation) if c.investigation else None,
-            "decision": c.decision.value if c.decision else None,
-            "decision_reason": c.decision_reason,
-            "committee": dict(c.committee) if c.committee else None,
-            "committee_members": list(c.committee_members_ever),
-            "outcome": c.outcome.value if c.outcome else None,
-            "decided_at": c.decided_at,
-            "corrective_actions": [dict(a) for a in c.corrective_actions],
-            "notified_at": c.notified_at,
-            "closed_at": c.closed_at,
-            "satisfaction": dict(c.satisfaction) if c.satisfaction else None,
-            "documents": [dict(d) for d in c.documents],
-            "breaches": [dict(b) for b in c.breaches],
-            "stage": stage.value if stage else None,
-            "waiting_on": c.waiting_on(stage),
-            "due_at": current.due_at if current else None,
-            "deadlines": [d.as_dict() for d in deadlines],
-            "updated_at": c.updated_at,
-        }
+        return complaint_summary(complaint, self.calendar, self.hours)
 
     def view(self, complaint_id: uuid.UUID | str) -> dict[str, Any]:
         return self.summary(self.get_complaint(complaint_id))
@@ -250,70 +110,12 @@ class ComplaintDesk(CrmApplication):
 
     def history(self, complaint_id: uuid.UUID | str) -> list[dict[str, Any]]:
         """Every event of the complaint, oldest first, as consumers see them on Kafka."""
-        complaint = self.get_complaint(complaint_id)
-        return [
-            {
-                "type": self.contract.wire_type_of(type(e)),
-                "version": e.originator_version,
-                "recorded_at": e.timestamp,
-                "data": {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING},
-            }
-            for e in self._events(complaint)
-        ]
+        return self.event_history(self.get_complaint(complaint_id).id)
 
     def complaint_form(self, complaint_id: uuid.UUID | str) -> dict[str, Any]:
-        """Form ME-FR-01-01-01: the complaint's particulars and every step from receipt to the announcement of
-        the result, each with who did it and when (UTC and the chamber's calendar), built from the events."""
+        """Form ME-FR-01-01-01 of the complaint (views.complaint_form)."""
         complaint = self.get_complaint(complaint_id)
-        view = self.summary(complaint)
-        steps = []
-        for n, e in enumerate(self._events(complaint), start=1):
-            name = type(e).__name__
-            data = {k: v for k, v in e.__dict__.items() if k not in _BOOKKEEPING}
-            at = data.pop("at", None) or e.timestamp
-            by = data.pop("by", None)
-            steps.append(
-                {
-                    "step": n,
-                    "event": self.contract.wire_type_of(type(e)),
-                    "title": STEP_TITLES.get(name, name),
-                    "by": by,
-                    "at": at,
-                    "at_local": self.calendar.format(at),
-                    "details": data,
-                }
-            )
-        return {
-            "form": FORM,
-            "title": "Complaint, criticism and suggestion form",
-            "id": view["id"],
-            "reference": view["reference"],
-            "state": view["state"],
-            "round": view["round"],
-            "confidential": view["confidential"],
-            "channel": view["channel"],
-            "kind": view["kind"],
-            "received_at": view["received_at"],
-            "received_at_local": self.calendar.format(complaint.received_at),
-            "occurred_at": view["occurred_at"],
-            "occurred_at_local": self.calendar.format(complaint.occurred_at) if complaint.occurred_at else None,
-            "description": view["description"],
-            "member_number": view["member_number"],
-            "complainant": view["complainant"],
-            "unit": view["unit"],
-            "service": view["service"],
-            "stakeholders": view["stakeholders"],
-            "documents": view["documents"],
-            "handler": view["handler"],
-            "investigation": view["investigation"],
-            "decision": view["decision"],
-            "committee": view["committee"],
-            "outcome": view["outcome"],
-            "corrective_actions": view["corrective_actions"],
-            "satisfaction": view["satisfaction"],
-            "deadlines": [{**d, "due_at_local": self.calendar.format(d["due_at"])} for d in view["deadlines"]],
-            "steps": steps,
-        }
+        return complaint_form(complaint, self.summary(complaint), self._events(complaint), self.calendar, self.contract)
 
     def read_document(self, complaint_id: uuid.UUID | str, sha256: str) -> tuple[bytes, dict[str, Any]]:
         complaint = self.get_complaint(complaint_id)
@@ -346,197 +148,13 @@ class ComplaintDesk(CrmApplication):
     def units_of(self, person: str) -> set[str]:
         return units_of_person(self.organisation, person)
 
-    def _content(
-        self,
-        *,
-        description: str | None,
-        occurred_at: datetime | None,
-        member_number: str | None,
-        complainant_name: str | None,
-        phone: str | None,
-        email: str | None,
-        unit: str | None,
-        service: str | None,
-    ) -> dict[str, Any]:
-        e164, raw = normalise_phone(phone, self.region)
-        return {
-            "description": clean_text(description) or "",
-            "occurred_at": aware(occurred_at, self.calendar),
-            "member_number": normalise_member_number(member_number),
-            "complainant_name": clean_text(complainant_name),
-            "contact_phone": e164,
-            "contact_phone_raw": raw,
-            "contact_email": normalise_email(email),
-            "unit": self._check_unit(unit, "unit concerned"),
-            "service": clean_text(service),
-        }
-
-    def _stakeholders(self, stakeholders: Mapping[str, Any] | None) -> dict[str, Any]:
-        people = dict(stakeholders or {})
-        for unit in people.get("units") or []:
-            self._check_unit(unit, "unit complained about")
-        return people
-
-    # -- receipt -----------------------------------------------------------------------------------------------
-    def register_complaint(
-        self,
-        *,
-        channel: Channel | str,
-        kind: Kind | str,
-        description: str,
-        by: str,
-        occurred_at: datetime | None = None,
-        member_number: str | None = None,
-        complainant_name: str | None = None,
-        phone: str | None = None,
-        email: str | None = None,
-        unit: str | None = None,
-        service: str | None = None,
-        stakeholders: Mapping[str, Any] | None = None,
-        confidential: bool = False,
-        call_id: str | None = None,
-    ) -> uuid.UUID:
-        """The expert fills in the form: the member in person, or on the phone (linked to the call)."""
-        if str(channel) not in (Channel.IN_PERSON, Channel.PHONE):
-            raise InvalidInput(
-                "staff register complaints received in person or by phone; the website and other services have their own way in"
-            )
-        content = self._content(
-            description=description,
-            occurred_at=occurred_at,
-            member_number=member_number,
-            complainant_name=complainant_name,
-            phone=phone,
-            email=email,
-            unit=unit,
-            service=service,
-        )
-        complaint = Complaint.receive(
-            channel=channel,
-            kind=kind,
-            at=self.clock(),
-            by=by,
-            stakeholders=self._stakeholders(stakeholders),
-            confidential=confidential,
-            call_id=call_id,
-            **content,
-        )
-        return self._save_new(complaint)
-
-    def receive_from_website(
-        self,
-        *,
-        kind: Kind | str,
-        description: str,
-        complainant_name: str | None,
-        phone: str | None,
-        email: str | None,
-        occurred_at: datetime | None = None,
-        member_number: str | None = None,
-        unit: str | None = None,
-        service: str | None = None,
-        attachments: Sequence[tuple[bytes, str | None, str | None]] = (),
-        max_attachment_bytes: int | None = None,
-    ) -> Complaint:
-        """The public form: registered and acknowledged at once (the tracking reference is the acknowledgement);
-        attachments are checked all before any is stored."""
-        content = self._content(
-            description=description,
-            occurred_at=occurred_at,
-            member_number=member_number,
-            complainant_name=complainant_name,
-            phone=phone,
-            email=email,
-            unit=unit,
-            service=service,
-        )
-        if not content["complainant_name"]:
-            raise InvalidInput("name: tell us who you are, so that we can answer you")
-        if not (content["contact_phone"] or content["contact_email"]):
-            raise InvalidInput("phone or email: give a way to reach you")
-        limit = max_attachment_bytes or self.config.public_max_attachment_bytes
-        checked = [
-            self.documents.check(data, media_type, name, max_bytes=limit) for data, media_type, name in attachments
-        ]
-        at = self.clock()
-        complaint = Complaint.receive(channel=Channel.WEBSITE, kind=kind, at=at, by=None, **content)
-        complaint.acknowledge(by=None, method="website", note="tracking reference shown on submission", at=at)
-        for (data, _media_type, name), doc in zip(attachments, checked, strict=True):
-            self.documents.put(data, doc.media_type, name, max_bytes=limit)
-            complaint.attach_document(
-                sha256=doc.sha256, size=doc.size, media_type=doc.media_type, filename=doc.filename, by=None, at=at
-            )
-        self._save_new(complaint)
-        return complaint
-
-    def open_automatically(
-        self,
-        source_ref: str,
-        *,
-        source: str,
-        kind: Kind | str,
-        description: str,
-        occurred_at: datetime | None = None,
-        member_number: str | None = None,
-        complainant_name: str | None = None,
-        phone: str | None = None,
-        email: str | None = None,
-        unit: str | None = None,
-        service: str | None = None,
-        confidential: bool = False,
-    ) -> tuple[uuid.UUID, bool]:
-        """Open a complaint for another service (a survey score under threshold, a problem raised at a session or
-        a desk), idempotently by its source reference: (id, True) the first time, (the same id, False) after."""
-        ref = clean_text(source_ref)
-        if not ref:
-            raise InvalidInput("the source reference is empty")
-        complaint_id = complaint_id_for_source(ref)
-        if self.find_complaint(complaint_id) is not None:
-            return complaint_id, False
-        content = self._content(
-            description=description,
-            occurred_at=occurred_at,
-            member_number=member_number,
-            complainant_name=complainant_name,
-            phone=phone,
-            email=email,
-            unit=unit,
-            service=service,
-        )
-        complaint = Complaint.receive(
-            channel=Channel.AUTOMATIC,
-            kind=kind,
-            at=self.clock(),
-            by=None,
-            source=source,
-            source_ref=ref,
-            confidential=confidential,
-            **content,
-        )
-        try:
-            self.save(complaint)
-        except IntegrityError:
-            return complaint_id, False  # the same source reference, opened meanwhile by another request
-        return complaint_id, True
-
-    def _save_new(self, complaint: Complaint) -> uuid.UUID:
-        try:
-            self.save(complaint)
-        except IntegrityError:
-            # Two random references met (40 bits): extremely rare; the caller sends the form again.
-            raise DomainError("the complaint could not be registered this time; send it again") from None
-        return complaint.id
-
     # -- commands on a complaint -------------------------------------------------------------------------------
     def _command(self, complaint_id: uuid.UUID | str, action: Callable[[Complaint], Any]) -> Any:
         complaint = self.get_complaint(complaint_id)
         result = action(complaint)
         # A stage finished late, or one still waiting past its due time, is recorded with the step itself.
         complaint.record_breaches(self.calendar, self.hours, self.clock())
-        try:
-            self.save(complaint)
-        except IntegrityError:
-            raise DomainError("the complaint changed meanwhile; reload it and try again") from None
+        self.save_or_conflict(complaint, what="the complaint")
         return result
 
     def acknowledge_complaint(
@@ -648,69 +266,6 @@ class ComplaintDesk(CrmApplication):
     def decide_complaint(self, complaint_id: uuid.UUID | str, *, decision: str, reason: str | None, by: str) -> None:
         self._command(
             complaint_id, lambda c: c.decide(decision=decision, reason=clean_text(reason), by=by, at=self.clock())
-        )
-
-    def convene_committee(
-        self,
-        complaint_id: uuid.UUID | str,
-        *,
-        subject: str,
-        variable_members: Iterable[str] = (),
-        meeting_at: datetime | None = None,
-        by: str,
-    ) -> None:
-        """Fixed members from the configuration; variable members per subject, and (as the procedure has it) the
-        manager of the unit concerned."""
-
-        def act(c: Complaint) -> None:
-            variable = list(variable_members)
-            unit = next((u for u in self.organisation.units if c.unit and u.id == c.unit), None)
-            if unit and unit.manager:
-                variable.append(unit.manager)
-            c.convene_committee(
-                subject=clean_text(subject) or "",
-                fixed_members=list(self.config.committee_fixed_members),
-                variable_members=variable,
-                meeting_at=aware(meeting_at, self.calendar),
-                by=by,
-                at=self.clock(),
-            )
-
-        self._command(complaint_id, act)
-
-    def forgo_committee(self, complaint_id: uuid.UUID | str, *, reason: str | None, by: str) -> None:
-        self._command(complaint_id, lambda c: c.forgo_committee(reason=clean_text(reason), by=by, at=self.clock()))
-
-    def record_committee_decision(
-        self,
-        complaint_id: uuid.UUID | str,
-        *,
-        attendees: Iterable[str],
-        decision: str,
-        reasoning: str,
-        corrective_actions: Iterable[Mapping[str, Any]] = (),
-        held_at: datetime | None = None,
-        by: str,
-    ) -> list[dict[str, Any]]:
-        return self._command(
-            complaint_id,
-            lambda c: c.record_committee_decision(
-                attendees=list(attendees),
-                decision=decision,
-                reasoning=clean_text(reasoning) or "",
-                corrective_actions=[dict(a) for a in corrective_actions],
-                held_at=aware(held_at, self.calendar) or self.clock(),
-                by=by,
-                at=self.clock(),
-            ),
-        )
-
-    def complete_corrective_action(
-        self, complaint_id: uuid.UUID | str, action_id: str, *, by: str, note: str | None = None
-    ) -> None:
-        self._command(
-            complaint_id,
-            lambda c: c.complete_corrective_action(action_id=action_id, note=clean_text(note), by=by, at=self.clock()),
         )
 
     def notify_member(self, complaint_id: uuid.UUID | str, *, method: str, message: str, by: str) -> None:

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.http import ContentTooLarge
 from shared.problems import DomainError, InvalidInput, NotFound
 
 PDF = "application/pdf"
@@ -32,9 +33,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class DocumentTooLarge(DomainError):
-    status = 413
-    title = "Content too large"
+class DocumentTooLarge(ContentTooLarge):
+    pass
 
 
 class UnsupportedDocument(DomainError):

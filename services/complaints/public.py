@@ -28,8 +28,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.complaints.application import ComplaintDesk
-from services.complaints.documents import DocumentTooLarge
 from services.complaints.domain import Kind, new_reference
+from shared.http import read_body as read_bounded_body
 from shared.problems import InvalidInput, problem
 from shared.settings import ComplaintSettings
 
@@ -39,16 +39,7 @@ HONEYPOT = "homepage"
 # -- reading bodies ------------------------------------------------------------------------------------------------
 async def read_body(request: Request, limit: int, what: str = "the request") -> bytes:
     """The request body, refused (413) as soon as it passes `limit` bytes, announced or not."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise DocumentTooLarge(f"{what} may be at most {limit // 1024} KiB")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise DocumentTooLarge(f"{what} may be at most {limit // 1024} KiB")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_bounded_body(request, limit, f"{what} may be at most {limit // 1024} KiB")
 
 
 @dataclass(frozen=True)

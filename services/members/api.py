@@ -19,6 +19,7 @@ from services.members.criteria import Criteria
 from services.members.csv_import import import_csv_bytes
 from services.members.domain import MemberKind, Status
 from services.members.index import MemberIndex
+from shared.http import read_body
 from shared.problems import DomainError, InvalidInput
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -281,13 +282,8 @@ async def import_members(request: Request, principal: Importer) -> Any:
 
 
 async def _uploaded_file(request: Request) -> bytes:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     content_type = request.headers.get("content-type", "")
-    body = await request.body()
-    if len(body) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    body = await read_body(request, MAX_UPLOAD_BYTES, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     if content_type.startswith("multipart/form-data"):
         # The standard library reads multipart bodies well enough for one uploaded file.
         message = BytesParser(policy=policy.HTTP).parsebytes(

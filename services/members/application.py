@@ -256,23 +256,7 @@ class MemberDirectory(CrmApplication):
 
     def history(self, membership_number: str) -> list[dict[str, Any]]:
         """Every event of the member's record, oldest first, as consumers see them on Kafka."""
-        member = self.get_member(membership_number)
-        out = []
-        for e in self.repository.event_store.get(member.id):
-            data = {
-                k: v
-                for k, v in e.__dict__.items()
-                if k not in ("timestamp", "originator_id", "originator_version", "originator_topic")
-            }
-            out.append(
-                {
-                    "type": self.contract.wire_type_of(type(e)),
-                    "version": e.originator_version,
-                    "recorded_at": e.timestamp,  # type: ignore[attr-defined]  # every stored event has one
-                    "data": data,
-                }
-            )
-        return out
+        return self.event_history(self.get_member(membership_number).id)
 
     # -- commands ----------------------------------------------------------------------------------------------
     def register_member(
@@ -295,10 +279,7 @@ class MemberDirectory(CrmApplication):
     def _command(self, membership_number: str, action: Callable[[Member], Any]) -> Any:
         member = self.get_member(membership_number)
         result = action(member)
-        try:
-            self.save(member)
-        except IntegrityError:
-            raise DomainError("the member's record changed meanwhile; reload it and try again") from None
+        self.save_or_conflict(member, what="the member's record")
         return result
 
     def update_member(

@@ -4,20 +4,18 @@ search and queues, health and metrics."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.calls.domain import call_id_for_pbx
 from services.calls.main import create_app
 from shared.envelope import CloudEvent
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, settle
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 AT = "2026-11-21T07:00:00Z"  # Saturday 10:30 in Tehran, the fake clock's time
@@ -26,23 +24,6 @@ AT = "2026-11-21T07:00:00Z"  # Saturday 10:30 in Tehran, the fake clock's time
 @pytest.fixture
 def app(settings, clock) -> FastAPI:
     return create_app(settings, clock=clock, relay=False)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:  # runs the lifespan: the index follower thread is running
-        yield client
-
-
-def settle(app: FastAPI) -> None:
-    """Bring the search index up to the event store, whatever the follower thread has done meanwhile."""
-    for attempt in range(5):
-        try:
-            app.state.index.follower.catch_up()
-            return
-        except sa.exc.SQLAlchemyError:  # the follower thread committed the same batch first
-            if attempt == 4:
-                raise
 
 
 def nothing_stored(client: TestClient) -> bool:

@@ -7,7 +7,8 @@ import uuid
 
 from services.complaints import access
 from shared.auth import CONFIDENTIAL_READERS, Principal, Role
-from tests.complaints.test_api import app, automatic, client, complaint_body, settle, who  # noqa: F401 - fixtures
+from tests.complaints.test_api import app, automatic, complaint_body, who  # noqa: F401 - fixtures
+from tests.helpers import settle
 
 MR = "member_relations"
 MR_EXPERT = Principal("z.rahimi", Role.EXPERT, MR)

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.complaints.application import ComplaintSettings
 from services.complaints.main import create_app
 from shared.auth import Role
-from tests.helpers import PROBLEM, assert_problem
+from tests.helpers import PROBLEM, assert_problem, settle
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -42,12 +40,6 @@ def app(settings, clock) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:  # runs the lifespan: the index follower thread is running
-        yield client
-
-
-@pytest.fixture
 def who(tokens, token_store) -> dict[str, dict[str, str]]:
     """The conftest's tokens, and the people this procedure needs besides."""
     more = {
@@ -59,17 +51,6 @@ def who(tokens, token_store) -> dict[str, dict[str, str]]:
     }
     extra = {k: {"Authorization": f"Bearer {token_store.create(n, r, u)}"} for k, (n, r, u) in more.items()}
     return {**tokens, **extra}
-
-
-def settle(app: FastAPI) -> None:
-    """Bring the search index up to the event store, whatever the follower thread has done meanwhile."""
-    for attempt in range(5):
-        try:
-            app.state.index.catch_up()
-            return
-        except sa.exc.SQLAlchemyError:
-            if attempt == 4:
-                raise
 
 
 def stored_events(client: TestClient) -> int:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from services.calls.members import MEMBER_EVENTS
+from services.reporting import complaint_record, projections
 from services.reporting import complaints as complaint_model
-from services.reporting import projections
 from shared.contracts import load_schemas
 
 ROOT = Path(__file__).resolve().parents[2] / "contracts"
@@ -66,10 +66,10 @@ def test_the_call_projections_read_the_fields_the_call_events_publish() -> None:
 
 
 def test_the_complaint_reports_count_by_the_enumerations_the_complaints_service_publishes() -> None:
-    assert set(complaint_model.KINDS) == set(enum_of("crm.complaints.complaint.received.v1", "kind"))
-    assert set(complaint_model.CHANNELS) == set(enum_of("crm.complaints.complaint.received.v1", "channel"))
-    assert set(complaint_model.OUTCOMES) == set(enum_of("crm.complaints.complaint.member_notified.v1", "outcome"))
-    assert list(complaint_model.STAGES) == enum_of("crm.complaints.complaint.deadline_breached.v1", "stage")
+    assert set(complaint_record.KINDS) == set(enum_of("crm.complaints.complaint.received.v1", "kind"))
+    assert set(complaint_record.CHANNELS) == set(enum_of("crm.complaints.complaint.received.v1", "channel"))
+    assert set(complaint_record.OUTCOMES) == set(enum_of("crm.complaints.complaint.member_notified.v1", "outcome"))
+    assert list(complaint_record.STAGES) == enum_of("crm.complaints.complaint.deadline_breached.v1", "stage")
 
 
 def test_a_consumer_does_not_read_a_new_version_as_the_old_one() -> None:

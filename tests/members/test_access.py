@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.members import access
 from shared.auth import Principal, Role
-from tests.members.test_api import app, client, members  # noqa: F401 - fixtures
+from tests.members.test_api import app, members  # noqa: F401 - fixtures
 
 RECORD = {
     "id": "6f1c2b1e-0000-5000-8000-000000000001",

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.access_matrix import DOC_ROUTES, EVERYONE, check_row, every_role, fill, routes_of, row
-from tests.members.test_api import app, client, member_body, members  # noqa: F401 - fixtures and builders
+from tests.members.test_api import app, member_body, members  # noqa: F401 - fixtures and builders
 
 READERS = {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager", "sg", "auditor", "admin"}
 EDITORS = {"expert", "trade_expert", "mr_manager", "admin"}

@@ -4,17 +4,15 @@ Turkish, the telephone lookup, history, CSV upload and selections."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.members.main import create_app
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, settle
 
 FIXTURE = Path(__file__).parent / "fixtures" / "members.csv"
 
@@ -22,23 +20,6 @@ FIXTURE = Path(__file__).parent / "fixtures" / "members.csv"
 @pytest.fixture
 def app(settings, clock) -> FastAPI:
     return create_app(settings, clock=clock, relay=False)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:  # runs the lifespan: the index follower thread is running
-        yield client
-
-
-def settle(app: FastAPI) -> None:
-    """Bring the search index up to the event store, whatever the follower thread has done meanwhile."""
-    for attempt in range(5):
-        try:
-            app.state.index.catch_up()
-            return
-        except sa.exc.SQLAlchemyError:
-            if attempt == 4:
-                raise
 
 
 def member_body(number: str = "1001", **fields: Any) -> dict[str, Any]:

@@ -1,187 +1,57 @@
-"""Complaints, criticism and suggestions (docs/procedures.md#complaints, ISO 10002), as one aggregate per complaint.
-
-Receipt from every channel (in person, phone during a call, the website form, automatically from another
-service) → acknowledgement to the member → review by the member-relations manager, who may add information and
-must mark it complete → referral to the SG → assignment of a handler who is no stakeholder of the matter
-(conflict-of-interest rule) → investigation report → the SG's decision (accept or reject) → if accepted, the
-committee or not → notification of the result to the member → closing → the member's satisfaction with the
-handling → reopening when the member is not satisfied. Every step is an event; the complaint form
-ME-FR-01-01-01 is a view of them.
-
-Event data holds only JSON-native values (str, int, bool, list, dict, datetime, None): consumers read it as JSON
-from Kafka (crm.complaints.events.v1), never through these classes. Rules are checked in the public methods;
-the @event bodies only set state, so replaying the history never refuses.
-
-Stage deadlines are pure functions of the times each stage started and ended (kept on the aggregate per round)
-and of the chamber's business calendar; each stage starts when the one before it ends.
-"""
+"""The complaint aggregate: one per complaint, every step of the procedure an event. Rules are checked in the
+public methods; the @event bodies only set state, so replaying the history never refuses."""
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import secrets
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.calendar import BusinessCalendar
-from shared.errors import DomainError, InvalidInput
-
-COMPLAINT_NAMESPACE = uuid.UUID("0b5d4c36-2f0e-4d7b-9a61-7c1e3e9f4a28")
-FORM = "ME-FR-01-01-01"
-# Crockford's base32 without I, L, O, U: a reference read out over the phone is not misheard.
-_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-MAX_DOCUMENTS = 50
-
-
-class Channel(StrEnum):
-    IN_PERSON = "in_person"  # the member fills in the form at the chamber
-    PHONE = "phone"  # the expert fills it in during a call (linked to the call)
-    WEBSITE = "website"  # the public form
-    AUTOMATIC = "automatic"  # another service: a survey score under threshold, a session, a desk
-
-
-class Kind(StrEnum):
-    COMPLAINT = "complaint"
-    CRITICISM = "criticism"
-    SUGGESTION = "suggestion"
-    REPORTED_PROBLEM = "reported_problem"
-
-
-class State(StrEnum):
-    RECEIVED = "received"  # registered on the form; not yet acknowledged to the member
-    ACKNOWLEDGED = "acknowledged"  # with the member-relations manager for review
-    REVIEWED = "reviewed"  # marked complete by the member-relations manager
-    REFERRED = "referred"  # with the SG, waiting for a handler
-    ASSIGNED = "assigned"  # with the handler, under investigation
-    INVESTIGATED = "investigated"  # the report is with the SG, waiting for the decision
-    ACCEPTED = "accepted"  # accepted by the SG, who has yet to say whether the committee meets
-    COMMITTEE = "committee"  # the committee is convened; its decision is awaited
-    DECIDED = "decided"  # the result is known; the member is to be told
-    NOTIFIED = "notified"  # the member was told the result
-    CLOSED = "closed"
-
-
-class Decision(StrEnum):
-    """The SG's decision on the investigated complaint."""
-
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
-class Outcome(StrEnum):
-    """The result the member is told: the SG's, or the committee's when it met."""
-
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    SETTLED = "settled"
-
-
-class HandlerKind(StrEnum):
-    PERSON = "person"
-    UNIT = "unit"
-
-
-class ActionStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-
-
-class Stage(StrEnum):
-    """The stages that have a deadline, in the order they follow one another."""
-
-    ACKNOWLEDGEMENT = "acknowledgement"
-    REVIEW = "review"
-    ASSIGNMENT = "assignment"
-    INVESTIGATION = "investigation"
-    DECISION = "decision"  # until the result is known: the SG's rejection, or acceptance with or without the committee
-    NOTIFICATION = "notification"
-
-
-STAGES = tuple(Stage)
-DEFAULT_STAGE_HOURS: dict[str, float] = {
-    Stage.ACKNOWLEDGEMENT: 8,
-    Stage.REVIEW: 16,
-    Stage.ASSIGNMENT: 16,
-    Stage.INVESTIGATION: 80,
-    Stage.DECISION: 40,
-    Stage.NOTIFICATION: 16,
-}
-# Who a stage waits on (the role; the person or unit comes from the complaint).
-STAGE_WAITS_ON: dict[Stage, str] = {
-    Stage.ACKNOWLEDGEMENT: "member_relations",
-    Stage.REVIEW: "mr_manager",
-    Stage.ASSIGNMENT: "sg",
-    Stage.INVESTIGATION: "handler",
-    Stage.DECISION: "sg",
-    Stage.NOTIFICATION: "mr_manager",
-}
-OPEN_STATES = frozenset(State) - {State.CLOSED}
-EDITABLE_FIELDS = (
-    "kind",
-    "description",
-    "occurred_at",
-    "member_number",
-    "complainant_name",
-    "contact_phone",
-    "contact_phone_raw",
-    "contact_email",
-    "unit",
-    "service",
+from services.complaints.domain.conflicts import (
+    UnitsOf,
+    check_handler,
+    distinct_names,
+    empty_stakeholders,
+    normalise_stakeholders,
+    same_name,
 )
+from services.complaints.domain.deadlines import (
+    STAGE_WAITS_ON,
+    STAGES,
+    Stage,
+    StageDeadline,
+    breach_key,
+    breached,
+    stage_deadlines,
+)
+from services.complaints.domain.errors import ConflictOfInterest, TransitionRefused
+from services.complaints.domain.references import (
+    complaint_id_for_reference,
+    complaint_id_for_source,
+    new_reference,
+    reference_for_source,
+)
+from services.complaints.domain.vocabulary import (
+    EDITABLE_FIELDS,
+    MAX_DOCUMENTS,
+    OPEN_STATES,
+    ActionStatus,
+    Channel,
+    Decision,
+    HandlerKind,
+    Kind,
+    Outcome,
+    State,
+)
+from shared.calendar import BusinessCalendar
+from shared.errors import InvalidInput
 
 
-class TransitionRefused(DomainError):
-    """The complaint is not at a step of the procedure where this can happen."""
-
-
-class ConflictOfInterest(TransitionRefused):
-    """The proposed handler is a stakeholder of the complaint (docs/procedures.md#complaint-assignment)."""
-
-    def __init__(self, message: str, reasons: list[str]):
-        super().__init__(message)
-        self.reasons = reasons
-
-
-# -- identities -------------------------------------------------------------------------------------------------
-def complaint_id_for_source(source_ref: str) -> uuid.UUID:
-    """The same source reference (a survey answer, a desk problem) always names the same complaint."""
-    return uuid.uuid5(COMPLAINT_NAMESPACE, f"source:{source_ref}")
-
-
-def complaint_id_for_reference(reference: str) -> uuid.UUID:
-    return uuid.uuid5(COMPLAINT_NAMESPACE, f"reference:{reference}")
-
-
-def _base32(data: bytes, length: int) -> str:
-    n = int.from_bytes(data, "big")
-    out = []
-    for _ in range(length):
-        n, r = divmod(n, 32)
-        out.append(_REFERENCE_ALPHABET[r])
-    return "".join(out)
-
-
-def _format_reference(code: str) -> str:
-    return f"C-{code[:4]}-{code[4:8]}"
-
-
-def new_reference() -> str:
-    """A tracking reference to give the member: C-XXXX-XXXX, 40 random bits, easy to read out."""
-    return _format_reference(_base32(secrets.token_bytes(5), 8))
-
-
-def reference_for_source(source_ref: str) -> str:
-    return _format_reference(_base32(hashlib.sha256(source_ref.encode()).digest()[:5], 8))
-
-
-# -- small rules ---------------------------------------------------------------------------------------------------
 def _text(value: str | None, what: str, *, required: bool = True) -> str | None:
     text = (value or "").strip()
     if not text:
@@ -191,176 +61,12 @@ def _text(value: str | None, what: str, *, required: bool = True) -> str | None:
     return text
 
 
-def _names(values: Iterable[str] | None) -> list[str]:
-    """Distinct, stripped, in the order given."""
-    out: dict[str, str] = {}
-    for v in values or []:
-        name = (v or "").strip()
-        if name and name.casefold() not in out:
-            out[name.casefold()] = name
-    return list(out.values())
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b and a.strip().casefold() == b.strip().casefold())
-
-
-def empty_stakeholders() -> dict[str, Any]:
-    return {"units": [], "persons": [], "participants": [], "complainant": None}
-
-
-def normalise_stakeholders(
-    *,
-    units: Iterable[str] | None = None,
-    persons: Iterable[str] | None = None,
-    participants: Iterable[str] | None = None,
-    complainant: str | None = None,
-) -> dict[str, Any]:
-    """The stakeholders of a complaint: units and persons complained about, those who took part in the matter,
-    and the complainant (a name or, when the complainant is on the staff, the user name)."""
-    return {
-        "units": _names(units),
-        "persons": _names(persons),
-        "participants": _names(participants),
-        "complainant": (complainant or "").strip() or None,
-    }
-
-
-UnitsOf = Callable[[str], set[str]]
-
-
-def check_handler(
-    handler_kind: HandlerKind, handler: str, stakeholders: Mapping[str, Any], units_of: UnitsOf
-) -> tuple[list[str], list[str]]:
-    """The conflict-of-interest rule as a pure function: (reasons the handler is refused, statements of why the
-    handler is eligible).
-
-    A person may not be the complainant, a person complained about, or someone who took part in the matter. A
-    unit is implicated when it is complained about or when a person complained about belongs to it (its manager
-    and colleagues would judge their own); neither an implicated unit nor a person belonging to one may handle
-    the complaint."""
-    units = list(stakeholders.get("units") or [])
-    persons = list(stakeholders.get("persons") or [])
-    participants = list(stakeholders.get("participants") or [])
-    complainant = stakeholders.get("complainant")
-    # unit (as listed, or as the organisation names it) -> why it is implicated
-    implicated: dict[str, tuple[str, str]] = {}
-    for u in units:
-        implicated.setdefault(u.casefold(), (u, "a unit complained about"))
-    for p in persons:
-        for u in sorted(units_of(p)):
-            implicated.setdefault(u.casefold(), (u, f"the unit of {p}, who is complained about"))
-    refused: list[str] = []
-    eligible: list[str] = []
-
-    def listed(values: list[str]) -> str:
-        return ", ".join(values) if values else "nobody"
-
-    if handler_kind == HandlerKind.PERSON:
-        if _same(handler, complainant):
-            refused.append(f"{handler} is the complainant")
-        else:
-            eligible.append(f"not the complainant ({complainant or 'not named'})")
-        if any(_same(handler, p) for p in persons):
-            refused.append(f"{handler} is a person complained about")
-        else:
-            eligible.append(f"not a person complained about ({listed(persons)})")
-        if any(_same(handler, p) for p in participants):
-            refused.append(f"{handler} took part in the matter")
-        else:
-            eligible.append(f"took no part in the matter ({listed(participants)})")
-        own_units = sorted(units_of(handler))
-        bad = [implicated[u.casefold()] for u in own_units if u.casefold() in implicated]
-        if bad:
-            refused.extend(f"{handler} belongs to {u}, {why}" for u, why in bad)
-        elif own_units:
-            eligible.append(
-                f"belongs to {', '.join(own_units)}, no unit complained about or of a person complained about"
-            )
-        else:
-            eligible.append("belongs to no unit of the organisation")
-    else:
-        why = implicated.get(handler.casefold())
-        if why:
-            refused.append(f"unit {why[0]} is {why[1]}")
-        else:
-            eligible.append(
-                f"unit {handler} is not complained about ({listed(units)}) and none of its staff is ({listed(persons)})"
-            )
-    return refused, eligible
-
-
-# -- deadlines (pure) ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StageDeadline:
-    stage: Stage
-    started_at: datetime
-    due_at: datetime
-    done_at: datetime | None
-
-    def is_breached(self, now: datetime) -> bool:
-        """Done after its due time, or still not done when its due time has passed."""
-        if self.done_at is not None:
-            return self.done_at > self.due_at
-        return now > self.due_at
-
-    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "stage": self.stage.value,
-            "started_at": self.started_at,
-            "due_at": self.due_at,
-            "done_at": self.done_at,
-        }
-        if now is not None:
-            out["breached"] = self.is_breached(now)
-        return out
-
-
-def stage_hours(overrides: Mapping[str, float] | None = None) -> dict[Stage, float]:
-    """The working hours allowed for each stage: the defaults, with the chamber's overrides."""
-    hours = {Stage(k): float(v) for k, v in DEFAULT_STAGE_HOURS.items()}
-    for name, value in (overrides or {}).items():
-        try:
-            stage = Stage(name)
-        except ValueError:
-            raise ValueError(f"unknown complaint stage {name!r}: use one of {', '.join(STAGES)}") from None
-        if value <= 0:
-            raise ValueError(f"the {stage.value} stage needs a positive number of working hours")
-        hours[stage] = float(value)
-    return hours
-
-
-def stage_due(calendar: BusinessCalendar, started_at: datetime, hours: float) -> datetime:
-    return calendar.add_working_time(started_at, timedelta(hours=hours))
-
-
-def stage_deadlines(
-    calendar: BusinessCalendar,
-    hours: Mapping[Stage, float],
-    started: Mapping[str, datetime],
-    done: Mapping[str, datetime],
-) -> list[StageDeadline]:
-    """Each stage that has started, in procedure order, with its due time in working hours."""
-    out = []
-    for stage in STAGES:
-        start = started.get(stage.value)
-        if start is None:
-            continue
-        out.append(StageDeadline(stage, start, stage_due(calendar, start, hours[stage]), done.get(stage.value)))
-    return out
-
-
-def breached(deadlines: Iterable[StageDeadline], now: datetime) -> list[StageDeadline]:
-    return [d for d in deadlines if d.is_breached(now)]
-
-
-def breach_key(round_: int, stage: Stage | str) -> str:
-    """What makes a breach unique: the complaint (the aggregate), the round (reopenings) and the stage."""
-    return f"{round_}:{Stage(stage).value}"
-
-
-# -- the aggregate -------------------------------------------------------------------------------------------------
 class Complaint(Aggregate):
+    # The store records each event under its class's topic, `<module>:Complaint.<Event>`. Complaints were stored
+    # as `services.complaints.domain:Complaint.*` before the domain became a package; keeping that module name
+    # keeps every stored complaint readable, and new events are recorded under the same topics as old ones.
+    __module__ = "services.complaints.domain"
+
     @event("Received")
     def __init__(
         self,
@@ -561,13 +267,13 @@ class Complaint(Aggregate):
 
     def is_handled_by(self, person: str, unit: str | None = None) -> bool:
         if self.handler_kind == HandlerKind.PERSON:
-            return _same(self.handler, person)
+            return same_name(self.handler, person)
         if self.handler_kind == HandlerKind.UNIT:
-            return _same(self.handler, unit)
+            return same_name(self.handler, unit)
         return False
 
     def is_committee_member(self, person: str) -> bool:
-        return any(_same(person, m) for m in self.committee_members_ever)
+        return any(same_name(person, m) for m in self.committee_members_ever)
 
     def document(self, sha256: str) -> dict[str, Any] | None:
         return next((d for d in self.documents if d["sha256"] == sha256), None)
@@ -634,7 +340,7 @@ class Complaint(Aggregate):
         if "complainant_name" in changes:
             # The complainant as a stakeholder follows the name on the form unless recorded otherwise.
             known = self.stakeholders.get("complainant")
-            if known is None or _same(known, previous.get("complainant_name")):
+            if known is None or same_name(known, previous.get("complainant_name")):
                 self.stakeholders = {**self.stakeholders, "complainant": changes["complainant_name"]}
         self.updated_at = at
 
@@ -723,7 +429,7 @@ class Complaint(Aggregate):
         self._require({State.REFERRED, State.ASSIGNED}, "assign a handler")
         kind = self._handler_kind(handler_kind)
         name = _text(handler, "the handler")
-        if self.state == State.ASSIGNED and _same(name, self.handler) and kind == self.handler_kind:
+        if self.state == State.ASSIGNED and same_name(name, self.handler) and kind == self.handler_kind:
             raise TransitionRefused(f"{name} is already the handler")
         refused, eligible = check_handler(kind, name, self.stakeholders, units_of)
         if refused:
@@ -760,7 +466,7 @@ class Complaint(Aggregate):
         eligibility: str,
         stakeholders: dict[str, Any],
         reassigned_from: str | None,
-        round: int,  # noqa: A002 - the event's field name on Kafka
+        round: int,
         by: str,
         at: datetime,
     ) -> None:
@@ -871,10 +577,10 @@ class Complaint(Aggregate):
         self._require(
             {State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)"
         )
-        fixed = _names(fixed_members)
+        fixed = distinct_names(fixed_members)
         if not fixed:
             raise TransitionRefused("the committee's fixed members are not configured")
-        variable = [m for m in _names(variable_members) if not any(_same(m, f) for f in fixed)]
+        variable = [m for m in distinct_names(variable_members) if not any(same_name(m, f) for f in fixed)]
         self._committee_convened(
             subject=_text(subject, "the committee's subject"),
             fixed_members=fixed,
@@ -910,7 +616,7 @@ class Complaint(Aggregate):
             "reasoning": None,
             "held_at": None,
         }
-        self.committee_members_ever = _names([*self.committee_members_ever, *members])
+        self.committee_members_ever = distinct_names([*self.committee_members_ever, *members])
         self.updated_at = at
 
     def forgo_committee(self, *, reason: str | None, by: str, at: datetime) -> None:
@@ -939,11 +645,11 @@ class Complaint(Aggregate):
             decision = Outcome(decision)
         except ValueError:
             raise InvalidInput(f"the committee accepts, rejects or settles a complaint, not {decision!r}") from None
-        present = _names(attendees)
+        present = distinct_names(attendees)
         if not present:
             raise InvalidInput("the minutes record who attended the committee's meeting")
         members = self.committee["members"] if self.committee else []
-        outsiders = [a for a in present if not any(_same(a, m) for m in members)]
+        outsiders = [a for a in present if not any(same_name(a, m) for m in members)]
         if outsiders:
             raise TransitionRefused(
                 f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})"
@@ -1090,7 +796,7 @@ class Complaint(Aggregate):
     @event("SatisfactionRecorded")
     def _satisfaction_recorded(
         self, score: int | None, satisfied: bool, comment: str | None, round: int, by: str, at: datetime
-    ) -> None:  # noqa: A002
+    ) -> None:
         self.satisfaction = {
             "score": score,
             "satisfied": satisfied,
@@ -1113,7 +819,7 @@ class Complaint(Aggregate):
         self._reopened(reason=_text(reason, "the reason for reopening"), round=self.round + 1, by=by, at=at)
 
     @event("Reopened")
-    def _reopened(self, reason: str, round: int, by: str, at: datetime) -> None:  # noqa: A002
+    def _reopened(self, reason: str, round: int, by: str, at: datetime) -> None:
         self.round = round
         self.state = State.ACKNOWLEDGED
         self.reviewed_by = None
@@ -1193,7 +899,7 @@ class Complaint(Aggregate):
         self,
         key: str,
         stage: str,
-        round: int,  # noqa: A002
+        round: int,
         started_at: datetime,
         due_at: datetime,
         done_at: datetime | None,
