@@ -49,6 +49,9 @@ class NotificationFollower:
         self.poll_interval = poll_interval
         self.linger = linger
         self._wake = threading.Event()
+        # Why the last catch-up failed and where, until one succeeds: /health reports it (503) rather than the
+        # follower retrying the same event unseen for ever.
+        self.failure: str | None = None
         self._serial = threading.RLock()
         tracking_metadata.create_all(engine)
         app.on_recorded(self._wake.set)
@@ -88,11 +91,20 @@ class NotificationFollower:
         while not stop.is_set():
             try:
                 self.catch_up()
-            except Exception:  # a locked database or a lost connection: log it and try again at the next wake
+                self.failure = None
+            except Exception as exc:  # a locked database or a lost connection: log it and try again at the next wake
                 log.exception("follower %s could not catch up", self.name)
+                self.failure = self._describe(exc)
             if self._wake.wait(self.poll_interval) and self.linger:
                 stop.wait(self.linger)
             self._wake.clear()
+
+    def _describe(self, exc: Exception) -> str:
+        try:
+            where = f"the event after position {self.position()}"
+        except Exception:  # the database itself is out of reach: the error says so already
+            where = "an unknown position"
+        return f"cannot apply {where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
 
     def start(self, stop: threading.Event) -> threading.Thread:
         thread = threading.Thread(target=self.run, args=(stop,), name=f"follower-{self.name}", daemon=True)

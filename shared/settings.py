@@ -6,6 +6,7 @@ One class, read once by each composition root and passed down; nothing reads the
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -149,6 +150,21 @@ class Settings(BaseSettings):
     complaint_public_max_body_bytes: int = Field(default=13 * 1024 * 1024, gt=0)
     complaint_trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
     complaint_deadline_check_seconds: float = Field(default=60, gt=0)
+
+    # Request bodies: refused with 413 past this size, before anything is parsed; uploads have their own limit
+    # per route template (a little over what the route itself accepts, so that its own clearer message wins).
+    http_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    http_body_limits: dict[str, int] = {
+        "/members/import": 51 * 1024 * 1024,
+        "/complaints/{complaint_id}/documents": 11 * 1024 * 1024,
+        "/public/complaints": 14 * 1024 * 1024,
+    }
+    # Dates accepted from any input: from this day to this many years after now.
+    date_earliest: date = date(2000, 1, 1)
+    date_years_ahead: int = Field(default=2, ge=1, le=100)
+    # Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or
+    # networks, "*" for any); empty: proxy headers are ignored and the peer address is the client.
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

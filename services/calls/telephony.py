@@ -39,6 +39,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.validation import MAX_PBX_ID, PbxId, control_character, describe_control
+
 __all__ = [
     "DEFAULT_INBOUND_CONTEXTS",
     "CallEventIn",
@@ -59,6 +61,8 @@ CallDirection = Literal["incoming", "outgoing"]
 CallPurpose = Literal["survey", "announcement", "complaint_follow_up"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_FIELD = 100  # numbers, queues, extensions: what the webhook has always allowed
+_MAX_EVENT_ID = 4 * MAX_PBX_ID + 6 * _MAX_FIELD  # AMI and queue_log ids are built from several of the PBX's fields
 
 
 class TelephonyError(ValueError):
@@ -95,6 +99,19 @@ class TelephonyEvent:
             raise TelephonyError(f"event {self.event_id}: time {self.at.isoformat()} has no time zone", field="at")
         if self.at.tzinfo is not UTC:
             object.__setattr__(self, "at", self.at.astimezone(UTC))
+        # One bound for every way in (webhook, AMI, queue_log): a 2 MB call id from a file once went to Kafka.
+        if not self.call_id or len(self.call_id) > MAX_PBX_ID:
+            raise TelephonyError(
+                f"event {self.event_id[:80]}: call id longer than {MAX_PBX_ID} characters", field="call_id"
+            )
+        if len(self.event_id) > _MAX_EVENT_ID:
+            raise TelephonyError(f"event id longer than {_MAX_EVENT_ID} characters", field="event_id")
+        for name in ("caller", "callee", "queue", "agent", "target"):
+            value = getattr(self, name)
+            if value is not None and len(value) > _MAX_FIELD:
+                raise TelephonyError(
+                    f"event {self.event_id[:80]}: {name} longer than {_MAX_FIELD} characters", field=name
+                )
         if self.kind not in TELEPHONY_KINDS:
             raise TelephonyError(f"event {self.event_id}: unknown kind {self.kind!r}", field="kind")
         if self.purpose is not None and self.direction != "outgoing":
@@ -158,8 +175,8 @@ class CallEventIn(BaseModel):
         },
     )
 
-    event_id: str = Field(min_length=1, max_length=200, description="The PBX's id of this event; repeats are ignored")
-    call_id: str = Field(min_length=1, max_length=200, description="The PBX's id of the call")
+    event_id: PbxId = Field(description="The PBX's id of this event; repeats are ignored")
+    call_id: PbxId = Field(description="The PBX's id of the call")
     type: TelephonyKind
     at: AwareDatetime = Field(description="When it happened, with a UTC offset")
     direction: CallDirection = "incoming"
@@ -458,7 +475,10 @@ def _queue_log_time(text: str, tz: ZoneInfo | None, where: str) -> datetime:
                     f"{where}: time {text!r} has no time zone; give the PBX's time zone (tz)", field="time"
                 )
             parsed = parsed.replace(tzinfo=tz)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):  # year 1 in a zone east of UTC falls before datetime.min
+            raise TelephonyError(f"{where}: time {text!r} is out of range", field="time") from None
     return _from_microseconds(_epoch_microseconds(text, "time", where), "time", where)
 
 
@@ -472,6 +492,8 @@ def _transfer_durations(data: list[str], where: str) -> tuple[int | None, int | 
 
 def _queue_log_line(line: str, number: int, tz: ZoneInfo | None, dids: dict[str, str]) -> TelephonyEvent | None:
     where = f"queue_log line {number}"
+    if (index := control_character(line, multiline=False)) is not None:
+        raise TelephonyError(f"{where}: {describe_control(line, index)}", line=number)
     fields = [field.strip() for field in line.split("|")]
     if len(fields) < 5:
         raise TelephonyError(

@@ -37,6 +37,7 @@ from services.complaints.index import ComplaintIndex
 from services.complaints.public import parse_multipart, read_body
 from shared.auth import READERS, STAFF, Principal, Role, require
 from shared.problems import InvalidInput
+from shared.validation import Limit, Offset
 
 
 def get_desk(request: Request) -> ComplaintDesk:
@@ -520,8 +521,8 @@ def search_complaints(
     principal: Viewer,
     response: Response,
     filters: Annotated[Filters, Depends(_filters)],
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     args = _search_args(desk, filters)
     response.headers["X-Total-Count"] = str(index.count(principal, **args))
