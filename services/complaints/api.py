@@ -37,7 +37,7 @@ from services.complaints.index import ComplaintIndex
 from services.complaints.public import parse_multipart, read_body
 from shared.auth import READERS, STAFF, Principal, Role, require
 from shared.problems import InvalidInput
-from shared.validation import Limit, Offset
+from shared.validation import Limit, Offset, SaneDatetime
 
 
 def get_desk(request: Request) -> ComplaintDesk:
@@ -286,7 +286,9 @@ class ComplaintCreate(BaseModel):
     channel: Literal["in_person", "phone"]
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=8000)
-    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    occurred_at: SaneDatetime | None = Field(
+        default=None, description="local time of the chamber when no zone is given"
+    )
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
@@ -312,7 +314,7 @@ class InformationAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Kind | None = None
     description: str | None = Field(default=None, min_length=1, max_length=8000)
-    occurred_at: datetime | None = None
+    occurred_at: SaneDatetime | None = None
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
@@ -407,7 +409,7 @@ class AutomaticComplaintIn(BaseModel):
     source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=8000)
-    occurred_at: datetime | None = None
+    occurred_at: SaneDatetime | None = None
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)

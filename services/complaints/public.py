@@ -31,6 +31,7 @@ from services.complaints.application import ComplaintDesk, ComplaintSettings
 from services.complaints.documents import DocumentTooLarge
 from services.complaints.domain import Kind, new_reference
 from shared.problems import InvalidInput, problem
+from shared.validation import SaneDatetime, control_characters_in
 
 HONEYPOT = "homepage"
 
@@ -136,7 +137,9 @@ class PublicComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=20_000)
-    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    occurred_at: SaneDatetime | None = Field(
+        default=None, description="local time of the chamber when no zone is given"
+    )
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
@@ -215,6 +218,11 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
                     raise InvalidInput(f"attachments[{i}]: data is not base64") from None
         elif media == "multipart/form-data":
             fields, files = parse_multipart(content_type, body)
+            if errors := [
+                {"type": "control_character", "loc": loc, "msg": msg}
+                for loc, msg in control_characters_in(fields, ("body",))
+            ]:
+                raise RequestValidationError(errors)
             form = PublicComplaintIn.model_validate(fields)
             attachments = [(f.content, f.content_type, f.filename) for f in files if f.content or f.filename]
         else:
