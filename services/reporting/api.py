@@ -16,6 +16,7 @@ from services.reporting.readmodel import ReadModel
 from shared.auth import READERS, Principal, Role, require
 from shared.calendar import BusinessCalendar
 from shared.settings import Organisation
+from shared.validation import window
 
 
 def get_readmodel(request: Request) -> ReadModel:
@@ -76,7 +77,10 @@ class UnitFigures(BaseModel):
 
 def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> dict[str, Any]:
     due = item["callback_due"]
-    left = calendar.working_time_between(now, due).total_seconds() if item["state"] == "open" else 0.0
+    left = 0.0
+    # A deadline stored before dates were bounded (year 500, 9999) is shown as it is, never counted day by day.
+    if item["state"] == "open" and window.problem(due, now) is None:
+        left = calendar.working_time_between(now, due).total_seconds()
     return {
         **item,
         "callback_due_local": calendar.format(due),
