@@ -89,15 +89,21 @@ class NotificationFollower:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            try:
-                self.catch_up()
-                self.failure = None
-            except Exception as exc:  # a locked database or a lost connection: log it and try again at the next wake
-                log.exception("follower %s could not catch up", self.name)
-                self.failure = self._describe(exc)
+            self.step()
             if self._wake.wait(self.poll_interval) and self.linger:
                 stop.wait(self.linger)
             self._wake.clear()
+
+    def step(self) -> bool:
+        """One catch-up of the follower thread; a failure is logged and kept in `failure` until one succeeds."""
+        try:
+            self.catch_up()
+        except Exception as exc:  # a locked database or a lost connection: log it and try again at the next wake
+            log.exception("follower %s could not catch up", self.name)
+            self.failure = self._describe(exc)
+            return False
+        self.failure = None
+        return True
 
     def _describe(self, exc: Exception) -> str:
         try:
