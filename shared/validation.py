@@ -153,7 +153,13 @@ def _sane(value: datetime) -> datetime:
     return window.check(value)
 
 
+def _sane_date(value: date) -> date:
+    window.check(datetime(value.year, value.month, value.day, 12, tzinfo=UTC))
+    return value
+
+
 SaneDatetime = Annotated[datetime, AfterValidator(_sane)]
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
 
 # -- paging --------------------------------------------------------------------------------------------------------
 

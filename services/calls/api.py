@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
@@ -15,7 +15,7 @@ from services.calls.index import CallIndex
 from services.calls.telephony import CallEventIn, TelephonyError, parse_ami_event
 from shared.auth import READERS, Principal, Role, require
 from shared.problems import capped_errors, problem
-from shared.validation import Limit, Offset
+from shared.validation import Limit, Offset, SaneDate
 
 MAX_BATCH = 1000
 
@@ -267,7 +267,7 @@ def search_calls(
     number: str | None = Query(None, description="caller number, in any common notation"),
     unit: str | None = None,
     state: State | None = None,
-    day: date | None = Query(None, description="the chamber's local date of the call (Gregorian, YYYY-MM-DD)"),
+    day: SaneDate | None = Query(None, description="the chamber's local date of the call (Gregorian, YYYY-MM-DD)"),
     expert: str | None = Query(None, description="the expert the unanswered call is assigned to"),
     limit: Limit = 100,
     offset: Offset = 0,

@@ -37,7 +37,7 @@ from services.complaints.index import ComplaintIndex
 from services.complaints.public import parse_multipart, read_body
 from shared.auth import READERS, STAFF, Principal, Role, require
 from shared.problems import InvalidInput
-from shared.validation import Limit, Offset, SaneDatetime
+from shared.validation import Limit, Offset, SaneDate, SaneDatetime
 
 
 def get_desk(request: Request) -> ComplaintDesk:
@@ -353,7 +353,7 @@ class CommitteeConvening(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(min_length=1, max_length=1000)
     variable_members: list[Name] = Field(default=[], max_length=30)
-    meeting_at: datetime | None = None
+    meeting_at: SaneDatetime | None = None
 
 
 class Reason(BaseModel):
@@ -365,7 +365,7 @@ class CorrectiveActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=4000)
     owner: str = Field(min_length=1, max_length=200, description="a user name or a unit id")
-    due: date
+    due: SaneDate
 
 
 class CommitteeDecisionIn(BaseModel):
@@ -374,7 +374,7 @@ class CommitteeDecisionIn(BaseModel):
     decision: Outcome
     reasoning: str = Field(min_length=1, max_length=8000)
     corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
-    held_at: datetime | None = Field(default=None, description="defaults to now")
+    held_at: SaneDatetime | None = Field(default=None, description="defaults to now")
 
 
 class NotificationIn(BaseModel):

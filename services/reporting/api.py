@@ -16,7 +16,7 @@ from services.reporting.readmodel import ReadModel
 from shared.auth import READERS, Principal, Role, require
 from shared.calendar import BusinessCalendar
 from shared.settings import Organisation
-from shared.validation import window
+from shared.validation import SaneDate, window
 
 
 def get_readmodel(request: Request) -> ReadModel:
@@ -163,7 +163,7 @@ def end_of_day_list(
     readmodel: ReadModelDep,
     principal: Reader,
     unit: str,
-    day: date,
+    day: SaneDate,
     format: Literal["json", "csv"] | None = Query(None),
 ) -> Any:
     organisation: Organisation = request.app.state.settings.organisation

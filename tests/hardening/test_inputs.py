@@ -225,3 +225,32 @@ def test_a_queue_log_goes_on_past_bad_lines_each_reported(settings, clock, tmp_p
     assert f"{path}:3:" in messages and "outside the accepted dates" in messages
     assert f"{path}:4:" in messages and "longer than 200" in messages
     assert f"{path}:5:" in messages and "U+0000" in messages
+
+
+# -- dates in query parameters -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reports(settings, clock):
+    from services.reporting.main import create_app
+
+    with TestClient(create_app(settings, clock=clock)) as http:
+        yield http
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_centuries_away_is_422_in_searches_and_lists(calls, reports, tokens, day) -> None:
+    assert_problem(calls.get("/calls", params={"day": day}, headers=tokens["sg"]), 422, "query.day")
+    assert_problem(reports.get(f"/reports/end-of-day/trade/{day}", headers=tokens["sg"]), 422, "path.day")
+
+
+@pytest.mark.parametrize("year", ["1", "99999"])
+def test_a_complaint_report_year_out_of_range_is_422(reports, tokens, year) -> None:
+    from services.reporting.complaints import ComplaintReadModel
+
+    reports.app.state.complaint_readmodel = ComplaintReadModel(
+        reports.app.state.settings.readmodel_db_url, reports.app.state.settings.business_calendar
+    )
+    for path, params in [("/reports/complaints/yearly", {}), ("/reports/complaints/six-monthly", {"half": 1})]:
+        response = reports.get(path, params={"year": year, **params}, headers=tokens["sg"])
+        assert_problem(response, 422, "query.year")
