@@ -98,7 +98,7 @@ async def refuse_control_characters(request: Request) -> None:
         if body:
             try:
                 data = await request.json()
-            except ValueError:
+            except (ValueError, RecursionError):
                 data = None  # the route's own parsing reports it
             errors.extend(_error(loc, msg) for loc, msg in control_characters_in(data, ("body",)))
     if errors:

@@ -153,3 +153,11 @@ def test_the_api_documentation_uses_only_assets_served_by_the_service(client) ->
             asset = client.get(url)
             assert asset.status_code == 200, url
             assert asset.content
+
+
+def test_a_json_body_nested_beyond_reason_on_a_route_without_body_is_not_a_500(client, tokens) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = client.request(
+        "GET", "/calls", content=body, headers={**tokens["sg"], "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
