@@ -30,6 +30,12 @@ from shared.settings import Settings
 # Swagger UI and ReDoc as shipped in the pinned fastapi-offline wheel: /docs must work on a chamber's network
 # without internet, where FastAPI's default pages (scripts from a CDN) stay blank.
 DOCS_ASSETS = Path(fastapi_offline.__file__).with_name("static")
+# The routes that take files, a little over what each route itself accepts, so that its own clearer message wins.
+UPLOAD_LIMITS = {
+    "/members/import": 51 * 1024 * 1024,
+    "/complaints/{complaint_id}/documents": 11 * 1024 * 1024,
+    "/public/complaints": 14 * 1024 * 1024,
+}
 
 HTTP_REQUESTS = Counter("crm_http_requests", "HTTP requests served", ["service", "method", "route", "status"])
 HTTP_DURATION = Histogram(
@@ -151,7 +157,9 @@ def create_service_app(
     validation.configure(settings.date_earliest, settings.date_years_ahead)
     install_problem_handlers(app)
     _install_docs(app, title)
-    app.add_middleware(BodyLimit, default=settings.http_max_body_bytes, routes=settings.http_body_limits)
+    app.add_middleware(
+        BodyLimit, default=settings.http_max_body_bytes, routes={**UPLOAD_LIMITS, **settings.http_body_limits}
+    )
 
     @app.middleware("http")
     async def _metrics(request: Request, call_next):

@@ -151,14 +151,10 @@ class Settings(BaseSettings):
     complaint_trust_forwarded_for: bool = False  # true only behind a reverse proxy that sets X-Forwarded-For
     complaint_deadline_check_seconds: float = Field(default=60, gt=0)
 
-    # Request bodies: refused with 413 past this size, before anything is parsed; uploads have their own limit
-    # per route template (a little over what the route itself accepts, so that its own clearer message wins).
+    # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
+    # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.
     http_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
-    http_body_limits: dict[str, int] = {
-        "/members/import": 51 * 1024 * 1024,
-        "/complaints/{complaint_id}/documents": 11 * 1024 * 1024,
-        "/public/complaints": 14 * 1024 * 1024,
-    }
+    http_body_limits: dict[str, int] = {}
     # Dates accepted from any input: from this day to this many years after now.
     date_earliest: date = date(2000, 1, 1)
     date_years_ahead: int = Field(default=2, ge=1, le=100)

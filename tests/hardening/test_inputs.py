@@ -254,3 +254,10 @@ def test_a_complaint_report_year_out_of_range_is_422(reports, tokens, year) -> N
     for path, params in [("/reports/complaints/yearly", {}), ("/reports/complaints/six-monthly", {"half": 1})]:
         response = reports.get(path, params={"year": year, **params}, headers=tokens["sg"])
         assert_problem(response, 422, "query.year")
+
+
+def test_an_upload_route_takes_more_than_the_default_body_limit(members, tokens, settings) -> None:
+    text = HEADER + "\n" * (2 * settings.http_max_body_bytes)
+    response = csv_post(members, tokens, text)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 0
