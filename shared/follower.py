@@ -22,6 +22,8 @@ positions = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+MAX_RETRY_SECONDS = 30.0
+
 Apply = Callable[[sa.Connection, Sequence[Notification]], None]
 
 
@@ -88,8 +90,14 @@ class NotificationFollower:
             conn.execute(positions.delete().where(positions.c.name == self.name))
 
     def run(self, stop: threading.Event) -> None:
+        failures = 0
         while not stop.is_set():
-            self.step()
+            failures = 0 if self.step() else failures + 1
+            if failures:
+                # An event that cannot be applied fails again until someone repairs it: retry, and log, less and
+                # less often (a lock that goes away is retried within a second).
+                stop.wait(min(self.poll_interval * 2 ** min(failures, 10), MAX_RETRY_SECONDS))
+                continue
             if self._wake.wait(self.poll_interval) and self.linger:
                 stop.wait(self.linger)
             self._wake.clear()

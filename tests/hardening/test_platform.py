@@ -127,3 +127,35 @@ def test_a_follower_that_cannot_apply_an_event_makes_health_503(settings, clock)
     assert body["status"] == "failing"
     assert "the event after position 0" in body["index_failure"]
     assert "the index refused it" in body["index_failure"]
+
+
+def test_a_stuck_follower_retries_less_and_less_often(settings, clock) -> None:
+    from services.members.main import build_directory, build_index
+    from shared.follower import MAX_RETRY_SECONDS
+
+    directory = build_directory(settings, clock)
+    try:
+        follower = build_index(settings, directory).follower
+        directory.register_member("1001", {"kind": "company", "name": "Good Co"})
+
+        def broken(conn, notifications):
+            raise RuntimeError("the index refused it")
+
+        follower.apply = broken
+
+        class Stop:
+            waits: list[float] = []
+
+            def is_set(self) -> bool:
+                return len(self.waits) >= 8
+
+            def wait(self, seconds: float) -> bool:
+                self.waits.append(seconds)
+                return self.is_set()
+
+        stop = Stop()
+        follower.run(stop)  # returns once Stop has been waited on eight times
+        assert stop.waits == sorted(stop.waits) and stop.waits[0] < stop.waits[-1] == MAX_RETRY_SECONDS
+        assert "the index refused it" in follower.failure
+    finally:
+        directory.close()
