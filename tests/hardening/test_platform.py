@@ -144,7 +144,8 @@ def test_a_stuck_follower_retries_less_and_less_often(settings, clock) -> None:
         follower.apply = broken
 
         class Stop:
-            waits: list[float] = []
+            def __init__(self) -> None:
+                self.waits: list[float] = []
 
             def is_set(self) -> bool:
                 return len(self.waits) >= 8
