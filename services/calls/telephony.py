@@ -61,6 +61,7 @@ CallDirection = Literal["incoming", "outgoing"]
 CallPurpose = Literal["survey", "announcement", "complaint_follow_up"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_SECONDS = 7 * 24 * 3600  # no call waits or lasts a week; larger numbers overflow the read models' integers
 _MAX_FIELD = 100  # numbers, queues, extensions: what the webhook has always allowed
 _MAX_EVENT_ID = 4 * MAX_PBX_ID + 6 * _MAX_FIELD  # AMI and queue_log ids are built from several of the PBX's fields
 
@@ -112,6 +113,10 @@ class TelephonyEvent:
                 raise TelephonyError(
                     f"event {self.event_id[:80]}: {name} longer than {_MAX_FIELD} characters", field=name
                 )
+        for name in ("wait_seconds", "talk_seconds"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= MAX_SECONDS:
+                raise TelephonyError(f"event {self.event_id[:80]}: {name} {value} is not a call's duration", field=name)
         if self.kind not in TELEPHONY_KINDS:
             raise TelephonyError(f"event {self.event_id}: unknown kind {self.kind!r}", field="kind")
         if self.purpose is not None and self.direction != "outgoing":
@@ -191,8 +196,8 @@ class CallEventIn(BaseModel):
     extension: str | None = Field(default=None, max_length=100, description="The answering/missing member's extension")
     target: str | None = Field(default=None, max_length=100, description="For 'transferred': extension or queue")
     purpose: CallPurpose | None = Field(default=None, description="Outgoing calls only")
-    wait_seconds: int | None = Field(default=None, ge=0)
-    talk_seconds: int | None = Field(default=None, ge=0)
+    wait_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    talk_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
 
     @field_validator("caller", "callee", "queue", "extension", "target", mode="after")
     @classmethod

@@ -280,3 +280,23 @@ def test_a_complaint_stored_with_an_odd_date_still_shows_its_form(client, who, y
     assert response.status_code == 200, response.text
     assert response.json()["occurred_at_local"]
     assert client.get(f"/complaints/{complaint_id}", headers=who["mr_manager"]).status_code == 200
+
+
+def test_a_duration_no_call_can_have_is_refused_from_every_source(calls, tokens, settings, tmp_path) -> None:
+    answered = event("e2", "2026-11-21T06:59:30Z", type="answered", extension="211", wait_seconds=10**20)
+    assert_problem(calls.post("/telephony/events", json=answered, headers=tokens["telephony"]), 422, "wait_seconds")
+    ami = {
+        "Event": "AgentConnect",
+        "Linkedid": "1.1",
+        "Uniqueid": "1.1",
+        "Queue": "602",
+        "Interface": "PJSIP/211",
+        "HoldTime": str(10**20),
+        "Timestamp": "1763708340.0",
+    }
+    assert_problem(calls.post("/telephony/ami", json=ami, headers=tokens["telephony"]), 422, "not a call's duration")
+    path = tmp_path / "queue_log"
+    path.write_text("1763708340|1.2|602|PJSIP/211|CONNECT|" + "9" * 30 + "|1.3|2\n")
+    err = io.StringIO()
+    assert import_queue_log(settings, path, out=io.StringIO(), err=err) == 1
+    assert "not a call's duration" in err.getvalue()
