@@ -53,8 +53,6 @@ def _single_line(value: str) -> str:
     return check_text(value, multiline=False)
 
 
-Text = Annotated[str, AfterValidator(check_text)]
-Line = Annotated[str, AfterValidator(_single_line)]
 PbxId = Annotated[str, Field(min_length=1, max_length=MAX_PBX_ID), AfterValidator(_single_line)]
 
 
