@@ -58,7 +58,7 @@ def test_a_route_may_have_its_own_body_limit(settings, clock, tokens) -> None:
     settings = settings.model_copy(update={"http_body_limits": {"/telephony/ami": 100}})
     with TestClient(create_app(settings, clock=clock, relay=False)) as client:
         big = client.post("/telephony/ami", json=[{"Event": "PeerStatus", "Peer": "x" * 200}], headers=tokens["admin"])
-        assert_problem(big, 413, "at most 0 KiB")
+        assert_problem(big, 413, "at most 100 bytes")
         other = client.post("/telephony/events", json=[], headers=tokens["admin"])
         assert other.status_code == 200, other.text
 
