@@ -80,7 +80,7 @@ def _error(loc: tuple[Any, ...], message: str) -> dict[str, Any]:
 
 async def refuse_control_characters(request: Request) -> None:
     """An application-wide dependency: query, path and JSON body text with control characters is a 422 before any
-    handler sees it (multipart forms, CSV files and PBX files check their own fields, line by line)."""
+    handler sees it (routes that read their own bodies, CSV files and PBX files check their own, line by line)."""
     errors = []
     for key, value in request.query_params.multi_items():
         for text in (key, value):
@@ -91,7 +91,10 @@ async def refuse_control_characters(request: Request) -> None:
         if isinstance(value, str) and (index := control_character(value, multiline=False)) is not None:
             errors.append(_error(("path", key), describe_control(value, index)))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
+    # Only bodies FastAPI parses for the route; a route that reads its own body (uploads, the public form, which
+    # counts every attempt against its rate limit first) checks what it reads.
+    parsed_by_fastapi = getattr(request.scope.get("route"), "body_field", None) is not None
+    if parsed_by_fastapi and (media == "application/json" or media.endswith("+json")):
         body = await request.body()
         if body:
             try:

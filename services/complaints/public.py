@@ -156,6 +156,14 @@ class PublicReceipt(BaseModel):
     message: str
 
 
+def _refuse_control_characters(data: Any) -> None:
+    errors = [
+        {"type": "control_character", "loc": loc, "msg": msg} for loc, msg in control_characters_in(data, ("body",))
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def get_limiter(request: Request) -> RateLimiter:
     return request.app.state.public_limiter
 
@@ -210,6 +218,7 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
                 raw = json.loads(body or b"null")
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise InvalidInput(f"the body is not JSON: {exc}") from None
+            _refuse_control_characters(raw)
             form = PublicComplaintIn.model_validate(raw)
             for i, a in enumerate(form.attachments):
                 try:
@@ -218,11 +227,7 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
                     raise InvalidInput(f"attachments[{i}]: data is not base64") from None
         elif media == "multipart/form-data":
             fields, files = parse_multipart(content_type, body)
-            if errors := [
-                {"type": "control_character", "loc": loc, "msg": msg}
-                for loc, msg in control_characters_in(fields, ("body",))
-            ]:
-                raise RequestValidationError(errors)
+            _refuse_control_characters(fields)
             form = PublicComplaintIn.model_validate(fields)
             attachments = [(f.content, f.content_type, f.filename) for f in files if f.content or f.filename]
         else:

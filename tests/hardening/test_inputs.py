@@ -300,3 +300,9 @@ def test_a_duration_no_call_can_have_is_refused_from_every_source(calls, tokens,
     err = io.StringIO()
     assert import_queue_log(settings, path, out=io.StringIO(), err=err) == 1
     assert "not a call's duration" in err.getvalue()
+
+
+def test_refused_public_forms_still_count_against_the_rate_limit(client) -> None:  # noqa: F811
+    for _ in range(3):  # CONFIG allows three attempts per address and window
+        assert_problem(submit(client, public_form(name="Nul\x00Co"), ip="203.0.113.9"), 422, "body.name")
+    assert_problem(submit(client, ip="203.0.113.9"), 429)
