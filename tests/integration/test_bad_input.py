@@ -45,3 +45,20 @@ def test_nul_in_a_call_subject_is_refused_on_postgresql(settings, clock, pg_sche
         assert response.status_code == 422, response.text
         assert "U+0000" in response.json()["detail"]
         assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize("service", ["calls", "members", "complaints"])
+def test_paging_is_bounded_on_postgresql(settings, clock, pg_schema, service) -> None:
+    import importlib
+
+    pg = pg_settings(settings, pg_schema)
+    create_app = importlib.import_module(f"services.{service}.main").create_app
+    auditor = {"Authorization": "Bearer " + TokenStore(pg.auth_db_url).create("auditor", "auditor", None)}
+    with TestClient(create_app(pg, clock=clock, relay=False)) as client:
+        path = f"/{service}"
+        too_far = client.get(path, params={"offset": "99999999999999999999"}, headers=auditor)
+        assert too_far.status_code == 422, too_far.text
+        assert "query.offset" in too_far.json()["detail"]
+        furthest = client.get(path, params={"offset": "1000000", "limit": "1000"}, headers=auditor)
+        assert furthest.status_code == 200, furthest.text
+        assert furthest.json() == []
