@@ -116,7 +116,7 @@ class NotificationFollower:
     def _describe(self, exc: Exception) -> str:
         try:
             where = f"the event after position {self.position()}"
-        except Exception:  # the database itself is out of reach: the error says so already
+        except sa.exc.SQLAlchemyError:  # the database itself is out of reach: the error says so already
             where = "an unknown position"
         return f"cannot apply {where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
 
