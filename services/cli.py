@@ -161,8 +161,24 @@ def _serve(service: str, settings: Settings) -> int:
 
     entry = registry.SERVICES[service]
     app = registry.load(entry.create_app)(settings)
-    uvicorn.run(app, host=settings.host, port=entry.port(settings), log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=entry.port(settings),
+        log_level="warning",
+        access_log=False,
+        **proxy_options(settings),
+    )
     return 0
+
+
+def proxy_options(settings: Settings) -> dict:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default, which let anyone on the machine pick the client
+    address the public form's rate limit counts: proxy headers count only from CRM_TRUSTED_PROXIES."""
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def _relay(service: str, settings: Settings) -> int:

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,11 +70,17 @@ def hash_token(token: str) -> str:
 class TokenStore:
     """The token table, with a short cache so that checking a token costs no query on the hot path."""
 
-    def __init__(self, url: str, cache_seconds: float = 5.0):
+    # Bounded: random tokens sent by anyone once grew the cache by 19 MB per 30,000. Unknown tokens are kept only
+    # a moment (enough to absorb a burst of retries), so they cannot push the known ones out for long.
+    CACHE_SIZE = 10_000
+    UNKNOWN_SECONDS = 1.0
+
+    def __init__(self, url: str, cache_seconds: float = 5.0, cache_size: int = CACHE_SIZE):
         self.engine = create_engine(url)
         metadata.create_all(self.engine)
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
         self._cache_seconds = cache_seconds
+        self._cache_size = cache_size
         self._lock = threading.Lock()
 
     def create(self, name: str, role: Role | str, unit: str | None = None) -> str:
@@ -116,7 +123,9 @@ class TokenStore:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)
-        if hit and now - hit[0] < self._cache_seconds:
+            if hit is not None:
+                self._cache.move_to_end(digest)
+        if hit and now - hit[0] < (self._cache_seconds if hit[1] else min(self._cache_seconds, self.UNKNOWN_SECONDS)):
             return hit[1]
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -127,7 +136,13 @@ class TokenStore:
         principal = Principal(row.name, Role(row.role), row.unit) if row else None
         with self._lock:
             self._cache[digest] = (now, principal)
+            self._cache.move_to_end(digest)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return principal
+
+    def cache_size(self) -> int:
+        return len(self._cache)
 
 
 _bearer = HTTPBearer(auto_error=False)

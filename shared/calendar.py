@@ -410,7 +410,11 @@ class BusinessCalendar:
     def format(self, t: _dt.datetime, with_time: bool = True) -> str:
         """t in the chamber's time zone and calendar: '1405/08/30 14:05' (Solar Hijri) or '2026-11-21 14:05'."""
         _require_aware(t, "t")
-        local = t.astimezone(self.tz)
+        try:
+            local = t.astimezone(self.tz)
+        except (OverflowError, ValueError):
+            # Year 1 or 9999 does not survive a shift of zone; a stored odd date is shown as stored, never a 500.
+            local = t
         text = self.format_date(local.date())
         if with_time:
             text += f" {local.hour:02d}:{local.minute:02d}"
@@ -421,7 +425,10 @@ class BusinessCalendar:
         if self.config.calendar_display == "solar_hijri":
             # Built from the fields rather than jdatetime's strftime, whose output depends on its locale
             # (Persian digits); stored reports and tests need ASCII digits.
-            j = jdatetime.date.fromgregorian(date=d)
+            try:
+                j = jdatetime.date.fromgregorian(date=d)
+            except (OverflowError, ValueError):  # jdatetime covers Solar Hijri years 1..9377 only
+                return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
             return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
         return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 

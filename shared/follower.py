@@ -22,6 +22,8 @@ positions = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+MAX_RETRY_SECONDS = 30.0
+
 Apply = Callable[[sa.Connection, Sequence[Notification]], None]
 
 
@@ -49,6 +51,9 @@ class NotificationFollower:
         self.poll_interval = poll_interval
         self.linger = linger
         self._wake = threading.Event()
+        # Why the last catch-up failed and where, until one succeeds: /health reports it (503) rather than the
+        # follower retrying the same event unseen for ever.
+        self.failure: str | None = None
         self._serial = threading.RLock()
         tracking_metadata.create_all(engine)
         app.on_recorded(self._wake.set)
@@ -85,14 +90,35 @@ class NotificationFollower:
             conn.execute(positions.delete().where(positions.c.name == self.name))
 
     def run(self, stop: threading.Event) -> None:
+        failures = 0
         while not stop.is_set():
-            try:
-                self.catch_up()
-            except Exception:  # a locked database or a lost connection: log it and try again at the next wake
-                log.exception("follower %s could not catch up", self.name)
+            failures = 0 if self.step() else failures + 1
+            if failures:
+                # An event that cannot be applied fails again until someone repairs it: retry, and log, less and
+                # less often (a lock that goes away is retried within a second).
+                stop.wait(min(self.poll_interval * 2 ** min(failures, 10), MAX_RETRY_SECONDS))
+                continue
             if self._wake.wait(self.poll_interval) and self.linger:
                 stop.wait(self.linger)
             self._wake.clear()
+
+    def step(self) -> bool:
+        """One catch-up of the follower thread; a failure is logged and kept in `failure` until one succeeds."""
+        try:
+            self.catch_up()
+        except Exception as exc:  # a locked database or a lost connection: log it and try again at the next wake
+            log.exception("follower %s could not catch up", self.name)
+            self.failure = self._describe(exc)
+            return False
+        self.failure = None
+        return True
+
+    def _describe(self, exc: Exception) -> str:
+        try:
+            where = f"the event after position {self.position()}"
+        except sa.exc.SQLAlchemyError:  # the database itself is out of reach: the error says so already
+            where = "an unknown position"
+        return f"cannot apply {where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
 
     def start(self, stop: threading.Event) -> threading.Thread:
         thread = threading.Thread(target=self.run, args=(stop,), name=f"follower-{self.name}", daemon=True)

@@ -4,15 +4,17 @@ that every list keeps its JSON array body and a client learns how many there are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import Query, Response
+from fastapi import Response
+
+from shared.validation import Limit, Offset
+
+__all__ = ["TOTAL_HEADER", "Limit", "Offset", "page", "paged"]
 
 T = TypeVar("T")
 
 TOTAL_HEADER = "X-Total-Count"
-Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many items")]
-Offset = Annotated[int, Query(ge=0, description="skip this many items first")]
 
 
 def page(response: Response, items: Sequence[T], limit: int, offset: int) -> list[T]:

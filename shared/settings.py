@@ -5,6 +5,7 @@ One class, read once by each composition root and passed down; nothing reads the
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -118,6 +119,17 @@ class Settings(BaseSettings):
 
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+
+    # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
+    # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.
+    http_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    http_body_limits: dict[str, int] = {}
+    # Dates accepted from any input: from this day to this many years after now.
+    date_earliest: date = date(2000, 1, 1)
+    date_years_ahead: int = Field(default=2, ge=1, le=100)
+    # Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or
+    # networks, "*" for any); empty: proxy headers are ignored and the peer address is the client.
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -30,7 +30,7 @@ ROLES = (
 ANONYMOUS = "anonymous"
 EVERYONE = frozenset((*ROLES, ANONYMOUS))
 # Routes FastAPI adds for its documentation: public on every service.
-DOC_ROUTES = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+DOC_ROUTES = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/redoc")}
 
 
 @dataclass(frozen=True)

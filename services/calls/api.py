@@ -15,8 +15,9 @@ from services.calls.domain import CallbackOutcome, Direction, Purpose, State
 from services.calls.index import CallIndex
 from services.calls.telephony import CallEventIn, TelephonyError, parse_ami_event
 from shared.auth import forbid
-from shared.paging import Limit, Offset, page, paged
-from shared.problems import problem
+from shared.paging import page, paged
+from shared.problems import capped_errors, problem
+from shared.validation import Limit, Offset, check_day
 
 MAX_BATCH = 1000
 
@@ -42,7 +43,7 @@ def day_param(
     if day is None:
         return None
     try:
-        return centre.calendar.parse_date(day)
+        return check_day(centre.calendar.parse_date(day))
     except ValueError as exc:
         raise HTTPException(422, f"query.day: {exc}") from None
 
@@ -145,6 +146,11 @@ class Resolution(BaseModel):
     note: str = Field(min_length=1, max_length=4000)
 
 
+# Checked before any item is: a list of half a million numbers is refused at once, not validated item by item.
+EventBatch = Annotated[list[CallEventIn], Field(max_length=MAX_BATCH)]
+AmiBatch = Annotated[list[dict[str, Any]], Field(max_length=MAX_BATCH)]
+
+
 class IngestOutcome(BaseModel):
     event_id: str
     call_id: str | None
@@ -189,6 +195,8 @@ def _ingest_all(centre: CallCentre, index: CallIndex, source: str, items: list[t
 def _respond(results: list[IngestResult], single: bool) -> Any:
     if single:
         r = results[0]
+        if r.invalid:
+            return problem(422, "Invalid telephony event", r.reason, event_id=r.event_id, call_id=r.call_id)
         if r.status == "rejected":
             return problem(409, "Telephony event refused", r.reason, event_id=r.event_id, call_id=r.call_id)
         return IngestOutcome(**r.__dict__)
@@ -205,11 +213,9 @@ def _respond(results: list[IngestResult], single: bool) -> Any:
     responses={409: {"description": "the event does not fit the call's state (kept as a rejection)"}},
 )
 def post_call_events(
-    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[CallEventIn | list[CallEventIn], Body()]
+    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[CallEventIn | EventBatch, Body()]
 ) -> Any:
     items = body if isinstance(body, list) else [body]
-    if len(items) > MAX_BATCH:
-        raise HTTPException(413, f"at most {MAX_BATCH} events per request")
     results = _ingest_all(
         centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
     )
@@ -222,11 +228,9 @@ def post_call_events(
     response_model=IngestOutcome | IngestBatchOutcome,
 )
 def post_ami_events(
-    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[dict[str, Any] | list[dict[str, Any]], Body()]
+    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[dict[str, Any] | AmiBatch, Body()]
 ) -> Any:
     items = body if isinstance(body, list) else [body]
-    if len(items) > MAX_BATCH:
-        raise HTTPException(413, f"at most {MAX_BATCH} events per request")
     parsed = []
     received = centre.clock()
     errors: list[dict[str, Any]] = []
@@ -239,7 +243,11 @@ def post_ami_events(
         parsed.append((payload, event))
     if errors:
         # Nothing of a partly malformed batch is applied: the PBX resends it whole once corrected.
-        return problem(422, "Malformed AMI event", "; ".join(e["msg"] for e in errors), errors=errors)
+        listed, _detail = capped_errors(errors)
+        detail = "; ".join(e["msg"] for e in listed) + (
+            f"; and {len(errors) - len(listed)} more" if errors[len(listed) :] else ""
+        )
+        return problem(422, "Malformed AMI event", detail, errors=listed)
     relevant = [(p, e) for p, e in parsed if e is not None]
     results = _ingest_all(centre, index, "ami", relevant)
     if not isinstance(body, list):

@@ -32,6 +32,7 @@ from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
 from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput, NotFound
+from shared.validation import window
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class IngestResult:
     call_id: str | None
     status: str  # applied | duplicate | ignored | held | rejected
     reason: str | None = None
+    invalid: bool = False  # rejected for what the event says (a date out of range), not for the call's state
 
 
 class CallCentre(CrmApplication):
@@ -303,6 +305,9 @@ class CallCentre(CrmApplication):
 
     def _step(self, call_id: uuid.UUID, call: Call | None, ev: TelephonyEvent) -> tuple[IngestResult, Call | None]:
         """What one PBX event does to the call (None: not tracked yet): the result, and the call to save if any."""
+        if (reason := window.problem(ev.at, self.clock())) is not None:
+            # Refused per event: one PBX clock gone wrong must not fail the rest of a batch or a replayed log.
+            return IngestResult(ev.event_id, str(call_id), "rejected", f"at: {reason}", invalid=True), None
         if call is not None and call.has_seen(ev.event_id):
             return IngestResult(ev.event_id, str(call_id), "duplicate"), None
         if call is None and ev.kind in ("completed", "transferred"):

@@ -38,6 +38,7 @@ from services.complaints.index import ComplaintIndex
 from services.complaints.public import parse_multipart, read_body
 from shared.auth import Role
 from shared.problems import InvalidInput
+from shared.validation import Limit, Offset, SaneDate, SaneDatetime
 
 
 def get_desk(request: Request) -> ComplaintDesk:
@@ -277,7 +278,9 @@ class ComplaintCreate(BaseModel):
     channel: Literal["in_person", "phone"]
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=8000)
-    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    occurred_at: SaneDatetime | None = Field(
+        default=None, description="local time of the chamber when no zone is given"
+    )
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
@@ -303,7 +306,7 @@ class InformationAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Kind | None = None
     description: str | None = Field(default=None, min_length=1, max_length=8000)
-    occurred_at: datetime | None = None
+    occurred_at: SaneDatetime | None = None
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
@@ -342,7 +345,7 @@ class CommitteeConvening(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(min_length=1, max_length=1000)
     variable_members: list[Name] = Field(default=[], max_length=30)
-    meeting_at: datetime | None = None
+    meeting_at: SaneDatetime | None = None
 
 
 class Reason(BaseModel):
@@ -354,7 +357,7 @@ class CorrectiveActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=4000)
     owner: str = Field(min_length=1, max_length=200, description="a user name or a unit id")
-    due: date
+    due: SaneDate
 
 
 class CommitteeDecisionIn(BaseModel):
@@ -363,7 +366,7 @@ class CommitteeDecisionIn(BaseModel):
     decision: Outcome
     reasoning: str = Field(min_length=1, max_length=8000)
     corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
-    held_at: datetime | None = Field(default=None, description="defaults to now")
+    held_at: SaneDatetime | None = Field(default=None, description="defaults to now")
 
 
 class NotificationIn(BaseModel):
@@ -398,7 +401,7 @@ class AutomaticComplaintIn(BaseModel):
     source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=8000)
-    occurred_at: datetime | None = None
+    occurred_at: SaneDatetime | None = None
     member_number: str | None = Field(default=None, max_length=60)
     complainant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
@@ -500,8 +503,8 @@ def search_complaints(
     principal: Viewer,
     response: Response,
     filters: Annotated[Filters, Depends(_filters)],
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     args = _search_args(desk, filters)
     response.headers["X-Total-Count"] = str(index.count(principal, **args))

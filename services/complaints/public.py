@@ -32,6 +32,7 @@ from services.complaints.domain import Kind, new_reference
 from shared.http import read_body as read_bounded_body
 from shared.problems import InvalidInput, problem
 from shared.settings import ComplaintSettings
+from shared.validation import SaneDatetime, control_characters_in
 
 HONEYPOT = "homepage"
 
@@ -130,7 +131,9 @@ class PublicComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=20_000)
-    occurred_at: datetime | None = Field(default=None, description="local time of the chamber when no zone is given")
+    occurred_at: SaneDatetime | None = Field(
+        default=None, description="local time of the chamber when no zone is given"
+    )
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
@@ -145,6 +148,14 @@ class PublicReceipt(BaseModel):
     reference: str = Field(description="the tracking reference to quote when contacting the chamber")
     received_at: datetime
     message: str
+
+
+def _refuse_control_characters(data: Any) -> None:
+    errors = [
+        {"type": "control_character", "loc": loc, "msg": msg} for loc, msg in control_characters_in(data, ("body",))
+    ]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def get_limiter(request: Request) -> RateLimiter:
@@ -201,6 +212,7 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
                 raw = json.loads(body or b"null")
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise InvalidInput(f"the body is not JSON: {exc}") from None
+            _refuse_control_characters(raw)
             form = PublicComplaintIn.model_validate(raw)
             for i, a in enumerate(form.attachments):
                 try:
@@ -209,6 +221,7 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
                     raise InvalidInput(f"attachments[{i}]: data is not base64") from None
         elif media == "multipart/form-data":
             fields, files = parse_multipart(content_type, body)
+            _refuse_control_characters(fields)
             form = PublicComplaintIn.model_validate(fields)
             attachments = [(f.content, f.content_type, f.filename) for f in files if f.content or f.filename]
         else:

@@ -21,6 +21,7 @@ from services.members.domain import MemberKind, Status
 from services.members.index import MemberIndex
 from shared.http import read_body
 from shared.problems import DomainError, InvalidInput
+from shared.validation import Limit, Offset
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 Language = Literal["fa", "tr", "en", "ar"]
@@ -234,8 +235,8 @@ def search_members(
     status: Status | None = None,
     kind: MemberKind | None = None,
     language: Language | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     criteria = Criteria(
         name=name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from services.members.application import (
 )
 from services.members.domain import DETAIL_FIELDS
 from shared.problems import InvalidInput
+from shared.validation import control_character, describe_control
 
 REQUIRED = ("membership_number", "kind", "name")
 KNOWN = (
@@ -42,6 +44,10 @@ KNOWN = (
     "import_countries", "export_countries", "contact_name", "contact_role", "phones", "email", "address",
     "preferred_language",
 )  # fmt: skip
+# A member's row needs a few dozen columns; a header of 200,000 once kept the service busy for minutes.
+MAX_COLUMNS = 500
+# Longer than any honest row (addresses, product lists), far below what would make one row a memory problem.
+MAX_LINE_CHARS = 64 * 1024
 _CONTACT_N = re.compile(r"^contact(\d+)_(name|role|phones)$")
 _LIST_SEP = re.compile(r"[;؛]")
 
@@ -83,6 +89,23 @@ def _contact_groups(header: list[str]) -> list[tuple[str, str, str]]:
     return groups
 
 
+def _parsed(content: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Every record of the file with the number of its first line, read before anything is imported: a file that
+    cannot be read (a quote never closed, a cell past the csv module's limit) imports nothing."""
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    records = []
+    last_line = 0
+    try:
+        for cells in reader:
+            records.append((last_line + 1, cells))
+            last_line = reader.line_num
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"the file cannot be read as CSV at line {reader.line_num}: {exc}; nothing was imported"
+        ) from None
+    return records
+
+
 def read_rows(data: bytes | str, report: ImportReport, region: str) -> Iterator[MemberRow]:
     """The file's valid rows; every invalid one goes into the report with its line number and reason."""
     if isinstance(data, bytes):
@@ -94,26 +117,32 @@ def read_rows(data: bytes | str, report: ImportReport, region: str) -> Iterator[
     else:
         content = data.removeprefix("\ufeff")
     first_line = content.split("\n", 1)[0]
+    if len(first_line) > MAX_LINE_CHARS:
+        raise InvalidInput(f"the header line is longer than {MAX_LINE_CHARS} characters; nothing was imported")
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    try:
-        header = _header(next(reader))
-    except StopIteration:
-        raise InvalidInput("the file is empty: the first line must name the columns") from None
+    if first_line.count(delimiter) >= MAX_COLUMNS:
+        raise InvalidInput(f"the header names more than {MAX_COLUMNS} columns; nothing was imported")
+    records = _parsed(content, delimiter)
+    if not records:
+        raise InvalidInput("the file is empty: the first line must name the columns")
+    header = _header(records[0][1])
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InvalidInput(f"the header lacks the column(s) {', '.join(missing)}; it has: {', '.join(header)}")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    counts = Counter(header)
+    duplicates = sorted(h for h, n in counts.items() if n > 1)
     if duplicates:
         raise InvalidInput(f"the header names these columns twice: {', '.join(duplicates)}")
     report.ignored_columns = [h for h in header if h not in KNOWN and not _CONTACT_N.match(h) and h]
     groups = _contact_groups(header)
     first_line_of: dict[str, int] = {}
-    last_line = reader.line_num
-    for cells in reader:
-        line, last_line = last_line + 1, reader.line_num
+    for line, cells in records[1:]:
         if not any(c.strip() for c in cells):
             continue  # blank line
+        if sum(len(c) for c in cells) > MAX_LINE_CHARS:
+            report.rows += 1
+            report.reject(line, None, None, f"the row is longer than {MAX_LINE_CHARS} characters")
+            continue
         if len(cells) > len(header):
             report.rows += 1
             report.reject(
@@ -124,6 +153,9 @@ def read_rows(data: bytes | str, report: ImportReport, region: str) -> Iterator[
             )
             continue
         row = _Row(dict(zip(header, cells, strict=False)), region)
+        for column, cell in row.values.items():
+            if (index := control_character(cell)) is not None:
+                row.errors.append((column, f"{column}: {describe_control(cell, index)}"))
         number = row.parse("membership_number", normalise.membership_number, row.get("membership_number"))
         if number is not None:
             if number in first_line_of:

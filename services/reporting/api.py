@@ -16,7 +16,8 @@ from services.reporting import access
 from services.reporting.readmodel import ReadModel
 from shared.calendar import BusinessCalendar
 from shared.organisation import Organisation
-from shared.paging import Limit, Offset, page
+from shared.paging import page
+from shared.validation import Limit, Offset, check_day, window
 
 
 def get_readmodel(request: Request) -> ReadModel:
@@ -79,14 +80,17 @@ class UnitFigures(BaseModel):
 def _day(readmodel: ReadModel, text: str, where: str) -> date:
     """A day as staff write it: ISO or Solar Hijri (1405/09/05)."""
     try:
-        return readmodel.calendar.parse_date(text)
+        return check_day(readmodel.calendar.parse_date(text))
     except ValueError as exc:
         raise HTTPException(422, f"{where}: {exc}") from None
 
 
 def _view(item: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> dict[str, Any]:
     due = item["callback_due"]
-    left = calendar.working_time_between(now, due).total_seconds() if item["state"] == "open" else 0.0
+    left = 0.0
+    # A deadline stored before dates were bounded (year 500, 9999) is shown as it is, never counted day by day.
+    if item["state"] == "open" and window.problem(due, now) is None:
+        left = calendar.working_time_between(now, due).total_seconds()
     return {
         **item,
         "callback_due_local": calendar.format(due),

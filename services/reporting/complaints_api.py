@@ -95,7 +95,7 @@ def six_monthly(
     request: Request,
     model: ComplaintReadModelDep,
     show_confidential: access.ConfidentialSight,
-    year: Annotated[int, Query(description="1405 (Solar Hijri) in Iran, 2026 in Turkey")],
+    year: Annotated[int, Query(ge=1300, le=2200, description="1405 (Solar Hijri) in Iran, 2026 in Turkey")],
     half: Annotated[int, Query(ge=1, le=2)],
     format: Annotated[Format | None, Query()] = None,
     table: Annotated[Table, Query()] = "figures",
@@ -122,7 +122,7 @@ def yearly(
     request: Request,
     model: ComplaintReadModelDep,
     show_confidential: access.ConfidentialSight,
-    year: Annotated[int, Query(description="1405 (Solar Hijri) in Iran, 2026 in Turkey")],
+    year: Annotated[int, Query(ge=1300, le=2200, description="1405 (Solar Hijri) in Iran, 2026 in Turkey")],
     format: Annotated[Format | None, Query()] = None,
     table: Annotated[Table, Query()] = "figures",
 ) -> Any:

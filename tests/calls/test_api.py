@@ -289,7 +289,7 @@ def test_a_batch_with_one_malformed_event_is_refused_whole(client: TestClient, t
 def test_more_than_a_thousand_events_in_one_request_are_too_many(client: TestClient, tokens) -> None:
     events = [webhook(f"e{n}", f"c{n}", "queued", queue="602") for n in range(1001)]
     assert_problem(
-        client.post("/telephony/events", json=events, headers=tokens["telephony"]), 413, "at most 1000 events"
+        client.post("/telephony/events", json=events, headers=tokens["telephony"]), 422, "at most 1000 items"
     )
     assert nothing_stored(client)
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Literal, get_args
 
+from shared.validation import MAX_PBX_ID
+
 TelephonyKind = Literal[
     "ringing", "queued", "agent_missed", "answered", "queue_timeout", "abandoned", "transferred", "completed"
 ]
@@ -18,6 +20,11 @@ CallDirection = Literal["incoming", "outgoing"]
 CallPurpose = Literal["survey", "announcement", "complaint_follow_up"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+MAX_SECONDS = 7 * 24 * 3600  # no call waits or lasts a week; larger numbers overflow the read models' integers
+_MAX_FIELD = 100  # numbers, queues, extensions: what the webhook has always allowed
+_MAX_EVENT_ID = 4 * MAX_PBX_ID + 6 * _MAX_FIELD  # AMI and queue_log ids are built from several of the PBX's fields
 
 
 class TelephonyError(ValueError):
@@ -54,6 +61,23 @@ class TelephonyEvent:
             raise TelephonyError(f"event {self.event_id}: time {self.at.isoformat()} has no time zone", field="at")
         if self.at.tzinfo is not UTC:
             object.__setattr__(self, "at", self.at.astimezone(UTC))
+        # One bound for every way in (webhook, AMI, queue_log): a 2 MB call id from a file once went to Kafka.
+        if not self.call_id or len(self.call_id) > MAX_PBX_ID:
+            raise TelephonyError(
+                f"event {self.event_id[:80]}: call id longer than {MAX_PBX_ID} characters", field="call_id"
+            )
+        if len(self.event_id) > _MAX_EVENT_ID:
+            raise TelephonyError(f"event id longer than {_MAX_EVENT_ID} characters", field="event_id")
+        for name in ("caller", "callee", "queue", "agent", "target"):
+            value = getattr(self, name)
+            if value is not None and len(value) > _MAX_FIELD:
+                raise TelephonyError(
+                    f"event {self.event_id[:80]}: {name} longer than {_MAX_FIELD} characters", field=name
+                )
+        for name in ("wait_seconds", "talk_seconds"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= MAX_SECONDS:
+                raise TelephonyError(f"event {self.event_id[:80]}: {name} {value} is not a call's duration", field=name)
         if self.kind not in TELEPHONY_KINDS:
             raise TelephonyError(f"event {self.event_id}: unknown kind {self.kind!r}", field="kind")
         if self.purpose is not None and self.direction != "outgoing":

@@ -16,6 +16,7 @@ from services.calls.telephony.events import (
     normalise_extension,
     whole_seconds,
 )
+from shared.validation import control_character, describe_control
 
 # Event -> (kind, where the wait time is, where the talk time is): a data field's 0-based index (data1 is 0)
 # and Asterisk's name for it, or None. Layouts are Asterisk's (doc/queuelog.txt, app_queue.c); older versions
@@ -62,7 +63,10 @@ def _queue_log_time(text: str, tz: ZoneInfo | None, where: str) -> datetime:
                     f"{where}: time {text!r} has no time zone; give the PBX's time zone (tz)", field="time"
                 )
             parsed = parsed.replace(tzinfo=tz)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):  # year 1 in a zone east of UTC falls before datetime.min
+            raise TelephonyError(f"{where}: time {text!r} is out of range", field="time") from None
     return from_microseconds(epoch_microseconds(text, "time", where), "time", where)
 
 
@@ -76,6 +80,8 @@ def _transfer_durations(data: list[str], where: str) -> tuple[int | None, int | 
 
 def _queue_log_line(line: str, number: int, tz: ZoneInfo | None, dids: dict[str, str]) -> TelephonyEvent | None:
     where = f"queue_log line {number}"
+    if (index := control_character(line, multiline=False)) is not None:
+        raise TelephonyError(f"{where}: {describe_control(line, index)}", line=number)
     fields = [field.strip() for field in line.split("|")]
     if len(fields) < 5:
         raise TelephonyError(

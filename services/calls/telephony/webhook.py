@@ -7,12 +7,14 @@ from datetime import UTC
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.calls.telephony.events import (
+    MAX_SECONDS,
     CallDirection,
     CallPurpose,
     TelephonyEvent,
     TelephonyKind,
     normalise_extension,
 )
+from shared.validation import PbxId
 
 
 class CallEventIn(BaseModel):
@@ -39,8 +41,8 @@ class CallEventIn(BaseModel):
         },
     )
 
-    event_id: str = Field(min_length=1, max_length=200, description="The PBX's id of this event; repeats are ignored")
-    call_id: str = Field(min_length=1, max_length=200, description="The PBX's id of the call")
+    event_id: PbxId = Field(description="The PBX's id of this event; repeats are ignored")
+    call_id: PbxId = Field(description="The PBX's id of the call")
     type: TelephonyKind
     at: AwareDatetime = Field(description="When it happened, with a UTC offset")
     direction: CallDirection = "incoming"
@@ -55,8 +57,8 @@ class CallEventIn(BaseModel):
     extension: str | None = Field(default=None, max_length=100, description="The answering/missing member's extension")
     target: str | None = Field(default=None, max_length=100, description="For 'transferred': extension or queue")
     purpose: CallPurpose | None = Field(default=None, description="Outgoing calls only")
-    wait_seconds: int | None = Field(default=None, ge=0)
-    talk_seconds: int | None = Field(default=None, ge=0)
+    wait_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    talk_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
 
     @field_validator("caller", "callee", "queue", "extension", "target", mode="after")
     @classmethod
