@@ -34,6 +34,7 @@ from services.actions.schemas import (
     ProgressNote,
     Reason,
 )
+from shared.validation import Limit, Offset
 
 
 def get_register(request: Request) -> ActionRegister:
@@ -81,8 +82,8 @@ def list_actions(
     failed_check: bool | None = Query(
         None, description="true: only actions found not effective at least once; false: only the others"
     ),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Any:
     filters = Filters(
         state=state.value if state else None,
@@ -100,8 +101,8 @@ def overdue_actions(
     register: RegisterDep,
     index: IndexDep,
     principal: Reader,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     return _page(index, register, principal, Filters(overdue=True), limit, offset)
 
