@@ -91,10 +91,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             title = "Body is not UTF-8"
             detail = f"the request body must be UTF-8 encoded JSON; byte {exc.__cause__.start + 1} is not UTF-8"
         # 405 carries Allow, 401 WWW-Authenticate: RFC 9110 requires them.
-        return problem(
-            exc.status_code,
-            title,
-            detail,
-            instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # The router names the methods of the first route that matched the path only; Allow lists them all.
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_of(request))}
+        return problem(exc.status_code, title, detail, instance=request.url.path, headers=headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)

@@ -100,6 +100,10 @@ def test_a_wrong_method_says_which_are_allowed(client, tokens) -> None:
     response = client.delete("/telephony/events", headers=tokens["telephony"])
     assert_problem(response, 405)
     assert response.headers["allow"] == "POST"
+    # /calls is read with GET and written with POST: Allow names both, not just the first route's method.
+    response = client.delete("/calls", headers=tokens["admin"])
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
 
 
 @pytest.mark.parametrize(
