@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from shared.errors import DomainError, InvalidInput, NotFound
 
@@ -100,8 +101,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def _methods_of(request: Request) -> list[str]:
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path) and getattr(route, "methods", None):
+    # Included routers are branches of app.routes: walk them down to each route with its full path.
+    for route in routing.iter_route_contexts(request.app.routes):
+        if getattr(route, "methods", None) and compile_path(route.path)[0].match(request.url.path):
             methods |= set(route.methods)
+    methods.discard("HEAD")  # answered wherever GET is, and never listed by the router either
     return sorted(methods)
