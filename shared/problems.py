@@ -103,7 +103,8 @@ def _methods_of(request: Request) -> list[str]:
     methods: set[str] = set()
     # Included routers are branches of app.routes: walk them down to each route with its full path.
     for route in routing.iter_route_contexts(request.app.routes):
-        if getattr(route, "methods", None) and compile_path(route.path)[0].match(request.url.path):
-            methods |= set(route.methods)
+        route_methods, path = getattr(route, "methods", None), getattr(route, "path", None)
+        if route_methods and path and compile_path(path)[0].match(request.url.path):
+            methods |= set(route_methods)
     methods.discard("HEAD")  # answered wherever GET is, and never listed by the router either
     return sorted(methods)
