@@ -134,6 +134,31 @@ async def last_positions(bootstrap: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
+async def positions_present(bootstrap: str, topic: str) -> set[int]:
+    """Every `ce_position` the topic holds (read only after the broker lost records, when the topic is short)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return set()
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        present: set[int] = set()
+        while batch := await consumer.getmany(timeout_ms=300, max_records=10_000):
+            for records in batch.values():
+                for record in records:
+                    present.update(int(v) for k, v in record.headers or () if k == "ce_position")
+        return present
+    finally:
+        await consumer.stop()
+
+
+class TopicLostRecords(Exception):
+    """The topic's end offset went back: the broker lost records (the embedded broker keeps them in memory only)."""
+
+
 class Relay:
     def __init__(
         self,
@@ -154,6 +179,10 @@ class Relay:
         self.to_envelope = EnvelopeMapper(app)
         self.published_position = 0  # every event at or below this position is in the topic
         self._partition_positions: dict[int, int] = {}
+        # End offsets seen per partition: they only grow, unless the broker restarted and lost what it held.
+        self._ends_seen: dict[int, int] = {}
+        self._lost = False
+        self._present: set[int] = set()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ready = asyncio.Event()
@@ -174,12 +203,20 @@ class Relay:
         labels = self.app.service
         backoff = 0.5
         while not stop.is_set():
-            producer = None
+            producer = watcher = None
             try:
                 await ensure_topics(self.bootstrap, [self.topic], self.partitions)
                 self._partition_positions = await last_positions(self.bootstrap, self.topic)
                 n_partitions = len(self._partition_positions) or self.partitions
+                if self._lost:
+                    # What the topic holds now is no prefix of the log: publish everything it lacks, once. This
+                    # holds until the relay has caught up again, through any failure on the way.
+                    self._present = await positions_present(self.bootstrap, self.topic)
+                    self._partition_positions = dict.fromkeys(self._partition_positions, 0)
+                    self._ends_seen = {}
+                    log.warning("relay %s: the topic lost records; publishing them again", self.app.service)
                 self.published_position = min(self._partition_positions.values(), default=0)
+                watcher = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap,
                     acks="all",
@@ -188,11 +225,14 @@ class Relay:
                     max_request_size=8 << 20,
                 )
                 await producer.start()
+                await watcher.start()
                 self.ready.set()
                 backoff = 0.5
                 while not stop.is_set():
                     sent = await self._publish_batch(producer, n_partitions, labels)
                     if sent < self.batch_size:
+                        if self._lost:
+                            self._lost, self._present = False, set()  # the topic holds the whole log again
                         self._wake.clear()
                         wait = asyncio.ensure_future(self._wake.wait())
                         stopper = asyncio.ensure_future(stop.wait())
@@ -201,10 +241,12 @@ class Relay:
                         )
                         wait.cancel()
                         stopper.cancel()
+                        await self._check_topic_kept(watcher, n_partitions)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
                 log.warning("relay %s: %s; retrying in %.1fs", self.app.service, exc, backoff)
+                log.debug("relay %s failed", self.app.service, exc_info=True)
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
                 except TimeoutError:
@@ -213,7 +255,23 @@ class Relay:
             finally:
                 if producer is not None:
                     await producer.stop()
+                if watcher is not None:
+                    await watcher.stop()
         self._loop = None
+
+    async def _check_topic_kept(self, watcher: AIOKafkaConsumer, n_partitions: int) -> None:
+        """Raise TopicLostRecords if an end offset went back since the last look (one small request per idle poll).
+
+        A restarted embedded broker comes back empty; the producer reconnects and nothing fails, so without this
+        the events published before the restart would be missing from the topic for good."""
+        ends = await watcher.end_offsets([TopicPartition(self.topic, p) for p in range(n_partitions)])
+        for tp, end in ends.items():
+            if end < self._ends_seen.get(tp.partition, 0):
+                self._lost = True
+                raise TopicLostRecords(
+                    f"partition {tp.partition} went back from {self._ends_seen[tp.partition]} to {end}"
+                )
+            self._ends_seen[tp.partition] = end
 
     async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:
         notifications = await asyncio.to_thread(
@@ -230,7 +288,7 @@ class Relay:
         for envelope in envelopes:
             key = envelope.key()
             partition = partition_for(key, n_partitions)
-            if envelope.position <= self._partition_positions.get(partition, 0):
+            if envelope.position <= self._partition_positions.get(partition, 0) or envelope.position in self._present:
                 continue  # already in the topic from before a crash
             futures.append(
                 await producer.send(
