@@ -1,0 +1,124 @@
+"""Every service's OpenAPI fuzzed with schemathesis: no input, however odd, gets a 5xx, and the answers conform to the
+documented schema where it documents them.
+
+Each operation gets a bounded number of generated cases (MAX_EXAMPLES), sent in-process to the app (ASGI), with the
+token of a role that may call most of that service's endpoints; the app runs with its lifespan (followers) and off
+Kafka, as the API tests run it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import schemathesis
+from schemathesis import GenerationMode
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+
+from shared.auth import Role, TokenStore
+
+MAX_EXAMPLES = 12
+
+# (service, method, path) -> why a 5xx is still expected there. Empty it as the fixes land; an entry that no longer
+# fails is reported, so that the list only shrinks.
+KNOWN_SERVER_ERRORS: dict[tuple[str, str, str], str] = {}
+
+# (service, role, unit) whose token the fuzzer sends: the role that may call most of the service's endpoints.
+CALLERS = {
+    "calls": [("telephony", Role.TELEPHONY, None), ("z.rahimi", Role.EXPERT, "member_relations")],
+    "members": [("operator", Role.ADMIN, None), ("m.karimi", Role.MR_MANAGER, "member_relations")],
+    "complaints": [("m.karimi", Role.MR_MANAGER, "member_relations"), ("sg", Role.SG, None)],
+    "reporting": [("auditor", Role.AUDITOR, None), ("sg", Role.SG, None)],
+}
+
+
+def _factory(service: str) -> Callable:
+    if service == "calls":
+        from services.calls.main import create_app
+
+        return lambda s, clock: create_app(s, clock=clock, relay=False)
+    if service == "members":
+        from services.members.main import create_app
+
+        return lambda s, clock: create_app(s, clock=clock, relay=False)
+    if service == "complaints":
+        from services.complaints.main import create_app
+
+        return lambda s, clock: create_app(s, clock=clock, relay=False)
+    from services.reporting.main import create_app
+
+    return lambda s, clock: create_app(s, clock=clock)
+
+
+def fuzz(app, headers: dict[str, str]) -> tuple[list[str], list[str], set[tuple[str, str]]]:
+    """(server errors, schema violations, operations that answered 5xx) over every operation of the app."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    server_errors: list[str] = []
+    violations: list[str] = []
+    failing: set[tuple[str, str]] = set()
+    for result in schema.get_all_operations():
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            fuzz_operation(result.ok(), mode, headers, server_errors, violations, failing)
+    return server_errors, violations, failing
+
+
+def fuzz_operation(operation, mode, headers, server_errors: list[str], violations: list[str], failing: set) -> None:
+    where = f"{operation.method.upper()} {operation.path}"
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @hypothesis_settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,
+    )
+    def run(case) -> None:
+        response = case.call(headers=headers)
+        if response.status_code >= 500:
+            failing.add((operation.method.upper(), operation.path))
+            server_errors.append(f"{where} -> {response.status_code}: {case.as_curl_command(headers)}")
+            return
+        try:
+            case.validate_response(response, checks=[_conformance()])
+        except AssertionError as exc:  # schemathesis raises its failures as AssertionErrors
+            violations.append(f"{where} -> {response.status_code}: {str(exc).strip().splitlines()[0][:300]}")
+
+    try:
+        run()
+    except Unsatisfiable:  # an operation with nothing to get wrong (no parameters, no body) has no negative case
+        if mode is GenerationMode.POSITIVE:
+            raise
+
+
+def _conformance():
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    return response_schema_conformance
+
+
+@pytest.mark.parametrize("service", list(CALLERS))
+def test_no_generated_request_gets_a_server_error(service, settings, clock):
+    app = _factory(service)(settings, clock)
+    store = TokenStore(settings.auth_db_url)
+    server_errors, violations, failing = [], [], set()
+    # schemathesis runs the app's lifespan itself (followers running, as in service) and ends it at teardown.
+    for name, role, unit in CALLERS[service]:
+        headers = {"Authorization": f"Bearer {store.create(name, role, unit)}"}
+        errors, wrong, where = fuzz(app, headers)
+        server_errors += errors
+        violations += wrong
+        failing |= where
+    unexpected = [e for e in server_errors if not _known(service, e)]
+    assert not unexpected, f"{len(unexpected)} server errors:\n" + "\n".join(sorted(set(unexpected))[:40])
+    assert not violations, "answers outside the documented schema:\n" + "\n".join(sorted(set(violations))[:40])
+    fixed = [k for k in KNOWN_SERVER_ERRORS if k[0] == service and (k[1], k[2]) not in failing]
+    assert not fixed, f"no longer failing, remove from KNOWN_SERVER_ERRORS: {fixed}"
+
+
+def _known(service: str, error: str) -> bool:
+    method, path = error.split(" -> ")[0].split(" ", 1)
+    return (service, method, path) in KNOWN_SERVER_ERRORS
