@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import IntegrityError, Recording
 
 from shared.settings import Settings
 
@@ -59,7 +59,15 @@ class CrmApplication(Application):
     service: ClassVar[str]
 
     def __init__(self, env: dict[str, Any] | None = None):
-        super().__init__(env)
+        for attempt in range(3):
+            try:
+                super().__init__(env)
+                break
+            except IntegrityError:
+                # A service and its relay started together both create the tables; on PostgreSQL the loser of
+                # that race gets a unique violation on the catalogue even with IF NOT EXISTS. The tables exist now.
+                if attempt == 2:
+                    raise
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
 
