@@ -229,6 +229,9 @@ class Relay:
                 self.ready.set()
                 backoff = 0.5
                 while not stop.is_set():
+                    # Before every batch: a batch sent to a broker that came back empty would land ahead of the
+                    # events it lost, out of log order.
+                    await self._check_topic_kept(watcher, n_partitions)
                     sent = await self._publish_batch(producer, n_partitions, labels)
                     if sent < self.batch_size:
                         if self._lost:
@@ -241,7 +244,6 @@ class Relay:
                         )
                         wait.cancel()
                         stopper.cancel()
-                        await self._check_topic_kept(watcher, n_partitions)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away or the store briefly locked: re-read the topic, then go on
@@ -260,7 +262,7 @@ class Relay:
         self._loop = None
 
     async def _check_topic_kept(self, watcher: AIOKafkaConsumer, n_partitions: int) -> None:
-        """Raise TopicLostRecords if an end offset went back since the last look (one small request per idle poll).
+        """Raise TopicLostRecords if an end offset went back since the last look (one small request per batch or poll).
 
         A restarted embedded broker comes back empty; the producer reconnects and nothing fails, so without this
         the events published before the restart would be missing from the topic for good."""
