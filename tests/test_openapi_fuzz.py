@@ -88,7 +88,12 @@ def coverage_cases(schema, operation):
 
 def check(operation, case, headers, server_errors: list[str], violations: list[str], failing: set) -> None:
     where = f"{operation.method.upper()} {operation.path}"
-    response = case.call(headers=headers)
+    try:
+        response = case.call(headers=headers)
+    except Exception as exc:  # noqa: BLE001 - the in-process client re-raises what the app raised with its 500
+        failing.add((operation.method.upper(), operation.path))
+        server_errors.append(f"{where} -> 500 ({type(exc).__name__}: {exc}): {case.as_curl_command(headers)}")
+        return
     if response.status_code >= 500:
         failing.add((operation.method.upper(), operation.path))
         server_errors.append(f"{where} -> {response.status_code}: {case.as_curl_command(headers)}")
