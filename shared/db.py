@@ -35,6 +35,19 @@ def create_engine(url: str) -> sa.Engine:
     return sa.create_engine(url)
 
 
+def create_tables(metadata: sa.MetaData, engine: sa.Engine, attempts: int = 5) -> None:
+    """`metadata.create_all`, safe when several processes start on one database at once (a service and its
+    processor, two replicas): the one that loses the race to create a table sees "already exists" and looks again,
+    and the next look finds the table there."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == attempts - 1:
+                raise
+
+
 def utc(value: Any) -> Any:
     """Datetimes are stored in UTC; SQLite gives them back without their zone. Anything else passes unchanged."""
     if isinstance(value, datetime):

@@ -62,7 +62,15 @@ class CrmApplication(Application[Any]):
     contract: ClassVar[EventContract]  # the events it publishes, with their wire types (services/<service>/contract.py)
 
     def __init__(self, env: dict[str, Any] | None = None):
-        super().__init__(env)
+        for attempt in range(3):
+            try:
+                super().__init__(env)
+                break
+            except IntegrityError:
+                # A service and its relay started together both create the tables; on PostgreSQL the loser of
+                # that race gets a unique violation on the catalogue even with IF NOT EXISTS. The tables exist now.
+                if attempt == 2:
+                    raise
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
 

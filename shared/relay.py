@@ -136,6 +136,31 @@ async def last_positions(bootstrap: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
+async def positions_present(bootstrap: str, topic: str) -> set[int]:
+    """Every `ce_position` the topic holds (read only after the broker lost records, when the topic is short)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return set()
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        present: set[int] = set()
+        while batch := await consumer.getmany(timeout_ms=300, max_records=10_000):
+            for records in batch.values():
+                for record in records:
+                    present.update(int(v) for k, v in record.headers or () if k == "ce_position")
+        return present
+    finally:
+        await consumer.stop()
+
+
+class TopicLostRecords(Exception):
+    """The topic's end offset went back: the broker lost records (the embedded broker keeps them in memory only)."""
+
+
 class Relay:
     def __init__(
         self,
@@ -156,6 +181,10 @@ class Relay:
         self.to_envelope = EnvelopeMapper(app)
         self.published_position = 0  # every event at or below this position is in the topic
         self._partition_positions: dict[int, int] = {}
+        # End offsets seen per partition: they only grow, unless the broker restarted and lost what it held.
+        self._ends_seen: dict[int, int] = {}
+        self._lost = False
+        self._present: set[int] = set()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ready = asyncio.Event()
@@ -176,12 +205,20 @@ class Relay:
         labels = self.app.service
 
         async def publish(backoff: Backoff) -> None:
-            producer = None
+            producer = watcher = None
             try:
                 await ensure_topics(self.bootstrap, [self.topic], self.partitions)
                 self._partition_positions = await last_positions(self.bootstrap, self.topic)
                 n_partitions = len(self._partition_positions) or self.partitions
+                if self._lost:
+                    # What the topic holds now is no prefix of the log: publish everything it lacks, once. This
+                    # holds until the relay has caught up again, through any failure on the way.
+                    self._present = await positions_present(self.bootstrap, self.topic)
+                    self._partition_positions = dict.fromkeys(self._partition_positions, 0)
+                    self._ends_seen = {}
+                    log.warning("relay %s: the topic lost records; publishing them again", self.app.service)
                 self.published_position = min(self._partition_positions.values(), default=0)
+                watcher = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap,
                     acks="all",
@@ -190,11 +227,17 @@ class Relay:
                     max_request_size=8 << 20,
                 )
                 await producer.start()
+                await watcher.start()
                 self.ready.set()
                 backoff.reset()
                 while not stop.is_set():
+                    # Before every batch: a batch sent to a broker that came back empty would land ahead of the
+                    # events it lost, out of log order.
+                    await self._check_topic_kept(watcher, n_partitions)
                     sent = await self._publish_batch(producer, n_partitions, labels)
                     if sent < self.batch_size:
+                        if self._lost:
+                            self._lost, self._present = False, set()  # the topic holds the whole log again
                         wake.clear()
                         wait = asyncio.ensure_future(wake.wait())
                         stopper = asyncio.ensure_future(stop.wait())
@@ -206,12 +249,28 @@ class Relay:
             finally:
                 if producer is not None:
                     await producer.stop()
+                if watcher is not None:
+                    await watcher.stop()
 
         # Broker away or the store briefly locked: re-read the topic, then go on. An undeclared event stops
         # publishing (nothing after it may overtake it) until a release declares it: that needs a person, not
         # patience, so it is logged as an error.
         await run_with_retry(publish, stop, f"relay {self.app.service}", needs_a_person=(UndeclaredEvent,))
         self._loop = None
+
+    async def _check_topic_kept(self, watcher: AIOKafkaConsumer, n_partitions: int) -> None:
+        """Raise TopicLostRecords if an end offset went back since the last look (one small request per batch or poll).
+
+        A restarted embedded broker comes back empty; the producer reconnects and nothing fails, so without this
+        the events published before the restart would be missing from the topic for good."""
+        ends = await watcher.end_offsets([TopicPartition(self.topic, p) for p in range(n_partitions)])
+        for tp, end in ends.items():
+            if end < self._ends_seen.get(tp.partition, 0):
+                self._lost = True
+                raise TopicLostRecords(
+                    f"partition {tp.partition} went back from {self._ends_seen[tp.partition]} to {end}"
+                )
+            self._ends_seen[tp.partition] = end
 
     async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:
         notifications = await asyncio.to_thread(
@@ -228,7 +287,7 @@ class Relay:
         for envelope in envelopes:
             key = envelope.key()
             partition = partition_for(key, n_partitions)
-            if envelope.position <= self._partition_positions.get(partition, 0):
+            if envelope.position <= self._partition_positions.get(partition, 0) or envelope.position in self._present:
                 continue  # already in the topic from before a crash
             futures.append(
                 await producer.send(

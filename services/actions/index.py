@@ -21,6 +21,7 @@ from services.actions.access import visibility
 from services.actions.application import ActionRegister, action_record
 from services.actions.domain import ACTIVE_STATES, CorrectiveAction, State
 from shared.auth import Principal, Role
+from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
@@ -87,7 +88,7 @@ class ActionIndex:
     def __init__(self, app: ActionRegister, engine: sa.Engine, *, batch_size: int = 500):
         self.app = app
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
         self.follower = NotificationFollower(app, "actions_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:

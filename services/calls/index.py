@@ -19,6 +19,7 @@ from prometheus_client import Gauge
 from services.calls.application import CallCentre, call_summary
 from services.calls.domain import Call
 from shared.calendar import BusinessCalendar
+from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
@@ -68,7 +69,7 @@ class CallIndex:
         self.app = app
         self.engine = engine
         self.calendar = calendar
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
         self._unrouted_queues: set[str] = set()
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 
+from shared.db import create_tables
 from shared.envelope import CloudEvent, MalformedRecord, from_kafka
 from shared.relay import ensure_topics
 from shared.retry import Backoff, run_with_retry
@@ -101,7 +102,7 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
 class MemberLookup:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
 
     def member_of(self, e164: str) -> str | None:
         q = (

@@ -18,6 +18,7 @@ from eventsourcing.persistence import Notification
 
 from services.calls.application import CallCentre
 from shared.clock import Clock
+from shared.db import create_tables
 from shared.follower import NotificationFollower
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class ComplaintReferrals:
         self.engine = engine
         self.open_complaint = open_complaint
         self.clock = clock
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
         # Every few seconds, not at once: a complaints service that is down is retried without hammering it.
         self.follower = NotificationFollower(centre, "complaint_referrals", engine, self._apply, poll_interval=5.0)
 

@@ -18,6 +18,7 @@ from eventsourcing.persistence import Notification
 from services.complaints.access import SEE_ALL
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintDesk
 from shared.auth import Principal, Role
+from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
@@ -92,7 +93,7 @@ class ComplaintIndex:
     def __init__(self, app: ComplaintDesk, engine: sa.Engine, *, batch_size: int = 500):
         self.app = app
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
         self.follower = NotificationFollower(app, "complaints_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:

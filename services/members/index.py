@@ -18,6 +18,7 @@ from services.members.application import MemberDirectory, member_record
 from services.members.criteria import Criteria
 from services.members.domain import Member, Status
 from services.members.normalise import search_key
+from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
@@ -78,7 +79,7 @@ class MemberIndex:
     def __init__(self, app: MemberDirectory, engine: sa.Engine, *, batch_size: int = 500):
         self.app = app
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
         self.follower = NotificationFollower(app, "members_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:

@@ -38,7 +38,7 @@ from services.reporting.complaint_record import (
 )
 from services.reporting.projections import event_name, parse_time
 from shared.calendar import BusinessCalendar
-from shared.db import create_engine, utc, utc_row
+from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent
 
 # The complaint events this model folds (wire type -> the `_on_<name>` that folds it); each also moves the
@@ -84,11 +84,11 @@ class ComplaintReadModel:
     def __init__(self, engine: sa.Engine | str, calendar: BusinessCalendar):
         self.engine = create_engine(engine) if isinstance(engine, str) else engine
         self.calendar = calendar
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def drop(self) -> None:
         metadata.drop_all(self.engine)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     # -- writing ---------------------------------------------------------------------------------------------
     def apply(self, conn: sa.Connection, events: Sequence[CloudEvent]) -> int:

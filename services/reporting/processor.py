@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -59,6 +61,34 @@ class _Transport(faust_aiokafka.Transport):
     """faust's aiokafka transport with a consumer that does not sit on an idle fetch for 1.5 s."""
 
     Consumer = _Consumer
+
+
+# How long a stop asked by SIGINT or SIGTERM may take before the process exits anyway. With the broker up the
+# processor stops in about 2 s; with the broker unreachable (a frozen or partitioned broker, not a refused
+# connection) faust and aiokafka wait out their request and session timeouts and took 84 s. Exiting then loses
+# nothing: the read model is written in transactions deduplicated by event id, uncommitted offsets are read again,
+# and the relay resumes from what the topic holds.
+STOP_DEADLINE_SECONDS = 8.0
+
+
+class _Worker(faust.Worker):
+    """faust's worker, with a deadline on the stop that a signal asks for."""
+
+    def _schedule_shutdown(self, signal) -> None:
+        if not self._signal_stop_time:
+            _arm_stop_deadline(STOP_DEADLINE_SECONDS)
+        super()._schedule_shutdown(signal)
+
+
+def _arm_stop_deadline(seconds: float) -> None:
+    def exit_late() -> None:
+        log.warning("the processor did not stop within %.0fs (broker unreachable?); exiting now", seconds)
+        logging.shutdown()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, exit_late)
+    timer.daemon = True
+    timer.start()
 
 
 def build_engine(settings: Settings, clock: Callable[[], datetime]) -> ReportingEngine:
@@ -148,7 +178,6 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
             good, messages = [], []
             for ev in batch:
                 msg = ev.message
-                positions[(msg.topic, msg.partition)] = msg.offset
                 try:
                     good.append(from_kafka(msg.headers, msg.value))
                     messages.append(msg)
@@ -156,10 +185,13 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
                     await dead_letter(msg, str(exc))
             if good:
                 await apply(good, messages)
+            # Only once applied: the timer must not see a batch still on its way into the read model as done.
+            for ev in batch:
+                positions[(ev.message.topic, ev.message.partition)] = ev.message.offset
 
     @app.timer(interval=settings.processor_tick_seconds)
     async def deadlines():
-        lag = _update_lag(app, positions)
+        lag = await _update_lag(app, positions)
         state["caught_up"] = lag == 0
         if state["caught_up"]:
             result = await asyncio.to_thread(engine.tick)
@@ -196,24 +228,40 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
     return app
 
 
-def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
-    total = 0
+async def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
+    """Records in the assigned partitions not yet applied; -1 while that cannot be known.
+
+    A partition is done up to the later of what this process applied and the offset committed by the consumer
+    group, which is where this process started reading: after a restart a partition that receives nothing new
+    (the reporting topic gets records only from the deadline check, which waits for this) has nothing left to
+    read, and must count as caught up. The end offsets are asked of the broker for every assigned partition,
+    empty and idle ones included, rather than taken from fetch responses, which may not have come for them yet.
+    """
     try:
         assignment = app.consumer.assignment()
-    except Exception:  # not yet assigned
+    except Exception:  # noqa: BLE001 - the consumer has not started yet
         return -1
     if not assignment:
         return -1
+    try:
+        ends = await app.consumer.highwaters(*assignment)
+    except Exception as exc:  # noqa: BLE001 - broker away or rebalancing: not known, so not caught up
+        log.debug("end offsets unknown: %s", exc)
+        return -1
+    committed = app.consumer._committed_offset  # type: ignore[attr-defined]  # noqa: SLF001 - faust keeps the group's offsets only here
+    total = 0
     per_topic: dict[str, int] = {}
     for tp in assignment:
+        end = ends.get(tp)
+        if end is None:
+            return -1
         try:
-            high = app.consumer.highwater(tp)
-        except Exception:  # noqa: BLE001 - not fetched yet
-            high = None
-        if high is None:
-            return -1  # not known yet: not caught up, so no list is produced from half a replay
-        done = positions.get((tp.topic, tp.partition), -1) + 1
-        lag = max(0, high - done)
+            fetched = app.consumer.highwater(tp)
+        except Exception:  # noqa: BLE001 - no fetch response for it yet
+            fetched = None
+        end = max(end, fetched or 0)
+        done = max(positions.get((tp.topic, tp.partition), -1) + 1, committed.get(tp) or 0)
+        lag = max(0, end - done)
         per_topic[tp.topic] = per_topic.get(tp.topic, 0) + lag
         total += lag
     for topic, lag in per_topic.items():
@@ -231,7 +279,7 @@ def run_processor(settings: Settings, topics: Sequence[str], clock: Callable[[],
         )
     )
     app = create_faust_app(settings, engine, topics)
-    worker = faust.Worker(app, loglevel="WARNING", quiet=True)
+    worker = _Worker(app, loglevel="WARNING", quiet=True)
     started = time.monotonic()
     worker.execute_from_commandline()
     log.info("processor stopped after %.0fs", time.monotonic() - started)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from services.reporting import projections as P
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import BusinessCalendar
-from shared.db import create_engine, utc, utc_row
+from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
 metadata = sa.MetaData()
@@ -114,7 +114,7 @@ class ReadModel:
     def __init__(self, url: str, calendar: BusinessCalendar):
         self.engine = create_engine(url)
         self.calendar = calendar
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self._add_missing_columns()
         self.complaints = ComplaintReadModel(self.engine, calendar)
 
@@ -131,7 +131,7 @@ class ReadModel:
 
     def drop(self) -> None:
         metadata.drop_all(self.engine)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self.complaints.drop()
 
     # -- writing ---------------------------------------------------------------------------------------------
