@@ -96,10 +96,14 @@ def build_readmodel(settings: Settings, url: str | None = None) -> ReadModel:
     return ReadModel(url or settings.readmodel_db_url, settings.business_calendar)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None, oversight: Oversight | None = None
+) -> FastAPI:
+    """`oversight`: the reporting store, which the escalation steps write to (its relay runs in the processor)."""
     readmodel = build_readmodel(settings)
     app = create_service_app("reporting", settings, title="CRM reporting service", description=DESCRIPTION)
     app.state.readmodel = readmodel
+    app.state.oversight = oversight or build_oversight(settings)
     app.state.clock = clock or system_clock
     _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)

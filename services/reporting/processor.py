@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,12 +20,14 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 
+from services.reporting.actions_outbox import CorrectiveActionOutbox, http_opener
 from services.reporting.engine import ReportingEngine
 from services.reporting.oversight import Oversight
 from services.reporting.projections import EscalationRule
 from services.reporting.readmodel import ReadModel
 from shared.auth import Role, TokenStore
 from shared.clock import system_clock
+from shared.db import create_engine
 from shared.envelope import MalformedRecord, from_kafka
 from shared.eventstore import store_env
 from shared.relay import Relay, ensure_topics
@@ -167,10 +170,26 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
                 log.info("deadline check: %s", result)
 
     if settings.processor_relay:
+        # Like the relay, one replica delivers the SG's corrective-action requests to the actions service.
+        outbox = CorrectiveActionOutbox(
+            engine.oversight,
+            create_engine(settings.local_db_url("reporting_outbox")),
+            http_opener(settings.actions_base_url, settings.reporting_service_token),
+            system_clock,
+        )
 
         @app.task
         async def run_relay():
             await relay.run(stop_relay)
+
+        @app.task
+        async def run_outbox():
+            stop_thread = threading.Event()
+            thread = outbox.follower.start(stop_thread)
+            await stop_relay.wait()
+            stop_thread.set()
+            outbox.follower.wake()
+            await asyncio.to_thread(thread.join, 10)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):

@@ -30,7 +30,20 @@ REPORTING_EVENTS = {
     "crm.reporting.member_relations_follow_up_breach.recorded.v1": "member_relations_follow_up_breach.recorded",
     "crm.reporting.end_of_day_list.produced.v1": "end_of_day_list.produced",
     "crm.reporting.escalation.raised.v1": "escalation.raised",
+    "crm.reporting.escalation.accepted.v1": "escalation.accepted",
+    "crm.reporting.escalation.dismissed.v1": "escalation.dismissed",
+    "crm.reporting.escalation.reported_to_sg.v1": "escalation.reported_to_sg",
+    "crm.reporting.escalation.corrective_action_requested.v1": "escalation.corrective_action_requested",
+    "crm.reporting.escalation.corrective_action_opened.v1": "escalation.corrective_action_opened",
     "crm.reporting.corrective_action.opened.v1": "corrective_action.opened",
+}
+# An escalation's later steps -> the status it is at after each (the steps arrive in order: one aggregate).
+ESCALATION_STEPS = {
+    "escalation.accepted": "accepted",
+    "escalation.dismissed": "dismissed",
+    "escalation.reported_to_sg": "reported",
+    "escalation.corrective_action_requested": "action_requested",
+    "escalation.corrective_action_opened": "action_opened",
 }
 
 

@@ -100,6 +100,8 @@ escalations = sa.Table(
     sa.Column("corrective_action_id", sa.String(36)),
     sa.Column("corrective_action_owner", sa.String(200)),
     sa.Column("corrective_action_status", sa.String(20)),
+    # raised | accepted | dismissed | reported | action_requested | action_opened (services/reporting/oversight.py)
+    sa.Column("status", sa.String(20)),
 )
 
 
@@ -122,7 +124,7 @@ class ReadModel:
         """Columns added to a table after a deployment created it: added in place (nullable, filled by the events
         that come after), so that an upgraded processor does not stop on a read model built by the previous one."""
         inspector = sa.inspect(self.engine)
-        for table, column in ((unanswered, unanswered.c.detected_at),):
+        for table, column in ((unanswered, unanswered.c.detected_at), (escalations, escalations.c.status)):
             present = {c["name"] for c in inspector.get_columns(table.name)}
             if column.name not in present:
                 kind = column.type.compile(dialect=self.engine.dialect)
@@ -212,8 +214,14 @@ class ReadModel:
                     "window_days": e.data["window_days"],
                     "call_ids": dumps(e.data["call_ids"]).decode(),
                     "corrective_action_id": e.data.get("corrective_action_id"),
+                    "status": "action_opened" if e.data.get("corrective_action_id") else "raised",
                 },
             )
+        elif name in P.ESCALATION_STEPS:
+            step = {"status": P.ESCALATION_STEPS[name]}
+            if name == "escalation.corrective_action_opened":
+                step["corrective_action_id"] = e.data["action_id"]
+            self._upsert(conn, escalations, "id", e.subject, step)
         elif name == "corrective_action.opened" and e.data.get("escalation_id"):
             self._upsert(
                 conn,

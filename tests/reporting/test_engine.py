@@ -367,7 +367,7 @@ def test_a_call_registered_after_the_end_of_the_day_goes_on_the_next_days_list(
 # --- repeated non-answer ------------------------------------------------------------------------------------------
 
 
-def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and_opens_a_corrective_action(
+def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_for_review(
     centre, feed, engine, oversight, readmodel
 ) -> None:
     calls = [abandoned(centre, tehran(2026, 11, 21, 10, 31 + n)) for n in range(3)]
@@ -378,21 +378,13 @@ def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and
     calls.append(abandoned(centre, tehran(2026, 11, 21, 10, 45)))
     feed()
     [raised] = oversight_events(oversight, "escalation.raised")
-    [opened] = oversight_events(oversight, "corrective_action.opened")
     assert raised.data["unit"] == "trade"
     assert raised.data["call_ids"] == calls
     assert (raised.data["threshold"], raised.data["window_days"]) == (3, 7)
     assert datetime.fromisoformat(raised.data["at"]) == tehran(2026, 11, 21, 10, 45)
-    assert raised.data["corrective_action_id"] == opened.subject
-    assert opened.data["escalation_id"] == raised.subject
-    assert (opened.data["origin"], opened.data["unit"], opened.data["owner"]) == (
-        "repeated_non_answer",
-        "trade",
-        "f.alavi",
-    )
-    assert opened.data["description"] == (
-        "Unit trade left 4 calls unanswered within 7 working days (threshold 3); find the cause and prevent recurrence."
-    )
+    # The member-relations manager reviews it first; only the SG opens a corrective action, in the actions service.
+    assert raised.data["corrective_action_id"] is None
+    assert oversight_events(oversight, "corrective_action.opened") == []
 
     # Not again for the same calls: not on replay, not after a restart, not when one more call comes in.
     assert engine.handle(envelopes(centre)).applied == 0
@@ -401,17 +393,10 @@ def test_one_more_unanswered_call_than_the_threshold_escalates_the_unit_once_and
     assert restarted.check_escalation("trade") is False
     abandoned(centre, tehran(2026, 11, 21, 11, 0))
     feed()  # also brings the escalation itself back from the reporting topic
-    assert Counter(e.type for e in oversight_events(oversight)) == {
-        "crm.reporting.escalation.raised.v1": 1,
-        "crm.reporting.corrective_action.opened.v1": 1,
-    }
+    assert Counter(e.type for e in oversight_events(oversight)) == {"crm.reporting.escalation.raised.v1": 1}
     [stored] = readmodel.escalation_list("trade")
     assert (stored["unanswered_count"], stored["call_ids"]) == (4, calls)
-    assert (stored["corrective_action_id"], stored["corrective_action_owner"], stored["corrective_action_status"]) == (
-        opened.subject,
-        "f.alavi",
-        "open",
-    )
+    assert (stored["status"], stored["corrective_action_id"]) == ("raised", None)
 
     # A restarted processor that knows of the escalation from the read model counts only later calls.
     fresh = ReportingEngine(readmodel, oversight, ORGANISATION, engine.calendar, RULE, engine.clock)
@@ -438,7 +423,6 @@ def test_after_an_escalation_the_unit_escalates_again_only_when_new_calls_cross_
     raised = oversight_events(oversight, "escalation.raised")
     assert len(raised) == 2
     assert raised[1].data["call_ids"] == later
-    assert len(oversight_events(oversight, "corrective_action.opened")) == 2
 
 
 # --- calls member relations answered ------------------------------------------------------------------------------
