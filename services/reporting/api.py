@@ -62,6 +62,9 @@ class EndOfDayEntry(BaseModel):
     manager: str | None
     produced_at: datetime
     count: int
+    # Asked of the notifier (the event a notifier consumes); None: not sent, the unit has no manager on file.
+    delivery_requested_to: str | None = None
+    delivery_requested_at: datetime | None = None
 
 
 class EndOfDayList(EndOfDayEntry):

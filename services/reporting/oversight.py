@@ -195,10 +195,17 @@ class EndOfDayList(Aggregate):
     def __init__(self, *, unit: str, day: str, manager: str | None, produced_at: datetime, items: list[dict]):
         self.unit = unit
         self.day = day
+        self.delivery_requested_to: str | None = None
 
     @classmethod
     def create_id(cls, *, unit: str, day: str, **_: object) -> uuid.UUID:
         return uuid.uuid5(NS, f"eod:{unit}:{day}")
+
+    @event("DeliveryRequested")
+    def request_delivery(self, *, to: str, unit: str, day: str, count: int, at: datetime) -> None:
+        """The list is to reach the unit's manager: a notifier consumes this event (the list itself is in the
+        Produced event of the same aggregate) and sends it by the channels the chamber sets up."""
+        self.delivery_requested_to = to
 
 
 class Oversight(CrmApplication):
@@ -304,4 +311,9 @@ class Oversight(CrmApplication):
     def produce_end_of_day_list(
         self, *, unit: str, day: str, manager: str | None, produced_at: datetime, items: list[dict]
     ) -> bool:
-        return self._save_once(EndOfDayList(unit=unit, day=day, manager=manager, produced_at=produced_at, items=items))
+        produced = EndOfDayList(unit=unit, day=day, manager=manager, produced_at=produced_at, items=items)
+        if manager:
+            # In the same save as the list: a list is never produced without its delivery asked for. A unit with no
+            # manager in the organisation file gets none; the report shows the list as not sent.
+            produced.request_delivery(to=manager, unit=unit, day=day, count=len(items), at=produced_at)
+        return self._save_once(produced)

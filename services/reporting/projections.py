@@ -29,6 +29,7 @@ REPORTING_EVENTS = {
     "crm.reporting.callback_breach.recorded.v1": "callback_breach.recorded",
     "crm.reporting.member_relations_follow_up_breach.recorded.v1": "member_relations_follow_up_breach.recorded",
     "crm.reporting.end_of_day_list.produced.v1": "end_of_day_list.produced",
+    "crm.reporting.end_of_day_list.delivery_requested.v1": "end_of_day_list.delivery_requested",
     "crm.reporting.escalation.raised.v1": "escalation.raised",
     "crm.reporting.escalation.accepted.v1": "escalation.accepted",
     "crm.reporting.escalation.dismissed.v1": "escalation.dismissed",

@@ -86,6 +86,9 @@ end_of_day = sa.Table(
     sa.Column("manager", sa.String(200)),
     sa.Column("produced_at", Time, nullable=False),
     sa.Column("items", sa.Text, nullable=False),
+    # Whom the list was to be sent to, and when that was asked of the notifier (None: not asked, no manager).
+    sa.Column("delivery_requested_to", sa.String(200)),
+    sa.Column("delivery_requested_at", Time),
 )
 escalations = sa.Table(
     "escalations",
@@ -124,7 +127,12 @@ class ReadModel:
         """Columns added to a table after a deployment created it: added in place (nullable, filled by the events
         that come after), so that an upgraded processor does not stop on a read model built by the previous one."""
         inspector = sa.inspect(self.engine)
-        for table, column in ((unanswered, unanswered.c.detected_at), (escalations, escalations.c.status)):
+        for table, column in (
+            (unanswered, unanswered.c.detected_at),
+            (escalations, escalations.c.status),
+            (end_of_day, end_of_day.c.delivery_requested_to),
+            (end_of_day, end_of_day.c.delivery_requested_at),
+        ):
             present = {c["name"] for c in inspector.get_columns(table.name)}
             if column.name not in present:
                 kind = column.type.compile(dialect=self.engine.dialect)
@@ -200,6 +208,12 @@ class ReadModel:
                     produced_at=P.parse_time(e.data["produced_at"]),
                     items=dumps(e.data["items"]).decode(),
                 )
+            )
+        elif name == "end_of_day_list.delivery_requested":
+            conn.execute(
+                end_of_day.update()
+                .where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"])
+                .values(delivery_requested_to=e.data["to"], delivery_requested_at=utc(P.parse_time(e.data["at"])))
             )
         elif name == "escalation.raised":
             self._upsert(
@@ -355,15 +369,29 @@ class ReadModel:
 
     def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
         q = sa.select(
-            end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"]
+            end_of_day.c.unit,
+            end_of_day.c.day,
+            end_of_day.c.manager,
+            end_of_day.c.produced_at,
+            end_of_day.c["items"],
+            end_of_day.c.delivery_requested_to,
+            end_of_day.c.delivery_requested_at,
         )
         q = q.order_by(end_of_day.c.day.desc(), end_of_day.c.unit)
         if unit:
             q = q.where(end_of_day.c.unit == unit)
         with self.engine.connect() as conn:
             return [
-                {"unit": u, "day": d, "manager": m, "produced_at": utc(p), "count": len(json.loads(items))}
-                for u, d, m, p, items in conn.execute(q)
+                {
+                    "unit": u,
+                    "day": d,
+                    "manager": m,
+                    "produced_at": utc(p),
+                    "count": len(json.loads(items)),
+                    "delivery_requested_to": to,
+                    "delivery_requested_at": utc(at),
+                }
+                for u, d, m, p, items, to, at in conn.execute(q)
             ]
 
     def unit_counts(self) -> list[dict[str, Any]]:

@@ -322,6 +322,35 @@ def test_the_end_of_day_list_is_produced_once_the_working_day_has_ended_and_not_
     assert stored["manager"] == "f.alavi"
 
 
+def test_each_end_of_day_list_asks_once_for_its_delivery_to_the_units_manager(
+    centre, clock, feed, engine, oversight, readmodel
+) -> None:
+    abandoned(centre, tehran(2026, 11, 21, 10, 31))
+    abandoned(centre, tehran(2026, 11, 21, 12, 0), queue="601", caller="09130000000")
+    feed()
+    engine.tick(tehran(2026, 11, 21, 16, 0))
+    engine.tick(tehran(2026, 11, 21, 17, 0))
+    asked = {e.data["unit"]: e for e in oversight_events(oversight, "end_of_day_list.delivery_requested")}
+    assert {unit: (e.data["to"], e.data["day"], e.data["count"]) for unit, e in asked.items()} == {
+        "trade": ("f.alavi", "2026-11-21", 1),
+        "membership": ("h.tehrani", "2026-11-21", 1),
+    }
+    assert datetime.fromisoformat(asked["trade"].data["at"]) == tehran(2026, 11, 21, 16, 0)
+    # The notifier finds the list itself in the same aggregate's Produced event.
+    [produced] = [e for e in oversight_events(oversight, "end_of_day_list.produced") if e.data["unit"] == "trade"]
+    assert asked["trade"].subject == produced.subject
+    feed()
+    [entry] = readmodel.end_of_day_index("trade")
+    assert (entry["delivery_requested_to"], entry["delivery_requested_at"]) == ("f.alavi", tehran(2026, 11, 21, 16, 0))
+
+
+def test_a_list_of_a_unit_with_no_manager_on_file_is_produced_and_shown_as_not_sent(oversight, clock) -> None:
+    assert oversight.produce_end_of_day_list(
+        unit="trade", day="2026-11-21", manager=None, produced_at=tehran(2026, 11, 21, 16, 0), items=[]
+    )
+    assert oversight_events(oversight, "end_of_day_list.delivery_requested") == []
+
+
 def test_a_call_stays_on_each_days_list_until_it_is_called_back(centre, clock, feed, engine, oversight) -> None:
     call = abandoned(centre, tehran(2026, 11, 21, 10, 31))
     feed()
