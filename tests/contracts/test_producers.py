@@ -194,6 +194,16 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
                 purpose="survey",
             )
         )
+    # The chamber's calendar: a closure and a schedule entered at run time, and a deadline they move.
+    waiting = centre.receive_call(direction="incoming", caller="09131234567", unit="trade")
+    centre.register_unanswered(
+        waiting, by="z.rahimi", subject="a certificate", contact_name=None, contact_phone="09131234567"
+    )
+    registered = centre.get_call(waiting).registered_at
+    soon = settings.business_calendar.next_working_day(settings.business_calendar.working_day_of(registered))
+    centre.close_day(day=soon, reason="pollution", by="operator")
+    centre.set_schedule(effective_from=soon, preset="ir-public-offices", by="operator")
+    centre.move_deadlines([waiting], reason="closed")
     events["calls"] = published(centre)
 
     desk = ComplaintDesk(organisation=settings.organisation, calendar=settings.business_calendar, clock=clock)
