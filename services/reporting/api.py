@@ -23,7 +23,9 @@ from shared.validation import Limit, Offset, check_day, window
 
 
 def get_readmodel(request: Request) -> ReadModel:
-    return request.app.state.readmodel
+    readmodel: ReadModel = request.app.state.readmodel
+    readmodel.refresh_calendar()  # a closure the processor applied counts here too, without a restart
+    return readmodel
 
 
 ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]

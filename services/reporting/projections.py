@@ -24,6 +24,12 @@ CALL_EVENTS = {
     "crm.calls.call.member_relations_follow_up_opened.v1": "member_relations_follow_up_opened",
     "crm.calls.call.resolved_by_member_relations.v1": "resolved_by_member_relations",
     "crm.calls.call.transferred_to_expert.v1": "transferred_to_expert",
+    "crm.calls.call.deadline_moved.v1": "deadline_moved",
+}
+# The chamber's calendar as the calls service keeps it (services/calls/calendar.py): the reporting calendar follows.
+CALENDAR_EVENTS = {
+    "crm.calls.calendar.schedule_set.v1": "schedule",
+    "crm.calls.calendar.day_closed.v1": "closure",
 }
 REPORTING_EVENTS = {
     "crm.reporting.callback_breach.recorded.v1": "callback_breach.recorded",
@@ -56,6 +62,13 @@ def parse_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+def apply_calendar_change(calendar: BusinessCalendar, kind: str, data: Mapping[str, Any]) -> None:
+    if kind == "schedule":
+        calendar.set_schedule(date.fromisoformat(data["effective_from"]), data["hours"])
+    else:
+        calendar.close(date.fromisoformat(data["day"]), data["reason"])
 
 
 def event_name(ce_type: str, handled: Mapping[str, str]) -> str | None:

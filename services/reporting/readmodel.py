@@ -107,6 +107,17 @@ escalations = sa.Table(
     sa.Column("status", sa.String(20)),
 )
 
+# The chamber's calendar changes, kept so that every process reading this model (the API replicas) counts working
+# time on the calendar the processor applied.
+calendar_changes = sa.Table(
+    "calendar_changes",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, autoincrement=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
 
 @dataclass
 class BatchOutcome:
@@ -122,6 +133,20 @@ class ReadModel:
         metadata.create_all(self.engine)
         self._add_missing_columns()
         self.complaints = ComplaintReadModel(self.engine, calendar)
+        self._calendar_applied = 0
+        self.refresh_calendar()
+
+    def refresh_calendar(self) -> None:
+        """Apply the calendar changes another process stored since this one last looked (cheap when none)."""
+        with self.engine.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(calendar_changes)).scalar() or 0
+            if count == self._calendar_applied:
+                return
+            q = sa.select(calendar_changes.c.kind, calendar_changes.c.data).order_by(calendar_changes.c.position)
+            changes = list(conn.execute(q))
+        for kind, data in changes[self._calendar_applied :]:
+            P.apply_calendar_change(self.calendar, kind, json.loads(data))
+        self._calendar_applied = len(changes)
 
     def _add_missing_columns(self) -> None:
         """Columns added to a table after a deployment created it: added in place (nullable, filled by the events
@@ -179,6 +204,18 @@ class ReadModel:
         name = P.event_name(e.type, P.CALL_EVENTS)
         if name is not None:
             self._apply_call_event(rows, e.subject, name, e.data, outcome)
+            return
+        kind = P.event_name(e.type, P.CALENDAR_EVENTS)
+        if kind is not None:
+            position = conn.execute(sa.select(sa.func.count()).select_from(calendar_changes)).scalar() or 0
+            conn.execute(
+                calendar_changes.insert().values(
+                    event_id=e.id, position=position, kind=kind, data=dumps(e.data).decode()
+                )
+            )
+            # Applied now: the deadlines this batch computes and the next tick's end of day already follow it.
+            P.apply_calendar_change(self.calendar, kind, e.data)
+            self._calendar_applied = position + 1
             return
         name = P.event_name(e.type, P.REPORTING_EVENTS)
         if name == "callback_breach.recorded":
@@ -259,6 +296,11 @@ class ReadModel:
             if follow_up is not None:
                 follow_up.pop("call_id", None)
                 rows.upsert(follow_ups, call_id, follow_up)
+        if name == "deadline_moved":
+            # The chamber's calendar changed: the deadline in force is the new one (the event keeps the old).
+            table, column = (unanswered, "callback_due") if data["kind"] == "callback" else (follow_ups, "due")
+            if rows.get(table, call_id) is not None:
+                rows.upsert(table, call_id, {column: P.parse_time(data["new_due"])})
         if name in ("received", "unanswered_registered", "callback_recorded"):
             item = P.unanswered_item(rows.get(unanswered, call_id), name, data, self.calendar)
             if item is not None:
@@ -443,7 +485,7 @@ class ReadModel:
         """Every read-model table, sorted, for comparing a live model with a rebuilt one."""
         out = {}
         with self.engine.connect() as conn:
-            for table in (call_facts, unanswered, follow_ups, end_of_day, escalations, processed):
+            for table in (call_facts, unanswered, follow_ups, end_of_day, escalations, calendar_changes, processed):
                 key = list(table.primary_key.columns)
                 out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())

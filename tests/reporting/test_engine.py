@@ -516,3 +516,28 @@ def test_a_read_model_built_before_breaches_kept_their_detection_time_gains_the_
         conn.execute(sa.text("CREATE TABLE unanswered_calls (call_id VARCHAR(36) PRIMARY KEY, breached_at DATETIME)"))
     ReadModel(url, calendar)
     assert "detected_at" in {c["name"] for c in sa.inspect(engine).get_columns("unanswered_calls")}
+
+
+# --- the chamber's calendar ---------------------------------------------------------------------------------------
+
+
+def test_a_closure_moves_the_deadline_in_force_in_the_read_model_and_its_calendar_follows(
+    centre, feed, readmodel, tmp_path
+) -> None:
+    from datetime import date
+
+    call_id = abandoned(centre, tehran(2026, 12, 1, 15, 0))
+    feed()
+    [item] = readmodel.unanswered_items(unit="trade")
+    assert item["callback_due"] == tehran(2026, 12, 6, 11, 0)
+
+    centre.close_day(day=date(2026, 12, 2), reason="pollution", by="operator")
+    assert centre.move_deadlines([uuid.UUID(call_id)], reason="closed on 2026-12-02 (pollution)") == 1
+    feed()
+    [item] = readmodel.unanswered_items(unit="trade")
+    assert item["callback_due"] == tehran(2026, 12, 7, 11, 0)  # the deadline in force, not the first one
+
+    # Another process over the same read model (an API replica) counts working time on the same calendar.
+    replica = ReadModel(f"sqlite:///{tmp_path}/rm.db", BusinessCalendar(IRAN))
+    assert not replica.calendar.is_working_day(date(2026, 12, 2))
+    assert replica.calendar.holiday_name(date(2026, 12, 2)) == "Chamber holiday: pollution"
