@@ -136,3 +136,49 @@ def test_a_restarted_calls_service_keeps_the_chamber_s_closures(settings, clock,
     centre.close_day(day=date(2026, 12, 2), reason="heat", by="operator")
     again = build_centre(settings, clock)
     assert not again.calendar.is_working_day(date(2026, 12, 2))
+
+
+# --- crm calendar --------------------------------------------------------------------------------------------------
+
+
+def crm(client: TestClient, settings, token: str, *argv: str) -> tuple[int, str]:
+    import io
+
+    from services.calls import calendar_cli
+    from services.cli import build_parser
+
+    out = io.StringIO()
+    args = build_parser().parse_args(["calendar", "--token", token, *argv])
+    return calendar_cli.run(args, settings, client=client, out=out), out.getvalue()
+
+
+def bearer(tokens, role: str) -> str:
+    return tokens[role]["Authorization"].removeprefix("Bearer ")
+
+
+def test_crm_calendar_closes_a_day_sets_hours_and_shows_them(client, settings, tokens) -> None:
+    admin = bearer(tokens, "admin")
+    code, out = crm(client, settings, admin, "close", "2026-12-02", "--reason", "heat", "--note", "45 degrees")
+    assert code == 0, out
+    code, _ = crm(
+        client, settings, admin, "schedule", "--from", "2027-06-06", "--hours", "saturday=06:00-10:00,10:30-13:00"
+    )
+    assert code == 0
+    code, out = crm(client, settings, bearer(tokens, "auditor"), "show")
+    assert code == 0
+    import json
+
+    shown = json.loads(out)
+    assert shown["default"]["chosen_by"] == "the IR preset (CRM_CHAMBER)"
+    assert [(c["day"], c["reason"], c["note"]) for c in shown["closures"]] == [("2026-12-02", "heat", "45 degrees")]
+    assert shown["schedules"][0]["hours"] == {"saturday": ["06:00-10:00", "10:30-13:00"]}
+    assert not client.app.state.centre.calendar.is_working_day(date(2026, 12, 2))
+
+
+def test_crm_calendar_says_why_it_was_refused_and_exits_1(client, settings, tokens, capsys) -> None:
+    code, _ = crm(client, settings, bearer(tokens, "admin"), "schedule", "--from", "2027-06-06", "--preset", "nope")
+    assert code == 1
+    assert "no schedule preset 'nope'" in capsys.readouterr().err
+    code, _ = crm(client, settings, bearer(tokens, "unit_manager"), "close", "2026-12-02", "--reason", "heat")
+    assert code == 1  # only an admin changes the calendar
+    assert client.app.state.centre.calendar_changes() == []
