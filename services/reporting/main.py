@@ -18,6 +18,7 @@ from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
+from services.reporting.stats_api import router as call_stats
 from shared.clock import system_clock
 from shared.eventstore import store_env
 from shared.service import create_service_app
@@ -108,4 +109,5 @@ def create_app(
     _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)
     app.include_router(complaint_reports)
+    app.include_router(call_stats)
     return app

@@ -25,6 +25,8 @@ CALL_EVENTS = {
     "crm.calls.call.resolved_by_member_relations.v1": "resolved_by_member_relations",
     "crm.calls.call.transferred_to_expert.v1": "transferred_to_expert",
     "crm.calls.call.deadline_moved.v1": "deadline_moved",
+    "crm.calls.call.completed.v1": "completed",
+    "crm.calls.call.caller_hung_up.v1": "caller_hung_up",
 }
 # The chamber's calendar as the calls service keeps it (services/calls/calendar.py): the reporting calendar follows.
 CALENDAR_EVENTS = {
@@ -96,9 +98,19 @@ def call_fact(
     if fact is None:
         return None
     if name == "routed":
-        return {**fact, "unit": data["unit"], "offered": fact["direction"] == "incoming"}
+        return {**fact, "unit": data["unit"], "queue": data.get("queue"), "offered": fact["direction"] == "incoming"}
     if name == "answered":
-        return {**fact, "answered": True}
+        if fact.get("answered_at") is not None:  # a second attempt: the wait ended at the first answer
+            return {**fact, "answered": True}
+        return {**fact, "answered": True, "answered_at": parse_time(data.get("at")), "expert": data.get("expert")}
+    if name in ("completed", "caller_hung_up"):
+        if fact.get("ended_at") is not None:
+            return None
+        ended = parse_time(data["at"])
+        talk = data.get("talk_seconds")
+        if talk is None and fact.get("answered_at") is not None:
+            talk = max(0.0, (ended - parse_time(fact["answered_at"])).total_seconds())
+        return {**fact, "ended_at": ended, "talk_seconds": talk if fact.get("answered_at") is not None else None}
     if name == "unanswered_registered":
         return {**fact, "unanswered": True, "unit": fact["unit"] or data["unit"]}
     return None

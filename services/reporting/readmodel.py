@@ -40,6 +40,12 @@ call_facts = sa.Table(
     sa.Column("offered", sa.Boolean, nullable=False, default=False),
     sa.Column("answered", sa.Boolean, nullable=False, default=False),
     sa.Column("unanswered", sa.Boolean, nullable=False, default=False),
+    # For the call-centre statistics (services/reporting/stats.py): wait, talk, who answered, when it ended.
+    sa.Column("queue", sa.String(100)),
+    sa.Column("answered_at", Time),
+    sa.Column("expert", sa.String(200), index=True),
+    sa.Column("ended_at", Time),
+    sa.Column("talk_seconds", sa.Float),
 )
 unanswered = sa.Table(
     "unanswered_calls",
@@ -157,6 +163,10 @@ class ReadModel:
             (escalations, escalations.c.status),
             (end_of_day, end_of_day.c.delivery_requested_to),
             (end_of_day, end_of_day.c.delivery_requested_at),
+            *(
+                (call_facts, call_facts.c[name])
+                for name in ("queue", "answered_at", "expert", "ended_at", "talk_seconds")
+            ),
         ):
             present = {c["name"] for c in inspector.get_columns(table.name)}
             if column.name not in present:
@@ -435,6 +445,37 @@ class ReadModel:
                 }
                 for u, d, m, p, items, to, at in conn.execute(q)
             ]
+
+    def call_facts_between(self, start: datetime, end: datetime, unit: str | None = None) -> list[dict[str, Any]]:
+        """Incoming calls offered to a unit that rang in [start, end)."""
+        q = sa.select(call_facts).where(
+            call_facts.c.offered, call_facts.c.received_at >= start, call_facts.c.received_at < end
+        )
+        if unit:
+            q = q.where(call_facts.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def callbacks_registered_between(
+        self, start: datetime, end: datetime, unit: str | None = None
+    ) -> list[dict[str, Any]]:
+        q = sa.select(unanswered).where(unanswered.c.registered_at >= start, unanswered.c.registered_at < end)
+        if unit:
+            q = q.where(unanswered.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def waiting_now(self, since: datetime) -> list[dict[str, Any]]:
+        """Calls in a queue now: offered, neither answered nor ended nor registered unanswered, rung since `since`."""
+        q = sa.select(call_facts).where(
+            call_facts.c.offered,
+            sa.not_(call_facts.c.answered),
+            sa.not_(call_facts.c.unanswered),
+            call_facts.c.ended_at.is_(None),
+            call_facts.c.received_at >= since,
+        )
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
 
     def unit_counts(self) -> list[dict[str, Any]]:
         q = (

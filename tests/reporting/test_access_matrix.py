@@ -31,6 +31,10 @@ MATRIX = {
     ("POST", "/reports/escalations/{escalation_id}/report"): row({"mr_manager"}),
     ("POST", "/reports/escalations/{escalation_id}/corrective-action"): row({"sg"}, json={}),
     ("GET", "/reports/units"): row(READERS),
+    ("GET", "/reports/calls/stats"): row(
+        SEE_ALL | {"other_manager"}, params={"unit": "membership", "period": "day", "day": "2026-11-21"}
+    ),
+    ("GET", "/reports/calls/wallboard"): row(SEE_ALL | {"other_manager"}, params={"unit": "membership"}),
     ("GET", "/reports/member-relations/follow-ups"): row({"mr_manager", "sg", "auditor", "admin"}),
     ("GET", "/reports/complaints/open"): row(COMPLAINT_REPORTS),
     ("GET", "/reports/complaints/six-monthly"): row(COMPLAINT_REPORTS, params={"year": 1405, "half": 2}),
