@@ -97,7 +97,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         logging_config=None,
     )
     app.transport = _Transport(app.conf.broker_consumer, app)
-    sources = ",".join(topics)  # one label value: no unbounded label sets
+    sources = frozenset(topics)  # the only topics whose lag counts (faust's own internal topics do not)
     source = app.topic(*topics, value_serializer="raw", key_serializer="raw")
     deadletter = app.topic(settings.deadletter_topic, value_serializer="raw", key_serializer="raw")
     tokens = TokenStore(settings.auth_db_url)
@@ -125,25 +125,27 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, reason)
 
     async def apply(events, messages) -> None:
+        duplicates: set[str] = set()
+        failed: set[int] = set()
         try:
             outcome = await asyncio.to_thread(engine.handle, events)
         except Exception:  # noqa: BLE001 - find the record that cannot be applied, set it aside, go on
             log.exception("a batch of %d events failed; applying them one by one", len(events))
-            applied = duplicate = 0
-            for event, msg in zip(events, messages, strict=True):
+            for n, (event, msg) in enumerate(zip(events, messages, strict=True)):
                 try:
                     one = await asyncio.to_thread(engine.handle, [event])
                 except Exception as exc:  # noqa: BLE001
                     await dead_letter(msg, f"cannot be applied: {type(exc).__name__}: {exc}")
+                    failed.add(n)
                     continue
-                applied += one.applied
-                duplicate += one.duplicate
+                duplicates |= one.duplicate_ids
         else:
-            applied, duplicate = outcome.applied, outcome.duplicate
-        EVENTS.labels(sources, "applied").inc(applied)
-        EVENTS.labels(sources, "duplicate").inc(duplicate)
-        newest = max(datetime.fromisoformat(e.time) for e in events)
-        LAG_SECONDS.labels(sources).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+            duplicates = outcome.duplicate_ids
+        counted = [(e, m) for n, (e, m) in enumerate(zip(events, messages, strict=True)) if n not in failed]
+        for (topic, result), count in per_topic_outcomes(counted, duplicates).items():
+            EVENTS.labels(topic, result).inc(count)
+        for topic, newest in newest_per_topic(events, messages).items():
+            LAG_SECONDS.labels(topic).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
 
     @app.agent(source)
     async def project(stream):
@@ -162,7 +164,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
 
     @app.timer(interval=settings.processor_tick_seconds)
     async def deadlines():
-        lag = _update_lag(app, positions)
+        lag = _update_lag(app, positions, sources)
         state["caught_up"] = lag == 0
         if state["caught_up"]:
             result = await asyncio.to_thread(engine.tick)
@@ -215,29 +217,64 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
     return app
 
 
-def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
-    total = 0
+def per_topic_outcomes(pairs, duplicates: set[str]) -> dict[tuple[str, str], int]:
+    """(topic, applied|duplicate) -> records, each under its own topic's name: one label value per source topic."""
+    counts: dict[tuple[str, str], int] = {}
+    for event, msg in pairs:
+        key = (msg.topic, "duplicate" if event.id in duplicates else "applied")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def newest_per_topic(events, messages) -> dict[str, datetime]:
+    newest: dict[str, datetime] = {}
+    for event, msg in zip(events, messages, strict=True):
+        at = datetime.fromisoformat(event.time)
+        if msg.topic not in newest or at > newest[msg.topic]:
+            newest[msg.topic] = at
+    return newest
+
+
+def lag_by_topic(
+    highwaters: dict[tuple[str, int], int | None], positions: dict[tuple[str, int], int], sources: frozenset[str]
+) -> dict[str, int] | None:
+    """Records not yet processed per source topic; None while a source partition's end is not known yet.
+
+    Only the source topics count: the consumer is also assigned faust's internal topics (the assignor's
+    `<app>-__assignor-__leader`), which this processor never reads records from, so their "lag" would grow for ever
+    and keep the processor from ever being caught up."""
+    per_topic: dict[str, int] = {}
+    for (topic, partition), high in highwaters.items():
+        if topic not in sources:
+            continue
+        if high is None:
+            return None  # not known yet: not caught up, so no list is produced from half a replay
+        done = positions.get((topic, partition), -1) + 1
+        per_topic[topic] = per_topic.get(topic, 0) + max(0, high - done)
+    return per_topic
+
+
+def _update_lag(app: faust.App, positions: dict[tuple[str, int], int], sources: frozenset[str]) -> int:
     try:
         assignment = app.consumer.assignment()
     except Exception:  # not yet assigned
         return -1
-    if not assignment:
+    if not assignment or not any(tp.topic in sources for tp in assignment):
         return -1
-    per_topic: dict[str, int] = {}
+    highwaters: dict[tuple[str, int], int | None] = {}
     for tp in assignment:
+        if tp.topic not in sources:
+            continue
         try:
-            high = app.consumer.highwater(tp)
+            highwaters[(tp.topic, tp.partition)] = app.consumer.highwater(tp)
         except Exception:  # noqa: BLE001 - not fetched yet
-            high = None
-        if high is None:
-            return -1  # not known yet: not caught up, so no list is produced from half a replay
-        done = positions.get((tp.topic, tp.partition), -1) + 1
-        lag = max(0, high - done)
-        per_topic[tp.topic] = per_topic.get(tp.topic, 0) + lag
-        total += lag
+            highwaters[(tp.topic, tp.partition)] = None
+    per_topic = lag_by_topic(highwaters, positions, sources)
+    if per_topic is None:
+        return -1
     for topic, lag in per_topic.items():
         LAG_EVENTS.labels(topic).set(lag)
-    return total
+    return sum(per_topic.values())
 
 
 def run_processor(settings: Settings, topics: Sequence[str], clock: Callable[[], datetime] | None = None) -> int:

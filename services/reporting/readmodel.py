@@ -130,6 +130,8 @@ class BatchOutcome:
     applied: int = 0
     duplicate: int = 0
     units_with_new_unanswered: set[str] = field(default_factory=set)
+    # The ids skipped as already applied: the processor counts applied and duplicate records per topic with them.
+    duplicate_ids: set[str] = field(default_factory=set)
 
 
 class ReadModel:
@@ -196,6 +198,7 @@ class ReadModel:
             for e in events:
                 if e.id in seen:
                     outcome.duplicate += 1
+                    outcome.duplicate_ids.add(e.id)
                     continue
                 seen.add(e.id)
                 fresh.append(e)
