@@ -66,13 +66,6 @@ def parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def apply_calendar_change(calendar: BusinessCalendar, kind: str, data: Mapping[str, Any]) -> None:
-    if kind == "schedule":
-        calendar.set_schedule(date.fromisoformat(data["effective_from"]), data["hours"])
-    else:
-        calendar.close(date.fromisoformat(data["day"]), data["reason"])
-
-
 def event_name(ce_type: str, handled: Mapping[str, str]) -> str | None:
     """`crm.calls.call.routed.v1` -> `routed` (None for a type, or a version of it, that `handled` does not name)."""
     return handled.get(ce_type)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from services.reporting import projections as P
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import BusinessCalendar
+from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
@@ -153,7 +154,7 @@ class ReadModel:
             q = sa.select(calendar_changes.c.kind, calendar_changes.c.data).order_by(calendar_changes.c.position)
             changes = list(conn.execute(q))
         for kind, data in changes[self._calendar_applied :]:
-            P.apply_calendar_change(self.calendar, kind, json.loads(data))
+            apply_calendar_change(self.calendar, kind, json.loads(data))
         self._calendar_applied = len(changes)
 
     def _add_missing_columns(self) -> None:
@@ -227,7 +228,7 @@ class ReadModel:
                 )
             )
             # Applied now: the deadlines this batch computes and the next tick's end of day already follow it.
-            P.apply_calendar_change(self.calendar, kind, e.data)
+            apply_calendar_change(self.calendar, kind, e.data)
             self._calendar_applied = position + 1
             return
         name = P.event_name(e.type, P.REPORTING_EVENTS)
