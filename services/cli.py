@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from services import registry
 from shared.settings import Settings
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ql.add_argument("file", type=Path)
 
+    _calendar_parser(sub)
+
     sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
     members = sub.add_parser("members", help="the member database's operator commands")
     members_sub = members.add_subparsers(dest="members_command", required=True)
@@ -65,6 +68,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
     return parser
+
+
+def _calendar_parser(sub: Any) -> None:
+    """`crm calendar ...` (run by services/calls/calendar_cli.py; defined here so the parser imports no service)."""
+    calendar = sub.add_parser("calendar", help="the chamber's calendar: working hours from a date, closures")
+    calendar.add_argument("--url", help="the calls service (default: this machine's calls port)")
+    calendar.add_argument("--token", help="bearer token (default: CRM_TOKEN); role admin to change the calendar")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    calendar_sub.add_parser("show", help="the default in force and why, the dated schedules, closures and presets")
+    close = calendar_sub.add_parser("close", help="close the chamber on a day; open deadlines it touches move")
+    close.add_argument("day", help="the day, ISO (2026-12-02)")
+    close.add_argument("--reason", required=True, choices=["heat", "pollution", "mourning", "holiday", "other"])
+    close.add_argument("--note", help="e.g. who ordered the closure")
+    schedule = calendar_sub.add_parser("schedule", help="put weekly hours in force from a date")
+    schedule.add_argument("--from", dest="effective_from", required=True, help="the first day, ISO (2027-06-06)")
+    how = schedule.add_mutually_exclusive_group(required=True)
+    how.add_argument("--preset", help="a named schedule (see `crm calendar show`)")
+    how.add_argument(
+        "--hours",
+        action="append",
+        metavar="DAY=HH:MM-HH:MM[,HH:MM-HH:MM]",
+        help="a weekday's hours; repeat per weekday, a weekday left out is closed",
+    )
 
 
 def command_names() -> set[str]:
@@ -139,6 +165,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_queue_log(settings, args.file)
+    if args.command == "calendar":
+        from services.calls import calendar_cli
+
+        return calendar_cli.run(args, settings)
     if args.command == "members":
         from services.members.main import import_members_file
 

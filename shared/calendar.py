@@ -129,23 +129,7 @@ class CalendarConfig(BaseModel):
     @field_validator("hours")
     @classmethod
     def _valid_hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        normalised: dict[str, list[str]] = {}
-        for raw_name, intervals in value.items():
-            name = raw_name.strip().lower()
-            if name not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {raw_name!r} in hours: use one of {', '.join(WEEKDAYS)}")
-            if name in normalised:
-                raise ValueError(f"weekday {name!r} appears more than once in hours")
-            parsed = sorted(_parse_interval(text) for text in intervals)
-            for (s1, e1), (s2, e2) in pairwise(parsed):
-                if s2 < e1:  # touching intervals (12:00-13:00, 13:00-14:00) are allowed
-                    raise ValueError(
-                        f"working intervals on {name} overlap: "
-                        f"{_format_clock(s1)}-{_format_clock(e1)} and {_format_clock(s2)}-{_format_clock(e2)}"
-                    )
-            # Stored in a canonical form so equal configurations compare equal.
-            normalised[name] = [f"{_format_clock(s)}-{_format_clock(e)}" for s, e in parsed]
-        return normalised
+        return normalise_hours(value)
 
     @field_validator("half_day_closing")
     @classmethod
@@ -163,6 +147,27 @@ class CalendarConfig(BaseModel):
         if both:
             raise ValueError("dates cannot be both closed and open: " + ", ".join(d.isoformat() for d in both))
         return self
+
+
+def normalise_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Weekday name -> working intervals, checked and in canonical form (ValueError says what is wrong)."""
+    normalised: dict[str, list[str]] = {}
+    for raw_name, intervals in value.items():
+        name = raw_name.strip().lower()
+        if name not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {raw_name!r} in hours: use one of {', '.join(WEEKDAYS)}")
+        if name in normalised:
+            raise ValueError(f"weekday {name!r} appears more than once in hours")
+        parsed = sorted(_parse_interval(text) for text in intervals)
+        for (s1, e1), (s2, e2) in pairwise(parsed):
+            if s2 < e1:  # touching intervals (12:00-13:00, 13:00-14:00) are allowed
+                raise ValueError(
+                    f"working intervals on {name} overlap: "
+                    f"{_format_clock(s1)}-{_format_clock(e1)} and {_format_clock(s2)}-{_format_clock(e2)}"
+                )
+        # Stored in a canonical form so equal configurations compare equal.
+        normalised[name] = [f"{_format_clock(s)}-{_format_clock(e)}" for s, e in parsed]
+    return normalised
 
 
 IRAN = CalendarConfig(
@@ -191,6 +196,35 @@ TURKEY = CalendarConfig(
 
 _PRESETS = {"IR": IRAN, "TR": TURKEY}
 
+# Weekly hours an admin can put in force from a date (`crm calendar schedule --from DATE --preset NAME`), each with
+# where it comes from. The seeds (SY-PR-...) fix no working hours, so none of these is the procedure's: the chamber
+# chooses, and `crm calendar show` says which schedule is in force from when.
+SCHEDULE_PRESETS: dict[str, tuple[dict[str, list[str]], str]] = {
+    "ir-chamber": (
+        dict(IRAN.hours),
+        "the CRM's default for an Iranian chamber: Sat-Wed 08:00-16:00, Thu 08:00-12:00 (an assumption, not a "
+        "published rule; the chamber confirms or replaces it)",
+    ),
+    "ir-public-offices": (
+        {day: ["08:00-14:00"] for day in ("saturday", "sunday", "monday", "tuesday", "wednesday")},
+        "Iranian public offices' usual hours, Sat-Wed 08:00-14:00 with Thursday closed (government decisions on "
+        "office hours, as reported in the press; confirm against the year's circular)",
+    ),
+    "ir-summer": (
+        {day: ["06:00-13:00"] for day in ("saturday", "sunday", "monday", "tuesday", "wednesday")},
+        "Iranian public offices' summer hours used in recent years to save power, Sat-Wed 06:00-13:00 with Thursday "
+        "closed (set each year by the government's circular; enter its dates with --from)",
+    ),
+    "tr-public-offices": (
+        dict(TURKEY.hours),
+        "Turkish public offices: Mon-Fri 08:30-12:30 and 13:30-17:30 (Devlet Memurlari Kanunu 657, art. 100, and "
+        "the working-hours regulation)",
+    ),
+}
+
+# Why the chamber closes on a day it normally works; the procedures' deadlines skip such days.
+CLOSURE_REASONS = ("heat", "pollution", "mourning", "holiday", "other")
+
 
 def _require_aware(t: _dt.datetime, what: str) -> None:
     if t.tzinfo is None or t.utcoffset() is None:
@@ -216,8 +250,50 @@ class BusinessCalendar:
         self._open = frozenset(config.open_dates)
         # year -> (public holidays {date: name}, half days {date: name}); filled on first use of a year.
         self._holiday_years: dict[int, tuple[dict[_dt.date, str], dict[_dt.date, str]]] = {}
-        # Day layouts are asked for again and again by the arithmetic below; they depend only on the date.
+        # Weekly hours put in force from a date (ascending); before the first, `config.hours` apply.
+        self._schedules: list[tuple[_dt.date, dict[int, list[tuple[int, int]]]]] = []
+        # Days closed at run time (heat, pollution, mourning) -> the reason given.
+        self._closures: dict[_dt.date, str] = {}
+        # Day layouts are asked for again and again by the arithmetic below; they depend only on the date (and on
+        # the schedules and closures, which clear this cache when they change).
         self._utc_intervals = functools.lru_cache(maxsize=4096)(self._compute_utc_intervals)
+
+    # ------------------------------------------------------------------ changes entered at run time
+
+    def set_schedule(self, effective_from: _dt.date, hours: dict[str, list[str]]) -> None:
+        """Put weekly `hours` in force from `effective_from` (until a later schedule); replaces one of that date."""
+        parsed = {
+            WEEKDAYS.index(name): [_parse_interval(text) for text in intervals]
+            for name, intervals in normalise_hours(hours).items()
+            if intervals
+        }
+        self._schedules = sorted(
+            [(d, h) for d, h in self._schedules if d != effective_from] + [(effective_from, parsed)],
+            key=lambda item: item[0],
+        )
+        self._utc_intervals.cache_clear()
+
+    def close(self, d: _dt.date, reason: str) -> None:
+        """Close day `d` (heat, pollution, mourning...): no working time on it."""
+        self._closures[d] = reason
+        self._utc_intervals.cache_clear()
+
+    def schedules(self) -> list[tuple[_dt.date, dict[str, list[str]]]]:
+        return [
+            (d, {WEEKDAYS[w]: [f"{_format_clock(a)}-{_format_clock(b)}" for a, b in iv] for w, iv in h.items()})
+            for d, h in self._schedules
+        ]
+
+    def closures(self) -> dict[_dt.date, str]:
+        return dict(sorted(self._closures.items()))
+
+    def _hours_on(self, d: _dt.date) -> dict[int, list[tuple[int, int]]]:
+        hours = self._hours
+        for effective_from, scheduled in self._schedules:
+            if effective_from > d:
+                break
+            hours = scheduled
+        return hours
 
     @classmethod
     def preset(cls, name: str) -> BusinessCalendar:
@@ -247,11 +323,13 @@ class BusinessCalendar:
 
     def holiday_name(self, d: _dt.date) -> str | None:
         """Name of the holiday on d, or None if d is not a holiday (open_dates lift public holidays)."""
-        if d in self._open:
+        if d in self._open and d not in self._closures:
             return None
         public_name = self._holidays_of_year(d.year)[0].get(d)
         if public_name is not None:
             return public_name
+        if d in self._closures:
+            return f"{CHAMBER_HOLIDAY_NAME}: {self._closures[d]}"
         if d in self._closed:
             return CHAMBER_HOLIDAY_NAME
         return None
@@ -269,7 +347,7 @@ class BusinessCalendar:
 
     def _local_minutes(self, d: _dt.date) -> list[tuple[int, int]]:
         """The day's working intervals as minutes after local midnight, after holidays and half days."""
-        intervals = self._hours.get(d.weekday(), [])
+        intervals = self._hours_on(d).get(d.weekday(), [])
         if not intervals or self.is_holiday(d):
             return []
         if self.is_half_day(d):
@@ -314,7 +392,7 @@ class BusinessCalendar:
         return t.astimezone(self.tz).date()
 
     def _check_has_working_time(self) -> None:
-        if not self._hours:
+        if not self._hours and not any(h for _, h in self._schedules):
             raise ValueError("the calendar has no working hours on any weekday, so there is no working time")
 
     def _days(self, start: _dt.date, step: int) -> Iterator[_dt.date]:

@@ -157,6 +157,8 @@ QueueOwner = Annotated[Principal, Depends(require(*OWN_QUEUE))]
 _Staff = Annotated[Principal, Depends(require(*STAFF))]
 _MemberRelationsRole = Annotated[Principal, Depends(require(*MEMBER_RELATIONS))]
 _CallbackRole = Annotated[Principal, Depends(require(*CALLBACK))]
+# The chamber's calendar: every reader sees it; operators (admin) enter closures and schedules.
+CalendarKeeper = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:

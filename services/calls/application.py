@@ -5,14 +5,21 @@ from __future__ import annotations
 import copy
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.calls.calendar import (
+    ChamberCalendar,
+    apply_change,
+    check_closure_reason,
+    check_schedule,
+    load_calendar,
+)
 from services.calls.contract import CONTRACT
 from services.calls.domain import (
     REFERRED_TO_COMPLAINT,
@@ -80,6 +87,58 @@ class CallCentre(CrmApplication):
         self.callback_deadline = callback_deadline
         self.mr_followup_deadline = mr_followup_deadline
         self.member_lookup = member_lookup or (lambda _number: None)
+        # The chamber's changes to its calendar, kept in this store, apply on top of the configured calendar.
+        stored = load_calendar(self)
+        for change in stored.changes if stored else []:
+            apply_change(self.calendar, change)
+
+    # -- the chamber's calendar (services/calls/calendar.py) ------------------------------------------------------
+    def _chamber_calendar(self) -> ChamberCalendar:
+        return load_calendar(self) or ChamberCalendar(base=self.calendar.config.timezone, at=self.clock())
+
+    def set_schedule(
+        self,
+        *,
+        effective_from: date,
+        hours: dict[str, list[str]] | None = None,
+        preset: str | None = None,
+        by: str,
+    ) -> dict[str, Any]:
+        checked, preset = check_schedule(hours, preset)
+        record = self._chamber_calendar()
+        record.set_schedule(
+            effective_from=effective_from.isoformat(), hours=checked, preset=preset, by=by, at=self.clock()
+        )
+        self.save(record)
+        apply_change(self.calendar, record.changes[-1])
+        return record.changes[-1]
+
+    def close_day(self, *, day: date, reason: str, note: str | None = None, by: str) -> dict[str, Any]:
+        record = self._chamber_calendar()
+        record.close_day(day=day.isoformat(), reason=check_closure_reason(reason), note=note, by=by, at=self.clock())
+        self.save(record)
+        apply_change(self.calendar, record.changes[-1])
+        return record.changes[-1]
+
+    def calendar_changes(self) -> list[dict[str, Any]]:
+        stored = load_calendar(self)
+        return list(stored.changes) if stored else []
+
+    def move_deadlines(self, call_ids: Iterable[uuid.UUID], *, reason: str) -> int:
+        """Recompute each open deadline of these calls on the calendar as it now is; record those that move."""
+        moved = 0
+        now = self.clock()
+        for call_id in call_ids:
+            call = self.get_call(call_id)
+            durations = {"callback": self.callback_deadline, "follow_up": self.mr_followup_deadline}
+            changed = False
+            for kind, (started, _) in call.open_deadlines().items():
+                due = self.calendar.add_working_time(started, durations[kind])
+                changed |= call.move_deadline(kind=kind, due=due, reason=reason, at=now)
+            if changed:
+                self.save(call)
+                moved += 1
+        return moved
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def get_call(self, call_id: uuid.UUID) -> Call:

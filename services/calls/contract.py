@@ -33,5 +33,9 @@ CONTRACT = EventContract(
         "crm.calls.call.member_relations_follow_up_opened.v1": (
             "services.calls.domain:Call.MemberRelationsFollowUpOpened"
         ),
+        "crm.calls.call.deadline_moved.v1": "services.calls.domain:Call.DeadlineMoved",
+        "crm.calls.calendar.started.v1": "services.calls.calendar:ChamberCalendar.Started",
+        "crm.calls.calendar.schedule_set.v1": "services.calls.calendar:ChamberCalendar.ScheduleSet",
+        "crm.calls.calendar.day_closed.v1": "services.calls.calendar:ChamberCalendar.DayClosed",
     },
 )

@@ -109,6 +109,7 @@ class Call(Aggregate):
         self.transferred_to: str | None = None
         self.assigned_expert: str | None = None
         self.follow_up_due: datetime | None = None
+        self.follow_up_opened_at: datetime | None = None
         self.registered_at: datetime | None = None
         self.callback_due: datetime | None = None
         self.callbacks: list[dict] = []
@@ -473,6 +474,39 @@ class Call(Aggregate):
     def _member_relations_follow_up_opened(self, expert: str, due: datetime, at: datetime) -> None:
         self.assigned_expert = expert
         self.follow_up_due = due
+        self.follow_up_opened_at = at
+
+    def open_deadlines(self) -> dict[str, tuple[datetime, datetime]]:
+        """The deadlines still running: kind -> (when its clock started, when it is due)."""
+        running: dict[str, tuple[datetime, datetime]] = {}
+        if self.state == State.UNANSWERED and self.registered_at and self.callback_due:
+            running["callback"] = (self.registered_at, self.callback_due)
+        if (
+            self.state == State.WITH_MEMBER_RELATIONS
+            and self.follow_up_due is not None
+            and self.follow_up_opened_at is not None
+        ):
+            running["follow_up"] = (self.follow_up_opened_at, self.follow_up_due)
+        return running
+
+    def move_deadline(self, *, kind: str, due: datetime, reason: str, at: datetime) -> bool:
+        """The chamber's calendar changed (a closure, new hours): the deadline recomputed on it is in force from now
+        on. False when it does not move."""
+        running = self.open_deadlines()
+        if kind not in running:
+            raise TransitionRefused(f"the call has no running {kind} deadline")
+        old = running[kind][1]
+        if old == due:
+            return False
+        self._deadline_moved(kind=kind, old_due=old, new_due=due, reason=reason, at=at)
+        return True
+
+    @event("DeadlineMoved")
+    def _deadline_moved(self, kind: str, old_due: datetime, new_due: datetime, reason: str, at: datetime) -> None:
+        if kind == "callback":
+            self.callback_due = new_due
+        else:
+            self.follow_up_due = new_due
 
     def resolve_by_member_relations(self, by: str, note: str, at: datetime) -> None:
         """The member-relations expert answered the member's question himself; nothing is owed to the unit."""

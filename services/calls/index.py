@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -76,7 +77,10 @@ class CallIndex:
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
-        ids = dict.fromkeys(n.originator_id for n in notifications)
+        # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
+        ids = dict.fromkeys(n.originator_id for n in notifications if ":Call." in n.topic)
+        if not ids:
+            return
         rows = []
         for call_id in ids:
             call: Call = self.app.repository.get(call_id)
@@ -216,6 +220,12 @@ class CallIndex:
             q = q.where(calls.c.assigned_expert == expert)
         with self.engine.connect() as conn:
             return [json.loads(s) for (s,) in conn.execute(q)]
+
+    def open_call_ids(self) -> list[uuid.UUID]:
+        """Calls whose callback or member-relations follow-up deadline may still be running."""
+        q = sa.select(calls.c.id).where(calls.c.state.in_(("unanswered", "with_member_relations")))
+        with self.engine.connect() as conn:
+            return [uuid.UUID(i) for (i,) in conn.execute(q)]
 
     def record_rejection(
         self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime

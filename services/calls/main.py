@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from services.calls.api import queues, router, telephony
 from services.calls.application import CallCentre
+from services.calls.calendar import DeadlineMover
+from services.calls.calendar_api import router as calendar_router
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup, follow_members
 from services.calls.referrals import ComplaintReferrals, http_opener
@@ -54,6 +56,20 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         centre, engine, http_opener(settings.complaints_base_url, settings.calls_service_token), clock
     )
 
+    def open_calls() -> list:
+        index.follower.catch_up()  # a call registered a moment ago has its deadline moved too
+        return index.open_call_ids()
+
+    mover = DeadlineMover(centre, engine, open_calls)
+
+    async def move_deadlines(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = mover.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        mover.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
     async def deliver_referrals(stop: asyncio.Event) -> None:
         stop_thread = threading.Event()
         thread = referrals.follower.start(stop_thread)
@@ -69,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 lookup, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
             ),
             deliver_referrals(stop),
+            move_deadlines(stop),
         ]
 
     app = event_sourced_service(
@@ -84,8 +101,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.centre = centre
     app.state.index = index
     app.state.referrals = referrals
+    app.state.deadline_mover = mover
     app.state.members = lookup
     app.include_router(telephony)
     app.include_router(router)
     app.include_router(queues)
+    app.include_router(calendar_router)
     return app

@@ -15,6 +15,7 @@ from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
 from services.complaints.public import RateLimiter, public
+from shared.calendar_feed import CalendarFeed, follow_calendar
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -29,6 +30,13 @@ referral to the SG, assignment of a handler who is no stakeholder, investigation
 committee and its corrective actions, notification, closing, satisfaction and reopening. Every step is an event;
 the complaint form ME-FR-01-01-01 is a view of them. Confidential complaints are hidden from all but the roles
 that handle them."""
+
+
+# The chamber's calendar changes, as the calls service publishes them (services/calls/calendar.py).
+CALENDAR_EVENTS = {
+    "crm.calls.calendar.schedule_set.v1": "schedule",
+    "crm.calls.calendar.day_closed.v1": "closure",
+}
 
 
 def build_desk(
@@ -78,6 +86,9 @@ def create_app(
     config = config or settings.complaints
     desk = build_desk(settings, clock, config)
     index = build_index(settings, desk)
+    # Stage deadlines are counted on the calendar at each reading, so a closure or schedule the chamber enters
+    # (kept by the calls service) moves every open stage's deadline as soon as this feed applies it.
+    calendar_feed = CalendarFeed(index.engine, desk.calendar, CALENDAR_EVENTS)
 
     app = event_sourced_service(
         "complaints",
@@ -87,9 +98,20 @@ def create_app(
         title="CRM complaints service",
         description=DESCRIPTION,
         relay=relay,
-        background=lambda stop: [check_deadlines(desk, config.deadline_check_seconds, stop)],
+        background=lambda stop: [
+            check_deadlines(desk, config.deadline_check_seconds, stop),
+            follow_calendar(
+                calendar_feed,
+                settings.kafka_bootstrap,
+                settings.topic_of("calls"),
+                f"{settings.topic_prefix}-complaints-calendar",
+                stop,
+                settings.kafka_partitions,
+            ),
+        ],
     )
     app.state.desk = desk
+    app.state.calendar_feed = calendar_feed
     app.state.index = index
     app.state.complaint_settings = config
     app.state.public_limiter = RateLimiter(

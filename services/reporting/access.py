@@ -25,6 +25,10 @@ SEE_ALL = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
 UNIT_BOUND = (Role.EXPERT, Role.UNIT_MANAGER)
 ESCALATION_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER)
 COMPLAINT_REPORT_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
+# SY-PR-05-00-02 as the procedure assigns it: the member-relations manager reviews an escalation and reports it to
+# the SG; the SG decides on the corrective action.
+ESCALATION_REVIEWERS = (Role.MR_MANAGER,)
+CORRECTIVE_ACTION_OPENERS = (Role.SG,)
 # The member-relations manager's list of calls member relations answered and still owe an outcome.
 FOLLOW_UP_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
 
@@ -71,6 +75,11 @@ def unit_scope(principal: Principal, member_relations_unit: str, unit: str | Non
     return _own_unit(principal, unit)
 
 
+def check_unit(principal: Principal, member_relations_unit: str, unit: str) -> None:
+    """Raises `forbid` when the principal may not see this unit's records."""
+    _apply(unit_scope, principal, member_relations_unit, unit)
+
+
 def may_see_confidential(principal: Principal) -> bool:
     return principal.role in CONFIDENTIAL_READERS
 
@@ -80,6 +89,8 @@ Reader = Annotated[Principal, Depends(require(*READERS))]
 _EscalationReader = Annotated[Principal, Depends(require(*ESCALATION_READERS))]
 ComplaintReportReader = Annotated[Principal, Depends(require(*COMPLAINT_REPORT_READERS))]
 FollowUpReader = Annotated[Principal, Depends(require(*FOLLOW_UP_READERS))]
+EscalationReviewer = Annotated[Principal, Depends(require(*ESCALATION_REVIEWERS))]
+CorrectiveActionOpener = Annotated[Principal, Depends(require(*CORRECTIVE_ACTION_OPENERS))]
 
 
 def _member_relations_unit(request: Request) -> str:
@@ -105,6 +116,11 @@ def escalation_reader(request: Request, principal: _EscalationReader, unit: str 
     return Scope(_apply(unit_scope, principal, _member_relations_unit(request), unit), None)
 
 
+def escalation_unit_reader(principal: _EscalationReader) -> Principal:
+    """Who may read one escalation; the handler then applies `unit_scope` to the escalation's unit."""
+    return principal
+
+
 def unit_list_reader(request: Request, principal: Reader, unit: str) -> Principal:
     _apply(unit_scope, principal, _member_relations_unit(request), unit)
     return principal
@@ -118,5 +134,6 @@ UnansweredScope = Annotated[Scope, Depends(unanswered_reader)]
 EndOfDayScope = Annotated[Scope, Depends(end_of_day_reader)]
 EscalationScope = Annotated[Scope, Depends(escalation_reader)]
 UnitListReader = Annotated[Principal, Depends(unit_list_reader)]
+EscalationUnitReader = Annotated[Principal, Depends(escalation_unit_reader)]
 # Whether the complaint reports may list confidential complaints for this reader (they are always counted).
 ConfidentialSight = Annotated[bool, Depends(confidential_sight)]

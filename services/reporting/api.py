@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting import access
+from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
 from shared.calendar import BusinessCalendar
 from shared.organisation import Organisation
@@ -21,7 +23,9 @@ from shared.validation import Limit, Offset, check_day, window
 
 
 def get_readmodel(request: Request) -> ReadModel:
-    return request.app.state.readmodel
+    readmodel: ReadModel = request.app.state.readmodel
+    readmodel.refresh_calendar()  # a closure the processor applied counts here too, without a restart
+    return readmodel
 
 
 ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]
@@ -60,6 +64,9 @@ class EndOfDayEntry(BaseModel):
     manager: str | None
     produced_at: datetime
     count: int
+    # Asked of the notifier (the event a notifier consumes); None: not sent, the unit has no manager on file.
+    delivery_requested_to: str | None = None
+    delivery_requested_at: datetime | None = None
 
 
 class EndOfDayList(EndOfDayEntry):
@@ -285,3 +292,148 @@ def unit_figure_rows(readmodel: ReadModel) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# -- escalations of repeated non-answer: review, report to the SG, corrective action (SY-PR-05-00-02) -----------
+class EscalationAcceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=2000, description="what the review found", examples=["Lunch cover"])
+
+
+class EscalationDismissal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=2000, description="why no action is needed", examples=["PBX outage that day"]
+    )
+
+
+class EscalationReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorrectiveActionDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, min_length=1, max_length=300, description="what is to be fixed")
+    description: str | None = Field(default=None, min_length=1, max_length=4000)
+    owner: str | None = Field(
+        default=None, min_length=1, max_length=200, description="who answers for it; the unit's manager if omitted"
+    )
+
+
+class EscalationPublic(BaseModel):
+    id: str
+    unit: str
+    raised_at: datetime
+    call_ids: list[str]
+    status: Literal["raised", "accepted", "dismissed", "reported", "action_requested", "action_opened"]
+    review_note: str | None
+    reviewed_by: str | None
+    reported_by: str | None
+    corrective_action_id: str | None
+
+
+def get_oversight(request: Request) -> Oversight:
+    return request.app.state.oversight
+
+
+OversightDep = Annotated[Oversight, Depends(get_oversight)]
+
+
+def _escalation(oversight: Oversight, escalation_id: uuid.UUID) -> dict[str, Any]:
+    e = oversight.escalation(escalation_id)
+    return {
+        "id": str(e.id),
+        "unit": e.unit,
+        "raised_at": e.raised_at,
+        "call_ids": e.call_ids,
+        "status": e.status,
+        "review_note": e.review_note,
+        "reviewed_by": e.reviewed_by,
+        "reported_by": e.reported_by,
+        "corrective_action_id": e.corrective_action_id,
+    }
+
+
+@router.get("/escalations/{escalation_id}", response_model=EscalationPublic, summary="One escalation and its step")
+def get_escalation(
+    request: Request, oversight: OversightDep, principal: access.EscalationUnitReader, escalation_id: uuid.UUID
+) -> Any:
+    found = _escalation(oversight, escalation_id)
+    access.check_unit(principal, request.app.state.settings.organisation.member_relations_unit, found["unit"])
+    return found
+
+
+@router.post(
+    "/escalations/{escalation_id}/accept",
+    response_model=EscalationPublic,
+    summary="The member-relations manager accepts the escalation after review, with a note",
+)
+def accept_escalation(
+    request: Request,
+    oversight: OversightDep,
+    principal: access.EscalationReviewer,
+    escalation_id: uuid.UUID,
+    body: EscalationAcceptance,
+) -> Any:
+    oversight.accept_escalation(escalation_id, note=body.note, by=principal.name, at=request.app.state.clock())
+    return _escalation(oversight, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/dismiss",
+    response_model=EscalationPublic,
+    summary="The member-relations manager dismisses the escalation after review, with the reason: it is closed",
+)
+def dismiss_escalation(
+    request: Request,
+    oversight: OversightDep,
+    principal: access.EscalationReviewer,
+    escalation_id: uuid.UUID,
+    body: EscalationDismissal,
+) -> Any:
+    oversight.dismiss_escalation(escalation_id, reason=body.reason, by=principal.name, at=request.app.state.clock())
+    return _escalation(oversight, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/report",
+    response_model=EscalationPublic,
+    summary="The member-relations manager reports an accepted escalation to the SG",
+)
+def report_escalation(
+    request: Request,
+    oversight: OversightDep,
+    principal: access.EscalationReviewer,
+    escalation_id: uuid.UUID,
+    body: EscalationReport | None = None,
+) -> Any:
+    oversight.report_escalation(escalation_id, by=principal.name, at=request.app.state.clock())
+    return _escalation(oversight, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/corrective-action",
+    status_code=202,
+    response_model=EscalationPublic,
+    summary="The SG opens the corrective action for a reported escalation; the actions service opens it shortly "
+    "(source_ref escalation:<id>) and its id then shows here",
+)
+def open_corrective_action(
+    request: Request,
+    oversight: OversightDep,
+    principal: access.CorrectiveActionOpener,
+    escalation_id: uuid.UUID,
+    body: CorrectiveActionDecision,
+) -> Any:
+    organisation: Organisation = request.app.state.settings.organisation
+    unit = oversight.escalation(escalation_id).unit
+    owner = body.owner or next((u.manager or None for u in organisation.units if u.id == unit), None)
+    oversight.request_corrective_action(
+        escalation_id,
+        title=body.title,
+        description=body.description,
+        owner=owner,
+        by=principal.name,
+        at=request.app.state.clock(),
+    )
+    return _escalation(oversight, escalation_id)

@@ -16,7 +16,22 @@ CONTRACT = EventContract(
             "services.reporting.oversight:MemberRelationsFollowUpBreach.Recorded"
         ),
         "crm.reporting.escalation.raised.v1": "services.reporting.oversight:Escalation.Raised",
+        "crm.reporting.escalation.accepted.v1": "services.reporting.oversight:Escalation.Accepted",
+        "crm.reporting.escalation.dismissed.v1": "services.reporting.oversight:Escalation.Dismissed",
+        "crm.reporting.escalation.reported_to_sg.v1": (
+            "services.reporting.oversight:Escalation.ReportedToSecretaryGeneral"
+        ),
+        "crm.reporting.escalation.corrective_action_requested.v1": (
+            "services.reporting.oversight:Escalation.CorrectiveActionRequested"
+        ),
+        "crm.reporting.escalation.corrective_action_opened.v1": (
+            "services.reporting.oversight:Escalation.CorrectiveActionOpened"
+        ),
+        # Stored before corrective actions moved to the actions service: still read, no longer recorded.
         "crm.reporting.corrective_action.opened.v1": "services.reporting.oversight:CorrectiveAction.Opened",
         "crm.reporting.end_of_day_list.produced.v1": "services.reporting.oversight:EndOfDayList.Produced",
+        "crm.reporting.end_of_day_list.delivery_requested.v1": (
+            "services.reporting.oversight:EndOfDayList.DeliveryRequested"
+        ),
     },
 )

@@ -94,7 +94,6 @@ class ReportingEngine:
             call_ids=call_ids,
             threshold=self.rule.threshold,
             window_days=self.rule.window.days,
-            owner=self._manager(unit),
         )
         if raised:
             log.info(

@@ -18,6 +18,7 @@ from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
+from services.reporting.stats_api import router as call_stats
 from shared.clock import system_clock
 from shared.eventstore import store_env
 from shared.service import create_service_app
@@ -96,12 +97,17 @@ def build_readmodel(settings: Settings, url: str | None = None) -> ReadModel:
     return ReadModel(url or settings.readmodel_db_url, settings.business_calendar)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None, oversight: Oversight | None = None
+) -> FastAPI:
+    """`oversight`: the reporting store, which the escalation steps write to (its relay runs in the processor)."""
     readmodel = build_readmodel(settings)
     app = create_service_app("reporting", settings, title="CRM reporting service", description=DESCRIPTION)
     app.state.readmodel = readmodel
+    app.state.oversight = oversight or build_oversight(settings)
     app.state.clock = clock or system_clock
     _register_collector(ReadModelCollector(readmodel))
     app.include_router(router)
     app.include_router(complaint_reports)
+    app.include_router(call_stats)
     return app

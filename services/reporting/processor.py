@@ -21,12 +21,14 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 
+from services.reporting.actions_outbox import CorrectiveActionOutbox, http_opener
 from services.reporting.engine import ReportingEngine
 from services.reporting.oversight import Oversight
 from services.reporting.projections import EscalationRule
 from services.reporting.readmodel import ReadModel
 from shared.auth import Role, TokenStore
 from shared.clock import system_clock
+from shared.db import create_engine
 from shared.envelope import MalformedRecord, from_kafka
 from shared.eventstore import store_env
 from shared.relay import Relay, ensure_topics
@@ -124,7 +126,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         logging_config=None,
     )
     app.transport = _Transport(app.conf.broker_consumer, app)
-    sources = ",".join(topics)  # one label value: no unbounded label sets
+    sources = frozenset(topics)  # the only topics whose lag counts (faust's own internal topics do not)
     source = app.topic(*topics, value_serializer="raw", key_serializer="raw")
     deadletter = app.topic(settings.deadletter_topic, value_serializer="raw", key_serializer="raw")
     tokens = TokenStore(settings.auth_db_url)
@@ -152,25 +154,27 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, reason)
 
     async def apply(events, messages) -> None:
+        duplicates: set[str] = set()
+        failed: set[int] = set()
         try:
             outcome = await asyncio.to_thread(engine.handle, events)
         except Exception:  # noqa: BLE001 - find the record that cannot be applied, set it aside, go on
             log.exception("a batch of %d events failed; applying them one by one", len(events))
-            applied = duplicate = 0
-            for event, msg in zip(events, messages, strict=True):
+            for n, (event, msg) in enumerate(zip(events, messages, strict=True)):
                 try:
                     one = await asyncio.to_thread(engine.handle, [event])
                 except Exception as exc:  # noqa: BLE001
                     await dead_letter(msg, f"cannot be applied: {type(exc).__name__}: {exc}")
+                    failed.add(n)
                     continue
-                applied += one.applied
-                duplicate += one.duplicate
+                duplicates |= one.duplicate_ids
         else:
-            applied, duplicate = outcome.applied, outcome.duplicate
-        EVENTS.labels(sources, "applied").inc(applied)
-        EVENTS.labels(sources, "duplicate").inc(duplicate)
-        newest = max(datetime.fromisoformat(e.time) for e in events)
-        LAG_SECONDS.labels(sources).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+            duplicates = outcome.duplicate_ids
+        counted = [(e, m) for n, (e, m) in enumerate(zip(events, messages, strict=True)) if n not in failed]
+        for (topic, result), count in per_topic_outcomes(counted, duplicates).items():
+            EVENTS.labels(topic, result).inc(count)
+        for topic, newest in newest_per_topic(events, messages).items():
+            LAG_SECONDS.labels(topic).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
 
     @app.agent(source)
     async def project(stream):
@@ -191,7 +195,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
 
     @app.timer(interval=settings.processor_tick_seconds)
     async def deadlines():
-        lag = await _update_lag(app, positions)
+        lag = await _update_lag(app, positions, sources)
         state["caught_up"] = lag == 0
         if state["caught_up"]:
             result = await asyncio.to_thread(engine.tick)
@@ -199,10 +203,26 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
                 log.info("deadline check: %s", result)
 
     if settings.processor_relay:
+        # Like the relay, one replica delivers the SG's corrective-action requests to the actions service.
+        outbox = CorrectiveActionOutbox(
+            engine.oversight,
+            create_engine(settings.local_db_url("reporting_outbox")),
+            http_opener(settings.actions_base_url, settings.reporting_service_token),
+            system_clock,
+        )
 
         @app.task
         async def run_relay():
             await relay.run(stop_relay)
+
+        @app.task
+        async def run_outbox():
+            stop_thread = threading.Event()
+            thread = outbox.follower.start(stop_thread)
+            await stop_relay.wait()
+            stop_thread.set()
+            outbox.follower.wake()
+            await asyncio.to_thread(thread.join, 10)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):
@@ -228,30 +248,50 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
     return app
 
 
-async def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> int:
-    """Records in the assigned partitions not yet applied; -1 while that cannot be known.
+def per_topic_outcomes(pairs, duplicates: set[str]) -> dict[tuple[str, str], int]:
+    """(topic, applied|duplicate) -> records, each under its own topic's name: one label value per source topic."""
+    counts: dict[tuple[str, str], int] = {}
+    for event, msg in pairs:
+        key = (msg.topic, "duplicate" if event.id in duplicates else "applied")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def newest_per_topic(events, messages) -> dict[str, datetime]:
+    newest: dict[str, datetime] = {}
+    for event, msg in zip(events, messages, strict=True):
+        at = datetime.fromisoformat(event.time)
+        if msg.topic not in newest or at > newest[msg.topic]:
+            newest[msg.topic] = at
+    return newest
+
+
+async def _update_lag(app: faust.App, positions: dict[tuple[str, int], int], sources: frozenset[str]) -> int:
+    """Records in the assigned source partitions not yet applied; -1 while that cannot be known.
 
     A partition is done up to the later of what this process applied and the offset committed by the consumer
     group, which is where this process started reading: after a restart a partition that receives nothing new
     (the reporting topic gets records only from the deadline check, which waits for this) has nothing left to
     read, and must count as caught up. The end offsets are asked of the broker for every assigned partition,
     empty and idle ones included, rather than taken from fetch responses, which may not have come for them yet.
+    Only the source topics count: faust's internal topics (the assignor's) are never read from.
     """
     try:
         assignment = app.consumer.assignment()
     except Exception:  # noqa: BLE001 - the consumer has not started yet
         return -1
-    if not assignment:
+    if not assignment or not any(tp.topic in sources for tp in assignment):
         return -1
     try:
-        ends = await app.consumer.highwaters(*assignment)
+        ends = await app.consumer.highwaters(*(tp for tp in assignment if tp.topic in sources))
     except Exception as exc:  # noqa: BLE001 - broker away or rebalancing: not known, so not caught up
         log.debug("end offsets unknown: %s", exc)
         return -1
     committed = app.consumer._committed_offset  # type: ignore[attr-defined]  # noqa: SLF001 - faust keeps the group's offsets only here
-    total = 0
     per_topic: dict[str, int] = {}
     for tp in assignment:
+        if tp.topic not in sources:
+            continue
         end = ends.get(tp)
         if end is None:
             return -1
@@ -263,10 +303,9 @@ async def _update_lag(app: faust.App, positions: dict[tuple[str, int], int]) -> 
         done = max(positions.get((tp.topic, tp.partition), -1) + 1, committed.get(tp) or 0)
         lag = max(0, end - done)
         per_topic[tp.topic] = per_topic.get(tp.topic, 0) + lag
-        total += lag
     for topic, lag in per_topic.items():
         LAG_EVENTS.labels(topic).set(lag)
-    return total
+    return sum(per_topic.values())
 
 
 def run_processor(settings: Settings, topics: Sequence[str], clock: Callable[[], datetime] | None = None) -> int:

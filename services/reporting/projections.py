@@ -24,13 +24,35 @@ CALL_EVENTS = {
     "crm.calls.call.member_relations_follow_up_opened.v1": "member_relations_follow_up_opened",
     "crm.calls.call.resolved_by_member_relations.v1": "resolved_by_member_relations",
     "crm.calls.call.transferred_to_expert.v1": "transferred_to_expert",
+    "crm.calls.call.deadline_moved.v1": "deadline_moved",
+    "crm.calls.call.completed.v1": "completed",
+    "crm.calls.call.caller_hung_up.v1": "caller_hung_up",
+}
+# The chamber's calendar as the calls service keeps it (services/calls/calendar.py): the reporting calendar follows.
+CALENDAR_EVENTS = {
+    "crm.calls.calendar.schedule_set.v1": "schedule",
+    "crm.calls.calendar.day_closed.v1": "closure",
 }
 REPORTING_EVENTS = {
     "crm.reporting.callback_breach.recorded.v1": "callback_breach.recorded",
     "crm.reporting.member_relations_follow_up_breach.recorded.v1": "member_relations_follow_up_breach.recorded",
     "crm.reporting.end_of_day_list.produced.v1": "end_of_day_list.produced",
+    "crm.reporting.end_of_day_list.delivery_requested.v1": "end_of_day_list.delivery_requested",
     "crm.reporting.escalation.raised.v1": "escalation.raised",
+    "crm.reporting.escalation.accepted.v1": "escalation.accepted",
+    "crm.reporting.escalation.dismissed.v1": "escalation.dismissed",
+    "crm.reporting.escalation.reported_to_sg.v1": "escalation.reported_to_sg",
+    "crm.reporting.escalation.corrective_action_requested.v1": "escalation.corrective_action_requested",
+    "crm.reporting.escalation.corrective_action_opened.v1": "escalation.corrective_action_opened",
     "crm.reporting.corrective_action.opened.v1": "corrective_action.opened",
+}
+# An escalation's later steps -> the status it is at after each (the steps arrive in order: one aggregate).
+ESCALATION_STEPS = {
+    "escalation.accepted": "accepted",
+    "escalation.dismissed": "dismissed",
+    "escalation.reported_to_sg": "reported",
+    "escalation.corrective_action_requested": "action_requested",
+    "escalation.corrective_action_opened": "action_opened",
 }
 
 
@@ -69,9 +91,19 @@ def call_fact(
     if fact is None:
         return None
     if name == "routed":
-        return {**fact, "unit": data["unit"], "offered": fact["direction"] == "incoming"}
+        return {**fact, "unit": data["unit"], "queue": data.get("queue"), "offered": fact["direction"] == "incoming"}
     if name == "answered":
-        return {**fact, "answered": True}
+        if fact.get("answered_at") is not None:  # a second attempt: the wait ended at the first answer
+            return {**fact, "answered": True}
+        return {**fact, "answered": True, "answered_at": parse_time(data.get("at")), "expert": data.get("expert")}
+    if name in ("completed", "caller_hung_up"):
+        if fact.get("ended_at") is not None:
+            return None
+        ended = parse_time(data["at"])
+        talk = data.get("talk_seconds")
+        if talk is None and fact.get("answered_at") is not None:
+            talk = max(0.0, (ended - parse_time(fact["answered_at"])).total_seconds())
+        return {**fact, "ended_at": ended, "talk_seconds": talk if fact.get("answered_at") is not None else None}
     if name == "unanswered_registered":
         return {**fact, "unanswered": True, "unit": fact["unit"] or data["unit"]}
     return None

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from services.reporting import projections as P
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import BusinessCalendar
+from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
@@ -40,6 +41,12 @@ call_facts = sa.Table(
     sa.Column("offered", sa.Boolean, nullable=False, default=False),
     sa.Column("answered", sa.Boolean, nullable=False, default=False),
     sa.Column("unanswered", sa.Boolean, nullable=False, default=False),
+    # For the call-centre statistics (services/reporting/stats.py): wait, talk, who answered, when it ended.
+    sa.Column("queue", sa.String(100)),
+    sa.Column("answered_at", Time),
+    sa.Column("expert", sa.String(200), index=True),
+    sa.Column("ended_at", Time),
+    sa.Column("talk_seconds", sa.Float),
 )
 unanswered = sa.Table(
     "unanswered_calls",
@@ -86,6 +93,9 @@ end_of_day = sa.Table(
     sa.Column("manager", sa.String(200)),
     sa.Column("produced_at", Time, nullable=False),
     sa.Column("items", sa.Text, nullable=False),
+    # Whom the list was to be sent to, and when that was asked of the notifier (None: not asked, no manager).
+    sa.Column("delivery_requested_to", sa.String(200)),
+    sa.Column("delivery_requested_at", Time),
 )
 escalations = sa.Table(
     "escalations",
@@ -100,6 +110,19 @@ escalations = sa.Table(
     sa.Column("corrective_action_id", sa.String(36)),
     sa.Column("corrective_action_owner", sa.String(200)),
     sa.Column("corrective_action_status", sa.String(20)),
+    # raised | accepted | dismissed | reported | action_requested | action_opened (services/reporting/oversight.py)
+    sa.Column("status", sa.String(20)),
+)
+
+# The chamber's calendar changes, kept so that every process reading this model (the API replicas) counts working
+# time on the calendar the processor applied.
+calendar_changes = sa.Table(
+    "calendar_changes",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, autoincrement=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
 )
 
 
@@ -108,6 +131,8 @@ class BatchOutcome:
     applied: int = 0
     duplicate: int = 0
     units_with_new_unanswered: set[str] = field(default_factory=set)
+    # The ids skipped as already applied: the processor counts applied and duplicate records per topic with them.
+    duplicate_ids: set[str] = field(default_factory=set)
 
 
 class ReadModel:
@@ -117,12 +142,35 @@ class ReadModel:
         create_tables(metadata, self.engine)
         self._add_missing_columns()
         self.complaints = ComplaintReadModel(self.engine, calendar)
+        self._calendar_applied = 0
+        self.refresh_calendar()
+
+    def refresh_calendar(self) -> None:
+        """Apply the calendar changes another process stored since this one last looked (cheap when none)."""
+        with self.engine.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(calendar_changes)).scalar() or 0
+            if count == self._calendar_applied:
+                return
+            q = sa.select(calendar_changes.c.kind, calendar_changes.c.data).order_by(calendar_changes.c.position)
+            changes = list(conn.execute(q))
+        for kind, data in changes[self._calendar_applied :]:
+            apply_calendar_change(self.calendar, kind, json.loads(data))
+        self._calendar_applied = len(changes)
 
     def _add_missing_columns(self) -> None:
         """Columns added to a table after a deployment created it: added in place (nullable, filled by the events
         that come after), so that an upgraded processor does not stop on a read model built by the previous one."""
         inspector = sa.inspect(self.engine)
-        for table, column in ((unanswered, unanswered.c.detected_at),):
+        for table, column in (
+            (unanswered, unanswered.c.detected_at),
+            (escalations, escalations.c.status),
+            (end_of_day, end_of_day.c.delivery_requested_to),
+            (end_of_day, end_of_day.c.delivery_requested_at),
+            *(
+                (call_facts, call_facts.c[name])
+                for name in ("queue", "answered_at", "expert", "ended_at", "talk_seconds")
+            ),
+        ):
             present = {c["name"] for c in inspector.get_columns(table.name)}
             if column.name not in present:
                 kind = column.type.compile(dialect=self.engine.dialect)
@@ -151,6 +199,7 @@ class ReadModel:
             for e in events:
                 if e.id in seen:
                     outcome.duplicate += 1
+                    outcome.duplicate_ids.add(e.id)
                     continue
                 seen.add(e.id)
                 fresh.append(e)
@@ -169,6 +218,18 @@ class ReadModel:
         name = P.event_name(e.type, P.CALL_EVENTS)
         if name is not None:
             self._apply_call_event(rows, e.subject, name, e.data, outcome)
+            return
+        kind = P.event_name(e.type, P.CALENDAR_EVENTS)
+        if kind is not None:
+            position = conn.execute(sa.select(sa.func.count()).select_from(calendar_changes)).scalar() or 0
+            conn.execute(
+                calendar_changes.insert().values(
+                    event_id=e.id, position=position, kind=kind, data=dumps(e.data).decode()
+                )
+            )
+            # Applied now: the deadlines this batch computes and the next tick's end of day already follow it.
+            apply_calendar_change(self.calendar, kind, e.data)
+            self._calendar_applied = position + 1
             return
         name = P.event_name(e.type, P.REPORTING_EVENTS)
         if name == "callback_breach.recorded":
@@ -199,6 +260,12 @@ class ReadModel:
                     items=dumps(e.data["items"]).decode(),
                 )
             )
+        elif name == "end_of_day_list.delivery_requested":
+            conn.execute(
+                end_of_day.update()
+                .where(end_of_day.c.unit == e.data["unit"], end_of_day.c.day == e.data["day"])
+                .values(delivery_requested_to=e.data["to"], delivery_requested_at=utc(P.parse_time(e.data["at"])))
+            )
         elif name == "escalation.raised":
             self._upsert(
                 conn,
@@ -212,8 +279,14 @@ class ReadModel:
                     "window_days": e.data["window_days"],
                     "call_ids": dumps(e.data["call_ids"]).decode(),
                     "corrective_action_id": e.data.get("corrective_action_id"),
+                    "status": "action_opened" if e.data.get("corrective_action_id") else "raised",
                 },
             )
+        elif name in P.ESCALATION_STEPS:
+            step = {"status": P.ESCALATION_STEPS[name]}
+            if name == "escalation.corrective_action_opened":
+                step["corrective_action_id"] = e.data["action_id"]
+            self._upsert(conn, escalations, "id", e.subject, step)
         elif name == "corrective_action.opened" and e.data.get("escalation_id"):
             self._upsert(
                 conn,
@@ -237,6 +310,11 @@ class ReadModel:
             if follow_up is not None:
                 follow_up.pop("call_id", None)
                 rows.upsert(follow_ups, call_id, follow_up)
+        if name == "deadline_moved":
+            # The chamber's calendar changed: the deadline in force is the new one (the event keeps the old).
+            table, column = (unanswered, "callback_due") if data["kind"] == "callback" else (follow_ups, "due")
+            if rows.get(table, call_id) is not None:
+                rows.upsert(table, call_id, {column: P.parse_time(data["new_due"])})
         if name in ("received", "unanswered_registered", "callback_recorded"):
             item = P.unanswered_item(rows.get(unanswered, call_id), name, data, self.calendar)
             if item is not None:
@@ -347,16 +425,61 @@ class ReadModel:
 
     def end_of_day_index(self, unit: str | None = None) -> list[dict[str, Any]]:
         q = sa.select(
-            end_of_day.c.unit, end_of_day.c.day, end_of_day.c.manager, end_of_day.c.produced_at, end_of_day.c["items"]
+            end_of_day.c.unit,
+            end_of_day.c.day,
+            end_of_day.c.manager,
+            end_of_day.c.produced_at,
+            end_of_day.c["items"],
+            end_of_day.c.delivery_requested_to,
+            end_of_day.c.delivery_requested_at,
         )
         q = q.order_by(end_of_day.c.day.desc(), end_of_day.c.unit)
         if unit:
             q = q.where(end_of_day.c.unit == unit)
         with self.engine.connect() as conn:
             return [
-                {"unit": u, "day": d, "manager": m, "produced_at": utc(p), "count": len(json.loads(items))}
-                for u, d, m, p, items in conn.execute(q)
+                {
+                    "unit": u,
+                    "day": d,
+                    "manager": m,
+                    "produced_at": utc(p),
+                    "count": len(json.loads(items)),
+                    "delivery_requested_to": to,
+                    "delivery_requested_at": utc(at),
+                }
+                for u, d, m, p, items, to, at in conn.execute(q)
             ]
+
+    def call_facts_between(self, start: datetime, end: datetime, unit: str | None = None) -> list[dict[str, Any]]:
+        """Incoming calls offered to a unit that rang in [start, end)."""
+        q = sa.select(call_facts).where(
+            call_facts.c.offered, call_facts.c.received_at >= start, call_facts.c.received_at < end
+        )
+        if unit:
+            q = q.where(call_facts.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def callbacks_registered_between(
+        self, start: datetime, end: datetime, unit: str | None = None
+    ) -> list[dict[str, Any]]:
+        q = sa.select(unanswered).where(unanswered.c.registered_at >= start, unanswered.c.registered_at < end)
+        if unit:
+            q = q.where(unanswered.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def waiting_now(self, since: datetime) -> list[dict[str, Any]]:
+        """Calls in a queue now: offered, neither answered nor ended nor registered unanswered, rung since `since`."""
+        q = sa.select(call_facts).where(
+            call_facts.c.offered,
+            sa.not_(call_facts.c.answered),
+            sa.not_(call_facts.c.unanswered),
+            call_facts.c.ended_at.is_(None),
+            call_facts.c.received_at >= since,
+        )
+        with self.engine.connect() as conn:
+            return [utc_row(r) for r in conn.execute(q).mappings()]
 
     def unit_counts(self) -> list[dict[str, Any]]:
         q = (
@@ -407,7 +530,7 @@ class ReadModel:
         """Every read-model table, sorted, for comparing a live model with a rebuilt one."""
         out = {}
         with self.engine.connect() as conn:
-            for table in (call_facts, unanswered, follow_ups, end_of_day, escalations, processed):
+            for table in (call_facts, unanswered, follow_ups, end_of_day, escalations, calendar_changes, processed):
                 key = list(table.primary_key.columns)
                 out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())

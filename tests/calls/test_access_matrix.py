@@ -27,6 +27,11 @@ MATRIX = {
     ("GET", "/telephony/rejections"): row({"admin", "auditor", "mr_manager"}),
     ("GET", "/telephony/unmapped-queues"): row({"admin", "auditor", "mr_manager"}),
     ("POST", "/calls"): row(MEMBER_RELATIONS, json={"caller": "09131234567"}),
+    ("GET", "/calendar"): row(
+        {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager", "sg", "auditor", "admin"}
+    ),
+    ("POST", "/calendar/closures"): row({"admin"}, json={"day": "2026-12-02", "reason": "pollution"}),
+    ("POST", "/calendar/schedules"): row({"admin"}, json={"effective_from": "2027-06-06", "preset": "ir-summer"}),
     ("GET", "/calls"): row(READERS_OF_MEMBERSHIP, params={"unit": "membership"}),
     ("GET", "/calls/{call_id}"): row(READERS_OF_MEMBERSHIP),
     ("POST", "/calls/{call_id}/route"): row(STAFF_OF_MEMBERSHIP, json={"unit": "membership"}),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from services.calls.telephony import TelephonyEvent
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import ConflictOfInterest
 from services.members.application import MemberDirectory
-from services.reporting.oversight import Oversight
+from services.reporting.oversight import CorrectiveAction, Escalation, Oversight
 from shared.contracts import EventContract, UndeclaredEvent, load_schemas, render
 from shared.envelope import CloudEvent
 from shared.eventstore import CrmApplication
@@ -193,6 +194,16 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
                 purpose="survey",
             )
         )
+    # The chamber's calendar: a closure and a schedule entered at run time, and a deadline they move.
+    waiting = centre.receive_call(direction="incoming", caller="09131234567", unit="trade")
+    centre.register_unanswered(
+        waiting, by="z.rahimi", subject="a certificate", contact_name=None, contact_phone="09131234567"
+    )
+    registered = centre.get_call(waiting).registered_at
+    soon = settings.business_calendar.next_working_day(settings.business_calendar.working_day_of(registered))
+    centre.close_day(day=soon, reason="pollution", by="operator")
+    centre.set_schedule(effective_from=soon, preset="ir-public-offices", by="operator")
+    centre.move_deadlines([waiting], reason="closed")
     events["calls"] = published(centre)
 
     desk = ComplaintDesk(organisation=settings.organisation, calendar=settings.business_calendar, clock=clock)
@@ -225,8 +236,26 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     oversight.record_breach(
         call_id="c-1", unit="trade", expert=None, callback_due=now - timedelta(hours=1), detected_at=now
     )
-    oversight.raise_escalation(
-        unit="trade", at=now, call_ids=["c-1", "c-2", "c-3", "c-4"], threshold=3, window_days=7, owner="f.alavi"
+    for calls in (["c-1", "c-2", "c-3", "c-4"], ["c-5", "c-6", "c-7", "c-8"]):
+        oversight.raise_escalation(unit="trade", at=now, call_ids=calls, threshold=3, window_days=7)
+    walked = Escalation.create_id(unit="trade", call_ids=["c-4"])
+    oversight.accept_escalation(walked, note="no cover at lunch", by="m.karimi", at=now)
+    oversight.report_escalation(walked, by="m.karimi", at=now)
+    oversight.request_corrective_action(walked, title=None, description=None, owner="f.alavi", by="sg", at=now)
+    oversight.link_corrective_action(walked, action_id=str(uuid.uuid4()), at=now)
+    oversight.dismiss_escalation(
+        Escalation.create_id(unit="trade", call_ids=["c-8"]), reason="PBX outage", by="m.karimi", at=now
+    )
+    # Stored before corrective actions moved to the actions service: still declared, so still published.
+    oversight.save(
+        CorrectiveAction(
+            origin="repeated_non_answer",
+            unit="trade",
+            owner="f.alavi",
+            description="stored by an earlier version",
+            escalation_id=None,
+            opened_at=now,
+        )
     )
     oversight.produce_end_of_day_list(
         unit="trade", day=now.date().isoformat(), manager="f.alavi", produced_at=now, items=[{"call_id": "c-1"}]

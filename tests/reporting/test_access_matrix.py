@@ -22,7 +22,19 @@ MATRIX = {
     ("GET", "/reports/escalations"): row(
         {"mr_manager", "sg", "auditor", "admin", "other_manager"}, params={"unit": "membership"}
     ),
+    # One escalation: the unit rule is checked against the escalation's own unit (tests/reporting/test_escalations.py).
+    ("GET", "/reports/escalations/{escalation_id}"): row(
+        {"mr_manager", "sg", "auditor", "admin", "unit_manager", "other_manager"}
+    ),
+    ("POST", "/reports/escalations/{escalation_id}/accept"): row({"mr_manager"}, json={"note": "reviewed"}),
+    ("POST", "/reports/escalations/{escalation_id}/dismiss"): row({"mr_manager"}, json={"reason": "PBX outage"}),
+    ("POST", "/reports/escalations/{escalation_id}/report"): row({"mr_manager"}),
+    ("POST", "/reports/escalations/{escalation_id}/corrective-action"): row({"sg"}, json={}),
     ("GET", "/reports/units"): row(READERS),
+    ("GET", "/reports/calls/stats"): row(
+        SEE_ALL | {"other_manager"}, params={"unit": "membership", "period": "day", "day": "2026-11-21"}
+    ),
+    ("GET", "/reports/calls/wallboard"): row(SEE_ALL | {"other_manager"}, params={"unit": "membership"}),
     ("GET", "/reports/member-relations/follow-ups"): row({"mr_manager", "sg", "auditor", "admin"}),
     ("GET", "/reports/complaints/open"): row(COMPLAINT_REPORTS),
     ("GET", "/reports/complaints/six-monthly"): row(COMPLAINT_REPORTS, params={"year": 1405, "half": 2}),
@@ -37,5 +49,5 @@ def test_every_endpoint_of_the_app_has_a_row_in_the_table(client: TestClient) ->
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_each_role_is_allowed_or_forbidden_as_the_table_says(client, tokens, token_store, method, path) -> None:  # noqa: F811
-    values = {"unit": "membership", "day": "2026-11-21"}
+    values = {"unit": "membership", "day": "2026-11-21", "escalation_id": "5b1e2f00-0000-4000-8000-000000000001"}
     check_row(client, every_role(tokens, token_store), method, fill(path, values), MATRIX[(method, path)])

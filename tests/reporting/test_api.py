@@ -219,6 +219,10 @@ def test_the_end_of_day_lists_produced_so_far_are_listed_per_unit_and_day(client
     ]
     own = client.get("/reports/end-of-day", headers=tokens["other_manager"]).json()
     assert {e["unit"] for e in own} == {"membership"}
+    # Each list was asked of the notifier for the unit's manager when it was produced.
+    assert {(e["delivery_requested_to"], e["delivery_requested_at"] is not None) for e in entries} == {
+        ("f.alavi", True)
+    }
 
 
 def test_a_units_end_of_day_list_as_json(client, tokens, day) -> None:
@@ -233,6 +237,8 @@ def test_a_units_end_of_day_list_as_json(client, tokens, day) -> None:
         3,
     )
     assert datetime.fromisoformat(body["produced_at"]) == tehran(2026, 11, 21, 16, 0)
+    assert body["delivery_requested_to"] == "f.alavi"
+    assert datetime.fromisoformat(body["delivery_requested_at"]) == tehran(2026, 11, 21, 16, 0)
     # Still owed at 16:00 on Saturday, earliest deadline first (the settled one was called back on Sunday).
     assert [i["call_id"] for i in body["items"]] == [day.by_hand, day.automatic, day.settled]
     assert body["items"][0]["subject"] == "گواهی مبدأ، صادرات به ترکیه"

@@ -431,3 +431,60 @@ def test_a_configuration_can_be_read_from_settings_data():
     assert config.country == "TR"
     assert config.closed_dates == [dt.date(2026, 11, 16)]
     assert not BusinessCalendar(config).is_working_day(dt.date(2026, 11, 16))
+
+
+# --- schedules and closures entered at run time --------------------------------------------------------------------
+
+
+@pytest.fixture
+def chamber() -> BusinessCalendar:
+    """A calendar of its own per test: schedules and closures change it."""
+    return BusinessCalendar(IRAN)
+
+
+def test_a_schedule_applies_from_its_date_and_not_before(chamber):
+    # Saturdays 2027-05-29 and 2027-06-12, both ordinary working days.
+    chamber.set_schedule(dt.date(2027, 6, 6), {"saturday": ["06:00-13:00"], "sunday": ["06:00-13:00"]})
+    assert chamber.working_intervals(dt.date(2027, 5, 29)) == [(tehran(2027, 5, 29, 8), tehran(2027, 5, 29, 16))]
+    assert chamber.working_intervals(dt.date(2027, 6, 12)) == [(tehran(2027, 6, 12, 6), tehran(2027, 6, 12, 13))]
+    assert not chamber.is_working_day(dt.date(2027, 6, 10))  # Thursday: the summer schedule has none
+    # A later schedule takes over from its own date; the summer one stays in force between the two.
+    chamber.set_schedule(dt.date(2027, 9, 23), dict(IRAN.hours))
+    assert chamber.end_of_working_day(dt.date(2027, 9, 18)) == tehran(2027, 9, 18, 13)
+    assert chamber.end_of_working_day(dt.date(2027, 9, 25)) == tehran(2027, 9, 25, 16)
+    assert [d for d, _ in chamber.schedules()] == [dt.date(2027, 6, 6), dt.date(2027, 9, 23)]
+
+
+def test_a_schedule_moves_working_time_arithmetic_at_once(chamber):
+    start = tehran(2027, 6, 12, 12)  # Saturday noon: 4 working hours left in the default day
+    assert chamber.add_working_time(start, 5 * H) == tehran(2027, 6, 13, 9)
+    chamber.set_schedule(dt.date(2027, 6, 1), {"saturday": ["06:00-13:00"], "sunday": ["06:00-13:00"]})
+    assert chamber.add_working_time(start, 5 * H) == tehran(2027, 6, 13, 10)  # 1 h on Saturday, 4 h from 06:00
+
+
+def test_a_closed_day_has_no_working_time_and_says_why(chamber):
+    wednesday = dt.date(2026, 12, 2)
+    assert chamber.is_working_day(wednesday)
+    chamber.close(wednesday, "pollution")
+    assert not chamber.is_working_day(wednesday)
+    assert chamber.holiday_name(wednesday) == "Chamber holiday: pollution"
+    # Tuesday 15:00 + 2 working hours skips the closed Wednesday to Thursday 09:00.
+    assert chamber.add_working_time(tehran(2026, 12, 1, 15), 2 * H) == tehran(2026, 12, 3, 9)
+    assert chamber.closures() == {wednesday: "pollution"}
+
+
+def test_a_schedule_with_bad_hours_is_refused_and_changes_nothing(chamber):
+    with pytest.raises(ValueError, match="overlap"):
+        chamber.set_schedule(dt.date(2027, 6, 6), {"saturday": ["06:00-13:00", "12:00-14:00"]})
+    with pytest.raises(ValueError, match="unknown weekday"):
+        chamber.set_schedule(dt.date(2027, 6, 6), {"caturday": ["06:00-13:00"]})
+    assert chamber.schedules() == []
+
+
+def test_every_schedule_preset_names_its_source():
+    from shared.calendar import SCHEDULE_PRESETS
+
+    assert {"ir-chamber", "ir-public-offices", "ir-summer", "tr-public-offices"} <= set(SCHEDULE_PRESETS)
+    for hours, source in SCHEDULE_PRESETS.values():
+        assert len(source) > 40
+        BusinessCalendar(IRAN).set_schedule(dt.date(2027, 1, 1), hours)  # valid hours

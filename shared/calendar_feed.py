@@ -1,0 +1,120 @@
+"""A service's copy of the chamber's calendar changes, read from the topic of the service that keeps them.
+
+The calls service records the closures and dated schedules an admin enters (services/calls/calendar.py) and
+publishes them on its topic; a service that counts working time elsewhere (complaint stages) follows that topic
+with this feed, keeps each change in its own database (so that a restart does not wait for the topic) and applies
+it to its calendar. The service names the wire types it reads: shared/ knows no service's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
+
+from shared.calendar import BusinessCalendar
+from shared.envelope import CloudEvent, MalformedRecord, from_kafka
+from shared.relay import ensure_topics
+from shared.retry import Backoff, run_with_retry
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+changes = sa.Table(
+    "calendar_feed",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, autoincrement=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+
+def apply_change(calendar: BusinessCalendar, kind: str, data: Mapping[str, Any]) -> None:
+    """`schedule`: weekly hours from `effective_from`; `closure`: `day` closed for `reason` (ISO days)."""
+    if kind == "schedule":
+        calendar.set_schedule(date.fromisoformat(data["effective_from"]), data["hours"])
+    elif kind == "closure":
+        calendar.close(date.fromisoformat(data["day"]), data["reason"])
+    else:
+        raise ValueError(f"unknown calendar change {kind!r}")
+
+
+class CalendarFeed:
+    def __init__(self, engine: sa.Engine, calendar: BusinessCalendar, types: Mapping[str, str]):
+        """`types`: wire type -> `schedule` or `closure`."""
+        self.engine = engine
+        self.calendar = calendar
+        self.types = dict(types)
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            stored = list(conn.execute(sa.select(changes.c.kind, changes.c.data).order_by(changes.c.position)))
+        for kind, data in stored:
+            apply_change(calendar, kind, json.loads(data))
+
+    def apply(self, events: Iterable[CloudEvent]) -> int:
+        """Keep and apply the calendar changes among `events`; one already kept is skipped (by event id)."""
+        applied = 0
+        with self.engine.begin() as conn:
+            for e in events:
+                kind = self.types.get(e.type)
+                if kind is None:
+                    continue
+                if conn.execute(sa.select(changes.c.event_id).where(changes.c.event_id == e.id)).first():
+                    continue
+                position = conn.execute(sa.select(sa.func.count()).select_from(changes)).scalar() or 0
+                conn.execute(
+                    changes.insert().values(event_id=e.id, position=position, kind=kind, data=json.dumps(e.data))
+                )
+                apply_change(self.calendar, kind, e.data)
+                applied += 1
+        return applied
+
+
+async def follow_calendar(
+    feed: CalendarFeed, bootstrap: str, topic: str, group: str, stop: asyncio.Event, partitions: int = 3
+) -> None:
+    """Consume `topic` into the feed until stopped; reconnects when the broker goes away."""
+
+    async def consume(backoff: Backoff) -> None:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            max_poll_interval_ms=30000,
+            rebalance_timeout_ms=3000,
+        )
+        try:
+            await ensure_topics(bootstrap, [topic], partitions)
+            await consumer.start()
+            backoff.reset()
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
+                events = []
+                for records in batch.values():
+                    for record in records:
+                        try:
+                            events.append(from_kafka(record.headers, record.value))
+                        except MalformedRecord as exc:
+                            log.warning("calendar feed: skipped a malformed record at %d: %s", record.offset, exc)
+                if events:
+                    await asyncio.to_thread(feed.apply, events)
+                if batch:
+                    await consumer.commit()
+        finally:
+            try:
+                await consumer.stop()
+            except Exception:  # noqa: BLE001 - already gone with the broker
+                pass
+
+    await run_with_retry(consume, stop, "calendar feed")
