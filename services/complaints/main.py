@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.complaints.api import internal, router
+from services.complaints.api import router
 from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
+from services.complaints.internal import internal
 from services.complaints.public import RateLimiter, public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
