@@ -49,7 +49,7 @@ from services.complaints.schemas import (
     Reason,
     Reopening,
     SatisfactionIn,
-    StakeholdersIn,
+    StakeholdersRecord,
 )
 from shared.auth import Role
 from shared.problems import InvalidInput
@@ -250,10 +250,10 @@ def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 @router.post(
     "/{complaint_id}/stakeholders",
     response_model=ComplaintPublic,
-    summary="Record the stakeholders (before assignment)",
+    summary="Record the stakeholders, or declare none (before the review is complete and the handler assigned)",
 )
 def record_stakeholders(
-    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersIn
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersRecord
 ) -> Any:
     desk.record_stakeholders(
         complaint_id,
@@ -262,6 +262,7 @@ def record_stakeholders(
         persons=body.persons,
         participants=body.participants,
         complainant=body.complainant,
+        none=body.none,
     )
     return respond(desk, complaint_id)
 

@@ -197,6 +197,7 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
         persons: Iterable[str] = (),
         participants: Iterable[str] = (),
         complainant: str | None = None,
+        none: bool = False,
     ) -> bool:
         units = list(units)
         for unit in units:
@@ -204,7 +205,13 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
         return self._command(
             complaint_id,
             lambda c: c.record_stakeholders(
-                units=units, persons=persons, participants=participants, complainant=complainant, by=by, at=self.clock()
+                units=units,
+                persons=persons,
+                participants=participants,
+                complainant=complainant,
+                none=none,
+                by=by,
+                at=self.clock(),
             ),
         )
 

@@ -34,6 +34,8 @@ class StakeholdersPublic(BaseModel):
     persons: list[str] = Field(description="persons complained about")
     participants: list[str] = Field(description="persons who took part in the matter")
     complainant: str | None
+    recorded: bool = Field(description="the stakeholders were recorded, or declared none; the review needs it")
+    none_declared: bool = Field(description="declared: nobody besides the complainant and the unit concerned")
 
 
 class HandlerPublic(BaseModel):
@@ -236,6 +238,13 @@ class StakeholdersIn(BaseModel):
     persons: list[Name] = Field(default=[], max_length=50, description="persons complained about (user names of staff)")
     participants: list[Name] = Field(default=[], max_length=50, description="persons who took part in the matter")
     complainant: str | None = Field(default=None, max_length=200, description="defaults to the complainant's name")
+
+
+class StakeholdersRecord(StakeholdersIn):
+    none: bool = Field(
+        default=False,
+        description="declare that nobody is involved besides the complainant and the unit the complaint is about",
+    )
 
 
 class ComplaintCreate(BaseModel):

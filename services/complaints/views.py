@@ -63,7 +63,11 @@ def complaint_summary(complaint: Complaint, calendar: BusinessCalendar, hours: M
         },
         "unit": c.unit,
         "service": c.service,
-        "stakeholders": {**c.stakeholders},
+        "stakeholders": {
+            **c.stakeholders,
+            "recorded": c.stakeholders_recorded,
+            "none_declared": c.stakeholders_none,
+        },
         "confidential": c.confidential,
         "call_id": c.call_id,
         "source": c.source,

@@ -348,6 +348,32 @@ def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_atte
     assert refusals[0]["title"] == "Assignment refused (conflict of interest)"
 
 
+def test_a_complaint_about_a_unit_is_never_handled_by_that_unit_or_its_manager(client: TestClient, who) -> None:
+    cid = register(client, who, stakeholders=None)["id"]
+    step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    assert_problem(
+        client.post(f"/complaints/{cid}/review-complete", headers=who["mr_manager"]),
+        409,
+        "the stakeholders (or a declaration that there are none)",
+    )
+    assert_problem(
+        client.post(f"/complaints/{cid}/stakeholders", json={}, headers=who["mr_manager"]), 422, "declare that"
+    )
+    c = step(client, who, cid, "stakeholders", "mr_manager", {"none": True})
+    assert c["stakeholders"]["recorded"] and c["stakeholders"]["none_declared"]
+    step(client, who, cid, "review-complete", "mr_manager")
+    step(client, who, cid, "refer", "mr_manager", {})
+    for body, reason in (
+        ({"handler_kind": "unit", "handler": "membership"}, "unit membership is the unit the complaint is about"),
+        ({"handler_kind": "person", "handler": "h.tehrani"}, "belongs to membership, the unit the complaint is about"),
+    ):
+        assert_problem(client.post(f"/complaints/{cid}/assign", json=body, headers=who["sg"]), 409, reason)
+    history = client.get(f"/complaints/{cid}/history", headers=who["auditor"]).json()
+    refusals = [e["data"] for e in history if e["type"] == "crm.complaints.complaint.assignment_refused.v1"]
+    assert [r["handler"] for r in refusals] == ["membership", "h.tehrani"]
+    assert all(r["reasons"] for r in refusals)
+
+
 def test_an_assignment_to_an_unknown_unit_is_invalid(client: TestClient, who) -> None:
     cid = register(client, who)["id"]
     advance(client, who, cid, "referred")

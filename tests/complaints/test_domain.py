@@ -1004,3 +1004,107 @@ def test_every_event_reaches_kafka_as_json_under_its_versioned_type() -> None:
     assert received_data["channel"] == "in_person" and received_data["at"] == "2026-11-21T07:00:00+00:00"
     committee = next(e for e in events if e.type.endswith(".committee_decided.v1"))
     assert from_kafka(committee.headers(), committee.value()).data["corrective_actions"][0]["due"] == "2026-12-20"
+
+
+# --- stakeholders by definition -----------------------------------------------------------------------------------
+
+
+def no_stakeholders_declared(**overrides: Any) -> Complaint:
+    """A complaint about the membership unit where nobody was recorded as a stakeholder, declared so and referred."""
+    c = acknowledged(stakeholders={}, **overrides)
+    c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    c.complete_review(by="m.karimi", at=minutes(20))
+    c.refer(by="m.karimi", note=None, at=minutes(30))
+    return c
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind", "reason"),
+    [
+        ("membership", "unit", "unit membership is the unit the complaint is about"),
+        ("h.tehrani", "person", "h.tehrani belongs to membership, the unit the complaint is about"),  # its manager
+        ("n.jafari", "person", "n.jafari belongs to membership, the unit the complaint is about"),  # its expert
+    ],
+)
+def test_the_unit_a_complaint_is_about_its_manager_and_experts_are_stakeholders_even_if_nobody_recorded_them(
+    handler: str, kind: str, reason: str
+) -> None:
+    c = no_stakeholders_declared()
+    assert c.stakeholders["units"] == [] and c.stakeholders_none
+    message = refused(c, lambda c: assign(c, handler, HandlerKind(kind)), ConflictOfInterest)
+    assert reason in message
+
+
+def test_the_unit_the_complaint_is_about_follows_a_corrected_form() -> None:
+    c = acknowledged(stakeholders={}, unit="trade")
+    c.add_information(changes={"unit": "legal"}, note=None, by="m.karimi", at=minutes(11))
+    c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    c.complete_review(by="m.karimi", at=minutes(20))
+    c.refer(by="m.karimi", note=None, at=minutes(30))
+    assert "unit legal is the unit the complaint is about" in refused(
+        c, lambda c: assign(c, "legal", HandlerKind.UNIT), ConflictOfInterest
+    )
+    eligibility = assign(c, "trade", HandlerKind.UNIT)
+    assert "the complaint is about legal" in eligibility
+
+
+def test_anyone_the_complaint_names_is_a_stakeholder() -> None:
+    c = no_stakeholders_declared(unit="trade", description="l.nazari promised the certificate and never sent it")
+    message = refused(c, lambda c: assign(c, "l.nazari"), ConflictOfInterest)
+    assert "l.nazari is named in the complaint" in message
+    # A name inside another word or user name is no mention.
+    c2 = no_stakeholders_declared(unit="trade", description="mail from xl.nazari and from l.nazari.old")
+    assert "not named in the complaint" in assign(c2, "l.nazari")
+
+
+def test_the_review_is_not_complete_until_stakeholders_are_recorded_or_declared_none() -> None:
+    c = acknowledged(stakeholders={})
+    reason = refused(c, lambda c: c.complete_review(by="m.karimi", at=minutes(20)))
+    assert "the stakeholders (or a declaration that there are none)" in reason
+    empty = refused(
+        c,
+        lambda c: c.record_stakeholders(
+            units=[], persons=[], participants=[], complainant=None, by="m.karimi", at=minutes(12)
+        ),
+        InvalidInput,
+    )
+    assert "declare that there are none" in empty
+    both = refused(
+        c,
+        lambda c: c.record_stakeholders(
+            units=["trade"], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+        ),
+        InvalidInput,
+    )
+    assert "not both" in both
+    assert c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    assert recorded(c) == ["StakeholdersRecorded"]
+    c.complete_review(by="m.karimi", at=minutes(20))
+    assert c.state == State.REVIEWED
+
+
+def test_stakeholders_given_at_receipt_count_as_recorded() -> None:
+    c = acknowledged()
+    assert c.stakeholders_recorded and not c.stakeholders_none
+    c.complete_review(by="m.karimi", at=minutes(20))
+
+
+def test_the_application_keeps_the_refusal_of_the_unit_the_complaint_is_about() -> None:
+    desk = ComplaintDesk(organisation=ORG, clock=lambda: minutes(45))
+    c = no_stakeholders_declared()
+    desk.save(c)
+    with pytest.raises(ConflictOfInterest):
+        desk.assign_handler(c.id, handler_kind="unit", handler="membership", by="sg")
+    with pytest.raises(ConflictOfInterest):
+        desk.assign_handler(c.id, handler_kind="person", handler="h.tehrani", by="sg")
+    refusals = [e["data"] for e in desk.history(c.id) if e["type"].endswith("assignment_refused.v1")]
+    assert [r["reasons"] for r in refusals] == [
+        ["unit membership is the unit the complaint is about"],
+        ["h.tehrani belongs to membership, the unit the complaint is about"],
+    ]

@@ -95,6 +95,8 @@ def isfahan(clock, tmp_path) -> Story:
         at(*ack)
         desk.acknowledge_complaint(cid, by="z.rahimi", method="phone")
         at(*refer)
+        if not desk.get_complaint(cid).stakeholders_recorded:
+            desk.record_stakeholders(cid, by="m.karimi", none=True)
         desk.complete_review(cid, by="m.karimi")
         desk.refer_complaint(cid, by="m.karimi")
 
@@ -277,6 +279,7 @@ def istanbul_story(clock, tmp_path) -> Story:
     ids["T1"] = cid
     clock.now = istanbul(2026, 3, 10, 10, 0)
     desk.acknowledge_complaint(cid, by="z.rahimi", method="phone")
+    desk.record_stakeholders(cid, by="m.karimi", none=True)
     desk.complete_review(cid, by="m.karimi")
     desk.refer_complaint(cid, by="m.karimi")
     desk.assign_handler(cid, handler_kind="person", handler="s.ahmadi", by="sg")

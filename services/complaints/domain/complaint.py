@@ -17,6 +17,7 @@ from services.complaints.domain.conflicts import (
     check_handler,
     distinct_names,
     empty_stakeholders,
+    has_stakeholders,
     normalise_stakeholders,
     same_name,
 )
@@ -104,6 +105,9 @@ class Complaint(Aggregate):
         self.unit = unit
         self.service = service
         self.stakeholders = copy.deepcopy(stakeholders)
+        # Stakeholders given at receipt count as recorded; otherwise the review records them or declares none.
+        self.stakeholders_recorded = has_stakeholders(stakeholders)
+        self.stakeholders_none = False
         self.confidential = bool(confidential)
         self.call_id = call_id
         self.source = source
@@ -235,6 +239,9 @@ class Complaint(Aggregate):
             missing.append("the member's contact details (phone or e-mail)")
         if self.kind != Kind.SUGGESTION and not (self.unit or self.service):
             missing.append("the unit or service concerned")
+        if not self.stakeholders_recorded:
+            # The conflict-of-interest rule can only protect the assignment if someone asked who is involved.
+            missing.append("the stakeholders (or a declaration that there are none)")
         return missing
 
     def current_stage(self) -> Stage | None:
@@ -353,8 +360,11 @@ class Complaint(Aggregate):
         complainant: str | None,
         by: str,
         at: datetime,
+        none: bool = False,
     ) -> bool:
-        """Replace the recorded stakeholders (before a handler is assigned); False when nothing changed."""
+        """Replace the recorded stakeholders (before a handler is assigned), or declare that there are none
+        besides the complainant and the unit the complaint is about; False when nothing changed. An empty list is
+        not a declaration: forgetting to ask is not the same as finding nobody."""
         self._require(
             {State.RECEIVED, State.ACKNOWLEDGED, State.REVIEWED, State.REFERRED},
             "record the stakeholders (they are recorded before a handler is assigned)",
@@ -365,9 +375,15 @@ class Complaint(Aggregate):
             participants=participants,
             complainant=complainant or self.stakeholders.get("complainant"),
         )
-        if people == self.stakeholders:
+        if none and has_stakeholders(people):
+            raise InvalidInput("stakeholders are either listed or declared none, not both")
+        if not none and not has_stakeholders(people):
+            raise InvalidInput(
+                "no stakeholder is listed: name the units, persons or participants, or declare that there are none"
+            )
+        if people == self.stakeholders and self.stakeholders_recorded and bool(none) == self.stakeholders_none:
             return False
-        self._stakeholders_recorded(**people, by=by, at=at)
+        self._stakeholders_recorded(**people, none_declared=bool(none), by=by, at=at)
         return True
 
     @event("StakeholdersRecorded")
@@ -379,6 +395,7 @@ class Complaint(Aggregate):
         complainant: str | None,
         by: str,
         at: datetime,
+        none_declared: bool = False,  # absent from events recorded before the declaration existed
     ) -> None:
         self.stakeholders = {
             "units": list(units),
@@ -386,6 +403,8 @@ class Complaint(Aggregate):
             "participants": list(participants),
             "complainant": complainant,
         }
+        self.stakeholders_recorded = True
+        self.stakeholders_none = bool(none_declared)
         self.updated_at = at
 
     def complete_review(self, *, by: str, at: datetime) -> None:
@@ -431,7 +450,9 @@ class Complaint(Aggregate):
         name = _text(handler, "the handler")
         if self.state == State.ASSIGNED and same_name(name, self.handler) and kind == self.handler_kind:
             raise TransitionRefused(f"{name} is already the handler")
-        refused, eligible = check_handler(kind, name, self.stakeholders, units_of)
+        refused, eligible = check_handler(
+            kind, name, self.stakeholders, units_of, concerned_unit=self.unit, text=self.description
+        )
         if refused:
             raise ConflictOfInterest(
                 f"{name} may not handle this complaint (conflict of interest): {'; '.join(refused)}", refused
