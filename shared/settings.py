@@ -26,9 +26,20 @@ class ComplaintSettings(BaseModel):
     # Working hours allowed per stage; a stage not named keeps the procedure's hours (services/complaints/domain.py:
     # acknowledgement 8, review 16, assignment 16, investigation 80, decision 40, notification 16).
     stage_hours: dict[str, float] = {}
-    # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
-    # manager of strategic planning (docs/procedures.md#complaint-decision-and-committee).
-    committee_fixed_members: tuple[str, ...] = ("m.karimi", "sg", "strategic_planning_manager")
+    # The complaint committee (docs/procedures.md#complaint-decision-and-committee). Members are user names; the
+    # defaults name the roles, so a chamber either creates tokens under these names or names its people here.
+    # Fixed members: the member-relations manager, the SG or a representative, the strategic-planning manager.
+    committee_fixed_members: tuple[str, ...] = (
+        "member_relations_manager",
+        "secretary_general",
+        "strategic_planning_manager",
+    )
+    # Who may take the SG's seat: the SG and standing representatives (one more may be named per meeting).
+    committee_sg: tuple[str, ...] = ("secretary_general",)
+    committee_assistant: str | None = "administrative_assistant"  # keeps the minutes; a member of every meeting
+    # A decision needs more than this share of the members present and, when set, the SG or a representative.
+    committee_quorum: float = Field(default=0.5, ge=0, lt=1)
+    committee_quorum_needs_sg: bool = True
     document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # The public website form
     public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window

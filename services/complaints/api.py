@@ -323,23 +323,26 @@ def file_investigation(
 def decide_complaint(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: DecisionIn
 ) -> Any:
-    desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
+    desk.decide_complaint(
+        complaint_id, decision=body.decision, reason=body.reason, follow_up_by=body.follow_up_by, by=principal.name
+    )
     return respond(desk, complaint_id)
 
 
 @router.post(
     "/{complaint_id}/committee",
     response_model=ComplaintPublic,
-    summary="The SG convenes the complaint committee (accepted complaints)",
+    summary="The member-relations manager (or the SG) arranges the committee's meeting (accepted complaints)",
 )
 def convene_committee(
-    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: CommitteeConvening
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: CommitteeConvening
 ) -> Any:
     desk.convene_committee(
         complaint_id,
         subject=body.subject,
         variable_members=body.variable_members,
         meeting_at=body.meeting_at,
+        sg_representative=body.sg_representative,
         by=principal.name,
     )
     return respond(desk, complaint_id)
@@ -360,7 +363,7 @@ def forgo_committee(
 @router.post(
     "/{complaint_id}/committee/decision",
     response_model=ComplaintPublic,
-    summary="The committee's meeting: attendees, accept/reject/settle, corrective actions (the SG or a member of this committee)",
+    summary="The committee's minutes: attendees (a quorum), accept/reject/settle, corrective actions (the SG, the member-relations manager or a member of this committee)",
 )
 def record_committee_decision(
     desk: DeskDep, principal: access.CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
@@ -372,6 +375,7 @@ def record_committee_decision(
         reasoning=body.reasoning,
         corrective_actions=[a.model_dump() for a in body.corrective_actions],
         held_at=body.held_at,
+        minutes=body.minutes,
         by=principal.name,
     )
     return respond(desk, complaint_id)

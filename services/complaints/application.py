@@ -270,9 +270,20 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
             ),
         )
 
-    def decide_complaint(self, complaint_id: uuid.UUID | str, *, decision: str, reason: str | None, by: str) -> None:
+    def decide_complaint(
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        decision: str,
+        reason: str | None,
+        by: str,
+        follow_up_by: str | None = None,
+    ) -> None:
         self._command(
-            complaint_id, lambda c: c.decide(decision=decision, reason=clean_text(reason), by=by, at=self.clock())
+            complaint_id,
+            lambda c: c.decide(
+                decision=decision, reason=clean_text(reason), follow_up_by=follow_up_by, by=by, at=self.clock()
+            ),
         )
 
     def notify_member(self, complaint_id: uuid.UUID | str, *, method: str, message: str, by: str) -> None:

@@ -30,6 +30,13 @@ STORIES = [
 NAMES = ["علی رضایی", "مریم احمدی", "حسین کریمی", "زهرا موسوی", "محمد حسینی", "فاطمه نوری"]
 # Where each story stops: the later in the list, the further along the procedure.
 STOPS = ["received", "acknowledged", "referred", "assigned", "investigated", "closed", "closed", "closed_committee"]
+# The demo names people where a chamber's configuration names roles (shared/settings.ComplaintSettings).
+SG = "a.sharifi"
+DEMO_COMMITTEE = {
+    "committee_fixed_members": ("m.karimi", SG, "n.ahmadian"),
+    "committee_sg": (SG, "j.bagheri"),
+    "committee_assistant": "s.karami",
+}
 HANDLERS = {
     "membership": "p.mohammadi",
     "trade": "p.mohammadi",
@@ -50,6 +57,8 @@ class _Clock:
 def load_complaints(settings: Settings, *, count: int = 24, seed: int = 1405, out=sys.stdout) -> int:
     now = datetime.now(UTC)
     clock = _Clock(now)
+    if settings.complaints == type(settings.complaints)():  # a chamber's own committee is kept as configured
+        settings = settings.model_copy(update={"complaints": settings.complaints.model_copy(update=DEMO_COMMITTEE)})
     desk = build_desk(settings, clock)
     try:
         return _load(desk, settings, clock, now, count, seed, out)
@@ -118,12 +127,14 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
     if stop == "acknowledged":
         return
     later(rng.randint(3, 12))
+    if not desk.get_complaint(cid).stakeholders_recorded:
+        desk.record_stakeholders(cid, by="m.karimi", none=True)
     desk.complete_review(cid, by="m.karimi")
     desk.refer_complaint(cid, by="m.karimi")
     if stop == "referred":
         return
     later(rng.randint(2, 10))
-    desk.assign_handler(cid, handler_kind="person", handler=HANDLERS[unit], by="sg")
+    desk.assign_handler(cid, handler_kind="person", handler=HANDLERS[unit], by=SG)
     if stop == "assigned":
         return
     later(rng.randint(10, 60))
@@ -141,24 +152,26 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
     later(rng.randint(4, 20))
     accepted = rng.random() < 0.7
     desk.decide_complaint(
-        cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by="sg"
+        cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by=SG
     )
     if accepted and stop == "closed_committee":
         later(8)
-        desk.convene_committee(cid, subject="تأخیر در خدمات واحد", variable_members=[], by="sg")
+        desk.convene_committee(cid, subject="تأخیر در خدمات واحد", variable_members=[], by="m.karimi")
         later(16)
+        committee = desk.get_complaint(cid).committee or {}
         desk.record_committee_decision(
             cid,
-            attendees=["m.karimi", "sg"],
+            attendees=committee.get("members", []),
+            minutes="گزارش واحد بررسی شد؛ جانشین امضا تعیین می‌شود",
             decision="settled",
             reasoning="جبران تأخیر و تعیین جانشین",
             corrective_actions=[
                 {"description": "تعیین جانشین امضا در واحد", "owner": "m.karimi", "due": (later_date(desk, 20))}
             ],
-            by="sg",
+            by="s.karami",
         )
     elif accepted:
-        desk.forgo_committee(cid, reason="رسیدگی در واحد کافی است", by="sg")
+        desk.forgo_committee(cid, reason="رسیدگی در واحد کافی است", by=SG)
     later(rng.randint(2, 8))
     desk.notify_member(cid, method="phone", message="نتیجه رسیدگی به عضو اعلام شد", by="m.karimi")
     later(1)

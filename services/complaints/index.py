@@ -77,7 +77,8 @@ def index_row(view: dict[str, Any]) -> dict[str, Any]:
         "member_number": view["member_number"],
         "confidential": bool(view["confidential"]),
         "registered_by_key": _key(view["registered_by"]),
-        "committee_key": _joined(view["committee_members"]),
+        # Whoever follows the complaint up for the SG sees it as its committee's members do.
+        "committee_key": _joined([*view["committee_members"], view.get("follow_up_by")]),
         "waiting_role": waiting["role"],
         "waiting_person_key": _key(waiting["person"]),
         "waiting_unit_key": _key(waiting["unit"]),

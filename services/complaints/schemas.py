@@ -61,6 +61,12 @@ class CommitteePublic(BaseModel):
     fixed_members: list[str]
     variable_members: list[str]
     members: list[str]
+    unit_manager: str | None = Field(default=None, description="the manager of the unit concerned")
+    assistant: str | None = Field(default=None, description="the administrative assistant")
+    sg_members: list[str] = Field(default=[], description="who may take the SG's seat: the SG, representatives")
+    quorum: float | None = Field(default=None, description="more than this share of the members must attend")
+    quorum_needs_sg: bool = False
+    minutes: str | None = None
     meeting_at: datetime | None
     convened_by: str
     convened_at: datetime
@@ -153,6 +159,7 @@ class ComplaintPublic(BaseModel):
     investigation: InvestigationPublic | None
     decision: Decision | None
     decision_reason: str | None
+    follow_up_by: str | None = Field(description="the SG or representative following it up to the final result")
     committee: CommitteePublic | None
     committee_members: list[str]
     outcome: Outcome | None
@@ -313,6 +320,9 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Decision
     reason: str | None = Field(default=None, max_length=4000, description="required to reject")
+    follow_up_by: str | None = Field(
+        default=None, max_length=200, description="who follows an accepted complaint up (default: the SG deciding)"
+    )
 
 
 class CommitteeConvening(BaseModel):
@@ -320,6 +330,9 @@ class CommitteeConvening(BaseModel):
     subject: str = Field(min_length=1, max_length=1000)
     variable_members: list[Name] = Field(default=[], max_length=30)
     meeting_at: SaneDatetime | None = None
+    sg_representative: str | None = Field(
+        default=None, max_length=200, description="a representative who may take the SG's seat at this meeting"
+    )
 
 
 class Reason(BaseModel):
@@ -339,6 +352,7 @@ class CommitteeDecisionIn(BaseModel):
     attendees: list[Name] = Field(min_length=1, max_length=50)
     decision: Outcome
     reasoning: str = Field(min_length=1, max_length=8000)
+    minutes: str = Field(min_length=1, max_length=50000, description="the minutes of the meeting")
     corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
     held_at: SaneDatetime | None = Field(default=None, description="defaults to now")
 

@@ -89,6 +89,7 @@ def complaint_summary(complaint: Complaint, calendar: BusinessCalendar, hours: M
         "investigation": dict(c.investigation) if c.investigation else None,
         "decision": c.decision.value if c.decision else None,
         "decision_reason": c.decision_reason,
+        "follow_up_by": c.follow_up_by,
         "committee": dict(c.committee) if c.committee else None,
         "committee_members": list(c.committee_members_ever),
         "outcome": c.outcome.value if c.outcome else None,

@@ -53,10 +53,11 @@ MATRIX = {
     # the handler is the trade unit: its manager files the report; other_manager may not know the complaint (404)
     ("POST", C + "/investigation"): row({"unit_manager", "other_manager"}, json={}),
     ("POST", C + "/decision"): row(SG, json={}),
-    ("POST", C + "/committee"): row(SG, json={}),
+    ("POST", C + "/committee"): row({"mr_manager", "sg"}, json={}),  # the member-relations manager arranges it
     ("POST", C + "/committee/not-needed"): row(SG),
-    # no committee convened yet: committee-1 may not know the complaint (404)
-    ("POST", C + "/committee/decision"): row({"sg", "committee"}, json={}),
+    # no committee convened yet: committee-1 and other_manager may not know the complaint (404); the member-relations
+    # manager who arranges the meeting and the SG record its minutes
+    ("POST", C + "/committee/decision"): row({"sg", "mr_manager", "committee", "other_manager"}, json={}),
     ("POST", C + "/corrective-actions/{action_id}/done"): row(STAFF | {"committee"}),
     ("POST", C + "/notify"): row(MR_MANAGER, json={}),
     ("POST", C + "/close"): row(MR_MANAGER),
@@ -87,6 +88,7 @@ def assigned_to_trade(client: TestClient, tokens) -> str:
     cid = response.json()["id"]
     for path, by, body in [
         ("acknowledge", "expert", {"method": "phone"}),
+        ("stakeholders", "mr_manager", {"units": ["membership"]}),
         ("review-complete", "mr_manager", None),
         ("refer", "mr_manager", None),
         ("assign", "sg", {"handler_kind": "unit", "handler": "trade"}),

@@ -23,6 +23,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 CONFIG = ComplaintSettings(
     committee_fixed_members=("m.karimi", "sg", "committee-1"),
+    committee_sg=("sg",),
+    committee_assistant=None,
     public_rate_limit=3,
     public_rate_window_seconds=600,
     public_max_text=500,
@@ -110,6 +112,7 @@ STEPS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
+            "minutes": "the unit manager explained the missing deputy; the committee settled",
             "corrective_actions": [
                 {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
             ],
@@ -255,7 +258,7 @@ def advance_from(client: TestClient, who, cid: str, start: str, to: str) -> dict
             {"decision": "accepted"},
             ["mr_manager", "handler", "auditor", "committee", "admin"],
         ),
-        ("accepted", "committee", {"subject": "x"}, ["mr_manager", "auditor", "committee", "admin"]),
+        ("accepted", "committee", {"subject": "x"}, ["auditor", "committee", "admin"]),
         ("accepted", "committee/not-needed", None, ["mr_manager", "auditor", "committee", "admin"]),
         (
             "decided",
@@ -372,6 +375,40 @@ def test_a_complaint_about_a_unit_is_never_handled_by_that_unit_or_its_manager(c
     refusals = [e["data"] for e in history if e["type"] == "crm.complaints.complaint.assignment_refused.v1"]
     assert [r["handler"] for r in refusals] == ["membership", "h.tehrani"]
     assert all(r["reasons"] for r in refusals)
+
+
+def test_the_member_relations_manager_arranges_the_meeting_and_the_sg_representative_follows_it_up(
+    client: TestClient, app, who, token_store
+) -> None:
+    deputy = {"Authorization": f"Bearer {token_store.create('deputy.sg', Role.COMMITTEE, None)}"}
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "investigated")
+    c = step(client, who, cid, "decision", "sg", {"decision": "accepted", "follow_up_by": "deputy.sg"})
+    assert c["follow_up_by"] == "deputy.sg"
+    assert c["waiting_on"] == {"role": "sg", "person": "deputy.sg", "unit": None}
+    settle(app)
+    assert [x["id"] for x in client.get("/complaints/waiting-on-me", headers=deputy).json()] == [cid]
+    c = step(client, who, cid, "committee", "mr_manager", {"subject": "card delays"})
+    committee = c["committee"]
+    assert committee["convened_by"] == "m.karimi"
+    assert committee["members"] == ["m.karimi", "sg", "committee-1", "h.tehrani"]  # with the unit's manager
+    assert committee["quorum"] == 0.5 and committee["sg_members"] == ["sg"]
+    body = {
+        "attendees": ["m.karimi", "committee-1", "h.tehrani"],
+        "decision": "accepted",
+        "reasoning": "the unit was late",
+        "minutes": "the unit manager explained the missing deputy",
+    }
+    assert_problem(
+        client.post(f"/complaints/{cid}/committee/decision", json=body, headers=who["mr_manager"]),
+        409,
+        "neither the SG nor a representative",
+    )
+    c = step(
+        client, who, cid, "committee/decision", "mr_manager", {**body, "attendees": ["m.karimi", "sg", "h.tehrani"]}
+    )
+    assert c["committee"]["minutes"] == "the unit manager explained the missing deputy"
+    assert c["state"] == "decided"
 
 
 def test_an_assignment_to_an_unknown_unit_is_invalid(client: TestClient, who) -> None:

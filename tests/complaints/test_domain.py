@@ -134,8 +134,9 @@ def convened(variable: list[str] | None = None) -> Complaint:
         subject="delays in issuing cards",
         fixed_members=FIXED,
         variable_members=variable or ["h.tehrani"],
+        sg_members=["sg"],
         meeting_at=None,
-        by="sg",
+        by="m.karimi",
         at=minutes(80),
     )
     return c
@@ -151,6 +152,7 @@ def committee_decided(actions: list[dict[str, Any]] | None = None) -> Complaint:
         if actions is not None
         else [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
         held_at=minutes(90),
+        minutes="the unit manager explained the missing deputy",
         by="sg",
         at=minutes(95),
     )
@@ -714,9 +716,10 @@ def test_a_committee_decision_the_rules_refuse_records_nothing(
     change: dict[str, Any], error: type[Exception], reason: str
 ) -> None:
     args: dict[str, Any] = {
-        "attendees": ["m.karimi"],
+        "attendees": ["m.karimi", "sg", "h.tehrani"],
         "decision": "accepted",
         "reasoning": "ok",
+        "minutes": "discussed",
         "corrective_actions": [],
         "held_at": minutes(90),
         "by": "sg",
@@ -1108,3 +1111,97 @@ def test_the_application_keeps_the_refusal_of_the_unit_the_complaint_is_about() 
         ["unit membership is the unit the complaint is about"],
         ["h.tehrani belongs to membership, the unit the complaint is about"],
     ]
+
+
+# --- the committee: its members, quorum and minutes; the follow-up --------------------------------------------------
+
+
+def arranged(**overrides: Any) -> Complaint:
+    c = accepted()
+    args: dict[str, Any] = {
+        "subject": "delays in issuing cards",
+        "fixed_members": FIXED,
+        "variable_members": ["legal.adviser"],
+        "unit_manager": "h.tehrani",
+        "assistant": "s.karami",
+        "sg_members": ["sg", "deputy.sg"],
+        "meeting_at": None,
+        "by": "m.karimi",
+        "at": minutes(80),
+    }
+    args.update(overrides)
+    c.convene_committee(**args)
+    return c
+
+
+def decide_in_committee(c: Complaint, attendees: list[str], minutes_text: str | None = "minutes") -> None:
+    c.record_committee_decision(
+        attendees=attendees,
+        decision=Outcome.ACCEPTED,
+        reasoning="the delay is the unit's",
+        minutes=minutes_text,
+        corrective_actions=[],
+        held_at=minutes(90),
+        by="s.karami",
+        at=minutes(95),
+    )
+
+
+def test_the_committee_is_its_fixed_members_the_variable_ones_the_unit_manager_and_the_assistant() -> None:
+    c = arranged()
+    assert c.committee["members"] == [*FIXED, "legal.adviser", "h.tehrani", "s.karami"]
+    assert c.committee["unit_manager"] == "h.tehrani" and c.committee["assistant"] == "s.karami"
+    assert c.committee["convened_by"] == "m.karimi"
+    assert c.is_committee_member("deputy.sg")  # may take the SG's seat, so may see the complaint
+
+
+def test_a_committee_decision_needs_more_than_half_of_the_members() -> None:
+    c = arranged()  # six members: four must attend
+    reason = refused(c, lambda c: decide_in_committee(c, ["m.karimi", "sg", "h.tehrani"]))
+    assert "no quorum: 3 of the 6 members attended" in reason
+    decide_in_committee(c, ["m.karimi", "sg", "h.tehrani", "s.karami"])
+    assert c.committee["attendees"] == ["m.karimi", "sg", "h.tehrani", "s.karami"]
+    assert c.outcome == Outcome.ACCEPTED
+
+
+def test_a_committee_decision_needs_the_sg_or_a_representative() -> None:
+    c = arranged()
+    reason = refused(c, lambda c: decide_in_committee(c, ["m.karimi", "planning.manager", "h.tehrani", "s.karami"]))
+    assert "neither the SG nor a representative (sg, deputy.sg) attended" in reason
+    decide_in_committee(c, ["m.karimi", "deputy.sg", "h.tehrani", "s.karami"])
+    assert c.state == State.DECIDED
+
+
+def test_the_quorum_is_configurable() -> None:
+    c = arranged(quorum=0.25, quorum_needs_sg=False)
+    decide_in_committee(c, ["m.karimi", "h.tehrani"])
+    assert c.state == State.DECIDED
+
+
+def test_the_minutes_are_recorded_with_the_decision() -> None:
+    c = arranged()
+    attendees = ["m.karimi", "sg", "h.tehrani", "s.karami"]
+    assert "the minutes of the meeting" in refused(c, lambda c: decide_in_committee(c, attendees, " "), InvalidInput)
+    decide_in_committee(c, attendees, "the unit manager explained the delay")
+    assert c.committee["minutes"] == "the unit manager explained the delay"
+
+
+def test_the_sg_names_who_follows_an_accepted_complaint_up_and_it_waits_on_that_person() -> None:
+    c = investigated()
+    c.decide(decision=Decision.ACCEPTED, reason=None, follow_up_by="deputy.sg", by="sg", at=minutes(70))
+    assert c.follow_up_by == "deputy.sg"
+    assert c.waiting_on() == {"role": "sg", "person": "deputy.sg", "unit": None}
+    c.convene_committee(
+        subject="s",
+        fixed_members=FIXED,
+        variable_members=[],
+        sg_members=["sg"],
+        meeting_at=None,
+        by="m.karimi",
+        at=minutes(80),
+    )
+    assert c.waiting_on() == {"role": "committee", "person": "deputy.sg", "unit": None}
+
+
+def test_without_a_named_representative_the_deciding_sg_follows_up() -> None:
+    assert accepted().follow_up_by == "sg"

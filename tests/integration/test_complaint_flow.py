@@ -48,6 +48,7 @@ STEPS = [
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
+            "minutes": "the unit manager explained the missing deputy",
             "corrective_actions": [
                 {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
             ],
@@ -70,6 +71,8 @@ def system(settings, broker, topic_prefix):
         CRM_PROCESSOR_PORT=str(ports["processor"]),
         CRM_RELAY_POLL_INTERVAL="0.2",
         CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS='["m.karimi", "sg", "committee-1"]',
+        CRM_COMPLAINTS__COMMITTEE_SG='["sg"]',
+        CRM_COMPLAINTS__COMMITTEE_ASSISTANT="",
     )
     store = TokenStore(settings.auth_db_url)
     who = {

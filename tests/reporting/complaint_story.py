@@ -17,6 +17,7 @@ from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from shared.envelope import CloudEvent, from_kafka
 from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.relay import EnvelopeMapper
+from shared.settings import ComplaintSettings
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -56,6 +57,12 @@ class Story:
         return envelopes(self.desk)
 
 
+# The chamber's committee by name; the assistant is left out so that three attendees make the quorum.
+COMMITTEE = ComplaintSettings(
+    committee_fixed_members=("m.karimi", "sg", "planning.manager"), committee_sg=("sg",), committee_assistant=None
+)
+
+
 def isfahan(clock, tmp_path) -> Story:
     """Seven complaints around the first half of 1405 (21 March to 22 September 2026):
 
@@ -70,7 +77,11 @@ def isfahan(clock, tmp_path) -> Story:
     """
     calendar = BusinessCalendar(IRAN)
     desk = ComplaintDesk(
-        organisation=ORGANISATION, calendar=calendar, clock=clock, documents=DocumentStore(tmp_path / "documents")
+        organisation=ORGANISATION,
+        calendar=calendar,
+        clock=clock,
+        documents=DocumentStore(tmp_path / "documents"),
+        config=COMMITTEE,
     )
     ids: dict[str, str] = {}
 
@@ -205,6 +216,7 @@ def isfahan(clock, tmp_path) -> Story:
         attendees=["m.karimi", "sg", "y.mousavi"],
         decision="settled",
         reasoning="با عضو مصالحه شد",
+        minutes="مدیر واحد گزارش داد؛ با عضو مصالحه شد",
         corrective_actions=[
             {"description": "آموزش کارکنان میز خدمت", "owner": "y.mousavi", "due": "2026-06-10"},
             {"description": "بازنگری فرم ثبت‌نام میز خدمت", "owner": "t.heidari", "due": "2026-07-01"},

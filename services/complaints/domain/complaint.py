@@ -125,6 +125,7 @@ class Complaint(Aggregate):
         self.investigation: dict[str, Any] | None = None
         self.decision: Decision | None = None
         self.decision_reason: str | None = None
+        self.follow_up_by: str | None = None
         self.committee: dict[str, Any] | None = None
         self.committee_members_ever: list[str] = []
         self.outcome: Outcome | None = None
@@ -269,7 +270,10 @@ class Complaint(Aggregate):
             unit = self.handler if self.handler_kind == HandlerKind.UNIT else None
             return {"role": role, "person": person, "unit": unit}
         if stage == Stage.DECISION and self.state == State.COMMITTEE:
-            return {"role": "committee", "person": None, "unit": None}
+            return {"role": "committee", "person": self.follow_up_by, "unit": None}
+        if stage == Stage.DECISION and self.state == State.ACCEPTED:
+            # Accepted, the complaint waits on whoever the SG named to follow it up to the final result.
+            return {"role": role, "person": self.follow_up_by, "unit": None}
         return {"role": role, "person": None, "unit": None}
 
     def is_handled_by(self, person: str, unit: str | None = None) -> bool:
@@ -557,7 +561,11 @@ class Complaint(Aggregate):
         self._start(Stage.DECISION, at)
         self.updated_at = at
 
-    def decide(self, *, decision: Decision | str, reason: str | None, by: str, at: datetime) -> None:
+    def decide(
+        self, *, decision: Decision | str, reason: str | None, by: str, at: datetime, follow_up_by: str | None = None
+    ) -> None:
+        """The SG accepts or rejects; an accepted complaint is followed up to its final result by the SG or the
+        representative named here."""
         self._require({State.INVESTIGATED}, "decide on the complaint")
         try:
             decision = Decision(decision)
@@ -566,16 +574,21 @@ class Complaint(Aggregate):
         text = (reason or "").strip() or None
         if decision == Decision.REJECTED and not text:
             raise InvalidInput("give the reason the complaint is rejected")
-        self._decided(decision=decision.value, reason=text, by=by, at=at)
+        follower = None if decision == Decision.REJECTED else (follow_up_by or "").strip() or by
+        self._decided(decision=decision.value, reason=text, follow_up_by=follower, by=by, at=at)
 
     @event("Decided")
-    def _decided(self, decision: str, reason: str | None, by: str, at: datetime) -> None:
+    def _decided(
+        self, decision: str, reason: str | None, by: str, at: datetime, follow_up_by: str | None = None
+    ) -> None:
         self.decision = Decision(decision)
         self.decision_reason = reason
         if self.decision == Decision.REJECTED:
             self._result(Outcome.REJECTED, at)
         else:
             self.state = State.ACCEPTED
+            # Decisions recorded before the follow-up was named were followed up by the SG who took them.
+            self.follow_up_by = follow_up_by or by
         self.updated_at = at
 
     def _result(self, outcome: Outcome, at: datetime) -> None:
@@ -594,20 +607,38 @@ class Complaint(Aggregate):
         meeting_at: datetime | None,
         by: str,
         at: datetime,
+        unit_manager: str | None = None,
+        assistant: str | None = None,
+        sg_members: list[str] | None = None,
+        quorum: float = 0.5,
+        quorum_needs_sg: bool = True,
     ) -> None:
-        self._require(
-            {State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)"
-        )
+        """Arrange the committee's meeting: the fixed members, the variable ones for the subject, the manager of
+        the unit concerned and the administrative assistant. `sg_members` are those who stand for the SG (the SG
+        and representatives); the decision needs more than `quorum` of the members present, and one of them."""
+        self._require({State.ACCEPTED}, "arrange the complaint committee's meeting (only for an accepted complaint)")
         fixed = distinct_names(fixed_members)
         if not fixed:
             raise TransitionRefused("the committee's fixed members are not configured")
-        variable = [m for m in distinct_names(variable_members) if not any(same_name(m, f) for f in fixed)]
+        standing_for_sg = distinct_names(sg_members)
+        if quorum_needs_sg and not standing_for_sg:
+            raise TransitionRefused("nobody is configured to stand for the SG at the committee")
+        if not 0 <= quorum < 1:
+            raise InvalidInput(f"the quorum is a share of the members from 0 to below 1, not {quorum!r}")
+        # The SG's seat is one, whoever of those standing for the SG takes it: they are not members each.
+        members = distinct_names([*fixed, *variable_members, unit_manager or "", assistant or ""])
+        variable = [m for m in members if not any(same_name(m, f) for f in fixed)]
         self._committee_convened(
             subject=_text(subject, "the committee's subject"),
             fixed_members=fixed,
             variable_members=variable,
-            members=[*fixed, *variable],
+            members=members,
             meeting_at=meeting_at,
+            unit_manager=(unit_manager or "").strip() or None,
+            assistant=(assistant or "").strip() or None,
+            sg_members=standing_for_sg,
+            quorum=float(quorum),
+            quorum_needs_sg=bool(quorum_needs_sg),
             by=by,
             at=at,
         )
@@ -622,6 +653,12 @@ class Complaint(Aggregate):
         meeting_at: datetime | None,
         by: str,
         at: datetime,
+        # Absent from meetings arranged before the quorum rule: those decided without one.
+        unit_manager: str | None = None,
+        assistant: str | None = None,
+        sg_members: list[str] | None = None,
+        quorum: float | None = None,
+        quorum_needs_sg: bool = False,
     ) -> None:
         self.state = State.COMMITTEE
         self.committee = {
@@ -629,15 +666,21 @@ class Complaint(Aggregate):
             "fixed_members": list(fixed_members),
             "variable_members": list(variable_members),
             "members": list(members),
+            "unit_manager": unit_manager,
+            "assistant": assistant,
+            "sg_members": list(sg_members or []),
+            "quorum": quorum,
+            "quorum_needs_sg": quorum_needs_sg,
             "meeting_at": meeting_at,
             "convened_by": by,
             "convened_at": at,
             "attendees": [],
             "decision": None,
             "reasoning": None,
+            "minutes": None,
             "held_at": None,
         }
-        self.committee_members_ever = distinct_names([*self.committee_members_ever, *members])
+        self.committee_members_ever = distinct_names([*self.committee_members_ever, *members, *(sg_members or [])])
         self.updated_at = at
 
     def forgo_committee(self, *, reason: str | None, by: str, at: datetime) -> None:
@@ -659,6 +702,7 @@ class Complaint(Aggregate):
         held_at: datetime,
         by: str,
         at: datetime,
+        minutes: str | None = None,
     ) -> list[dict[str, Any]]:
         """The committee's meeting: who attended, accept/reject/settle, corrective actions. Returns the actions."""
         self._require({State.COMMITTEE}, "record the committee's decision")
@@ -670,7 +714,8 @@ class Complaint(Aggregate):
         if not present:
             raise InvalidInput("the minutes record who attended the committee's meeting")
         members = self.committee["members"] if self.committee else []
-        outsiders = [a for a in present if not any(same_name(a, m) for m in members)]
+        seats = [*members, *((self.committee or {}).get("sg_members") or [])]
+        outsiders = [a for a in present if not any(same_name(a, m) for m in seats)]
         if outsiders:
             raise TransitionRefused(
                 f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})"
@@ -694,16 +739,34 @@ class Complaint(Aggregate):
                 raise InvalidInput(f"corrective action {i + 1}: due {due.isoformat()} is before the meeting")
             number += 1
             actions.append({"id": f"CA-{number}", "description": description, "owner": owner, "due": due.isoformat()})
+        reasoning_text = _text(reasoning, "the committee's reasoning")
+        text_minutes = _text(minutes, "the minutes of the meeting")
+        self._check_quorum(present, members)
         self._committee_decided(
             attendees=present,
             decision=decision.value,
-            reasoning=_text(reasoning, "the committee's reasoning"),
+            reasoning=reasoning_text,
+            minutes=text_minutes,
             corrective_actions=actions,
             held_at=held_at,
             by=by,
             at=at,
         )
         return actions
+
+    def _check_quorum(self, present: list[str], members: list[str]) -> None:
+        committee = self.committee or {}
+        quorum = committee.get("quorum")
+        if quorum is None:
+            return
+        if len(present) <= quorum * len(members):
+            raise TransitionRefused(
+                f"no quorum: {len(present)} of the {len(members)} members attended; "
+                f"a decision needs more than {quorum:.0%} of them"
+            )
+        standing = committee.get("sg_members") or []
+        if committee.get("quorum_needs_sg") and not any(same_name(p, s) for p in present for s in standing):
+            raise TransitionRefused(f"no quorum: neither the SG nor a representative ({', '.join(standing)}) attended")
 
     @event("CommitteeDecided")
     def _committee_decided(
@@ -715,10 +778,17 @@ class Complaint(Aggregate):
         held_at: datetime,
         by: str,
         at: datetime,
+        minutes: str | None = None,
     ) -> None:
         committee = self.committee or {}
         committee.update(
-            {"attendees": list(attendees), "decision": decision, "reasoning": reasoning, "held_at": held_at}
+            {
+                "attendees": list(attendees),
+                "decision": decision,
+                "reasoning": reasoning,
+                "minutes": minutes,
+                "held_at": held_at,
+            }
         )
         self.committee = committee
         for action in corrective_actions:
@@ -847,6 +917,7 @@ class Complaint(Aggregate):
         self.investigation = None
         self.decision = None
         self.decision_reason = None
+        self.follow_up_by = None
         self.committee = None
         self.outcome = None
         self.decided_at = None
