@@ -31,6 +31,7 @@ from services.complaints.domain import (
 )
 from services.complaints.public import parse_multipart, read_body
 from services.complaints.schemas import (
+    AssessmentIn,
     Acknowledgement,
     Assignment,
     CommitteeConvening,
@@ -200,7 +201,7 @@ def export_complaints(
 @router.get(
     "/waiting-on-me",
     response_model=list[ComplaintPublic],
-    summary="The complaints waiting on me (my cartable), earliest due first",
+    summary="The complaints waiting on me (my cartable), by priority, then earliest due first",
 )
 def waiting_on_me(desk: DeskDep, index: IndexDep, principal: access.WaitingOnMe) -> Any:
     return [public_view(desk, v) for v in index.waiting_on(principal)]
@@ -263,6 +264,24 @@ def record_stakeholders(
         participants=body.participants,
         complainant=body.complainant,
         none=body.none,
+    )
+    return respond(desk, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/assessment",
+    response_model=ComplaintPublic,
+    summary="The initial assessment (ISO 10002): severity, urgency, complexity, immediate action; gives the priority",
+)
+def assess_complaint(desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: AssessmentIn) -> Any:
+    desk.assess_complaint(
+        complaint_id,
+        severity=body.severity,
+        urgency=body.urgency,
+        complexity=body.complexity,
+        immediate_action=body.immediate_action,
+        note=body.note,
+        by=principal.name,
     )
     return respond(desk, complaint_id)
 

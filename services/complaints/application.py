@@ -215,6 +215,30 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
             ),
         )
 
+    def assess_complaint(
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        severity: str,
+        urgency: str,
+        complexity: str,
+        immediate_action: bool,
+        note: str | None = None,
+        by: str,
+    ) -> bool:
+        return self._command(
+            complaint_id,
+            lambda c: c.assess(
+                severity=severity,
+                urgency=urgency,
+                complexity=complexity,
+                immediate_action=immediate_action,
+                note=clean_text(note),
+                by=by,
+                at=self.clock(),
+            ),
+        )
+
     def complete_review(self, complaint_id: uuid.UUID | str, *, by: str) -> None:
         self._command(complaint_id, lambda c: c.complete_review(by=by, at=self.clock()))
 

@@ -7,7 +7,7 @@ type (`.v2`) next to the old one. After any change run `make contracts` and comm
 `contracts/complaints/`.
 """
 
-from services.complaints.domain import Channel, Decision, HandlerKind, Kind, Outcome, Stage
+from services.complaints.domain import Channel, Decision, HandlerKind, Kind, Level, Outcome, Priority, Stage
 from shared.contracts import EventContract
 
 CONTRACT = EventContract(
@@ -17,6 +17,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.acknowledged.v1": "services.complaints.domain:Complaint.Acknowledged",
         "crm.complaints.complaint.information_added.v1": "services.complaints.domain:Complaint.InformationAdded",
         "crm.complaints.complaint.stakeholders_recorded.v1": "services.complaints.domain:Complaint.StakeholdersRecorded",
+        "crm.complaints.complaint.assessed.v1": "services.complaints.domain:Complaint.Assessed",
         "crm.complaints.complaint.review_completed.v1": "services.complaints.domain:Complaint.ReviewCompleted",
         "crm.complaints.complaint.referred.v1": "services.complaints.domain:Complaint.Referred",
         "crm.complaints.complaint.handler_assigned.v1": "services.complaints.domain:Complaint.HandlerAssigned",
@@ -39,6 +40,12 @@ CONTRACT = EventContract(
     fields={
         "crm.complaints.complaint.received.v1": {"kind": Kind, "channel": Channel},
         "crm.complaints.complaint.decided.v1": {"decision": Decision},
+        "crm.complaints.complaint.assessed.v1": {
+            "severity": Level,
+            "urgency": Level,
+            "complexity": Level,
+            "priority": Priority,
+        },
         "crm.complaints.complaint.committee_decided.v1": {"decision": Outcome},
         "crm.complaints.complaint.handler_assigned.v1": {"handler_kind": HandlerKind},
         "crm.complaints.complaint.assignment_refused.v1": {"handler_kind": HandlerKind},

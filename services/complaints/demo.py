@@ -127,6 +127,15 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
     if stop == "acknowledged":
         return
     later(rng.randint(3, 12))
+    levels = ["low", "medium", "high"]
+    desk.assess_complaint(
+        cid,
+        severity=rng.choice(levels),
+        urgency=rng.choice(levels),
+        complexity=rng.choice(levels),
+        immediate_action=rng.random() < 0.1,
+        by="m.karimi",
+    )
     if not desk.get_complaint(cid).stakeholders_recorded:
         desk.record_stakeholders(cid, by="m.karimi", none=True)
     desk.complete_review(cid, by="m.karimi")

@@ -17,13 +17,15 @@ from eventsourcing.persistence import Notification
 
 from services.complaints.access import SEE_ALL
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintDesk
+from services.complaints.domain import PRIORITY_RANK, UNASSESSED_RANK
 from shared.auth import Principal, Role
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
 
 metadata = sa.MetaData()
 complaints = sa.Table(
-    "complaints_index",
+    # v2: with the priority; a new name makes an existing installation project the store again into it.
+    "complaints_index_v2",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("reference", sa.String(20), nullable=False, index=True),
@@ -47,6 +49,7 @@ complaints = sa.Table(
     sa.Column("outcome", sa.String(20)),
     sa.Column("received_at", sa.DateTime(timezone=True), index=True),
     sa.Column("due_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("priority_rank", sa.Integer, nullable=False, index=True),  # 1 critical ... 4 low
     sa.Column("summary", sa.Text, nullable=False),
 )
 
@@ -85,6 +88,7 @@ def index_row(view: dict[str, Any]) -> dict[str, Any]:
         "outcome": view["outcome"],
         "received_at": view["received_at"],
         "due_at": view["due_at"],
+        "priority_rank": PRIORITY_RANK.get(view.get("priority"), UNASSESSED_RANK),
         "summary": dumps(view).decode(),
     }
 
@@ -94,7 +98,7 @@ class ComplaintIndex:
         self.app = app
         self.engine = engine
         metadata.create_all(engine)
-        self.follower = NotificationFollower(app, "complaints_index", engine, self._apply, batch_size=batch_size)
+        self.follower = NotificationFollower(app, "complaints_index_v2", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(COMPLAINT_TOPIC_PREFIX))
@@ -184,7 +188,8 @@ class ComplaintIndex:
         self, principal: Principal, *, limit: int = 100, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
         q = self._where(sa.select(complaints.c.summary), principal, **filters)
-        q = q.order_by(complaints.c.received_at.desc(), complaints.c.id).limit(limit).offset(offset)
+        q = q.order_by(complaints.c.priority_rank, complaints.c.received_at.desc(), complaints.c.id)
+        q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [json.loads(s) for (s,) in conn.execute(q)]
 
@@ -194,7 +199,8 @@ class ComplaintIndex:
             return int(conn.execute(q).scalar() or 0)
 
     def waiting_on(self, principal: Principal) -> list[dict[str, Any]]:
-        """The complaints waiting on the principal (the cartable), the earliest due first."""
+        """The complaints waiting on the principal (the cartable): the highest priority first, then the earliest
+        due."""
         t = complaints.c
         name = _key(principal.name) or ""
         mine = [
@@ -209,7 +215,7 @@ class ComplaintIndex:
             mine.append(sa.and_(t.waiting_role == "member_relations", t.waiting_person_key.is_(None)))
         if principal.role == Role.SG:
             mine.append(t.waiting_role == "sg")
-        q = sa.select(t.summary).where(sa.or_(*mine)).order_by(t.due_at, t.id)
+        q = sa.select(t.summary).where(sa.or_(*mine)).order_by(t.priority_rank, t.due_at, t.id)
         visible = self._visible(principal)
         if visible is not None:
             q = q.where(visible)

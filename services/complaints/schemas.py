@@ -14,7 +14,9 @@ from services.complaints.domain import (
     Decision,
     HandlerKind,
     Kind,
+    Level,
     Outcome,
+    Priority,
     Stage,
     State,
 )
@@ -131,6 +133,17 @@ class DeadlinePublic(BaseModel):
     done_at: datetime | None
 
 
+class AssessmentPublic(BaseModel):
+    severity: Level
+    urgency: Level
+    complexity: Level
+    immediate_action: bool
+    priority: Priority
+    note: str | None
+    by: str
+    at: datetime
+
+
 class ComplaintPublic(BaseModel):
     id: uuid.UUID
     reference: str
@@ -160,6 +173,8 @@ class ComplaintPublic(BaseModel):
     decision: Decision | None
     decision_reason: str | None
     follow_up_by: str | None = Field(description="the SG or representative following it up to the final result")
+    assessment: AssessmentPublic | None = Field(description="the initial assessment (ISO 10002)")
+    priority: Priority | None = Field(description="orders the queues; not yet assessed counts as medium")
     committee: CommitteePublic | None
     committee_members: list[str]
     outcome: Outcome | None
@@ -212,6 +227,7 @@ class ComplaintForm(BaseModel):
     stakeholders: StakeholdersPublic
     documents: list[DocumentPublic]
     handler: HandlerPublic | None
+    assessment: AssessmentPublic | None
     investigation: InvestigationPublic | None
     decision: Decision | None
     committee: CommitteePublic | None
@@ -271,6 +287,15 @@ class ComplaintCreate(BaseModel):
     stakeholders: StakeholdersIn | None = None
     confidential: bool = False
     call_id: str | None = Field(default=None, max_length=100, description="phone complaints: the call it was taken in")
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    severity: Level
+    urgency: Level
+    complexity: Level
+    immediate_action: bool = False
+    note: str | None = Field(default=None, max_length=4000)
 
 
 class Acknowledgement(BaseModel):

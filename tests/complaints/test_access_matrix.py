@@ -47,6 +47,7 @@ MATRIX = {
     ("POST", C + "/acknowledge"): row({"expert", "mr_manager"}, json={"method": "phone"}),
     ("POST", C + "/information"): row(MR_MANAGER, json={}),
     ("POST", C + "/stakeholders"): row({"mr_manager", "sg"}, json={}),
+    ("POST", C + "/assessment"): row({"mr_manager", "sg"}, json={}),
     ("POST", C + "/review-complete"): row(MR_MANAGER),
     ("POST", C + "/refer"): row(MR_MANAGER),
     ("POST", C + "/assign"): row(SG, json={}),

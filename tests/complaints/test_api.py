@@ -619,6 +619,40 @@ def test_search_filters_by_state_kind_channel_unit_member_and_reference(client: 
     assert ids(stage="review") == [a["id"]]
 
 
+def test_the_assessed_priority_orders_the_lists_and_the_waiting_queue(client: TestClient, app, who) -> None:
+    low, critical, unassessed = (register(client, who)["id"] for _ in range(3))
+    for cid in (low, critical, unassessed):
+        step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    step(client, who, low, "assessment", "mr_manager", {"severity": "low", "urgency": "low", "complexity": "low"})
+    c = step(
+        client,
+        who,
+        critical,
+        "assessment",
+        "mr_manager",
+        {
+            "severity": "low",
+            "urgency": "medium",
+            "complexity": "low",
+            "immediate_action": True,
+            "note": "fee charged twice",
+        },
+    )
+    assert c["priority"] == "critical"
+    assert c["assessment"]["by"] == "m.karimi" and c["assessment"]["immediate_action"] is True
+    settle(app)
+    # The critical one first; the unassessed one counts as medium; the low one last.
+    queue = [x["id"] for x in client.get("/complaints/waiting-on-me", headers=who["mr_manager"]).json()]
+    assert queue == [critical, unassessed, low]
+    listed = [x["id"] for x in client.get("/complaints", headers=who["mr_manager"]).json()]
+    assert listed == [critical, unassessed, low]
+    assert_problem(
+        client.post(f"/complaints/{low}/assessment", json={"severity": "dire"}, headers=who["mr_manager"]),
+        422,
+        "severity",
+    )
+
+
 def test_overdue_complaints_are_found_and_flagged(client: TestClient, app, who, clock) -> None:
     cid = register(client, who)["id"]
     settle(app)

@@ -1205,3 +1205,60 @@ def test_the_sg_names_who_follows_an_accepted_complaint_up_and_it_waits_on_that_
 
 def test_without_a_named_representative_the_deciding_sg_follows_up() -> None:
     assert accepted().follow_up_by == "sg"
+
+
+# --- the initial assessment (ISO 10002) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("severity", "urgency", "complexity", "immediate", "expected"),
+    [
+        ("low", "low", "low", True, "critical"),
+        ("high", "high", "low", False, "critical"),
+        ("high", "low", "low", False, "high"),
+        ("low", "high", "low", False, "high"),
+        ("medium", "low", "low", False, "medium"),
+        ("low", "low", "high", False, "medium"),
+        ("low", "low", "low", False, "low"),
+    ],
+)
+def test_the_initial_assessment_gives_the_priority(
+    severity: str, urgency: str, complexity: str, immediate: bool, expected: str
+) -> None:
+    c = acknowledged()
+    c.assess(
+        severity=severity,
+        urgency=urgency,
+        complexity=complexity,
+        immediate_action=immediate,
+        note=None,
+        by="m.karimi",
+        at=minutes(11),
+    )
+    assert c.assessment["priority"] == expected
+    assert recorded(c)[-1] == "Assessed"
+
+
+def test_an_assessment_with_an_unknown_level_is_invalid_and_the_same_one_again_records_nothing() -> None:
+    c = acknowledged()
+    args = dict(
+        severity="high", urgency="low", complexity="low", immediate_action=False, note=None, by="m", at=minutes(11)
+    )
+    assert "severity is one of low, medium, high" in refused(
+        c, lambda c: c.assess(**{**args, "severity": "dire"}), InvalidInput
+    )
+    assert c.assess(**args)
+    recorded(c)
+    assert not c.assess(**args)
+    assert recorded(c) == []
+
+
+def test_the_assessment_is_revised_at_the_latest_before_the_decision() -> None:
+    c = accepted()
+    reason = refused(
+        c,
+        lambda c: c.assess(
+            severity="high", urgency="high", complexity="low", immediate_action=False, note=None, by="m", at=minutes(75)
+        ),
+    )
+    assert "before the decision" in reason

@@ -24,6 +24,13 @@ from __future__ import annotations
 from datetime import datetime  # noqa: F401
 from typing import Any  # noqa: F401
 
+from services.complaints.domain.assessment import (
+    PRIORITY_RANK,
+    UNASSESSED_RANK,
+    Level,
+    Priority,
+    priority,
+)
 from services.complaints.domain.complaint import (
     Complaint,
 )
@@ -71,6 +78,11 @@ from services.complaints.domain.vocabulary import (
 )
 
 __all__ = [
+    "PRIORITY_RANK",
+    "UNASSESSED_RANK",
+    "Level",
+    "Priority",
+    "priority",
     "COMPLAINT_NAMESPACE",
     "DEFAULT_STAGE_HOURS",
     "EDITABLE_FIELDS",

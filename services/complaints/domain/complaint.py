@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.complaints.domain.assessment import Level, priority
 from services.complaints.domain.conflicts import (
     UnitsOf,
     check_handler,
@@ -126,6 +127,7 @@ class Complaint(Aggregate):
         self.decision: Decision | None = None
         self.decision_reason: str | None = None
         self.follow_up_by: str | None = None
+        self.assessment: dict[str, Any] | None = None
         self.committee: dict[str, Any] | None = None
         self.committee_members_ever: list[str] = []
         self.outcome: Outcome | None = None
@@ -409,6 +411,61 @@ class Complaint(Aggregate):
         }
         self.stakeholders_recorded = True
         self.stakeholders_none = bool(none_declared)
+        self.updated_at = at
+
+    def assess(
+        self,
+        *,
+        severity: Level | str,
+        urgency: Level | str,
+        complexity: Level | str,
+        immediate_action: bool,
+        note: str | None,
+        by: str,
+        at: datetime,
+    ) -> bool:
+        """The initial assessment (ISO 10002): severity, urgency, complexity, whether immediate action is needed,
+        and the priority they give. It may be revised until the decision; False when nothing changed."""
+        self._require(
+            {State.RECEIVED, State.ACKNOWLEDGED, State.REVIEWED, State.REFERRED, State.ASSIGNED, State.INVESTIGATED},
+            "assess the complaint (the initial assessment is revised at the latest before the decision)",
+        )
+        levels = {}
+        for name, value in (("severity", severity), ("urgency", urgency), ("complexity", complexity)):
+            try:
+                levels[name] = Level(value)
+            except ValueError:
+                raise InvalidInput(f"{name} is one of {', '.join(Level)}, not {value!r}") from None
+        result = priority(levels["severity"], levels["urgency"], levels["complexity"], bool(immediate_action))
+        facts = {k: v.value for k, v in levels.items()} | {"immediate_action": bool(immediate_action)}
+        text = (note or "").strip() or None
+        if self.assessment and all(self.assessment[k] == v for k, v in facts.items()) and not text:
+            return False
+        self._assessed(**facts, priority=result.value, note=text, by=by, at=at)
+        return True
+
+    @event("Assessed")
+    def _assessed(
+        self,
+        severity: str,
+        urgency: str,
+        complexity: str,
+        immediate_action: bool,
+        priority: str,
+        note: str | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.assessment = {
+            "severity": severity,
+            "urgency": urgency,
+            "complexity": complexity,
+            "immediate_action": immediate_action,
+            "priority": priority,
+            "note": note,
+            "by": by,
+            "at": at,
+        }
         self.updated_at = at
 
     def complete_review(self, *, by: str, at: datetime) -> None:
