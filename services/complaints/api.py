@@ -31,8 +31,8 @@ from services.complaints.domain import (
 )
 from services.complaints.public import parse_multipart, read_body
 from services.complaints.schemas import (
-    AssessmentIn,
     Acknowledgement,
+    AssessmentIn,
     Assignment,
     CommitteeConvening,
     CommitteeDecisionIn,
