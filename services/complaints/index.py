@@ -88,7 +88,7 @@ def index_row(view: dict[str, Any]) -> dict[str, Any]:
         "outcome": view["outcome"],
         "received_at": view["received_at"],
         "due_at": view["due_at"],
-        "priority_rank": PRIORITY_RANK.get(view.get("priority"), UNASSESSED_RANK),
+        "priority_rank": PRIORITY_RANK[view["priority"]] if view.get("priority") else UNASSESSED_RANK,
         "summary": dumps(view).decode(),
     }
 
