@@ -44,6 +44,8 @@ class ComplaintSettings(BaseModel):
     # The public website form
     public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window
     public_rate_window_seconds: float = Field(default=3600, gt=0)
+    # Tracking look-ups per client address within the same window: enough for a person, too few to guess secrets.
+    public_tracking_rate_limit: int = Field(default=30, ge=1)
     public_max_text: int = Field(default=4000, gt=0)  # characters of the description
     public_max_attachments: int = Field(default=3, ge=0)
     public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)

@@ -18,6 +18,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.information_added.v1": "services.complaints.domain:Complaint.InformationAdded",
         "crm.complaints.complaint.stakeholders_recorded.v1": "services.complaints.domain:Complaint.StakeholdersRecorded",
         "crm.complaints.complaint.assessed.v1": "services.complaints.domain:Complaint.Assessed",
+        "crm.complaints.complaint.tracking_issued.v1": "services.complaints.domain:Complaint.TrackingIssued",
         "crm.complaints.complaint.review_completed.v1": "services.complaints.domain:Complaint.ReviewCompleted",
         "crm.complaints.complaint.referred.v1": "services.complaints.domain:Complaint.Referred",
         "crm.complaints.complaint.handler_assigned.v1": "services.complaints.domain:Complaint.HandlerAssigned",

@@ -96,6 +96,9 @@ def create_app(
     app.state.public_limiter = RateLimiter(
         config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
     )
+    app.state.tracking_limiter = RateLimiter(
+        config.public_tracking_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
+    )
     app.include_router(public)
     app.include_router(internal)
     app.include_router(router)

@@ -16,6 +16,7 @@ STEP_TITLES = {
     "Acknowledged": "Receipt acknowledged to the member",
     "InformationAdded": "Information added by the member-relations manager",
     "StakeholdersRecorded": "Stakeholders recorded",
+    "TrackingIssued": "Tracking secret given to the complainant",
     "Assessed": "Initial assessment (severity, urgency, complexity, priority)",
     "ReviewCompleted": "Review marked complete",
     "Referred": "Referred to the secretary general",

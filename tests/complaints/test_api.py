@@ -33,6 +33,7 @@ CONFIG = ComplaintSettings(
     public_max_body_bytes=16 * 1024,
     document_max_bytes=4096,
     trust_forwarded_for=True,
+    public_tracking_rate_limit=5,
 )
 
 
@@ -713,12 +714,66 @@ def test_the_public_form_needs_no_token_and_gives_a_tracking_reference(client: T
     response = submit(client)
     assert response.status_code == 201, response.text
     receipt = response.json()
-    assert receipt["reference"].startswith("C-") and "reference" in receipt["message"]
+    assert receipt["reference"].startswith("C-") and len(receipt["secret"]) >= 16
+    assert receipt["language"] == "fa" and "کد پیگیری" in receipt["message"]  # the chamber's language by default
     settle(app)
     [c] = client.get("/complaints", params={"reference": receipt["reference"]}, headers=who["mr_manager"]).json()
     assert (c["channel"], c["kind"], c["state"], c["registered_by"]) == ("website", "criticism", "acknowledged", None)
     assert c["complainant"]["email"] == "ayse@example.com"
     assert c["stage"] == "review"  # the reference shown is the acknowledgement
+
+
+def track(client: TestClient, reference: str, secret: str, ip: str = "203.0.113.9", **fields: Any):
+    body = {"reference": reference, "secret": secret, **fields}
+    return client.post("/public/complaints/track", json=body, headers={"X-Forwarded-For": ip})
+
+
+def test_the_complainant_tracks_the_stage_and_dates_in_the_language_written_in(client: TestClient, who) -> None:
+    receipt = submit(
+        client, public_form(description="secret internal matter"), headers={"Accept-Language": "tr-TR, en;q=0.5"}
+    ).json()
+    assert receipt["language"] == "tr" and "gizli kod" in receipt["message"]
+    status = track(client, receipt["reference"].lower(), receipt["secret"])
+    assert status.status_code == 200, status.text
+    seen = status.json()
+    assert (seen["state"], seen["stage"], seen["kind"]) == ("acknowledged", "Alındı ve inceleniyor", "Eleştiri")
+    assert [d["step"] for d in seen["dates"]] == ["received", "acknowledged"]
+    cid = next(
+        iter(client.get("/complaints", params={"reference": receipt["reference"]}, headers=who["mr_manager"]).json())
+    )["id"]
+    step(client, who, cid, "information", "mr_manager", {"note": "internal: the unit head is on leave"})
+    seen = track(client, receipt["reference"], receipt["secret"], language="en").json()
+    assert seen["stage"] == "Received and under review"
+    # Nothing the staff wrote, nor the complainant's own text, reaches the tracking page.
+    assert "on leave" not in str(seen) and "secret internal" not in str(seen) and "Ayşe" not in str(seen)
+
+
+def test_the_form_s_choice_of_language_wins_over_the_browser(client: TestClient) -> None:
+    receipt = submit(client, public_form(language="en"), headers={"Accept-Language": "fa"}).json()
+    assert receipt["language"] == "en" and "secret" in receipt["message"]
+    assert track(client, receipt["reference"], receipt["secret"]).json()["stage"] == "Received and under review"
+
+
+def test_a_wrong_secret_and_an_unknown_reference_get_the_same_answer(client: TestClient) -> None:
+    receipt = submit(client).json()
+    wrong = track(client, receipt["reference"], "not-the-secret")
+    unknown = track(client, "C-AAAA-AAAA", receipt["secret"])
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert "رمز" in wrong.json()["detail"]  # in the chamber's language when the browser asks for none
+
+
+def test_a_staff_registered_complaint_cannot_be_tracked_without_a_secret(client: TestClient, who) -> None:
+    c = register(client, who)
+    assert track(client, c["reference"], "").status_code == 422
+    assert track(client, c["reference"], "anything").status_code == 404
+
+
+def test_tracking_is_rate_limited_per_client_address(client: TestClient) -> None:
+    receipt = submit(client).json()
+    for _ in range(CONFIG.public_tracking_rate_limit):
+        track(client, receipt["reference"], "guess", ip="198.51.100.9")
+    assert_problem(track(client, receipt["reference"], receipt["secret"], ip="198.51.100.9"), 429, "try again")
 
 
 def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, who) -> None:
@@ -827,7 +882,7 @@ def test_a_robot_filling_the_honeypot_gets_a_receipt_but_nothing_is_stored(clien
     assert set(response.json()) == set(person.json())
     assert response.json()["received_at"] == person.json()["received_at"]
     assert response.json()["reference"].startswith("C-")
-    assert stored_events(client) == 2  # the person's form only: Received and Acknowledged
+    assert stored_events(client) == 3  # the person's form only: Received, Acknowledged, TrackingIssued
 
 
 def test_the_public_form_is_rate_limited_per_client_address(client: TestClient, clock) -> None:

@@ -1262,3 +1262,22 @@ def test_the_assessment_is_revised_at_the_latest_before_the_decision() -> None:
         ),
     )
     assert "before the decision" in reason
+
+
+def test_the_language_is_the_form_s_choice_else_the_best_the_browser_accepts_else_the_chamber_s() -> None:
+    from services.complaints.tracking import choose_language
+
+    assert choose_language("TR", "fa", "fa") == "tr"
+    assert choose_language(None, "de-DE, en;q=0.4, tr;q=0.8", "fa") == "tr"
+    assert choose_language(None, "tr;q=0, en", "fa") == "en"
+    assert choose_language("xx", "de", "fa") == "fa"
+
+
+def test_the_tracking_secret_is_kept_only_as_its_hash_and_issued_once() -> None:
+    from services.complaints.tracking import opens, secret_hash
+
+    c = received()
+    c.issue_tracking(secret_hash=secret_hash("s3cret"), language="fa", at=minutes(1))
+    assert opens(c, "s3cret") and not opens(c, "S3cret")
+    assert "s3cret" not in str([e.__dict__ for e in c.collect_events()])
+    refused(c, lambda c: c.issue_tracking(secret_hash=secret_hash("again"), language="fa", at=minutes(2)))

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
+from services.complaints.tracking import secret_hash
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from shared.envelope import CloudEvent, from_kafka
@@ -312,6 +313,8 @@ def istanbul_story(clock, tmp_path) -> Story:
             complainant_name="Mehmet Demir",
             phone=None,
             email="mehmet@example.com",
+            tracking_hash=secret_hash("takip-kodu"),
+            language="tr",
         ).id
     )
     return Story(desk, calendar, ids, now=istanbul(2026, 7, 20, 10, 0))

@@ -128,6 +128,8 @@ class Complaint(Aggregate):
         self.decision_reason: str | None = None
         self.follow_up_by: str | None = None
         self.assessment: dict[str, Any] | None = None
+        self.tracking_secret_hash: str | None = None
+        self.language: str | None = None
         self.committee: dict[str, Any] | None = None
         self.committee_members_ever: list[str] = []
         self.outcome: Outcome | None = None
@@ -305,6 +307,20 @@ class Complaint(Aggregate):
         self.stage_done.setdefault(stage.value, at)
 
     # -- receipt and review ------------------------------------------------------------------------------------
+    def issue_tracking(self, *, secret_hash: str, language: str, at: datetime) -> None:
+        """The complainant may follow the complaint with its reference and a secret; only the secret's hash is
+        kept. The language is the one the complainant wrote in, for every text shown to him or her."""
+        if self.tracking_secret_hash is not None:
+            raise TransitionRefused("the complaint already has its tracking secret")
+        if len(secret_hash) != 64:
+            raise InvalidInput("the tracking secret is kept as its SHA-256 hash")
+        self._tracking_issued(secret_hash=secret_hash, language=language, at=at)
+
+    @event("TrackingIssued")
+    def _tracking_issued(self, secret_hash: str, language: str, at: datetime) -> None:
+        self.tracking_secret_hash = secret_hash
+        self.language = language
+
     def acknowledge(self, *, by: str | None, method: str, note: str | None, at: datetime) -> None:
         self._require({State.RECEIVED}, "acknowledge the complaint")
         self._acknowledged(
