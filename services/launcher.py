@@ -88,6 +88,10 @@ def run_all(settings: Settings) -> int:
     env = {**os.environ, "CRM_DATA_DIR": str(settings.data_dir.resolve())}
     if not settings.calls_service_token:  # on one machine the launcher gives the calls service its own token
         env["CRM_CALLS_SERVICE_TOKEN"] = _local_token(settings, "calls.service.token", "calls-service", Role.SERVICE)
+    if not settings.complaints_service_token:  # and the complaints service its own, for the actions service
+        env["CRM_COMPLAINTS_SERVICE_TOKEN"] = _local_token(
+            settings, "complaints.service.token", "complaints-service", Role.SERVICE
+        )
     started: list[Part] = []
     stopping = False
 

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     # Where the calls service reaches the complaints service's internal door; this machine's complaints port if unset
     # (in deployment, the complaints container's address, e.g. http://complaints:8102).
     complaints_url: str | None = None
+    # Token (role service) the complaints service presents to the actions service to open the committee's actions.
+    complaints_service_token: str | None = None
+    # Where the complaints service reaches the actions service's internal door; this machine's actions port if unset.
+    actions_url: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
@@ -158,6 +162,10 @@ class Settings(BaseSettings):
     @property
     def complaints_base_url(self) -> str:
         return self.complaints_url or self.local_url(self.complaints_port)
+
+    @property
+    def actions_base_url(self) -> str:
+        return self.actions_url or self.local_url(self.actions_port)
 
     def local_url(self, port: int) -> str:
         """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""

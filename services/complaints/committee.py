@@ -96,6 +96,12 @@ class ComplaintCommittee:
             ),
         )
 
+    def record_action_opened(self, complaint_id: uuid.UUID | str, action_id: str, actions_id: str) -> bool:
+        """The actions service's id of a corrective action the committee defined (the outbox records it)."""
+        return self._command(
+            complaint_id, lambda c: c.record_action_opened(action_id=action_id, actions_id=actions_id, at=self.clock())
+        )
+
     def complete_corrective_action(
         self, complaint_id: uuid.UUID | str, action_id: str, *, by: str, note: str | None = None
     ) -> None:

@@ -28,6 +28,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.committee_convened.v1": "services.complaints.domain:Complaint.CommitteeConvened",
         "crm.complaints.complaint.committee_not_convened.v1": "services.complaints.domain:Complaint.CommitteeNotConvened",
         "crm.complaints.complaint.committee_decided.v1": "services.complaints.domain:Complaint.CommitteeDecided",
+        "crm.complaints.complaint.corrective_action_opened.v1": "services.complaints.domain:Complaint.CorrectiveActionOpened",
         "crm.complaints.complaint.corrective_action_completed.v1": "services.complaints.domain:Complaint.CorrectiveActionCompleted",
         "crm.complaints.complaint.member_notified.v1": "services.complaints.domain:Complaint.MemberNotified",
         "crm.complaints.complaint.closed.v1": "services.complaints.domain:Complaint.Closed",

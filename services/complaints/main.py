@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from contextlib import suppress
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
 from services.complaints.internal import internal
+from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import RateLimiter, public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -79,6 +81,20 @@ def create_app(
     config = config or settings.complaints
     desk = build_desk(settings, clock, config)
     index = build_index(settings, desk)
+    outbox = CorrectiveActionOutbox(
+        desk,
+        index.engine,
+        http_opener(settings.actions_base_url, settings.complaints_service_token),
+        clock,
+    )
+
+    async def deliver_actions(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = outbox.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        outbox.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
 
     app = event_sourced_service(
         "complaints",
@@ -88,10 +104,11 @@ def create_app(
         title="CRM complaints service",
         description=DESCRIPTION,
         relay=relay,
-        background=lambda stop: [check_deadlines(desk, config.deadline_check_seconds, stop)],
+        background=lambda stop: [check_deadlines(desk, config.deadline_check_seconds, stop), deliver_actions(stop)],
     )
     app.state.desk = desk
     app.state.index = index
+    app.state.action_outbox = outbox
     app.state.complaint_settings = config
     app.state.public_limiter = RateLimiter(
         config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock

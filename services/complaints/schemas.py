@@ -88,6 +88,7 @@ class CorrectiveActionPublic(BaseModel):
     done_at: datetime | None
     done_by: str | None
     note: str | None
+    actions_id: str | None = Field(default=None, description="its id in the actions service, once opened there")
 
 
 class SatisfactionPublic(BaseModel):

@@ -27,6 +27,7 @@ STEP_TITLES = {
     "CommitteeConvened": "Complaint committee convened",
     "CommitteeNotConvened": "Accepted without convening the committee",
     "CommitteeDecided": "Decision of the complaint committee",
+    "CorrectiveActionOpened": "Corrective action opened in the actions service",
     "CorrectiveActionCompleted": "Corrective action done (SY-PR-05-00-02)",
     "MemberNotified": "Result communicated to the member",
     "Closed": "Closed",

@@ -225,6 +225,7 @@ def isfahan(clock, tmp_path) -> Story:
         held_at=tehran(2026, 5, 20, 9, 0),
         by="m.karimi",
     )
+    desk.record_action_opened(d, "CA-1", "5b1f0c9e-4c3a-5d7e-9f10-2a3b4c5d6e7f")  # as the outbox does
     close(d, (2026, 5, 20, 11, 0), (2026, 5, 20, 12, 0), score=4)  # resolution 35.5 h
 
     # The deadline check: F waits for a handler, C and B (round 2) for review, all past their due times.

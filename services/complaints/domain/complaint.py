@@ -873,6 +873,7 @@ class Complaint(Aggregate):
                     "done_at": None,
                     "done_by": None,
                     "note": None,
+                    "actions_id": None,
                 }
             )
         self._result(Outcome(decision), at)
@@ -883,6 +884,21 @@ class Complaint(Aggregate):
             if action["id"] == action_id:
                 return action
         raise TransitionRefused(f"the complaint has no corrective action {action_id!r}")
+
+    def record_action_opened(self, *, action_id: str, actions_id: str, at: datetime) -> bool:
+        """The actions service opened the corrective action under its own id; False when already recorded."""
+        action = self.corrective_action(action_id)
+        if action.get("actions_id") == actions_id:
+            return False
+        self._corrective_action_opened(action_id=action_id, actions_id=actions_id, at=at)
+        return True
+
+    @event("CorrectiveActionOpened")
+    def _corrective_action_opened(self, action_id: str, actions_id: str, at: datetime) -> None:
+        for action in self.corrective_actions:
+            if action["id"] == action_id:
+                action["actions_id"] = actions_id
+        self.updated_at = at
 
     def complete_corrective_action(self, *, action_id: str, note: str | None, by: str, at: datetime) -> None:
         action = self.corrective_action(action_id)
