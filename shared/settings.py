@@ -40,6 +40,8 @@ class ComplaintSettings(BaseModel):
     # A decision needs more than this share of the members present and, when set, the SG or a representative.
     committee_quorum: float = Field(default=0.5, ge=0, lt=1)
     committee_quorum_needs_sg: bool = True
+    # Who receives the six-monthly complaint report from the member-relations manager (user names; defaults: roles).
+    report_recipients: tuple[str, ...] = ("secretary_general", "president")
     document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # The public website form
     public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window

@@ -36,6 +36,7 @@ from services.complaints.inputs import (
     units_of_person,
 )
 from services.complaints.receipt import ComplaintReceipt
+from services.complaints.reports import ComplaintReports
 from services.complaints.views import complaint_form, complaint_summary
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -55,7 +56,7 @@ class ComplaintNotFound(NotFound):
     pass
 
 
-class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
+class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
     service: ClassVar[str] = "complaints"
     contract: ClassVar[EventContract] = CONTRACT
 

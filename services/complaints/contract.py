@@ -37,6 +37,10 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.confidentiality_changed.v1": "services.complaints.domain:Complaint.ConfidentialityChanged",
         "crm.complaints.complaint.document_attached.v1": "services.complaints.domain:Complaint.DocumentAttached",
         "crm.complaints.complaint.deadline_breached.v1": "services.complaints.domain:Complaint.DeadlineBreached",
+        "crm.complaints.complaint.review_minutes_recorded.v1": "services.complaints.domain:Complaint.ReviewMinutesRecorded",
+        "crm.complaints.report.prepared.v1": "services.complaints.domain:HalfYearReport.Prepared",
+        "crm.complaints.report.sent.v1": "services.complaints.domain:HalfYearReport.Sent",
+        "crm.complaints.report.review_meeting_recorded.v1": "services.complaints.domain:HalfYearReport.ReviewMeetingRecorded",
     },
     # The event classes keep these as plain strings; published, they are the enumerations consumers count by.
     fields={

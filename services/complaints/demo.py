@@ -11,6 +11,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jdatetime
+
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import complaint_id_for_source
 from services.complaints.main import build_desk
@@ -74,6 +76,7 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
         print("demo complaints are already loaded", file=out)
         return 0
     done = {"received": 0, "closed": 0}
+    ids = []
     for n in range(count):
         unit, kind, text, persons = STORIES[n % len(STORIES)]
         stop = STOPS[n % len(STOPS)] if n < count - 4 else rng.choice(STOPS[:3])  # the newest still early on
@@ -108,6 +111,7 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
             )
         else:
             cid = desk.register_complaint(**args)
+        ids.append(cid)
         done["received"] += 1
         try:
             _walk(desk, cid, unit, stop, later, rng)
@@ -115,8 +119,33 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
             print(f"demo complaint {n}: {exc}", file=out)
         if stop.startswith("closed"):
             done["closed"] += 1
+    _report(desk, clock, now, ids)
     print(f"demo complaints: {done['received']} received, {done['closed']} closed, the others at every stage", file=out)
     return 0
+
+
+def _report(desk: ComplaintDesk, clock: _Clock, now: datetime, ids: list) -> None:
+    """The half-year's report: prepared, sent to the SG and the president, its review meeting on the agenda."""
+    if desk.region == "IR":
+        local = jdatetime.date.fromgregorian(date=now.date())
+        period = f"{local.year}-H{1 if local.month <= 6 else 2}"
+    else:
+        period = f"{now.year}-H{1 if now.month <= 6 else 2}"
+    if desk.find_report(period) is not None:
+        return
+    clock.now = now
+    desk.prepare_report(period, note="پیش‌نویس گزارش شش‌ماهه", by="z.rahimi")
+    desk.send_report(period, by="m.karimi")
+    agenda = [cid for cid in ids if desk.get_complaint(cid).on_review_agenda()][:5]
+    if agenda:
+        desk.record_review_meeting(
+            period,
+            attendees=["m.karimi", SG, "s.karami"],
+            minutes="شکایات بی‌نتیجه و ناراضی بررسی شد؛ پیگیری با واحدها",
+            complaints=agenda,
+            held_at=None,
+            by="m.karimi",
+        )
 
 
 def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Random) -> None:

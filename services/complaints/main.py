@@ -18,6 +18,7 @@ from services.complaints.index import ComplaintIndex
 from services.complaints.internal import internal
 from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import RateLimiter, public
+from services.complaints.report_api import reports
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -119,4 +120,5 @@ def create_app(
     app.include_router(public)
     app.include_router(internal)
     app.include_router(router)
+    app.include_router(reports)
     return app

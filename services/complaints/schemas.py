@@ -174,6 +174,7 @@ class ComplaintPublic(BaseModel):
     decision: Decision | None
     decision_reason: str | None
     follow_up_by: str | None = Field(description="the SG or representative following it up to the final result")
+    reviews: list[dict[str, Any]] = Field(default=[], description="six-monthly review meetings that took it up")
     assessment: AssessmentPublic | None = Field(description="the initial assessment (ISO 10002)")
     priority: Priority | None = Field(description="orders the queues; not yet assessed counts as medium")
     committee: CommitteePublic | None

@@ -36,6 +36,7 @@ STEP_TITLES = {
     "ConfidentialityChanged": "Confidentiality changed",
     "DocumentAttached": "Document attached",
     "DeadlineBreached": "Stage deadline passed",
+    "ReviewMinutesRecorded": "Discussed at the six-monthly review meeting (minutes)",
 }
 
 
@@ -93,6 +94,7 @@ def complaint_summary(complaint: Complaint, calendar: BusinessCalendar, hours: M
         "decision": c.decision.value if c.decision else None,
         "decision_reason": c.decision_reason,
         "follow_up_by": c.follow_up_by,
+        "reviews": [dict(r) for r in c.reviews],
         "assessment": dict(c.assessment) if c.assessment else None,
         "priority": c.assessment["priority"] if c.assessment else None,
         "committee": dict(c.committee) if c.committee else None,

@@ -68,6 +68,7 @@ COMPLAINT_EVENTS = {
     "crm.complaints.complaint.confidentiality_changed.v1": "confidentiality_changed",
     "crm.complaints.complaint.document_attached.v1": "document_attached",
     "crm.complaints.complaint.deadline_breached.v1": "deadline_breached",
+    "crm.complaints.complaint.review_minutes_recorded.v1": "review_minutes_recorded",
 }
 
 

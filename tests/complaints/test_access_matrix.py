@@ -70,6 +70,11 @@ MATRIX = {
     ("POST", C + "/confidentiality"): row({"mr_manager", "sg"}, json={}),
     ("POST", C + "/documents"): row(STAFF, content=PDF, headers={"Content-Type": "application/pdf"}),
     ("GET", C + "/documents/{sha256}"): row(VIEWERS),
+    # the six-monthly report: a member-relations expert prepares, the manager sends, the meeting is his or the SG's
+    ("POST", "/complaint-reports/{period}"): row({"expert"}, json={}),
+    ("GET", "/complaint-reports/{period}"): row({"expert", "trade_expert", "mr_manager", "sg", "auditor"}),
+    ("POST", "/complaint-reports/{period}/sent"): row(MR_MANAGER),
+    ("POST", "/complaint-reports/{period}/review-meeting"): row({"mr_manager", "sg"}, json={}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 
@@ -110,5 +115,5 @@ def test_every_endpoint_of_the_app_has_a_row_in_the_table(app: FastAPI) -> None:
 def test_each_role_is_allowed_or_forbidden_as_the_table_says(
     client, tokens, token_store, assigned_to_trade, method, path
 ) -> None:
-    values = {"complaint_id": assigned_to_trade, "action_id": "ca-1", "sha256": "0" * 64}
+    values = {"complaint_id": assigned_to_trade, "action_id": "ca-1", "sha256": "0" * 64, "period": "1405-H1"}
     check_row(client, every_role(tokens, token_store), method, fill(path, values), MATRIX[(method, path)])

@@ -1056,3 +1056,65 @@ def test_health_needs_no_token_and_reports_the_index(client: TestClient, who) ->
     register(client, who)
     body = client.get("/health").json()
     assert body["service"] == "complaints" and body["status"] == "ok"
+
+
+# --- the six-monthly report as a record: prepared, sent to the SG and the president, its review meeting ----------
+
+
+def report_post(client: TestClient, who, path: str, by: str, body: dict[str, Any] | None = None):
+    return client.post(f"/complaint-reports/{path}", json=body, headers=who[by])
+
+
+def test_the_report_is_prepared_by_an_expert_sent_by_the_manager_and_its_meeting_minuted_on_the_complaints(
+    client: TestClient, who
+) -> None:
+    undecided = register(client, who)["id"]
+    closed_ok = register(client, who)["id"]
+    advance(client, who, closed_ok, "closed")
+    step(client, who, closed_ok, "satisfaction", "mr_manager", {"score": 5})
+
+    assert_problem(report_post(client, who, "1405-H1", "mr_manager", {}), 403, "")
+    prepared = report_post(client, who, "1405-H1", "expert", {"note": "draft"})
+    assert prepared.status_code == 201, prepared.text
+    assert prepared.json()["prepared_by"] == "z.rahimi"
+    assert_problem(
+        report_post(
+            client,
+            who,
+            "1405-H1/review-meeting",
+            "mr_manager",
+            {"attendees": ["m.karimi"], "minutes": "m", "complaints": [undecided]},
+        ),
+        409,
+        "send the report first",
+    )
+    sent = report_post(client, who, "1405-H1/sent", "mr_manager").json()
+    assert sent["sent_by"] == "m.karimi" and sent["sent_to"] == ["secretary_general", "president"]
+    assert_problem(report_post(client, who, "1405-H1/sent", "mr_manager"), 409, "sent already")
+
+    # A complaint decided and satisfied is not on the agenda: nothing is recorded, on no complaint.
+    body = {
+        "attendees": ["m.karimi", "sg"],
+        "minutes": "the unit will answer within a week",
+        "complaints": [undecided, closed_ok],
+    }
+    assert_problem(
+        report_post(client, who, "1405-H1/review-meeting", "sg", body), 409, "not on the review meeting's agenda"
+    )
+    assert client.get(f"/complaints/{undecided}", headers=who["mr_manager"]).json()["reviews"] == []
+
+    report = report_post(client, who, "1405-H1/review-meeting", "sg", {**body, "complaints": [undecided]}).json()
+    assert report["meeting"]["complaints"] == [undecided] and report["meeting"]["attendees"] == ["m.karimi", "sg"]
+    [review] = client.get(f"/complaints/{undecided}", headers=who["mr_manager"]).json()["reviews"]
+    assert (review["period"], review["minutes"], review["by"]) == (
+        "1405-H1",
+        "the unit will answer within a week",
+        "sg",
+    )
+    history = client.get(f"/complaints/{undecided}/history", headers=who["auditor"]).json()
+    assert history[-1]["type"] == "crm.complaints.complaint.review_minutes_recorded.v1"
+
+
+def test_a_period_is_a_half_year_and_an_unprepared_report_is_not_found(client: TestClient, who) -> None:
+    assert client.get("/complaint-reports/1405-H3", headers=who["sg"]).status_code == 422
+    assert_problem(client.get("/complaint-reports/1405-H2", headers=who["sg"]), 404, "has not been prepared")

@@ -63,6 +63,7 @@ from services.complaints.domain.references import (
     new_reference,
     reference_for_source,
 )
+from services.complaints.domain.report import HalfYearReport, check_period, report_id
 from services.complaints.domain.vocabulary import (
     EDITABLE_FIELDS,
     FORM,
@@ -78,6 +79,9 @@ from services.complaints.domain.vocabulary import (
 )
 
 __all__ = [
+    "HalfYearReport",
+    "check_period",
+    "report_id",
     "PRIORITY_RANK",
     "UNASSESSED_RANK",
     "Level",

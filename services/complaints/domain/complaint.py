@@ -129,6 +129,7 @@ class Complaint(Aggregate):
         self.follow_up_by: str | None = None
         self.assessment: dict[str, Any] | None = None
         self.tracking_secret_hash: str | None = None
+        self.reviews: list[dict[str, Any]] = []  # six-monthly review meetings that discussed it
         self.language: str | None = None
         self.committee: dict[str, Any] | None = None
         self.committee_members_ever: list[str] = []
@@ -1014,6 +1015,26 @@ class Complaint(Aggregate):
         self.closed_at = None
         self.stage_started = {Stage.REVIEW.value: at}
         self.stage_done = {}
+        self.updated_at = at
+
+    def on_review_agenda(self) -> bool:
+        """Whether the six-monthly review meeting takes it up: undecided, or its member not satisfied."""
+        undecided = self.is_open and self.state not in (State.DECIDED, State.NOTIFIED)
+        unsatisfied = self.satisfaction is not None and not self.satisfaction["satisfied"]
+        return undecided or unsatisfied
+
+    def record_review_minutes(self, *, period: str, minutes: str, by: str, at: datetime) -> None:
+        """The six-monthly review meeting's minutes, kept against each complaint it discussed."""
+        if not self.on_review_agenda():
+            raise TransitionRefused(
+                f"complaint {self.reference} is neither undecided nor with a member not satisfied: "
+                "it is not on the review meeting's agenda"
+            )
+        self._review_minutes_recorded(period=period, minutes=_text(minutes, "the minutes"), by=by, at=at)
+
+    @event("ReviewMinutesRecorded")
+    def _review_minutes_recorded(self, period: str, minutes: str, by: str, at: datetime) -> None:
+        self.reviews.append({"period": period, "minutes": minutes, "by": by, "at": at})
         self.updated_at = at
 
     # -- anytime -----------------------------------------------------------------------------------------------
