@@ -13,11 +13,12 @@ import csv
 import io
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 
 from services.complaints import access
 from services.complaints.application import ComplaintDesk
@@ -29,6 +30,7 @@ from services.complaints.domain import (
     Stage,
     State,
 )
+from services.complaints.printing import render_form
 from services.complaints.public import parse_multipart, read_body
 from services.complaints.schemas import (
     Acknowledgement,
@@ -217,6 +219,22 @@ def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.
 )
 def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
     return desk.complaint_form(complaint_id)
+
+
+@router.get(
+    "/{complaint_id}/form/print",
+    response_class=HTMLResponse,
+    summary="Form ME-FR-01-01-01 to print: every step with who and when, in Persian (right to left) or Turkish",
+)
+def print_complaint_form(
+    desk: DeskDep,
+    principal: access.ViewerOf,
+    complaint_id: uuid.UUID,
+    lang: Literal["fa", "tr"] | None = Query(None, description="default: the chamber's language"),
+) -> HTMLResponse:
+    language = lang or ("tr" if desk.region == "TR" else "fa")
+    html = render_form(desk.complaint_form(complaint_id), language, desk.calendar.format(desk.clock()))
+    return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get(

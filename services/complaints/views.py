@@ -135,6 +135,7 @@ def complaint_form(
                 "step": n,
                 "event": contract.wire_type_of(type(e)),
                 "title": STEP_TITLES.get(name, name),
+                "event_name": name,
                 "by": by,
                 "at": at,
                 "at_local": calendar.format(at),

@@ -46,6 +46,7 @@ MATRIX = {
     ("GET", "/complaints/waiting-on-me"): row(STAFF | {"committee"}),
     ("GET", C): row(VIEWERS),
     ("GET", C + "/form"): row(VIEWERS),
+    ("GET", C + "/form/print"): row(VIEWERS),
     ("GET", C + "/history"): row({"auditor", "mr_manager", "sg"}),
     ("POST", C + "/acknowledge"): row({"expert", "mr_manager"}, json={"method": "phone"}),
     ("POST", C + "/information"): row(MR_MANAGER, json={}),

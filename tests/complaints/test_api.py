@@ -5,6 +5,7 @@ internal door, documents, the complaint form ME-FR-01-01-01."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -1118,3 +1119,34 @@ def test_the_report_is_prepared_by_an_expert_sent_by_the_manager_and_its_meeting
 def test_a_period_is_a_half_year_and_an_unprepared_report_is_not_found(client: TestClient, who) -> None:
     assert client.get("/complaint-reports/1405-H3", headers=who["sg"]).status_code == 422
     assert_problem(client.get("/complaint-reports/1405-H2", headers=who["sg"]), 404, "has not been prepared")
+
+
+# --- the printable form ME-FR-01-01-01 -------------------------------------------------------------------------
+
+
+def test_the_form_prints_in_persian_right_to_left_with_persian_digits_and_every_step(client: TestClient, who) -> None:
+    cid = register(client, who, description="<b>fee</b> charged twice: 1250000 rials")["id"]
+    advance(client, who, cid, "decided")
+    response = client.get(f"/complaints/{cid}/form/print", headers=who["mr_manager"])
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fa" dir="rtl">' in page
+    assert "فرم شکایات، انتقادات و پیشنهادها" in page
+    # Every step with who and when, in the chamber's words.
+    for title in ("ثبت در فرم شکایت", "اعلام وصول به عضو", "تعیین رسیدگی‌کننده", "تصمیم کمیته"):
+        assert title in page
+    assert "p.mohammadi" in page and "h.tehrani" in page
+    # Persian digits throughout, the form's own text too; markup from the form stays text.
+    assert "۱۲۵۰۰۰۰" in page and "1250000" not in page
+    assert "&lt;b&gt;fee&lt;/b&gt;" in page and "<b>fee</b>" not in page
+    text = re.sub(r"<[^>]+>", "", page.split("<body>", 1)[1])  # what the reader sees, without the tags
+    assert not any(ch.isascii() and ch.isdigit() for ch in text)
+
+
+def test_the_form_prints_in_turkish_left_to_right(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    page = client.get(f"/complaints/{cid}/form/print", params={"lang": "tr"}, headers=who["auditor"]).text
+    assert '<html lang="tr" dir="ltr">' in page
+    assert "Şikâyet formuna kaydedildi" in page and "Alındığı üyeye bildirildi" in page
+    assert client.get(f"/complaints/{cid}/form/print", params={"lang": "de"}, headers=who["auditor"]).status_code == 422
