@@ -219,6 +219,14 @@ class BusinessCalendar:
         # Day layouts are asked for again and again by the arithmetic below; they depend only on the date.
         self._utc_intervals = functools.lru_cache(maxsize=4096)(self._compute_utc_intervals)
 
+    def working_hours_per_day(self) -> float:
+        """The length of the chamber's usual working day (the most common among its weekdays), in hours: the
+        unit in which long working durations are told as days and hours."""
+        lengths = [sum(end - start for start, end in intervals) / 60 for intervals in self._hours.values()]
+        if not lengths:
+            return 8.0
+        return max(sorted(set(lengths)), key=lengths.count)
+
     @classmethod
     def preset(cls, name: str) -> BusinessCalendar:
         key = name.strip().upper()
