@@ -77,8 +77,14 @@ def prepare_report(
     return report_view(desk.prepare_report(period, note=body.note if body else None, by=principal.name))
 
 
+def report_reader(principal: Annotated[Principal, Depends(_readers)], desk: DeskDep) -> Principal:
+    if principal.role == Role.EXPERT and principal.unit != desk.organisation.member_relations_unit:
+        raise forbid("the report's record is member relations', the SG's, the president's and the auditors'")
+    return principal
+
+
 @reports.get("/{period}", response_model=ReportPublic, summary="Who prepared and sent the report, and its meeting")
-def get_report(desk: DeskDep, principal: Annotated[Principal, Depends(_readers)], period: Period) -> Any:
+def get_report(desk: DeskDep, principal: Annotated[Principal, Depends(report_reader)], period: Period) -> Any:
     return report_view(desk.get_report(period))
 
 

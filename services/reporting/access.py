@@ -24,7 +24,8 @@ from shared.auth import CONFIDENTIAL_READERS, READERS, Principal, Role, forbid, 
 SEE_ALL = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
 UNIT_BOUND = (Role.EXPERT, Role.UNIT_MANAGER)
 ESCALATION_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER)
-COMPLAINT_REPORT_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
+# The six-monthly report goes to the SG and the president; the president reads confidential ones counted only.
+COMPLAINT_REPORT_READERS = (Role.MR_MANAGER, Role.SG, Role.PRESIDENT, Role.AUDITOR, Role.ADMIN)
 # The member-relations manager's list of calls member relations answered and still owe an outcome.
 FOLLOW_UP_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
 

@@ -73,7 +73,7 @@ MATRIX = {
     ("GET", C + "/documents/{sha256}"): row(VIEWERS),
     # the six-monthly report: a member-relations expert prepares, the manager sends, the meeting is his or the SG's
     ("POST", "/complaint-reports/{period}"): row({"expert"}, json={}),
-    ("GET", "/complaint-reports/{period}"): row({"expert", "trade_expert", "mr_manager", "sg", "auditor"}),
+    ("GET", "/complaint-reports/{period}"): row({"expert", "mr_manager", "sg", "auditor"}),
     ("POST", "/complaint-reports/{period}/sent"): row(MR_MANAGER),
     ("POST", "/complaint-reports/{period}/review-meeting"): row({"mr_manager", "sg"}, json={}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.reporting.complaints import ComplaintReadModel
 from services.reporting.complaints_api import router
+from shared.auth import Role
 from shared.service import create_service_app
 from shared.settings import Settings
 from tests.helpers import assert_problem
@@ -66,6 +67,15 @@ def test_the_member_relations_manager_the_sg_auditors_and_operators_read_the_com
 ) -> None:
     response = client.get(path, params=params, headers=tokens[role])
     assert response.status_code == 200, response.text
+
+
+def test_the_president_reads_the_six_monthly_report_with_confidential_complaints_counted_only(
+    client, token_store
+) -> None:
+    president = {"Authorization": f"Bearer {token_store.create('a.president', Role.PRESIDENT, None)}"}
+    response = client.get("/reports/complaints/six-monthly", params={"year": 1405, "half": 1}, headers=president)
+    assert response.status_code == 200, response.text
+    assert response.json()["confidential_listed"] is False  # counted in the figures, not named
 
 
 @pytest.mark.parametrize("role", REFUSED)
