@@ -10,9 +10,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from services.complaints.tracking import texts
+from services.complaints.tracking import PERSIAN_DIGITS, texts
 
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 PRINT_LANGUAGES = ("fa", "tr")
 
 

@@ -17,6 +17,7 @@ from services.complaints.domain import Complaint
 from shared.calendar import BusinessCalendar
 
 LANGUAGES = ("fa", "tr", "en")
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 CHAMBER_LANGUAGE = {"IR": "fa", "TR": "tr"}
 
 
@@ -70,6 +71,10 @@ def public_status(complaint: Complaint, language: str, calendar: BusinessCalenda
     """What the complainant sees: the stage and the dates of the steps taken, nothing written by the staff."""
     t = texts(language)
     c = complaint
+
+    def local(text: str) -> str:
+        return text.translate(PERSIAN_DIGITS) if language == "fa" else text
+
     moments = [
         ("received", c.received_at),
         ("acknowledged", c.acknowledged_at),
@@ -85,7 +90,7 @@ def public_status(complaint: Complaint, language: str, calendar: BusinessCalenda
         "state": c.state.value,
         "stage": t["states"][c.state.value],
         "dates": [
-            {"step": key, "label": t["dates"][key], "at": at, "at_local": calendar.format(at)}
+            {"step": key, "label": t["dates"][key], "at": at, "at_local": local(calendar.format(at))}
             for key, at in moments
             if at is not None
         ],

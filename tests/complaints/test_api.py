@@ -762,6 +762,9 @@ def test_a_wrong_secret_and_an_unknown_reference_get_the_same_answer(client: Tes
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json()["detail"] == unknown.json()["detail"]
     assert "رمز" in wrong.json()["detail"]  # in the chamber's language when the browser asks for none
+    seen = track(client, receipt["reference"], receipt["secret"]).json()
+    assert seen["language"] == "fa" and seen["stage"] == "دریافت شد و در حال بررسی است"
+    assert seen["dates"][0]["at_local"].startswith("۱۴۰۵/")  # Solar Hijri, in Persian digits
 
 
 def test_a_staff_registered_complaint_cannot_be_tracked_without_a_secret(client: TestClient, who) -> None:
