@@ -69,6 +69,14 @@ def _wait_healthy(part: Part, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{part.name} did not become healthy within {timeout:.0f}s")
 
 
+# service -> the variable holding its token for other services' internal doors (complaints, actions)
+LOCAL_SERVICE_TOKENS = {
+    "calls": "CRM_CALLS_SERVICE_TOKEN",
+    "complaints": "CRM_COMPLAINTS_SERVICE_TOKEN",
+    "reporting": "CRM_REPORTING_SERVICE_TOKEN",
+}
+
+
 def _local_token(settings: Settings, file: str, name: str, role: Role) -> str:
     """A token kept in the data folder (mode 600), so that restarts reuse it: the operator's admin token for the
     person who ran `make run`, and the tokens with which one local service calls another's internal door."""
@@ -86,8 +94,11 @@ def run_all(settings: Settings) -> int:
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     env = {**os.environ, "CRM_DATA_DIR": str(settings.data_dir.resolve())}
-    if not settings.calls_service_token:  # on one machine the launcher gives the calls service its own token
-        env["CRM_CALLS_SERVICE_TOKEN"] = _local_token(settings, "calls.service.token", "calls-service", Role.SERVICE)
+    # On one machine the launcher gives each service that calls another's internal door a token of its own (role
+    # service), unless the operator set one.
+    for caller, variable in LOCAL_SERVICE_TOKENS.items():
+        if not os.environ.get(variable):
+            env[variable] = _local_token(settings, f"{caller}.service.token", f"{caller}-service", Role.SERVICE)
     started: list[Part] = []
     stopping = False
 

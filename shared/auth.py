@@ -35,6 +35,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # operators: imports, rebuilds
     MONITORING = "monitoring"  # Prometheus and other scrapers: /metrics only
     SERVICE = "service"  # another CRM service (surveys, desks) opening complaints through the internal door
+    PRESIDENT = "president"  # the chamber's president: receives the six-monthly complaint report
 
 
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)

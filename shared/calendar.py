@@ -295,6 +295,14 @@ class BusinessCalendar:
             hours = scheduled
         return hours
 
+    def working_hours_per_day(self) -> float:
+        """The length of the chamber's usual working day (the most common among its weekdays), in hours: the
+        unit in which long working durations are told as days and hours."""
+        lengths = [sum(end - start for start, end in intervals) / 60 for intervals in self._hours.values()]
+        if not lengths:
+            return 8.0
+        return max(sorted(set(lengths)), key=lengths.count)
+
     @classmethod
     def preset(cls, name: str) -> BusinessCalendar:
         key = name.strip().upper()

@@ -26,13 +26,28 @@ class ComplaintSettings(BaseModel):
     # Working hours allowed per stage; a stage not named keeps the procedure's hours (services/complaints/domain.py:
     # acknowledgement 8, review 16, assignment 16, investigation 80, decision 40, notification 16).
     stage_hours: dict[str, float] = {}
-    # The committee's fixed members (user names): the member-relations manager, the SG or a representative, the
-    # manager of strategic planning (docs/procedures.md#complaint-decision-and-committee).
-    committee_fixed_members: tuple[str, ...] = ("m.karimi", "sg", "strategic_planning_manager")
+    # The complaint committee (docs/procedures.md#complaint-decision-and-committee). Members are user names; the
+    # defaults name the roles, so a chamber either creates tokens under these names or names its people here.
+    # Fixed members: the member-relations manager, the SG or a representative, the strategic-planning manager.
+    committee_fixed_members: tuple[str, ...] = (
+        "member_relations_manager",
+        "secretary_general",
+        "strategic_planning_manager",
+    )
+    # Who may take the SG's seat: the SG and standing representatives (one more may be named per meeting).
+    committee_sg: tuple[str, ...] = ("secretary_general",)
+    committee_assistant: str | None = "administrative_assistant"  # keeps the minutes; a member of every meeting
+    # A decision needs more than this share of the members present and, when set, the SG or a representative.
+    committee_quorum: float = Field(default=0.5, ge=0, lt=1)
+    committee_quorum_needs_sg: bool = True
+    # Who receives the six-monthly complaint report from the member-relations manager (user names; defaults: roles).
+    report_recipients: tuple[str, ...] = ("secretary_general", "president")
     document_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # The public website form
     public_rate_limit: int = Field(default=5, ge=1)  # submissions per client address within the window
     public_rate_window_seconds: float = Field(default=3600, gt=0)
+    # Tracking look-ups per client address within the same window: enough for a person, too few to guess secrets.
+    public_tracking_rate_limit: int = Field(default=30, ge=1)
     public_max_text: int = Field(default=4000, gt=0)  # characters of the description
     public_max_attachments: int = Field(default=3, ge=0)
     public_max_attachment_bytes: int = Field(default=3 * 1024 * 1024, gt=0)
@@ -113,8 +128,10 @@ class Settings(BaseSettings):
     # Token (role service) the reporting service presents to the actions service to open the corrective action the
     # SG decides on for an escalation of repeated non-answer.
     reporting_service_token: str | None = None
-    # Where the reporting service reaches the actions service's internal door; this machine's actions port if unset
-    # (in deployment, the actions container's address, e.g. http://actions:8108).
+    # Token (role service) the complaints service presents to the actions service to open the committee's actions.
+    complaints_service_token: str | None = None
+    # Where the reporting and complaints services reach the actions service's internal door; this machine's actions
+    # port if unset (in deployment, the actions container's address, e.g. http://actions:8108).
     actions_url: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)

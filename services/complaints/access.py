@@ -35,7 +35,7 @@ def _same(a: str | None, b: str | None) -> bool:
 
 def is_involved(principal: Principal, view: Mapping[str, Any]) -> bool:
     """The principal has a part in this complaint: its handler (the person, or staff of the handling unit), a
-    member of one of its committees, or the expert who registered it."""
+    member of one of its committees, the SG's representative following it up, or the expert who registered it."""
     handler = view.get("handler") or {}
     if handler.get("kind") == HandlerKind.PERSON and _same(handler.get("name"), principal.name):
         return True
@@ -46,6 +46,8 @@ def is_involved(principal: Principal, view: Mapping[str, Any]) -> bool:
     ):
         return True
     if any(_same(m, principal.name) for m in view.get("committee_members") or []):
+        return True
+    if _same(view.get("follow_up_by"), principal.name):  # follows it up for the SG
         return True
     return _same(view.get("registered_by"), principal.name)
 
@@ -80,7 +82,9 @@ def may_file_investigation(principal: Principal, handler_kind: str | None, handl
 
 
 def may_record_committee_decision(principal: Principal, members: Sequence[str]) -> bool:
-    return principal.role == Role.SG or (principal.role == Role.COMMITTEE and principal.name in members)
+    """The SG, the member-relations manager who arranged the meeting, or one of its members (the assistant who
+    keeps the minutes is one), whatever their role."""
+    return principal.role in (Role.SG, Role.MR_MANAGER) or any(_same(principal.name, m) for m in members)
 
 
 def may_complete_action(principal: Principal, owner: str | None, committee_member: bool) -> bool:
@@ -108,7 +112,7 @@ _mr_manager = require(Role.MR_MANAGER)
 _sg = require(Role.SG)
 _reviewer = require(Role.MR_MANAGER, Role.SG)
 _staff = require(*STAFF)
-_committee_recorder = require(Role.SG, Role.COMMITTEE)
+_committee_recorder = require(*STAFF, Role.COMMITTEE)
 _action_keeper = require(*STAFF, Role.COMMITTEE)
 _historian = require(Role.AUDITOR, Role.MR_MANAGER, Role.SG)
 _internal = require(Role.SERVICE, Role.ADMIN)
@@ -158,7 +162,8 @@ def committee_recorder(
     principal: Annotated[Principal, Depends(_committee_recorder)], desk: Desk, complaint_id: uuid.UUID
 ) -> Principal:
     complaint = visible(desk, principal, complaint_id)
-    if not may_record_committee_decision(principal, (complaint.committee or {}).get("members", [])):
+    committee = complaint.committee or {}
+    if not may_record_committee_decision(principal, [*committee.get("members", []), *committee.get("sg_members", [])]):
         raise forbid("only a member of this complaint's committee records its decision")
     return principal
 

@@ -12,419 +12,53 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import HTMLResponse
 
 from services.complaints import access
 from services.complaints.application import ComplaintDesk
+from services.complaints.deps import DeskDep, IndexDep, public_view, respond
 from services.complaints.documents import MEDIA_TYPES
 from services.complaints.domain import (
-    ActionStatus,
     Channel,
-    Decision,
-    HandlerKind,
     Kind,
-    Outcome,
     Stage,
     State,
 )
-from services.complaints.index import ComplaintIndex
+from services.complaints.printing import render_form
 from services.complaints.public import parse_multipart, read_body
+from services.complaints.schemas import (
+    Acknowledgement,
+    AssessmentIn,
+    Assignment,
+    CommitteeConvening,
+    CommitteeDecisionIn,
+    ComplaintCreate,
+    ComplaintEvent,
+    ComplaintForm,
+    ComplaintPublic,
+    ConfidentialityIn,
+    DecisionIn,
+    DocumentAttachedPublic,
+    InformationAdd,
+    InvestigationReport,
+    Note,
+    NotificationIn,
+    Reason,
+    Reopening,
+    SatisfactionIn,
+    StakeholdersRecord,
+)
 from shared.auth import Role
 from shared.problems import InvalidInput
-from shared.validation import Limit, Offset, SaneDate, SaneDatetime
-
-
-def get_desk(request: Request) -> ComplaintDesk:
-    return request.app.state.desk
-
-
-def get_index(request: Request) -> ComplaintIndex:
-    return request.app.state.index
-
-
-DeskDep = Annotated[ComplaintDesk, Depends(get_desk)]
-IndexDep = Annotated[ComplaintIndex, Depends(get_index)]
+from shared.validation import Limit, Offset
 
 Viewer = access.Viewer
-Internal = access.Internal
-
-
-# -- schemas: out --------------------------------------------------------------------------------------------------
-class ComplainantPublic(BaseModel):
-    name: str | None
-    phone: str | None = Field(description="E.164")
-    phone_raw: str | None = Field(description="as typed")
-    email: str | None
-
-
-class StakeholdersPublic(BaseModel):
-    units: list[str] = Field(description="units complained about")
-    persons: list[str] = Field(description="persons complained about")
-    participants: list[str] = Field(description="persons who took part in the matter")
-    complainant: str | None
-
-
-class HandlerPublic(BaseModel):
-    kind: HandlerKind
-    name: str
-    units: list[str]
-    eligibility: str | None = Field(
-        description="why the handler is no stakeholder (conflict-of-interest rule), for the audit"
-    )
-
-
-class InvestigationPublic(BaseModel):
-    circumstances: str
-    root_causes: str
-    consequences: str
-    actions_taken: str
-    by: str
-    at: datetime
-
-
-class CommitteePublic(BaseModel):
-    subject: str
-    fixed_members: list[str]
-    variable_members: list[str]
-    members: list[str]
-    meeting_at: datetime | None
-    convened_by: str
-    convened_at: datetime
-    attendees: list[str]
-    decision: Outcome | None
-    reasoning: str | None
-    held_at: datetime | None
-
-
-class CorrectiveActionPublic(BaseModel):
-    id: str
-    description: str
-    owner: str
-    due: date
-    status: ActionStatus
-    round: int
-    done_at: datetime | None
-    done_by: str | None
-    note: str | None
-
-
-class SatisfactionPublic(BaseModel):
-    score: int | None
-    satisfied: bool
-    comment: str | None
-    round: int
-    by: str
-    at: datetime
-
-
-class DocumentPublic(BaseModel):
-    sha256: str
-    size: int
-    media_type: str
-    filename: str | None
-    by: str | None
-    at: datetime
-
-
-class BreachPublic(BaseModel):
-    key: str
-    stage: Stage
-    round: int
-    due_at: datetime
-    done_at: datetime | None
-    waiting_on: str | None
-    waiting_person: str | None
-    waiting_unit: str | None
-    at: datetime
-
-
-class WaitingOnPublic(BaseModel):
-    role: str | None
-    person: str | None
-    unit: str | None
-
-
-class DeadlinePublic(BaseModel):
-    stage: Stage
-    started_at: datetime
-    due_at: datetime
-    done_at: datetime | None
-
-
-class ComplaintPublic(BaseModel):
-    id: uuid.UUID
-    reference: str
-    form: str
-    version: int
-    state: State
-    round: int
-    channel: Channel
-    kind: Kind
-    description: str
-    occurred_at: datetime | None
-    member_number: str | None
-    complainant: ComplainantPublic
-    unit: str | None = Field(description="the unit concerned")
-    service: str | None
-    stakeholders: StakeholdersPublic
-    confidential: bool
-    call_id: str | None
-    source: str | None
-    source_ref: str | None
-    registered_by: str | None
-    received_at: datetime
-    acknowledged_at: datetime | None
-    reviewed_by: str | None
-    handler: HandlerPublic | None
-    investigation: InvestigationPublic | None
-    decision: Decision | None
-    decision_reason: str | None
-    committee: CommitteePublic | None
-    committee_members: list[str]
-    outcome: Outcome | None
-    decided_at: datetime | None
-    corrective_actions: list[CorrectiveActionPublic]
-    notified_at: datetime | None
-    closed_at: datetime | None
-    satisfaction: SatisfactionPublic | None
-    documents: list[DocumentPublic]
-    breaches: list[BreachPublic]
-    stage: Stage | None = Field(description="the stage the complaint waits in")
-    waiting_on: WaitingOnPublic
-    due_at: datetime | None = Field(
-        description="when the current stage is due (working hours on the chamber's calendar)"
-    )
-    overdue: bool = Field(description="the current stage is past its due time now")
-    deadlines: list[DeadlinePublic]
-    updated_at: datetime
-
-
-class FormStep(BaseModel):
-    step: int
-    event: str = Field(description="the CloudEvents type on Kafka")
-    title: str
-    by: str | None
-    at: datetime
-    at_local: str = Field(description="in the chamber's calendar (Solar Hijri in Iran)")
-    details: dict[str, Any]
-
-
-class ComplaintForm(BaseModel):
-    form: str
-    title: str
-    id: uuid.UUID
-    reference: str
-    state: State
-    round: int
-    confidential: bool
-    channel: Channel
-    kind: Kind
-    received_at: datetime
-    received_at_local: str
-    occurred_at: datetime | None
-    occurred_at_local: str | None
-    description: str
-    member_number: str | None
-    complainant: ComplainantPublic
-    unit: str | None
-    service: str | None
-    stakeholders: StakeholdersPublic
-    documents: list[DocumentPublic]
-    handler: HandlerPublic | None
-    investigation: InvestigationPublic | None
-    decision: Decision | None
-    committee: CommitteePublic | None
-    outcome: Outcome | None
-    corrective_actions: list[CorrectiveActionPublic]
-    satisfaction: SatisfactionPublic | None
-    deadlines: list[dict[str, Any]]
-    steps: list[FormStep]
-
-
-class ComplaintEvent(BaseModel):
-    type: str = Field(description="the CloudEvents type on Kafka, e.g. crm.complaints.complaint.received.v1")
-    version: int
-    recorded_at: datetime
-    data: dict[str, Any]
-
-
-class DocumentAttachedPublic(DocumentPublic):
-    attached: bool = Field(description="false when the complaint already held the same content")
-
-
-# -- schemas: in ---------------------------------------------------------------------------------------------------
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class StakeholdersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    units: list[Annotated[str, Field(max_length=100)]] = Field(
-        default=[], max_length=50, description="units complained about"
-    )
-    persons: list[Name] = Field(default=[], max_length=50, description="persons complained about (user names of staff)")
-    participants: list[Name] = Field(default=[], max_length=50, description="persons who took part in the matter")
-    complainant: str | None = Field(default=None, max_length=200, description="defaults to the complainant's name")
-
-
-class ComplaintCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    channel: Literal["in_person", "phone"]
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=8000)
-    occurred_at: SaneDatetime | None = Field(
-        default=None, description="local time of the chamber when no zone is given"
-    )
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    unit: str | None = Field(default=None, max_length=100, description="the unit concerned")
-    service: str | None = Field(default=None, max_length=300, description="the service concerned")
-    stakeholders: StakeholdersIn | None = None
-    confidential: bool = False
-    call_id: str | None = Field(default=None, max_length=100, description="phone complaints: the call it was taken in")
-
-
-class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    method: str = Field(
-        min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person"
-    )
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class InformationAdd(BaseModel):
-    """Only the fields sent change (null clears an optional one)."""
-
-    model_config = ConfigDict(extra="forbid")
-    kind: Kind | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=8000)
-    occurred_at: SaneDatetime | None = None
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    unit: str | None = Field(default=None, max_length=100)
-    service: str | None = Field(default=None, max_length=300)
-    note: str | None = Field(default=None, max_length=4000)
-
-
-class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=4000)
-
-
-class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    handler_kind: HandlerKind
-    handler: str = Field(min_length=1, max_length=200, description="a user name, or a unit id")
-
-
-class InvestigationReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    circumstances: str = Field(min_length=1, max_length=20000)
-    root_causes: str = Field(min_length=1, max_length=20000)
-    consequences: str = Field(min_length=1, max_length=20000)
-    actions_taken: str = Field(min_length=1, max_length=20000)
-
-
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Decision
-    reason: str | None = Field(default=None, max_length=4000, description="required to reject")
-
-
-class CommitteeConvening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str = Field(min_length=1, max_length=1000)
-    variable_members: list[Name] = Field(default=[], max_length=30)
-    meeting_at: SaneDatetime | None = None
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(default=None, max_length=4000)
-
-
-class CorrectiveActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    description: str = Field(min_length=1, max_length=4000)
-    owner: str = Field(min_length=1, max_length=200, description="a user name or a unit id")
-    due: SaneDate
-
-
-class CommitteeDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    attendees: list[Name] = Field(min_length=1, max_length=50)
-    decision: Outcome
-    reasoning: str = Field(min_length=1, max_length=8000)
-    corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
-    held_at: SaneDatetime | None = Field(default=None, description="defaults to now")
-
-
-class NotificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    method: str = Field(min_length=1, max_length=50, description="phone, sms, email, letter, in_person")
-    message: str = Field(min_length=1, max_length=8000)
-
-
-class SatisfactionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    score: int | None = Field(default=None, ge=1, le=5)
-    satisfied: bool | None = None
-    comment: str | None = Field(default=None, max_length=4000)
-
-
-class Reopening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-class ConfidentialityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    confidential: bool
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class AutomaticComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    source_ref: str = Field(
-        min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3"
-    )
-    source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=8000)
-    occurred_at: SaneDatetime | None = None
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    unit: str | None = Field(default=None, max_length=100)
-    service: str | None = Field(default=None, max_length=300)
-    confidential: bool = False
-
-
-class BreachCheck(BaseModel):
-    recorded: list[dict[str, str]]
-
-
-# -- helpers -------------------------------------------------------------------------------------------------------
-def public_view(desk: ComplaintDesk, view: dict[str, Any]) -> dict[str, Any]:
-    due = view.get("due_at")
-    if isinstance(due, str):
-        due = datetime.fromisoformat(due)
-    return {**view, "overdue": bool(due and desk.clock() > due)}
-
-
-def respond(desk: ComplaintDesk, complaint_id: uuid.UUID) -> dict[str, Any]:
-    return public_view(desk, desk.view(complaint_id))
 
 
 # -- staff ---------------------------------------------------------------------------------------------------------
@@ -569,7 +203,7 @@ def export_complaints(
 @router.get(
     "/waiting-on-me",
     response_model=list[ComplaintPublic],
-    summary="The complaints waiting on me (my cartable), earliest due first",
+    summary="The complaints waiting on me (my cartable), by priority, then earliest due first",
 )
 def waiting_on_me(desk: DeskDep, index: IndexDep, principal: access.WaitingOnMe) -> Any:
     return [public_view(desk, v) for v in index.waiting_on(principal)]
@@ -585,6 +219,22 @@ def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.
 )
 def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
     return desk.complaint_form(complaint_id)
+
+
+@router.get(
+    "/{complaint_id}/form/print",
+    response_class=HTMLResponse,
+    summary="Form ME-FR-01-01-01 to print: every step with who and when, in Persian (right to left) or Turkish",
+)
+def print_complaint_form(
+    desk: DeskDep,
+    principal: access.ViewerOf,
+    complaint_id: uuid.UUID,
+    lang: Literal["fa", "tr"] | None = Query(None, description="default: the chamber's language"),
+) -> HTMLResponse:
+    language = lang or ("tr" if desk.region == "TR" else "fa")
+    html = render_form(desk.complaint_form(complaint_id), language, desk.calendar.format(desk.clock()))
+    return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get(
@@ -619,10 +269,10 @@ def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 @router.post(
     "/{complaint_id}/stakeholders",
     response_model=ComplaintPublic,
-    summary="Record the stakeholders (before assignment)",
+    summary="Record the stakeholders, or declare none (before the review is complete and the handler assigned)",
 )
 def record_stakeholders(
-    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersIn
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersRecord
 ) -> Any:
     desk.record_stakeholders(
         complaint_id,
@@ -631,6 +281,25 @@ def record_stakeholders(
         persons=body.persons,
         participants=body.participants,
         complainant=body.complainant,
+        none=body.none,
+    )
+    return respond(desk, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/assessment",
+    response_model=ComplaintPublic,
+    summary="The initial assessment (ISO 10002): severity, urgency, complexity, immediate action; gives the priority",
+)
+def assess_complaint(desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: AssessmentIn) -> Any:
+    desk.assess_complaint(
+        complaint_id,
+        severity=body.severity,
+        urgency=body.urgency,
+        complexity=body.complexity,
+        immediate_action=body.immediate_action,
+        note=body.note,
+        by=principal.name,
     )
     return respond(desk, complaint_id)
 
@@ -691,23 +360,26 @@ def file_investigation(
 def decide_complaint(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: DecisionIn
 ) -> Any:
-    desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
+    desk.decide_complaint(
+        complaint_id, decision=body.decision, reason=body.reason, follow_up_by=body.follow_up_by, by=principal.name
+    )
     return respond(desk, complaint_id)
 
 
 @router.post(
     "/{complaint_id}/committee",
     response_model=ComplaintPublic,
-    summary="The SG convenes the complaint committee (accepted complaints)",
+    summary="The member-relations manager (or the SG) arranges the committee's meeting (accepted complaints)",
 )
 def convene_committee(
-    desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: CommitteeConvening
+    desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: CommitteeConvening
 ) -> Any:
     desk.convene_committee(
         complaint_id,
         subject=body.subject,
         variable_members=body.variable_members,
         meeting_at=body.meeting_at,
+        sg_representative=body.sg_representative,
         by=principal.name,
     )
     return respond(desk, complaint_id)
@@ -728,7 +400,7 @@ def forgo_committee(
 @router.post(
     "/{complaint_id}/committee/decision",
     response_model=ComplaintPublic,
-    summary="The committee's meeting: attendees, accept/reject/settle, corrective actions (the SG or a member of this committee)",
+    summary="The committee's minutes: attendees (a quorum), accept/reject/settle, corrective actions (the SG, the member-relations manager or a member of this committee)",
 )
 def record_committee_decision(
     desk: DeskDep, principal: access.CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
@@ -740,6 +412,7 @@ def record_committee_decision(
         reasoning=body.reasoning,
         corrective_actions=[a.model_dump() for a in body.corrective_actions],
         held_at=body.held_at,
+        minutes=body.minutes,
         by=principal.name,
     )
     return respond(desk, complaint_id)
@@ -886,48 +559,3 @@ def download_document(desk: DeskDep, principal: access.ViewerOf, complaint_id: u
             "Cache-Control": "private, no-store",
         },
     )
-
-
-# -- other services ------------------------------------------------------------------------------------------------
-internal = APIRouter(prefix="/internal/complaints", tags=["internal"])
-
-
-class AlreadyOpened(BaseModel):
-    id: uuid.UUID
-    existed: Literal[True]
-
-
-@internal.post(
-    "",
-    status_code=201,
-    response_model=ComplaintPublic,
-    summary="Open a complaint for another service, idempotent by source_ref (201 the first time, 200 with only its id after)",
-    responses={200: {"model": AlreadyOpened, "description": "already opened for this source reference"}},
-)
-def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -> Any:
-    complaint_id, created = desk.open_automatically(
-        body.source_ref,
-        source=body.source,
-        kind=body.kind,
-        description=body.description,
-        occurred_at=body.occurred_at,
-        member_number=body.member_number,
-        complainant_name=body.complainant_name,
-        phone=body.phone,
-        email=body.email,
-        unit=body.unit,
-        service=body.service,
-        confidential=body.confidential,
-    )
-    if not created:
-        # Any service token may knock with any source_ref: a repeat learns the id, never a (confidential) content.
-        return JSONResponse({"id": str(complaint_id), "existed": True}, status_code=200)
-    return respond(desk, complaint_id)
-
-
-@internal.post(
-    "/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)"
-)
-def check_deadlines(desk: DeskDep, _: Internal) -> Any:
-    recorded = desk.record_breaches(desk.clock())
-    return {"recorded": [{"complaint_id": str(cid), "stage": stage.value} for cid, stage in recorded]}

@@ -36,6 +36,7 @@ from services.complaints.inputs import (
     units_of_person,
 )
 from services.complaints.receipt import ComplaintReceipt
+from services.complaints.reports import ComplaintReports
 from services.complaints.views import complaint_form, complaint_summary
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -55,7 +56,7 @@ class ComplaintNotFound(NotFound):
     pass
 
 
-class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
+class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
     service: ClassVar[str] = "complaints"
     contract: ClassVar[EventContract] = CONTRACT
 
@@ -197,6 +198,7 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
         persons: Iterable[str] = (),
         participants: Iterable[str] = (),
         complainant: str | None = None,
+        none: bool = False,
     ) -> bool:
         units = list(units)
         for unit in units:
@@ -204,7 +206,37 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
         return self._command(
             complaint_id,
             lambda c: c.record_stakeholders(
-                units=units, persons=persons, participants=participants, complainant=complainant, by=by, at=self.clock()
+                units=units,
+                persons=persons,
+                participants=participants,
+                complainant=complainant,
+                none=none,
+                by=by,
+                at=self.clock(),
+            ),
+        )
+
+    def assess_complaint(
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        severity: str,
+        urgency: str,
+        complexity: str,
+        immediate_action: bool,
+        note: str | None = None,
+        by: str,
+    ) -> bool:
+        return self._command(
+            complaint_id,
+            lambda c: c.assess(
+                severity=severity,
+                urgency=urgency,
+                complexity=complexity,
+                immediate_action=immediate_action,
+                note=clean_text(note),
+                by=by,
+                at=self.clock(),
             ),
         )
 
@@ -263,9 +295,20 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, CrmApplication):  # ty
             ),
         )
 
-    def decide_complaint(self, complaint_id: uuid.UUID | str, *, decision: str, reason: str | None, by: str) -> None:
+    def decide_complaint(
+        self,
+        complaint_id: uuid.UUID | str,
+        *,
+        decision: str,
+        reason: str | None,
+        by: str,
+        follow_up_by: str | None = None,
+    ) -> None:
         self._command(
-            complaint_id, lambda c: c.decide(decision=decision, reason=clean_text(reason), by=by, at=self.clock())
+            complaint_id,
+            lambda c: c.decide(
+                decision=decision, reason=clean_text(reason), follow_up_by=follow_up_by, by=by, at=self.clock()
+            ),
         )
 
     def notify_member(self, complaint_id: uuid.UUID | str, *, method: str, message: str, by: str) -> None:

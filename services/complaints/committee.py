@@ -1,5 +1,5 @@
-"""The complaint committee's part of ComplaintDesk (docs/procedures.md#complaint-decision-and-committee): convened by the SG for an accepted
-complaint with its fixed members from the configuration, or forgone; its decision with the corrective actions it
+"""The complaint committee's part of ComplaintDesk (docs/procedures.md#complaint-decision-and-committee): its meeting arranged by the
+member-relations manager for an accepted complaint with its members from the configuration, or forgone by the SG; its decision with the corrective actions it
 defines (SY-PR-05-00-02), and their completion."""
 
 from __future__ import annotations
@@ -38,20 +38,28 @@ class ComplaintCommittee:
         subject: str,
         variable_members: Iterable[str] = (),
         meeting_at: datetime | None = None,
+        sg_representative: str | None = None,
         by: str,
     ) -> None:
-        """Fixed members from the configuration; variable members per subject, and (as the procedure has it) the
-        manager of the unit concerned."""
+        """The member-relations manager (or the SG) arranges the meeting. Fixed members, those standing for the SG,
+        the administrative assistant and the quorum come from the configuration; variable members per subject;
+        and, as the procedure has it, the manager of the unit concerned. A representative named for this meeting
+        stands for the SG besides those configured."""
 
         def act(c: Complaint) -> None:
-            variable = list(variable_members)
             unit = next((u for u in self.organisation.units if c.unit and u.id == c.unit), None)
-            if unit and unit.manager:
-                variable.append(unit.manager)
+            standing = list(self.config.committee_sg)
+            if sg_representative and sg_representative.strip():
+                standing.append(sg_representative.strip())
             c.convene_committee(
                 subject=clean_text(subject) or "",
                 fixed_members=list(self.config.committee_fixed_members),
-                variable_members=variable,
+                variable_members=list(variable_members),
+                unit_manager=unit.manager if unit and unit.manager else None,
+                assistant=self.config.committee_assistant,
+                sg_members=standing,
+                quorum=self.config.committee_quorum,
+                quorum_needs_sg=self.config.committee_quorum_needs_sg,
                 meeting_at=aware(meeting_at, self.calendar),
                 by=by,
                 at=self.clock(),
@@ -71,6 +79,7 @@ class ComplaintCommittee:
         reasoning: str,
         corrective_actions: Iterable[Mapping[str, Any]] = (),
         held_at: datetime | None = None,
+        minutes: str | None = None,
         by: str,
     ) -> list[dict[str, Any]]:
         return self._command(
@@ -79,11 +88,18 @@ class ComplaintCommittee:
                 attendees=list(attendees),
                 decision=decision,
                 reasoning=clean_text(reasoning) or "",
+                minutes=clean_text(minutes),
                 corrective_actions=[dict(a) for a in corrective_actions],
                 held_at=aware(held_at, self.calendar) or self.clock(),
                 by=by,
                 at=self.clock(),
             ),
+        )
+
+    def record_action_opened(self, complaint_id: uuid.UUID | str, action_id: str, actions_id: str) -> bool:
+        """The actions service's id of a corrective action the committee defined (the outbox records it)."""
+        return self._command(
+            complaint_id, lambda c: c.record_action_opened(action_id=action_id, actions_id=actions_id, at=self.clock())
         )
 
     def complete_corrective_action(

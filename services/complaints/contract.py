@@ -7,7 +7,7 @@ type (`.v2`) next to the old one. After any change run `make contracts` and comm
 `contracts/complaints/`.
 """
 
-from services.complaints.domain import Channel, Decision, HandlerKind, Kind, Outcome, Stage
+from services.complaints.domain import Channel, Decision, HandlerKind, Kind, Level, Outcome, Priority, Stage
 from shared.contracts import EventContract
 
 CONTRACT = EventContract(
@@ -17,6 +17,8 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.acknowledged.v1": "services.complaints.domain:Complaint.Acknowledged",
         "crm.complaints.complaint.information_added.v1": "services.complaints.domain:Complaint.InformationAdded",
         "crm.complaints.complaint.stakeholders_recorded.v1": "services.complaints.domain:Complaint.StakeholdersRecorded",
+        "crm.complaints.complaint.assessed.v1": "services.complaints.domain:Complaint.Assessed",
+        "crm.complaints.complaint.tracking_issued.v1": "services.complaints.domain:Complaint.TrackingIssued",
         "crm.complaints.complaint.review_completed.v1": "services.complaints.domain:Complaint.ReviewCompleted",
         "crm.complaints.complaint.referred.v1": "services.complaints.domain:Complaint.Referred",
         "crm.complaints.complaint.handler_assigned.v1": "services.complaints.domain:Complaint.HandlerAssigned",
@@ -26,6 +28,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.committee_convened.v1": "services.complaints.domain:Complaint.CommitteeConvened",
         "crm.complaints.complaint.committee_not_convened.v1": "services.complaints.domain:Complaint.CommitteeNotConvened",
         "crm.complaints.complaint.committee_decided.v1": "services.complaints.domain:Complaint.CommitteeDecided",
+        "crm.complaints.complaint.corrective_action_opened.v1": "services.complaints.domain:Complaint.CorrectiveActionOpened",
         "crm.complaints.complaint.corrective_action_completed.v1": "services.complaints.domain:Complaint.CorrectiveActionCompleted",
         "crm.complaints.complaint.member_notified.v1": "services.complaints.domain:Complaint.MemberNotified",
         "crm.complaints.complaint.closed.v1": "services.complaints.domain:Complaint.Closed",
@@ -34,11 +37,21 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.confidentiality_changed.v1": "services.complaints.domain:Complaint.ConfidentialityChanged",
         "crm.complaints.complaint.document_attached.v1": "services.complaints.domain:Complaint.DocumentAttached",
         "crm.complaints.complaint.deadline_breached.v1": "services.complaints.domain:Complaint.DeadlineBreached",
+        "crm.complaints.complaint.review_minutes_recorded.v1": "services.complaints.domain:Complaint.ReviewMinutesRecorded",
+        "crm.complaints.report.prepared.v1": "services.complaints.domain:HalfYearReport.Prepared",
+        "crm.complaints.report.sent.v1": "services.complaints.domain:HalfYearReport.Sent",
+        "crm.complaints.report.review_meeting_recorded.v1": "services.complaints.domain:HalfYearReport.ReviewMeetingRecorded",
     },
     # The event classes keep these as plain strings; published, they are the enumerations consumers count by.
     fields={
         "crm.complaints.complaint.received.v1": {"kind": Kind, "channel": Channel},
         "crm.complaints.complaint.decided.v1": {"decision": Decision},
+        "crm.complaints.complaint.assessed.v1": {
+            "severity": Level,
+            "urgency": Level,
+            "complexity": Level,
+            "priority": Priority,
+        },
         "crm.complaints.complaint.committee_decided.v1": {"decision": Outcome},
         "crm.complaints.complaint.handler_assigned.v1": {"handler_kind": HandlerKind},
         "crm.complaints.complaint.assignment_refused.v1": {"handler_kind": HandlerKind},

@@ -11,6 +11,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jdatetime
+
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import complaint_id_for_source
 from services.complaints.main import build_desk
@@ -30,6 +32,13 @@ STORIES = [
 NAMES = ["علی رضایی", "مریم احمدی", "حسین کریمی", "زهرا موسوی", "محمد حسینی", "فاطمه نوری"]
 # Where each story stops: the later in the list, the further along the procedure.
 STOPS = ["received", "acknowledged", "referred", "assigned", "investigated", "closed", "closed", "closed_committee"]
+# The demo names people where a chamber's configuration names roles (shared/settings.ComplaintSettings).
+SG = "a.sharifi"
+DEMO_COMMITTEE = {
+    "committee_fixed_members": ("m.karimi", SG, "n.ahmadian"),
+    "committee_sg": (SG, "j.bagheri"),
+    "committee_assistant": "s.karami",
+}
 HANDLERS = {
     "membership": "p.mohammadi",
     "trade": "p.mohammadi",
@@ -50,6 +59,8 @@ class _Clock:
 def load_complaints(settings: Settings, *, count: int = 24, seed: int = 1405, out=sys.stdout) -> int:
     now = datetime.now(UTC)
     clock = _Clock(now)
+    if settings.complaints == type(settings.complaints)():  # a chamber's own committee is kept as configured
+        settings = settings.model_copy(update={"complaints": settings.complaints.model_copy(update=DEMO_COMMITTEE)})
     desk = build_desk(settings, clock)
     try:
         return _load(desk, settings, clock, now, count, seed, out)
@@ -65,6 +76,7 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
         print("demo complaints are already loaded", file=out)
         return 0
     done = {"received": 0, "closed": 0}
+    ids = []
     for n in range(count):
         unit, kind, text, persons = STORIES[n % len(STORIES)]
         stop = STOPS[n % len(STOPS)] if n < count - 4 else rng.choice(STOPS[:3])  # the newest still early on
@@ -99,6 +111,7 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
             )
         else:
             cid = desk.register_complaint(**args)
+        ids.append(cid)
         done["received"] += 1
         try:
             _walk(desk, cid, unit, stop, later, rng)
@@ -106,8 +119,33 @@ def _load(desk: ComplaintDesk, settings: Settings, clock: _Clock, now: datetime,
             print(f"demo complaint {n}: {exc}", file=out)
         if stop.startswith("closed"):
             done["closed"] += 1
+    _report(desk, clock, now, ids)
     print(f"demo complaints: {done['received']} received, {done['closed']} closed, the others at every stage", file=out)
     return 0
+
+
+def _report(desk: ComplaintDesk, clock: _Clock, now: datetime, ids: list) -> None:
+    """The half-year's report: prepared, sent to the SG and the president, its review meeting on the agenda."""
+    if desk.region == "IR":
+        local = jdatetime.date.fromgregorian(date=now.date())
+        period = f"{local.year}-H{1 if local.month <= 6 else 2}"
+    else:
+        period = f"{now.year}-H{1 if now.month <= 6 else 2}"
+    if desk.find_report(period) is not None:
+        return
+    clock.now = now
+    desk.prepare_report(period, note="پیش‌نویس گزارش شش‌ماهه", by="z.rahimi")
+    desk.send_report(period, by="m.karimi")
+    agenda = [cid for cid in ids if desk.get_complaint(cid).on_review_agenda()][:5]
+    if agenda:
+        desk.record_review_meeting(
+            period,
+            attendees=["m.karimi", SG, "s.karami"],
+            minutes="شکایات بی‌نتیجه و ناراضی بررسی شد؛ پیگیری با واحدها",
+            complaints=agenda,
+            held_at=None,
+            by="m.karimi",
+        )
 
 
 def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Random) -> None:
@@ -118,12 +156,23 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
     if stop == "acknowledged":
         return
     later(rng.randint(3, 12))
+    levels = ["low", "medium", "high"]
+    desk.assess_complaint(
+        cid,
+        severity=rng.choice(levels),
+        urgency=rng.choice(levels),
+        complexity=rng.choice(levels),
+        immediate_action=rng.random() < 0.1,
+        by="m.karimi",
+    )
+    if not desk.get_complaint(cid).stakeholders_recorded:
+        desk.record_stakeholders(cid, by="m.karimi", none=True)
     desk.complete_review(cid, by="m.karimi")
     desk.refer_complaint(cid, by="m.karimi")
     if stop == "referred":
         return
     later(rng.randint(2, 10))
-    desk.assign_handler(cid, handler_kind="person", handler=HANDLERS[unit], by="sg")
+    desk.assign_handler(cid, handler_kind="person", handler=HANDLERS[unit], by=SG)
     if stop == "assigned":
         return
     later(rng.randint(10, 60))
@@ -141,24 +190,26 @@ def _walk(desk: ComplaintDesk, cid, unit: str, stop: str, later, rng: random.Ran
     later(rng.randint(4, 20))
     accepted = rng.random() < 0.7
     desk.decide_complaint(
-        cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by="sg"
+        cid, decision="accepted" if accepted else "rejected", reason=None if accepted else "مستندات کافی نبود", by=SG
     )
     if accepted and stop == "closed_committee":
         later(8)
-        desk.convene_committee(cid, subject="تأخیر در خدمات واحد", variable_members=[], by="sg")
+        desk.convene_committee(cid, subject="تأخیر در خدمات واحد", variable_members=[], by="m.karimi")
         later(16)
+        committee = desk.get_complaint(cid).committee or {}
         desk.record_committee_decision(
             cid,
-            attendees=["m.karimi", "sg"],
+            attendees=committee.get("members", []),
+            minutes="گزارش واحد بررسی شد؛ جانشین امضا تعیین می‌شود",
             decision="settled",
             reasoning="جبران تأخیر و تعیین جانشین",
             corrective_actions=[
                 {"description": "تعیین جانشین امضا در واحد", "owner": "m.karimi", "due": (later_date(desk, 20))}
             ],
-            by="sg",
+            by="s.karami",
         )
     elif accepted:
-        desk.forgo_committee(cid, reason="رسیدگی در واحد کافی است", by="sg")
+        desk.forgo_committee(cid, reason="رسیدگی در واحد کافی است", by=SG)
     later(rng.randint(2, 8))
     desk.notify_member(cid, method="phone", message="نتیجه رسیدگی به عضو اعلام شد", by="m.karimi")
     later(1)

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Notification
 
 from services.complaints.access import SEE_ALL
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintDesk
+from services.complaints.domain import PRIORITY_RANK, UNASSESSED_RANK
 from shared.auth import Principal, Role
 from shared.db import create_tables
 from shared.envelope import dumps
@@ -24,7 +25,8 @@ from shared.follower import NotificationFollower
 
 metadata = sa.MetaData()
 complaints = sa.Table(
-    "complaints_index",
+    # v2: with the priority; a new name makes an existing installation project the store again into it.
+    "complaints_index_v2",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("reference", sa.String(20), nullable=False, index=True),
@@ -48,6 +50,7 @@ complaints = sa.Table(
     sa.Column("outcome", sa.String(20)),
     sa.Column("received_at", sa.DateTime(timezone=True), index=True),
     sa.Column("due_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("priority_rank", sa.Integer, nullable=False, index=True),  # 1 critical ... 4 low
     sa.Column("summary", sa.Text, nullable=False),
 )
 
@@ -78,13 +81,15 @@ def index_row(view: dict[str, Any]) -> dict[str, Any]:
         "member_number": view["member_number"],
         "confidential": bool(view["confidential"]),
         "registered_by_key": _key(view["registered_by"]),
-        "committee_key": _joined(view["committee_members"]),
+        # Whoever follows the complaint up for the SG sees it as its committee's members do.
+        "committee_key": _joined([*view["committee_members"], view.get("follow_up_by")]),
         "waiting_role": waiting["role"],
         "waiting_person_key": _key(waiting["person"]),
         "waiting_unit_key": _key(waiting["unit"]),
         "outcome": view["outcome"],
         "received_at": view["received_at"],
         "due_at": view["due_at"],
+        "priority_rank": PRIORITY_RANK[view["priority"]] if view.get("priority") else UNASSESSED_RANK,
         "summary": dumps(view).decode(),
     }
 
@@ -94,7 +99,7 @@ class ComplaintIndex:
         self.app = app
         self.engine = engine
         create_tables(metadata, engine)
-        self.follower = NotificationFollower(app, "complaints_index", engine, self._apply, batch_size=batch_size)
+        self.follower = NotificationFollower(app, "complaints_index_v2", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(COMPLAINT_TOPIC_PREFIX))
@@ -184,7 +189,8 @@ class ComplaintIndex:
         self, principal: Principal, *, limit: int = 100, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
         q = self._where(sa.select(complaints.c.summary), principal, **filters)
-        q = q.order_by(complaints.c.received_at.desc(), complaints.c.id).limit(limit).offset(offset)
+        q = q.order_by(complaints.c.priority_rank, complaints.c.received_at.desc(), complaints.c.id)
+        q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [json.loads(s) for (s,) in conn.execute(q)]
 
@@ -194,7 +200,8 @@ class ComplaintIndex:
             return int(conn.execute(q).scalar() or 0)
 
     def waiting_on(self, principal: Principal) -> list[dict[str, Any]]:
-        """The complaints waiting on the principal (the cartable), the earliest due first."""
+        """The complaints waiting on the principal (the cartable): the highest priority first, then the earliest
+        due."""
         t = complaints.c
         name = _key(principal.name) or ""
         mine = [
@@ -209,7 +216,7 @@ class ComplaintIndex:
             mine.append(sa.and_(t.waiting_role == "member_relations", t.waiting_person_key.is_(None)))
         if principal.role == Role.SG:
             mine.append(t.waiting_role == "sg")
-        q = sa.select(t.summary).where(sa.or_(*mine)).order_by(t.due_at, t.id)
+        q = sa.select(t.summary).where(sa.or_(*mine)).order_by(t.priority_rank, t.due_at, t.id)
         visible = self._visible(principal)
         if visible is not None:
             q = q.where(visible)

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from contextlib import suppress
 from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.complaints.api import internal, router
+from services.complaints.api import router
 from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
+from services.complaints.internal import internal
+from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import RateLimiter, public
+from services.complaints.report_api import reports
 from shared.calendar_feed import CalendarFeed, follow_calendar
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -89,6 +93,20 @@ def create_app(
     # Stage deadlines are counted on the calendar at each reading, so a closure or schedule the chamber enters
     # (kept by the calls service) moves every open stage's deadline as soon as this feed applies it.
     calendar_feed = CalendarFeed(index.engine, desk.calendar, CALENDAR_EVENTS)
+    outbox = CorrectiveActionOutbox(
+        desk,
+        index.engine,
+        http_opener(settings.actions_base_url, settings.complaints_service_token),
+        clock,
+    )
+
+    async def deliver_actions(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = outbox.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        outbox.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
 
     app = event_sourced_service(
         "complaints",
@@ -100,6 +118,7 @@ def create_app(
         relay=relay,
         background=lambda stop: [
             check_deadlines(desk, config.deadline_check_seconds, stop),
+            deliver_actions(stop),
             follow_calendar(
                 calendar_feed,
                 settings.kafka_bootstrap,
@@ -113,11 +132,16 @@ def create_app(
     app.state.desk = desk
     app.state.calendar_feed = calendar_feed
     app.state.index = index
+    app.state.action_outbox = outbox
     app.state.complaint_settings = config
     app.state.public_limiter = RateLimiter(
         config.public_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
     )
+    app.state.tracking_limiter = RateLimiter(
+        config.public_tracking_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
+    )
     app.include_router(public)
     app.include_router(internal)
     app.include_router(router)
+    app.include_router(reports)
     return app

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.parser import BytesParser
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,7 +28,16 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.complaints.application import ComplaintDesk
-from services.complaints.domain import Kind, new_reference
+from services.complaints.domain import Kind, complaint_id_for_reference, new_reference
+from services.complaints.tracking import (
+    chamber_language,
+    choose_language,
+    new_secret,
+    opens,
+    public_status,
+    secret_hash,
+    texts,
+)
 from shared.http import read_body as read_bounded_body
 from shared.problems import InvalidInput, problem
 from shared.settings import ComplaintSettings
@@ -141,13 +150,42 @@ class PublicComplaintIn(BaseModel):
     unit: str | None = Field(default=None, max_length=100, description="the unit concerned, if known")
     service: str | None = Field(default=None, max_length=300, description="the service concerned")
     homepage: str | None = Field(default=None, max_length=2000)
+    language: Literal["fa", "tr", "en"] | None = Field(
+        default=None, description="the language of the answers; default: from Accept-Language, else the chamber's"
+    )
     attachments: list[PublicAttachment] = Field(default=[], max_length=20)
 
 
 class PublicReceipt(BaseModel):
     reference: str = Field(description="the tracking reference to quote when contacting the chamber")
+    secret: str = Field(description="with the reference, opens the tracking page; shown only this once")
+    language: str
     received_at: datetime
     message: str
+
+
+class TrackingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reference: str = Field(min_length=1, max_length=20)
+    secret: str = Field(min_length=1, max_length=100)
+    language: Literal["fa", "tr", "en"] | None = Field(default=None, description="default: the complaint's language")
+
+
+class TrackedDate(BaseModel):
+    step: str
+    label: str
+    at: datetime
+    at_local: str
+
+
+class TrackingPublic(BaseModel):
+    reference: str
+    language: str
+    title: str
+    kind: str
+    state: str
+    stage: str = Field(description="where the complaint is, in the complainant's language")
+    dates: list[TrackedDate]
 
 
 def _refuse_control_characters(data: Any) -> None:
@@ -162,8 +200,11 @@ def get_limiter(request: Request) -> RateLimiter:
     return request.app.state.public_limiter
 
 
+def get_tracking_limiter(request: Request) -> RateLimiter:
+    return request.app.state.tracking_limiter
+
+
 public = APIRouter(prefix="/public", tags=["public"])
-RECEIVED = "Your message has been received. Quote this reference when you contact the chamber about it."
 
 
 @public.post(
@@ -235,9 +276,18 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
         raise RequestValidationError(
             [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]
         ) from None
+    language = choose_language(form.language, request.headers.get("accept-language"), chamber_language(desk.region))
+    received = texts(language)["received"]
+    secret = new_secret()
     if form.homepage:
         # Exactly what a person gets, so the robot cannot tell; nothing is stored.
-        return {"reference": new_reference(), "received_at": desk.clock(), "message": RECEIVED}
+        return {
+            "reference": new_reference(),
+            "secret": secret,
+            "language": language,
+            "received_at": desk.clock(),
+            "message": received,
+        }
     if len(form.description) > config.public_max_text:
         raise InvalidInput(f"description: at most {config.public_max_text} characters; it has {len(form.description)}")
     if len(attachments) > config.public_max_attachments:
@@ -255,5 +305,43 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
         service=form.service,
         attachments=attachments,
         max_attachment_bytes=config.public_max_attachment_bytes,
+        tracking_hash=secret_hash(secret),
+        language=language,
     )
-    return {"reference": complaint.reference, "received_at": complaint.received_at, "message": RECEIVED}
+    return {
+        "reference": complaint.reference,
+        "secret": secret,
+        "language": language,
+        "received_at": complaint.received_at,
+        "message": received,
+    }
+
+
+@public.post(
+    "/complaints/track",
+    response_model=TrackingPublic,
+    summary="The complainant follows a message with its reference and secret (no token): its stage and dates",
+    responses={404: {"description": "no message with this reference and secret"}, 429: {"description": "too many"}},
+)
+def track_complaint(
+    request: Request, body: TrackingIn, limiter: Annotated[RateLimiter, Depends(get_tracking_limiter)]
+) -> Any:
+    """The secret travels in the body, never in the address, so that it stays out of access logs."""
+    desk: ComplaintDesk = request.app.state.desk
+    config: ComplaintSettings = request.app.state.complaint_settings
+    wait = limiter.hit(client_address(request, config))
+    asked = choose_language(body.language, request.headers.get("accept-language"), chamber_language(desk.region))
+    if wait is not None:
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        response = problem(429, "Too many requests", f"try again in {seconds} seconds", instance=request.url.path)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    try:
+        complaint = desk.find_complaint(complaint_id_for_reference(body.reference.upper()))
+    except ValueError:
+        complaint = None
+    if complaint is None or not opens(complaint, body.secret):
+        # One answer for an unknown reference and a wrong secret: neither tells whether the other was right.
+        return problem(404, "Not found", texts(asked)["not_found"], instance=request.url.path)
+    language = body.language or complaint.language or asked
+    return public_status(complaint, language, desk.calendar)

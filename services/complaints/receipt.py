@@ -126,9 +126,12 @@ class ComplaintReceipt:
         service: str | None = None,
         attachments: Sequence[tuple[bytes, str | None, str | None]] = (),
         max_attachment_bytes: int | None = None,
+        tracking_hash: str | None = None,
+        language: str | None = None,
     ) -> Complaint:
         """The public form: registered and acknowledged at once (the tracking reference is the acknowledgement);
-        attachments are checked all before any is stored."""
+        attachments are checked all before any is stored. With `tracking_hash`, the complainant follows it with
+        the reference and the secret whose hash this is, in `language`."""
         content = self._content(
             description=description,
             occurred_at=occurred_at,
@@ -150,6 +153,8 @@ class ComplaintReceipt:
         at = self.clock()
         complaint = Complaint.receive(channel=Channel.WEBSITE, kind=kind, at=at, by=None, **content)
         complaint.acknowledge(by=None, method="website", note="tracking reference shown on submission", at=at)
+        if tracking_hash:
+            complaint.issue_tracking(secret_hash=tracking_hash, language=language or "en", at=at)
         for (data, _media_type, name), doc in zip(attachments, checked, strict=True):
             self.documents.put(data, doc.media_type, name, max_bytes=limit)
             complaint.attach_document(

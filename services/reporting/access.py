@@ -24,7 +24,8 @@ from shared.auth import CONFIDENTIAL_READERS, READERS, Principal, Role, forbid, 
 SEE_ALL = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
 UNIT_BOUND = (Role.EXPERT, Role.UNIT_MANAGER)
 ESCALATION_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN, Role.UNIT_MANAGER)
-COMPLAINT_REPORT_READERS = (Role.MR_MANAGER, Role.SG, Role.AUDITOR, Role.ADMIN)
+# The six-monthly report goes to the SG and the president; the president reads confidential ones counted only.
+COMPLAINT_REPORT_READERS = (Role.MR_MANAGER, Role.SG, Role.PRESIDENT, Role.AUDITOR, Role.ADMIN)
 # SY-PR-05-00-02 as the procedure assigns it: the member-relations manager reviews an escalation and reports it to
 # the SG; the SG decides on the corrective action.
 ESCALATION_REVIEWERS = (Role.MR_MANAGER,)

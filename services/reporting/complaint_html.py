@@ -50,12 +50,22 @@ def _fill(phrase: str, **values: Any) -> Markup:
     return Markup(html.escape(phrase, quote=True)).format(**values)
 
 
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def _persian(value: Any) -> Any:
+    # Persian reports use Persian digits throughout: every printed value, dates and references included.
+    if value is None or hasattr(value, "__html__"):
+        return _escaped(value)
+    return _escaped(str(value).translate(PERSIAN_DIGITS))
+
+
 @cache
-def _environment() -> Environment:
+def _environment(lang: str = "tr") -> Environment:
     env = Environment(
         loader=PackageLoader("services.reporting", "templates"),
         autoescape=True,
-        finalize=_escaped,
+        finalize=_persian if lang == "fa" else _escaped,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -70,5 +80,5 @@ def render_html(report: dict[str, Any], calendar: BusinessCalendar, organisation
     """The report as a document a manager prints: A4, repeated table headers, no row split across pages,
     right to left in Persian with Solar Hijri dates, left to right in Turkish with Gregorian dates."""
     locale = Locale(report["chamber"], calendar, organisation)
-    template = _environment().get_template("complaint_report.html.j2")
+    template = _environment(locale.lang).get_template("complaint_report.html.j2")
     return template.render(r=report, L=locale, fonts=Markup(FONTS[locale.lang]))

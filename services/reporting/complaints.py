@@ -48,6 +48,8 @@ COMPLAINT_EVENTS = {
     "crm.complaints.complaint.acknowledged.v1": "acknowledged",
     "crm.complaints.complaint.information_added.v1": "information_added",
     "crm.complaints.complaint.stakeholders_recorded.v1": "stakeholders_recorded",
+    "crm.complaints.complaint.assessed.v1": "assessed",
+    "crm.complaints.complaint.tracking_issued.v1": "tracking_issued",
     "crm.complaints.complaint.review_completed.v1": "review_completed",
     "crm.complaints.complaint.referred.v1": "referred",
     "crm.complaints.complaint.handler_assigned.v1": "handler_assigned",
@@ -57,6 +59,7 @@ COMPLAINT_EVENTS = {
     "crm.complaints.complaint.committee_convened.v1": "committee_convened",
     "crm.complaints.complaint.committee_not_convened.v1": "committee_not_convened",
     "crm.complaints.complaint.committee_decided.v1": "committee_decided",
+    "crm.complaints.complaint.corrective_action_opened.v1": "corrective_action_opened",
     "crm.complaints.complaint.corrective_action_completed.v1": "corrective_action_completed",
     "crm.complaints.complaint.member_notified.v1": "member_notified",
     "crm.complaints.complaint.closed.v1": "closed",
@@ -65,6 +68,7 @@ COMPLAINT_EVENTS = {
     "crm.complaints.complaint.confidentiality_changed.v1": "confidentiality_changed",
     "crm.complaints.complaint.document_attached.v1": "document_attached",
     "crm.complaints.complaint.deadline_breached.v1": "deadline_breached",
+    "crm.complaints.complaint.review_minutes_recorded.v1": "review_minutes_recorded",
 }
 
 

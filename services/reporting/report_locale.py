@@ -38,6 +38,7 @@ class Locale:
         self.calendar = calendar
         self.tz = calendar.tz
         self.units = {u.id: (u.name_local or u.name) for u in (organisation.units if organisation else [])}
+        self.day_hours = calendar.working_hours_per_day()
 
     def __getitem__(self, key: str) -> str:
         return self.labels[key]
@@ -54,6 +55,22 @@ class Locale:
         if key in (None, NO_UNIT):
             return self.labels["no_unit"]
         return self.units.get(key, key)
+
+    def duration(self, working_hours: float | None) -> str:
+        """Working time as a reader counts it: working days of the chamber's usual length, then hours and minutes
+        (35.5 working hours on 7-hour days: 5 working days and 30 minutes), never decimal hours."""
+        if working_hours is None:
+            return "—"
+        minutes = round(working_hours * 60)
+        day = round(self.day_hours * 60)
+        days, rest = divmod(minutes, day)
+        hours, mins = divmod(rest, 60)
+        parts = [
+            self.labels[key].format(n=n)
+            for key, n in (("n_working_days", days), ("n_hours", hours), ("n_minutes", mins))
+            if n
+        ]
+        return self.labels["and"].join(parts) if parts else self.labels["n_hours"].format(n=0)
 
     def date(self, d: date | None) -> str:
         if d is None:

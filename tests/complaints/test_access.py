@@ -63,6 +63,8 @@ def test_the_committee_decision_is_recorded_by_the_sg_or_a_member_of_that_commit
     assert access.may_record_committee_decision(SG, [])
     assert access.may_record_committee_decision(COMMITTEE, ["m.karimi", "committee-1"])
     assert not access.may_record_committee_decision(Principal("committee-2", Role.COMMITTEE), ["committee-1"])
+    assert access.may_record_committee_decision(MR_MANAGER, [])  # who arranged the meeting
+    assert access.may_record_committee_decision(Principal("assistant.x", Role.EXPERT), ["assistant.x"])
 
 
 def test_a_corrective_action_is_marked_done_by_its_owner_or_those_who_oversee_it() -> None:

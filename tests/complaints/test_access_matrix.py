@@ -34,7 +34,10 @@ C = "/complaints/{complaint_id}"
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
     ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
-    ("POST", "/public/complaints"): row(EVERYONE, json={}),  # the website form: anyone, with abuse limits
+    ("POST", "/public/complaints"): row(EVERYONE, json={}),
+    ("POST", "/public/complaints/track"): row(
+        EVERYONE, json={}
+    ),  # the reference and the secret are the key  # the website form: anyone, with abuse limits
     ("POST", "/internal/complaints"): row({"service", "admin"}, json={}),
     ("POST", "/internal/complaints/deadline-check"): row({"service", "admin"}),
     ("POST", "/complaints"): row({"expert", "mr_manager"}, json=complaint_body()),
@@ -43,20 +46,23 @@ MATRIX = {
     ("GET", "/complaints/waiting-on-me"): row(STAFF | {"committee"}),
     ("GET", C): row(VIEWERS),
     ("GET", C + "/form"): row(VIEWERS),
+    ("GET", C + "/form/print"): row(VIEWERS),
     ("GET", C + "/history"): row({"auditor", "mr_manager", "sg"}),
     ("POST", C + "/acknowledge"): row({"expert", "mr_manager"}, json={"method": "phone"}),
     ("POST", C + "/information"): row(MR_MANAGER, json={}),
     ("POST", C + "/stakeholders"): row({"mr_manager", "sg"}, json={}),
+    ("POST", C + "/assessment"): row({"mr_manager", "sg"}, json={}),
     ("POST", C + "/review-complete"): row(MR_MANAGER),
     ("POST", C + "/refer"): row(MR_MANAGER),
     ("POST", C + "/assign"): row(SG, json={}),
     # the handler is the trade unit: its manager files the report; other_manager may not know the complaint (404)
     ("POST", C + "/investigation"): row({"unit_manager", "other_manager"}, json={}),
     ("POST", C + "/decision"): row(SG, json={}),
-    ("POST", C + "/committee"): row(SG, json={}),
+    ("POST", C + "/committee"): row({"mr_manager", "sg"}, json={}),  # the member-relations manager arranges it
     ("POST", C + "/committee/not-needed"): row(SG),
-    # no committee convened yet: committee-1 may not know the complaint (404)
-    ("POST", C + "/committee/decision"): row({"sg", "committee"}, json={}),
+    # no committee convened yet: committee-1 and other_manager may not know the complaint (404); the member-relations
+    # manager who arranges the meeting and the SG record its minutes
+    ("POST", C + "/committee/decision"): row({"sg", "mr_manager", "committee", "other_manager"}, json={}),
     ("POST", C + "/corrective-actions/{action_id}/done"): row(STAFF | {"committee"}),
     ("POST", C + "/notify"): row(MR_MANAGER, json={}),
     ("POST", C + "/close"): row(MR_MANAGER),
@@ -65,6 +71,11 @@ MATRIX = {
     ("POST", C + "/confidentiality"): row({"mr_manager", "sg"}, json={}),
     ("POST", C + "/documents"): row(STAFF, content=PDF, headers={"Content-Type": "application/pdf"}),
     ("GET", C + "/documents/{sha256}"): row(VIEWERS),
+    # the six-monthly report: a member-relations expert prepares, the manager sends, the meeting is his or the SG's
+    ("POST", "/complaint-reports/{period}"): row({"expert"}, json={}),
+    ("GET", "/complaint-reports/{period}"): row({"expert", "mr_manager", "sg", "auditor"}),
+    ("POST", "/complaint-reports/{period}/sent"): row(MR_MANAGER),
+    ("POST", "/complaint-reports/{period}/review-meeting"): row({"mr_manager", "sg"}, json={}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 
@@ -87,6 +98,7 @@ def assigned_to_trade(client: TestClient, tokens) -> str:
     cid = response.json()["id"]
     for path, by, body in [
         ("acknowledge", "expert", {"method": "phone"}),
+        ("stakeholders", "mr_manager", {"units": ["membership"]}),
         ("review-complete", "mr_manager", None),
         ("refer", "mr_manager", None),
         ("assign", "sg", {"handler_kind": "unit", "handler": "trade"}),
@@ -104,5 +116,5 @@ def test_every_endpoint_of_the_app_has_a_row_in_the_table(app: FastAPI) -> None:
 def test_each_role_is_allowed_or_forbidden_as_the_table_says(
     client, tokens, token_store, assigned_to_trade, method, path
 ) -> None:
-    values = {"complaint_id": assigned_to_trade, "action_id": "ca-1", "sha256": "0" * 64}
+    values = {"complaint_id": assigned_to_trade, "action_id": "ca-1", "sha256": "0" * 64, "period": "1405-H1"}
     check_row(client, every_role(tokens, token_store), method, fill(path, values), MATRIX[(method, path)])

@@ -5,6 +5,7 @@ internal door, documents, the complaint form ME-FR-01-01-01."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 CONFIG = ComplaintSettings(
     committee_fixed_members=("m.karimi", "sg", "committee-1"),
+    committee_sg=("sg",),
+    committee_assistant=None,
     public_rate_limit=3,
     public_rate_window_seconds=600,
     public_max_text=500,
@@ -31,6 +34,7 @@ CONFIG = ComplaintSettings(
     public_max_body_bytes=16 * 1024,
     document_max_bytes=4096,
     trust_forwarded_for=True,
+    public_tracking_rate_limit=5,
 )
 
 
@@ -110,6 +114,7 @@ STEPS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
+            "minutes": "the unit manager explained the missing deputy; the committee settled",
             "corrective_actions": [
                 {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
             ],
@@ -255,7 +260,7 @@ def advance_from(client: TestClient, who, cid: str, start: str, to: str) -> dict
             {"decision": "accepted"},
             ["mr_manager", "handler", "auditor", "committee", "admin"],
         ),
-        ("accepted", "committee", {"subject": "x"}, ["mr_manager", "auditor", "committee", "admin"]),
+        ("accepted", "committee", {"subject": "x"}, ["auditor", "committee", "admin"]),
         ("accepted", "committee/not-needed", None, ["mr_manager", "auditor", "committee", "admin"]),
         (
             "decided",
@@ -346,6 +351,66 @@ def test_the_sg_assigning_a_stakeholder_is_refused_with_the_reasons_and_the_atte
     refusals = [s for s in form["steps"] if s["event"] == "crm.complaints.complaint.assignment_refused.v1"]
     assert [(s["by"], s["details"]["handler"]) for s in refusals] == [("sg", "h.tehrani"), ("sg", "membership")]
     assert refusals[0]["title"] == "Assignment refused (conflict of interest)"
+
+
+def test_a_complaint_about_a_unit_is_never_handled_by_that_unit_or_its_manager(client: TestClient, who) -> None:
+    cid = register(client, who, stakeholders=None)["id"]
+    step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    assert_problem(
+        client.post(f"/complaints/{cid}/review-complete", headers=who["mr_manager"]),
+        409,
+        "the stakeholders (or a declaration that there are none)",
+    )
+    assert_problem(
+        client.post(f"/complaints/{cid}/stakeholders", json={}, headers=who["mr_manager"]), 422, "declare that"
+    )
+    c = step(client, who, cid, "stakeholders", "mr_manager", {"none": True})
+    assert c["stakeholders"]["recorded"] and c["stakeholders"]["none_declared"]
+    step(client, who, cid, "review-complete", "mr_manager")
+    step(client, who, cid, "refer", "mr_manager", {})
+    for body, reason in (
+        ({"handler_kind": "unit", "handler": "membership"}, "unit membership is the unit the complaint is about"),
+        ({"handler_kind": "person", "handler": "h.tehrani"}, "belongs to membership, the unit the complaint is about"),
+    ):
+        assert_problem(client.post(f"/complaints/{cid}/assign", json=body, headers=who["sg"]), 409, reason)
+    history = client.get(f"/complaints/{cid}/history", headers=who["auditor"]).json()
+    refusals = [e["data"] for e in history if e["type"] == "crm.complaints.complaint.assignment_refused.v1"]
+    assert [r["handler"] for r in refusals] == ["membership", "h.tehrani"]
+    assert all(r["reasons"] for r in refusals)
+
+
+def test_the_member_relations_manager_arranges_the_meeting_and_the_sg_representative_follows_it_up(
+    client: TestClient, app, who, token_store
+) -> None:
+    deputy = {"Authorization": f"Bearer {token_store.create('deputy.sg', Role.COMMITTEE, None)}"}
+    cid = register(client, who)["id"]
+    advance(client, who, cid, "investigated")
+    c = step(client, who, cid, "decision", "sg", {"decision": "accepted", "follow_up_by": "deputy.sg"})
+    assert c["follow_up_by"] == "deputy.sg"
+    assert c["waiting_on"] == {"role": "sg", "person": "deputy.sg", "unit": None}
+    settle(app)
+    assert [x["id"] for x in client.get("/complaints/waiting-on-me", headers=deputy).json()] == [cid]
+    c = step(client, who, cid, "committee", "mr_manager", {"subject": "card delays"})
+    committee = c["committee"]
+    assert committee["convened_by"] == "m.karimi"
+    assert committee["members"] == ["m.karimi", "sg", "committee-1", "h.tehrani"]  # with the unit's manager
+    assert committee["quorum"] == 0.5 and committee["sg_members"] == ["sg"]
+    body = {
+        "attendees": ["m.karimi", "committee-1", "h.tehrani"],
+        "decision": "accepted",
+        "reasoning": "the unit was late",
+        "minutes": "the unit manager explained the missing deputy",
+    }
+    assert_problem(
+        client.post(f"/complaints/{cid}/committee/decision", json=body, headers=who["mr_manager"]),
+        409,
+        "neither the SG nor a representative",
+    )
+    c = step(
+        client, who, cid, "committee/decision", "mr_manager", {**body, "attendees": ["m.karimi", "sg", "h.tehrani"]}
+    )
+    assert c["committee"]["minutes"] == "the unit manager explained the missing deputy"
+    assert c["state"] == "decided"
 
 
 def test_an_assignment_to_an_unknown_unit_is_invalid(client: TestClient, who) -> None:
@@ -556,6 +621,40 @@ def test_search_filters_by_state_kind_channel_unit_member_and_reference(client: 
     assert ids(stage="review") == [a["id"]]
 
 
+def test_the_assessed_priority_orders_the_lists_and_the_waiting_queue(client: TestClient, app, who) -> None:
+    low, critical, unassessed = (register(client, who)["id"] for _ in range(3))
+    for cid in (low, critical, unassessed):
+        step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    step(client, who, low, "assessment", "mr_manager", {"severity": "low", "urgency": "low", "complexity": "low"})
+    c = step(
+        client,
+        who,
+        critical,
+        "assessment",
+        "mr_manager",
+        {
+            "severity": "low",
+            "urgency": "medium",
+            "complexity": "low",
+            "immediate_action": True,
+            "note": "fee charged twice",
+        },
+    )
+    assert c["priority"] == "critical"
+    assert c["assessment"]["by"] == "m.karimi" and c["assessment"]["immediate_action"] is True
+    settle(app)
+    # The critical one first; the unassessed one counts as medium; the low one last.
+    queue = [x["id"] for x in client.get("/complaints/waiting-on-me", headers=who["mr_manager"]).json()]
+    assert queue == [critical, unassessed, low]
+    listed = [x["id"] for x in client.get("/complaints", headers=who["mr_manager"]).json()]
+    assert listed == [critical, unassessed, low]
+    assert_problem(
+        client.post(f"/complaints/{low}/assessment", json={"severity": "dire"}, headers=who["mr_manager"]),
+        422,
+        "severity",
+    )
+
+
 def test_overdue_complaints_are_found_and_flagged(client: TestClient, app, who, clock) -> None:
     cid = register(client, who)["id"]
     settle(app)
@@ -616,12 +715,69 @@ def test_the_public_form_needs_no_token_and_gives_a_tracking_reference(client: T
     response = submit(client)
     assert response.status_code == 201, response.text
     receipt = response.json()
-    assert receipt["reference"].startswith("C-") and "reference" in receipt["message"]
+    assert receipt["reference"].startswith("C-") and len(receipt["secret"]) >= 16
+    assert receipt["language"] == "fa" and "کد پیگیری" in receipt["message"]  # the chamber's language by default
     settle(app)
     [c] = client.get("/complaints", params={"reference": receipt["reference"]}, headers=who["mr_manager"]).json()
     assert (c["channel"], c["kind"], c["state"], c["registered_by"]) == ("website", "criticism", "acknowledged", None)
     assert c["complainant"]["email"] == "ayse@example.com"
     assert c["stage"] == "review"  # the reference shown is the acknowledgement
+
+
+def track(client: TestClient, reference: str, secret: str, ip: str = "203.0.113.9", **fields: Any):
+    body = {"reference": reference, "secret": secret, **fields}
+    return client.post("/public/complaints/track", json=body, headers={"X-Forwarded-For": ip})
+
+
+def test_the_complainant_tracks_the_stage_and_dates_in_the_language_written_in(client: TestClient, who) -> None:
+    receipt = submit(
+        client, public_form(description="secret internal matter"), headers={"Accept-Language": "tr-TR, en;q=0.5"}
+    ).json()
+    assert receipt["language"] == "tr" and "gizli kod" in receipt["message"]
+    status = track(client, receipt["reference"].lower(), receipt["secret"])
+    assert status.status_code == 200, status.text
+    seen = status.json()
+    assert (seen["state"], seen["stage"], seen["kind"]) == ("acknowledged", "Alındı ve inceleniyor", "Eleştiri")
+    assert [d["step"] for d in seen["dates"]] == ["received", "acknowledged"]
+    cid = next(
+        iter(client.get("/complaints", params={"reference": receipt["reference"]}, headers=who["mr_manager"]).json())
+    )["id"]
+    step(client, who, cid, "information", "mr_manager", {"note": "internal: the unit head is on leave"})
+    seen = track(client, receipt["reference"], receipt["secret"], language="en").json()
+    assert seen["stage"] == "Received and under review"
+    # Nothing the staff wrote, nor the complainant's own text, reaches the tracking page.
+    assert "on leave" not in str(seen) and "secret internal" not in str(seen) and "Ayşe" not in str(seen)
+
+
+def test_the_form_s_choice_of_language_wins_over_the_browser(client: TestClient) -> None:
+    receipt = submit(client, public_form(language="en"), headers={"Accept-Language": "fa"}).json()
+    assert receipt["language"] == "en" and "secret" in receipt["message"]
+    assert track(client, receipt["reference"], receipt["secret"]).json()["stage"] == "Received and under review"
+
+
+def test_a_wrong_secret_and_an_unknown_reference_get_the_same_answer(client: TestClient) -> None:
+    receipt = submit(client).json()
+    wrong = track(client, receipt["reference"], "not-the-secret")
+    unknown = track(client, "C-AAAA-AAAA", receipt["secret"])
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert "رمز" in wrong.json()["detail"]  # in the chamber's language when the browser asks for none
+    seen = track(client, receipt["reference"], receipt["secret"]).json()
+    assert seen["language"] == "fa" and seen["stage"] == "دریافت شد و در حال بررسی است"
+    assert seen["dates"][0]["at_local"].startswith("۱۴۰۵/")  # Solar Hijri, in Persian digits
+
+
+def test_a_staff_registered_complaint_cannot_be_tracked_without_a_secret(client: TestClient, who) -> None:
+    c = register(client, who)
+    assert track(client, c["reference"], "").status_code == 422
+    assert track(client, c["reference"], "anything").status_code == 404
+
+
+def test_tracking_is_rate_limited_per_client_address(client: TestClient) -> None:
+    receipt = submit(client).json()
+    for _ in range(CONFIG.public_tracking_rate_limit):
+        track(client, receipt["reference"], "guess", ip="198.51.100.9")
+    assert_problem(track(client, receipt["reference"], receipt["secret"], ip="198.51.100.9"), 429, "try again")
 
 
 def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, who) -> None:
@@ -730,7 +886,7 @@ def test_a_robot_filling_the_honeypot_gets_a_receipt_but_nothing_is_stored(clien
     assert set(response.json()) == set(person.json())
     assert response.json()["received_at"] == person.json()["received_at"]
     assert response.json()["reference"].startswith("C-")
-    assert stored_events(client) == 2  # the person's form only: Received and Acknowledged
+    assert stored_events(client) == 3  # the person's form only: Received, Acknowledged, TrackingIssued
 
 
 def test_the_public_form_is_rate_limited_per_client_address(client: TestClient, clock) -> None:
@@ -904,3 +1060,96 @@ def test_health_needs_no_token_and_reports_the_index(client: TestClient, who) ->
     register(client, who)
     body = client.get("/health").json()
     assert body["service"] == "complaints" and body["status"] == "ok"
+
+
+# --- the six-monthly report as a record: prepared, sent to the SG and the president, its review meeting ----------
+
+
+def report_post(client: TestClient, who, path: str, by: str, body: dict[str, Any] | None = None):
+    return client.post(f"/complaint-reports/{path}", json=body, headers=who[by])
+
+
+def test_the_report_is_prepared_by_an_expert_sent_by_the_manager_and_its_meeting_minuted_on_the_complaints(
+    client: TestClient, who
+) -> None:
+    undecided = register(client, who)["id"]
+    closed_ok = register(client, who)["id"]
+    advance(client, who, closed_ok, "closed")
+    step(client, who, closed_ok, "satisfaction", "mr_manager", {"score": 5})
+
+    assert_problem(report_post(client, who, "1405-H1", "mr_manager", {}), 403, "")
+    prepared = report_post(client, who, "1405-H1", "expert", {"note": "draft"})
+    assert prepared.status_code == 201, prepared.text
+    assert prepared.json()["prepared_by"] == "z.rahimi"
+    assert_problem(
+        report_post(
+            client,
+            who,
+            "1405-H1/review-meeting",
+            "mr_manager",
+            {"attendees": ["m.karimi"], "minutes": "m", "complaints": [undecided]},
+        ),
+        409,
+        "send the report first",
+    )
+    sent = report_post(client, who, "1405-H1/sent", "mr_manager").json()
+    assert sent["sent_by"] == "m.karimi" and sent["sent_to"] == ["secretary_general", "president"]
+    assert_problem(report_post(client, who, "1405-H1/sent", "mr_manager"), 409, "sent already")
+
+    # A complaint decided and satisfied is not on the agenda: nothing is recorded, on no complaint.
+    body = {
+        "attendees": ["m.karimi", "sg"],
+        "minutes": "the unit will answer within a week",
+        "complaints": [undecided, closed_ok],
+    }
+    assert_problem(
+        report_post(client, who, "1405-H1/review-meeting", "sg", body), 409, "not on the review meeting's agenda"
+    )
+    assert client.get(f"/complaints/{undecided}", headers=who["mr_manager"]).json()["reviews"] == []
+
+    report = report_post(client, who, "1405-H1/review-meeting", "sg", {**body, "complaints": [undecided]}).json()
+    assert report["meeting"]["complaints"] == [undecided] and report["meeting"]["attendees"] == ["m.karimi", "sg"]
+    [review] = client.get(f"/complaints/{undecided}", headers=who["mr_manager"]).json()["reviews"]
+    assert (review["period"], review["minutes"], review["by"]) == (
+        "1405-H1",
+        "the unit will answer within a week",
+        "sg",
+    )
+    history = client.get(f"/complaints/{undecided}/history", headers=who["auditor"]).json()
+    assert history[-1]["type"] == "crm.complaints.complaint.review_minutes_recorded.v1"
+
+
+def test_a_period_is_a_half_year_and_an_unprepared_report_is_not_found(client: TestClient, who) -> None:
+    assert client.get("/complaint-reports/1405-H3", headers=who["sg"]).status_code == 422
+    assert_problem(client.get("/complaint-reports/1405-H2", headers=who["sg"]), 404, "has not been prepared")
+
+
+# --- the printable form ME-FR-01-01-01 -------------------------------------------------------------------------
+
+
+def test_the_form_prints_in_persian_right_to_left_with_persian_digits_and_every_step(client: TestClient, who) -> None:
+    cid = register(client, who, description="<b>fee</b> charged twice: 1250000 rials")["id"]
+    advance(client, who, cid, "decided")
+    response = client.get(f"/complaints/{cid}/form/print", headers=who["mr_manager"])
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fa" dir="rtl">' in page
+    assert "فرم شکایات، انتقادات و پیشنهادها" in page
+    # Every step with who and when, in the chamber's words.
+    for title in ("ثبت در فرم شکایت", "اعلام وصول به عضو", "تعیین رسیدگی‌کننده", "تصمیم کمیته"):
+        assert title in page
+    assert "p.mohammadi" in page and "h.tehrani" in page
+    # Persian digits throughout, the form's own text too; markup from the form stays text.
+    assert "۱۲۵۰۰۰۰" in page and "1250000" not in page
+    assert "&lt;b&gt;fee&lt;/b&gt;" in page and "<b>fee</b>" not in page
+    text = re.sub(r"<[^>]+>", "", page.split("<body>", 1)[1])  # what the reader sees, without the tags
+    assert not any(ch.isascii() and ch.isdigit() for ch in text)
+
+
+def test_the_form_prints_in_turkish_left_to_right(client: TestClient, who) -> None:
+    cid = register(client, who)["id"]
+    step(client, who, cid, "acknowledge", "expert", {"method": "phone"})
+    page = client.get(f"/complaints/{cid}/form/print", params={"lang": "tr"}, headers=who["auditor"]).text
+    assert '<html lang="tr" dir="ltr">' in page
+    assert "Şikâyet formuna kaydedildi" in page and "Alındığı üyeye bildirildi" in page
+    assert client.get(f"/complaints/{cid}/form/print", params={"lang": "de"}, headers=who["auditor"]).status_code == 422

@@ -53,6 +53,7 @@ def register(desk: ComplaintDesk, **overrides: Any) -> Any:
         "complainant_name": "علی رضایی",
         "phone": "09131234567",
         "unit": "membership",
+        "stakeholders": {"units": ["membership"]},
     }
     args.update(overrides)
     return desk.register_complaint(**args)

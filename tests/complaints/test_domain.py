@@ -134,8 +134,9 @@ def convened(variable: list[str] | None = None) -> Complaint:
         subject="delays in issuing cards",
         fixed_members=FIXED,
         variable_members=variable or ["h.tehrani"],
+        sg_members=["sg"],
         meeting_at=None,
-        by="sg",
+        by="m.karimi",
         at=minutes(80),
     )
     return c
@@ -151,6 +152,7 @@ def committee_decided(actions: list[dict[str, Any]] | None = None) -> Complaint:
         if actions is not None
         else [{"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}],
         held_at=minutes(90),
+        minutes="the unit manager explained the missing deputy",
         by="sg",
         at=minutes(95),
     )
@@ -714,9 +716,10 @@ def test_a_committee_decision_the_rules_refuse_records_nothing(
     change: dict[str, Any], error: type[Exception], reason: str
 ) -> None:
     args: dict[str, Any] = {
-        "attendees": ["m.karimi"],
+        "attendees": ["m.karimi", "sg", "h.tehrani"],
         "decision": "accepted",
         "reasoning": "ok",
+        "minutes": "discussed",
         "corrective_actions": [],
         "held_at": minutes(90),
         "by": "sg",
@@ -1004,3 +1007,277 @@ def test_every_event_reaches_kafka_as_json_under_its_versioned_type() -> None:
     assert received_data["channel"] == "in_person" and received_data["at"] == "2026-11-21T07:00:00+00:00"
     committee = next(e for e in events if e.type.endswith(".committee_decided.v1"))
     assert from_kafka(committee.headers(), committee.value()).data["corrective_actions"][0]["due"] == "2026-12-20"
+
+
+# --- stakeholders by definition -----------------------------------------------------------------------------------
+
+
+def no_stakeholders_declared(**overrides: Any) -> Complaint:
+    """A complaint about the membership unit where nobody was recorded as a stakeholder, declared so and referred."""
+    c = acknowledged(stakeholders={}, **overrides)
+    c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    c.complete_review(by="m.karimi", at=minutes(20))
+    c.refer(by="m.karimi", note=None, at=minutes(30))
+    return c
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind", "reason"),
+    [
+        ("membership", "unit", "unit membership is the unit the complaint is about"),
+        ("h.tehrani", "person", "h.tehrani belongs to membership, the unit the complaint is about"),  # its manager
+        ("n.jafari", "person", "n.jafari belongs to membership, the unit the complaint is about"),  # its expert
+    ],
+)
+def test_the_unit_a_complaint_is_about_its_manager_and_experts_are_stakeholders_even_if_nobody_recorded_them(
+    handler: str, kind: str, reason: str
+) -> None:
+    c = no_stakeholders_declared()
+    assert c.stakeholders["units"] == [] and c.stakeholders_none
+    message = refused(c, lambda c: assign(c, handler, HandlerKind(kind)), ConflictOfInterest)
+    assert reason in message
+
+
+def test_the_unit_the_complaint_is_about_follows_a_corrected_form() -> None:
+    c = acknowledged(stakeholders={}, unit="trade")
+    c.add_information(changes={"unit": "legal"}, note=None, by="m.karimi", at=minutes(11))
+    c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    c.complete_review(by="m.karimi", at=minutes(20))
+    c.refer(by="m.karimi", note=None, at=minutes(30))
+    assert "unit legal is the unit the complaint is about" in refused(
+        c, lambda c: assign(c, "legal", HandlerKind.UNIT), ConflictOfInterest
+    )
+    eligibility = assign(c, "trade", HandlerKind.UNIT)
+    assert "the complaint is about legal" in eligibility
+
+
+def test_anyone_the_complaint_names_is_a_stakeholder() -> None:
+    c = no_stakeholders_declared(unit="trade", description="l.nazari promised the certificate and never sent it")
+    message = refused(c, lambda c: assign(c, "l.nazari"), ConflictOfInterest)
+    assert "l.nazari is named in the complaint" in message
+    # A name inside another word or user name is no mention.
+    c2 = no_stakeholders_declared(unit="trade", description="mail from xl.nazari and from l.nazari.old")
+    assert "not named in the complaint" in assign(c2, "l.nazari")
+
+
+def test_the_review_is_not_complete_until_stakeholders_are_recorded_or_declared_none() -> None:
+    c = acknowledged(stakeholders={})
+    reason = refused(c, lambda c: c.complete_review(by="m.karimi", at=minutes(20)))
+    assert "the stakeholders (or a declaration that there are none)" in reason
+    empty = refused(
+        c,
+        lambda c: c.record_stakeholders(
+            units=[], persons=[], participants=[], complainant=None, by="m.karimi", at=minutes(12)
+        ),
+        InvalidInput,
+    )
+    assert "declare that there are none" in empty
+    both = refused(
+        c,
+        lambda c: c.record_stakeholders(
+            units=["trade"], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+        ),
+        InvalidInput,
+    )
+    assert "not both" in both
+    assert c.record_stakeholders(
+        units=[], persons=[], participants=[], complainant=None, none=True, by="m.karimi", at=minutes(12)
+    )
+    assert recorded(c) == ["StakeholdersRecorded"]
+    c.complete_review(by="m.karimi", at=minutes(20))
+    assert c.state == State.REVIEWED
+
+
+def test_stakeholders_given_at_receipt_count_as_recorded() -> None:
+    c = acknowledged()
+    assert c.stakeholders_recorded and not c.stakeholders_none
+    c.complete_review(by="m.karimi", at=minutes(20))
+
+
+def test_the_application_keeps_the_refusal_of_the_unit_the_complaint_is_about() -> None:
+    desk = ComplaintDesk(organisation=ORG, clock=lambda: minutes(45))
+    c = no_stakeholders_declared()
+    desk.save(c)
+    with pytest.raises(ConflictOfInterest):
+        desk.assign_handler(c.id, handler_kind="unit", handler="membership", by="sg")
+    with pytest.raises(ConflictOfInterest):
+        desk.assign_handler(c.id, handler_kind="person", handler="h.tehrani", by="sg")
+    refusals = [e["data"] for e in desk.history(c.id) if e["type"].endswith("assignment_refused.v1")]
+    assert [r["reasons"] for r in refusals] == [
+        ["unit membership is the unit the complaint is about"],
+        ["h.tehrani belongs to membership, the unit the complaint is about"],
+    ]
+
+
+# --- the committee: its members, quorum and minutes; the follow-up --------------------------------------------------
+
+
+def arranged(**overrides: Any) -> Complaint:
+    c = accepted()
+    args: dict[str, Any] = {
+        "subject": "delays in issuing cards",
+        "fixed_members": FIXED,
+        "variable_members": ["legal.adviser"],
+        "unit_manager": "h.tehrani",
+        "assistant": "s.karami",
+        "sg_members": ["sg", "deputy.sg"],
+        "meeting_at": None,
+        "by": "m.karimi",
+        "at": minutes(80),
+    }
+    args.update(overrides)
+    c.convene_committee(**args)
+    return c
+
+
+def decide_in_committee(c: Complaint, attendees: list[str], minutes_text: str | None = "minutes") -> None:
+    c.record_committee_decision(
+        attendees=attendees,
+        decision=Outcome.ACCEPTED,
+        reasoning="the delay is the unit's",
+        minutes=minutes_text,
+        corrective_actions=[],
+        held_at=minutes(90),
+        by="s.karami",
+        at=minutes(95),
+    )
+
+
+def test_the_committee_is_its_fixed_members_the_variable_ones_the_unit_manager_and_the_assistant() -> None:
+    c = arranged()
+    assert c.committee["members"] == [*FIXED, "legal.adviser", "h.tehrani", "s.karami"]
+    assert c.committee["unit_manager"] == "h.tehrani" and c.committee["assistant"] == "s.karami"
+    assert c.committee["convened_by"] == "m.karimi"
+    assert c.is_committee_member("deputy.sg")  # may take the SG's seat, so may see the complaint
+
+
+def test_a_committee_decision_needs_more_than_half_of_the_members() -> None:
+    c = arranged()  # six members: four must attend
+    reason = refused(c, lambda c: decide_in_committee(c, ["m.karimi", "sg", "h.tehrani"]))
+    assert "no quorum: 3 of the 6 members attended" in reason
+    decide_in_committee(c, ["m.karimi", "sg", "h.tehrani", "s.karami"])
+    assert c.committee["attendees"] == ["m.karimi", "sg", "h.tehrani", "s.karami"]
+    assert c.outcome == Outcome.ACCEPTED
+
+
+def test_a_committee_decision_needs_the_sg_or_a_representative() -> None:
+    c = arranged()
+    reason = refused(c, lambda c: decide_in_committee(c, ["m.karimi", "planning.manager", "h.tehrani", "s.karami"]))
+    assert "neither the SG nor a representative (sg, deputy.sg) attended" in reason
+    decide_in_committee(c, ["m.karimi", "deputy.sg", "h.tehrani", "s.karami"])
+    assert c.state == State.DECIDED
+
+
+def test_the_quorum_is_configurable() -> None:
+    c = arranged(quorum=0.25, quorum_needs_sg=False)
+    decide_in_committee(c, ["m.karimi", "h.tehrani"])
+    assert c.state == State.DECIDED
+
+
+def test_the_minutes_are_recorded_with_the_decision() -> None:
+    c = arranged()
+    attendees = ["m.karimi", "sg", "h.tehrani", "s.karami"]
+    assert "the minutes of the meeting" in refused(c, lambda c: decide_in_committee(c, attendees, " "), InvalidInput)
+    decide_in_committee(c, attendees, "the unit manager explained the delay")
+    assert c.committee["minutes"] == "the unit manager explained the delay"
+
+
+def test_the_sg_names_who_follows_an_accepted_complaint_up_and_it_waits_on_that_person() -> None:
+    c = investigated()
+    c.decide(decision=Decision.ACCEPTED, reason=None, follow_up_by="deputy.sg", by="sg", at=minutes(70))
+    assert c.follow_up_by == "deputy.sg"
+    assert c.waiting_on() == {"role": "sg", "person": "deputy.sg", "unit": None}
+    c.convene_committee(
+        subject="s",
+        fixed_members=FIXED,
+        variable_members=[],
+        sg_members=["sg"],
+        meeting_at=None,
+        by="m.karimi",
+        at=minutes(80),
+    )
+    assert c.waiting_on() == {"role": "committee", "person": "deputy.sg", "unit": None}
+
+
+def test_without_a_named_representative_the_deciding_sg_follows_up() -> None:
+    assert accepted().follow_up_by == "sg"
+
+
+# --- the initial assessment (ISO 10002) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("severity", "urgency", "complexity", "immediate", "expected"),
+    [
+        ("low", "low", "low", True, "critical"),
+        ("high", "high", "low", False, "critical"),
+        ("high", "low", "low", False, "high"),
+        ("low", "high", "low", False, "high"),
+        ("medium", "low", "low", False, "medium"),
+        ("low", "low", "high", False, "medium"),
+        ("low", "low", "low", False, "low"),
+    ],
+)
+def test_the_initial_assessment_gives_the_priority(
+    severity: str, urgency: str, complexity: str, immediate: bool, expected: str
+) -> None:
+    c = acknowledged()
+    c.assess(
+        severity=severity,
+        urgency=urgency,
+        complexity=complexity,
+        immediate_action=immediate,
+        note=None,
+        by="m.karimi",
+        at=minutes(11),
+    )
+    assert c.assessment["priority"] == expected
+    assert recorded(c)[-1] == "Assessed"
+
+
+def test_an_assessment_with_an_unknown_level_is_invalid_and_the_same_one_again_records_nothing() -> None:
+    c = acknowledged()
+    args = dict(
+        severity="high", urgency="low", complexity="low", immediate_action=False, note=None, by="m", at=minutes(11)
+    )
+    assert "severity is one of low, medium, high" in refused(
+        c, lambda c: c.assess(**{**args, "severity": "dire"}), InvalidInput
+    )
+    assert c.assess(**args)
+    recorded(c)
+    assert not c.assess(**args)
+    assert recorded(c) == []
+
+
+def test_the_assessment_is_revised_at_the_latest_before_the_decision() -> None:
+    c = accepted()
+    reason = refused(
+        c,
+        lambda c: c.assess(
+            severity="high", urgency="high", complexity="low", immediate_action=False, note=None, by="m", at=minutes(75)
+        ),
+    )
+    assert "before the decision" in reason
+
+
+def test_the_language_is_the_form_s_choice_else_the_best_the_browser_accepts_else_the_chamber_s() -> None:
+    from services.complaints.tracking import choose_language
+
+    assert choose_language("TR", "fa", "fa") == "tr"
+    assert choose_language(None, "de-DE, en;q=0.4, tr;q=0.8", "fa") == "tr"
+    assert choose_language(None, "tr;q=0, en", "fa") == "en"
+    assert choose_language("xx", "de", "fa") == "fa"
+
+
+def test_the_tracking_secret_is_kept_only_as_its_hash_and_issued_once() -> None:
+    from services.complaints.tracking import opens, secret_hash
+
+    c = received()
+    c.issue_tracking(secret_hash=secret_hash("s3cret"), language="fa", at=minutes(1))
+    assert opens(c, "s3cret") and not opens(c, "S3cret")
+    assert "s3cret" not in str([e.__dict__ for e in c.collect_events()])
+    refused(c, lambda c: c.issue_tracking(secret_hash=secret_hash("again"), language="fa", at=minutes(2)))

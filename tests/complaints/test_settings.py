@@ -61,3 +61,20 @@ def test_an_empty_variable_keeps_the_default_as_compose_passes_unset_ones(settin
     loaded = Settings(data_dir=settings.data_dir)
     assert loaded.complaints == ComplaintSettings()
     assert loaded.calendar is None
+
+
+def test_the_default_committee_names_roles_not_people() -> None:
+    config = ComplaintSettings()
+    assert config.committee_fixed_members == (
+        "member_relations_manager",
+        "secretary_general",
+        "strategic_planning_manager",
+    )
+    assert config.committee_sg == ("secretary_general",)
+    assert "sg" not in config.committee_fixed_members
+
+
+def test_the_president_is_a_role() -> None:
+    from shared.auth import Role
+
+    assert Role("president") == Role.PRESIDENT

@@ -48,6 +48,7 @@ STEPS = [
             "attendees": ["m.karimi", "sg", "committee-1", "h.tehrani"],
             "decision": "settled",
             "reasoning": "card issued, delay fee waived",
+            "minutes": "the unit manager explained the missing deputy",
             "corrective_actions": [
                 {"description": "name a deputy signatory", "owner": "h.tehrani", "due": "2026-12-20"}
             ],
@@ -70,6 +71,8 @@ def system(settings, broker, topic_prefix):
         CRM_PROCESSOR_PORT=str(ports["processor"]),
         CRM_RELAY_POLL_INTERVAL="0.2",
         CRM_COMPLAINTS__COMMITTEE_FIXED_MEMBERS='["m.karimi", "sg", "committee-1"]',
+        CRM_COMPLAINTS__COMMITTEE_SG='["sg"]',
+        CRM_COMPLAINTS__COMMITTEE_ASSISTANT="",
     )
     store = TokenStore(settings.auth_db_url)
     who = {
@@ -150,7 +153,9 @@ def test_a_complaint_goes_from_receipt_to_closing_and_the_reports_follow(system)
         s["count"] == 0 for s in httpx.get(open_report, headers=who["mr_manager"]).json()["stages"]
     )
 
-    # The printable document is in Persian, right to left, with Solar Hijri dates; other roles are refused.
+    # The printable document is in Persian, right to left, with Solar Hijri dates in Persian digits; other roles are
+    # refused.
     html = httpx.get(six_monthly, params={**params, "format": "html"}, headers=who["sg"])
-    assert html.status_code == 200 and 'dir="rtl"' in html.text and f"{today.year}/" in html.text
+    year = str(today.year).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert html.status_code == 200 and 'dir="rtl"' in html.text and f"{year}/" in html.text
     assert httpx.get(six_monthly, params=params, headers=who["unit_manager"]).status_code == 403

@@ -12,11 +12,13 @@ import sqlalchemy as sa
 
 from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
+from services.complaints.tracking import secret_hash
 from services.reporting.complaints import ComplaintReadModel
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from shared.envelope import CloudEvent, from_kafka
 from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from shared.relay import EnvelopeMapper
+from shared.settings import ComplaintSettings
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -56,6 +58,12 @@ class Story:
         return envelopes(self.desk)
 
 
+# The chamber's committee by name; the assistant is left out so that three attendees make the quorum.
+COMMITTEE = ComplaintSettings(
+    committee_fixed_members=("m.karimi", "sg", "planning.manager"), committee_sg=("sg",), committee_assistant=None
+)
+
+
 def isfahan(clock, tmp_path) -> Story:
     """Seven complaints around the first half of 1405 (21 March to 22 September 2026):
 
@@ -70,7 +78,11 @@ def isfahan(clock, tmp_path) -> Story:
     """
     calendar = BusinessCalendar(IRAN)
     desk = ComplaintDesk(
-        organisation=ORGANISATION, calendar=calendar, clock=clock, documents=DocumentStore(tmp_path / "documents")
+        organisation=ORGANISATION,
+        calendar=calendar,
+        clock=clock,
+        documents=DocumentStore(tmp_path / "documents"),
+        config=COMMITTEE,
     )
     ids: dict[str, str] = {}
 
@@ -95,6 +107,8 @@ def isfahan(clock, tmp_path) -> Story:
         at(*ack)
         desk.acknowledge_complaint(cid, by="z.rahimi", method="phone")
         at(*refer)
+        if not desk.get_complaint(cid).stakeholders_recorded:
+            desk.record_stakeholders(cid, by="m.karimi", none=True)
         desk.complete_review(cid, by="m.karimi")
         desk.refer_complaint(cid, by="m.karimi")
 
@@ -203,6 +217,7 @@ def isfahan(clock, tmp_path) -> Story:
         attendees=["m.karimi", "sg", "y.mousavi"],
         decision="settled",
         reasoning="با عضو مصالحه شد",
+        minutes="مدیر واحد گزارش داد؛ با عضو مصالحه شد",
         corrective_actions=[
             {"description": "آموزش کارکنان میز خدمت", "owner": "y.mousavi", "due": "2026-06-10"},
             {"description": "بازنگری فرم ثبت‌نام میز خدمت", "owner": "t.heidari", "due": "2026-07-01"},
@@ -210,6 +225,7 @@ def isfahan(clock, tmp_path) -> Story:
         held_at=tehran(2026, 5, 20, 9, 0),
         by="m.karimi",
     )
+    desk.record_action_opened(d, "CA-1", "5b1f0c9e-4c3a-5d7e-9f10-2a3b4c5d6e7f")  # as the outbox does
     close(d, (2026, 5, 20, 11, 0), (2026, 5, 20, 12, 0), score=4)  # resolution 35.5 h
 
     # The deadline check: F waits for a handler, C and B (round 2) for review, all past their due times.
@@ -277,6 +293,7 @@ def istanbul_story(clock, tmp_path) -> Story:
     ids["T1"] = cid
     clock.now = istanbul(2026, 3, 10, 10, 0)
     desk.acknowledge_complaint(cid, by="z.rahimi", method="phone")
+    desk.record_stakeholders(cid, by="m.karimi", none=True)
     desk.complete_review(cid, by="m.karimi")
     desk.refer_complaint(cid, by="m.karimi")
     desk.assign_handler(cid, handler_kind="person", handler="s.ahmadi", by="sg")
@@ -297,6 +314,8 @@ def istanbul_story(clock, tmp_path) -> Story:
             complainant_name="Mehmet Demir",
             phone=None,
             email="mehmet@example.com",
+            tracking_hash=secret_hash("takip-kodu"),
+            language="tr",
         ).id
     )
     return Story(desk, calendar, ids, now=istanbul(2026, 7, 20, 10, 0))

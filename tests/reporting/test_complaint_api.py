@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.reporting.complaints import ComplaintReadModel
 from services.reporting.complaints_api import router
+from shared.auth import Role
 from shared.service import create_service_app
 from shared.settings import Settings
 from tests.helpers import assert_problem
@@ -66,6 +67,15 @@ def test_the_member_relations_manager_the_sg_auditors_and_operators_read_the_com
 ) -> None:
     response = client.get(path, params=params, headers=tokens[role])
     assert response.status_code == 200, response.text
+
+
+def test_the_president_reads_the_six_monthly_report_with_confidential_complaints_counted_only(
+    client, token_store
+) -> None:
+    president = {"Authorization": f"Bearer {token_store.create('a.president', Role.PRESIDENT, None)}"}
+    response = client.get("/reports/complaints/six-monthly", params={"year": 1405, "half": 1}, headers=president)
+    assert response.status_code == 200, response.text
+    assert response.json()["confidential_listed"] is False  # counted in the figures, not named
 
 
 @pytest.mark.parametrize("role", REFUSED)
@@ -157,7 +167,7 @@ def test_an_operator_gets_the_six_monthly_report_without_the_confidential_compla
     html = client.get(
         "/reports/complaints/six-monthly", params={"year": 1405, "half": 1, "format": "html"}, headers=tokens["admin"]
     ).text
-    assert "رفتار نامناسب" not in html and "1 مورد محرمانه" in html
+    assert "رفتار نامناسب" not in html and "۱ مورد محرمانه" in html  # Persian digits in Persian reports
 
 
 def test_the_six_monthly_report_as_csv_tables(client, tokens) -> None:
@@ -198,7 +208,7 @@ def test_the_six_monthly_report_as_a_printable_persian_document(client, tokens) 
     assert "default-src 'none'" in response.headers["content-security-policy"]
     text = response.text
     assert '<html lang="fa" dir="rtl">' in text
-    assert "گزارش شش‌ماهه شکایات" in text and "نیمه نخست سال 1405" in text and "1405/06/31" in text
+    assert "گزارش شش‌ماهه شکایات" in text and "نیمه نخست سال ۱۴۰۵" in text and "۱۴۰۵/۰۶/۳۱" in text
     assert "@media print" in text
 
 
@@ -211,7 +221,7 @@ def test_the_yearly_report_as_json_csv_and_html(client, tokens) -> None:
     ).text
     assert "previous_year,received,1404,1" in csv_text
     html = client.get("/reports/complaints/yearly", params={"year": 1405, "format": "html"}, headers=tokens["sg"]).text
-    assert "SY-PR-10-00-02" in html and "مقایسه با سال قبل" in html
+    assert "SY-PR-۱۰-۰۰-۰۲" in html and "مقایسه با سال قبل" in html
 
 
 @pytest.mark.parametrize(

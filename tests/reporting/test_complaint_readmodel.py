@@ -159,6 +159,7 @@ def test_a_notified_complaint_waits_for_its_closing(story, clock, model) -> None
     e = story.ids["E"]
     clock.now = tehran(2026, 9, 28, 10, 0)
     desk.acknowledge_complaint(e, by="z.rahimi", method="phone")
+    desk.record_stakeholders(e, by="m.karimi", none=True)
     desk.complete_review(e, by="m.karimi")
     desk.refer_complaint(e, by="m.karimi")
     desk.assign_handler(e, handler_kind="unit", handler="trade", by="sg")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -31,6 +32,9 @@ def model(tmp_path, story) -> ComplaintReadModel:
     model = ComplaintReadModel(f"sqlite:///{tmp_path}/reporting.db", story.calendar)
     project(model, story.events())
     return model
+
+
+FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")  # Persian reports print Persian digits
 
 
 def report(
@@ -220,6 +224,8 @@ def test_a_past_half_year_reads_the_same_whenever_it_is_produced(story, clock, m
     story.desk.complete_corrective_action(story.ids["D"], "CA-2", by="t.heidari")
     story.desk.add_information(story.ids["C"], by="m.karimi", changes={"occurred_at": tehran(2026, 5, 7, 9, 0)})
     for letter in ("B", "C"):
+        if not story.desk.get_complaint(story.ids[letter]).stakeholders_recorded:
+            story.desk.record_stakeholders(story.ids[letter], by="m.karimi", none=True)
         story.desk.complete_review(story.ids[letter], by="m.karimi")
         story.desk.refer_complaint(story.ids[letter], by="m.karimi")
     project(model, envelopes(story.desk, mark))
@@ -420,14 +426,19 @@ def test_the_six_monthly_report_prints_in_persian_right_to_left_with_solar_hijri
         "دبیرکل",
         "رئیس اتاق",
     ):
-        assert phrase in text, phrase
+        assert phrase.translate(FA) in text, phrase
     for day in ("1405/01/01", "1405/06/31", "1404/12/03", "1405/02/19", "1405/04/10"):
-        assert day in text, day
-    assert "2026-" not in text  # no Gregorian date for the reader
-    assert "23.2" in text and "35.5" in text  # mean and longest resolution
+        assert day.translate(FA) in text, day
+    assert "2026-" not in text and "۲۰۲۶-" not in text  # no Gregorian date for the reader
+    # Persian digits throughout, and durations in working days and hours, never decimal hours.
+    seen = re.sub(r"<[^>]+>", " ", document.split("<body", 1)[1].split(">", 1)[1])  # the page, not its style
+    assert not any(ch.isascii() and ch.isdigit() for ch in seen)
+    assert "۲ روز کاری و ۷ ساعت و ۱۵ دقیقه" in text  # mean resolution, 23.25 working hours of 8-hour days
+    assert "۴ روز کاری و ۳ ساعت و ۳۰ دقیقه" in text  # the longest, 35.5 working hours
+    assert "۲۳٫۲" not in text and "23.2" not in text
     references = {k: model.complaint(story.ids[k])["reference"] for k in story.ids}
     for key in ("F", "B", "C", "H"):
-        assert references[key] in text
+        assert references[key].translate(FA) in text
     assert "رفتار نامناسب کارشناس امور بازرگانی" in text  # the SG sees the confidential complaint
     assert checker.tables >= 10
 
@@ -435,10 +446,10 @@ def test_the_six_monthly_report_prints_in_persian_right_to_left_with_solar_hijri
 def test_the_printed_report_withholds_confidential_complaints_from_whoever_may_not_see_them(story, model) -> None:
     r = report(story, model, see_all=False)
     text = " ".join(parse(R.render_html(r, story.calendar, ORGANISATION)).text)
-    assert model.complaint(story.ids["B"])["reference"] not in text
+    assert model.complaint(story.ids["B"])["reference"].translate(FA) not in text
     assert "رفتار نامناسب" not in text
-    assert "1 مورد محرمانه در ارقام بالا شمرده شده" in text
-    assert model.complaint(story.ids["C"])["reference"] in text
+    assert "۱ مورد محرمانه در ارقام بالا شمرده شده" in text
+    assert model.complaint(story.ids["C"])["reference"].translate(FA) in text
 
 
 def test_the_yearly_report_prints_its_halves_and_the_year_before(story, model) -> None:
@@ -455,7 +466,7 @@ def test_the_yearly_report_prints_its_halves_and_the_year_before(story, model) -
         "سال 1405",
         "1405/12/29",
     ):
-        assert phrase in text, phrase
+        assert phrase.translate(FA) in text, phrase
 
 
 def test_text_from_the_complaint_form_is_printed_as_text_never_as_markup(story, clock, model) -> None:
@@ -528,3 +539,14 @@ def test_the_turkish_chamber_prints_in_turkish_with_gregorian_dates(clock, tmp_p
     )
     text = " ".join(parse(R.render_html(yearly, tr.calendar)).text)
     assert "Yıllık Şikâyet Raporu, Yönetimin Gözden Geçirmesi Girdisi" in text and "Önceki yılla karşılaştırma" in text
+
+
+def test_durations_are_told_in_working_days_and_hours_of_the_chamber_s_usual_day() -> None:
+    from services.reporting.report_locale import Locale
+    from shared.calendar import BusinessCalendar
+
+    iran = BusinessCalendar.preset("IR")
+    fa = Locale("IR", iran)
+    assert fa.duration(35.5) == f"{35.5 // iran.working_hours_per_day():.0f} روز کاری و 3 ساعت و 30 دقیقه"
+    assert fa.duration(0.25) == "15 دقیقه" and fa.duration(0) == "0 ساعت" and fa.duration(None) == "—"
+    assert Locale("TR", BusinessCalendar.preset("TR")).duration(16) == "2 iş günü"

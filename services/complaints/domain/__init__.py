@@ -24,6 +24,13 @@ from __future__ import annotations
 from datetime import datetime  # noqa: F401
 from typing import Any  # noqa: F401
 
+from services.complaints.domain.assessment import (
+    PRIORITY_RANK,
+    UNASSESSED_RANK,
+    Level,
+    Priority,
+    priority,
+)
 from services.complaints.domain.complaint import (
     Complaint,
 )
@@ -56,6 +63,7 @@ from services.complaints.domain.references import (
     new_reference,
     reference_for_source,
 )
+from services.complaints.domain.report import HalfYearReport, check_period, report_id
 from services.complaints.domain.vocabulary import (
     EDITABLE_FIELDS,
     FORM,
@@ -71,6 +79,14 @@ from services.complaints.domain.vocabulary import (
 )
 
 __all__ = [
+    "HalfYearReport",
+    "check_period",
+    "report_id",
+    "PRIORITY_RANK",
+    "UNASSESSED_RANK",
+    "Level",
+    "Priority",
+    "priority",
     "COMPLAINT_NAMESPACE",
     "DEFAULT_STAGE_HOURS",
     "EDITABLE_FIELDS",

@@ -12,11 +12,13 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.complaints.domain.assessment import Level, priority
 from services.complaints.domain.conflicts import (
     UnitsOf,
     check_handler,
     distinct_names,
     empty_stakeholders,
+    has_stakeholders,
     normalise_stakeholders,
     same_name,
 )
@@ -104,6 +106,9 @@ class Complaint(Aggregate):
         self.unit = unit
         self.service = service
         self.stakeholders = copy.deepcopy(stakeholders)
+        # Stakeholders given at receipt count as recorded; otherwise the review records them or declares none.
+        self.stakeholders_recorded = has_stakeholders(stakeholders)
+        self.stakeholders_none = False
         self.confidential = bool(confidential)
         self.call_id = call_id
         self.source = source
@@ -121,6 +126,11 @@ class Complaint(Aggregate):
         self.investigation: dict[str, Any] | None = None
         self.decision: Decision | None = None
         self.decision_reason: str | None = None
+        self.follow_up_by: str | None = None
+        self.assessment: dict[str, Any] | None = None
+        self.tracking_secret_hash: str | None = None
+        self.reviews: list[dict[str, Any]] = []  # six-monthly review meetings that discussed it
+        self.language: str | None = None
         self.committee: dict[str, Any] | None = None
         self.committee_members_ever: list[str] = []
         self.outcome: Outcome | None = None
@@ -235,6 +245,9 @@ class Complaint(Aggregate):
             missing.append("the member's contact details (phone or e-mail)")
         if self.kind != Kind.SUGGESTION and not (self.unit or self.service):
             missing.append("the unit or service concerned")
+        if not self.stakeholders_recorded:
+            # The conflict-of-interest rule can only protect the assignment if someone asked who is involved.
+            missing.append("the stakeholders (or a declaration that there are none)")
         return missing
 
     def current_stage(self) -> Stage | None:
@@ -262,7 +275,10 @@ class Complaint(Aggregate):
             unit = self.handler if self.handler_kind == HandlerKind.UNIT else None
             return {"role": role, "person": person, "unit": unit}
         if stage == Stage.DECISION and self.state == State.COMMITTEE:
-            return {"role": "committee", "person": None, "unit": None}
+            return {"role": "committee", "person": self.follow_up_by, "unit": None}
+        if stage == Stage.DECISION and self.state == State.ACCEPTED:
+            # Accepted, the complaint waits on whoever the SG named to follow it up to the final result.
+            return {"role": role, "person": self.follow_up_by, "unit": None}
         return {"role": role, "person": None, "unit": None}
 
     def is_handled_by(self, person: str, unit: str | None = None) -> bool:
@@ -292,6 +308,20 @@ class Complaint(Aggregate):
         self.stage_done.setdefault(stage.value, at)
 
     # -- receipt and review ------------------------------------------------------------------------------------
+    def issue_tracking(self, *, secret_hash: str, language: str, at: datetime) -> None:
+        """The complainant may follow the complaint with its reference and a secret; only the secret's hash is
+        kept. The language is the one the complainant wrote in, for every text shown to him or her."""
+        if self.tracking_secret_hash is not None:
+            raise TransitionRefused("the complaint already has its tracking secret")
+        if len(secret_hash) != 64:
+            raise InvalidInput("the tracking secret is kept as its SHA-256 hash")
+        self._tracking_issued(secret_hash=secret_hash, language=language, at=at)
+
+    @event("TrackingIssued")
+    def _tracking_issued(self, secret_hash: str, language: str, at: datetime) -> None:
+        self.tracking_secret_hash = secret_hash
+        self.language = language
+
     def acknowledge(self, *, by: str | None, method: str, note: str | None, at: datetime) -> None:
         self._require({State.RECEIVED}, "acknowledge the complaint")
         self._acknowledged(
@@ -353,8 +383,11 @@ class Complaint(Aggregate):
         complainant: str | None,
         by: str,
         at: datetime,
+        none: bool = False,
     ) -> bool:
-        """Replace the recorded stakeholders (before a handler is assigned); False when nothing changed."""
+        """Replace the recorded stakeholders (before a handler is assigned), or declare that there are none
+        besides the complainant and the unit the complaint is about; False when nothing changed. An empty list is
+        not a declaration: forgetting to ask is not the same as finding nobody."""
         self._require(
             {State.RECEIVED, State.ACKNOWLEDGED, State.REVIEWED, State.REFERRED},
             "record the stakeholders (they are recorded before a handler is assigned)",
@@ -365,9 +398,15 @@ class Complaint(Aggregate):
             participants=participants,
             complainant=complainant or self.stakeholders.get("complainant"),
         )
-        if people == self.stakeholders:
+        if none and has_stakeholders(people):
+            raise InvalidInput("stakeholders are either listed or declared none, not both")
+        if not none and not has_stakeholders(people):
+            raise InvalidInput(
+                "no stakeholder is listed: name the units, persons or participants, or declare that there are none"
+            )
+        if people == self.stakeholders and self.stakeholders_recorded and bool(none) == self.stakeholders_none:
             return False
-        self._stakeholders_recorded(**people, by=by, at=at)
+        self._stakeholders_recorded(**people, none_declared=bool(none), by=by, at=at)
         return True
 
     @event("StakeholdersRecorded")
@@ -379,12 +418,70 @@ class Complaint(Aggregate):
         complainant: str | None,
         by: str,
         at: datetime,
+        none_declared: bool = False,  # absent from events recorded before the declaration existed
     ) -> None:
         self.stakeholders = {
             "units": list(units),
             "persons": list(persons),
             "participants": list(participants),
             "complainant": complainant,
+        }
+        self.stakeholders_recorded = True
+        self.stakeholders_none = bool(none_declared)
+        self.updated_at = at
+
+    def assess(
+        self,
+        *,
+        severity: Level | str,
+        urgency: Level | str,
+        complexity: Level | str,
+        immediate_action: bool,
+        note: str | None,
+        by: str,
+        at: datetime,
+    ) -> bool:
+        """The initial assessment (ISO 10002): severity, urgency, complexity, whether immediate action is needed,
+        and the priority they give. It may be revised until the decision; False when nothing changed."""
+        self._require(
+            {State.RECEIVED, State.ACKNOWLEDGED, State.REVIEWED, State.REFERRED, State.ASSIGNED, State.INVESTIGATED},
+            "assess the complaint (the initial assessment is revised at the latest before the decision)",
+        )
+        levels = {}
+        for name, value in (("severity", severity), ("urgency", urgency), ("complexity", complexity)):
+            try:
+                levels[name] = Level(value)
+            except ValueError:
+                raise InvalidInput(f"{name} is one of {', '.join(Level)}, not {value!r}") from None
+        result = priority(levels["severity"], levels["urgency"], levels["complexity"], bool(immediate_action))
+        facts = {k: v.value for k, v in levels.items()} | {"immediate_action": bool(immediate_action)}
+        text = (note or "").strip() or None
+        if self.assessment and all(self.assessment[k] == v for k, v in facts.items()) and not text:
+            return False
+        self._assessed(**facts, priority=result.value, note=text, by=by, at=at)
+        return True
+
+    @event("Assessed")
+    def _assessed(
+        self,
+        severity: str,
+        urgency: str,
+        complexity: str,
+        immediate_action: bool,
+        priority: str,
+        note: str | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.assessment = {
+            "severity": severity,
+            "urgency": urgency,
+            "complexity": complexity,
+            "immediate_action": immediate_action,
+            "priority": priority,
+            "note": note,
+            "by": by,
+            "at": at,
         }
         self.updated_at = at
 
@@ -431,7 +528,9 @@ class Complaint(Aggregate):
         name = _text(handler, "the handler")
         if self.state == State.ASSIGNED and same_name(name, self.handler) and kind == self.handler_kind:
             raise TransitionRefused(f"{name} is already the handler")
-        refused, eligible = check_handler(kind, name, self.stakeholders, units_of)
+        refused, eligible = check_handler(
+            kind, name, self.stakeholders, units_of, concerned_unit=self.unit, text=self.description
+        )
         if refused:
             raise ConflictOfInterest(
                 f"{name} may not handle this complaint (conflict of interest): {'; '.join(refused)}", refused
@@ -536,7 +635,11 @@ class Complaint(Aggregate):
         self._start(Stage.DECISION, at)
         self.updated_at = at
 
-    def decide(self, *, decision: Decision | str, reason: str | None, by: str, at: datetime) -> None:
+    def decide(
+        self, *, decision: Decision | str, reason: str | None, by: str, at: datetime, follow_up_by: str | None = None
+    ) -> None:
+        """The SG accepts or rejects; an accepted complaint is followed up to its final result by the SG or the
+        representative named here."""
         self._require({State.INVESTIGATED}, "decide on the complaint")
         try:
             decision = Decision(decision)
@@ -545,16 +648,21 @@ class Complaint(Aggregate):
         text = (reason or "").strip() or None
         if decision == Decision.REJECTED and not text:
             raise InvalidInput("give the reason the complaint is rejected")
-        self._decided(decision=decision.value, reason=text, by=by, at=at)
+        follower = None if decision == Decision.REJECTED else (follow_up_by or "").strip() or by
+        self._decided(decision=decision.value, reason=text, follow_up_by=follower, by=by, at=at)
 
     @event("Decided")
-    def _decided(self, decision: str, reason: str | None, by: str, at: datetime) -> None:
+    def _decided(
+        self, decision: str, reason: str | None, by: str, at: datetime, follow_up_by: str | None = None
+    ) -> None:
         self.decision = Decision(decision)
         self.decision_reason = reason
         if self.decision == Decision.REJECTED:
             self._result(Outcome.REJECTED, at)
         else:
             self.state = State.ACCEPTED
+            # Decisions recorded before the follow-up was named were followed up by the SG who took them.
+            self.follow_up_by = follow_up_by or by
         self.updated_at = at
 
     def _result(self, outcome: Outcome, at: datetime) -> None:
@@ -573,20 +681,38 @@ class Complaint(Aggregate):
         meeting_at: datetime | None,
         by: str,
         at: datetime,
+        unit_manager: str | None = None,
+        assistant: str | None = None,
+        sg_members: list[str] | None = None,
+        quorum: float = 0.5,
+        quorum_needs_sg: bool = True,
     ) -> None:
-        self._require(
-            {State.ACCEPTED}, "convene the complaint committee (the SG convenes it for an accepted complaint)"
-        )
+        """Arrange the committee's meeting: the fixed members, the variable ones for the subject, the manager of
+        the unit concerned and the administrative assistant. `sg_members` are those who stand for the SG (the SG
+        and representatives); the decision needs more than `quorum` of the members present, and one of them."""
+        self._require({State.ACCEPTED}, "arrange the complaint committee's meeting (only for an accepted complaint)")
         fixed = distinct_names(fixed_members)
         if not fixed:
             raise TransitionRefused("the committee's fixed members are not configured")
-        variable = [m for m in distinct_names(variable_members) if not any(same_name(m, f) for f in fixed)]
+        standing_for_sg = distinct_names(sg_members)
+        if quorum_needs_sg and not standing_for_sg:
+            raise TransitionRefused("nobody is configured to stand for the SG at the committee")
+        if not 0 <= quorum < 1:
+            raise InvalidInput(f"the quorum is a share of the members from 0 to below 1, not {quorum!r}")
+        # The SG's seat is one, whoever of those standing for the SG takes it: they are not members each.
+        members = distinct_names([*fixed, *variable_members, unit_manager or "", assistant or ""])
+        variable = [m for m in members if not any(same_name(m, f) for f in fixed)]
         self._committee_convened(
             subject=_text(subject, "the committee's subject"),
             fixed_members=fixed,
             variable_members=variable,
-            members=[*fixed, *variable],
+            members=members,
             meeting_at=meeting_at,
+            unit_manager=(unit_manager or "").strip() or None,
+            assistant=(assistant or "").strip() or None,
+            sg_members=standing_for_sg,
+            quorum=float(quorum),
+            quorum_needs_sg=bool(quorum_needs_sg),
             by=by,
             at=at,
         )
@@ -601,6 +727,12 @@ class Complaint(Aggregate):
         meeting_at: datetime | None,
         by: str,
         at: datetime,
+        # Absent from meetings arranged before the quorum rule: those decided without one.
+        unit_manager: str | None = None,
+        assistant: str | None = None,
+        sg_members: list[str] | None = None,
+        quorum: float | None = None,
+        quorum_needs_sg: bool = False,
     ) -> None:
         self.state = State.COMMITTEE
         self.committee = {
@@ -608,15 +740,21 @@ class Complaint(Aggregate):
             "fixed_members": list(fixed_members),
             "variable_members": list(variable_members),
             "members": list(members),
+            "unit_manager": unit_manager,
+            "assistant": assistant,
+            "sg_members": list(sg_members or []),
+            "quorum": quorum,
+            "quorum_needs_sg": quorum_needs_sg,
             "meeting_at": meeting_at,
             "convened_by": by,
             "convened_at": at,
             "attendees": [],
             "decision": None,
             "reasoning": None,
+            "minutes": None,
             "held_at": None,
         }
-        self.committee_members_ever = distinct_names([*self.committee_members_ever, *members])
+        self.committee_members_ever = distinct_names([*self.committee_members_ever, *members, *(sg_members or [])])
         self.updated_at = at
 
     def forgo_committee(self, *, reason: str | None, by: str, at: datetime) -> None:
@@ -638,6 +776,7 @@ class Complaint(Aggregate):
         held_at: datetime,
         by: str,
         at: datetime,
+        minutes: str | None = None,
     ) -> list[dict[str, Any]]:
         """The committee's meeting: who attended, accept/reject/settle, corrective actions. Returns the actions."""
         self._require({State.COMMITTEE}, "record the committee's decision")
@@ -649,7 +788,8 @@ class Complaint(Aggregate):
         if not present:
             raise InvalidInput("the minutes record who attended the committee's meeting")
         members = self.committee["members"] if self.committee else []
-        outsiders = [a for a in present if not any(same_name(a, m) for m in members)]
+        seats = [*members, *((self.committee or {}).get("sg_members") or [])]
+        outsiders = [a for a in present if not any(same_name(a, m) for m in seats)]
         if outsiders:
             raise TransitionRefused(
                 f"not members of this committee: {', '.join(outsiders)} (members: {', '.join(members)})"
@@ -673,16 +813,34 @@ class Complaint(Aggregate):
                 raise InvalidInput(f"corrective action {i + 1}: due {due.isoformat()} is before the meeting")
             number += 1
             actions.append({"id": f"CA-{number}", "description": description, "owner": owner, "due": due.isoformat()})
+        reasoning_text = _text(reasoning, "the committee's reasoning")
+        text_minutes = _text(minutes, "the minutes of the meeting")
+        self._check_quorum(present, members)
         self._committee_decided(
             attendees=present,
             decision=decision.value,
-            reasoning=_text(reasoning, "the committee's reasoning"),
+            reasoning=reasoning_text,
+            minutes=text_minutes,
             corrective_actions=actions,
             held_at=held_at,
             by=by,
             at=at,
         )
         return actions
+
+    def _check_quorum(self, present: list[str], members: list[str]) -> None:
+        committee = self.committee or {}
+        quorum = committee.get("quorum")
+        if quorum is None:
+            return
+        if len(present) <= quorum * len(members):
+            raise TransitionRefused(
+                f"no quorum: {len(present)} of the {len(members)} members attended; "
+                f"a decision needs more than {quorum:.0%} of them"
+            )
+        standing = committee.get("sg_members") or []
+        if committee.get("quorum_needs_sg") and not any(same_name(p, s) for p in present for s in standing):
+            raise TransitionRefused(f"no quorum: neither the SG nor a representative ({', '.join(standing)}) attended")
 
     @event("CommitteeDecided")
     def _committee_decided(
@@ -694,10 +852,17 @@ class Complaint(Aggregate):
         held_at: datetime,
         by: str,
         at: datetime,
+        minutes: str | None = None,
     ) -> None:
         committee = self.committee or {}
         committee.update(
-            {"attendees": list(attendees), "decision": decision, "reasoning": reasoning, "held_at": held_at}
+            {
+                "attendees": list(attendees),
+                "decision": decision,
+                "reasoning": reasoning,
+                "minutes": minutes,
+                "held_at": held_at,
+            }
         )
         self.committee = committee
         for action in corrective_actions:
@@ -709,6 +874,7 @@ class Complaint(Aggregate):
                     "done_at": None,
                     "done_by": None,
                     "note": None,
+                    "actions_id": None,
                 }
             )
         self._result(Outcome(decision), at)
@@ -719,6 +885,21 @@ class Complaint(Aggregate):
             if action["id"] == action_id:
                 return action
         raise TransitionRefused(f"the complaint has no corrective action {action_id!r}")
+
+    def record_action_opened(self, *, action_id: str, actions_id: str, at: datetime) -> bool:
+        """The actions service opened the corrective action under its own id; False when already recorded."""
+        action = self.corrective_action(action_id)
+        if action.get("actions_id") == actions_id:
+            return False
+        self._corrective_action_opened(action_id=action_id, actions_id=actions_id, at=at)
+        return True
+
+    @event("CorrectiveActionOpened")
+    def _corrective_action_opened(self, action_id: str, actions_id: str, at: datetime) -> None:
+        for action in self.corrective_actions:
+            if action["id"] == action_id:
+                action["actions_id"] = actions_id
+        self.updated_at = at
 
     def complete_corrective_action(self, *, action_id: str, note: str | None, by: str, at: datetime) -> None:
         action = self.corrective_action(action_id)
@@ -826,6 +1007,7 @@ class Complaint(Aggregate):
         self.investigation = None
         self.decision = None
         self.decision_reason = None
+        self.follow_up_by = None
         self.committee = None
         self.outcome = None
         self.decided_at = None
@@ -833,6 +1015,26 @@ class Complaint(Aggregate):
         self.closed_at = None
         self.stage_started = {Stage.REVIEW.value: at}
         self.stage_done = {}
+        self.updated_at = at
+
+    def on_review_agenda(self) -> bool:
+        """Whether the six-monthly review meeting takes it up: undecided, or its member not satisfied."""
+        undecided = self.is_open and self.state not in (State.DECIDED, State.NOTIFIED)
+        unsatisfied = self.satisfaction is not None and not self.satisfaction["satisfied"]
+        return undecided or unsatisfied
+
+    def record_review_minutes(self, *, period: str, minutes: str, by: str, at: datetime) -> None:
+        """The six-monthly review meeting's minutes, kept against each complaint it discussed."""
+        if not self.on_review_agenda():
+            raise TransitionRefused(
+                f"complaint {self.reference} is neither undecided nor with a member not satisfied: "
+                "it is not on the review meeting's agenda"
+            )
+        self._review_minutes_recorded(period=period, minutes=_text(minutes, "the minutes"), by=by, at=at)
+
+    @event("ReviewMinutesRecorded")
+    def _review_minutes_recorded(self, period: str, minutes: str, by: str, at: datetime) -> None:
+        self.reviews.append({"period": period, "minutes": minutes, "by": by, "at": at})
         self.updated_at = at
 
     # -- anytime -----------------------------------------------------------------------------------------------

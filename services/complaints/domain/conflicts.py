@@ -3,6 +3,7 @@ proposed handler is one of them. Pure functions: the organisation is passed in a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -47,16 +48,37 @@ def normalise_stakeholders(
 UnitsOf = Callable[[str], set[str]]
 
 
+def has_stakeholders(stakeholders: Mapping[str, Any]) -> bool:
+    """Whether anyone besides the complainant is recorded (units, persons complained about, participants)."""
+    return any(stakeholders.get(k) for k in ("units", "persons", "participants"))
+
+
+def is_named_in(name: str, text: str | None) -> bool:
+    """Whether a name (a user name such as r.sadeghi, or a full name) stands in a text as a whole word: someone the
+    complainant names is a party to the matter, recorded as a stakeholder or not."""
+    name = (name or "").strip()
+    if not name or not text:
+        return False
+    return re.search(rf"(?<![\w.]){re.escape(name.casefold())}(?![\w]|\.\w)", text.casefold()) is not None
+
+
 def check_handler(
-    handler_kind: HandlerKind, handler: str, stakeholders: Mapping[str, Any], units_of: UnitsOf
+    handler_kind: HandlerKind,
+    handler: str,
+    stakeholders: Mapping[str, Any],
+    units_of: UnitsOf,
+    *,
+    concerned_unit: str | None = None,
+    text: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """The conflict-of-interest rule as a pure function: (reasons the handler is refused, statements of why the
     handler is eligible).
 
-    A person may not be the complainant, a person complained about, or someone who took part in the matter. A
-    unit is implicated when it is complained about or when a person complained about belongs to it (its manager
-    and colleagues would judge their own); neither an implicated unit nor a person belonging to one may handle
-    the complaint."""
+    A person may not be the complainant, a person complained about, someone who took part in the matter, or
+    someone the complaint names (`text`, its description). A unit is implicated when it is complained about, when
+    the complaint is about it (`concerned_unit`, whether or not anyone recorded it as a stakeholder), or when a
+    person complained about belongs to it: its manager and experts would judge their own, so neither an
+    implicated unit nor a person belonging to one may handle the complaint."""
     units = list(stakeholders.get("units") or [])
     persons = list(stakeholders.get("persons") or [])
     participants = list(stakeholders.get("participants") or [])
@@ -65,6 +87,9 @@ def check_handler(
     implicated: dict[str, tuple[str, str]] = {}
     for u in units:
         implicated.setdefault(u.casefold(), (u, "a unit complained about"))
+    if concerned_unit and concerned_unit.strip():
+        u = concerned_unit.strip()
+        implicated.setdefault(u.casefold(), (u, "the unit the complaint is about"))
     for p in persons:
         for u in sorted(units_of(p)):
             implicated.setdefault(u.casefold(), (u, f"the unit of {p}, who is complained about"))
@@ -87,6 +112,10 @@ def check_handler(
             refused.append(f"{handler} took part in the matter")
         else:
             eligible.append(f"took no part in the matter ({listed(participants)})")
+        if is_named_in(handler, text):
+            refused.append(f"{handler} is named in the complaint")
+        else:
+            eligible.append("not named in the complaint")
         own_units = sorted(units_of(handler))
         bad = [implicated[u.casefold()] for u in own_units if u.casefold() in implicated]
         if bad:
@@ -102,7 +131,9 @@ def check_handler(
         if why:
             refused.append(f"unit {why[0]} is {why[1]}")
         else:
+            concerned = f"; the complaint is about {concerned_unit}" if concerned_unit else ""
             eligible.append(
                 f"unit {handler} is not complained about ({listed(units)}) and none of its staff is ({listed(persons)})"
+                + concerned
             )
     return refused, eligible
