@@ -146,8 +146,8 @@ class PublicComplaintIn(BaseModel):
 
 class PublicReceipt(BaseModel):
     reference: str = Field(description="the tracking reference to quote when contacting the chamber")
-    received_at: datetime
-    message: str
+    received_at: datetime = Field(description="when the submission was received (UTC)")
+    message: str = Field(description="what the submitter is told, in the chamber's language")
 
 
 def _refuse_control_characters(data: Any) -> None:
