@@ -286,7 +286,14 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class StakeholdersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"units": ["trade"], "persons": ["s.ahmadi"], "participants": ["f.alavi"], "complainant": "رضا محمدی"}
+            ]
+        },
+    )
     units: list[Annotated[str, Field(max_length=100)]] = Field(
         default=[], max_length=50, description="units complained about"
     )
@@ -296,7 +303,24 @@ class StakeholdersIn(BaseModel):
 
 
 class ComplaintCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "kind": "complaint",
+                    "description": "گواهی مبدا درخواستی پس از ده روز کاری هنوز صادر نشده و کسی پاسخگو نیست.",
+                    "occurred_at": "2026-11-18T09:30:00+03:30",
+                    "member_number": "14020153",
+                    "complainant_name": "رضا محمدی",
+                    "phone": "09131234567",
+                    "email": "r.mohammadi@farshbafan.ir",
+                    "confidential": False,
+                }
+            ]
+        },
+    )
     channel: Literal["in_person", "phone"] = Field(
         description="in_person (filled in at the chamber) or phone (taken down during a call)"
     )
@@ -322,7 +346,10 @@ class ComplaintCreate(BaseModel):
 
 
 class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"method": "sms", "note": "کد پیگیری با پیامک برای عضو ارسال شد"}]},
+    )
     method: str = Field(
         min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person"
     )
@@ -334,7 +361,14 @@ class Acknowledgement(BaseModel):
 class InformationAdd(BaseModel):
     """Only the fields sent change (null clears an optional one)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"unit": "trade", "service": "صدور گواهی مبدا", "note": "در تماس پیگیری، عضو واحد مربوط را مشخص کرد"}
+            ]
+        },
+    )
     kind: Kind | None = Field(default=None, description="corrected kind of the submission")
     description: str | None = Field(
         description="corrected or completed description", default=None, min_length=1, max_length=8000
@@ -352,18 +386,34 @@ class InformationAdd(BaseModel):
 
 
 class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "مدارک کامل است؛ برای تصمیم به دبیرکل ارجاع شد"}]}
+    )
     note: str | None = Field(description="an optional note, kept in the history", default=None, max_length=4000)
 
 
 class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"handler_kind": "person", "handler": "z.rahimi"}]}
+    )
     handler_kind: HandlerKind = Field(description="person (one named member of staff) or unit")
     handler: str = Field(min_length=1, max_length=200, description="a user name, or a unit id")
 
 
 class InvestigationReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "circumstances": "درخواست گواهی مبدا در ۲۷ آبان ثبت و به دلیل مرخصی کارشناس بررسی نشد.",
+                    "root_causes": "جانشین کارشناس در زمان مرخصی تعیین نشده بود.",
+                    "consequences": "ارسال محموله عضو به ترکیه یک هفته به تأخیر افتاد.",
+                    "actions_taken": "گواهی در ۵ آذر صادر و به عضو تحویل شد.",
+                }
+            ]
+        },
+    )
     circumstances: str = Field(description="what happened, as found", min_length=1, max_length=20000)
     root_causes: str = Field(description="why it happened", min_length=1, max_length=20000)
     consequences: str = Field(
@@ -373,13 +423,27 @@ class InvestigationReport(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"decision": "accepted", "reason": "تأخیر در صدور گواهی تأیید شد"}]},
+    )
     decision: Decision = Field(description="accepted (the complaint is founded) or rejected")
     reason: str | None = Field(default=None, max_length=4000, description="required to reject")
 
 
 class CommitteeConvening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "تأخیر در صدور گواهی مبدا و جبران آن",
+                    "variable_members": ["f.alavi"],
+                    "meeting_at": "2026-12-05T10:00:00+03:30",
+                }
+            ]
+        },
+    )
     subject: str = Field(description="what the committee is asked to decide", min_length=1, max_length=1000)
     variable_members: list[Name] = Field(
         description="user names of members added for this complaint, beside the standing members",
@@ -390,7 +454,10 @@ class CommitteeConvening(BaseModel):
 
 
 class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "موضوع با اقدام اصلاحی واحد حل شده و به نشست کمیسیون نیاز نیست"}]},
+    )
     reason: str | None = Field(description="why, kept in the history", default=None, max_length=4000)
 
 
@@ -404,7 +471,25 @@ class CorrectiveActionIn(BaseModel):
 
 
 class CommitteeDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "attendees": ["sg", "m.karimi", "f.alavi"],
+                    "decision": "accepted",
+                    "reasoning": "تأخیر ناشی از نبود جانشین در واحد بازرگانی بود.",
+                    "corrective_actions": [
+                        {
+                            "description": "تعیین جانشین برای هر کارشناس صدور گواهی",
+                            "owner": "f.alavi",
+                            "due": "2026-12-20",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     attendees: list[Name] = Field(
         description="user names of those who attended the meeting", min_length=1, max_length=50
     )
@@ -417,13 +502,25 @@ class CommitteeDecisionIn(BaseModel):
 
 
 class NotificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "method": "phone",
+                    "message": "شکایت شما پذیرفته شد و برای جلوگیری از تکرار، برای هر کارشناس جانشین تعیین می شود.",
+                }
+            ]
+        },
+    )
     method: str = Field(min_length=1, max_length=50, description="phone, sms, email, letter, in_person")
     message: str = Field(description="what the complainant was told, as sent", min_length=1, max_length=8000)
 
 
 class SatisfactionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"score": 4, "comment": "پیگیری خوب بود ولی کمی طول کشید"}]}
+    )
     score: int | None = Field(
         description="the complainant's score from 1 (very dissatisfied) to 5 (very satisfied)", default=None, ge=1, le=5
     )
@@ -435,7 +532,10 @@ class SatisfactionIn(BaseModel):
 
 
 class Reopening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "عضو از نتیجه راضی نیست و گواهی دوم نیز با تأخیر صادر شد"}]},
+    )
     reason: str = Field(
         description="why the complaint is reopened, e.g. the complainant was not satisfied",
         min_length=1,
@@ -444,13 +544,34 @@ class Reopening(BaseModel):
 
 
 class ConfidentialityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"confidential": True, "reason": "شاکی درخواست کرد نامش از کارشناس مورد شکایت پنهان بماند"}]
+        },
+    )
     confidential: bool = Field(description="true to hide the complainant's identity, false to show it again")
     reason: str = Field(description="why, kept in the history", min_length=1, max_length=2000)
 
 
 class AutomaticComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_ref": "surveys:response:8f1c2a:q3",
+                    "source": "surveys",
+                    "kind": "complaint",
+                    "description": "امتیاز ۱ از ۵ به سرعت صدور کارت بازرگانی در نظرسنجی پاییز ۱۴۰۵",
+                    "member_number": "14020153",
+                    "complainant_name": "Mehmet Yılmaz",
+                    "phone": "09141234567",
+                    "unit": "trade",
+                }
+            ]
+        },
+    )
     source_ref: str = Field(
         min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3"
     )
@@ -500,6 +621,7 @@ router = APIRouter(prefix="/complaints", tags=["complaints"])
     summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)",
 )
 def register_complaint(desk: DeskDep, principal: access.Registrar, body: ComplaintCreate) -> Any:
+    """Registers a complaint, criticism, suggestion or reported problem received at the chamber's counter or by telephone, on form ME-FR-01-01-01. The answer carries the tracking reference to give the complainant; the deadline for acknowledging receipt starts now."""
     complaint_id = desk.register_complaint(
         channel=body.channel,
         kind=body.kind,
@@ -568,6 +690,7 @@ def search_complaints(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Finds complaints by reference, state, stage, kind, channel, handler, member or committee member. Each role sees only what it may: the member-relations manager and the SG all, a handler the complaints assigned to them, a committee member those of the committee; confidential complainants' identities stay hidden from the rest. X-Total-Count gives the number before paging."""
     args = _search_args(desk, filters)
     response.headers["X-Total-Count"] = str(index.count(principal, **args))
     return [public_view(desk, v) for v in index.search(principal, limit=limit, offset=offset, **args)]
@@ -598,6 +721,7 @@ EXPORT_COLUMNS = (
 def export_complaints(
     desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]
 ) -> Response:
+    """The same complaints as the search, as a CSV file for a spreadsheet, with the same limits on what the caller may see."""
     rows = index.search(principal, limit=100_000, offset=0, **_search_args(desk, filters))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -634,11 +758,15 @@ def export_complaints(
     summary="The complaints waiting on me (my cartable), earliest due first",
 )
 def waiting_on_me(desk: DeskDep, index: IndexDep, principal: access.WaitingOnMe) -> Any:
+    """The caller's cartable: complaints whose next step is theirs (to acknowledge, review, assign, investigate, decide or follow up), the earliest deadline first."""
     return [public_view(desk, v) for v in index.waiting_on(principal)]
 
 
-@router.get("/{complaint_id}", response_model=ComplaintPublic)
+@router.get(
+    "/{complaint_id}", response_model=ComplaintPublic, summary="A complaint's record: state, next step, deadlines"
+)
 def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
+    """The complaint's current record: its state, whose step is next, every deadline and breach, and what each step recorded."""
     return respond(desk, complaint_id)
 
 
@@ -646,6 +774,7 @@ def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.
     "/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when"
 )
 def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
+    """Form ME-FR-01-01-01 as filled in so far: each step with who did it and when, the dates also in the chamber's calendar, for printing or for the audit."""
     return desk.complaint_form(complaint_id)
 
 
@@ -653,6 +782,7 @@ def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: 
     "/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka"
 )
 def get_complaint_history(desk: DeskDep, principal: access.HistorianOf, complaint_id: uuid.UUID) -> Any:
+    """Every change of the complaint, oldest first, as published to the other services."""
     return desk.history(complaint_id)
 
 
@@ -660,6 +790,7 @@ def get_complaint_history(desk: DeskDep, principal: access.HistorianOf, complain
 def acknowledge_complaint(
     desk: DeskDep, principal: access.Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement
 ) -> Any:
+    """Records that the complainant was told the complaint was received, and how (telephone, SMS, e-mail, letter, in person). The complaint then goes to the member-relations manager for review."""
     desk.acknowledge_complaint(complaint_id, by=principal.name, method=body.method, note=body.note)
     return respond(desk, complaint_id)
 
@@ -670,6 +801,7 @@ def acknowledge_complaint(
     summary="The member-relations manager adds missing information",
 )
 def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
+    """During the review the member-relations manager completes or corrects what the form lacks, e.g. the unit concerned after a follow-up call. Only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
     note = changes.pop("note", None)
     if "kind" in changes and changes["kind"] is None:
@@ -686,6 +818,7 @@ def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 def record_stakeholders(
     desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersIn
 ) -> Any:
+    """Records the units and persons the complaint concerns and who took part in the matter; they cannot be assigned to handle it."""
     desk.record_stakeholders(
         complaint_id,
         by=principal.name,
@@ -703,6 +836,7 @@ def record_stakeholders(
     summary="Mark the review complete (the form has everything)",
 )
 def complete_review(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID) -> Any:
+    """The member-relations manager marks the review complete: the form has what the SG needs to decide who handles it."""
     desk.complete_review(complaint_id, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -711,6 +845,7 @@ def complete_review(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 def refer_complaint(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
 ) -> Any:
+    """Sends the reviewed complaint to the Secretary General, who assigns a handler."""
     desk.refer_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -723,6 +858,7 @@ def refer_complaint(
 def assign_handler(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Assignment
 ) -> Any:
+    """The Secretary General names a person or a unit to investigate. A stakeholder of the complaint cannot handle it: the answer is then 409 with the reasons, and the refusal is kept for the audit."""
     desk.assign_handler(complaint_id, handler_kind=body.handler_kind, handler=body.handler, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -735,6 +871,7 @@ def assign_handler(
 def file_investigation(
     desk: DeskDep, principal: access.Investigator, complaint_id: uuid.UUID, body: InvestigationReport
 ) -> Any:
+    """The handler reports the circumstances, the root causes, the consequences and what was already done; the report goes to the SG for a decision."""
     desk.file_investigation(
         complaint_id,
         by=principal.name,
@@ -753,6 +890,7 @@ def file_investigation(
 def decide_complaint(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: DecisionIn
 ) -> Any:
+    """The Secretary General accepts the complaint as founded or rejects it (a reason is required to reject). An accepted complaint then goes to the committee or is settled without it."""
     desk.decide_complaint(complaint_id, decision=body.decision, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -765,6 +903,7 @@ def decide_complaint(
 def convene_committee(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: CommitteeConvening
 ) -> Any:
+    """The Secretary General convenes the complaint committee for an accepted complaint: its standing members and any added for this case, with the subject and meeting time."""
     desk.convene_committee(
         complaint_id,
         subject=body.subject,
@@ -783,6 +922,7 @@ def convene_committee(
 def forgo_committee(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Reason | None = None
 ) -> Any:
+    """The Secretary General settles an accepted complaint without convening the committee, giving the reason."""
     desk.forgo_committee(complaint_id, reason=body.reason if body else None, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -795,6 +935,7 @@ def forgo_committee(
 def record_committee_decision(
     desk: DeskDep, principal: access.CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
 ) -> Any:
+    """Minutes the committee's meeting: who attended, the decision (accept, reject or settle), the reasons and any corrective actions with owner and due date. The SG or a member of this committee may record it."""
     desk.record_committee_decision(
         complaint_id,
         attendees=body.attendees,
@@ -815,6 +956,7 @@ def record_committee_decision(
 def complete_corrective_action(
     desk: DeskDep, principal: access.ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None
 ) -> Any:
+    """Records a corrective action the committee decided as done, with an optional note on what was done."""
     desk.complete_corrective_action(complaint_id, action_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -825,6 +967,7 @@ def complete_corrective_action(
     summary="The member-relations manager tells the member the result",
 )
 def notify_member(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
+    """The member-relations manager records what the complainant was told of the result; closing is possible once this is done."""
     desk.notify_member(complaint_id, method=body.method, message=body.message, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -835,6 +978,7 @@ def notify_member(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uu
 def close_complaint(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
 ) -> Any:
+    """Closes the complaint after the complainant was told the result; the satisfaction question follows."""
     desk.close_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -847,6 +991,7 @@ def close_complaint(
 def record_satisfaction(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: SatisfactionIn
 ) -> Any:
+    """Records how satisfied the complainant is with the handling: a score from 1 to 5, a yes or no, or both, with their own words."""
     desk.record_satisfaction(
         complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment
     )
@@ -859,6 +1004,7 @@ def record_satisfaction(
     summary="Reopen a closed complaint whose member is not satisfied",
 )
 def reopen_complaint(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Reopening) -> Any:
+    """Reopens a closed complaint whose complainant is not satisfied; a new round starts with its own deadlines."""
     desk.reopen_complaint(complaint_id, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -871,6 +1017,7 @@ def reopen_complaint(desk: DeskDep, principal: access.MrManagerOf, complaint_id:
 def set_confidentiality(
     desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: ConfidentialityIn
 ) -> Any:
+    """Hides the complainant's identity from staff not entitled to it, or shows it again; the reason is kept."""
     desk.set_confidentiality(complaint_id, confidential=body.confidential, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -909,6 +1056,7 @@ async def attach_document(
     complaint_id: uuid.UUID,
     filename: str | None = Query(None, max_length=255),
 ) -> Any:
+    """Attaches a supporting file (a letter, a photograph, an invoice). The same content attached twice is kept once, and the answer says so."""
     desk: ComplaintDesk = request.app.state.desk
     limit = desk.documents.max_bytes
     body = await read_body(request, limit + 64 * 1024, "the document")
@@ -937,6 +1085,7 @@ async def attach_document(
     responses={200: {"content": {t: {} for t in MEDIA_TYPES}}},
 )
 def download_document(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID, sha256: str) -> Response:
+    """Downloads an attached file by its SHA-256 digest, for anyone who may see the complaint."""
     content, doc = desk.read_document(complaint_id, sha256)
     name = doc.get("filename") or sha256
     return Response(
@@ -967,6 +1116,7 @@ class AlreadyOpened(BaseModel):
     responses={200: {"model": AlreadyOpened, "description": "already opened for this source reference"}},
 )
 def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -> Any:
+    """For the CRM's other services (role service): registers the complaint a procedure raises, e.g. a survey answer under the threshold or a service desk's problem form. The source reference makes it idempotent: the first call registers it (201), a repeat answers only its id (200)."""
     complaint_id, created = desk.open_automatically(
         body.source_ref,
         source=body.source,
@@ -991,5 +1141,6 @@ def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -
     "/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)"
 )
 def check_deadlines(desk: DeskDep, _: Internal) -> Any:
+    """For the scheduler: records, once each, every stage deadline of the complaint procedure that has passed as of now, with whom the complaint was waiting on. Calling it again changes nothing."""
     recorded = desk.record_breaches(desk.clock())
     return {"recorded": [{"complaint_id": str(cid), "stage": stage.value} for cid, stage in recorded]}

@@ -120,28 +120,57 @@ def client_address(request: Request, config: ComplaintSettings) -> str:
 # -- schemas -------------------------------------------------------------------------------------------------------
 class PublicAttachment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    filename: str | None = Field(default=None, max_length=255)
-    content_type: str | None = Field(default=None, max_length=100)
+    filename: str | None = Field(description="the file's name on the sender's computer", default=None, max_length=255)
+    content_type: str | None = Field(
+        description="the file's type, e.g. application/pdf or image/jpeg", default=None, max_length=100
+    )
     data: str = Field(description="the file, base64-encoded")
 
 
 class PublicComplaintIn(BaseModel):
     """The website form. `homepage` is the honeypot: hidden from people, left empty by them."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=20_000)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint",
+                    "description": "برای تمدید کارت بازرگانی سه بار مراجعه کردم و هر بار مدرک تازه ای خواستند.",
+                    "occurred_at": "2026-11-22T11:00:00",
+                    "name": "Ayşe Demir",
+                    "phone": "09147654321",
+                    "email": "ayse.demir@example.com",
+                    "member_number": "14010872",
+                    "unit": "membership",
+                }
+            ]
+        },
+    )
+    kind: Kind = Field(default=Kind.COMPLAINT, description="complaint, criticism, suggestion or reported_problem")
+    description: str = Field(description="the message in the sender's words", min_length=1, max_length=20_000)
     occurred_at: SaneDatetime | None = Field(
         default=None, description="local time of the chamber when no zone is given"
     )
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    member_number: str | None = Field(default=None, max_length=60)
+    name: str = Field(description="the sender's full name", min_length=1, max_length=200)
+    phone: str | None = Field(description="a telephone number to reach the sender on", default=None, max_length=40)
+    email: str | None = Field(description="an e-mail address to reach the sender at", default=None, max_length=254)
+    member_number: str | None = Field(
+        description="the sender's membership number, when a member", default=None, max_length=60
+    )
     unit: str | None = Field(default=None, max_length=100, description="the unit concerned, if known")
     service: str | None = Field(default=None, max_length=300, description="the service concerned")
-    homepage: str | None = Field(default=None, max_length=2000)
-    attachments: list[PublicAttachment] = Field(default=[], max_length=20)
+    homepage: str | None = Field(
+        description="leave empty: hidden from people on the form, so that a robot filling it in is recognised",
+        default=None,
+        max_length=2000,
+    )
+    attachments: list[PublicAttachment] = Field(
+        description="supporting files, base64-encoded (multipart submissions send them as files instead)",
+        default=[],
+        max_length=20,
+    )
 
 
 class PublicReceipt(BaseModel):
@@ -189,6 +218,7 @@ RECEIVED = "Your message has been received. Quote this reference when you contac
     },
 )
 async def submit_public_complaint(request: Request, limiter: Annotated[RateLimiter, Depends(get_limiter)]) -> Any:
+    """The chamber website's form, open to anyone without a token: a complaint, criticism or suggestion as JSON or multipart with attachments. The answer gives the tracking reference to quote later. Submissions are limited per address, and a filled-in honeypot field is quietly dropped."""
     desk: ComplaintDesk = request.app.state.desk
     config: ComplaintSettings = request.app.state.complaint_settings
     wait = limiter.hit(client_address(request, config))
