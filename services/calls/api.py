@@ -71,7 +71,7 @@ class CallPublic(BaseModel):
         description="incoming (a member called the chamber) or outgoing (member relations called a member)"
     )
     state: State = Field(
-        description="where the call stands in the call procedure: ringing, queued, answered, unit_not_answered, with_member_relations, transferred, unanswered, called_back, resolved and so on"
+        description="where the call stands in the call procedure: ringing, queued, answered, unit_not_answered, with_member_relations, transferred, unanswered (a callback is owed), called_back, completed or not_reached (an outgoing call nobody picked up)"
     )
     received_at: datetime = Field(description="when the call first rang (UTC)")
     caller: str | None = Field(description="the calling number in international form (+98…)")
@@ -502,7 +502,7 @@ def transfer_call(
 def register_unanswered(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: UnansweredRegister
 ) -> Any:
-    """When the unit still does not answer, member relations registers the call for a callback: the assigned expert finds it in the personal queue (cartable) and must call back within 24 working hours."""
+    """When the unit still does not answer, member relations registers the call for a callback: the assigned expert finds it in the personal queue (cartable) and must call back within the callback deadline (24 working hours by default)."""
     centre.register_unanswered(
         call_id,
         by=principal.name,

@@ -156,7 +156,7 @@ class BreachPublic(BaseModel):
 
 
 class WaitingOnPublic(BaseModel):
-    role: str | None = Field(description="the role whose step is next, e.g. mr_manager or sg; null when closed")
+    role: str | None = Field(description="the role whose step is next; null when nobody's is")
     person: str | None = Field(description="user name of the person whose step is next, when one is named")
     unit: str | None = Field(description="code of the unit whose step is next, when a unit handles it")
 
@@ -690,7 +690,7 @@ def search_complaints(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
-    """Finds complaints by reference, state, stage, kind, channel, handler, member or committee member. Each role sees only what it may: the member-relations manager and the SG all, a handler the complaints assigned to them, a committee member those of the committee; confidential complainants' identities stay hidden from the rest. X-Total-Count gives the number before paging."""
+    """Finds complaints by reference, state, stage, kind, channel, handler, member or committee member. Each role sees only the complaints it may see, and a confidential complainant's identity stays hidden from those not entitled to it. X-Total-Count gives the number before paging."""
     args = _search_args(desk, filters)
     response.headers["X-Total-Count"] = str(index.count(principal, **args))
     return [public_view(desk, v) for v in index.search(principal, limit=limit, offset=offset, **args)]

@@ -42,7 +42,9 @@ class UnansweredItem(BaseModel):
     )
     received_at: datetime | None = Field(description="when the call rang (UTC)")
     registered_at: datetime = Field(description="when it was registered for a callback (UTC)")
-    callback_due: datetime = Field(description="the callback deadline (UTC): 24 working hours after registration")
+    callback_due: datetime = Field(
+        description="the callback deadline (UTC): by default 24 working hours after registration"
+    )
     callback_due_local: str = Field(
         description="the deadline in the chamber's calendar and time zone (Solar Hijri in Iran)"
     )
@@ -82,7 +84,7 @@ class UnitFigures(BaseModel):
     answered: int = Field(description="calls an expert of the unit answered")
     unanswered: int = Field(description="calls registered for a callback by the unit")
     open: int = Field(description="callbacks the unit still owes")
-    breaches: int = Field(description="callbacks made after their 24-working-hour deadline, or still owed past it")
+    breaches: int = Field(description="callbacks whose deadline passed before the member was reached")
     escalations: int = Field(description="times the unit was escalated to the SG for repeated non-answer")
     answer_rate: float | None = Field(
         description="answered divided by offered, 0 to 1; null before any call was offered"
