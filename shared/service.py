@@ -175,6 +175,7 @@ def create_service_app(
 
     @app.get("/health", tags=["operations"], summary="Liveness and readiness, no token needed")
     def get_health() -> Any:
+        """For the orchestrator and the monitor: 200 with status ok while the service works, 503 with the name of the stuck part (e.g. the Kafka relay or the index follower) when it does not. Needs no token and shows no personal data."""
         body = {"service": service, "status": "ok", **(health() if health else {})}
         if body["status"] != "ok":  # a part of the service is stuck: say so to the orchestrator and the monitor
             return JSONResponse(body, status_code=503)
@@ -188,6 +189,7 @@ def create_service_app(
         dependencies=[Depends(require(Role.MONITORING, Role.ADMIN, Role.AUDITOR))],
     )
     def get_metrics() -> Response:
+        """Request counts and durations per route, and the service's own counters, in the Prometheus text format for the chamber's monitoring. Holds no personal data."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

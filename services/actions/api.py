@@ -63,6 +63,7 @@ def _page(index: IndexDep, register: ActionRegister, principal, filters: Filters
     summary="Open an action by hand (SG, member-relations manager); 409 if its source reference has one already",
 )
 def open_action(register: RegisterDep, principal: Coordinator, body: ActionOpen) -> Any:
+    """Opens a corrective action (form SY-PR-05-00-02) by hand, for a problem found outside the CRM's own procedures. With an owner the action is assigned at once and falls due after the configured working days, unless a due date or a number of working days is given."""
     action_id, created = register.open_action(**body.model_dump(), by=principal.name)
     if not created:
         raise AlreadyOpened(f"an action was opened for {body.source_ref} already: {action_id}")
@@ -85,6 +86,7 @@ def list_actions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
+    """The actions the caller may see: the SG, member-relations manager and auditors see all, a unit manager the unit's, an expert their own. Filters combine; the page says how many match in total."""
     filters = Filters(
         state=state.value if state else None,
         unit=unit,
@@ -104,6 +106,7 @@ def overdue_actions(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Actions still in progress whose due working day has passed, the longest overdue first: the follow-up list of the SG and the member-relations manager."""
     return _page(index, register, principal, Filters(overdue=True), limit, offset)
 
 
@@ -113,22 +116,26 @@ def overdue_actions(
     summary="Actions whose next step is the caller's: to do, to judge for effectiveness, or to assign",
 )
 def waiting_on_me(register: RegisterDep, index: IndexDep, principal: Staff) -> Any:
+    """The caller's to-do list of actions: those to carry out as owner, those whose effectiveness the caller must judge as the owner's manager, and those the caller must assign."""
     return index.waiting_on(principal, register.clock())
 
 
 @router.get("/{action_id}", response_model=ActionDetail, summary="An action with its history: what, who, when")
 def get_action(register: RegisterDep, _: ActionReader, action_id: uuid.UUID) -> Any:
+    """An action with everything recorded on it: the problem, owner, due date, progress notes, what was done, the effectiveness checks and the full history."""
     return {**register.record(action_id), "history": register.history(action_id)}
 
 
 @router.post("/{action_id}/assign", response_model=ActionPublic, summary="Give an owner and a due date, or hand over")
 def assign_action(register: RegisterDep, principal: Coordinator, action_id: uuid.UUID, body: Assignment) -> Any:
+    """Gives the action an owner and a due date, or hands it over to another owner. The due date is a working day of the chamber; without one it falls due after the configured working days."""
     register.assign_action(action_id, **body.model_dump(), by=principal.name)
     return register.record(action_id)
 
 
 @router.post("/{action_id}/progress", response_model=ActionPublic, summary="The owner notes progress")
 def note_progress(register: RegisterDep, principal: Owner, action_id: uuid.UUID, body: ProgressNote) -> Any:
+    """The owner records how the work is going; notes are kept with the round they belong to."""
     register.note_progress(action_id, body.note, by=principal.name)
     return register.record(action_id)
 
@@ -139,6 +146,7 @@ def note_progress(register: RegisterDep, principal: Owner, action_id: uuid.UUID,
     summary="The owner marks the action done; its effectiveness check falls due after the configured working days",
 )
 def complete_action(register: RegisterDep, principal: Owner, action_id: uuid.UUID, body: Completion) -> Any:
+    """The owner records what was done. The effectiveness check falls due after the configured number of working days, so that the manager judges the change once it has had time to work."""
     register.complete_action(action_id, body.what_was_done, by=principal.name)
     return register.record(action_id)
 
@@ -151,6 +159,7 @@ def complete_action(register: RegisterDep, principal: Owner, action_id: uuid.UUI
 def confirm_effective(
     register: RegisterDep, principal: OwnersManager, action_id: uuid.UUID, body: Confirmation | None = None
 ) -> Any:
+    """The owner's manager confirms, once the check is due, that the change worked; the action is closed. A note with the evidence is optional."""
     register.confirm_effective(action_id, body.note if body else None, by=principal.name)
     return register.record(action_id)
 
@@ -161,12 +170,14 @@ def confirm_effective(
     summary="The owner's manager finds it did not work: back in progress with the reason and a new due date",
 )
 def reopen_action(register: RegisterDep, principal: OwnersManager, action_id: uuid.UUID, body: Reason) -> Any:
+    """The owner's manager finds the change did not work: the action goes back in progress for a new round, with the reason and a new due date."""
     register.reopen_action(action_id, body.reason, by=principal.name)
     return register.record(action_id)
 
 
 @router.post("/{action_id}/cancel", response_model=ActionPublic, summary="The SG cancels an action, with the reason")
 def cancel_action(register: RegisterDep, principal: SecretaryGeneral, action_id: uuid.UUID, body: Reason) -> Any:
+    """The Secretary General cancels an action that is no longer needed; the reason is kept."""
     register.cancel_action(action_id, body.reason, by=principal.name)
     return register.record(action_id)
 
@@ -183,6 +194,7 @@ internal = APIRouter(prefix="/internal/actions", tags=["internal"])
     responses={200: {"model": ActionOpened, "description": "already opened for this source reference"}},
 )
 def open_for_service(register: RegisterDep, principal: Internal, response: Response, body: ActionOpen) -> Any:
+    """For the CRM's other services (role service): opens the action a procedure calls for, e.g. the complaint committee's decision. The source reference makes it idempotent: the first call opens the action (201), a repeat answers the same id (200)."""
     action_id, created = register.open_action(**body.model_dump(), by=principal.name)
     if not created:
         response.status_code = 200
@@ -195,5 +207,6 @@ def open_for_service(register: RegisterDep, principal: Internal, response: Respo
     summary="Record every due date passed and effectiveness check fallen due now (idempotent)",
 )
 def check_deadlines(register: RegisterDep, _: Internal) -> Any:
+    """For the scheduler: records, once each, every due date that has passed and every effectiveness check that has fallen due as of now, so that they appear in the history and on the published event stream. Calling it again changes nothing."""
     recorded = register.record_deadlines(register.clock())
     return {"recorded": [{"action_id": str(aid), "kind": kind} for aid, kind in recorded]}

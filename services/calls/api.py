@@ -53,87 +53,142 @@ IndexDep = Annotated[CallIndex, Depends(get_index)]
 
 
 class CallCallback(BaseModel):
-    by: str
-    outcome: CallbackOutcome
-    note: str | None
-    at: datetime
-    referred_to: str | None = None
+    by: str = Field(description="user name of the expert who called the member back")
+    outcome: CallbackOutcome = Field(
+        description="resolved, follow_up (the unit follows the matter up), referred (to another unit or the complaint procedure) or not_reached"
+    )
+    note: str | None = Field(description="what was said or agreed, in the expert's words")
+    at: datetime = Field(description="when the callback was recorded (UTC)")
+    referred_to: str | None = Field(
+        default=None, description="the unit or procedure the matter was referred to, when the outcome is referred"
+    )
 
 
 class CallPublic(BaseModel):
-    id: uuid.UUID
-    version: int
-    direction: Direction
-    state: State
-    received_at: datetime
-    caller: str | None
-    caller_raw: str | None
-    callee: str | None
-    member_id: str | None
-    pbx_call_id: str | None
-    purpose: Purpose | None
-    placed_by: str | None
-    unit: str | None
-    answered_by: str | None
-    missed_by: list[str]
-    member_relations_expert: str | None
-    subject: str | None
-    contact_name: str | None
-    contact_phone: str | None
-    transferred_to: str | None
-    assigned_expert: str | None
-    follow_up_due: datetime | None = None
-    registered_at: datetime | None
-    callback_due: datetime | None
-    callbacks: list[CallCallback]
-    ended_at: datetime | None
-    unrouted_queue: str | None = None
+    id: uuid.UUID = Field(description="the call's record id in the CRM")
+    version: int = Field(description="the record's version: it rises by one with every recorded change")
+    direction: Direction = Field(
+        description="incoming (a member called the chamber) or outgoing (member relations called a member)"
+    )
+    state: State = Field(
+        description="where the call stands in the call procedure: ringing, queued, answered, unit_not_answered, with_member_relations, transferred, unanswered (a callback is owed), called_back, completed or not_reached (an outgoing call nobody picked up)"
+    )
+    received_at: datetime = Field(description="when the call first rang (UTC)")
+    caller: str | None = Field(description="the calling number in international form (+98…)")
+    caller_raw: str | None = Field(description="the calling number as the telephone system sent it")
+    callee: str | None = Field(description="the number dialled, in international form")
+    member_id: str | None = Field(
+        description="record id of the member recognised by the caller's number; null when none was"
+    )
+    pbx_call_id: str | None = Field(
+        description="the telephone system's own id of the call; null for calls registered by hand"
+    )
+    purpose: Purpose | None = Field(
+        description="why member relations called: survey, announcement or complaint_follow_up (outgoing calls only)"
+    )
+    placed_by: str | None = Field(description="user name of the staff member who placed an outgoing call")
+    unit: str | None = Field(description="code of the chamber unit the call was routed to, e.g. trade")
+    answered_by: str | None = Field(description="user name of the expert who answered")
+    missed_by: list[str] = Field(description="user names of the experts who let the call ring out, in order")
+    member_relations_expert: str | None = Field(
+        description="user name of the member-relations expert who took the call over from the unit"
+    )
+    subject: str | None = Field(description="what the caller wanted, as member relations took it down")
+    contact_name: str | None = Field(description="who to call back, when not the member's registered contact")
+    contact_phone: str | None = Field(description="the number to call back on, as given by the caller")
+    transferred_to: str | None = Field(
+        description="user name of the expert the call was transferred to on the second attempt"
+    )
+    assigned_expert: str | None = Field(description="user name of the expert who owes the callback")
+    follow_up_due: datetime | None = Field(
+        default=None, description="deadline for member relations to follow the call up (UTC), in working time"
+    )
+    registered_at: datetime | None = Field(
+        description="when the call was registered as unanswered for a callback (UTC)"
+    )
+    callback_due: datetime | None = Field(
+        description="deadline for the unit's callback (UTC), in the chamber's working time"
+    )
+    callbacks: list[CallCallback] = Field(description="every callback attempt, oldest first")
+    ended_at: datetime | None = Field(description="when the call's record was closed (UTC)")
+    unrouted_queue: str | None = Field(
+        default=None, description="the PBX queue that no unit owns, when the call could not be routed for that reason"
+    )
 
 
 class CallCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    direction: Direction = Direction.INCOMING
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"direction": "outgoing", "caller": "09131234567", "purpose": "survey"}]},
+    )
+    direction: Direction = Field(default=Direction.INCOMING, description="incoming or outgoing")
     caller: str | None = Field(default=None, max_length=40, description="the other party's number as dialled or shown")
-    callee: str | None = Field(default=None, max_length=40)
+    callee: str | None = Field(description="the number dialled, as dialled", default=None, max_length=40)
     unit: str | None = Field(default=None, description="destination unit of an incoming call")
     purpose: Purpose | None = Field(default=None, description="outgoing calls only")
 
 
 class CallRoute(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    unit: str = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"unit": "trade"}]})
+    unit: str = Field(
+        description="code of the destination unit, e.g. trade or member_relations", min_length=1, max_length=100
+    )
 
 
 class CallAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    expert: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"expert": "s.ahmadi"}]})
+    expert: str = Field(
+        description="user name of the unit's expert who answered, e.g. s.ahmadi", min_length=1, max_length=200
+    )
 
 
 class SubjectTakeDown(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str = Field(min_length=1, max_length=4000)
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=40)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"subject": "پیگیری صدور کارت بازرگانی", "contact_name": "Ayşe Demir", "contact_phone": "0914 765 4321"}
+            ]
+        },
+    )
+    subject: str = Field(
+        description="what the caller wanted, in the caller's words as near as may be", min_length=1, max_length=4000
+    )
+    contact_name: str | None = Field(
+        description="who to call back, when not the member's registered contact", default=None, max_length=200
+    )
+    contact_phone: str | None = Field(
+        description="the number to call back on, as the caller gave it", default=None, max_length=40
+    )
 
 
 class CallTransfer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"expert": "f.alavi"}]})
     expert: str = Field(min_length=1, max_length=200, description="another expert of the destination unit")
 
 
 class UnansweredRegister(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"contact_name": "علی رضایی", "contact_phone": "09121112233"}]}
+    )
     subject: str | None = Field(default=None, max_length=4000, description="defaults to the subject taken down")
-    contact_name: str | None = Field(default=None, max_length=200)
+    contact_name: str | None = Field(
+        description="who to call back; defaults to the name taken down", default=None, max_length=200
+    )
     contact_phone: str | None = Field(default=None, max_length=40, description="defaults to the caller's number")
     unit: str | None = Field(default=None, description="defaults to the destination unit")
     expert: str | None = Field(default=None, description="the expert who missed it; defaults to the last one who did")
 
 
 class CallbackRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    outcome: CallbackOutcome
-    note: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"outcome": "resolved", "note": "مدارک لازم برای تمدید کارت عضویت به عضو اعلام شد"}]
+        },
+    )
+    outcome: CallbackOutcome = Field(description="resolved, follow_up, referred or not_reached")
+    note: str | None = Field(description="what was said or agreed on the callback", default=None, max_length=4000)
     referred_to: str | None = Field(
         default=None,
         max_length=100,
@@ -142,8 +197,11 @@ class CallbackRecord(BaseModel):
 
 
 class Resolution(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str = Field(min_length=1, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "ساعات کاری واحد صدور گواهی مبدا به تماس گیرنده اعلام شد"}]},
+    )
+    note: str = Field(description="how member relations settled the caller's matter", min_length=1, max_length=4000)
 
 
 # Checked before any item is: a list of half a million numbers is refused at once, not validated item by item.
@@ -152,19 +210,21 @@ AmiBatch = Annotated[list[dict[str, Any]], Field(max_length=MAX_BATCH)]
 
 
 class IngestOutcome(BaseModel):
-    event_id: str
-    call_id: str | None
-    status: str
-    reason: str | None = None
+    event_id: str = Field(description="the telephone system's id of the event, as sent")
+    call_id: str | None = Field(description="the CRM's record id of the call the event was applied to; null when none")
+    status: str = Field(
+        description="applied, duplicate (seen before, nothing done), ignored (carries nothing for call tracking), held (waiting for an earlier event) or rejected"
+    )
+    reason: str | None = Field(default=None, description="why the event was ignored, held or rejected")
 
 
 class IngestBatchOutcome(BaseModel):
-    results: list[IngestOutcome]
-    applied: int
-    duplicate: int
-    ignored: int
-    held: int = 0
-    rejected: int
+    results: list[IngestOutcome] = Field(description="the outcome of each event, in the order sent")
+    applied: int = Field(description="events applied")
+    duplicate: int = Field(description="events already received before")
+    ignored: int = Field(description="events that carry nothing for call tracking")
+    held: int = Field(default=0, description="events waiting for an earlier event of the same call")
+    rejected: int = Field(description="events that did not fit the call's state, kept in the rejections list")
 
 
 def _public(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
@@ -215,6 +275,7 @@ def _respond(results: list[IngestResult], single: bool) -> Any:
 def post_call_events(
     centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[CallEventIn | EventBatch, Body()]
 ) -> Any:
+    """For the telephone system (role telephony): posts what happened to a call, one event or a list. Each event is applied once: an event_id seen before is answered as a duplicate and changes nothing, so the PBX may resend freely. An event that does not fit the call's state is kept in the rejections list for the telephony administrator."""
     items = body if isinstance(body, list) else [body]
     results = _ingest_all(
         centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
@@ -225,11 +286,30 @@ def post_call_events(
 @telephony.post(
     "/ami",
     summary="Asterisk AMI queue events as JSON (one or a list); events that carry nothing for call tracking are ignored",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "Event": "AgentConnect",
+                        "Queue": "601",
+                        "Uniqueid": "1710221400.102",
+                        "Linkedid": "1710221400.102",
+                        "CallerIDNum": "09131234567",
+                        "Interface": "PJSIP/201",
+                        "HoldTime": "12",
+                        "Timestamp": "1710221412.000000",
+                    }
+                }
+            }
+        }
+    },
     response_model=IngestOutcome | IngestBatchOutcome,
 )
 def post_ami_events(
     centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[dict[str, Any] | AmiBatch, Body()]
 ) -> Any:
+    """For an Asterisk PBX: its AMI queue events (QueueCallerJoin, AgentConnect, AgentRingNoAnswer, QueueCallerAbandon, Hangup and the like) forwarded as JSON objects, one or a list. If any event of a list cannot be read, none is applied and the answer names each bad one."""
     items = body if isinstance(body, list) else [body]
     parsed = []
     received = centre.clock()
@@ -268,14 +348,15 @@ def get_rejections(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
+    """The telephony administrator's list of events that could not be applied, newest first, with the reason, so that the PBX's mapping or the event log can be corrected. X-Total-Count gives the number before paging."""
     return paged(response, index.rejections(limit, offset), index.rejection_count())
 
 
 class UnmappedQueue(BaseModel):
-    queue: str
-    calls: int
-    first_call_at: datetime
-    last_call_at: datetime
+    queue: str = Field(description="the PBX queue number or name that no unit owns")
+    calls: int = Field(description="calls kept unrouted because they came through it")
+    first_call_at: datetime = Field(description="when the first such call rang (UTC)")
+    last_call_at: datetime = Field(description="when the latest such call rang (UTC)")
 
 
 @telephony.get(
@@ -290,6 +371,7 @@ def get_unmapped_queues(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """PBX queues that no unit of the chamber owns, with how many calls came through each. Once the queue is mapped to a unit in the organisation file, replaying the queue log routes the kept calls."""
     return page(response, index.unmapped_queues(), limit, offset)
 
 
@@ -297,6 +379,7 @@ def get_unmapped_queues(
     "/calls", status_code=201, response_model=CallPublic, summary="Register a call by hand (incoming or outgoing)"
 )
 def create_call(centre: CentreDep, principal: access.MemberRelationsStaff, body: CallCreate) -> Any:
+    """Registers a call that the telephone system did not report: an incoming call taken on a line outside the PBX, or an outgoing call member relations makes for a survey, an announcement or a complaint follow-up."""
     call_id = centre.receive_call(
         direction=body.direction,
         caller=body.caller,
@@ -321,6 +404,7 @@ def search_calls(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Finds calls by member, by caller number in any notation, by state or by day (a Solar Hijri or Gregorian date in the chamber's calendar). Unit staff see their own unit's calls; member relations, managers and auditors see all. X-Total-Count gives the number before paging."""
     e164 = None
     if number:
         e164 = normalise_number(number, centre.region)
@@ -339,13 +423,15 @@ def search_calls(
     return paged(response, items, total)
 
 
-@router.get("/calls/{call_id}", response_model=CallPublic)
+@router.get("/calls/{call_id}", response_model=CallPublic, summary="A call's record and its course")
 def get_call(centre: CentreDep, _: access.CallReader, call_id: uuid.UUID) -> Any:
+    """The call's current record with its whole course: routing, answer, misses, transfer, registration and callbacks."""
     return _public(centre, call_id)
 
 
 @router.post("/calls/{call_id}/route", response_model=CallPublic, summary="Route the call to its destination unit")
 def route_call(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, body: CallRoute) -> Any:
+    """Sends a ringing call to the chamber unit it is for; it then waits in the unit's queue for an expert."""
     centre.route_call(call_id, body.unit)
     return _public(centre, call_id)
 
@@ -359,18 +445,25 @@ def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: Call
 
 @router.post("/calls/{call_id}/answer", response_model=CallPublic, summary="An expert answered the call")
 def answer_call(centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswer, Depends(answer_permitted)]) -> Any:
+    """Records that an expert of the destination unit took the call. Only an expert of that unit (or the telephone system) may record it."""
     centre.record_answer(call_id, body.expert)
     return _public(centre, call_id)
 
 
 @router.post("/calls/{call_id}/unit-not-answered", response_model=CallPublic, summary="The unit did not answer")
 def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+    """Records that nobody in the destination unit answered; the call goes to member relations."""
     centre.record_unit_not_answered(call_id)
     return _public(centre, call_id)
 
 
-@router.post("/calls/{call_id}/transfer-to-member-relations", response_model=CallPublic)
+@router.post(
+    "/calls/{call_id}/transfer-to-member-relations",
+    response_model=CallPublic,
+    summary="Hand the call the unit let go to member relations",
+)
 def transfer_to_member_relations(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+    """Hands a call the unit let go over to member relations, whose expert takes the caller's subject down."""
     centre.transfer_to_member_relations(call_id)
     return _public(centre, call_id)
 
@@ -381,6 +474,7 @@ def transfer_to_member_relations(centre: CentreDep, _: access.CallWorker, call_i
 def take_down_subject(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: SubjectTakeDown
 ) -> Any:
+    """The member-relations expert records what the caller wanted and who to call back, before trying the unit again or registering the call as unanswered."""
     centre.take_down_subject(
         call_id,
         subject=body.subject,
@@ -395,6 +489,7 @@ def take_down_subject(
 def transfer_call(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: CallTransfer
 ) -> Any:
+    """The second attempt: member relations puts the call through to another expert of the destination unit."""
     centre.transfer_to_expert(call_id, expert=body.expert, by=principal.name)
     return _public(centre, call_id)
 
@@ -407,6 +502,7 @@ def transfer_call(
 def register_unanswered(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: UnansweredRegister
 ) -> Any:
+    """When the unit still does not answer, member relations registers the call for a callback: the assigned expert finds it in the personal queue (cartable) and must call back within the callback deadline (24 working hours by default)."""
     centre.register_unanswered(
         call_id,
         by=principal.name,
@@ -426,6 +522,7 @@ def record_callback(
     call_id: uuid.UUID,
     body: CallbackRecord,
 ) -> Any:
+    """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
     centre.record_callback(
         call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
     )
@@ -438,6 +535,7 @@ def record_callback(
 def resolve_call(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: Resolution
 ) -> Any:
+    """Member relations settled the caller's matter itself, so no callback by the unit is needed."""
     centre.resolve_by_member_relations(call_id, by=principal.name, note=body.note)
     return _public(centre, call_id)
 
@@ -448,8 +546,12 @@ queues = APIRouter(prefix="/queues", tags=["queues"])
 class QueueItem(CallPublic):
     """A call in a personal queue or a unit's list, as the staff read it."""
 
-    member_name: str | None = None
-    received_at_local: str
+    member_name: str | None = Field(
+        default=None, description="the member's name, for the expert's screen; null when the caller is no known member"
+    )
+    received_at_local: str = Field(
+        description="when the call rang, in the chamber's calendar and time zone (Solar Hijri in Iran)"
+    )
     due: datetime | None = Field(description="the callback deadline, or the member-relations follow-up deadline")
     due_local: str | None = Field(description="the deadline in the chamber's calendar (Solar Hijri in Iran)")
     working_seconds_left: float | None = Field(description="working time left before the deadline; negative: late")
@@ -490,6 +592,7 @@ def my_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
     return _queue_page(request, centre, index.queue(expert=principal.name), response, limit, offset)
 
 
@@ -504,6 +607,7 @@ def expert_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
     return _queue_page(request, centre, index.queue(expert=expert), response, limit, offset)
 
 
@@ -518,6 +622,7 @@ def unit_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
     return _queue_page(request, centre, index.queue(unit=unit), response, limit, offset)

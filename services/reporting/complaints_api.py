@@ -70,6 +70,7 @@ def _respond(
 
 @router.get("/open", summary="Open complaints by the stage they wait in, the oldest waiting first, in working hours")
 def open_complaints(request: Request, model: ComplaintReadModelDep, show_confidential: access.ConfidentialSight) -> Any:
+    """Every complaint not yet closed, grouped by the stage it waits in (acknowledgement, review, assignment, investigation, decision, notification), the longest waiting first, with the waiting time in working hours. Confidential complainants' names are shown only to the roles entitled to them."""
     settings = request.app.state.settings
     return R.open_report(
         model.open_complaints(),
@@ -126,6 +127,7 @@ def yearly(
     format: Annotated[Format | None, Query()] = None,
     table: Annotated[Table, Query()] = "figures",
 ) -> Any:
+    """The year's complaint figures as the input to the management review (SY-PR-10-00-02), as JSON, CSV or HTML."""
     settings = request.app.state.settings
     period = R.year_period(settings.chamber, year, model.calendar.tz)
     report = R.build_report(

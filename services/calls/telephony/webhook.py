@@ -43,9 +43,11 @@ class CallEventIn(BaseModel):
 
     event_id: PbxId = Field(description="The PBX's id of this event; repeats are ignored")
     call_id: PbxId = Field(description="The PBX's id of the call")
-    type: TelephonyKind
+    type: TelephonyKind = Field(
+        description="what happened to the call: ringing, queued, agent_missed (an extension let it ring out), answered, queue_timeout, abandoned (the caller hung up waiting), transferred or completed"
+    )
     at: AwareDatetime = Field(description="When it happened, with a UTC offset")
-    direction: CallDirection = "incoming"
+    direction: CallDirection = Field(default="incoming", description="incoming or outgoing")
     # "from"/"to" are what many PBX webhooks call them; the documented names match the rest of the CRM.
     caller: str | None = Field(
         default=None, max_length=100, validation_alias=AliasChoices("caller", "from"), description="Calling number, raw"
@@ -53,12 +55,18 @@ class CallEventIn(BaseModel):
     callee: str | None = Field(
         default=None, max_length=100, validation_alias=AliasChoices("callee", "to"), description="Dialled number, raw"
     )
-    queue: str | None = Field(default=None, max_length=100)
+    queue: str | None = Field(
+        description="the PBX queue the call came through; mapped to a chamber unit", default=None, max_length=100
+    )
     extension: str | None = Field(default=None, max_length=100, description="The answering/missing member's extension")
     target: str | None = Field(default=None, max_length=100, description="For 'transferred': extension or queue")
     purpose: CallPurpose | None = Field(default=None, description="Outgoing calls only")
-    wait_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
-    talk_seconds: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    wait_seconds: int | None = Field(
+        description="seconds the caller waited before this event", default=None, ge=0, le=MAX_SECONDS
+    )
+    talk_seconds: int | None = Field(
+        description="seconds of conversation, on completed", default=None, ge=0, le=MAX_SECONDS
+    )
 
     @field_validator("caller", "callee", "queue", "extension", "target", mode="after")
     @classmethod
