@@ -137,7 +137,25 @@ class PublicAttachment(BaseModel):
 class PublicComplaintIn(BaseModel):
     """The website form. `homepage` is the honeypot: hidden from people, left empty by them."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint",
+                    "description": "برای تمدید کارت بازرگانی سه بار مراجعه کردم و هر بار مدرک تازه ای خواستند.",
+                    "occurred_at": "2026-11-22T11:00:00",
+                    "name": "Ayşe Demir",
+                    "phone": "09147654321",
+                    "email": "ayse.demir@example.com",
+                    "member_number": "14010872",
+                    "unit": "membership",
+                    "language": "tr",
+                }
+            ]
+        },
+    )
     kind: Kind = Kind.COMPLAINT
     description: str = Field(min_length=1, max_length=20_000)
     occurred_at: SaneDatetime | None = Field(
