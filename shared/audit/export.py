@@ -1,0 +1,165 @@
+"""Writing an export: chained JSON Lines per service, then the signed manifest that lists them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from eventsourcing.persistence import Notification
+
+from shared.audit.canonical import canonical
+from shared.audit.chain import GENESIS, event_record, line_hash, make_line
+from shared.audit.merkle import MerkleBuilder
+from shared.audit.signing import fingerprint, public_pem, sign
+from shared.eventstore import CrmApplication
+
+FORMAT = "crm-audit-export/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+PUBLIC_KEY = "public-key.pem"
+BATCH = 2000  # notifications read per query: large enough that the query costs little per event
+
+
+@dataclass
+class FileSummary:
+    name: str
+    service: str
+    lines: int
+    sha256: str
+    merkle_root: str
+    first_position: int | None
+    last_position: int | None
+    last_line_sha256: str
+
+
+class Chain:
+    """The running state of one export file: the hash chain, the Merkle tree of its events, its own SHA-256."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.tree = MerkleBuilder()
+        self.file_hash = hashlib.sha256()
+        self.lines = 0
+        self.first_position: int | None = None
+        self.last_position: int | None = None
+
+    def line(self, record: dict[str, Any]) -> bytes:
+        """The next line (with its newline) for one event record."""
+        event = canonical(record)
+        line = make_line(event, self.prev)
+        self.prev = line_hash(line)
+        self.tree.add(event)
+        out = line + b"\n"
+        self.file_hash.update(out)
+        self.lines += 1
+        if self.first_position is None:
+            self.first_position = record["position"]
+        self.last_position = record["position"]
+        return out
+
+    def summary(self, name: str, service: str) -> FileSummary:
+        return FileSummary(
+            name=name,
+            service=service,
+            lines=self.lines,
+            sha256=self.file_hash.hexdigest(),
+            merkle_root=self.tree.root(),
+            first_position=self.first_position,
+            last_position=self.last_position,
+            last_line_sha256=self.prev,
+        )
+
+
+def write_file(out: IO[bytes], records: Iterable[dict[str, Any]]) -> Chain:
+    chain = Chain()
+    buffer: list[bytes] = []
+    for record in records:
+        buffer.append(chain.line(record))
+        if len(buffer) >= 1000:
+            out.write(b"".join(buffer))
+            buffer.clear()
+    out.write(b"".join(buffer))
+    return chain
+
+
+class EventReader:
+    """A service's stored events in notification-log order, as export records: its contract names each type."""
+
+    BOOKKEEPING = ("originator_id", "originator_version", "originator_topic")
+
+    def __init__(self, app: CrmApplication):
+        self.app = app
+        self.mapper = app.mapper
+        self.contract = app.contract
+
+    def record(self, n: Notification) -> dict[str, Any]:
+        state = n.state
+        if self.mapper.cipher:
+            state = self.mapper.cipher.decrypt(state)
+        if self.mapper.compressor:
+            state = self.mapper.compressor.decompress(state)
+        data = self.mapper.transcoder.decode(state)
+        timestamp = data.pop("timestamp", None)
+        for key in self.BOOKKEEPING:
+            data.pop(key, None)
+        return event_record(
+            position=n.id,
+            aggregate_id=str(n.originator_id),
+            version=n.originator_version,
+            wire_type=self.contract.wire_type(n.topic),
+            time=timestamp.astimezone(UTC).isoformat() if isinstance(timestamp, datetime) else str(timestamp),
+            data=data,
+        )
+
+    def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification]:
+        recorder = self.app.recorder
+        position = start
+        while True:
+            batch = recorder.select_notifications(position, BATCH, stop=stop)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            position = batch[-1].id + 1
+
+    def records(
+        self, start: datetime | None = None, end: datetime | None = None, *, first: int = 1, last: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Events recorded in [start, end) (any time when None), between positions `first` and `last`."""
+        for n in self.notifications(first, last):
+            record = self.record(n)
+            if start is not None or end is not None:
+                when = datetime.fromisoformat(record["time"])
+                if (start is not None and when < start) or (end is not None and when >= end):
+                    continue
+            yield record
+
+
+def write_manifest(
+    out: Path,
+    files: list[FileSummary],
+    key: Any,
+    *,
+    period: dict[str, str | None],
+    previous_signature: str | None,
+    created_at: datetime,
+) -> str:
+    """manifest.json (canonical JSON), its Ed25519 signature in manifest.sig and the public key; returns the
+    signature, which the next export's manifest names so that exports form a chain."""
+    manifest = {
+        "format": FORMAT,
+        "created_at": created_at.astimezone(UTC).isoformat(),
+        "period": period,
+        "files": [asdict(f) for f in files],
+        "previous_signature": previous_signature,
+        "public_key_sha256": fingerprint(key.public_key()),
+    }
+    body = canonical(manifest)
+    signature = sign(key, body)
+    (out / MANIFEST).write_bytes(body)
+    (out / SIGNATURE).write_text(signature + "\n")
+    (out / PUBLIC_KEY).write_bytes(public_pem(key.public_key()))
+    return signature
