@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from services import registry
-from shared.audit import signing
+from shared.audit import proofs, signing
 from shared.audit.export import SIGNATURE, EventReader, write_file, write_manifest
 from shared.audit.signing import AuditKeyError
 from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Unreadable, verify_series
@@ -73,7 +73,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return export(args, settings)
         if args.audit_command == "verify":
             return verify(args)
-    except (AuditKeyError, Unreadable) as exc:
+        if args.audit_command == "prove":
+            print_json(proofs.make_proof(args.export, args.position, args.service))
+            return 0
+        if args.audit_command == "check-proof":
+            return check_proof(args)
+    except (AuditKeyError, Unreadable, proofs.NotInExport) as exc:
         return _fail(str(exc))
     return _fail(f"unknown audit command {args.audit_command}")
 
@@ -145,6 +150,28 @@ def verify(args: argparse.Namespace) -> int:
         for failure in report.failures:
             print(f"{report.export}: TAMPERED: {failure}")
     return status
+
+
+def check_proof(args: argparse.Namespace) -> int:
+    try:
+        proof = json.loads(args.proof.read_bytes())
+        trusted = args.public_key.read_bytes() if args.public_key else None
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot read the proof or key: {exc}")
+    if not isinstance(proof, dict):
+        return _fail(f"{args.proof}: not a proof")
+    problems = proofs.check_proof(proof, trusted)
+    for problem in problems:
+        print(f"{args.proof}: INVALID: {problem}")
+    if problems:
+        return TAMPERED
+    key = signing.load_public_key(trusted or proof["public_key"].encode())
+    whose = "" if trusted else " (the key the proof carries: compare it with the chamber's published key)"
+    print(
+        f"{args.proof}: line {proof['line_number']} of {proof['file']} is in the export signed by the key "
+        f"with SHA-256 {signing.fingerprint(key)}{whose}"
+    )
+    return VERIFIED
 
 
 def print_json(value: object) -> None:

@@ -180,3 +180,34 @@ def test_an_export_needs_an_empty_folder_and_a_key(crm, export_dir, keys, tmp_pa
     code, _, err = crm("audit", "export", "--all", "--out", tmp_path / "x")
     assert code == 2 and "no signing key" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_proof_shows_one_event_is_in_the_export_on_its_own(crm, export_dir, keys, tmp_path):
+    code, out, _ = crm("audit", "prove", export_dir, "--position", 7)
+    assert code == 0
+    proof = json.loads(out)
+    assert proof["line_number"] == 7 and json.loads(split_line(proof["line"].encode())[0])["position"] == 7
+    assert len(proof["path"]) == 5  # a tree of 24 leaves
+    proof_file = tmp_path / "proof.json"
+    proof_file.write_text(out)
+    # Checked without the export: the export folder is gone.
+    for path in export_dir.iterdir():
+        path.unlink()
+    code, out, _ = crm("audit", "check-proof", proof_file, "--public-key", keys[1])
+    assert code == 0 and "line 7 of members.jsonl is in the export signed by the key" in out
+
+    forged = {**proof, "line": proof["line"].replace("نمونه", "دیگر")}
+    assert forged["line"] != proof["line"]
+    proof_file.write_text(json.dumps(forged))
+    code, out, _ = crm("audit", "check-proof", proof_file, "--public-key", keys[1])
+    assert code == 1 and "Merkle path does not lead to the file's root" in out
+
+    code, _, _ = crm("audit", "keygen", "--out", tmp_path / "other")
+    proof_file.write_text(json.dumps(proof))
+    code, out, _ = crm("audit", "check-proof", proof_file, "--public-key", tmp_path / "other" / "audit-ed25519.pub")
+    assert code == 1 and "signature does not verify" in out
+
+
+def test_proving_an_event_not_in_the_export_exits_2(crm, export_dir):
+    code, _, err = crm("audit", "prove", export_dir, "--position", 99)
+    assert code == 2 and "no event at position 99" in err
