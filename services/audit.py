@@ -13,6 +13,7 @@ from pathlib import Path
 
 from services import registry
 from shared.audit import proofs, signing
+from shared.audit.csvview import write_csv
 from shared.audit.export import SIGNATURE, EventReader, write_file, write_manifest
 from shared.audit.signing import AuditKeyError
 from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Unreadable, verify_series
@@ -78,6 +79,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.audit_command == "check-proof":
             return check_proof(args)
+        if args.audit_command == "csv":
+            rows = write_csv(args.export, args.out)
+            print(f"{args.out}: {rows} events")
+            return 0
     except (AuditKeyError, Unreadable, proofs.NotInExport) as exc:
         return _fail(str(exc))
     return _fail(f"unknown audit command {args.audit_command}")
