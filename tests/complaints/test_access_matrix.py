@@ -34,6 +34,7 @@ C = "/complaints/{complaint_id}"
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
     ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
+    ("GET", "/audit/events"): row({"auditor", "admin"}),
     ("POST", "/public/complaints"): row(EVERYONE, json={}),  # the website form: anyone, with abuse limits
     ("POST", "/internal/complaints"): row({"service", "admin"}, json={}),
     ("POST", "/internal/complaints/deadline-check"): row({"service", "admin"}),
