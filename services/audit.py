@@ -14,9 +14,10 @@ from pathlib import Path
 from services import registry
 from shared.audit import proofs, signing
 from shared.audit.csvview import write_csv
+from shared.audit.digests import check_digests
 from shared.audit.export import SIGNATURE, EventReader, write_file, write_manifest
 from shared.audit.signing import AuditKeyError
-from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Unreadable, verify_series
+from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Failure, Unreadable, verify_series
 from shared.settings import Settings
 
 
@@ -44,6 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argpa
     )
     verify.add_argument("exports", type=Path, nargs="+", help="one export, or several in the order they were made")
     verify.add_argument("--public-key", type=Path, required=True, help="the chamber's published audit public key")
+    verify.add_argument(
+        "--digests", type=Path, help="digests the services signed as they ran (<data folder>/audit/digests)"
+    )
 
     prove = commands.add_parser("prove", help="print the Merkle proof that one event is in an export (JSON)")
     prove.add_argument("export", type=Path)
@@ -147,7 +151,13 @@ def verify(args: argparse.Namespace) -> int:
         return _fail(f"{args.public_key}: {exc.strerror}")
     key = signing.load_public_key(data, str(args.public_key))
     status = VERIFIED
+    if args.digests is not None and not args.digests.is_dir():
+        return _fail(f"{args.digests}: no such folder of digests")
     for report in verify_series(args.exports, key):
+        if report.ok and args.digests is not None:
+            check = check_digests(report.export, report.manifest, args.digests, key)
+            report.failures.extend(Failure(f"digest {failure}") for failure in check.failures)
+            print(f"{report.export}: {check.checked} digests checked, {check.uncovered} outside this export")
         if report.ok:
             print(f"{report.export}: verified ({report.files} files, {report.lines} events)")
             continue

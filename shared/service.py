@@ -253,8 +253,8 @@ def event_sourced_service(
         return body
 
     app = create_service_app(service, settings, title=title, description=description, lifespan=lifespan, health=health)
-    # The audit trail: the auditor's streaming export of this store.
-    from shared.audit.api import audit_router
+    # The audit trail: the auditor's streaming export of this store, and signed digests of what it published.
+    from shared.audit.api import install_audit
 
-    app.include_router(audit_router(application))
+    install_audit(app, settings, application)
     return app

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from shared.audit.digests import Digester, digest_folder, with_digests
 from shared.audit.export import Chain, EventReader
+from shared.audit.signing import load_private_key
 from shared.auth import Role, require
 from shared.eventstore import CrmApplication
+from shared.settings import Settings
 from shared.validation import check_day
 
 MEDIA_TYPE = "application/x-ndjson"
@@ -67,3 +70,20 @@ def audit_router(application: CrmApplication) -> APIRouter:
         return StreamingResponse(lines(), media_type=MEDIA_TYPE)
 
     return router
+
+
+def install_audit(app: FastAPI, settings: Settings, application: CrmApplication) -> None:
+    """GET /audit/events, and with CRM_AUDIT_KEY_FILE set, a digest of the published events every
+    CRM_AUDIT_DIGEST_SECONDS. The relay's position is what was published; without a relay, what was stored."""
+    app.include_router(audit_router(application))
+    if settings.audit_key_file is None:
+        return
+    digester = Digester(application, digest_folder(settings.data_dir), load_private_key(settings.audit_key_file))
+
+    def published() -> int | None:
+        relay = getattr(app.state, "relay", None)
+        return relay.published_position if relay is not None else application.recorder.max_notification_id()
+
+    app.router.lifespan_context = with_digests(
+        app.router.lifespan_context, digester, settings.audit_digest_seconds, published
+    )
