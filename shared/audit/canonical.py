@@ -11,6 +11,7 @@ Values holding any of those go through `rfc8785` instead; a test compares both p
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -18,6 +19,7 @@ import rfc8785
 from shared.envelope import _default as _event_default
 
 _MAX_EXACT_INT = 2**53 - 1
+_ASTRAL = re.compile(rb"[\xf0-\xf4]")
 
 
 def _to_json(value: Any) -> Any:
@@ -26,19 +28,24 @@ def _to_json(value: Any) -> Any:
 
 
 def _needs_reference(value: Any) -> bool:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and any(ord(c) > 0xFFFF for c in key):
-                return True
-            if _needs_reference(item):
-                return True
-        return False
-    if isinstance(value, list | tuple):
-        return any(_needs_reference(item) for item in value)
-    if isinstance(value, float):
-        return True
-    if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value) > _MAX_EXACT_INT
+    """Whether a value holds a float or an integer past 2**53 (keys outside the Basic Multilingual Plane are found
+    in the encoded bytes, which is cheaper). A loop, not recursion: this runs once per exported event."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif isinstance(item, float) or (isinstance(item, int) and not -_MAX_EXACT_INT <= item <= _MAX_EXACT_INT):
+            return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return False
 
 
@@ -47,6 +54,9 @@ def canonical(value: Any) -> bytes:
     text = json.dumps(
         value, default=_to_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-    if _needs_reference(value):
+    encoded = text.encode()
+    # A lead byte of a 4-byte UTF-8 sequence: a character outside the BMP, perhaps in a key, where RFC 8785 sorts
+    # by UTF-16 code units; rare enough (emoji) to hand the whole value to the reference.
+    if _needs_reference(value) or _ASTRAL.search(encoded):
         return rfc8785.dumps(json.loads(text))
-    return text.encode()
+    return encoded
