@@ -18,6 +18,7 @@ from shared.audit.digests import check_digests
 from shared.audit.export import SIGNATURE, EventReader, write_file, write_manifest
 from shared.audit.signing import AuditKeyError
 from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Failure, Unreadable, verify_series
+from shared.contracts import UndeclaredEvent
 from shared.settings import Settings
 
 
@@ -123,6 +124,12 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with (out / f"{name}.jsonl").open("wb") as f:
                 chain = write_file(f, EventReader(app).records(start, end))
+        except UndeclaredEvent as exc:
+            # An event its service's contract does not name has no wire type to export it under; an export
+            # without it would be incomplete, so none is left behind (an unsigned folder would only mislead).
+            for written in out.glob("*.jsonl"):
+                written.unlink()
+            return _fail(f"{exc} (services/{name}/contract.py); nothing was exported")
         finally:
             app.close()
         summaries.append(chain.summary(f"{name}.jsonl", name))

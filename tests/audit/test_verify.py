@@ -211,3 +211,46 @@ def test_a_proof_shows_one_event_is_in_the_export_on_its_own(crm, export_dir, ke
 def test_proving_an_event_not_in_the_export_exits_2(crm, export_dir):
     code, _, err = crm("audit", "prove", export_dir, "--position", 99)
     assert code == 2 and "no event at position 99" in err
+
+
+def test_an_export_keeps_to_its_days_and_an_empty_one_still_verifies(crm, members_store, keys, tmp_path):
+    out = tmp_path / "2001"
+    code, _, err = crm(
+        "audit", "export", "--all", "--from", "2001-01-01", "--to", "2001-01-31", "--out", out, "--key", keys[0]
+    )
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert manifest["period"] == {"from": "2001-01-01", "to": "2001-01-31"}
+    assert {f["name"]: f["lines"] for f in manifest["files"]}["members.jsonl"] == 0
+    assert (out / "members.jsonl").read_bytes() == b""
+    code, out_text, _ = verify(crm, out, keys)
+    assert code == 0 and "verified (5 files, 0 events)" in out_text
+    code, _, err = crm(
+        "audit",
+        "export",
+        "--all",
+        "--from",
+        "2001-02-01",
+        "--to",
+        "2001-01-31",
+        "--out",
+        tmp_path / "x",
+        "--key",
+        keys[0],
+    )
+    assert code == 2 and "--to is before --from" in err
+
+
+def test_an_event_the_contract_does_not_declare_stops_the_export_and_leaves_nothing(
+    crm, members_store, keys, tmp_path, monkeypatch
+):
+    from services.members.contract import CONTRACT
+
+    first = next(iter(CONTRACT.events))
+    monkeypatch.setattr(CONTRACT, "events", {k: v for k, v in CONTRACT.events.items() if k != first})
+    monkeypatch.setattr(CONTRACT, "_by_class", None)
+    monkeypatch.setattr(CONTRACT, "_by_topic", {})
+    out = tmp_path / "export"
+    code, _, err = crm("audit", "export", "--service", "members", "--out", out, "--key", keys[0])
+    assert code == 2 and "Member.Registered' has no wire type" in err and "nothing was exported" in err
+    assert list(out.iterdir()) == []
