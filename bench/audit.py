@@ -96,7 +96,7 @@ def main() -> None:
         out.mkdir()
 
         centre = build_centre(settings)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with (out / "calls.jsonl").open("wb") as f:
             chain = write_file(f, EventReader(centre).records())
         write_manifest(
@@ -107,18 +107,18 @@ def main() -> None:
             previous_signature=None,
             created_at=datetime.now(UTC),
         )
-        export_seconds = time.perf_counter() - started
+        export_seconds, export_cpu = time.perf_counter() - started, time.process_time() - cpu
         centre.close()
         size = (out / "calls.jsonl").stat().st_size
-        print(f"export: {chain.lines:,} events, {size / 1e6:.0f} MB in {export_seconds:.1f}s")
+        # CPU time too: on a shared two-core machine the wall clock also counts the other processes' turns.
+        print(f"export: {chain.lines:,} events, {size / 1e6:.0f} MB in {export_seconds:.1f}s ({export_cpu:.1f}s CPU)")
 
         public = signing.load_public_key((base / "keys" / signing.PUBLIC_KEY_FILE).read_bytes())
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = verify_export(out, public)
-        verify_seconds = time.perf_counter() - started
-        print(
-            f"verify: {report.lines:,} events in {verify_seconds:.1f}s, {'verified' if report.ok else report.failures}"
-        )
+        verify_seconds, verify_cpu = time.perf_counter() - started, time.process_time() - cpu
+        state = "verified" if report.ok else report.failures
+        print(f"verify: {report.lines:,} events in {verify_seconds:.1f}s ({verify_cpu:.1f}s CPU), {state}")
 
         export_rate, verify_rate = chain.lines / export_seconds, report.lines / verify_seconds
         print(C.result_line("export events/s", export_rate, "events/s", f">={TARGET}", export_rate >= TARGET))

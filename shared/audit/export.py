@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from shared.audit.canonical import canonical
+from shared.audit.canonical import _to_json, canonical
 from shared.audit.chain import GENESIS, event_record, line_hash, make_line
 from shared.audit.merkle import MerkleBuilder
 from shared.audit.signing import fingerprint, public_pem, sign
@@ -86,6 +89,31 @@ def write_file(out: IO[bytes], records: Iterable[dict[str, Any]]) -> Chain:
     return chain
 
 
+class _CustomType(Exception):
+    """A stored value of a type the fast reading does not know: that event is read through the transcoder."""
+
+
+def _plain(d: dict[str, Any]) -> Any:
+    # eventsourcing's JSONTranscoder stores a UUID, Decimal or datetime as {"_type_": name, "_data_": text}; they go
+    # straight to the strings canonical() would make of the decoded objects (str(UUID), str(Decimal), ISO time in
+    # UTC), without building the objects first. Building them and turning them back into strings had taken a
+    # quarter of the export's time.
+    if len(d) == 2 and "_type_" in d and "_data_" in d:
+        kind, text = d["_type_"], d["_data_"]
+        if isinstance(text, str):
+            if kind == "datetime_iso":
+                return text if text.endswith("+00:00") else _to_json(datetime.fromisoformat(text))
+            if kind == "uuid_hex":
+                return str(UUID(text))
+            if kind == "decimal_str":
+                return str(Decimal(text))
+        raise _CustomType(kind)
+    return d
+
+
+_DECODER = json.JSONDecoder(object_hook=_plain)
+
+
 class EventReader:
     """A service's stored events in notification-log order, as export records: its contract names each type."""
 
@@ -96,13 +124,20 @@ class EventReader:
         self.mapper = app.mapper
         self.contract = app.contract
 
-    def record(self, n: Notification) -> dict[str, Any]:
+    def _state(self, n: Notification) -> bytes:
         state = n.state
         if self.mapper.cipher:
             state = self.mapper.cipher.decrypt(state)
         if self.mapper.compressor:
             state = self.mapper.compressor.decompress(state)
-        data = self.mapper.transcoder.decode(state)
+        return state
+
+    def record(self, n: Notification) -> dict[str, Any]:
+        state = self._state(n)
+        try:
+            data = _DECODER.decode(state.decode())
+        except _CustomType:
+            return self.record_through_transcoder(n)
         timestamp = data.pop("timestamp", None)
         for key in self.BOOKKEEPING:
             data.pop(key, None)
@@ -111,8 +146,23 @@ class EventReader:
             aggregate_id=str(n.originator_id),
             version=n.originator_version,
             wire_type=self.contract.wire_type(n.topic),
-            time=timestamp.astimezone(UTC).isoformat() if isinstance(timestamp, datetime) else str(timestamp),
+            time=str(timestamp),
             data=data,
+        )
+
+    def record_through_transcoder(self, n: Notification) -> dict[str, Any]:
+        """The same record, decoded by the application's own transcoder (any type it has a transcoding for)."""
+        data = self.mapper.transcoder.decode(self._state(n))
+        timestamp = data.pop("timestamp", None)
+        for key in self.BOOKKEEPING:
+            data.pop(key, None)
+        return event_record(
+            position=n.id,
+            aggregate_id=str(n.originator_id),
+            version=n.originator_version,
+            wire_type=self.contract.wire_type(n.topic),
+            time=_to_json(timestamp) if isinstance(timestamp, datetime) else str(timestamp),
+            data=json.loads(canonical(data)),
         )
 
     def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification]:

@@ -1,0 +1,68 @@
+"""Reading stored events for an export: the fast reading gives the very records the application's transcoder does."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from eventsourcing.persistence import Notification, Transcoding
+
+from services.members.main import build_directory
+from shared.audit.export import EventReader
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def notification(app, position: int, state: dict) -> Notification:
+    topic = next(iter(app.contract.events.values()))
+    return Notification(
+        id=position,
+        originator_id=uuid.UUID(int=position),
+        originator_version=1,
+        topic=topic,
+        state=app.mapper.transcoder.encode(state),
+    )
+
+
+def test_the_fast_reading_equals_the_transcoders_on_stored_events(members_store, clock):
+    directory = build_directory(members_store, clock)
+    reader = EventReader(directory)
+    stored = list(reader.notifications())
+    assert len(stored) == 24
+    assert [reader.record(n) for n in stored] == [reader.record_through_transcoder(n) for n in stored]
+    directory.close()
+
+
+def test_the_fast_reading_equals_the_transcoders_on_every_stored_type(members_store, clock):
+    directory = build_directory(members_store, clock)
+    directory.mapper.transcoder.register(DateAsISO())
+    reader = EventReader(directory)
+    tehran = timezone(timedelta(hours=3, minutes=30))
+    states = [
+        {
+            "timestamp": datetime(2026, 3, 1, 8, tzinfo=UTC),
+            "at": datetime(2026, 3, 1, 11, 30, tzinfo=tehran),
+            "naive": datetime(2026, 3, 1, 8, 0, 0, 123),
+            "id": uuid.UUID(int=7),
+            "amount": Decimal("12.50"),
+            "nested": {"when": [datetime(2026, 3, 2, tzinfo=UTC)], "n": 5, "text": "شرکت"},
+        },
+        {"timestamp": datetime(2026, 3, 1, 8, tzinfo=tehran), "due": date(2026, 3, 9)},  # a type only it knows
+    ]
+    for position, state in enumerate(states, 1):
+        n = notification(directory, position, state)
+        assert reader.record(n) == reader.record_through_transcoder(n)
+    first = reader.record(notification(directory, 1, states[0]))
+    assert first["data"]["at"] == "2026-03-01T08:00:00+00:00" and first["data"]["amount"] == "12.50"
+    assert reader.record(notification(directory, 2, states[1]))["data"]["due"] == "2026-03-09"
+    directory.close()
