@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from shared.audit.canonical import _to_json, canonical
 from shared.audit.chain import GENESIS, event_record, line_hash, make_line
@@ -89,6 +90,23 @@ def write_file(out: IO[bytes], records: Iterable[dict[str, Any]]) -> Chain:
     return chain
 
 
+class StoredRow(NamedTuple):
+    """A stored event as the SQLite recorder keeps it (a Notification's fields, the id as text)."""
+
+    id: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def _dashed(hex_id: str) -> str:
+    """str(UUID(hex_id)) for the 32 lowercase hex digits SQLite stores, without building the UUID."""
+    if len(hex_id) == 32 and not hex_id.strip("0123456789abcdef"):
+        return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    return str(UUID(hex_id))
+
+
 class _CustomType(Exception):
     """A stored value of a type the fast reading does not know: that event is read through the transcoder."""
 
@@ -124,7 +142,7 @@ class EventReader:
         self.mapper = app.mapper
         self.contract = app.contract
 
-    def _state(self, n: Notification) -> bytes:
+    def _state(self, n: Notification | StoredRow) -> bytes:
         state = n.state
         if self.mapper.cipher:
             state = self.mapper.cipher.decrypt(state)
@@ -132,7 +150,7 @@ class EventReader:
             state = self.mapper.compressor.decompress(state)
         return state
 
-    def record(self, n: Notification) -> dict[str, Any]:
+    def record(self, n: Notification | StoredRow) -> dict[str, Any]:
         state = self._state(n)
         try:
             data = _DECODER.decode(state.decode())
@@ -150,7 +168,7 @@ class EventReader:
             data=data,
         )
 
-    def record_through_transcoder(self, n: Notification) -> dict[str, Any]:
+    def record_through_transcoder(self, n: Notification | StoredRow) -> dict[str, Any]:
         """The same record, decoded by the application's own transcoder (any type it has a transcoding for)."""
         data = self.mapper.transcoder.decode(self._state(n))
         timestamp = data.pop("timestamp", None)
@@ -165,8 +183,11 @@ class EventReader:
             data=json.loads(canonical(data)),
         )
 
-    def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification]:
+    def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification | StoredRow]:
         recorder = self.app.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            yield from self._sqlite_rows(recorder, start, stop)
+            return
         position = start
         while True:
             batch = recorder.select_notifications(position, BATCH, stop=stop)
@@ -174,6 +195,25 @@ class EventReader:
             if len(batch) < BATCH:
                 return
             position = batch[-1].id + 1
+
+    @staticmethod
+    def _sqlite_rows(recorder: SQLiteApplicationRecorder, start: int, stop: int | None) -> Iterator[StoredRow]:
+        # The recorder's own query, without its Notification objects and UUID conversions: on SQLite those took a
+        # quarter of the export's CPU. The row is the same (rowid is the notification id); ids are stored as text.
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {recorder.events_table_name} WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?"
+        )
+        position, last = start, stop if stop is not None else 2**63 - 1
+        uuids = recorder.datastore.originator_id_type == "uuid"
+        while True:
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(statement, (position, last, BATCH))
+                rows = [StoredRow(r[0], _dashed(r[1]) if uuids else r[1], r[2], r[3], r[4]) for r in c.fetchall()]
+            yield from rows
+            if len(rows) < BATCH:
+                return
+            position = rows[-1].id + 1
 
     def records(
         self, start: datetime | None = None, end: datetime | None = None, *, first: int = 1, last: int | None = None

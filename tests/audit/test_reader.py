@@ -40,6 +40,10 @@ def test_the_fast_reading_equals_the_transcoders_on_stored_events(members_store,
     stored = list(reader.notifications())
     assert len(stored) == 24
     assert [reader.record(n) for n in stored] == [reader.record_through_transcoder(n) for n in stored]
+    # SQLite rows are read without the recorder's Notification objects: the same events all the same.
+    by_recorder = directory.recorder.select_notifications(1, 100)
+    assert [reader.record(n) for n in stored] == [reader.record(n) for n in by_recorder]
+    assert [reader.record(n) for n in reader.notifications(5, 9)] == [reader.record(n) for n in by_recorder[4:9]]
     directory.close()
 
 
