@@ -40,6 +40,10 @@ def digest_folder(data_dir: Path) -> Path:
 class Digester:
     """Signs digests of one service's store into its folder; the folder itself says where the last one ended."""
 
+    # A digest covers at most this many events, so that one takes seconds even when a service first starts with
+    # years of events in its store (the first round then writes several) and stopping never waits long for one.
+    MAX_EVENTS = 100_000
+
     def __init__(
         self,
         application: CrmApplication,
@@ -60,12 +64,14 @@ class Digester:
         return max(ends, default=0)
 
     def make(self, upto: int) -> Path | None:
-        """The digest of the events after the last digest up to position `upto`; None when there are none."""
+        """The digest of the events after the last digest up to position `upto` (at most MAX_EVENTS of them);
+        None when there are none."""
         first = self.last_position() + 1
         if upto < first:
             return None
         tree = MerkleBuilder()
         last = first - 1
+        upto = min(upto, first + self.MAX_EVENTS - 1)
         for record in EventReader(self.application).records(first=first, last=upto):
             tree.add(canonical(record))
             last = record["position"]
@@ -94,14 +100,16 @@ class Digester:
 async def run_digests(
     digester: Digester, stop: asyncio.Event, interval: float, published: Callable[[], int | None]
 ) -> None:
-    """A digest every `interval` seconds, and a last one on shutdown so nothing published goes undigested."""
+    """Digests every `interval` seconds until caught up, and one more on shutdown so that what was published
+    since the last round is digested too."""
     while True:
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:
             pass
         try:
-            await asyncio.to_thread(digester.make, published() or 0)
+            while await asyncio.to_thread(digester.make, published() or 0) is not None and not stop.is_set():
+                pass
         except OSError as exc:  # a full disk must not take the service down; the next round tries again
             log.error("audit digest of %s not written: %s", digester.service, exc)
         if stop.is_set():

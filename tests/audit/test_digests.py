@@ -97,3 +97,14 @@ def test_without_a_key_no_digest_is_made(members_store, clock):
     with TestClient(create_app(members_store, clock=clock, relay=False)):
         pass
     assert not digest_folder(members_store.data_dir).exists()
+
+
+def test_a_long_backlog_is_digested_in_bounded_pieces(digester, monkeypatch):
+    monkeypatch.setattr(Digester, "MAX_EVENTS", 10)
+    made = [digester.make(24), digester.make(24), digester.make(24), digester.make(24)]
+    assert [p.name if p else None for p in made] == [
+        "000000000001-000000000010.json",
+        "000000000011-000000000020.json",
+        "000000000021-000000000024.json",
+        None,
+    ]
