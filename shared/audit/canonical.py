@@ -55,12 +55,17 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+class Plain(dict[str, Any]):
+    """A JSON object its maker has already seen to hold no float and no integer past 2**53 (the export's reader
+    sees that while parsing a stored event), so canonical() need not look through it again."""
+
+
 def canonical(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value (datetimes, UUIDs and Decimals first become the strings events carry)."""
     text = _ENCODER.encode(value)
     encoded = text.encode()
     # A lead byte of a 4-byte UTF-8 sequence: a character outside the BMP, perhaps in a key, where RFC 8785 sorts
     # by UTF-16 code units; rare enough (emoji) to hand the whole value to the reference.
-    if _needs_reference(value) or _ASTRAL.search(encoded):
+    if (type(value) is not Plain and _needs_reference(value)) or _ASTRAL.search(encoded):
         return rfc8785.dumps(json.loads(text))
     return encoded

@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from shared.audit.canonical import _to_json, canonical
+from shared.audit.canonical import Plain, _to_json, canonical
 from shared.audit.chain import GENESIS, event_record, line_hash, make_line
 from shared.audit.merkle import MerkleBuilder
 from shared.audit.signing import fingerprint, public_pem, sign
@@ -129,7 +129,22 @@ def _plain(d: dict[str, Any]) -> Any:
     return d
 
 
+class _NotPlain(Exception):
+    """A float or an integer past 2**53 in a stored event: canonical() must look at it (RFC 8785 numbers)."""
+
+
+def _no_float(text: str) -> float:
+    raise _NotPlain
+
+
+def _short_int(text: str) -> int:
+    if len(text) > 15:  # 2**53 has 16 digits; a scan of the text for long digit runs had cost more than this
+        raise _NotPlain
+    return int(text)
+
+
 _DECODER = json.JSONDecoder(object_hook=_plain)
+_PLAIN_DECODER = json.JSONDecoder(object_hook=_plain, parse_float=_no_float, parse_int=_short_int)
 
 
 class EventReader:
@@ -151,22 +166,29 @@ class EventReader:
         return state
 
     def record(self, n: Notification | StoredRow) -> dict[str, Any]:
-        state = self._state(n)
+        state = self._state(n).decode()
+        plain = True
         try:
-            data = _DECODER.decode(state.decode())
+            try:
+                data = _PLAIN_DECODER.decode(state)
+            except _NotPlain:
+                plain = False
+                data = _DECODER.decode(state)
         except _CustomType:
             return self.record_through_transcoder(n)
         timestamp = data.pop("timestamp", None)
-        for key in self.BOOKKEEPING:
-            data.pop(key, None)
-        return event_record(
-            position=n.id,
-            aggregate_id=str(n.originator_id),
-            version=n.originator_version,
-            wire_type=self.contract.wire_type(n.topic),
-            time=str(timestamp),
-            data=data,
-        )
+        data.pop("originator_id", None)
+        data.pop("originator_version", None)
+        data.pop("originator_topic", None)
+        record = {
+            "position": n.id,
+            "aggregate_id": str(n.originator_id),
+            "version": n.originator_version,
+            "type": self.contract.wire_type(n.topic),
+            "time": str(timestamp),
+            "data": data,
+        }
+        return Plain(record) if plain else record
 
     def record_through_transcoder(self, n: Notification | StoredRow) -> dict[str, Any]:
         """The same record, decoded by the application's own transcoder (any type it has a transcoding for)."""
