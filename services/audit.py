@@ -90,6 +90,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     except (AuditKeyError, Unreadable, proofs.NotInExport) as exc:
         return _fail(str(exc))
+    except OSError as exc:  # a folder that cannot be written, a disk that is full: say which, not a traceback
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
     return _fail(f"unknown audit command {args.audit_command}")
 
 

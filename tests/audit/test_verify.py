@@ -254,3 +254,9 @@ def test_an_event_the_contract_does_not_declare_stops_the_export_and_leaves_noth
     code, _, err = crm("audit", "export", "--service", "members", "--out", out, "--key", keys[0])
     assert code == 2 and "Member.Registered' has no wire type" in err and "nothing was exported" in err
     assert list(out.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_is_a_usage_error(crm, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, _, err = crm("audit", "keygen", "--out", tmp_path / "file" / "keys")
+    assert code == 2 and "file" in err
