@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services import audit as audit_cli
 from services import registry
 from shared.settings import Settings
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
+    audit_cli.add_parser(sub)
     return parser
 
 
@@ -179,6 +181,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         from services.rebuild import rebuild_all
 
         return rebuild_all(settings)
+    if args.command == "audit":
+        return audit_cli.run(args, settings)
     if args.command == "demo":
         from services.demo import load_demo
 

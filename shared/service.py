@@ -255,4 +255,8 @@ def event_sourced_service(
         return body
 
     app = create_service_app(service, settings, title=title, description=description, lifespan=lifespan, health=health)
+    # The audit trail: the auditor's streaming export of this store, and signed digests of what it published.
+    from shared.audit.api import install_audit
+
+    install_audit(app, settings, application)
     return app

@@ -154,6 +154,12 @@ class Settings(BaseSettings):
     # networks, "*" for any); empty: proxy headers are ignored and the peer address is the client.
     trusted_proxies: str = ""
 
+    # The audit trail: the Ed25519 private key (`crm audit keygen`) that signs exports and the running services'
+    # digests, and how often each event-sourced service signs a digest of what it published (docs: README, Audit
+    # trail). Without a key no digest is made.
+    audit_key_file: Path | None = None
+    audit_digest_seconds: float = Field(default=3600, gt=0)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":

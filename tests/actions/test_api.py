@@ -129,6 +129,7 @@ ALLOWED = {
     ("POST", "/actions/{id}/done"): {"trade_expert"},
     ("POST", "/actions/{id}/cancel"): {"sg"},
     ("POST", "/internal/actions"): {"service"},
+    ("GET", "/audit/events"): {"auditor", "admin"},
     ("POST", "/internal/actions/deadline-check"): {"service"},
 }
 BODIES = {

@@ -20,6 +20,7 @@ MEMBER_RELATIONS = {"expert", "mr_manager", "admin"}
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
     ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
+    ("GET", "/audit/events"): row({"auditor", "admin"}),
     ("POST", "/telephony/events"): row(
         {"telephony", "admin"}, json={"event_id": "m-1", "call_id": "pbx-m-1", "type": "ringing", "at": AT}
     ),

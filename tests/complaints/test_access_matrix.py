@@ -34,10 +34,9 @@ C = "/complaints/{complaint_id}"
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
     ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
-    ("POST", "/public/complaints"): row(EVERYONE, json={}),
-    ("POST", "/public/complaints/track"): row(
-        EVERYONE, json={}
-    ),  # the reference and the secret are the key  # the website form: anyone, with abuse limits
+    ("GET", "/audit/events"): row({"auditor", "admin"}),
+    ("POST", "/public/complaints"): row(EVERYONE, json={}),  # the website form: anyone, with abuse limits
+    ("POST", "/public/complaints/track"): row(EVERYONE, json={}),  # the reference and the secret are the key
     ("POST", "/internal/complaints"): row({"service", "admin"}, json={}),
     ("POST", "/internal/complaints/deadline-check"): row({"service", "admin"}),
     ("POST", "/complaints"): row({"expert", "mr_manager"}, json=complaint_body()),

@@ -16,6 +16,7 @@ EDITORS = {"expert", "trade_expert", "mr_manager", "admin"}
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
     ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
+    ("GET", "/audit/events"): row({"auditor", "admin"}),
     ("POST", "/members"): row(EDITORS, json=member_body("1099")),
     ("GET", "/members"): row(READERS),
     ("POST", "/members/import"): row({"mr_manager", "admin"}),
