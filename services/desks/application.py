@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
@@ -119,6 +119,7 @@ class DeskOffice(CrmApplication):
         now = self.clock()
         if starts_at.tzinfo is None:
             raise InvalidInput("give the desk's start with its time zone")
+        starts_at = starts_at.astimezone(UTC)  # stored in UTC, so the same instant always names the same desk
         day = self.calendar.working_day_of(starts_at)
         if not self.calendar.is_working_day(day):
             raise InvalidInput(f"{day.isoformat()} is not a working day of the chamber")

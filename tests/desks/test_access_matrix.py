@@ -1,0 +1,69 @@
+"""Every role, the member-services roles and the president included, against every endpoint of the desks
+service: who gets through (not 401/403) and who is refused."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tests.access_matrix import DOC_ROUTES, ROLES, fill, routes_of, row
+
+DESK_ROLES = (*ROLES, "ms_expert", "ms_manager", "president")
+EVERYONE = frozenset((*DESK_ROLES, "anonymous"))
+RUNNERS = {"ms_expert", "ms_manager"}
+READERS = RUNNERS | {"sg", "president", "auditor"}
+PLAN = {
+    "agency": "customs",
+    "starts_at": "2026-11-25T09:00:00+03:30",
+    "place": "hall",
+    "format": "in_person",
+    "capacity": 2,
+}
+FORM = "/desks/{desk_id}/registrations/{number}"
+
+MATRIX = {
+    ("GET", "/health"): row(EVERYONE),
+    ("GET", "/metrics"): row({"monitoring", "admin", "auditor"}),
+    ("POST", "/desks"): row(RUNNERS, json={**PLAN, "capacity": 0}),
+    ("GET", "/desks"): row(READERS),
+    ("GET", "/desks/{desk_id}"): row(READERS),
+    ("GET", "/desks/{desk_id}/history"): row(READERS),
+    ("POST", "/desks/{desk_id}/coordinations"): row(RUNNERS, json={"liaison": "l"}),
+    ("POST", "/desks/{desk_id}/approve"): row({"ms_manager"}, json={"bad": 1}),
+    ("POST", "/desks/{desk_id}/announcements"): row(RUNNERS, json={"route": "nowhere"}),
+    ("POST", "/desks/{desk_id}/registrations"): row(RUNNERS, json={}),
+    ("POST", FORM + "/cancel"): row(RUNNERS, json={"bad": 1}),
+    ("POST", FORM + "/guide"): row(RUNNERS, json={}),
+    ("GET", "/desks/{desk_id}/reminders"): row(RUNNERS),
+    ("POST", FORM + "/reminder"): row(RUNNERS, json={}),
+    ("POST", "/desks/{desk_id}/catering"): row(RUNNERS, json={}),
+    ("POST", FORM + "/attendance"): row(RUNNERS, json={}),
+    ("POST", FORM + "/decision"): row(RUNNERS, json={}),
+    ("POST", "/desks/{desk_id}/minutes/review"): row({"ms_manager"}, json={"bad": 1}),
+    ("POST", "/desks/{desk_id}/minutes/send"): row(RUNNERS, json={}),
+    ("POST", "/desks/{desk_id}/minutes/archive"): row(RUNNERS, json={"bad": 1}),
+    ("POST", FORM + "/follow-up"): row(RUNNERS, json={}),
+    ("POST", "/desks/{desk_id}/checklist"): row(RUNNERS, json={"bad": 1}),
+    ("POST", "/internal/desks/deadline-check"): row({"service"}),
+    **{route: row(EVERYONE) for route in DOC_ROUTES},
+}
+
+
+def test_every_endpoint_of_the_app_has_a_row_in_the_table(app: FastAPI) -> None:
+    assert routes_of(app) == set(MATRIX)
+
+
+def test_each_role_gets_through_only_where_the_table_allows(client, headers) -> None:
+    desk = client.post("/desks", json=PLAN, headers=headers["ms_expert"]).json()["id"]
+    values = {"desk_id": desk, "number": "1"}
+    wrong = []
+    for (method, path), r in MATRIX.items():
+        for role in (*DESK_ROLES, "anonymous"):
+            sent = {} if role == "anonymous" else headers[role]
+            response = client.request(method, fill(path, values), headers=sent, json=r.json, params=r.params)
+            if role in r.allowed:
+                ok = response.status_code not in (401, 403)
+            else:
+                ok = response.status_code == (401 if role == "anonymous" else 403)
+            if not ok:
+                wrong.append(f"{method} {path} {role}: {response.status_code} {response.text[:120]}")
+    assert not wrong, "\n".join(wrong)
