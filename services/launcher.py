@@ -88,6 +88,8 @@ def run_all(settings: Settings) -> int:
     env = {**os.environ, "CRM_DATA_DIR": str(settings.data_dir.resolve())}
     if not settings.calls_service_token:  # on one machine the launcher gives the calls service its own token
         env["CRM_CALLS_SERVICE_TOKEN"] = _local_token(settings, "calls.service.token", "calls-service", Role.SERVICE)
+    if not settings.desks.service_token:  # likewise the desks service, which opens corrective actions
+        env["CRM_DESKS__SERVICE_TOKEN"] = _local_token(settings, "desks.service.token", "desks-service", Role.SERVICE)
     started: list[Part] = []
     stopping = False
 
