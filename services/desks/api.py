@@ -4,12 +4,14 @@ that records missed follow-ups."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import HTMLResponse
 
 from services.desks.access import Approver, Internal, Reader, Runner
 from services.desks.application import DeskOffice
+from services.desks.documents import final_list_csv, final_list_html, slot_ics
 from services.desks.domain import Stage
 from services.desks.schemas import (
     Announcement,
@@ -138,6 +140,41 @@ def guide_elsewhere(
 )
 def reminders(office: OfficeDep, _: Runner, desk_id: uuid.UUID) -> Any:
     return office.reminder_list(desk_id)
+
+
+@router.get(
+    "/{desk_id}/final-list",
+    summary="The final list for the agency's representative: JSON, CSV or a printable page",
+    responses={200: {"content": {"text/csv": {}, "text/html": {}}}},
+)
+def get_final_list(
+    office: OfficeDep, _: Reader, desk_id: uuid.UUID, format: Literal["json", "csv", "html"] = "json"
+) -> Any:
+    desk = office.get_desk(desk_id)
+    if format == "csv":
+        name = f"desk-{desk.agency}-{desk.desk_day}.csv"
+        return Response(
+            final_list_csv(desk),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if format == "html":
+        return HTMLResponse(final_list_html(desk, office.calendar))
+    return office.final_list(desk_id)
+
+
+@router.get(
+    "/{desk_id}/registrations/{number}/slot.ics",
+    summary="The member's slot as an iCalendar file (RFC 5545)",
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def get_slot_ics(office: OfficeDep, _: Reader, desk_id: uuid.UUID, number: FormNumber) -> Any:
+    desk = office.get_desk(desk_id)
+    return Response(
+        slot_ics(desk, number, office.clock()),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="desk-{desk.desk_day}-{number}.ics"'},
+    )
 
 
 @router.post(

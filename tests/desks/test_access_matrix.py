@@ -34,6 +34,8 @@ MATRIX = {
     ("POST", FORM + "/cancel"): row(RUNNERS, json={"bad": 1}),
     ("POST", FORM + "/guide"): row(RUNNERS, json={}),
     ("GET", "/desks/{desk_id}/reminders"): row(RUNNERS),
+    ("GET", "/desks/{desk_id}/final-list"): row(READERS),
+    ("GET", FORM + "/slot.ics"): row(READERS),
     ("POST", FORM + "/reminder"): row(RUNNERS, json={}),
     ("POST", "/desks/{desk_id}/catering"): row(RUNNERS, json={}),
     ("POST", FORM + "/attendance"): row(RUNNERS, json={}),
