@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from services.desks.access import Approver, Internal, Reader, Runner
 from services.desks.application import DeskOffice
 from services.desks.documents import final_list_csv, final_list_html, slot_ics
-from services.desks.domain import Stage
+from services.desks.domain import Period, Stage
 from services.desks.schemas import (
     Announcement,
     Attendance,
@@ -28,12 +28,14 @@ from services.desks.schemas import (
     MinutesSending,
     MissedFollowUps,
     Note,
+    RatioIssue,
     Registered,
     Registration,
     ReminderCall,
     ReminderRow,
 )
 from shared.paging import Limit, Offset, page
+from shared.validation import SaneDate
 
 
 def get_office(request: Request) -> DeskOffice:
@@ -63,6 +65,24 @@ def list_desks(
     offset: Offset = 0,
 ) -> Any:
     return page(response, office.summaries(agency, stage.value if stage else None), limit, offset)
+
+
+@router.get(
+    "/reports/ratio",
+    summary="Problems solved to problems raised in a week or month, per desk, per agency and in all",
+)
+def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None = None) -> Any:
+    return office.ratio(period.value, on)
+
+
+@router.post(
+    "/reports/ratio",
+    summary="Issue the week's or month's ratio report to the SG and the president (an event; again only if changed)",
+)
+def issue_ratio(office: OfficeDep, principal: Runner, response: Response, body: RatioIssue) -> Any:
+    report, changed = office.issue_ratio_report(body.period.value, body.on, by=principal.name)
+    response.status_code = 201 if changed else 200
+    return {**report, "recorded": changed}
 
 
 @router.get("/{desk_id}", response_model=DeskDetail, summary="A desk with its problem forms and every step so far")

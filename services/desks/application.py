@@ -13,7 +13,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from services.desks.contract import CONTRACT
-from services.desks.domain import Desk, Stage, desk_id
+from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
+from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.views import desk_record, desk_summary, final_list, reminder_list
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -246,6 +247,39 @@ class DeskOffice(CrmApplication):
 
     def complete_checklist(self, desk: uuid.UUID | str, *, note: str | None = None, by: str | None) -> None:
         self._command(desk, lambda d, now: d.complete_checklist(note=note, by=by, at=now))
+
+    # -- the ratio of problems solved to problems raised ----------------------------------------------------------
+    def ratio(self, period: str, on: date | None = None) -> dict[str, Any]:
+        """The figures of the week or month holding `on` (today when omitted)."""
+        start, end = period_bounds(self.calendar, period, on or self._today(self.clock()))
+        return {"period": period, "start": start, "end": end, **ratio_figures(self.desks(), start, end)}
+
+    def issue_ratio_report(self, period: str, on: date | None = None, *, by: str | None) -> tuple[dict[str, Any], bool]:
+        """Record the figures as reported to the SG and the president (an event); issuing again records them again
+        only if they changed. Returns the report and whether an event was recorded."""
+        report = self.ratio(period, on)
+        figures = {k: v for k, v in report.items() if k in ("desks", "agencies", "total")}
+        now = self.clock()
+        rid = report_id(period, report["start"])
+        try:
+            existing: RatioReport | None = self.repository.get(rid)
+        except AggregateNotFoundError:
+            existing = None
+        if existing is None:
+            issued = RatioReport(
+                period=period,
+                start=report["start"].isoformat(),
+                end=report["end"].isoformat(),
+                figures=figures,
+                by=by,
+                at=now,
+            )
+            self.save_or_conflict(issued, what="the ratio report")
+            changed = True
+        else:
+            changed = existing.reissue(figures, by=by, at=now)
+            self.save_or_conflict(existing, what="the ratio report")
+        return {**report, "report_id": str(rid)}, changed
 
     # -- deadlines ---------------------------------------------------------------------------------------------
     def record_missed_follow_ups(self, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:

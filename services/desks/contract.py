@@ -26,5 +26,7 @@ CONTRACT = EventContract(
         "crm.desks.desk.follow_up_recorded.v1": f"{_DESK}.FollowUpRecorded",
         "crm.desks.desk.follow_up_missed.v1": f"{_DESK}.FollowUpMissed",
         "crm.desks.desk.checklist_completed.v1": f"{_DESK}.ChecklistCompleted",
+        "crm.desks.ratio_report.issued.v1": "services.desks.domain:RatioReport.Issued",
+        "crm.desks.ratio_report.reissued.v1": "services.desks.domain:RatioReport.Reissued",
     },
 )

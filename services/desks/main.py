@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
+from services.desks.metrics import DeskCollector, register_collector
 from services.desks.outbox import ActionRequests, OpenAction, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -77,6 +78,7 @@ def create_app(
         background=lambda stop: [check_follow_ups(office, config.deadline_check_seconds, stop)],
     )
     app.state.office = office
+    register_collector(DeskCollector(office))
     app.state.action_requests = requests
     app.include_router(internal)
     app.include_router(router)

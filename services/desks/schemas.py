@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.desks.domain import MAX_CAPACITY, MAX_TEXT, Channel, Format, Route
+from services.desks.domain import MAX_CAPACITY, MAX_TEXT, Channel, Format, Period, Route
 from shared.validation import SaneDate, SaneDatetime
 
 NOTE = Field(default=None, max_length=MAX_TEXT, description="a free note", examples=["agreed by phone"])
@@ -168,3 +168,10 @@ class ReminderRow(BaseModel):
 
 class MissedFollowUps(BaseModel):
     recorded: list[dict[str, str]]
+
+
+class RatioIssue(Body):
+    period: Period = Field(examples=["week"])
+    on: SaneDate | None = Field(
+        default=None, description="a day of the period; today when omitted", examples=["2026-11-25"]
+    )

@@ -26,6 +26,8 @@ MATRIX = {
     ("POST", "/desks"): row(RUNNERS, json={**PLAN, "capacity": 0}),
     ("GET", "/desks"): row(READERS),
     ("GET", "/desks/{desk_id}"): row(READERS),
+    ("GET", "/desks/reports/ratio"): row(READERS, params={"period": "week"}),
+    ("POST", "/desks/reports/ratio"): row(RUNNERS, json={"period": "year"}),
     ("GET", "/desks/{desk_id}/history"): row(READERS),
     ("POST", "/desks/{desk_id}/coordinations"): row(RUNNERS, json={"liaison": "l"}),
     ("POST", "/desks/{desk_id}/approve"): row({"ms_manager"}, json={"bad": 1}),
