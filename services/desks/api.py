@@ -289,8 +289,12 @@ internal = APIRouter(prefix="/internal/desks", tags=["internal"])
 @internal.post(
     "/deadline-check",
     response_model=MissedFollowUps,
-    summary="Record every follow-up call not made in time (idempotent)",
+    summary="Record every desk follow-up call and session decision not done in time (idempotent)",
 )
 def check_deadlines(office: OfficeDep, _: Internal) -> Any:
-    recorded = office.record_missed_follow_ups()
-    return {"recorded": [{"desk_id": str(d), "form": n} for d, n in recorded]}
+    missed = office.record_missed_follow_ups()
+    overdue = office.record_overdue_decisions()
+    return {
+        "recorded": [{"desk_id": str(d), "form": n} for d, n in missed]
+        + [{"session_id": str(s), "decision": n} for s, n in overdue]
+    }

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
 from services.desks.metrics import DeskCollector, register_collector
-from services.desks.outbox import ActionRequests, OpenAction, http_opener
+from services.desks.outbox import Open, Outbox, http_opener
+from services.desks.session_api import sessions
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -34,8 +35,9 @@ def build_office(settings: Settings, clock: Clock = system_clock) -> DeskOffice:
     )
 
 
-async def check_follow_ups(office: DeskOffice, every: float, stop: asyncio.Event) -> None:
-    """Record missed follow-ups now and then; idempotent, so several replicas may run it."""
+async def check_deadlines(office: DeskOffice, every: float, stop: asyncio.Event) -> None:
+    """Record missed desk follow-ups and overdue session decisions now and then; idempotent, so several replicas
+    may run it."""
     while not stop.is_set():
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
@@ -43,8 +45,9 @@ async def check_follow_ups(office: DeskOffice, every: float, stop: asyncio.Event
             return
         try:
             await asyncio.to_thread(office.record_missed_follow_ups)
+            await asyncio.to_thread(office.record_overdue_decisions)
         except Exception:  # a locked database or a lost connection: log it and try at the next tick
-            log.exception("missed desk follow-ups could not be checked")
+            log.exception("desk and session deadlines could not be checked")
 
 
 def create_app(
@@ -52,17 +55,19 @@ def create_app(
     *,
     clock: Clock = system_clock,
     relay: bool | None = None,
-    open_action: OpenAction | None = None,
+    open_action: Open | None = None,
+    open_complaint: Open | None = None,
 ) -> FastAPI:
     """`relay=False` keeps the service off Kafka and its background checks off: for tests of the API alone.
-    `open_action` replaces the HTTP call to the actions service's internal door."""
+    `open_action` and `open_complaint` replace the HTTP calls to the actions and complaints services' doors."""
     office = build_office(settings, clock)
     config = settings.desks
     actions_url = config.actions_url or settings.local_url(settings.actions_port)
-    requests = ActionRequests(
+    outbox = Outbox(
         office,
         create_engine(settings.local_db_url("desks_outbox")),
-        open_action or http_opener(actions_url, config.service_token),
+        open_action or http_opener(actions_url, config.service_token, "/internal/actions"),
+        open_complaint or http_opener(settings.complaints_base_url, config.service_token, "/internal/complaints"),
         clock,
     )
 
@@ -71,15 +76,16 @@ def create_app(
         "desks",
         settings,
         office,
-        requests.follower,
+        outbox.follower,
         title="CRM service desks",
         description=DESCRIPTION,
         relay=relay,
-        background=lambda stop: [check_follow_ups(office, config.deadline_check_seconds, stop)],
+        background=lambda stop: [check_deadlines(office, config.deadline_check_seconds, stop)],
     )
     app.state.office = office
     register_collector(DeskCollector(office))
-    app.state.action_requests = requests
+    app.state.outbox = outbox
     app.include_router(internal)
     app.include_router(router)
+    app.include_router(sessions)
     return app

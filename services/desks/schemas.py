@@ -175,3 +175,75 @@ class RatioIssue(Body):
     on: SaneDate | None = Field(
         default=None, description="a day of the period; today when omitted", examples=["2026-11-25"]
     )
+
+
+# -- specialised sessions ---------------------------------------------------------------------------------------
+class SessionPlan(Body):
+    trade_group: str = Field(min_length=1, max_length=200, examples=["textile exporters"])
+    starts_at: SaneDatetime = Field(examples=["2026-12-02T10:00:00+03:30"])
+    place: str = Field(min_length=1, max_length=300, examples=["Chamber hall 1"])
+    topics: list[str] = Field(min_length=1, max_length=50, examples=[["export refund delays", "customs valuation"]])
+
+
+class Invitee(Body):
+    member_id: str = Field(min_length=1, max_length=100, examples=["M-1042"])
+    name: str = Field(min_length=1, max_length=200, examples=["Ali Rahmani"])
+    company: str | None = Field(default=None, max_length=300, examples=["Rahmani Textiles"])
+
+
+class InviteeSelection(Body):
+    """The members of a saved selection of the member database, as it was taken (frozen here)."""
+
+    selection_id: str = Field(
+        min_length=1, max_length=100, description="the members service's selection id", examples=["sel-2026-11-textile"]
+    )
+    criteria: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what the selection asked: activity, products, partner_countries",
+        examples=[{"activity": ["textile"], "partner_countries": ["IQ", "TR"]}],
+    )
+    invitees: list[Invitee] = Field(min_length=1, max_length=2000)
+
+
+class Invitations(Body):
+    on: SaneDate | None = Field(
+        default=None, description="the day they went out; today when omitted", examples=["2026-11-25"]
+    )
+
+
+class SessionAttendance(Body):
+    attended: list[str] = Field(
+        max_length=2000, description="member ids of the invitees who came", examples=[["M-1042"]]
+    )
+
+
+class SessionProblem(Body):
+    text: str = Field(
+        min_length=1, max_length=MAX_TEXT, examples=["certificates of origin take two weeks at the chamber"]
+    )
+    about_chamber_service: bool = Field(
+        description="true: about the chamber's own services, which opens a complaint", examples=[True]
+    )
+    service: str | None = Field(
+        default=None, max_length=300, description="the chamber's service concerned", examples=["certificates of origin"]
+    )
+    unit: str | None = Field(default=None, max_length=100, description="the unit that provides it", examples=["trade"])
+    member_id: str | None = Field(default=None, max_length=100, examples=["M-1042"])
+
+
+class SessionMinutes(Body):
+    summary: str = Field(
+        min_length=1, max_length=MAX_TEXT, examples=["Export refunds and valuation discussed; 2 decisions."]
+    )
+
+
+class SessionDecision(Body):
+    text: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Ask customs for a valuation guideline"])
+    owner: str = Field(
+        min_length=1, max_length=200, description="user name of who carries it out", examples=["s.ahmadi"]
+    )
+    due_on: SaneDate = Field(description="a working day of the chamber", examples=["2026-12-16"])
+
+
+class DecisionDone(Body):
+    note: str = Field(min_length=1, max_length=MAX_TEXT, examples=["letter sent to customs, answer received"])

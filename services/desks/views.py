@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.desks.domain import CHECKLIST_FORM, PLAN_FORM, PROBLEM_FORM, Desk, FormState, Route
+from services.desks.sessions import Session
 
 
 def form_record(desk: Desk, form: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -91,3 +92,30 @@ def reminder_list(desk: Desk) -> list[dict[str, Any]]:
         }
         for f in desk.scheduled()
     ]
+
+
+def session_record(session: Session, now: datetime) -> dict[str, Any]:
+    invited = session.invitee_ids()
+    attended = session.attended or []
+    return {
+        "id": str(session.id),
+        "version": session.version,
+        "trade_group": session.trade_group,
+        "starts_at": session.starts_at,
+        "place": session.place,
+        "topics": list(session.topics),
+        "stage": session.stage,
+        "selection": session.selection,
+        "sg_approval": session.sg_approval,
+        "ratification": session.ratification,
+        "invitations": session.invited,
+        "attended": list(attended),
+        "attendance_rate": round(len(attended) / len(invited), 4) if invited and session.attended is not None else None,
+        "minutes": session.minutes,
+        "problems": [dict(p) for p in session.problems.values()],
+        "decisions": [
+            {**{k: v for k, v in d.items() if k != "overdue_recorded"}, "overdue": session.decision_overdue(d, now)}
+            for d in session.decisions.values()
+        ],
+        "decisions_done": sum(d["done"] is not None for d in session.decisions.values()),
+    }

@@ -14,30 +14,35 @@ from services.desks.main import create_app
 from shared.auth import Role
 
 
-class ActionDoor:
-    """Stands for POST /internal/actions: idempotent by source_ref, like the real one."""
+class Door:
+    """Stands for POST /internal/actions or /internal/complaints: idempotent by source_ref, like the real ones."""
 
     def __init__(self) -> None:
         self.opened: dict[str, dict[str, Any]] = {}
         self.down = False
 
     def __call__(self, request: dict[str, Any]) -> str:
-        from services.desks.outbox import ActionNotDelivered
+        from services.desks.outbox import NotDelivered
 
         if self.down:
-            raise ActionNotDelivered("actions service unreachable")
+            raise NotDelivered("service unreachable")
         self.opened.setdefault(request["source_ref"], request)
         return f"00000000-0000-4000-8000-{len(self.opened):012d}"
 
 
 @pytest.fixture
-def door() -> ActionDoor:
-    return ActionDoor()
+def door() -> Door:
+    return Door()
 
 
 @pytest.fixture
-def app(settings, clock, door) -> FastAPI:
-    return create_app(settings, clock=clock, relay=False, open_action=door)
+def complaints_door() -> Door:
+    return Door()
+
+
+@pytest.fixture
+def app(settings, clock, door, complaints_door) -> FastAPI:
+    return create_app(settings, clock=clock, relay=False, open_action=door, open_complaint=complaints_door)
 
 
 @pytest.fixture

@@ -19,6 +19,9 @@ PLAN = {
     "capacity": 2,
 }
 FORM = "/desks/{desk_id}/registrations/{number}"
+# Specialised sessions: member relations run them (its manager and its own experts, not a trade expert).
+SESSION_RUNNERS = {"expert", "mr_manager"}
+SESSION_READERS = {"expert", "trade_expert", "mr_manager", "sg", "president", "auditor"}
 
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
@@ -48,6 +51,23 @@ MATRIX = {
     ("POST", FORM + "/follow-up"): row(RUNNERS, json={}),
     ("POST", "/desks/{desk_id}/checklist"): row(RUNNERS, json={"bad": 1}),
     ("POST", "/internal/desks/deadline-check"): row({"service"}),
+    ("POST", "/sessions"): row(SESSION_RUNNERS, json={}),
+    ("GET", "/sessions"): row(SESSION_READERS),
+    ("GET", "/sessions/{session_id}"): row(SESSION_READERS),
+    ("GET", "/sessions/{session_id}/history"): row(SESSION_READERS),
+    ("POST", "/sessions/{session_id}/invitees"): row(SESSION_RUNNERS, json={}),
+    ("POST", "/sessions/{session_id}/approve"): row({"sg"}, json={"bad": 1}),
+    ("POST", "/sessions/{session_id}/ratify"): row({"president"}, json={"bad": 1}),
+    ("POST", "/sessions/{session_id}/invitations"): row(SESSION_RUNNERS, json={"bad": 1}),
+    ("POST", "/sessions/{session_id}/attendance"): row(SESSION_RUNNERS, json={}),
+    ("POST", "/sessions/{session_id}/problems"): row(SESSION_RUNNERS, json={}),
+    ("POST", "/sessions/{session_id}/minutes"): row(SESSION_RUNNERS, json={}),
+    ("POST", "/sessions/{session_id}/decisions"): row(SESSION_RUNNERS, json={}),
+    # Staff of any unit may own a decision; who owns this one is checked against the decision (see test_sessions).
+    ("POST", "/sessions/{session_id}/decisions/{number}/done"): row(
+        {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager", "sg", "ms_expert", "ms_manager"},
+        json={},
+    ),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 
@@ -58,7 +78,12 @@ def test_every_endpoint_of_the_app_has_a_row_in_the_table(app: FastAPI) -> None:
 
 def test_each_role_gets_through_only_where_the_table_allows(client, headers) -> None:
     desk = client.post("/desks", json=PLAN, headers=headers["ms_expert"]).json()["id"]
-    values = {"desk_id": desk, "number": "1"}
+    session = client.post(
+        "/sessions",
+        json={"trade_group": "textile", "starts_at": "2026-12-02T10:00:00+03:30", "place": "hall", "topics": ["t"]},
+        headers=headers["mr_manager"],
+    ).json()["id"]
+    values = {"desk_id": desk, "number": "1", "session_id": session}
     wrong = []
     for (method, path), r in MATRIX.items():
         for role in (*DESK_ROLES, "anonymous"):

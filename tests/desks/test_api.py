@@ -76,12 +76,12 @@ def test_a_desk_goes_through_its_six_steps_and_an_unfulfilled_decision_opens_one
     )
     closed = post(client, headers, "ms_expert", f"/desks/{desk}/checklist", {"note": "done"})
     assert closed["stage"] == "closed" and closed["checklist"]["items"]["every_registrant_reminded"] is True
-    app.state.action_requests.follower.catch_up()
-    app.state.action_requests.follower.reset()  # delivered again from the start: still one action
-    app.state.action_requests.follower.catch_up()
+    app.state.outbox.follower.catch_up()
+    app.state.outbox.follower.reset()  # delivered again from the start: still one action
+    app.state.outbox.follower.catch_up()
     assert list(door.opened) == [f"desk:{desk}:3"]
     assert door.opened[f"desk:{desk}:3"]["source_kind"] == "desk"
-    assert app.state.action_requests.action_of(f"desk:{desk}:3") is not None
+    assert app.state.outbox.opened_for(f"desk:{desk}:3") is not None
     history = client.get(f"/desks/{desk}/history", headers=headers["auditor"]).json()
     assert (
         history[0]["type"] == "crm.desks.desk.planned.v1"
@@ -105,9 +105,9 @@ def test_an_action_request_waits_while_the_actions_service_is_down(client, heade
         f"/desks/{desk}/registrations/1/follow-up",
         {"carried_out": False, "result": "held"},
     )
-    assert app.state.action_requests.follower.step() is False and door.opened == {}
+    assert app.state.outbox.follower.step() is False and door.opened == {}
     door.down = False
-    app.state.action_requests.follower.catch_up()
+    app.state.outbox.follower.catch_up()
     assert list(door.opened) == [f"desk:{desk}:1"]
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 import services.actions.main as actions_main
 from services.desks.main import build_office
-from services.desks.outbox import ActionRequests
+from services.desks.outbox import Outbox
 from shared.auth import Role, TokenStore
 from shared.db import create_engine
 from shared.relay import Relay
@@ -52,11 +52,11 @@ def test_a_desk_on_postgresql_opens_its_corrective_action_through_the_real_door(
                 assert response.status_code in (200, 201), response.text
                 return response.json()["id"]
 
-            requests = ActionRequests(office, create_engine(pg.local_db_url("desks_outbox")), open_action, clock)
-            requests.follower.catch_up()
-            requests.follower.reset()
-            requests.follower.catch_up()
-            action_id = requests.action_of(f"desk:{desk}:{bahar}")
+            outbox = Outbox(office, create_engine(pg.local_db_url("desks_outbox")), open_action, open_action, clock)
+            outbox.follower.catch_up()
+            outbox.follower.reset()
+            outbox.follower.catch_up()
+            action_id = outbox.opened_for(f"desk:{desk}:{bahar}")
             action = actions_app.state.register.record(action_id)
         assert action["source_kind"] == "desk" and action["unit"] == "member_services"
         assert "still held" in action["description"]
