@@ -77,6 +77,9 @@ class DeskSettings(BaseModel):
     service_token: str | None = None
     # Where the actions service's internal door answers; this machine's actions port if unset.
     actions_url: str | None = None
+    # The public registration page: registrations per client address within the window.
+    public_rate_limit: int = Field(default=5, ge=1)
+    public_rate_window_seconds: float = Field(default=3600, gt=0)
 
 
 class Settings(BaseSettings):

@@ -13,6 +13,7 @@ from services.desks.api import internal, router
 from services.desks.application import DeskOffice
 from services.desks.metrics import DeskCollector, register_collector
 from services.desks.outbox import Open, Outbox, http_opener
+from services.desks.public import limiter, public
 from services.desks.session_api import sessions
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -88,4 +89,6 @@ def create_app(
     app.include_router(internal)
     app.include_router(router)
     app.include_router(sessions)
+    app.include_router(public)
+    app.state.public_limiter = limiter(office, config.public_rate_limit, config.public_rate_window_seconds)
     return app

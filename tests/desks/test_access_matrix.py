@@ -68,6 +68,10 @@ MATRIX = {
         {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager", "sg", "ms_expert", "ms_manager"},
         json={},
     ),
+    # The public registration page needs no login: everyone gets through (the form itself is tested elsewhere).
+    ("GET", "/public/desks"): row(EVERYONE),
+    ("GET", "/public/desks/{desk_id}"): row(EVERYONE),
+    ("POST", "/public/desks/{desk_id}"): row(EVERYONE, content=b"", headers={"Content-Type": "text/plain"}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 
@@ -88,7 +92,14 @@ def test_each_role_gets_through_only_where_the_table_allows(client, headers) -> 
     for (method, path), r in MATRIX.items():
         for role in (*DESK_ROLES, "anonymous"):
             sent = {} if role == "anonymous" else headers[role]
-            response = client.request(method, fill(path, values), headers=sent, json=r.json, params=r.params)
+            response = client.request(
+                method,
+                fill(path, values),
+                headers={**r.headers, **sent},
+                json=r.json,
+                params=r.params,
+                content=r.content,
+            )
             if role in r.allowed:
                 ok = response.status_code not in (401, 403)
             else:
