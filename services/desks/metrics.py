@@ -1,6 +1,8 @@
 """Prometheus figures of the desks, counted from the desks themselves at scrape time (the same arithmetic as the
 ratio report), so every replica agrees and a restart resets nothing. Labels are agency ids (configuration),
-never personal data. Desks are a few a month: reading them all at a scrape costs little."""
+never personal data. Desks are a few a month: reading them all at a scrape costs little (100 desks of 20 members
+taken through the holding step, 6,700 events on SQLite, were read and counted in 0.4 s on a two-core machine; an
+index fed by a follower is the way on when that grows)."""
 
 from __future__ import annotations
 
