@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
@@ -131,6 +131,14 @@ class DeskOffice(CrmApplication):
         day = self.calendar.working_day_of(starts_at)
         if not self.calendar.is_working_day(day):
             raise InvalidInput(f"{day.isoformat()} is not a working day of the chamber")
+        closing = self.calendar.end_of_working_day(day)
+        last_end = starts_at + timedelta(minutes=capacity * self.config.slot_minutes)
+        if closing is not None and isinstance(capacity, int) and capacity > 0 and last_end > closing:
+            fits = max(0, int((closing - starts_at).total_seconds() // 60) // self.config.slot_minutes)
+            raise InvalidInput(
+                f"{capacity} slots of {self.config.slot_minutes} minutes run past the end of the working day "
+                f"({self.calendar.format(closing)}): at most {fits} fit from this start"
+            )
         follow_up_day = day
         for _ in range(self.config.follow_up_working_days):
             follow_up_day = self.calendar.next_working_day(follow_up_day)

@@ -55,6 +55,13 @@ def test_a_desk_on_a_closed_day_or_in_the_past_is_refused(office):
         plan(office, starts_at=datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
 
 
+def test_the_slots_must_end_within_the_working_day(office):
+    # 09:00 in Tehran, the day closes at 16:00: 42 slots of ten minutes fit, 43 do not.
+    with pytest.raises(InvalidInput, match="at most 42 fit"):
+        plan(office, capacity=43)
+    assert plan(office, capacity=42)
+
+
 def test_the_planning_form_is_approved_only_after_coordination_with_the_agency(office):
     desk = plan(office)
     with pytest.raises(TransitionRefused, match="coordination"):
