@@ -74,6 +74,7 @@ LOCAL_SERVICE_TOKENS = {
     "calls": "CRM_CALLS_SERVICE_TOKEN",
     "complaints": "CRM_COMPLAINTS_SERVICE_TOKEN",
     "reporting": "CRM_REPORTING_SERVICE_TOKEN",
+    "desks": "CRM_DESKS__SERVICE_TOKEN",
 }
 
 

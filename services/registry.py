@@ -130,6 +130,13 @@ SERVICES: dict[str, Service] = {
             index_label="corrective actions index",
         ),
         Service(
+            "desks",
+            port_setting="desks_port",
+            create_app="services.desks.main:create_app",
+            application="services.desks.main:build_office",
+            relays=True,
+        ),
+        Service(
             "reporting",
             port_setting="reporting_port",
             create_app="services.reporting.main:create_app",

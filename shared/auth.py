@@ -35,7 +35,9 @@ class Role(StrEnum):
     ADMIN = "admin"  # operators: imports, rebuilds
     MONITORING = "monitoring"  # Prometheus and other scrapers: /metrics only
     SERVICE = "service"  # another CRM service (surveys, desks) opening complaints through the internal door
-    PRESIDENT = "president"  # the chamber's president: receives the six-monthly complaint report
+    MS_EXPERT = "member_services_expert"  # member services: plans and runs the service desks
+    MS_MANAGER = "member_services_manager"  # approves a desk's registrants planning form
+    PRESIDENT = "president"  # the chamber's president: ratifies programmes, receives the six-monthly and ratio reports
 
 
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)

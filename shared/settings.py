@@ -68,6 +68,35 @@ class ActionSettings(BaseModel):
     deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records passed deadlines
 
 
+DEFAULT_AGENCIES = (
+    "customs",
+    "taaziraat",  # government penalties
+    "industrial_estates",  # the provincial industrial estates company
+    "agriculture",
+    "tax",
+    "foreign_currency",
+    "industry_mine_trade",  # the provincial organisation of industry, mine and trade
+)
+
+
+class DeskSettings(BaseModel):
+    """Service desks (services/desks), nested under `desks` (env CRM_DESKS__<NAME>, e.g. CRM_DESKS__SLOT_MINUTES=15)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agencies: tuple[str, ...] = DEFAULT_AGENCIES  # the agencies that hold desks at the chamber
+    slot_minutes: int = Field(default=10, ge=1, le=120)  # "about 10 minutes per member"
+    follow_up_working_days: int = Field(default=5, ge=1)  # the follow-up call, "within one week" of the desk
+    deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records missed follow-ups
+    # Token (role service) the desks service presents to the actions service to open corrective actions.
+    service_token: str | None = None
+    # Where the actions service's internal door answers; this machine's actions port if unset.
+    actions_url: str | None = None
+    # The public registration page: registrations per client address within the window.
+    public_rate_limit: int = Field(default=5, ge=1)
+    public_rate_window_seconds: float = Field(default=3600, gt=0)
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -79,8 +108,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
 
-    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys and desks
-    # are not built yet: their ports are reserved so that a deployment's firewall rules need not change.
+    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys are not
+    # built yet: the port is reserved so that a deployment's firewall rules need not change.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
@@ -142,6 +171,7 @@ class Settings(BaseSettings):
 
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    desks: DeskSettings = Field(default_factory=DeskSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

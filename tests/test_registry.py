@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PORTS = {
     "calls": 8101,
     "complaints": 8102,
+    "desks": 8104,
     "reporting": 8105,
     "members": 8106,
     "reporting-processor": 8107,
@@ -120,6 +121,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.calls.events.v1",
         "chamber.complaints.events.v1",
         "chamber.actions.events.v1",
+        "chamber.desks.events.v1",
         "chamber.reporting.events.v1",
         "chamber.deadletter.v1",
     ]

@@ -1,0 +1,300 @@
+"""HTTP API of the service desks: the six steps of each desk, its registrations and lists, and the internal door
+that records missed follow-ups."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import HTMLResponse
+
+from services.desks.access import Approver, Internal, Reader, Runner
+from services.desks.application import DeskOffice
+from services.desks.documents import final_list_csv, final_list_html, slot_ics
+from services.desks.domain import Period, Stage
+from services.desks.schemas import (
+    Announcement,
+    Attendance,
+    Cancellation,
+    Catering,
+    Coordination,
+    Decision,
+    DeskDetail,
+    DeskPlan,
+    DeskSummary,
+    FollowUp,
+    Guidance,
+    MinutesSending,
+    MissedFollowUps,
+    Note,
+    RatioIssue,
+    Registered,
+    Registration,
+    ReminderCall,
+    ReminderRow,
+)
+from shared.paging import Limit, Offset, page
+from shared.validation import SaneDate
+
+
+def get_office(request: Request) -> DeskOffice:
+    return request.app.state.office
+
+
+OfficeDep = Annotated[DeskOffice, Depends(get_office)]
+FormNumber = Annotated[str, Path(pattern=r"^[0-9]{1,4}$", description="the problem form's number on the desk")]
+
+router = APIRouter(prefix="/desks", tags=["desks"])
+
+
+@router.post("", status_code=201, response_model=DeskDetail, summary="Plan a desk of an agency (step 1)")
+def plan_desk(office: OfficeDep, principal: Runner, body: DeskPlan) -> Any:
+    desk_id = office.plan_desk(**body.model_dump(), by=principal.name)
+    return office.record(desk_id)
+
+
+@router.get("", response_model=list[DeskSummary], summary="Desks by date, filtered by agency and stage")
+def list_desks(
+    office: OfficeDep,
+    _: Reader,
+    response: Response,
+    agency: str | None = None,
+    stage: Stage | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    return page(response, office.summaries(agency, stage.value if stage else None), limit, offset)
+
+
+@router.get(
+    "/reports/ratio",
+    summary="Problems solved to problems raised in a week or month, per desk, per agency and in all",
+)
+def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None = None) -> Any:
+    return office.ratio(period.value, on)
+
+
+@router.post(
+    "/reports/ratio",
+    summary="Issue the week's or month's ratio report to the SG and the president (an event; again only if changed)",
+)
+def issue_ratio(office: OfficeDep, principal: Runner, response: Response, body: RatioIssue) -> Any:
+    report, changed = office.issue_ratio_report(body.period.value, body.on, by=principal.name)
+    response.status_code = 201 if changed else 200
+    return {**report, "recorded": changed}
+
+
+@router.get("/{desk_id}", response_model=DeskDetail, summary="A desk with its problem forms and every step so far")
+def get_desk(office: OfficeDep, _: Reader, desk_id: uuid.UUID) -> Any:
+    return office.record(desk_id)
+
+
+@router.get("/{desk_id}/history", summary="Every event of the desk as published, oldest first")
+def desk_history(office: OfficeDep, _: Reader, desk_id: uuid.UUID) -> Any:
+    return office.event_history(office.get_desk(desk_id).id)
+
+
+@router.post("/{desk_id}/coordinations", response_model=DeskDetail, summary="Record a coordination with the liaison")
+def record_coordination(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Coordination) -> Any:
+    office.record_coordination(desk_id, **body.model_dump(), by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/approve",
+    response_model=DeskDetail,
+    summary="The member-services manager approves the registrants planning form MM-FR-01-05-01",
+)
+def approve_plan(office: OfficeDep, principal: Approver, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.approve_plan(desk_id, note=body.note if body else None, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post("/{desk_id}/announcements", response_model=DeskDetail, summary="Record one of the four announcements")
+def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Announcement) -> Any:
+    office.record_announcement(desk_id, route=body.route.value, on=body.on, note=body.note, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/registrations",
+    status_code=201,
+    response_model=Registered,
+    summary="Register a member's problem form MM-FR-02-05-01: the next slot, or the waiting list",
+)
+def register_member(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Registration) -> Any:
+    number = office.register_member(desk_id, **{**body.model_dump(), "channel": body.channel.value}, by=principal.name)
+    form = next(f for f in office.record(desk_id)["forms"] if f["number"] == number)
+    return {"desk_id": desk_id, "number": number, "state": form["state"], "slot_start": form["slot_start"]}
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/cancel",
+    response_model=DeskDetail,
+    summary="Cancel a registration; the first on the waiting list takes the slot",
+)
+def cancel_registration(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Cancellation | None = None
+) -> Any:
+    office.cancel_registration(desk_id, number, reason=body.reason if body else None, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/guide",
+    response_model=DeskDetail,
+    summary="Guide the member elsewhere (recorded with where); the slot goes to the next in line",
+)
+def guide_elsewhere(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Guidance
+) -> Any:
+    office.guide_elsewhere(desk_id, number, where=body.where, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.get(
+    "/{desk_id}/reminders",
+    response_model=list[ReminderRow],
+    summary="The reminder call list for the working day before: every member with a slot",
+)
+def reminders(office: OfficeDep, _: Runner, desk_id: uuid.UUID) -> Any:
+    return office.reminder_list(desk_id)
+
+
+@router.get(
+    "/{desk_id}/final-list",
+    summary="The final list for the agency's representative: JSON, CSV or a printable page",
+    responses={200: {"content": {"text/csv": {}, "text/html": {}}}},
+)
+def get_final_list(
+    office: OfficeDep, _: Reader, desk_id: uuid.UUID, format: Literal["json", "csv", "html"] = "json"
+) -> Any:
+    desk = office.get_desk(desk_id)
+    if format == "csv":
+        name = f"desk-{desk.agency}-{desk.desk_day}.csv"
+        return Response(
+            final_list_csv(desk),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if format == "html":
+        return HTMLResponse(final_list_html(desk, office.calendar))
+    return office.final_list(desk_id)
+
+
+@router.get(
+    "/{desk_id}/registrations/{number}/slot.ics",
+    summary="The member's slot as an iCalendar file (RFC 5545)",
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def get_slot_ics(office: OfficeDep, _: Reader, desk_id: uuid.UUID, number: FormNumber) -> Any:
+    desk = office.get_desk(desk_id)
+    return Response(
+        slot_ics(desk, number, office.clock()),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="desk-{desk.desk_day}-{number}.ics"'},
+    )
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/reminder",
+    response_model=DeskDetail,
+    summary="Record a reminder call (from the working day before)",
+)
+def record_reminder(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: ReminderCall
+) -> Any:
+    office.record_reminder_call(desk_id, number, reached=body.reached, note=body.note, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post("/{desk_id}/catering", response_model=DeskDetail, summary="Request catering on FI-FR-01-03-02")
+def request_catering(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Catering) -> Any:
+    office.request_catering(desk_id, items=body.items, note=body.note, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/attendance",
+    response_model=DeskDetail,
+    summary="Record whether the member came (from the desk's day)",
+)
+def record_attendance(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Attendance
+) -> Any:
+    office.record_attendance(desk_id, number, attended=body.attended, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/decision",
+    response_model=DeskDetail,
+    summary="Write the agency's decision on the member's problem form",
+)
+def record_decision(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Decision
+) -> Any:
+    office.record_decision(desk_id, number, decision=body.decision, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/minutes/review",
+    response_model=DeskDetail,
+    summary="The member-services manager reviews the minutes (every attending form decided)",
+)
+def review_minutes(office: OfficeDep, principal: Approver, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.review_minutes(desk_id, note=body.note if body else None, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post("/{desk_id}/minutes/send", response_model=DeskDetail, summary="Record the minutes sent to the agency")
+def send_minutes(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MinutesSending) -> Any:
+    office.send_minutes(desk_id, to=body.to, note=body.note, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post("/{desk_id}/minutes/archive", response_model=DeskDetail, summary="Record the minutes archived")
+def archive_minutes(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.archive_minutes(desk_id, note=body.note if body else None, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/registrations/{number}/follow-up",
+    response_model=DeskDetail,
+    summary="Record the follow-up call; a decision not carried out opens a corrective action",
+)
+def record_follow_up(
+    office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: FollowUp
+) -> Any:
+    office.record_follow_up(desk_id, number, carried_out=body.carried_out, result=body.result, by=principal.name)
+    return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/checklist",
+    response_model=DeskDetail,
+    summary="Complete checklist MM-FR-03-05-01 once every decision is followed up: the desk is closed",
+)
+def complete_checklist(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.complete_checklist(desk_id, note=body.note if body else None, by=principal.name)
+    return office.record(desk_id)
+
+
+internal = APIRouter(prefix="/internal/desks", tags=["internal"])
+
+
+@internal.post(
+    "/deadline-check",
+    response_model=MissedFollowUps,
+    summary="Record every desk follow-up call and session decision not done in time (idempotent)",
+)
+def check_deadlines(office: OfficeDep, _: Internal) -> Any:
+    missed = office.record_missed_follow_ups()
+    overdue = office.record_overdue_decisions()
+    return {
+        "recorded": [{"desk_id": str(d), "form": n} for d, n in missed]
+        + [{"session_id": str(s), "decision": n} for s, n in overdue]
+    }

@@ -1,0 +1,135 @@
+"""HTTP API of the specialised sessions: programme, invitees, approvals, attendance, minutes SE-FR-02-01-01,
+problems about the chamber's services (complaints) and decisions followed until done."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Response
+
+from services.desks.access import (
+    DecisionStaff,
+    President,
+    SecretaryGeneral,
+    SessionReader,
+    SessionRunner,
+    may_complete_decision,
+)
+from services.desks.api import OfficeDep
+from services.desks.schemas import (
+    DecisionDone,
+    Invitations,
+    InviteeSelection,
+    Note,
+    SessionAttendance,
+    SessionDecision,
+    SessionMinutes,
+    SessionPlan,
+    SessionProblem,
+)
+from services.desks.views import session_record
+from shared.paging import Limit, Offset, page
+
+sessions = APIRouter(prefix="/sessions", tags=["sessions"])
+Number = Annotated[str, Path(pattern=r"^[0-9]{1,4}$", description="the decision's number in the session")]
+
+
+@sessions.post("", status_code=201, summary="Plan a trade group's specialised session with its topics")
+def plan_session(office: OfficeDep, principal: SessionRunner, body: SessionPlan) -> Any:
+    return office.session_record(office.plan_session(**body.model_dump(), by=principal.name))
+
+
+@sessions.get("", summary="Sessions by date, filtered by trade group")
+def list_sessions(
+    office: OfficeDep,
+    _: SessionReader,
+    response: Response,
+    trade_group: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    now = office.clock()
+    rows = [session_record(s, now) for s in office.sessions() if trade_group in (None, s.trade_group)]
+    return page(response, rows, limit, offset)
+
+
+@sessions.get("/{session_id}", summary="A session with its programme, lists, problems and decisions")
+def get_session(office: OfficeDep, _: SessionReader, session_id: uuid.UUID) -> Any:
+    return office.session_record(session_id)
+
+
+@sessions.get("/{session_id}/history", summary="Every event of the session as published, oldest first")
+def session_history(office: OfficeDep, _: SessionReader, session_id: uuid.UUID) -> Any:
+    return office.event_history(office.get_session(session_id).id)
+
+
+@sessions.post("/{session_id}/invitees", summary="The invitees from a saved member selection, frozen as taken")
+def select_invitees(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: InviteeSelection) -> Any:
+    office.select_invitees(
+        session_id,
+        selection_id=body.selection_id,
+        criteria=body.criteria,
+        invitees=[i.model_dump() for i in body.invitees],
+        by=principal.name,
+    )
+    return office.session_record(session_id)
+
+
+@sessions.post("/{session_id}/approve", summary="The SG approves the programme (topics, invitees)")
+def approve(office: OfficeDep, principal: SecretaryGeneral, session_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.approve_session_by_sg(session_id, note=body.note if body else None, by=principal.name)
+    return office.session_record(session_id)
+
+
+@sessions.post("/{session_id}/ratify", summary="The president ratifies the programme the SG approved")
+def ratify(office: OfficeDep, principal: President, session_id: uuid.UUID, body: Note | None = None) -> Any:
+    office.ratify_session(session_id, note=body.note if body else None, by=principal.name)
+    return office.session_record(session_id)
+
+
+@sessions.post("/{session_id}/invitations", summary="Record the invitations sent (after ratification)")
+def invitations(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: Invitations) -> Any:
+    office.record_invitations(session_id, on=body.on, by=principal.name)
+    return office.session_record(session_id)
+
+
+@sessions.post("/{session_id}/attendance", summary="Record which invitees came")
+def attendance(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: SessionAttendance) -> Any:
+    office.record_session_attendance(session_id, attended=body.attended, by=principal.name)
+    return office.session_record(session_id)
+
+
+@sessions.post(
+    "/{session_id}/problems",
+    status_code=201,
+    summary="Record a problem raised; one about the chamber's own services opens a complaint",
+)
+def raise_problem(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: SessionProblem) -> Any:
+    number = office.raise_session_problem(session_id, **body.model_dump(), by=principal.name)
+    return next(p for p in office.session_record(session_id)["problems"] if p["number"] == number)
+
+
+@sessions.post("/{session_id}/minutes", summary="Archive minutes SE-FR-02-01-01 with the invitee and attendance lists")
+def archive_minutes(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: SessionMinutes) -> Any:
+    office.archive_session_minutes(session_id, summary=body.summary, by=principal.name)
+    return office.session_record(session_id)
+
+
+@sessions.post("/{session_id}/decisions", status_code=201, summary="Record a decision with its owner and due date")
+def take_decision(office: OfficeDep, principal: SessionRunner, session_id: uuid.UUID, body: SessionDecision) -> Any:
+    number = office.take_session_decision(session_id, **body.model_dump(), by=principal.name)
+    return next(d for d in office.session_record(session_id)["decisions"] if d["number"] == number)
+
+
+@sessions.post(
+    "/{session_id}/decisions/{number}/done", summary="The decision's owner (or member relations) marks it done"
+)
+def complete_decision(
+    office: OfficeDep, principal: DecisionStaff, session_id: uuid.UUID, number: Number, body: DecisionDone
+) -> Any:
+    owner = office.get_session(session_id).decision(number)["owner"]
+    if not may_complete_decision(principal, owner):
+        raise HTTPException(403, f"only the decision's owner ({owner}) or member relations marks it done")
+    office.complete_session_decision(session_id, number, note=body.note, by=principal.name)
+    return office.session_record(session_id)
