@@ -130,6 +130,13 @@ SERVICES: dict[str, Service] = {
             index_label="corrective actions index",
         ),
         Service(
+            "plan",
+            port_setting="plan_port",
+            create_app="services.plan.main:create_app",
+            application="services.plan.main:build_office",
+            relays=True,
+        ),
+        Service(
             "reporting",
             port_setting="reporting_port",
             create_app="services.reporting.main:create_app",

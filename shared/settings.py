@@ -53,6 +53,15 @@ class ActionSettings(BaseModel):
     deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records passed deadlines
 
 
+class PlanSettings(BaseModel):
+    """The strategic plan service's settings, nested under `plan` (env CRM_PLAN__<NAME>)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The seed's export is 40 KB; a plan a hundred times its size is still a plan, anything past it is another file.
+    max_file_bytes: int = Field(default=1024 * 1024, gt=0)
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -74,6 +83,7 @@ class Settings(BaseSettings):
     members_port: int = 8106
     processor_port: int = 8107
     actions_port: int = 8108
+    plan_port: int = 8109
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"
@@ -119,6 +129,7 @@ class Settings(BaseSettings):
 
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

@@ -1,0 +1,28 @@
+"""Who may do what with the strategic plan.
+
+The plan is the chamber's own, read by all its staff and the auditor: every unit answers for activities in it.
+Importing a version changes what every unit is measured against, so only the SG, the member-relations manager
+(who keeps the plan's monitoring) and an operator (role admin, who runs imports) may do it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.auth import READERS, Principal, Role, require
+
+IMPORTERS = (Role.SG, Role.MR_MANAGER, Role.ADMIN)
+
+
+def may_import(p: Principal) -> bool:
+    return p.role in IMPORTERS
+
+
+def may_read(p: Principal) -> bool:
+    return p.role in READERS
+
+
+Reader = Annotated[Principal, Depends(require(*READERS))]
+Importer = Annotated[Principal, Depends(require(*IMPORTERS))]
