@@ -1,0 +1,75 @@
+"""The plan service on real stores: its versions on PostgreSQL, and its events on the real broker, each valid
+against its committed contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from services.plan.main import build_office
+from shared.relay import Relay
+from tests.integration.conftest import pg_settings, read_topic
+
+pytestmark = pytest.mark.integration
+SEED = Path(__file__).resolve().parents[1] / "plan" / "fixtures" / "strategic_plan_2024.tsv"
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "plan"
+
+
+def import_two_versions(office) -> None:
+    office.import_plan(SEED.read_bytes(), by="sg", source_name="plan.tsv")
+    office.import_plan(SEED.read_bytes(), by="sg", source_name="plan.tsv")  # the same plan: nothing recorded
+    revised = SEED.read_text(encoding="utf-8").replace("Toplam Faaliyet\t\t\t45\t11", "Toplam Faaliyet\t\t\t49\t12")
+    office.import_plan(revised, by="m.karimi", source_name="plan-rev1.tsv")
+
+
+@pytest.mark.postgres
+def test_plan_versions_on_postgresql(settings, clock, pg_schema):
+    office = build_office(pg_settings(settings, pg_schema), clock)
+    try:
+        import_two_versions(office)
+        assert [(v["number"], v["by"], v["in_force"]) for v in office.versions()] == [
+            (1, "sg", False),
+            (2, "m.karimi", True),
+        ]
+        assert office.version(1)["content"]["targets"][1]["stated"]["activities_four_year"] == 45
+    finally:
+        office.close()
+
+
+def test_plan_events_reach_kafka_and_validate_against_their_contract(settings, clock, broker, topic_prefix):
+    s = settings.model_copy(update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix})
+    office = build_office(s, clock)
+    try:
+        import_two_versions(office)
+        head = office.recorder.max_notification_id()
+        relay = Relay(office, broker, s.topic_of("plan"), partitions=s.kafka_partitions)
+
+        async def go() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(relay.run(stop))
+            for _ in range(600):
+                if relay.published_position >= head:
+                    break
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+
+        asyncio.run(go())
+    finally:
+        office.close()
+    records = read_topic(broker, f"{topic_prefix}.plan.events.v1")
+    assert [r["headers"]["ce_type"] for r in records] == [
+        "crm.plan.strategic_plan.imported.v1",
+        "crm.plan.strategic_plan.revised.v1",
+    ]
+    for r in records:
+        schema = json.loads((CONTRACTS / f"{r['headers']['ce_type']}.json").read_text())
+        jsonschema.validate(json.loads(r["value"]), schema)
+    revised = json.loads(records[1]["value"])
+    assert revised["by"] == "m.karimi" and len(revised["content"]["activities"]) == 64
