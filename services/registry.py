@@ -135,6 +135,8 @@ SERVICES: dict[str, Service] = {
             create_app="services.plan.main:create_app",
             application="services.plan.main:build_office",
             relays=True,
+            index="services.plan.main:build_index",
+            index_label="risk register index",
         ),
         Service(
             "reporting",

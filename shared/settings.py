@@ -60,6 +60,11 @@ class PlanSettings(BaseModel):
 
     # The seed's export is 40 KB; a plan a hundred times its size is still a plan, anything past it is another file.
     max_file_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Where the risk register's measures open corrective actions (POST /internal/actions); this machine's actions
+    # port if unset (in deployment, the actions container, e.g. http://actions:8108).
+    actions_url: str | None = None
+    # A token of role `service` for that door; empty: the requests wait, undelivered, until one is set.
+    service_token: str | None = None
 
 
 class Settings(BaseSettings):

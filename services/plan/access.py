@@ -14,6 +14,9 @@ from fastapi import Depends
 from shared.auth import READERS, Principal, Role, require
 
 IMPORTERS = (Role.SG, Role.MR_MANAGER, Role.ADMIN)
+# The risk register is the process owner's and the quality function's: the SG and the member-relations manager
+# score risks and decide measures; an operator loads a card but does not judge risks.
+RISK_KEEPERS = (Role.SG, Role.MR_MANAGER)
 
 
 def may_import(p: Principal) -> bool:
@@ -26,3 +29,4 @@ def may_read(p: Principal) -> bool:
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Importer = Annotated[Principal, Depends(require(*IMPORTERS))]
+RiskKeeper = Annotated[Principal, Depends(require(*RISK_KEEPERS))]

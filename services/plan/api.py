@@ -1,15 +1,32 @@
-"""HTTP API of the strategic plan: imports of its export, its versions, their cross-check and the plan's history."""
+"""HTTP API of the strategic plan (imports of its export, its versions, their cross-check and the plan's history)
+and of the risk register (import of the process card, risks, re-scoring, the register as of a date, actions)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.plan.access import Importer, Reader
+from services.plan.access import Importer, Reader, RiskKeeper
 from services.plan.application import PlanOffice
-from services.plan.schemas import Finding, HistoryEntry, ImportOutcome, VersionDetail, VersionPublic
+from services.plan.schemas import (
+    ActionRequested,
+    Finding,
+    HistoryEntry,
+    ImportOutcome,
+    RiskActionRequest,
+    RiskCreate,
+    RiskImportOutcome,
+    RiskPublic,
+    RiskRevision,
+    RiskScore,
+    VersionDetail,
+    VersionPublic,
+)
 from shared.http import read_body
+from shared.validation import SaneDate
 
 
 def get_office(request: Request) -> PlanOffice:
@@ -80,3 +97,70 @@ def check(
 @router.get("/history", response_model=list[HistoryEntry], summary="The plan's events: each import that made a version")
 def history(office: OfficeDep, _: Reader) -> Any:
     return office.history()
+
+
+risks_router = APIRouter(prefix="/plan/risks", tags=["risks"])
+RiskId = Annotated[uuid.UUID, Path(description="the risk's id")]
+
+
+@risks_router.post(
+    "/imports",
+    response_model=RiskImportOutcome,
+    summary="Import a process card's risk register as the body (text, tab-separated): new risks registered, "
+    "changed scores re-scored, changed texts revised",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/tab-separated-values": {"schema": {"type": "string"}, "example": "PROSES\tRİSKLER\t..."}},
+        }
+    },
+)
+async def import_card(request: Request, office: OfficeDep, principal: RiskKeeper) -> Any:
+    limit = request.app.state.plan_settings.max_file_bytes
+    data = await read_body(request, limit, f"a process card may be at most {limit} bytes")
+    return office.risks.import_card(data, by=principal.name)
+
+
+@risks_router.get(
+    "",
+    response_model=list[RiskPublic],
+    summary="The risk register, highest R first; as it stood at the end of a day (UTC) with `as_of`",
+)
+def register(office: OfficeDep, _: Reader, as_of: SaneDate | None = None) -> Any:
+    moment = None if as_of is None else datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC)
+    return office.risks.register_as_of(moment)
+
+
+@risks_router.post("", response_model=RiskPublic, status_code=201, summary="Add a risk to a process's register")
+def add_risk(office: OfficeDep, principal: RiskKeeper, body: RiskCreate) -> Any:
+    risk_id = office.risks.register_risk(**body.model_dump(), by=principal.name)
+    return office.risks.record(risk_id)
+
+
+@risks_router.get("/{risk_id}", response_model=RiskPublic, summary="A risk with every score it has had (its trend)")
+def get_risk(office: OfficeDep, _: Reader, risk_id: RiskId) -> Any:
+    return office.risks.record(risk_id)
+
+
+@risks_router.post("/{risk_id}/score", response_model=RiskPublic, summary="Re-score a risk: O and Ş, with a reason")
+def rescore(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskScore) -> Any:
+    office.risks.rescore_risk(risk_id, body.probability, body.severity, reason=body.reason, by=principal.name)
+    return office.risks.record(risk_id)
+
+
+@risks_router.post(
+    "/{risk_id}/details", response_model=RiskPublic, summary="Change a risk's area, effect, measures or control record"
+)
+def revise(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskRevision) -> Any:
+    office.risks.revise_risk(risk_id, by=principal.name, **body.model_dump())
+    return office.risks.record(risk_id)
+
+
+@risks_router.post(
+    "/{risk_id}/actions",
+    response_model=ActionRequested,
+    status_code=202,
+    summary="Ask for a corrective action to carry out a measure; the actions service opens it shortly after",
+)
+def request_action(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskActionRequest) -> Any:
+    return {"source_ref": office.risks.request_action(risk_id, body.measure, unit=body.unit, by=principal.name)}

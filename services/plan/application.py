@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.plan.contract import CONTRACT
 from services.plan.domain import DEFAULT_PLAN, StrategicPlan, cross_check, digest, parse_plan, plan_id
+from services.plan.domain.card import parse_card
+from services.plan.domain.risk import PROBABILITY, SEVERITY, TEXT_FIELDS, Risk, risk_id
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
-from shared.problems import InvalidInput, NotFound
+from shared.problems import DomainError, InvalidInput, NotFound
 
 # How an export is decoded: UTF-8 as the seed is; a sheet saved by a Turkish Windows spreadsheet is Windows-1254.
 ENCODINGS = ("utf-8-sig", "cp1254")
@@ -70,6 +74,7 @@ class PlanOffice(CrmApplication):
     def __init__(self, env: dict[str, Any] | None = None, *, clock: Clock = system_clock):
         super().__init__(env)
         self.clock = clock
+        self.risks = RiskRegister(self)
 
     # -- commands ----------------------------------------------------------------------------------------------
     def import_plan(
@@ -129,3 +134,146 @@ class PlanOffice(CrmApplication):
             data = {k: v for k, v in e["data"].items() if k != "content"}
             out.append({**e, "data": data})
         return out
+
+
+class RiskNotFound(NotFound):
+    pass
+
+
+class RiskExists(DomainError):
+    """A risk with this wording is already in the process's register (409)."""
+
+
+def trend(scores: list[dict[str, Any]]) -> str:
+    """How the risk moved at its last re-scoring: rising, falling or steady (never re-scored)."""
+    if len(scores) < 2:
+        return "steady"
+    last, before = scores[-1]["score"], scores[-2]["score"]
+    return "rising" if last > before else "falling" if last < before else "steady"
+
+
+def risk_record(risk: Risk, moment: datetime | None = None) -> dict[str, Any] | None:
+    """The plain view of a risk, as it stood at `moment` (now when None); None if not yet registered then."""
+    scores = risk.scores if moment is None else [s for s in risk.scores if s["at"] <= moment]
+    if not scores:
+        return None
+    return {
+        "id": str(risk.id),
+        "version": risk.version,
+        "process": risk.process,
+        "title": risk.title,
+        **risk.details,
+        **{k: scores[-1][k] for k in ("probability", "severity", "score", "band", "name")},
+        "probability_meaning": PROBABILITY[scores[-1]["probability"]],
+        "severity_meaning": SEVERITY[scores[-1]["severity"]],
+        "scored_at": scores[-1]["at"],
+        "trend": trend(scores),
+        "scores": [dict(s) for s in scores],
+        "action_requests": [dict(a) for a in risk.action_requests],
+    }
+
+
+class RiskRegister:
+    """The risk register's commands and queries, over the plan service's store (PlanOffice.risks)."""
+
+    def __init__(self, office: PlanOffice):
+        self.office = office
+        # Which risks exist: the index in a running service; without one, those this process has registered.
+        self.lister: Callable[[], list[uuid.UUID]] = lambda: list(self._known)
+        self._known: dict[uuid.UUID, None] = {}
+
+    def _now(self) -> datetime:
+        return self.office.clock()
+
+    def find(self, risk: uuid.UUID | str) -> Risk | None:
+        try:
+            found: Risk = self.office.repository.get(uuid.UUID(str(risk)))
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return found if isinstance(found, Risk) else None
+
+    def get(self, risk: uuid.UUID | str) -> Risk:
+        found = self.find(risk)
+        if found is None:
+            raise RiskNotFound(f"no risk with id {risk}")
+        return found
+
+    def _save(self, risk: Risk) -> None:
+        self.office.save_or_conflict(risk, what=f"the risk {risk.title!r}")
+        self._known[risk.id] = None
+
+    def register_risk(
+        self, *, process: str, title: str, probability: int, severity: int, by: str, **texts: Any
+    ) -> uuid.UUID:
+        if self.find(risk_id(process, title)) is not None:
+            raise RiskExists(f"the risk {title!r} of {process!r} is in the register already")
+        risk = Risk.register(
+            process=process, title=title, probability=probability, severity=severity, by=by, at=self._now(), **texts
+        )
+        self._save(risk)
+        return risk.id
+
+    def rescore_risk(
+        self, risk_id_: uuid.UUID | str, probability: int, severity: int, *, reason: str | None, by: str
+    ) -> bool:
+        risk = self.get(risk_id_)
+        changed = risk.rescore(probability, severity, reason=reason, by=by, at=self._now())
+        if changed:
+            self._save(risk)
+        return changed
+
+    def revise_risk(self, risk_id_: uuid.UUID | str, *, by: str, **texts: Any) -> bool:
+        risk = self.get(risk_id_)
+        changed = risk.revise(by=by, at=self._now(), **texts)
+        if changed:
+            self._save(risk)
+        return changed
+
+    def request_action(self, risk_id_: uuid.UUID | str, measure: str, *, unit: str | None, by: str) -> str:
+        risk = self.get(risk_id_)
+        source_ref = risk.request_action(measure, unit=unit, by=by, at=self._now())
+        self._save(risk)
+        return source_ref
+
+    def import_card(self, data: bytes | str, *, by: str) -> dict[str, Any]:
+        """Register the card's risks; a risk already there is re-scored and its texts revised where the card says
+        otherwise, so importing the same card twice records nothing the second time."""
+        card = parse_card(decode(data) if isinstance(data, bytes) else data)
+        outcome: dict[str, Any] = {"document": card["document"], "registered": [], "rescored": [], "revised": []}
+        outcome["unchanged"] = []
+        outcome["findings"] = list(card["findings"])
+        for row in card["risks"]:
+            if not (row["probability"] and row["severity"]):
+                continue  # reported in the findings; a risk without a score is not registered half-known
+            texts = {name: row[name] for name in TEXT_FIELDS}
+            existing = self.find(risk_id(row["process"], row["title"]))
+            if existing is None:
+                new = self.register_risk(
+                    process=row["process"],
+                    title=row["title"],
+                    probability=row["probability"],
+                    severity=row["severity"],
+                    by=by,
+                    **texts,
+                )
+                outcome["registered"].append(str(new))
+                continue
+            rescored = self.rescore_risk(
+                existing.id, row["probability"], row["severity"], reason="process card imported", by=by
+            )
+            revised = self.revise_risk(existing.id, by=by, **texts)
+            key = "rescored" if rescored else "revised" if revised else "unchanged"
+            outcome[key].append(str(existing.id))
+        return outcome
+
+    def record(self, risk_id_: uuid.UUID | str) -> dict[str, Any]:
+        found = risk_record(self.get(risk_id_))
+        if found is None:  # a registered risk always has its first score; a store that says otherwise is broken
+            raise RiskNotFound(f"the risk {risk_id_} has no score")
+        return found
+
+    def register_as_of(self, moment: datetime | None = None) -> list[dict[str, Any]]:
+        """Every risk as it stood at `moment` (now when None), highest R first."""
+        records = [risk_record(r, moment) for r in (self.find(i) for i in self.lister()) if r is not None]
+        found = [r for r in records if r is not None]
+        return sorted(found, key=lambda r: (-r["score"], r["process"], r["title"]))

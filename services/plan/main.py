@@ -1,58 +1,74 @@
-"""Composition root of the plan service: event store, relay to Kafka, metrics, HTTP API."""
+"""Composition root of the plan service: event store, risk index, the outbox of corrective-action requests, relay
+to Kafka, HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 
-from services.plan.api import router
+from services.plan.api import risks_router, router
 from services.plan.application import PlanOffice
+from services.plan.index import RiskIndex
+from services.plan.outbox import RiskActions, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
-from shared.follower import NotificationFollower
 from shared.problems import DomainError
 from shared.service import event_sourced_service
 from shared.settings import Settings
 
 DESCRIPTION = """The chamber's four-year strategic plan (aims, targets, strategies, activities with their indicators,
 targets, monthly schedule, responsible unit and cost), imported from its tab-separated export as versions, with the
-cross-check of every target's stated totals against its rows."""
+cross-check of every target's stated totals against its rows; and the process card's risk register (R = O × Ş,
+priority bands), re-scored as events, readable as of any date, whose measures open corrective actions."""
 
 
 def build_office(settings: Settings, clock: Clock = system_clock) -> PlanOffice:
     return PlanOffice(store_env(settings, "plan"), clock=clock)
 
 
-def _nothing_to_index(conn: Any, notifications: Any) -> None:
-    """The plan is one aggregate, read whole from the store: there is no local read model to keep yet."""
-
-
-def build_follower(settings: Settings, office: PlanOffice) -> NotificationFollower:
-    # event_sourced_service runs a follower of the store in every service; /health reports its failures.
-    return NotificationFollower(
-        office, "plan_follower", create_engine(settings.local_db_url("plan_index")), _nothing_to_index
-    )
+def build_index(settings: Settings, office: PlanOffice) -> RiskIndex:
+    """The risk index, wired as the register's list of risks."""
+    index = RiskIndex(office, create_engine(settings.local_db_url("plan_index")))
+    office.risks.lister = index.risk_ids
+    return index
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
-    """`relay=False` keeps the service off Kafka: for tests of the API alone."""
+    """`relay=False` keeps the service off Kafka and its outbox off the actions service: for tests of the API."""
     office = build_office(settings, clock)
+    index = build_index(settings, office)
+    actions_url = settings.plan.actions_url or settings.local_url(settings.actions_port)
+    outbox = RiskActions(office, index.engine, http_opener(actions_url, settings.plan.service_token), clock)
+
+    async def deliver_action_requests(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = outbox.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        outbox.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
     app = event_sourced_service(
         "plan",
         settings,
         office,
-        build_follower(settings, office),
+        index.follower,
         title="CRM strategic plan service",
         description=DESCRIPTION,
         relay=relay,
+        background=lambda stop: [deliver_action_requests(stop)],
     )
     app.state.office = office
+    app.state.index = index
+    app.state.outbox = outbox
     app.state.plan_settings = settings.plan
     app.include_router(router)
+    app.include_router(risks_router)
     return app
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.plan.domain.risk import MAX_TEXT
 
 
 class Finding(BaseModel):
@@ -51,3 +53,112 @@ class HistoryEntry(BaseModel):
     version: int
     recorded_at: datetime
     data: dict[str, Any]
+
+
+# -- the risk register ------------------------------------------------------------------------------------------
+Scale = Annotated[int, Field(ge=1, le=5)]
+
+
+class RiskTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str | None = Field(None, max_length=MAX_TEXT, description="RİSK BÖLGESİ", examples=["Üye ilişkileri"])
+    effect: str | None = Field(None, max_length=MAX_TEXT, description="ETKİ (risk sonuçları)")
+    current_measures: str | None = Field(None, max_length=MAX_TEXT, description="MEVCUT ÖNLEMLER")
+    planned_measures: str | None = Field(None, max_length=MAX_TEXT, description="ALINACAK ÖNLEMLER (FIRSATLAR)")
+    control_record: str | None = Field(None, max_length=MAX_TEXT, description="KONTROL UYGULAMA VE ÖNLEMLER")
+
+
+class RiskCreate(RiskTexts):
+    """A new risk of a process, scored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "process": "BİLGİ, DANIŞMANLIK VE DESTEK",
+                "title": "Cevapsız kalan çağrılar",
+                "area": "Üye ilişkileri",
+                "effect": "Üye memnuniyetsizliği",
+                "probability": 3,
+                "severity": 4,
+            }
+        },
+    )
+    process: str = Field(min_length=1, max_length=300, description="the process whose card lists the risk")
+    title: str = Field(min_length=1, max_length=MAX_TEXT, description="the risk (RİSKLER)")
+    probability: Scale = Field(description="O: 1 almost impossible … 5 weekly or daily")
+    severity: Scale = Field(description="Ş: 1 notification suffices … 5 member loss")
+
+
+class RiskScore(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"probability": 2, "severity": 4, "reason": "SMS duyuruları"}}
+    )
+    probability: Scale = Field(description="O: 1 almost impossible … 5 weekly or daily")
+    severity: Scale = Field(description="Ş: 1 notification suffices … 5 member loss")
+    reason: str | None = Field(None, max_length=MAX_TEXT, description="why the score changes")
+
+
+class RiskRevision(RiskTexts):
+    """Texts to change; a text left out (or null) stays as it is."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"control_record": "Denetim kayıtları, 2026"}}
+    )
+
+
+class RiskActionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"measure": "Üyelere teşvikler hakkında seminer", "unit": "member_relations"}},
+    )
+    measure: str = Field(min_length=1, max_length=MAX_TEXT, description="the measure the action carries out")
+    unit: str | None = Field(None, max_length=100, description="the unit that will own the action")
+
+
+class ScoreEntry(BaseModel):
+    probability: int
+    severity: int
+    score: int = Field(description="R = O × Ş")
+    band: int = Field(description="1 unacceptable (20-25), 2 significant (13-19), 3 notable (8-12), 4 acceptable")
+    name: str
+    at: datetime
+    by: str
+    reason: str | None
+
+
+class RiskPublic(BaseModel):
+    id: str
+    version: int
+    process: str
+    title: str
+    area: str | None
+    effect: str | None
+    current_measures: str | None
+    planned_measures: str | None
+    control_record: str | None
+    probability: int
+    severity: int
+    score: int
+    band: int
+    name: str = Field(description="the band's name")
+    probability_meaning: str
+    severity_meaning: str
+    scored_at: datetime
+    trend: str = Field(description="rising, falling or steady: the last re-scoring against the one before")
+    scores: list[ScoreEntry] = Field(description="every score up to the moment asked, oldest first")
+    action_requests: list[dict[str, Any]]
+
+
+class RiskImportOutcome(BaseModel):
+    document: str | None
+    registered: list[str]
+    rescored: list[str]
+    revised: list[str]
+    unchanged: list[str]
+    findings: list[dict[str, Any]]
+
+
+class ActionRequested(BaseModel):
+    source_ref: str = Field(description="the reference the corrective action is opened under")

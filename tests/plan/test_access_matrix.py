@@ -13,9 +13,12 @@ from services.plan.main import create_app
 from tests.access_matrix import DOC_ROUTES, EVERYONE, check_row, every_role, fill, routes_of, row
 
 SEED = Path(__file__).parent / "fixtures" / "strategic_plan_2024.tsv"
+CARD = Path(__file__).parent / "fixtures" / "process_card_p23.txt"
 STAFF = {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager", "sg"}
 READERS = STAFF | {"auditor", "admin"}
 IMPORTERS = {"sg", "mr_manager", "admin"}
+RISK_KEEPERS = {"sg", "mr_manager"}
+TSV = {"Content-Type": "text/tab-separated-values"}
 
 MATRIX = {
     ("GET", "/health"): row(EVERYONE),
@@ -28,6 +31,13 @@ MATRIX = {
     ("GET", "/plan/versions/{number}"): row(READERS),
     ("GET", "/plan/check"): row(READERS),
     ("GET", "/plan/history"): row(READERS),
+    ("POST", "/plan/risks/imports"): row(RISK_KEEPERS, content=CARD.read_bytes(), headers=TSV),
+    ("GET", "/plan/risks"): row(READERS, params={"as_of": "2026-11-21"}),
+    ("POST", "/plan/risks"): row(RISK_KEEPERS, json={"process": "P", "title": "R", "probability": 1, "severity": 2}),
+    ("GET", "/plan/risks/{risk_id}"): row(READERS),
+    ("POST", "/plan/risks/{risk_id}/score"): row(RISK_KEEPERS, json={"probability": 2, "severity": 4}),
+    ("POST", "/plan/risks/{risk_id}/details"): row(RISK_KEEPERS, json={"control_record": "Bültenler"}),
+    ("POST", "/plan/risks/{risk_id}/actions"): row(RISK_KEEPERS, json={"measure": "Fiyat listeleri takibi"}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 
@@ -43,6 +53,9 @@ def test_every_route_is_in_the_matrix(app: FastAPI):
 
 def test_every_role_against_every_route(client: TestClient, app: FastAPI, tokens, token_store):
     headers = every_role(tokens, token_store)
-    client.app.state.office.import_plan(SEED.read_bytes(), by="sg")
+    office = client.app.state.office
+    office.import_plan(SEED.read_bytes(), by="sg")
+    office.risks.import_card(CARD.read_bytes(), by="sg")
+    risk = office.risks.register_as_of()[0]["id"]
     for (method, path), r in MATRIX.items():
-        check_row(client, headers, method, fill(path, {"number": "1"}), r)
+        check_row(client, headers, method, fill(path, {"number": "1", "risk_id": risk}), r)

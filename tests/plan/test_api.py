@@ -81,3 +81,53 @@ def test_a_file_past_the_size_limit_is_413(client, tokens, app):
 
 def test_an_expert_may_read_the_plan_but_not_import_it(client, tokens):
     assert_problem(post_plan(client, tokens, SEED.read_bytes(), who="expert"), 403)
+
+
+# -- the risk register ------------------------------------------------------------------------------------------
+CARD = Path(__file__).parent / "fixtures" / "process_card_p23.txt"
+
+
+def test_the_seed_card_imports_through_the_api_with_its_scores_and_bands(client, tokens):
+    response = client.post("/plan/risks/imports", content=CARD.read_bytes(), headers={**tokens["mr_manager"], **TSV})
+    assert response.status_code == 200, response.text
+    assert response.json()["document"] == "P.2.3" and len(response.json()["registered"]) == 6
+    register = client.get("/plan/risks", headers=tokens["auditor"]).json()
+    assert [(r["score"], r["band"]) for r in register] == [(20, 1), (20, 1), (16, 2), (16, 2), (16, 2), (16, 2)]
+
+
+def test_a_risk_is_added_re_scored_and_read_with_its_trend_and_the_register_as_of_a_date(client, tokens, clock):
+    body = {"process": "P.2.3", "title": "Cevapsız çağrılar", "area": "Üye ilişkileri", "probability": 4, "severity": 4}
+    created = client.post("/plan/risks", json=body, headers=tokens["sg"])
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    clock.advance(days=2)
+    rescored = client.post(
+        f"/plan/risks/{rid}/score", json={"probability": 2, "severity": 4, "reason": "geri arama"}, headers=tokens["sg"]
+    ).json()
+    assert (rescored["score"], rescored["band"], rescored["trend"]) == (8, 3, "falling")
+    before = client.get("/plan/risks", params={"as_of": "2026-11-21"}, headers=tokens["sg"]).json()
+    assert [(r["score"], len(r["scores"])) for r in before] == [(16, 1)]
+    assert client.get(f"/plan/risks/{rid}", headers=tokens["expert"]).json()["score"] == 8
+
+
+def test_bad_risk_input_is_a_problem_and_nothing_is_recorded(client, tokens):
+    body = {"process": "P", "title": "R", "probability": 6, "severity": 4}
+    assert_problem(client.post("/plan/risks", json=body, headers=tokens["sg"]), 422)
+    assert client.get("/plan/risks", headers=tokens["sg"]).json() == []
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert_problem(
+        client.post(f"/plan/risks/{unknown}/score", json={"probability": 1, "severity": 1}, headers=tokens["sg"]), 404
+    )
+    client.post("/plan/risks", json={**body, "probability": 1}, headers=tokens["sg"])
+    assert_problem(client.post("/plan/risks", json={**body, "probability": 2}, headers=tokens["sg"]), 409, "already")
+    assert_problem(client.post("/plan/risks/imports", content=b"nothing", headers={**tokens["sg"], **TSV}), 422)
+
+
+def test_a_measure_asks_for_a_corrective_action_keyed_by_the_risk(client, tokens):
+    rid = client.post(
+        "/plan/risks", json={"process": "P", "title": "R", "probability": 4, "severity": 5}, headers=tokens["sg"]
+    ).json()["id"]
+    response = client.post(f"/plan/risks/{rid}/actions", json={"measure": "Seminer"}, headers=tokens["mr_manager"])
+    assert response.status_code == 202 and response.json()["source_ref"] == f"risk:{rid}:1"
+    requests = client.get(f"/plan/risks/{rid}", headers=tokens["sg"]).json()["action_requests"]
+    assert [(r["measure"], r["by"]) for r in requests] == [("Seminer", "m.karimi")]
