@@ -136,7 +136,7 @@ SERVICES: dict[str, Service] = {
             application="services.plan.main:build_office",
             relays=True,
             index="services.plan.main:build_index",
-            index_label="risk register index",
+            index_label="plan index (risks, manual actuals)",
         ),
         Service(
             "reporting",

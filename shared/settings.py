@@ -65,6 +65,8 @@ class PlanSettings(BaseModel):
     actions_url: str | None = None
     # A token of role `service` for that door; empty: the requests wait, undelivered, until one is set.
     service_token: str | None = None
+    # What measures each activity (TOML, documented in services/plan/kpi_bindings.toml); unset: that file.
+    bindings_file: Path | None = None
 
 
 class Settings(BaseSettings):

@@ -30,3 +30,6 @@ def may_read(p: Principal) -> bool:
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Importer = Annotated[Principal, Depends(require(*IMPORTERS))]
 RiskKeeper = Annotated[Principal, Depends(require(*RISK_KEEPERS))]
+# A unit enters the figures of the activities it answers for; the plan's unit names (Turkish, per chamber) are not
+# the CRM's unit ids, so any unit manager may, and the entry records who did.
+ActualEnterer = Annotated[Principal, Depends(require(Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG))]

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.plan.access import Importer, Reader, RiskKeeper
+from services.plan.access import ActualEnterer, Importer, Reader, RiskKeeper
 from services.plan.application import PlanOffice
+from services.plan.index import PlanIndex
+from services.plan.reports import progress_report, quarterly_csv, quarterly_report
 from services.plan.schemas import (
     ActionRequested,
+    ActualEntered,
+    ActualEntry,
+    BindingPublic,
     Finding,
     HistoryEntry,
     ImportOutcome,
@@ -33,7 +38,12 @@ def get_office(request: Request) -> PlanOffice:
     return request.app.state.office
 
 
+def get_index(request: Request) -> PlanIndex:
+    return request.app.state.index
+
+
 OfficeDep = Annotated[PlanOffice, Depends(get_office)]
+IndexDep = Annotated[PlanIndex, Depends(get_index)]
 VersionNumber = Annotated[int, Path(ge=1, le=100_000)]
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -164,3 +174,59 @@ def revise(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: Risk
 )
 def request_action(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskActionRequest) -> Any:
     return {"source_ref": office.risks.request_action(risk_id, body.measure, unit=body.unit, by=principal.name)}
+
+
+kpi_router = APIRouter(prefix="/plan", tags=["kpis"])
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="the calendar year; this year by default")]
+
+
+@kpi_router.get("/bindings", response_model=list[BindingPublic], summary="What measures each bound activity")
+def bindings(office: OfficeDep, _: Reader) -> Any:
+    return [{**b.__dict__, "types": list(b.types)} for b in sorted(office.bindings.values(), key=lambda b: b.activity)]
+
+
+@kpi_router.post(
+    "/actuals",
+    response_model=ActualEntered,
+    status_code=201,
+    summary="Enter a month's figure of an activity measured by hand, with its evidence (again: corrects it)",
+)
+def enter_actual(office: OfficeDep, principal: ActualEnterer, body: ActualEntry, response: Response) -> Any:
+    entry_id, changed = office.enter_actual(body.activity, body.month, body.value, body.evidence, by=principal.name)
+    if not changed:
+        response.status_code = 200
+    return {"id": str(entry_id), "changed": changed}
+
+
+@kpi_router.get(
+    "/progress",
+    summary="Each activity's year: actual per month, misses (a marked month over with nothing recorded), "
+    "projection to year end and status (on track, at risk, off track)",
+)
+def year_progress(office: OfficeDep, index: IndexDep, _: Reader, year: Year = None) -> Any:
+    return progress_report(office, index, year or office.clock().year)
+
+
+@kpi_router.get(
+    "/reports/quarterly",
+    summary="The quarterly monitoring report per target and responsible unit (JSON, or CSV with format=csv)",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def quarterly_monitoring(
+    office: OfficeDep,
+    index: IndexDep,
+    _: Reader,
+    quarter: int = Query(ge=1, le=4),
+    year: Year = None,
+    unit: str | None = Query(None, max_length=200, description="one responsible unit, as the plan names it"),
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    report = quarterly_report(office, index, year or office.clock().year, quarter, unit)
+    if format == "csv":
+        name = f"plan-{report['year']}-q{quarter}.csv"
+        return Response(
+            quarterly_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return report

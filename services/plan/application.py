@@ -13,6 +13,8 @@ from eventsourcing.application import AggregateNotFoundError
 from services.plan.contract import CONTRACT
 from services.plan.domain import DEFAULT_PLAN, StrategicPlan, cross_check, digest, parse_plan, plan_id
 from services.plan.domain.card import parse_card
+from services.plan.domain.kpi import Binding
+from services.plan.domain.manual import ManualActual, check_month, manual_id
 from services.plan.domain.risk import PROBABILITY, SEVERITY, TEXT_FIELDS, Risk, risk_id
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -71,10 +73,17 @@ class PlanOffice(CrmApplication):
     service: ClassVar[str] = "plan"
     contract: ClassVar[EventContract] = CONTRACT
 
-    def __init__(self, env: dict[str, Any] | None = None, *, clock: Clock = system_clock):
+    def __init__(
+        self,
+        env: dict[str, Any] | None = None,
+        *,
+        clock: Clock = system_clock,
+        bindings: dict[str, Binding] | None = None,
+    ):
         super().__init__(env)
         self.clock = clock
         self.risks = RiskRegister(self)
+        self.bindings: dict[str, Binding] = bindings or {}
 
     # -- commands ----------------------------------------------------------------------------------------------
     def import_plan(
@@ -94,6 +103,33 @@ class PlanOffice(CrmApplication):
         if created:
             self.save_or_conflict(plan, what=f"the strategic plan {key!r}")
         return ImportResult(plan.id, plan.current["number"], created, cross_check(content))
+
+    def enter_actual(
+        self, activity: str, month: str, value: float, evidence: str, *, by: str
+    ) -> tuple[uuid.UUID, bool]:
+        """A month's figure of an activity measured by hand, with its evidence; entering it again corrects it.
+        An activity the CRM measures from its events is not entered by hand (409): two sources would count twice."""
+        check_month(month)
+        if value < 0:
+            raise InvalidInput("an actual is not negative")
+        if not evidence.strip():
+            raise InvalidInput("give the evidence document (its number or name)")
+        keys = {a["key"] for a in self.version()["content"]["activities"]}
+        if activity not in keys:
+            raise InvalidInput(f"the plan in force has no activity {activity}")
+        binding = self.bindings.get(activity)
+        if binding is not None and binding.kind == "events":
+            raise DomainError(f"{activity} is measured from the CRM's events ({', '.join(binding.types)})")
+        try:
+            entry: ManualActual = self.repository.get(manual_id(activity, month))
+        except AggregateNotFoundError:
+            entry = ManualActual(activity, month, value, evidence.strip(), by, self.clock())
+            changed = True
+        else:
+            changed = entry.correct(value, evidence.strip(), by, self.clock())
+        if changed:
+            self.save_or_conflict(entry, what=f"the actual of {activity} for {month}")
+        return entry.id, changed
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan | None:

@@ -16,5 +16,7 @@ CONTRACT = EventContract(
         "crm.plan.risk.rescored.v1": "services.plan.domain.risk:Risk.Rescored",
         "crm.plan.risk.revised.v1": "services.plan.domain.risk:Risk.Revised",
         "crm.plan.risk.action_requested.v1": "services.plan.domain.risk:Risk.ActionRequested",
+        "crm.plan.manual_actual.entered.v1": "services.plan.domain.manual:ManualActual.Entered",
+        "crm.plan.manual_actual.corrected.v1": "services.plan.domain.manual:ManualActual.Corrected",
     },
 )

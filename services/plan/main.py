@@ -10,9 +10,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.plan.api import risks_router, router
+from services.plan.api import kpi_router, risks_router, router
 from services.plan.application import PlanOffice
-from services.plan.index import RiskIndex
+from services.plan.consumer import follow_kpi_events
+from services.plan.domain.kpi import Binding, load_bindings
+from services.plan.index import PlanIndex
 from services.plan.outbox import RiskActions, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -27,15 +29,26 @@ cross-check of every target's stated totals against its rows; and the process ca
 priority bands), re-scored as events, readable as of any date, whose measures open corrective actions."""
 
 
+BINDINGS = Path(__file__).with_name("kpi_bindings.toml")
+
+
+def load_settings_bindings(settings: Settings) -> dict[str, Binding]:
+    return load_bindings((settings.plan.bindings_file or BINDINGS).read_text(encoding="utf-8"))
+
+
 def build_office(settings: Settings, clock: Clock = system_clock) -> PlanOffice:
-    return PlanOffice(store_env(settings, "plan"), clock=clock)
+    return PlanOffice(store_env(settings, "plan"), clock=clock, bindings=load_settings_bindings(settings))
 
 
-def build_index(settings: Settings, office: PlanOffice) -> RiskIndex:
-    """The risk index, wired as the register's list of risks."""
-    index = RiskIndex(office, create_engine(settings.local_db_url("plan_index")))
+def build_index(settings: Settings, office: PlanOffice) -> PlanIndex:
+    """The plan index, wired as the register's list of risks, measuring by the office's bindings."""
+    index = PlanIndex(office, create_engine(settings.local_db_url("plan_index")), office.bindings)
     office.risks.lister = index.risk_ids
     return index
+
+
+def kpi_topics(settings: Settings, bindings: dict[str, Binding]) -> list[str]:
+    return sorted({settings.topic_of(service) for b in bindings.values() for service in b.services})
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
@@ -61,7 +74,17 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         title="CRM strategic plan service",
         description=DESCRIPTION,
         relay=relay,
-        background=lambda stop: [deliver_action_requests(stop)],
+        background=lambda stop: [
+            deliver_action_requests(stop),
+            follow_kpi_events(
+                index,
+                settings.kafka_bootstrap,
+                kpi_topics(settings, office.bindings),
+                f"{settings.topic_prefix}-plan-kpi",
+                stop,
+                settings.kafka_partitions,
+            ),
+        ],
     )
     app.state.office = office
     app.state.index = index
@@ -69,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.plan_settings = settings.plan
     app.include_router(router)
     app.include_router(risks_router)
+    app.include_router(kpi_router)
     return app
 
 

@@ -162,3 +162,39 @@ class RiskImportOutcome(BaseModel):
 
 class ActionRequested(BaseModel):
     source_ref: str = Field(description="the reference the corrective action is opened under")
+
+
+# -- KPIs -------------------------------------------------------------------------------------------------------
+class ActualEntry(BaseModel):
+    """A month's figure of an activity measured by hand, with its evidence document."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "activity": "F.2.1.3",
+                "month": "2026-10",
+                "value": 14,
+                "evidence": "F.12 Görüşme Formu 2026/10",
+            }
+        },
+    )
+    activity: str = Field(min_length=1, max_length=50, description="the activity's code (or key), e.g. F.2.1.3")
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    value: float = Field(ge=0, le=1_000_000, description="the month's figure of the activity's indicator")
+    evidence: str = Field(min_length=1, max_length=500, description="the evidence document: its number or name")
+
+
+class ActualEntered(BaseModel):
+    id: str
+    changed: bool = Field(description="false when the same figure and evidence were entered already")
+
+
+class BindingPublic(BaseModel):
+    activity: str
+    kind: str = Field(description="events (measured from the CRM's events) or manual (entered with evidence)")
+    indicator: str
+    types: list[str]
+    where: dict[str, Any]
+    aggregation: str
+    evidence: str | None

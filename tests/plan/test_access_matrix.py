@@ -31,6 +31,13 @@ MATRIX = {
     ("GET", "/plan/versions/{number}"): row(READERS),
     ("GET", "/plan/check"): row(READERS),
     ("GET", "/plan/history"): row(READERS),
+    ("GET", "/plan/bindings"): row(READERS),
+    ("POST", "/plan/actuals"): row(
+        {"unit_manager", "other_manager", "mr_manager", "sg"},
+        json={"activity": "F.2.1.3", "month": "2026-10", "value": 3, "evidence": "F.12 2026/10"},
+    ),
+    ("GET", "/plan/progress"): row(READERS),
+    ("GET", "/plan/reports/quarterly"): row(READERS, params={"quarter": 4, "format": "csv"}),
     ("POST", "/plan/risks/imports"): row(RISK_KEEPERS, content=CARD.read_bytes(), headers=TSV),
     ("GET", "/plan/risks"): row(READERS, params={"as_of": "2026-11-21"}),
     ("POST", "/plan/risks"): row(RISK_KEEPERS, json={"process": "P", "title": "R", "probability": 1, "severity": 2}),
