@@ -12,7 +12,7 @@ import pytest
 from services.plan.application import PlanOffice
 from services.plan.domain.card import parse_card
 from services.plan.domain.risk import band, risk_id
-from services.plan.outbox import ActionNotDelivered, ActionRefused, RiskActions
+from services.plan.outbox import ActionNotDelivered, ActionRefused, RiskActions, delivered
 from shared.db import create_engine
 from shared.errors import DomainError, InvalidInput
 
@@ -163,3 +163,34 @@ def test_while_the_actions_service_is_down_the_request_waits_and_one_refused_is_
     assert outbox.delivered(str(rid)) == []
     outbox.follower.catch_up()
     assert outbox.delivered(str(rid))[0]["refused"] == "unit unknown"
+
+
+def test_the_request_the_outbox_sends_is_one_the_actions_service_accepts_once(
+    office, settings, tmp_path, clock, token_store
+):
+    """The outbox's body against the actions service's real internal door (in process), delivered twice."""
+    from fastapi.testclient import TestClient
+
+    from services.actions.main import create_app as create_actions
+    from shared.auth import Role
+
+    token = token_store.create("plan", Role.SERVICE)
+    actions = TestClient(create_actions(settings, relay=False))
+    answers: list[int] = []
+
+    def open_action(request: dict) -> str:
+        response = actions.post("/internal/actions", json=request, headers={"Authorization": f"Bearer {token}"})
+        answers.append(response.status_code)
+        return str(response.json()["id"])
+
+    rid = office.risks.register_risk(process=PROCESS, title="Üye sayısında düşüş", probability=5, severity=4, by="sg")
+    office.risks.request_action(rid, "Kümelenme ve kooperatifleşme çalışmaları " * 10, unit="member_relations", by="sg")
+    engine = create_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    outbox = RiskActions(office, engine, open_action, clock)
+    outbox.follower.catch_up()
+    with engine.begin() as conn:  # as if the outbox's own transaction was lost after the action was opened
+        conn.execute(delivered.delete())
+    outbox.follower.reset()
+    outbox.follower.catch_up()
+    assert answers == [201, 200]  # the second delivery finds the action opened by the first
+    assert outbox.delivered(str(rid))[0]["refused"] is None
