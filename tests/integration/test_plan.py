@@ -73,3 +73,49 @@ def test_plan_events_reach_kafka_and_validate_against_their_contract(settings, c
         jsonschema.validate(json.loads(r["value"]), schema)
     revised = json.loads(records[1]["value"])
     assert revised["by"] == "m.karimi" and len(revised["content"]["activities"]) == 64
+
+
+def test_actuals_move_when_corrective_actions_from_surveys_reach_the_broker(settings, clock, broker, topic_prefix):
+    """Actions opened from surveys go through the actions service's relay to the broker; the plan's KPI consumer
+    reads them into F.2.1.2 (improvements after surveys), once each, whatever else the topic carries."""
+    from services.actions.main import build_register
+    from services.plan.consumer import follow_kpi_events
+    from services.plan.main import build_index, kpi_topics
+
+    s = settings.model_copy(update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix})
+    register = build_register(s, clock)
+    office = build_office(s, clock)
+    try:
+        register.open_action(source_kind="survey", source_ref="survey:R-1:Q3", title="Faster answers", by="surveys")
+        register.open_action(source_kind="survey", source_ref="survey:R-1:Q5", title="Clearer fees", by="surveys")
+        register.open_action(source_kind="complaint", source_ref="complaint:C-1", title="Not a survey", by="sg")
+        head = register.recorder.max_notification_id()
+        relay = Relay(register, broker, s.topic_of("actions"), partitions=s.kafka_partitions)
+        index = build_index(s, office)
+        topics = kpi_topics(s, office.bindings)
+        assert f"{topic_prefix}.actions.events.v1" in topics
+
+        async def go() -> None:
+            stop = asyncio.Event()
+            tasks = [
+                asyncio.create_task(relay.run(stop)),
+                asyncio.create_task(
+                    follow_kpi_events(index, broker, topics, f"{topic_prefix}-plan-kpi", stop, s.kafka_partitions)
+                ),
+            ]
+            for _ in range(600):  # at most 30 s: the group's first join takes about 3
+                counted = index.actuals(clock().year).get("F.2.1.2", {})
+                if relay.published_position >= head and counted.get(clock().month) == 2.0:
+                    break
+                for task in tasks:
+                    if task.done():
+                        task.result()
+                await asyncio.sleep(0.05)
+            stop.set()
+            await asyncio.gather(*tasks)
+
+        asyncio.run(go())
+        assert index.actuals(clock().year)["F.2.1.2"] == {clock().month: 2.0}
+    finally:
+        register.close()
+        office.close()
