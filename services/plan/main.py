@@ -15,6 +15,7 @@ from services.plan.application import PlanOffice
 from services.plan.consumer import follow_kpi_events
 from services.plan.domain.kpi import Binding, load_bindings
 from services.plan.index import PlanIndex
+from services.plan.metrics import PlanCollector, register_collector
 from services.plan.outbox import RiskActions, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.index = index
     app.state.outbox = outbox
     app.state.plan_settings = settings.plan
+    register_collector(PlanCollector(office, index))
     app.include_router(router)
     app.include_router(risks_router)
     app.include_router(kpi_router)

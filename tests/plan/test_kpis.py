@@ -186,3 +186,14 @@ def test_the_quarterly_report_groups_by_target_and_unit_in_json_and_csv(planned,
 
 def test_a_quarter_outside_one_to_four_is_422(planned, tokens):
     assert_problem(planned.get("/plan/reports/quarterly", params={"quarter": 5}, headers=tokens["sg"]), 422)
+
+
+def test_metrics_show_activities_by_status_bound_activities_and_risks_by_band(planned, tokens, app):
+    app.state.index.apply_events([event("m-1", "crm.desks.session.held.v1", "2026-10-20T08:00:00Z")])
+    app.state.office.risks.register_risk(process="P", title="R", probability=4, severity=5, by="sg")
+    text = planned.get("/metrics", headers=tokens["monitoring"]).text
+    assert 'crm_plan_activity_actual{activity="F.2.2.1",target="2.2"} 1.0' in text
+    assert 'crm_plan_activity_year_target{activity="F.2.1.1",target="2.1"} 1.0' in text
+    assert 'crm_plan_risks{band="1"} 1.0' in text
+    statuses = [line for line in text.splitlines() if line.startswith("crm_plan_activities{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in statuses) == 64
