@@ -27,8 +27,11 @@ def import_two_versions(office) -> None:
 
 
 @pytest.mark.postgres
-def test_plan_versions_on_postgresql(settings, clock, pg_schema):
-    office = build_office(pg_settings(settings, pg_schema), clock)
+def test_plan_versions_risks_and_actuals_on_postgresql(settings, clock, pg_schema):
+    from services.plan.main import build_index
+
+    pg = pg_settings(settings, pg_schema)
+    office = build_office(pg, clock)
     try:
         import_two_versions(office)
         assert [(v["number"], v["by"], v["in_force"]) for v in office.versions()] == [
@@ -36,6 +39,14 @@ def test_plan_versions_on_postgresql(settings, clock, pg_schema):
             (2, "m.karimi", True),
         ]
         assert office.version(1)["content"]["targets"][1]["stated"]["activities_four_year"] == 45
+        index = build_index(pg, office)
+        card = SEED.with_name("process_card_p23.txt").read_bytes()
+        assert len(office.risks.import_card(card, by="m.karimi")["registered"]) == 6
+        assert [r["score"] for r in office.risks.register_as_of()] == [20, 20, 16, 16, 16, 16]
+        office.enter_actual("F.2.1.3", "2026-10", 14, "F.12 2026/10", by="h.tehrani")
+        assert index.actuals(2026)["F.2.1.3"] == {10: 14.0}
+        assert index.rebuild() == office.recorder.max_notification_id()
+        assert len(index.risk_ids()) == 6 and index.actuals(2026)["F.2.1.3"] == {10: 14.0}
     finally:
         office.close()
 
