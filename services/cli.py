@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", type=Path)
 
+    plan = sub.add_parser("plan", help="the strategic plan's operator commands")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True)
+    plan_imp = plan_sub.add_parser(
+        "import", help="import the plan's tab-separated export (a new version unless unchanged); findings on stderr"
+    )
+    plan_imp.add_argument("file", type=Path)
+
     demo = sub.add_parser("demo", help="load realistic members and a few working days of calls into the event stores")
     demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
@@ -177,6 +184,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_members_file(settings, args.file)
+    if args.command == "plan":
+        from services.plan.main import import_plan_file
+
+        if not args.file.is_file():
+            return fail(f"{args.file}: no such file")
+        return import_plan_file(settings, args.file)
     if args.command == "rebuild":
         from services.rebuild import rebuild_all
 

@@ -75,6 +75,7 @@ LOCAL_SERVICE_TOKENS = {
     "complaints": "CRM_COMPLAINTS_SERVICE_TOKEN",
     "reporting": "CRM_REPORTING_SERVICE_TOKEN",
     "desks": "CRM_DESKS__SERVICE_TOKEN",
+    "plan": "CRM_PLAN__SERVICE_TOKEN",
 }
 
 

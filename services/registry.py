@@ -137,6 +137,15 @@ SERVICES: dict[str, Service] = {
             relays=True,
         ),
         Service(
+            "plan",
+            port_setting="plan_port",
+            create_app="services.plan.main:create_app",
+            application="services.plan.main:build_office",
+            relays=True,
+            index="services.plan.main:build_index",
+            index_label="plan index (risks, manual actuals)",
+        ),
+        Service(
             "reporting",
             port_setting="reporting_port",
             create_app="services.reporting.main:create_app",

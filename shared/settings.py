@@ -97,6 +97,22 @@ class DeskSettings(BaseModel):
     public_rate_window_seconds: float = Field(default=3600, gt=0)
 
 
+class PlanSettings(BaseModel):
+    """The strategic plan service's settings, nested under `plan` (env CRM_PLAN__<NAME>)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The seed's export is 40 KB; a plan a hundred times its size is still a plan, anything past it is another file.
+    max_file_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Where the risk register's measures open corrective actions (POST /internal/actions); this machine's actions
+    # port if unset (in deployment, the actions container, e.g. http://actions:8108).
+    actions_url: str | None = None
+    # A token of role `service` for that door; empty: the requests wait, undelivered, until one is set.
+    service_token: str | None = None
+    # What measures each activity (TOML, documented in services/plan/kpi_bindings.toml); unset: that file.
+    bindings_file: Path | None = None
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -118,6 +134,7 @@ class Settings(BaseSettings):
     members_port: int = 8106
     processor_port: int = 8107
     actions_port: int = 8108
+    plan_port: int = 8109
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"
@@ -172,6 +189,7 @@ class Settings(BaseSettings):
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
     desks: DeskSettings = Field(default_factory=DeskSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

@@ -29,6 +29,7 @@ DEFAULT_PORTS = {
     "members": 8106,
     "reporting-processor": 8107,
     "actions": 8108,
+    "plan": 8109,
 }
 
 
@@ -122,6 +123,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.complaints.events.v1",
         "chamber.actions.events.v1",
         "chamber.desks.events.v1",
+        "chamber.plan.events.v1",
         "chamber.reporting.events.v1",
         "chamber.deadletter.v1",
     ]

@@ -1,0 +1,232 @@
+"""HTTP API of the strategic plan (imports of its export, its versions, their cross-check and the plan's history)
+and of the risk register (import of the process card, risks, re-scoring, the register as of a date, actions)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from services.plan.access import ActualEnterer, Importer, Reader, RiskKeeper
+from services.plan.application import PlanOffice
+from services.plan.index import PlanIndex
+from services.plan.reports import progress_report, quarterly_csv, quarterly_report
+from services.plan.schemas import (
+    ActionRequested,
+    ActualEntered,
+    ActualEntry,
+    BindingPublic,
+    Finding,
+    HistoryEntry,
+    ImportOutcome,
+    RiskActionRequest,
+    RiskCreate,
+    RiskImportOutcome,
+    RiskPublic,
+    RiskRevision,
+    RiskScore,
+    VersionDetail,
+    VersionPublic,
+)
+from shared.http import read_body
+from shared.validation import SaneDate
+
+
+def get_office(request: Request) -> PlanOffice:
+    return request.app.state.office
+
+
+def get_index(request: Request) -> PlanIndex:
+    return request.app.state.index
+
+
+OfficeDep = Annotated[PlanOffice, Depends(get_office)]
+IndexDep = Annotated[PlanIndex, Depends(get_index)]
+VersionNumber = Annotated[int, Path(ge=1, le=100_000)]
+
+router = APIRouter(prefix="/plan", tags=["plan"])
+
+
+@router.post(
+    "/imports",
+    response_model=ImportOutcome,
+    status_code=201,
+    summary="Import the plan's tab-separated export as the body: a new version (201) unless it reads as the one "
+    "in force (200); its findings either way",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/tab-separated-values": {"schema": {"type": "string"}, "example": "AMAÇ 1\t..."}},
+        }
+    },
+)
+async def import_plan(
+    request: Request,
+    response: Response,
+    office: OfficeDep,
+    principal: Importer,
+    source_name: str | None = Query(None, max_length=200, description="the file's name, kept with the version"),
+) -> Any:
+    limit = request.app.state.plan_settings.max_file_bytes
+    data = await read_body(request, limit, f"a strategic plan export may be at most {limit} bytes")
+    result = office.import_plan(data, by=principal.name, source_name=source_name)
+    if not result.created:
+        response.status_code = 200
+    return result.summary()
+
+
+@router.get("", response_model=VersionDetail, summary="The plan in force: aims, targets, activities as read")
+def plan_in_force(office: OfficeDep, _: Reader) -> Any:
+    return office.version()
+
+
+@router.get("/versions", response_model=list[VersionPublic], summary="Every version of the plan, oldest first")
+def versions(office: OfficeDep, _: Reader) -> Any:
+    return office.versions()
+
+
+@router.get("/versions/{number}", response_model=VersionDetail, summary="One version of the plan, as read")
+def version(office: OfficeDep, _: Reader, number: VersionNumber) -> Any:
+    return office.version(number)
+
+
+@router.get(
+    "/check",
+    response_model=list[Finding],
+    summary="The cross-check of a version (the one in force by default): stated totals against the rows' sums, "
+    "duplicate and misplaced codes, marks on cost lines, by line",
+)
+def check(
+    office: OfficeDep, _: Reader, version: int | None = Query(None, ge=1, le=100_000, description="a version number")
+) -> Any:
+    return office.check(version)
+
+
+@router.get("/history", response_model=list[HistoryEntry], summary="The plan's events: each import that made a version")
+def history(office: OfficeDep, _: Reader) -> Any:
+    return office.history()
+
+
+risks_router = APIRouter(prefix="/plan/risks", tags=["risks"])
+RiskId = Annotated[uuid.UUID, Path(description="the risk's id")]
+
+
+@risks_router.post(
+    "/imports",
+    response_model=RiskImportOutcome,
+    summary="Import a process card's risk register as the body (text, tab-separated): new risks registered, "
+    "changed scores re-scored, changed texts revised",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/tab-separated-values": {"schema": {"type": "string"}, "example": "PROSES\tRİSKLER\t..."}},
+        }
+    },
+)
+async def import_card(request: Request, office: OfficeDep, principal: RiskKeeper) -> Any:
+    limit = request.app.state.plan_settings.max_file_bytes
+    data = await read_body(request, limit, f"a process card may be at most {limit} bytes")
+    return office.risks.import_card(data, by=principal.name)
+
+
+@risks_router.get(
+    "",
+    response_model=list[RiskPublic],
+    summary="The risk register, highest R first; as it stood at the end of a day (UTC) with `as_of`",
+)
+def register(office: OfficeDep, _: Reader, as_of: SaneDate | None = None) -> Any:
+    moment = None if as_of is None else datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC)
+    return office.risks.register_as_of(moment)
+
+
+@risks_router.post("", response_model=RiskPublic, status_code=201, summary="Add a risk to a process's register")
+def add_risk(office: OfficeDep, principal: RiskKeeper, body: RiskCreate) -> Any:
+    risk_id = office.risks.register_risk(**body.model_dump(), by=principal.name)
+    return office.risks.record(risk_id)
+
+
+@risks_router.get("/{risk_id}", response_model=RiskPublic, summary="A risk with every score it has had (its trend)")
+def get_risk(office: OfficeDep, _: Reader, risk_id: RiskId) -> Any:
+    return office.risks.record(risk_id)
+
+
+@risks_router.post("/{risk_id}/score", response_model=RiskPublic, summary="Re-score a risk: O and Ş, with a reason")
+def rescore(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskScore) -> Any:
+    office.risks.rescore_risk(risk_id, body.probability, body.severity, reason=body.reason, by=principal.name)
+    return office.risks.record(risk_id)
+
+
+@risks_router.post(
+    "/{risk_id}/details", response_model=RiskPublic, summary="Change a risk's area, effect, measures or control record"
+)
+def revise(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskRevision) -> Any:
+    office.risks.revise_risk(risk_id, by=principal.name, **body.model_dump())
+    return office.risks.record(risk_id)
+
+
+@risks_router.post(
+    "/{risk_id}/actions",
+    response_model=ActionRequested,
+    status_code=202,
+    summary="Ask for a corrective action to carry out a measure; the actions service opens it shortly after",
+)
+def request_action(office: OfficeDep, principal: RiskKeeper, risk_id: RiskId, body: RiskActionRequest) -> Any:
+    return {"source_ref": office.risks.request_action(risk_id, body.measure, unit=body.unit, by=principal.name)}
+
+
+kpi_router = APIRouter(prefix="/plan", tags=["kpis"])
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="the calendar year; this year by default")]
+
+
+@kpi_router.get("/bindings", response_model=list[BindingPublic], summary="What measures each bound activity")
+def bindings(office: OfficeDep, _: Reader) -> Any:
+    return [{**b.__dict__, "types": list(b.types)} for b in sorted(office.bindings.values(), key=lambda b: b.activity)]
+
+
+@kpi_router.post(
+    "/actuals",
+    response_model=ActualEntered,
+    status_code=201,
+    summary="Enter a month's figure of an activity measured by hand, with its evidence (again: corrects it)",
+)
+def enter_actual(office: OfficeDep, principal: ActualEnterer, body: ActualEntry, response: Response) -> Any:
+    entry_id, changed = office.enter_actual(body.activity, body.month, body.value, body.evidence, by=principal.name)
+    if not changed:
+        response.status_code = 200
+    return {"id": str(entry_id), "changed": changed}
+
+
+@kpi_router.get(
+    "/progress",
+    summary="Each activity's year: actual per month, misses (a marked month over with nothing recorded), "
+    "projection to year end and status (on track, at risk, off track)",
+)
+def year_progress(office: OfficeDep, index: IndexDep, _: Reader, year: Year = None) -> Any:
+    return progress_report(office, index, year or office.clock().year)
+
+
+@kpi_router.get(
+    "/reports/quarterly",
+    summary="The quarterly monitoring report per target and responsible unit (JSON, or CSV with format=csv)",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def quarterly_monitoring(
+    office: OfficeDep,
+    index: IndexDep,
+    _: Reader,
+    quarter: int = Query(ge=1, le=4),
+    year: Year = None,
+    unit: str | None = Query(None, max_length=200, description="one responsible unit, as the plan names it"),
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    report = quarterly_report(office, index, year or office.clock().year, quarter, unit)
+    if format == "csv":
+        name = f"plan-{report['year']}-q{quarter}.csv"
+        return Response(
+            quarterly_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return report

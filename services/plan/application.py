@@ -1,0 +1,315 @@
+"""PlanOffice: the strategic plan's imports, versions and cross-check over the plan service's event store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from eventsourcing.application import AggregateNotFoundError
+
+from services.plan.contract import CONTRACT
+from services.plan.domain import DEFAULT_PLAN, StrategicPlan, cross_check, digest, parse_plan, plan_id
+from services.plan.domain.card import parse_card
+from services.plan.domain.kpi import Binding
+from services.plan.domain.manual import ManualActual, check_month, manual_id
+from services.plan.domain.risk import PROBABILITY, SEVERITY, TEXT_FIELDS, Risk, risk_id
+from shared.clock import Clock, system_clock
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
+from shared.problems import DomainError, InvalidInput, NotFound
+
+# How an export is decoded: UTF-8 as the seed is; a sheet saved by a Turkish Windows spreadsheet is Windows-1254.
+ENCODINGS = ("utf-8-sig", "cp1254")
+
+
+class PlanNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan_id: uuid.UUID
+    version: int
+    created: bool  # False: the file reads as the version in force, and nothing was recorded
+    findings: list[dict[str, Any]]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "plan_id": str(self.plan_id),
+            "version": self.version,
+            "created": self.created,
+            "findings": self.findings,
+        }
+
+
+def decode(data: bytes) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput("the file is neither UTF-8 nor Windows-1254 text")
+
+
+def version_meta(version: dict[str, Any]) -> dict[str, Any]:
+    content = version["content"]
+    return {
+        "number": version["number"],
+        "digest": version["digest"],
+        "source_name": version["source_name"],
+        "by": version["by"],
+        "at": version["at"],
+        "year": content.get("year"),
+        "aims": len(content["aims"]),
+        "targets": len(content["targets"]),
+        "activities": len(content["activities"]),
+    }
+
+
+class PlanOffice(CrmApplication):
+    service: ClassVar[str] = "plan"
+    contract: ClassVar[EventContract] = CONTRACT
+
+    def __init__(
+        self,
+        env: dict[str, Any] | None = None,
+        *,
+        clock: Clock = system_clock,
+        bindings: dict[str, Binding] | None = None,
+    ):
+        super().__init__(env)
+        self.clock = clock
+        self.risks = RiskRegister(self)
+        self.bindings: dict[str, Binding] = bindings or {}
+
+    # -- commands ----------------------------------------------------------------------------------------------
+    def import_plan(
+        self, data: bytes | str, *, by: str, source_name: str | None = None, key: str = DEFAULT_PLAN
+    ) -> ImportResult:
+        """Read the plan's export and record it as a new version unless it reads as the version in force. A file
+        that holds no plan at all is refused (422) and nothing is recorded; its irregularities are not."""
+        text = decode(data) if isinstance(data, bytes) else data
+        content = parse_plan(text)
+        fingerprint = digest(content)
+        plan = self.find_plan(key)
+        if plan is None:
+            plan = StrategicPlan(key, content, fingerprint, source_name, by, self.clock())
+            created = True
+        else:
+            created = plan.revise(content, fingerprint, source_name, by, self.clock())
+        if created:
+            self.save_or_conflict(plan, what=f"the strategic plan {key!r}")
+        return ImportResult(plan.id, plan.current["number"], created, cross_check(content))
+
+    def enter_actual(
+        self, activity: str, month: str, value: float, evidence: str, *, by: str
+    ) -> tuple[uuid.UUID, bool]:
+        """A month's figure of an activity measured by hand, with its evidence; entering it again corrects it.
+        An activity the CRM measures from its events is not entered by hand (409): two sources would count twice."""
+        check_month(month)
+        if value < 0:
+            raise InvalidInput("an actual is not negative")
+        if not evidence.strip():
+            raise InvalidInput("give the evidence document (its number or name)")
+        keys = {a["key"] for a in self.version()["content"]["activities"]}
+        if activity not in keys:
+            raise InvalidInput(f"the plan in force has no activity {activity}")
+        binding = self.bindings.get(activity)
+        if binding is not None and binding.kind == "events":
+            raise DomainError(f"{activity} is measured from the CRM's events ({', '.join(binding.types)})")
+        try:
+            entry: ManualActual = self.repository.get(manual_id(activity, month))
+        except AggregateNotFoundError:
+            entry = ManualActual(activity, month, value, evidence.strip(), by, self.clock())
+            changed = True
+        else:
+            changed = entry.correct(value, evidence.strip(), by, self.clock())
+        if changed:
+            self.save_or_conflict(entry, what=f"the actual of {activity} for {month}")
+        return entry.id, changed
+
+    # -- queries -----------------------------------------------------------------------------------------------
+    def find_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan | None:
+        try:
+            found: StrategicPlan = self.repository.get(plan_id(key))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, StrategicPlan) else None
+
+    def get_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan:
+        found = self.find_plan(key)
+        if found is None:
+            raise PlanNotFound(f"no strategic plan {key!r} has been imported")
+        return found
+
+    def version(self, number: int | None = None, key: str = DEFAULT_PLAN) -> dict[str, Any]:
+        """A version of the plan (the one in force when `number` is None): its facts and what it holds."""
+        plan = self.get_plan(key)
+        if number is None:
+            chosen = plan.current
+        elif 1 <= number <= len(plan.versions):
+            chosen = plan.versions[number - 1]
+        else:
+            raise PlanNotFound(f"the strategic plan {key!r} has no version {number}")
+        return {**version_meta(chosen), "in_force": chosen is plan.current, "content": chosen["content"]}
+
+    def versions(self, key: str = DEFAULT_PLAN) -> list[dict[str, Any]]:
+        plan = self.get_plan(key)
+        return [{**version_meta(v), "in_force": v is plan.current} for v in plan.versions]
+
+    def check(self, number: int | None = None, key: str = DEFAULT_PLAN) -> list[dict[str, Any]]:
+        return cross_check(self.version(number, key)["content"])
+
+    def history(self, key: str = DEFAULT_PLAN) -> list[dict[str, Any]]:
+        """The plan's events, oldest first, without the plan's content (GET a version for that)."""
+        out = []
+        for e in self.event_history(self.get_plan(key).id):
+            data = {k: v for k, v in e["data"].items() if k != "content"}
+            out.append({**e, "data": data})
+        return out
+
+
+class RiskNotFound(NotFound):
+    pass
+
+
+class RiskExists(DomainError):
+    """A risk with this wording is already in the process's register (409)."""
+
+
+def trend(scores: list[dict[str, Any]]) -> str:
+    """How the risk moved at its last re-scoring: rising, falling or steady (never re-scored)."""
+    if len(scores) < 2:
+        return "steady"
+    last, before = scores[-1]["score"], scores[-2]["score"]
+    return "rising" if last > before else "falling" if last < before else "steady"
+
+
+def risk_record(risk: Risk, moment: datetime | None = None) -> dict[str, Any] | None:
+    """The plain view of a risk, as it stood at `moment` (now when None); None if not yet registered then."""
+    scores = risk.scores if moment is None else [s for s in risk.scores if s["at"] <= moment]
+    if not scores:
+        return None
+    return {
+        "id": str(risk.id),
+        "version": risk.version,
+        "process": risk.process,
+        "title": risk.title,
+        **risk.details,
+        **{k: scores[-1][k] for k in ("probability", "severity", "score", "band", "name")},
+        "probability_meaning": PROBABILITY[scores[-1]["probability"]],
+        "severity_meaning": SEVERITY[scores[-1]["severity"]],
+        "scored_at": scores[-1]["at"],
+        "trend": trend(scores),
+        "scores": [dict(s) for s in scores],
+        "action_requests": [dict(a) for a in risk.action_requests],
+    }
+
+
+class RiskRegister:
+    """The risk register's commands and queries, over the plan service's store (PlanOffice.risks)."""
+
+    def __init__(self, office: PlanOffice):
+        self.office = office
+        # Which risks exist: the index in a running service; without one, those this process has registered.
+        self.lister: Callable[[], list[uuid.UUID]] = lambda: list(self._known)
+        self._known: dict[uuid.UUID, None] = {}
+
+    def _now(self) -> datetime:
+        return self.office.clock()
+
+    def find(self, risk: uuid.UUID | str) -> Risk | None:
+        try:
+            found: Risk = self.office.repository.get(uuid.UUID(str(risk)))
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return found if isinstance(found, Risk) else None
+
+    def get(self, risk: uuid.UUID | str) -> Risk:
+        found = self.find(risk)
+        if found is None:
+            raise RiskNotFound(f"no risk with id {risk}")
+        return found
+
+    def _save(self, risk: Risk) -> None:
+        self.office.save_or_conflict(risk, what=f"the risk {risk.title!r}")
+        self._known[risk.id] = None
+
+    def register_risk(
+        self, *, process: str, title: str, probability: int, severity: int, by: str, **texts: Any
+    ) -> uuid.UUID:
+        if self.find(risk_id(process, title)) is not None:
+            raise RiskExists(f"the risk {title!r} of {process!r} is in the register already")
+        risk = Risk.register(
+            process=process, title=title, probability=probability, severity=severity, by=by, at=self._now(), **texts
+        )
+        self._save(risk)
+        return risk.id
+
+    def rescore_risk(
+        self, risk_id_: uuid.UUID | str, probability: int, severity: int, *, reason: str | None, by: str
+    ) -> bool:
+        risk = self.get(risk_id_)
+        changed = risk.rescore(probability, severity, reason=reason, by=by, at=self._now())
+        if changed:
+            self._save(risk)
+        return changed
+
+    def revise_risk(self, risk_id_: uuid.UUID | str, *, by: str, **texts: Any) -> bool:
+        risk = self.get(risk_id_)
+        changed = risk.revise(by=by, at=self._now(), **texts)
+        if changed:
+            self._save(risk)
+        return changed
+
+    def request_action(self, risk_id_: uuid.UUID | str, measure: str, *, unit: str | None, by: str) -> str:
+        risk = self.get(risk_id_)
+        source_ref = risk.request_action(measure, unit=unit, by=by, at=self._now())
+        self._save(risk)
+        return source_ref
+
+    def import_card(self, data: bytes | str, *, by: str) -> dict[str, Any]:
+        """Register the card's risks; a risk already there is re-scored and its texts revised where the card says
+        otherwise, so importing the same card twice records nothing the second time."""
+        card = parse_card(decode(data) if isinstance(data, bytes) else data)
+        outcome: dict[str, Any] = {"document": card["document"], "registered": [], "rescored": [], "revised": []}
+        outcome["unchanged"] = []
+        outcome["findings"] = list(card["findings"])
+        for row in card["risks"]:
+            if not (row["probability"] and row["severity"]):
+                continue  # reported in the findings; a risk without a score is not registered half-known
+            texts = {name: row[name] for name in TEXT_FIELDS}
+            existing = self.find(risk_id(row["process"], row["title"]))
+            if existing is None:
+                new = self.register_risk(
+                    process=row["process"],
+                    title=row["title"],
+                    probability=row["probability"],
+                    severity=row["severity"],
+                    by=by,
+                    **texts,
+                )
+                outcome["registered"].append(str(new))
+                continue
+            rescored = self.rescore_risk(
+                existing.id, row["probability"], row["severity"], reason="process card imported", by=by
+            )
+            revised = self.revise_risk(existing.id, by=by, **texts)
+            key = "rescored" if rescored else "revised" if revised else "unchanged"
+            outcome[key].append(str(existing.id))
+        return outcome
+
+    def record(self, risk_id_: uuid.UUID | str) -> dict[str, Any]:
+        found = risk_record(self.get(risk_id_))
+        if found is None:  # a registered risk always has its first score; a store that says otherwise is broken
+            raise RiskNotFound(f"the risk {risk_id_} has no score")
+        return found
+
+    def register_as_of(self, moment: datetime | None = None) -> list[dict[str, Any]]:
+        """Every risk as it stood at `moment` (now when None), highest R first."""
+        records = [risk_record(r, moment) for r in (self.find(i) for i in self.lister()) if r is not None]
+        found = [r for r in records if r is not None]
+        return sorted(found, key=lambda r: (-r["score"], r["process"], r["title"]))

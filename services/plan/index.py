@@ -1,0 +1,156 @@
+"""The plan service's read side: which risks the register holds (fed by a follower of its own store, which also
+keeps the manual actuals), and the activities' actuals measured from other services' events (fed by the KPI
+consumer, deduplicated by event id, so a replayed record changes nothing)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+
+from services.plan.application import PlanOffice
+from services.plan.domain.kpi import Binding, measure
+from services.plan.domain.manual import ManualActual
+from shared.envelope import CloudEvent
+from shared.follower import NotificationFollower
+
+REGISTERED = "Risk.Registered"
+MANUAL = ("ManualActual.Entered", "ManualActual.Corrected")
+
+metadata = sa.MetaData()
+risks = sa.Table(
+    "plan_risks",
+    metadata,
+    sa.Column("risk_id", sa.String(36), primary_key=True),
+    sa.Column("registered_position", sa.Integer, nullable=False),
+)
+measured = sa.Table(
+    "plan_measures",
+    metadata,
+    sa.Column("event_id", sa.String(100), primary_key=True),
+    sa.Column("activity", sa.String(50), primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("distinct_key", sa.String(300)),
+)
+manual = sa.Table(
+    "plan_manual_actuals",
+    metadata,
+    sa.Column("activity", sa.String(50), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("by", sa.String(200), nullable=False),
+)
+
+
+class PlanIndex:
+    def __init__(self, office: PlanOffice, engine: sa.Engine, bindings: dict[str, Binding] | None = None):
+        self.office = office
+        self.engine = engine
+        self.bindings = bindings or {}
+        metadata.create_all(engine)
+        self.follower = NotificationFollower(office, "plan_index", engine, self._apply)
+
+    # -- own store ---------------------------------------------------------------------------------------------
+    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        for n in notifications:
+            if n.topic.endswith(REGISTERED):
+                known = conn.execute(sa.select(risks.c.risk_id).where(risks.c.risk_id == str(n.originator_id))).scalar()
+                if known is None:  # a replayed notification changes nothing
+                    conn.execute(risks.insert().values(risk_id=str(n.originator_id), registered_position=n.id))
+            elif n.topic.endswith(MANUAL):
+                entry: ManualActual = self.office.repository.get(n.originator_id, version=n.originator_version)
+                key = (manual.c.activity == entry.activity) & (manual.c.month == entry.month)
+                conn.execute(manual.delete().where(key))
+                conn.execute(
+                    manual.insert().values(
+                        activity=entry.activity,
+                        month=entry.month,
+                        value=entry.value,
+                        evidence=entry.evidence,
+                        by=entry.by,
+                    )
+                )
+
+    def risk_ids(self) -> list[uuid.UUID]:
+        self.follower.catch_up()  # a risk registered by the request before is listed at once
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(risks.c.risk_id).order_by(risks.c.registered_position)).scalars()
+            return [uuid.UUID(r) for r in rows]
+
+    def catch_up(self) -> int:
+        return self.follower.catch_up()
+
+    def rebuild(self) -> int:
+        """Drop what comes from the store and project it again (`crm rebuild`); the measured actuals come from
+        the topics and are kept (their consumer group's offsets go with them)."""
+        with self.follower._serial:  # noqa: SLF001 - the follower thread must not apply a batch in between
+            with self.engine.begin() as conn:
+                conn.execute(risks.delete())
+                conn.execute(manual.delete())
+            self.follower.reset()
+            return self.follower.catch_up()
+
+    # -- other services' events --------------------------------------------------------------------------------
+    def apply_events(self, events: Iterable[CloudEvent]) -> int:
+        """Record what each event measures; an event already recorded (by its id) is skipped. Returns how many
+        measures were added."""
+        added = 0
+        with self.engine.begin() as conn:
+            for e in events:
+                for binding in self.bindings.values():
+                    found = measure(binding, e.type, e.data, e.time)
+                    if found is None:
+                        continue
+                    month, value, distinct = found
+                    exists = conn.execute(
+                        sa.select(measured.c.event_id).where(
+                            (measured.c.event_id == e.id) & (measured.c.activity == binding.activity)
+                        )
+                    ).scalar()
+                    if exists is None:
+                        conn.execute(
+                            measured.insert().values(
+                                event_id=e.id,
+                                activity=binding.activity,
+                                month=month,
+                                value=value,
+                                distinct_key=distinct,
+                            )
+                        )
+                        added += 1
+        return added
+
+    def actuals(self, year: int) -> dict[str, dict[int, float]]:
+        """Each activity's actual per month of `year`: measured events (by their aggregation) and manual entries."""
+        self.follower.catch_up()
+        out: dict[str, dict[int, float]] = defaultdict(dict)
+        prefix = f"{year:04d}-%"
+        with self.engine.connect() as conn:
+            summed = conn.execute(
+                sa.select(measured.c.activity, measured.c.month, sa.func.sum(measured.c.value))
+                .where(measured.c.month.like(prefix) & measured.c.distinct_key.is_(None))
+                .group_by(measured.c.activity, measured.c.month)
+            )
+            distinct = conn.execute(
+                sa.select(measured.c.activity, measured.c.month, sa.func.count(sa.distinct(measured.c.distinct_key)))
+                .where(measured.c.month.like(prefix) & measured.c.distinct_key.is_not(None))
+                .group_by(measured.c.activity, measured.c.month)
+            )
+            entered = conn.execute(
+                sa.select(manual.c.activity, manual.c.month, manual.c.value).where(manual.c.month.like(prefix))
+            )
+            for activity, month, value in [*summed, *distinct, *entered]:
+                m = int(month[5:7])
+                out[activity][m] = out[activity].get(m, 0.0) + float(value)
+        return dict(out)
+
+    def manual_entries(self, activity: str) -> list[dict[str, object]]:
+        self.follower.catch_up()
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(manual).where(manual.c.activity == activity).order_by(manual.c.month))
+            return [dict(r._mapping) for r in rows]

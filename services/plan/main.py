@@ -1,0 +1,117 @@
+"""Composition root of the plan service: event store, risk index, the outbox of corrective-action requests, relay
+to Kafka, HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.plan.api import kpi_router, risks_router, router
+from services.plan.application import PlanOffice
+from services.plan.consumer import follow_kpi_events
+from services.plan.domain.kpi import Binding, load_bindings
+from services.plan.index import PlanIndex
+from services.plan.metrics import PlanCollector, register_collector
+from services.plan.outbox import RiskActions, http_opener
+from shared.clock import Clock, system_clock
+from shared.db import create_engine
+from shared.eventstore import store_env
+from shared.problems import DomainError
+from shared.service import event_sourced_service
+from shared.settings import Settings
+
+DESCRIPTION = """The chamber's four-year strategic plan (aims, targets, strategies, activities with their indicators,
+targets, monthly schedule, responsible unit and cost), imported from its tab-separated export as versions, with the
+cross-check of every target's stated totals against its rows; and the process card's risk register (R = O × Ş,
+priority bands), re-scored as events, readable as of any date, whose measures open corrective actions."""
+
+
+BINDINGS = Path(__file__).with_name("kpi_bindings.toml")
+
+
+def load_settings_bindings(settings: Settings) -> dict[str, Binding]:
+    return load_bindings((settings.plan.bindings_file or BINDINGS).read_text(encoding="utf-8"))
+
+
+def build_office(settings: Settings, clock: Clock = system_clock) -> PlanOffice:
+    return PlanOffice(store_env(settings, "plan"), clock=clock, bindings=load_settings_bindings(settings))
+
+
+def build_index(settings: Settings, office: PlanOffice) -> PlanIndex:
+    """The plan index, wired as the register's list of risks, measuring by the office's bindings."""
+    index = PlanIndex(office, create_engine(settings.local_db_url("plan_index")), office.bindings)
+    office.risks.lister = index.risk_ids
+    return index
+
+
+def kpi_topics(settings: Settings, bindings: dict[str, Binding]) -> list[str]:
+    return sorted({settings.topic_of(service) for b in bindings.values() for service in b.services})
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
+    """`relay=False` keeps the service off Kafka and its outbox off the actions service: for tests of the API."""
+    office = build_office(settings, clock)
+    index = build_index(settings, office)
+    actions_url = settings.plan.actions_url or settings.local_url(settings.actions_port)
+    outbox = RiskActions(office, index.engine, http_opener(actions_url, settings.plan.service_token), clock)
+
+    async def deliver_action_requests(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = outbox.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        outbox.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
+    app = event_sourced_service(
+        "plan",
+        settings,
+        office,
+        index.follower,
+        title="CRM strategic plan service",
+        description=DESCRIPTION,
+        relay=relay,
+        background=lambda stop: [
+            deliver_action_requests(stop),
+            follow_kpi_events(
+                index,
+                settings.kafka_bootstrap,
+                kpi_topics(settings, office.bindings),
+                f"{settings.topic_prefix}-plan-kpi",
+                stop,
+                settings.kafka_partitions,
+            ),
+        ],
+    )
+    app.state.office = office
+    app.state.index = index
+    app.state.outbox = outbox
+    app.state.plan_settings = settings.plan
+    register_collector(PlanCollector(office, index))
+    app.include_router(router)
+    app.include_router(risks_router)
+    app.include_router(kpi_router)
+    return app
+
+
+def import_plan_file(settings: Settings, path: Path, out=sys.stdout, err=sys.stderr, by: str = "cli") -> int:
+    """`crm plan import FILE`: the version recorded (or "unchanged") on stdout, every finding of the cross-check
+    on stderr with its line; 2 when the file holds no plan, and nothing is recorded then."""
+    office = build_office(settings)
+    try:
+        try:
+            result = office.import_plan(path.read_bytes(), by=by, source_name=path.name)
+        except DomainError as exc:
+            print(f"{path}: {exc}", file=err)
+            return 2
+    finally:
+        office.close()
+    for finding in result.findings:
+        print(f"{path}:{finding['line']}: {finding['detail']}", file=err)
+    state = "imported as version" if result.created else "unchanged, still version"
+    print(f"{path}: {state} {result.version}; {len(result.findings)} findings", file=out)
+    return 0
