@@ -89,7 +89,7 @@ class Processor:
         return [settings.topic_of(source) for source in self.sources]
 
 
-# In start order for `crm run`: members before calls, whose member lookup follows the members topic.
+# In start order for `crm run`: members before calls and surveys, which follow the members topic.
 SERVICES: dict[str, Service] = {
     service.name: service
     for service in (
@@ -128,6 +128,15 @@ SERVICES: dict[str, Service] = {
             relays=True,
             index="services.actions.main:build_index",
             index_label="corrective actions index",
+        ),
+        Service(
+            "surveys",
+            port_setting="surveys_port",
+            create_app="services.surveys.main:create_app",
+            application="services.surveys.main:build_office",
+            relays=True,
+            index="services.surveys.main:build_index",
+            index_label="surveys index",
         ),
         Service(
             "reporting",

@@ -29,6 +29,7 @@ class Role(StrEnum):
     UNIT_MANAGER = "unit_manager"
     MR_MANAGER = "mr_manager"  # member-relations manager
     SG = "sg"  # secretary general (and the president's office)
+    PRESIDENT = "president"  # the chamber's president: sets the periodic surveys' timing, reads their reports
     COMMITTEE = "committee"  # complaint committee member
     AUDITOR = "auditor"  # reads everything, changes nothing
     TELEPHONY = "telephony"  # the chamber's telephone system

@@ -53,6 +53,16 @@ class ActionSettings(BaseModel):
     deadline_check_seconds: float = Field(default=60, gt=0)  # how often the running service records passed deadlines
 
 
+class SurveySettings(BaseModel):
+    """The surveys service's settings, nested under `surveys` (env CRM_SURVEYS__<NAME>, e.g.
+    CRM_SURVEYS__MIN_RESPONSES=50)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Token (role service) the surveys service presents to the complaints service's internal door.
+    service_token: str | None = None
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -119,6 +129,7 @@ class Settings(BaseSettings):
 
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

@@ -28,6 +28,7 @@ DEFAULT_PORTS = {
     "members": 8106,
     "reporting-processor": 8107,
     "actions": 8108,
+    "surveys": 8103,
 }
 
 
@@ -120,6 +121,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.calls.events.v1",
         "chamber.complaints.events.v1",
         "chamber.actions.events.v1",
+        "chamber.surveys.events.v1",
         "chamber.reporting.events.v1",
         "chamber.deadletter.v1",
     ]

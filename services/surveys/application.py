@@ -1,0 +1,313 @@
+"""SurveyOffice: the surveys' commands and queries over their event store (form ME-FR-02-01-01)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, ClassVar, Protocol
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from services.surveys.contract import CONTRACT
+from services.surveys.domain import FORM, Questionnaire, Survey, SurveyKind, questionnaire_id, round_id
+from shared.clock import Clock, system_clock
+from shared.contracts import EventContract
+from shared.eventstore import CrmApplication
+from shared.organisation import Organisation
+from shared.problems import DomainError, InvalidInput, NotFound
+
+
+class SurveyNotFound(NotFound):
+    pass
+
+
+class QuestionnaireNotFound(NotFound):
+    pass
+
+
+class Roster(Protocol):
+    """The active members and the member database's frozen selections, as the members topic told them."""
+
+    def active_numbers(self) -> list[str]: ...
+
+    def selection(self, selection_id: str) -> list[str] | None: ...
+
+
+class EmptyRoster:
+    """No member has been heard of: for an office run without the members topic (tests, scripts)."""
+
+    def active_numbers(self) -> list[str]:
+        return []
+
+    def selection(self, selection_id: str) -> list[str] | None:
+        return None
+
+
+def questionnaire_record(q: Questionnaire) -> dict[str, Any]:
+    return {
+        "id": str(q.id),
+        "form": FORM,
+        "code": q.code,
+        "title": q.title,
+        "latest_version": q.latest,
+        "versions": [
+            {"number": v["number"], "questions": v["questions"], "by": v["by"], "at": v["at"], "note": v["note"]}
+            for v in q.versions
+        ],
+        "created_at": q.created_at,
+    }
+
+
+def survey_record(s: Survey) -> dict[str, Any]:
+    """The plain view of a survey the API returns; the member list is counted here and paged elsewhere."""
+    return {
+        "id": str(s.id),
+        "version": s.version,
+        "form": FORM,
+        "kind": s.kind,
+        "subject": s.subject,
+        "unit": s.unit,
+        "runner": s.runner,
+        "period": s.period,
+        "frequency": s.frequency,
+        "stage": s.stage,
+        "questionnaire_id": s.questionnaire_id,
+        "questionnaire_version": s.questionnaire_version,
+        "requested_by": s.requested_by,
+        "requested_at": s.requested_at,
+        "approved_by": s.approved_by,
+        "rejection": s.rejection,
+        "delegations": [dict(d) for d in s.delegations],
+        "member_list_size": len(s.member_list),
+        "list_source": dict(s.list_source) if s.list_source else None,
+        "list_approved_by": s.list_approved_by,
+        "edits": [dict(e) for e in s.edits],
+        "meeting_needed": s.meeting_needed,
+        "meetings": [dict(m) for m in s.meetings],
+        "starts_on": s.starts_on,
+        "ends_on": s.ends_on,
+        "timing_by": s.timing_by,
+        "members_asked": len(s.members),
+        "blockers": s.blockers(),
+        "started_at": s.started_at,
+        "closed_at": s.closed_at,
+        "updated_at": s.updated_at,
+    }
+
+
+class SurveyOffice(CrmApplication):
+    service: ClassVar[str] = "surveys"
+    contract: ClassVar[EventContract] = CONTRACT
+
+    def __init__(
+        self,
+        env: dict[str, Any] | None = None,
+        *,
+        organisation: Organisation | None = None,
+        clock: Clock = system_clock,
+        roster: Roster | None = None,
+    ):
+        super().__init__(env)
+        self.organisation = organisation
+        self.clock = clock
+        self.roster: Roster = roster or EmptyRoster()
+
+    # -- queries -----------------------------------------------------------------------------------------------
+    def _find(self, aggregate_id: uuid.UUID | str, cls: type) -> Any:
+        try:
+            found: Any = self.repository.get(uuid.UUID(str(aggregate_id)))
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return found if isinstance(found, cls) else None
+
+    def get_questionnaire(self, qid: uuid.UUID | str) -> Questionnaire:
+        found = self._find(qid, Questionnaire)
+        if found is None:
+            raise QuestionnaireNotFound(f"no questionnaire with id {qid}")
+        return found
+
+    def get_survey(self, sid: uuid.UUID | str) -> Survey:
+        found = self._find(sid, Survey)
+        if found is None:
+            raise SurveyNotFound(f"no survey with id {sid}")
+        return found
+
+    def questionnaire(self, qid: uuid.UUID | str) -> dict[str, Any]:
+        return questionnaire_record(self.get_questionnaire(qid))
+
+    def survey(self, sid: uuid.UUID | str) -> dict[str, Any]:
+        return survey_record(self.get_survey(sid))
+
+    def questions_of(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
+        """The questions as the survey asks them: the version it keeps, whatever was revised since."""
+        s = self.get_survey(sid)
+        return self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+
+    def members_of(self, sid: uuid.UUID | str) -> list[str]:
+        s = self.get_survey(sid)
+        return list(s.members if s.members else s.member_list)
+
+    # -- questionnaires ----------------------------------------------------------------------------------------
+    def create_questionnaire(self, *, code: str, title: str, questions: Any, by: str | None = None) -> uuid.UUID:
+        q = Questionnaire.create(code=code, title=title, questions=questions, by=by, at=self.clock())
+        if self._find(q.id, Questionnaire) is not None:
+            raise DomainError(f"a questionnaire with code {q.code} exists already: revise it instead")
+        self.save_or_conflict(q, what="the questionnaire")
+        return q.id
+
+    def revise_questionnaire(
+        self, qid: uuid.UUID | str, questions: Any, *, note: str | None = None, by: str | None = None
+    ) -> int:
+        q = self.get_questionnaire(qid)
+        number = q.revise(questions, note=note, by=by, at=self.clock())
+        self.save_or_conflict(q, what="the questionnaire")
+        return number
+
+    def _version(self, qid: uuid.UUID | str, version: int | None) -> tuple[str, int]:
+        q = self.get_questionnaire(qid)
+        number = version or q.latest
+        q.questions_of(number)  # refuses a version that does not exist
+        return str(q.id), number
+
+    # -- surveys -----------------------------------------------------------------------------------------------
+    def _check_unit(self, unit: str) -> None:
+        if self.organisation is not None and not self.organisation.has_unit(unit):
+            raise InvalidInput(f"unit {unit!r} is not a unit of the chamber")
+
+    def request_project_survey(
+        self,
+        *,
+        subject: str,
+        unit: str,
+        questionnaire: uuid.UUID | str,
+        questionnaire_version: int | None = None,
+        by: str | None = None,
+    ) -> uuid.UUID:
+        self._check_unit(unit)
+        qid, number = self._version(questionnaire, questionnaire_version)
+        s = Survey.request_project(
+            subject=subject, unit=unit, questionnaire_id=qid, questionnaire_version=number, by=by, at=self.clock()
+        )
+        self.save_or_conflict(s, what="the survey")
+        return s.id
+
+    def plan_round(
+        self,
+        *,
+        period: str,
+        questionnaire: uuid.UUID | str,
+        questionnaire_version: int | None = None,
+        by: str | None = None,
+    ) -> uuid.UUID:
+        qid, number = self._version(questionnaire, questionnaire_version)
+        s = Survey.plan_round(period=period, questionnaire_id=qid, questionnaire_version=number, by=by, at=self.clock())
+        if self._find(round_id(s.period or ""), Survey) is not None:
+            raise DomainError(f"the round of {s.period} is planned already")
+        self.save_or_conflict(s, what="the round")
+        return s.id
+
+    def _command(self, sid: uuid.UUID | str, step: Callable[[Survey, datetime], Any]) -> Any:
+        s = self.get_survey(sid)
+        result = step(s, self.clock())
+        try:
+            self.save(s)
+        except IntegrityError:
+            raise DomainError("the survey changed meanwhile; reload it and try again") from None
+        return result
+
+    def approve_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.approve(by=by, at=now))
+
+    def reject_survey(self, sid: uuid.UUID | str, reason: str, *, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.reject(reason, by=by, at=now))
+
+    def delegate_survey(self, sid: uuid.UUID | str, unit: str, *, reason: str | None = None, by: str | None = None):
+        self._check_unit(unit)
+        self._command(sid, lambda s, now: s.delegate(unit, reason=reason, by=by, at=now))
+
+    def supply_members(
+        self,
+        sid: uuid.UUID | str,
+        *,
+        numbers: list[str] | None = None,
+        selection_id: str | None = None,
+        by: str | None = None,
+    ) -> int:
+        """The unit's list: membership numbers as uploaded, or a member-database selection as it was frozen."""
+        if (numbers is None) == (selection_id is None):
+            raise InvalidInput("give either the membership numbers or a selection id, not both")
+        source = "upload"
+        if selection_id is not None:
+            frozen = self.roster.selection(selection_id)
+            if frozen is None:
+                raise InvalidInput(f"no selection {selection_id} has reached the surveys service from the members")
+            numbers, source = frozen, "selection"
+        return self._command(
+            sid, lambda s, now: s.supply_members(numbers, source=source, selection_id=selection_id, by=by, at=now)
+        )
+
+    def approve_members(self, sid: uuid.UUID | str, *, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.approve_members(by=by, at=now))
+
+    def edit_questionnaire(
+        self, sid: uuid.UUID | str, questions: Any, *, size: str, note: str | None = None, by: str | None = None
+    ) -> int:
+        """Revise the survey's questionnaire and have the survey use the new version."""
+        s = self.get_survey(sid)
+        q = self.get_questionnaire(s.questionnaire_id)
+        now = self.clock()
+        number = q.revise(questions, note=note, by=by, at=now)
+        s.edit_questionnaire(version=number, size=size, note=note, by=by, at=now)
+        self.save_or_conflict(q, s, what="the survey or its questionnaire")
+        return number
+
+    def record_meeting(
+        self,
+        sid: uuid.UUID | str,
+        *,
+        purpose: str,
+        held_on: date,
+        attendees: list[dict[str, Any]],
+        minutes: str,
+        by: str | None = None,
+    ) -> None:
+        self._command(
+            sid,
+            lambda s, now: s.record_meeting(
+                purpose=purpose, held_on=held_on, attendees=attendees, minutes=minutes, by=by, at=now
+            ),
+        )
+
+    def set_timing(self, sid: uuid.UUID | str, *, starts_on: date, ends_on: date, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.set_timing(starts_on=starts_on, ends_on=ends_on, by=by, at=now))
+
+    def start_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> int:
+        """Start asking; a periodic round asks every member the roster knows as active at this moment."""
+        s = self.get_survey(sid)
+        members = None
+        if s.kind == SurveyKind.PERIODIC:
+            members = self.roster.active_numbers()
+            if not members and not s.blockers():
+                raise DomainError("no active member has reached the surveys service from the members topic yet")
+        return self._command(sid, lambda s, now: s.start(members=members, by=by, at=now))
+
+    def close_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.close(by=by, at=now))
+
+    def list_questionnaires(self) -> list[dict[str, Any]]:
+        """Every questionnaire, read from the store: a chamber keeps a few dozen at most, so no index is kept."""
+        topic = get_topic(Questionnaire.Created)
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)
+            if not batch:
+                return found
+            found.extend(questionnaire_record(self.get_questionnaire(n.originator_id)) for n in batch)
+            start = batch[-1].id
+
+
+__all__ = ["QuestionnaireNotFound", "SurveyNotFound", "SurveyOffice", "questionnaire_id", "round_id"]

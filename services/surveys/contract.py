@@ -1,0 +1,27 @@
+"""The surveys service's published events: questionnaires (form ME-FR-02-01-01) and the life of each survey, project
+or periodic (topic `crm.surveys.events.v1`).
+
+The wire types are declared here, once, and never derived from class names (see services/calls/contract.py).
+After any change run `make contracts` and commit the JSON Schema files under `contracts/surveys/`.
+"""
+
+from shared.contracts import EventContract
+
+CONTRACT = EventContract(
+    "surveys",
+    {
+        "crm.surveys.questionnaire.created.v1": "services.surveys.domain:Questionnaire.Created",
+        "crm.surveys.questionnaire.revised.v1": "services.surveys.domain:Questionnaire.Revised",
+        "crm.surveys.survey.requested.v1": "services.surveys.domain:Survey.Requested",
+        "crm.surveys.survey.approved.v1": "services.surveys.domain:Survey.Approved",
+        "crm.surveys.survey.rejected.v1": "services.surveys.domain:Survey.Rejected",
+        "crm.surveys.survey.members_supplied.v1": "services.surveys.domain:Survey.MembersSupplied",
+        "crm.surveys.survey.members_approved.v1": "services.surveys.domain:Survey.MembersApproved",
+        "crm.surveys.survey.delegated.v1": "services.surveys.domain:Survey.Delegated",
+        "crm.surveys.survey.questionnaire_edited.v1": "services.surveys.domain:Survey.QuestionnaireEdited",
+        "crm.surveys.survey.meeting_recorded.v1": "services.surveys.domain:Survey.MeetingRecorded",
+        "crm.surveys.survey.timing_set.v1": "services.surveys.domain:Survey.TimingSet",
+        "crm.surveys.survey.started.v1": "services.surveys.domain:Survey.Started",
+        "crm.surveys.survey.closed.v1": "services.surveys.domain:Survey.Closed",
+    },
+)

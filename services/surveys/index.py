@@ -1,0 +1,99 @@
+"""The surveys service's own index: one row per survey for lists, kept from its event store by a follower and
+rebuilt at will (`crm rebuild`). The member lists stay in the store; the index holds their sizes only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+
+from services.surveys.application import SurveyOffice, survey_record
+from services.surveys.domain import Survey
+from shared.auth import Principal
+from shared.envelope import dumps
+from shared.follower import NotificationFollower
+
+metadata = sa.MetaData()
+surveys = sa.Table(
+    "surveys_index",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False, index=True),
+    sa.Column("stage", sa.String(20), nullable=False, index=True),
+    sa.Column("unit", sa.String(100), nullable=False, index=True),
+    sa.Column("runner", sa.String(100), nullable=False, index=True),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+)
+
+SURVEY_TOPIC_PREFIX = f"{Survey.__module__}:{Survey.__qualname__}."
+
+
+class SurveyIndex:
+    def __init__(self, office: SurveyOffice, engine: sa.Engine, *, batch_size: int = 500):
+        self.office = office
+        self.engine = engine
+        metadata.create_all(engine)
+        self.follower = NotificationFollower(office, "surveys_index", engine, self._apply, batch_size=batch_size)
+
+    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SURVEY_TOPIC_PREFIX))
+        if not ids:
+            return
+        rows = []
+        for sid in ids:
+            record = survey_record(self.office.repository.get(sid))
+            rows.append(
+                {
+                    "id": record["id"],
+                    "kind": record["kind"],
+                    "stage": record["stage"],
+                    "unit": record["unit"],
+                    "runner": record["runner"],
+                    "requested_at": record["requested_at"],
+                    "summary": dumps(record).decode(),
+                }
+            )
+        conn.execute(surveys.delete().where(surveys.c.id.in_([r["id"] for r in rows])))
+        conn.execute(surveys.insert(), rows)
+
+    def catch_up(self) -> int:
+        return self.follower.catch_up()
+
+    def rebuild(self) -> int:
+        """Drop the index and project the whole store again (`crm rebuild`)."""
+        with self.follower._serial:
+            with self.engine.begin() as conn:
+                conn.execute(surveys.delete())
+            self.follower.reset()
+            return self.follower.catch_up()
+
+    def search(
+        self,
+        principal: Principal,
+        *,
+        see_all: bool,
+        kind: str | None,
+        stage: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the surveys the principal may see, newest first, and how many there are in all."""
+        self.catch_up()  # a survey just requested is listed at once
+        t = surveys.c
+        where = []
+        if kind:
+            where.append(t.kind == kind)
+        if stage:
+            where.append(t.stage == stage)
+        if not see_all:
+            where.append(sa.or_(t.unit == principal.unit, t.runner == principal.unit))
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(surveys).where(*where)).scalar() or 0
+            rows = conn.execute(
+                sa.select(t.summary).where(*where).order_by(t.requested_at.desc(), t.id).limit(limit).offset(offset)
+            ).scalars()
+            return [json.loads(r) for r in rows], total

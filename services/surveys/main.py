@@ -1,0 +1,69 @@
+"""Composition root of the surveys service: event store, survey index, the member roster fed by the members topic,
+relay to Kafka, HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from services.surveys.api import questionnaires, router
+from services.surveys.application import SurveyOffice
+from services.surveys.index import SurveyIndex
+from services.surveys.members import MemberRoster, follow_members
+from shared.clock import Clock, system_clock
+from shared.db import create_engine
+from shared.eventstore import store_env
+from shared.service import event_sourced_service
+from shared.settings import Settings
+
+DESCRIPTION = """Surveys of the chamber's members (form ME-FR-02-01-01). A project survey: a unit requests it, the SG
+approves, the unit supplies the member list (numbers or a member-database selection), the member-relations manager
+approves the list and reviews the questionnaire (a large edit needs a recorded meeting with the unit's manager).
+A periodic round: the president plans it and sets its timing, its questions are set in a recorded meeting of the
+president, the SG and the member-relations manager, and it asks every active member. Questionnaires are versioned;
+a survey keeps the version it was run with."""
+
+
+def build_office(settings: Settings, clock: Clock = system_clock) -> SurveyOffice:
+    return SurveyOffice(store_env(settings, "surveys"), organisation=settings.organisation, clock=clock)
+
+
+def build_index(settings: Settings, office: SurveyOffice, engine: sa.Engine | None = None) -> SurveyIndex:
+    """The survey index; `engine` is shared with the member roster, which keeps its tables in the same database."""
+    return SurveyIndex(office, engine or create_engine(settings.local_db_url("surveys_index")))
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
+    """`relay=False` keeps the service off Kafka (no relay, no member roster feed): for tests of the API alone."""
+    office = build_office(settings, clock)
+    engine = create_engine(settings.local_db_url("surveys_index"))
+    index = build_index(settings, office, engine)
+    roster = MemberRoster(engine)
+    office.roster = roster
+
+    def background(stop: asyncio.Event) -> list:
+        group = f"{settings.topic_prefix}-surveys-members"
+        return [
+            follow_members(
+                roster, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
+            )
+        ]
+
+    app = event_sourced_service(
+        "surveys",
+        settings,
+        office,
+        index.follower,
+        title="CRM surveys service",
+        description=DESCRIPTION,
+        relay=relay,
+        background=background,
+    )
+    app.state.office = office
+    app.state.index = index
+    app.state.roster = roster
+    app.include_router(questionnaires)
+    app.include_router(router)
+    return app
