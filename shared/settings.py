@@ -61,6 +61,10 @@ class SurveySettings(BaseModel):
 
     # Token (role service) the surveys service presents to the complaints service's internal door.
     service_token: str | None = None
+    # Contact attempts are spaced by this many working days: 1 is "the next working day", from its opening.
+    attempt_gap_working_days: int = Field(default=1, ge=0, le=10)
+    # How long an expert's claim on a member of the call list lasts: nobody else is given that member meanwhile.
+    claim_minutes: float = Field(default=15, gt=0, le=240)
 
 
 class Settings(BaseSettings):

@@ -7,6 +7,8 @@ that apply them.
   and starts and closes surveys; a unit the SG delegated a survey to starts and closes that one through its manager.
 - The president plans the periodic rounds and sets their timing; meetings are recorded by any of their attendees
   who chair them (the president, the SG, the member-relations manager).
+- The experts of the unit that runs a survey share its call list and record attempts, answers and voiced
+  dissatisfaction.
 - Staff, the president and the auditor read surveys; a unit's manager or expert sees the surveys his or her unit
   requested or runs.
 """
@@ -27,6 +29,7 @@ READERS = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG, Role.PRESID
 QUESTIONNAIRE_KEEPERS = (Role.MR_MANAGER,)
 CHAIRS = (Role.PRESIDENT, Role.SG, Role.MR_MANAGER)
 RUNNERS = (Role.MR_MANAGER, Role.UNIT_MANAGER)
+CALLERS = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER)
 
 SurveyRecord = Mapping[str, Any]
 
@@ -55,6 +58,12 @@ def may_run(p: Principal, survey: SurveyRecord) -> bool:
     if runner == MEMBER_RELATIONS:
         return p.role == Role.MR_MANAGER
     return p.role == Role.UNIT_MANAGER and p.unit == runner
+
+
+def may_call(p: Principal, survey: SurveyRecord) -> bool:
+    """Call the members and record their answers: the experts (and managers) of the unit that runs the survey."""
+    runner = survey.get("runner") or MEMBER_RELATIONS
+    return p.role in (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER) and p.unit == runner
 
 
 def may_request(p: Principal) -> bool:
@@ -106,5 +115,11 @@ Runner = Annotated[
         _survey_rule(
             may_run, "only the manager of the unit that runs the survey ({runner}) starts and closes it", RUNNERS
         )
+    ),
+]
+Caller = Annotated[
+    Principal,
+    Depends(
+        _survey_rule(may_call, "only the staff of the unit that runs the survey ({runner}) call its members", CALLERS)
     ),
 ]

@@ -8,9 +8,10 @@ import io
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from services.surveys.access import (
+    Caller,
     Chair,
     ListSupplier,
     MemberRelationsManager,
@@ -24,12 +25,18 @@ from services.surveys.access import (
     sees_all,
 )
 from services.surveys.application import SurveyOffice
-from services.surveys.domain import Stage, SurveyKind
+from services.surveys.calllist import CallList
+from services.surveys.domain import Stage, Status, SurveyKind
 from services.surveys.index import SurveyIndex
 from services.surveys.schemas import (
+    Attempt,
+    CallListEntry,
+    ContactPublic,
     Delegation,
+    Dissatisfaction,
     Meeting,
     MemberList,
+    PhoneResponse,
     ProjectRequest,
     QuestionnaireCreate,
     QuestionnaireEdit,
@@ -42,7 +49,9 @@ from services.surveys.schemas import (
     Timing,
 )
 from shared.paging import Limit, Offset, page, paged
-from shared.problems import InvalidInput
+from shared.problems import DomainError, InvalidInput
+
+MemberNumber = Annotated[str, Path(min_length=1, max_length=50, description="the member's membership number")]
 
 
 def get_office(request: Request) -> SurveyOffice:
@@ -53,7 +62,12 @@ def get_index(request: Request) -> SurveyIndex:
     return request.app.state.index
 
 
+def get_calls(request: Request) -> CallList:
+    return request.app.state.calls
+
+
 OfficeDep = Annotated[SurveyOffice, Depends(get_office)]
+CallsDep = Annotated[CallList, Depends(get_calls)]
 IndexDep = Annotated[SurveyIndex, Depends(get_index)]
 
 questionnaires = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
@@ -298,3 +312,112 @@ def start(office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
 def close(office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
     office.close_survey(survey_id, by=principal.name)
     return office.survey(survey_id)
+
+
+# -- running: the call list, attempts, answers -------------------------------------------------------------------
+@router.get(
+    "/{survey_id}/call-list",
+    response_model=list[CallListEntry],
+    summary="The call list: who is still to be reached, attempts left, the line to use, who is calling whom",
+)
+def call_list(
+    calls: CallsDep,
+    _: Caller,
+    survey_id: uuid.UUID,
+    response: Response,
+    status: Status | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    items, total = calls.rows(str(survey_id), status=status.value if status else None, limit=limit, offset=offset)
+    return paged(response, items, total)
+
+
+@router.post(
+    "/{survey_id}/call-list/next",
+    response_model=CallListEntry,
+    summary="Take the next member to call, held for the caller a few minutes (204 when nobody is due now)",
+    responses={204: {"description": "nobody is due for a call now"}},
+)
+def claim_next(office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID) -> Any:
+    if office.get_survey(survey_id).stage != Stage.RUNNING:
+        raise DomainError("the survey is not running: nobody is to be called")
+    taken = calls.claim_next(str(survey_id), principal.name)
+    return taken if taken is not None else Response(status_code=204)
+
+
+@router.get(
+    "/{survey_id}/contacts/{membership_number}",
+    response_model=ContactPublic,
+    summary="Where a member of the survey stands: attempts, the line to use next, answers",
+)
+def get_contact(office: OfficeDep, _: Caller, survey_id: uuid.UUID, membership_number: MemberNumber) -> Any:
+    return office.contact(survey_id, membership_number)
+
+
+@router.post(
+    "/{survey_id}/contacts/{membership_number}/attempts",
+    response_model=ContactPublic,
+    summary="Record a call that brought no answers; the last attempt allowed marks the member not reached",
+)
+def record_attempt(
+    office: OfficeDep,
+    calls: CallsDep,
+    principal: Caller,
+    survey_id: uuid.UUID,
+    membership_number: MemberNumber,
+    body: Attempt,
+) -> Any:
+    calls.check_free_for(str(survey_id), membership_number, principal.name)
+    return office.record_attempt(
+        survey_id, membership_number, line=body.line.value, outcome=body.outcome.value, by=principal.name
+    )
+
+
+@router.post(
+    "/{survey_id}/contacts/{membership_number}/response",
+    response_model=ContactPublic,
+    summary="Record the answers given by phone, the new services introduced, and any dissatisfaction voiced",
+)
+def record_response(
+    office: OfficeDep,
+    calls: CallsDep,
+    principal: Caller,
+    survey_id: uuid.UUID,
+    membership_number: MemberNumber,
+    body: PhoneResponse,
+) -> Any:
+    calls.check_free_for(str(survey_id), membership_number, principal.name)
+    return office.record_response(
+        survey_id,
+        membership_number,
+        answers=body.answers,
+        channel="phone",
+        line=body.line.value,
+        services_introduced=body.services_introduced,
+        dissatisfaction=body.dissatisfaction,
+        by=principal.name,
+    )
+
+
+@router.post(
+    "/{survey_id}/contacts/{membership_number}/not-reached",
+    response_model=ContactPublic,
+    summary="Stop calling a member: only once the required attempts are made",
+)
+def give_up(
+    office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber
+) -> Any:
+    calls.check_free_for(str(survey_id), membership_number, principal.name)
+    return office.give_up(survey_id, membership_number, by=principal.name)
+
+
+@router.post(
+    "/{survey_id}/contacts/{membership_number}/dissatisfaction",
+    response_model=ContactPublic,
+    summary="Record dissatisfaction the member voiced during the call: a complaint naming the member is opened",
+)
+def record_dissatisfaction(
+    office: OfficeDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber, body: Dissatisfaction
+) -> Any:
+    return office.record_dissatisfaction(survey_id, membership_number, body.note, by=principal.name)

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.surveys.application import SurveyOffice, survey_record
-from services.surveys.domain import Survey
+from services.surveys.calllist import apply_contact, call_list, started_rows
+from services.surveys.calllist import metadata as call_list_metadata
+from services.surveys.domain import Contact, Survey
 from shared.auth import Principal
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
@@ -30,6 +32,8 @@ surveys = sa.Table(
 )
 
 SURVEY_TOPIC_PREFIX = f"{Survey.__module__}:{Survey.__qualname__}."
+CONTACT_TOPIC_PREFIX = f"{Contact.__module__}:{Contact.__qualname__}."
+STARTED = f"{SURVEY_TOPIC_PREFIX}Started"
 
 
 class SurveyIndex:
@@ -37,9 +41,24 @@ class SurveyIndex:
         self.office = office
         self.engine = engine
         metadata.create_all(engine)
+        call_list_metadata.create_all(engine)  # the call list is kept by the same follower, in the same database
         self.follower = NotificationFollower(office, "surveys_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        self._apply_surveys(conn, notifications)
+        # The call list: a row per member asked once the survey starts, brought up to date by each contact event.
+        for n in notifications:
+            if n.topic == STARTED:
+                started: Survey = self.office.repository.get(n.originator_id, version=n.originator_version)
+                conn.execute(call_list.delete().where(call_list.c.survey_id == str(n.originator_id)))
+                rows = started_rows(started)
+                for i in range(0, len(rows), 5000):
+                    conn.execute(call_list.insert(), rows[i : i + 5000])
+        contacts = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(CONTACT_TOPIC_PREFIX))
+        for cid in contacts:
+            apply_contact(conn, self.office.repository.get(cid))
+
+    def _apply_surveys(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SURVEY_TOPIC_PREFIX))
         if not ids:
             return
@@ -68,6 +87,7 @@ class SurveyIndex:
         with self.follower._serial:
             with self.engine.begin() as conn:
                 conn.execute(surveys.delete())
+                conn.execute(call_list.delete())
             self.follower.reset()
             return self.follower.catch_up()
 

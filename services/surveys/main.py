@@ -4,12 +4,15 @@ relay to Kafka, HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.surveys.api import questionnaires, router
 from services.surveys.application import SurveyOffice
+from services.surveys.calllist import CallList
+from services.surveys.complaints import SurveyComplaints, http_opener
 from services.surveys.index import SurveyIndex
 from services.surveys.members import MemberRoster, follow_members
 from shared.clock import Clock, system_clock
@@ -23,11 +26,19 @@ approves, the unit supplies the member list (numbers or a member-database select
 approves the list and reviews the questionnaire (a large edit needs a recorded meeting with the unit's manager).
 A periodic round: the president plans it and sets its timing, its questions are set in a recorded meeting of the
 president, the SG and the member-relations manager, and it asks every active member. Questionnaires are versioned;
-a survey keeps the version it was run with."""
+a survey keeps the version it was run with. The experts share a call list (attempts left, the line to use, a
+member held by one expert at a time), record attempts and answers by phone with the new services introduced, and
+record voiced dissatisfaction, which opens a complaint in the complaints service."""
 
 
 def build_office(settings: Settings, clock: Clock = system_clock) -> SurveyOffice:
-    return SurveyOffice(store_env(settings, "surveys"), organisation=settings.organisation, clock=clock)
+    return SurveyOffice(
+        store_env(settings, "surveys"),
+        organisation=settings.organisation,
+        clock=clock,
+        calendar=settings.business_calendar,
+        config=settings.surveys,
+    )
 
 
 def build_index(settings: Settings, office: SurveyOffice, engine: sa.Engine | None = None) -> SurveyIndex:
@@ -42,13 +53,26 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     index = build_index(settings, office, engine)
     roster = MemberRoster(engine)
     office.roster = roster
+    calls = CallList(engine, clock, settings.surveys.claim_minutes, index.catch_up)
+    complaints = SurveyComplaints(
+        office, engine, http_opener(settings.complaints_base_url, settings.surveys.service_token), clock
+    )
+
+    async def deliver_complaints(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = complaints.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        complaints.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
 
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-surveys-members"
         return [
             follow_members(
                 roster, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
-            )
+            ),
+            deliver_complaints(stop),
         ]
 
     app = event_sourced_service(
@@ -64,6 +88,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.office = office
     app.state.index = index
     app.state.roster = roster
+    app.state.calls = calls
+    app.state.complaints = complaints
     app.include_router(questionnaires)
     app.include_router(router)
     return app

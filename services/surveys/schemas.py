@@ -8,7 +8,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from services.surveys.domain import MAX_QUESTIONS, EditSize, MeetingPurpose, QuestionKind, Stage, SurveyKind
+from services.surveys.domain import (
+    MAX_QUESTIONS,
+    Channel,
+    EditSize,
+    Line,
+    MeetingPurpose,
+    Outcome,
+    QuestionKind,
+    Stage,
+    Status,
+    SurveyKind,
+)
 from shared.validation import SaneDate
 
 LANG_TEXT = Field(description="text per language: fa, tr and/or en", examples=[{"fa": "رضایت کلی", "tr": "Genel"}])
@@ -226,3 +237,72 @@ class SurveyEvent(BaseModel):
 class SurveyDetail(SurveyPublic):
     questions: list[dict[str, Any]] = Field(description="the questions of the version it asks")
     history: list[SurveyEvent]
+
+
+class CallListEntry(BaseModel):
+    membership_number: str
+    status: Status
+    attempts: int = Field(description="attempts made so far")
+    attempts_left: int
+    line_to_use: Line | None = Field(description="the line the next attempt is made from")
+    next_attempt_at: datetime | None = Field(description="not called again before this instant (UTC)")
+    claimed_by: str | None = Field(description="the expert calling this member now")
+    claimed_until: datetime | None
+
+
+class Attempt(BaseModel):
+    """A call that brought no answers."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"line": "fixed", "outcome": "no_answer"}]}
+    )
+    line: Line = Field(description="fixed: one of the chamber's fixed lines; mobile: member relations' mobile line")
+    outcome: Outcome
+
+
+class PhoneResponse(BaseModel):
+    """The answers the member gave during the call, with the chamber's new services the expert introduced."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "line": "fixed",
+                    "answers": {"overall": 4, "recommend": True, "comments": "Faster card renewal, please."},
+                    "services_introduced": ["e-certificate of origin"],
+                    "dissatisfaction": None,
+                }
+            ]
+        },
+    )
+    line: Line
+    answers: dict[str, int | bool | str | None] = Field(
+        max_length=MAX_QUESTIONS, description="question key -> scale point, true/false, choice number or text"
+    )
+    services_introduced: list[str] = Field(default_factory=list, max_length=20)
+    dissatisfaction: str | None = Field(
+        default=None, max_length=2000, description="dissatisfaction the member voiced: opens a complaint naming him"
+    )
+
+
+class Dissatisfaction(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "Waited three weeks for the card renewal."}]}
+    )
+    note: str = Field(min_length=1, max_length=2000, description="what the member is dissatisfied with")
+
+
+class ContactPublic(BaseModel):
+    survey_id: uuid.UUID
+    membership_number: str
+    status: Status
+    attempts: list[dict[str, Any]]
+    attempts_left: int
+    line_to_use: Line | None
+    next_attempt_at: datetime | None
+    answers: dict[str, Any] | None
+    channel: Channel | None
+    services_introduced: list[str]
+    responded_at: datetime | None
+    complaint_ref: str | None = Field(description="the source reference of the complaint opened for this member")

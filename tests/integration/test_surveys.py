@@ -12,6 +12,7 @@ import pytest
 
 from services.members.main import build_directory
 from services.members.main import build_index as build_member_index
+from services.surveys.calllist import CallList
 from services.surveys.main import build_index, build_office
 from services.surveys.members import MemberRoster, follow_members
 from shared.auth import Principal, Role
@@ -100,5 +101,19 @@ def test_surveys_and_their_index_on_postgresql(settings, clock, pg_schema):
         items, total = index.search(manager, see_all=False, kind=None, stage=None, limit=10, offset=0)
         assert total == 1 and items[0]["id"] == str(sid) and items[0]["runner"] == "membership"
         assert index.rebuild() == office.recorder.max_notification_id()
+
+        # The call list on PostgreSQL: claims compared as aware instants, the gap to the next working day.
+        office.supply_members(sid, numbers=["12-1", "12-2"])
+        office.approve_members(sid)
+        office.start_survey(sid)
+        calls = CallList(index.engine, clock, 15, index.catch_up)
+        first = calls.claim_next(str(sid), "z.rahimi")
+        second = calls.claim_next(str(sid), "n.jafari")
+        assert first and second and first["membership_number"] != second["membership_number"]
+        assert calls.claim_next(str(sid), "m.karimi") is None
+        office.record_attempt(sid, first["membership_number"], line="fixed", outcome="busy")
+        clock.advance(minutes=16)
+        again = calls.claim_next(str(sid), "m.karimi")
+        assert again is not None and again["membership_number"] == second["membership_number"]
     finally:
         office.close()

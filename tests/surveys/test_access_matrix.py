@@ -14,6 +14,7 @@ READERS = {"expert", "trade_expert", "unit_manager", "other_manager", "mr_manage
 SEE_ALL = {"mr_manager", "sg", "auditor", "president"}
 # The requesting unit, member relations (which runs it: its expert z.rahimi) and those who see every survey.
 OF_TRADE = {"trade_expert", "unit_manager", "expert"} | SEE_ALL
+CALLERS = {"expert", "mr_manager"}  # the staff of member relations, which runs the survey
 Q = {"code": "other", "title": "Other", "questions": QUESTIONS}
 
 MATRIX = {
@@ -50,6 +51,17 @@ MATRIX = {
     ),
     ("POST", "/surveys/{survey_id}/start"): row({"mr_manager"}),
     ("POST", "/surveys/{survey_id}/close"): row({"mr_manager"}),
+    ("GET", "/surveys/{survey_id}/call-list"): row(CALLERS),
+    ("POST", "/surveys/{survey_id}/call-list/next"): row(CALLERS),
+    ("GET", "/surveys/{survey_id}/contacts/{membership_number}"): row(CALLERS),
+    ("POST", "/surveys/{survey_id}/contacts/{membership_number}/attempts"): row(
+        CALLERS, json={"line": "fixed", "outcome": "no_answer"}
+    ),
+    ("POST", "/surveys/{survey_id}/contacts/{membership_number}/response"): row(
+        CALLERS, json={"line": "fixed", "answers": {"overall": 3}}
+    ),
+    ("POST", "/surveys/{survey_id}/contacts/{membership_number}/not-reached"): row(CALLERS),
+    ("POST", "/surveys/{survey_id}/contacts/{membership_number}/dissatisfaction"): row(CALLERS, json={"note": "late"}),
     **{route: row(EVERYONE | {"president"}) for route in DOC_ROUTES},
 }
 
@@ -70,7 +82,7 @@ def _with_ids(value, ids):
 def test_each_role_is_allowed_or_forbidden_as_the_table_says(
     client, headers, token_store, tokens, questionnaire, project, method, path
 ) -> None:
-    ids = {"questionnaire_id": questionnaire, "survey_id": project}
+    ids = {"questionnaire_id": questionnaire, "survey_id": project, "membership_number": "12-1"}
     r = MATRIX[(method, path)]
     r = row(r.allowed, json=_with_ids(r.json, ids), params=r.params, content=r.content, headers=r.headers)
     url = fill(path, ids)

@@ -1,8 +1,5 @@
 """Surveys (procedure of the member communication centre §2-2-1, §2-2-2; form ME-FR-02-01-01).
 
-A Questionnaire is versioned: each revision is a new version and the old ones stay readable, so a survey keeps
-the version it was run with whatever is revised later.
-
 A Survey is one of two kinds:
 - project: a unit requests it → the SG approves → the unit supplies the member list (an uploaded list of
   membership numbers, or a member-database selection frozen when taken) → the member-relations manager approves
@@ -27,28 +24,12 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.surveys.domain.questionnaire import CONTROL, SURVEY_NAMESPACE, clean_text
 from shared.errors import DomainError, InvalidInput
 
-SURVEY_NAMESPACE = uuid.UUID("0b6f3f0e-6d1c-4a8e-9f5b-3c1d7e2a9b41")
-FORM = "ME-FR-02-01-01"
 MEMBER_RELATIONS = "member_relations"  # the unit that runs every survey unless the SG delegates one
-LANGUAGES = ("fa", "tr", "en")
-MAX_QUESTIONS = 60
-MAX_TEXT = 2000
 MAX_MEMBERS = 100_000
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _PERIOD = re.compile(r"^[0-9]{4}-(H[12]|Y)$")  # 2026-H1, 2026-H2 (six-monthly) or 2026-Y (yearly)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class QuestionKind(StrEnum):
-    SCALE = "scale"  # 1..scale_max, 5 by default
-    YES_NO = "yes_no"
-    CHOICE = "choice"
-    TEXT = "text"  # free text, never scored
-
-
-SCORED = (QuestionKind.SCALE, QuestionKind.YES_NO)
 
 
 class SurveyKind(StrEnum):
@@ -88,93 +69,9 @@ class TransitionRefused(DomainError):
     """The survey's stage does not allow this step (409)."""
 
 
-def questionnaire_id(code: str) -> uuid.UUID:
-    """A questionnaire's code names it: creating the same code twice finds the first."""
-    return uuid.uuid5(SURVEY_NAMESPACE, f"questionnaire:{code}")
-
-
 def round_id(period: str) -> uuid.UUID:
     """One periodic round per period: planning it again finds the round already there."""
     return uuid.uuid5(SURVEY_NAMESPACE, f"periodic:{period}")
-
-
-def clean_text(value: Any, what: str, limit: int = MAX_TEXT, *, required: bool = True) -> str | None:
-    text = _CONTROL.sub("", str(value if value is not None else "")).strip()
-    if not text:
-        if required:
-            raise InvalidInput(f"give {what}")
-        return None
-    if len(text) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
-    return text
-
-
-def _texts(value: Any, what: str) -> dict[str, str]:
-    """Text per language: at least one of fa, tr, en."""
-    if isinstance(value, str):
-        value = {"fa": value}
-    if not isinstance(value, dict) or not value:
-        raise InvalidInput(f"give {what} in at least one of {', '.join(LANGUAGES)}")
-    out = {}
-    for lang, text in value.items():
-        if lang not in LANGUAGES:
-            raise InvalidInput(f"{what}: language {lang!r} is not one of {', '.join(LANGUAGES)}")
-        out[lang] = clean_text(text, f"{what} ({lang})", 500) or ""
-    return out
-
-
-def parse_question(raw: Any, position: int) -> dict[str, Any]:
-    """One question of form ME-FR-02-01-01 as plain data; refuses what could not be asked or scored."""
-    if not isinstance(raw, dict):
-        raise InvalidInput(f"question {position} is not an object")
-    key = str(raw.get("key") or "")
-    if not _KEY.match(key):
-        raise InvalidInput(f"question {position}: key {key!r} must be 1-40 lower-case letters, digits, - or _")
-    try:
-        kind = QuestionKind(raw.get("kind", QuestionKind.SCALE))
-    except ValueError:
-        raise InvalidInput(f"question {key}: kind must be one of {', '.join(k.value for k in QuestionKind)}") from None
-    question: dict[str, Any] = {"key": key, "kind": kind.value, "text": _texts(raw.get("text"), f"question {key}")}
-    if kind == QuestionKind.SCALE:
-        scale_max = raw.get("scale_max", 5)
-        if not isinstance(scale_max, int) or isinstance(scale_max, bool) or not 2 <= scale_max <= 10:
-            raise InvalidInput(f"question {key}: scale_max is a whole number from 2 to 10")
-        question["scale_max"] = scale_max
-        labels = raw.get("labels") or {}
-        if not isinstance(labels, dict):
-            raise InvalidInput(f"question {key}: labels are a list per language")
-        checked = {}
-        for lang, names in labels.items():
-            if lang not in LANGUAGES:
-                raise InvalidInput(f"question {key}: label language {lang!r} is not one of {', '.join(LANGUAGES)}")
-            if not isinstance(names, list) or len(names) != scale_max:
-                raise InvalidInput(f"question {key}: give {scale_max} labels in {lang}, one per point of the scale")
-            checked[lang] = [clean_text(n, f"question {key}: a label", 100) for n in names]
-        question["labels"] = checked
-    elif kind == QuestionKind.CHOICE:
-        choices = raw.get("choices")
-        if not isinstance(choices, list) or len(choices) < 2 or len(choices) > 20:
-            raise InvalidInput(f"question {key}: a choice question has 2 to 20 choices")
-        parsed = [_texts(c, f"question {key}: a choice") for c in choices]
-        question["choices"] = parsed
-    signal = bool(raw.get("dissatisfaction_signal", False))
-    if signal and kind not in SCORED:
-        raise InvalidInput(f"question {key}: only a scale or yes/no question can signal dissatisfaction")
-    question["dissatisfaction_signal"] = signal
-    return question
-
-
-def parse_questions(raw: Any) -> list[dict[str, Any]]:
-    if not isinstance(raw, list) or not raw:
-        raise InvalidInput("a questionnaire has at least one question")
-    if len(raw) > MAX_QUESTIONS:
-        raise InvalidInput(f"a questionnaire has at most {MAX_QUESTIONS} questions")
-    questions = [parse_question(q, i + 1) for i, q in enumerate(raw)]
-    keys = [q["key"] for q in questions]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise InvalidInput(f"question keys must differ: {', '.join(duplicates)} repeated")
-    return questions
 
 
 def membership_numbers(raw: Any) -> list[str]:
@@ -183,7 +80,7 @@ def membership_numbers(raw: Any) -> list[str]:
         raise InvalidInput("give the membership numbers as a list")
     seen: dict[str, None] = {}
     for value in raw:
-        number = _CONTROL.sub("", str(value)).strip()
+        number = CONTROL.sub("", str(value)).strip()
         if not number:
             continue
         if len(number) > 50:
@@ -194,57 +91,6 @@ def membership_numbers(raw: Any) -> list[str]:
     if len(seen) > MAX_MEMBERS:
         raise InvalidInput(f"a member list has at most {MAX_MEMBERS} members")
     return list(seen)
-
-
-class Questionnaire(Aggregate):
-    @event("Created")
-    def __init__(self, *, code: str, title: str, questions: list[dict[str, Any]], by: str | None, at: datetime):
-        self.code = code
-        self.title = title
-        self.versions: list[dict[str, Any]] = [{"number": 1, "questions": questions, "by": by, "at": at, "note": None}]
-        self.created_at = at
-
-    @classmethod
-    def create_id(cls, *, code: str, **_: object) -> uuid.UUID:
-        return questionnaire_id(code)
-
-    @classmethod
-    def create(cls, *, code: str, title: str, questions: Any, by: str | None, at: datetime) -> Questionnaire:
-        code = str(code or "").strip()
-        if not _KEY.match(code):
-            raise InvalidInput("a questionnaire code is 1-40 lower-case letters, digits, - or _")
-        return cls(
-            code=code,
-            title=clean_text(title, "the questionnaire's title", 300) or "",
-            questions=parse_questions(questions),
-            by=by,
-            at=at,
-        )
-
-    @property
-    def latest(self) -> int:
-        return len(self.versions)
-
-    def questions_of(self, version: int | None = None) -> list[dict[str, Any]]:
-        number = version or self.latest
-        if not 1 <= number <= self.latest:
-            raise InvalidInput(f"questionnaire {self.code} has versions 1 to {self.latest}, not {number}")
-        return self.versions[number - 1]["questions"]
-
-    def revise(self, questions: Any, *, note: str | None, by: str | None, at: datetime) -> int:
-        """A new version; the earlier ones stay as they were, for the surveys run with them."""
-        self._revised(
-            number=self.latest + 1,
-            questions=parse_questions(questions),
-            note=clean_text(note, "the note", required=False),
-            by=by,
-            at=at,
-        )
-        return self.latest
-
-    @event("Revised")
-    def _revised(self, number: int, questions: list[dict[str, Any]], note: str | None, by: str | None, at: datetime):
-        self.versions.append({"number": number, "questions": questions, "by": by, "at": at, "note": note})
 
 
 class Survey(Aggregate):
