@@ -65,6 +65,14 @@ class SurveySettings(BaseModel):
     attempt_gap_working_days: int = Field(default=1, ge=0, le=10)
     # How long an expert's claim on a member of the call list lasts: nobody else is given that member meanwhile.
     claim_minutes: float = Field(default=15, gt=0, le=240)
+    # Thresholds, in percent (a question's mean ÷ its scale maximum × 100; yes/no: the share of yes). Project
+    # survey: a respondent below `respondent_threshold` opens a complaint naming the member, a question below
+    # `question_threshold` one for the survey. Periodic round: a question below `question_threshold` or the overall
+    # score below `overall_threshold` opens a complaint to the SG, judged only once `min_responses` have answered.
+    respondent_threshold: float = Field(default=70, ge=0, le=100)
+    question_threshold: float = Field(default=70, ge=0, le=100)
+    overall_threshold: float = Field(default=80, ge=0, le=100)
+    min_responses: int = Field(default=30, ge=1)
 
 
 class Settings(BaseSettings):

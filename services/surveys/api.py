@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from services.surveys.access import (
     Caller,
     Chair,
+    Evaluator,
     ListSupplier,
     MemberRelationsManager,
     President,
@@ -34,6 +35,7 @@ from services.surveys.schemas import (
     ContactPublic,
     Delegation,
     Dissatisfaction,
+    Evaluation,
     Meeting,
     MemberList,
     PhoneResponse,
@@ -44,6 +46,7 @@ from services.surveys.schemas import (
     QuestionnaireRevise,
     Reason,
     RoundPlan,
+    Scores,
     SurveyDetail,
     SurveyPublic,
     Timing,
@@ -421,3 +424,22 @@ def record_dissatisfaction(
     office: OfficeDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber, body: Dissatisfaction
 ) -> Any:
     return office.record_dissatisfaction(survey_id, membership_number, body.note, by=principal.name)
+
+
+# -- scores and thresholds -----------------------------------------------------------------------------------------
+@router.get(
+    "/{survey_id}/scores",
+    response_model=Scores,
+    summary="Scores so far: per question n, mean, sd, percentage, distribution; the overall score",
+)
+def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
+    return office.stats(survey_id)
+
+
+@router.post(
+    "/{survey_id}/evaluate",
+    response_model=Evaluation,
+    summary="Evaluate the thresholds now (as a weekly summary does): complaints for what is below, each once",
+)
+def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> Any:
+    return {"opened": office.evaluate_thresholds(survey_id, occasion="on_request", by=principal.name)}

@@ -19,11 +19,13 @@ from services.surveys.domain import (
     Stage,
     Survey,
     SurveyKind,
+    below_thresholds,
     contact_id,
     next_line_for,
     policy_for,
     questionnaire_id,
     round_id,
+    survey_stats,
 )
 from shared.calendar import IRAN, BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -52,6 +54,9 @@ class Roster(Protocol):
     def active_numbers(self) -> list[str]: ...
 
     def selection(self, selection_id: str) -> list[str] | None: ...
+
+
+Responses = Callable[[str], list[dict[str, Any]]]
 
 
 class EmptyRoster:
@@ -129,6 +134,7 @@ class SurveyOffice(CrmApplication):
         roster: Roster | None = None,
         calendar: BusinessCalendar | None = None,
         config: SurveySettings | None = None,
+        responses: Responses | None = None,
     ):
         super().__init__(env)
         self.organisation = organisation
@@ -136,6 +142,9 @@ class SurveyOffice(CrmApplication):
         self.roster: Roster = roster or EmptyRoster()
         self.calendar = calendar or BusinessCalendar(IRAN)
         self.config = config or SurveySettings()
+        # Every response of a survey (its answers, channel, when): the index in a running service, a scan of the
+        # store otherwise.
+        self.responses: Responses = responses or self._scan_responses
 
     # -- queries -----------------------------------------------------------------------------------------------
     def _find(self, aggregate_id: uuid.UUID | str, cls: type) -> Any:
@@ -316,8 +325,69 @@ class SurveyOffice(CrmApplication):
                 raise DomainError("no active member has reached the surveys service from the members topic yet")
         return self._command(sid, lambda s, now: s.start(members=members, by=by, at=now))
 
-    def close_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> None:
-        self._command(sid, lambda s, now: s.close(by=by, at=now))
+    def close_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> list[dict[str, Any]]:
+        """Close the survey and evaluate its thresholds a last time; returns the complaints this opened."""
+        s = self.get_survey(sid)
+        now = self.clock()
+        s.close(by=by, at=now)
+        new = s.raise_complaints(self._threshold_complaints(s), occasion="close", by=by, at=now)
+        self.save_or_conflict(s, what="the survey")
+        return new
+
+    # -- scores and thresholds -----------------------------------------------------------------------------------
+    def stats(self, sid: uuid.UUID | str) -> dict[str, Any]:
+        """Every question's n, mean, standard deviation, percentage and distribution, and the overall score."""
+        s = self.get_survey(sid)
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        return survey_stats(questions, (r["answers"] for r in self.responses(str(s.id))))
+
+    def _threshold_complaints(self, s: Survey) -> list[dict[str, Any]]:
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        stats = survey_stats(questions, (r["answers"] for r in self.responses(str(s.id))))
+        return below_thresholds(
+            kind=s.kind,
+            survey_id=str(s.id),
+            subject=s.subject,
+            unit=s.unit,
+            questions=questions,
+            stats=stats,
+            question_threshold=self.config.question_threshold,
+            overall_threshold=self.config.overall_threshold,
+            min_responses=self.config.min_responses,
+        )
+
+    def evaluate_thresholds(
+        self, sid: uuid.UUID | str, *, occasion: str = "weekly", by: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Raise the complaints the scores call for now (at a weekly summary); each only once per survey."""
+        s = self.get_survey(sid)
+        new = s.raise_complaints(self._threshold_complaints(s), occasion=occasion, by=by, at=self.clock())
+        if new:
+            self.save_or_conflict(s, what="the survey")
+        return new
+
+    def _scan_responses(self, sid: str) -> list[dict[str, Any]]:
+        """The survey's responses read from the store itself (no index): for tests and scripts."""
+        topic = get_topic(Contact.Responded)  # type: ignore[attr-defined]  # made by @event
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)
+            if not batch:
+                return found
+            for n in batch:
+                event: Any = self.mapper.to_domain_event(n)
+                contact: Contact = self.repository.get(n.originator_id)
+                if contact.survey_id == sid:
+                    found.append(
+                        {
+                            "membership_number": contact.membership_number,
+                            "answers": dict(event.answers),
+                            "channel": event.channel,
+                            "at": event.at,
+                        }
+                    )
+            start = batch[-1].id
 
     def list_questionnaires(self) -> list[dict[str, Any]]:
         """Every questionnaire, read from the store: a chamber keeps a few dozen at most, so no index is kept."""
@@ -432,6 +502,10 @@ class SurveyOffice(CrmApplication):
         )
         if dissatisfaction:
             c.record_dissatisfaction(dissatisfaction, unit=s.unit, subject=s.subject, by=by, at=now)
+        elif s.kind == SurveyKind.PROJECT:
+            c.check_respondent(
+                threshold=self.config.respondent_threshold, unit=s.unit, subject=s.subject, by=by, at=now
+            )
         self._save_contact(c)
         return contact_record(c)
 

@@ -24,7 +24,7 @@ from shared.follower import NotificationFollower
 log = logging.getLogger(__name__)
 
 # The events that carry a complaint to open, in their `complaint` field.
-CARRIERS = ("Contact.DissatisfactionRecorded",)
+CARRIERS = ("Contact.DissatisfactionRecorded", "Survey.ComplaintRaised")
 
 metadata = sa.MetaData()
 delivered = sa.Table(

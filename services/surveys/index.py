@@ -31,9 +31,22 @@ surveys = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
 )
 
+# One row per response: the answers as recorded, for scores and reports without loading 30,000 aggregates.
+responses = sa.Table(
+    "survey_responses",
+    metadata,
+    sa.Column("survey_id", sa.String(36), primary_key=True),
+    sa.Column("membership_number", sa.String(50), primary_key=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("answers", sa.Text, nullable=False),
+    sa.Column("services_introduced", sa.Text, nullable=False),
+    sa.Column("responded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 SURVEY_TOPIC_PREFIX = f"{Survey.__module__}:{Survey.__qualname__}."
 CONTACT_TOPIC_PREFIX = f"{Contact.__module__}:{Contact.__qualname__}."
 STARTED = f"{SURVEY_TOPIC_PREFIX}Started"
+RESPONDED = f"{CONTACT_TOPIC_PREFIX}Responded"
 
 
 class SurveyIndex:
@@ -54,6 +67,24 @@ class SurveyIndex:
                 rows = started_rows(started)
                 for i in range(0, len(rows), 5000):
                     conn.execute(call_list.insert(), rows[i : i + 5000])
+        for n in notifications:
+            if n.topic == RESPONDED:
+                event: Any = self.office.mapper.to_domain_event(n)
+                contact: Contact = self.office.repository.get(n.originator_id, version=n.originator_version)
+                key = (responses.c.survey_id == contact.survey_id) & (
+                    responses.c.membership_number == contact.membership_number
+                )
+                conn.execute(responses.delete().where(key))
+                conn.execute(
+                    responses.insert().values(
+                        survey_id=contact.survey_id,
+                        membership_number=contact.membership_number,
+                        channel=event.channel,
+                        answers=json.dumps(event.answers, ensure_ascii=False),
+                        services_introduced=json.dumps(event.services_introduced, ensure_ascii=False),
+                        responded_at=event.at,
+                    )
+                )
         contacts = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(CONTACT_TOPIC_PREFIX))
         for cid in contacts:
             apply_contact(conn, self.office.repository.get(cid))
@@ -88,6 +119,7 @@ class SurveyIndex:
             with self.engine.begin() as conn:
                 conn.execute(surveys.delete())
                 conn.execute(call_list.delete())
+                conn.execute(responses.delete())
             self.follower.reset()
             return self.follower.catch_up()
 
@@ -117,3 +149,24 @@ class SurveyIndex:
                 sa.select(t.summary).where(*where).order_by(t.requested_at.desc(), t.id).limit(limit).offset(offset)
             ).scalars()
             return [json.loads(r) for r in rows], total
+
+    def responses_of(self, survey_id: str) -> list[dict[str, Any]]:
+        """Every response of the survey recorded so far, oldest first."""
+        self.catch_up()
+        t = responses.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.membership_number, t.channel, t.answers, t.services_introduced, t.responded_at)
+                .where(t.survey_id == survey_id)
+                .order_by(t.responded_at, t.membership_number)
+            ).all()
+        return [
+            {
+                "membership_number": r.membership_number,
+                "channel": r.channel,
+                "answers": json.loads(r.answers),
+                "services_introduced": json.loads(r.services_introduced),
+                "at": r.responded_at,
+            }
+            for r in rows
+        ]

@@ -42,8 +42,11 @@ def build_office(settings: Settings, clock: Clock = system_clock) -> SurveyOffic
 
 
 def build_index(settings: Settings, office: SurveyOffice, engine: sa.Engine | None = None) -> SurveyIndex:
-    """The survey index; `engine` is shared with the member roster, which keeps its tables in the same database."""
-    return SurveyIndex(office, engine or create_engine(settings.local_db_url("surveys_index")))
+    """The survey index, wired as the office's source of responses; `engine` is shared with the member roster,
+    which keeps its tables in the same database."""
+    index = SurveyIndex(office, engine or create_engine(settings.local_db_url("surveys_index")))
+    office.responses = index.responses_of
+    return index
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:

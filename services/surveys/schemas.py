@@ -306,3 +306,24 @@ class ContactPublic(BaseModel):
     services_introduced: list[str]
     responded_at: datetime | None
     complaint_ref: str | None = Field(description="the source reference of the complaint opened for this member")
+
+
+class QuestionStats(BaseModel):
+    key: str
+    kind: QuestionKind
+    n: int = Field(description="how many answered it")
+    mean: float | None = Field(default=None, description="mean scale point (yes/no: share of yes, 0-1)")
+    sd: float | None = Field(default=None, description="standard deviation of the answers (population)")
+    percentage: float | None = Field(default=None, description="mean ÷ scale maximum × 100; yes/no: share of yes")
+    distribution: dict[str, int] = Field(description="answers per scale point, yes/no, or choice number")
+    scored: bool
+
+
+class Scores(BaseModel):
+    responses: int
+    overall: float | None = Field(description="mean of the scored questions' percentages")
+    questions: list[QuestionStats]
+
+
+class Evaluation(BaseModel):
+    opened: list[dict[str, Any]] = Field(description="the complaints this evaluation opened (none if raised before)")

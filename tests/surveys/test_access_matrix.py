@@ -62,6 +62,8 @@ MATRIX = {
     ),
     ("POST", "/surveys/{survey_id}/contacts/{membership_number}/not-reached"): row(CALLERS),
     ("POST", "/surveys/{survey_id}/contacts/{membership_number}/dissatisfaction"): row(CALLERS, json={"note": "late"}),
+    ("GET", "/surveys/{survey_id}/scores"): row(OF_TRADE),
+    ("POST", "/surveys/{survey_id}/evaluate"): row({"mr_manager", "sg"}),
     **{route: row(EVERYONE | {"president"}) for route in DOC_ROUTES},
 }
 

@@ -133,3 +133,37 @@ def test_bad_contact_input_is_a_problem(client, headers, running):
     assert_problem(r, 422)
     assert_problem(client.post(f"{url}/12-1/not-reached", headers=headers["expert"]), 409, "only after 2 attempts")
     assert client.get(f"{url}/12-1", headers=headers["expert"]).json()["attempts"] == []
+
+
+def test_scores_from_the_index_and_a_question_below_the_threshold_open_one_complaint_through_the_outbox(
+    app, client, headers, running
+):
+    sent = []
+    app.state.complaints.open_complaint = lambda c: sent.append(c) or f"c0ffee00-0000-4000-8000-00000000000{len(sent)}"
+    for number, recommend in (("12-1", True), ("12-2", False), ("12-3", False)):
+        r = client.post(
+            f"/surveys/{running}/contacts/{number}/response",
+            json={"line": "fixed", "answers": {"overall": 4, "recommend": recommend}},
+            headers=headers["expert"],
+        )
+        assert r.status_code == 200, r.text
+    scores = client.get(f"/surveys/{running}/scores", headers=headers["unit_manager"]).json()
+    by_key = {q["key"]: q for q in scores["questions"]}
+    assert scores["responses"] == 3 and by_key["overall"]["percentage"] == 80.0
+    assert round(by_key["recommend"]["percentage"], 2) == 33.33 and by_key["recommend"]["distribution"] == {
+        "yes": 1,
+        "no": 2,
+    }
+    first = client.post(f"/surveys/{running}/evaluate", headers=headers["sg"]).json()["opened"]
+    assert [c["source_ref"] for c in first] == [f"surveys:{running}:question:recommend:below_threshold"]
+    assert client.post(f"/surveys/{running}/evaluate", headers=headers["sg"]).json()["opened"] == []
+    app.state.complaints.catch_up()
+    # The two who would not recommend (50%) were complaints naming them; the question one for the survey.
+    refs = sorted(c["source_ref"] for c in sent)
+    assert refs == sorted(
+        [
+            f"surveys:{running}:member:12-2:dissatisfied",
+            f"surveys:{running}:member:12-3:dissatisfied",
+            f"surveys:{running}:question:recommend:below_threshold",
+        ]
+    )

@@ -31,6 +31,13 @@ from services.surveys.domain.questionnaire import (
     parse_questions,
     questionnaire_id,
 )
+from services.surveys.domain.scores import (
+    below_thresholds,
+    overall,
+    question_stats,
+    respondent_score,
+    survey_stats,
+)
 from services.surveys.domain.survey import (
     MEETING_ROLES,
     MEMBER_RELATIONS,
@@ -69,16 +76,21 @@ __all__ = [
     "Survey",
     "SurveyKind",
     "TransitionRefused",
+    "below_thresholds",
     "clean_text",
     "complaint_ref",
     "contact_id",
     "dissatisfied",
     "membership_numbers",
     "next_line_for",
+    "overall",
     "parse_answers",
     "parse_question",
     "parse_questions",
     "policy_for",
+    "question_stats",
     "questionnaire_id",
+    "respondent_score",
     "round_id",
+    "survey_stats",
 ]

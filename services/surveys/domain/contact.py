@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.surveys.domain.questionnaire import SURVEY_NAMESPACE, clean_text, dissatisfied, parse_answers
+from services.surveys.domain.scores import respondent_score
 from services.surveys.domain.survey import SurveyKind
 from shared.errors import DomainError, InvalidInput
 
@@ -114,6 +115,8 @@ class Contact(Aggregate):
         self.services_introduced: list[str] = []
         self.responded_at: datetime | None = None
         self.complaint: dict[str, Any] | None = None
+        self.score: float | None = None  # the respondent's score, percent
+        self.low_signals: list[str] = []  # dissatisfaction-signal questions answered at the bottom
 
     @classmethod
     def create_id(cls, *, survey_id: str, membership_number: str, **_: object) -> uuid.UUID:
@@ -253,12 +256,14 @@ class Contact(Aggregate):
         elif introduced:
             raise InvalidInput("services are introduced during a call: only a phone response records them")
         low = dissatisfied(questions, parsed)
+        score = respondent_score(questions, parsed)
         self._responded(
             channel=how.value,
             answers=parsed,
             attempt=attempt,
             services_introduced=introduced,
             low_signals=low,
+            score=score,
             by=by,
             at=at,
         )
@@ -272,6 +277,7 @@ class Contact(Aggregate):
         attempt: dict[str, Any] | None,
         services_introduced: list[str],
         low_signals: list[str],
+        score: float | None,
         by: str | None,
         at: datetime,
     ) -> None:
@@ -283,6 +289,8 @@ class Contact(Aggregate):
         self.services_introduced = list(services_introduced)
         self.responded_at = at
         self.next_attempt_at = None
+        self.score = score
+        self.low_signals = list(low_signals)
 
     def record_dissatisfaction(
         self, note: str, *, unit: str | None, subject: str, by: str | None, at: datetime
@@ -294,10 +302,31 @@ class Contact(Aggregate):
         if self.complaint is not None:
             raise ContactRefused("this member's dissatisfaction in this survey is recorded already")
         text = clean_text(note, "what the member is dissatisfied with") or ""
+        return self._complain(f"Voiced during the survey call ({subject}): {text}", unit, subject, by, at)
+
+    def check_respondent(
+        self, *, threshold: float, unit: str | None, subject: str, by: str | None, at: datetime
+    ) -> dict[str, Any] | None:
+        """A project survey's respondent scoring below the threshold, or answering a dissatisfaction-signal question
+        at the bottom, opens a complaint naming the member: the same one as voiced dissatisfaction, so a member
+        has at most one complaint per survey."""
+        if self.status != Status.RESPONDED or self.complaint is not None:
+            return None
+        low_score = self.score is not None and self.score < threshold
+        if not (low_score or self.low_signals):
+            return None
+        reasons = []
+        if low_score:
+            reasons.append(f"scored {self.score:g}% (threshold {threshold:g}%)")
+        if self.low_signals:
+            reasons.append("dissatisfied on " + ", ".join(self.low_signals))
+        return self._complain(f"Survey answers ({subject}): {'; '.join(reasons)}", unit, subject, by, at)
+
+    def _complain(self, description: str, unit: str | None, subject: str, by: str | None, at: datetime):
         complaint = {
             "source_ref": complaint_ref(self.survey_id, self.membership_number),
             "source": "surveys",
-            "description": f"Voiced during the survey call ({subject}): {text}",
+            "description": description,
             "member_number": self.membership_number,
             "unit": unit,
             "service": subject,

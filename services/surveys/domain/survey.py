@@ -134,6 +134,7 @@ class Survey(Aggregate):
         self.members: list[str] = []
         self.started_at: datetime | None = None
         self.closed_at: datetime | None = None
+        self.complaint_refs: list[str] = []  # complaints the scores opened: each once, however often evaluated
         self.updated_at = at
 
     @classmethod
@@ -435,3 +436,19 @@ class Survey(Aggregate):
         self.stage = Stage.CLOSED.value
         self.closed_at = at
         self.updated_at = at
+
+    # -- scores ------------------------------------------------------------------------------------------------
+    def raise_complaints(
+        self, complaints: list[dict[str, Any]], *, occasion: str, by: str | None, at: datetime
+    ) -> list[dict[str, Any]]:
+        """Record the complaints the scores call for that were not raised before; returns the new ones."""
+        if self.stage not in (Stage.RUNNING, Stage.CLOSED):
+            raise TransitionRefused("scores are evaluated while the survey runs and at its close")
+        new = [c for c in complaints if c["source_ref"] not in self.complaint_refs]
+        for complaint in new:
+            self._complaint_raised(complaint=complaint, occasion=occasion, by=by, at=at)
+        return new
+
+    @event("ComplaintRaised")
+    def _complaint_raised(self, complaint: dict[str, Any], occasion: str, by: str | None, at: datetime) -> None:
+        self.complaint_refs.append(complaint["source_ref"])
