@@ -35,6 +35,8 @@ UPLOAD_LIMITS = {
     "/members/import": 51 * 1024 * 1024,
     "/complaints/{complaint_id}/documents": 11 * 1024 * 1024,
     "/public/complaints": 14 * 1024 * 1024,
+    "/surveys/{survey_id}/members/upload": 5 * 1024 * 1024,  # up to 100,000 membership numbers
+    "/surveys/{survey_id}/import": 21 * 1024 * 1024,  # an online survey service's export of a 30,000-member round
 }
 
 HTTP_REQUESTS = Counter("crm_http_requests", "HTTP requests served", ["service", "method", "route", "status"])

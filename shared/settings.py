@@ -73,6 +73,11 @@ class SurveySettings(BaseModel):
     question_threshold: float = Field(default=70, ge=0, le=100)
     overall_threshold: float = Field(default=80, ge=0, le=100)
     min_responses: int = Field(default=30, ge=1)
+    # The one-time online links: the secret that signs them (unset: a secret kept in the data folder, made on first
+    # use; set it in deployment, where containers share no folder) and the address members open them at (unset:
+    # this machine's surveys port).
+    link_secret: str | None = Field(default=None, min_length=32)
+    public_url: str | None = None
 
 
 class Settings(BaseSettings):

@@ -28,14 +28,18 @@ from services.surveys.access import (
 from services.surveys.application import SurveyOffice
 from services.surveys.calllist import CallList
 from services.surveys.domain import Stage, Status, SurveyKind
+from services.surveys.imports import import_csv
 from services.surveys.index import SurveyIndex
 from services.surveys.schemas import (
     Attempt,
     CallListEntry,
     ContactPublic,
+    CsvImport,
     Delegation,
     Dissatisfaction,
     Evaluation,
+    ImportResult,
+    IssuedLink,
     Meeting,
     MemberList,
     PhoneResponse,
@@ -443,3 +447,33 @@ def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
 )
 def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> Any:
     return {"opened": office.evaluate_thresholds(survey_id, occasion="on_request", by=principal.name)}
+
+
+# -- other channels: the online links, an external service's export --------------------------------------------------
+@router.post(
+    "/{survey_id}/links",
+    response_model=list[IssuedLink],
+    summary="Issue the one-time online links of the members still to answer (the same links if issued again)",
+)
+def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
+    survey = office.get_survey(survey_id)
+    if survey.stage != Stage.RUNNING:
+        raise DomainError("links are issued while the survey runs")
+    answered = {r["membership_number"] for r in office.responses(str(survey.id))}
+    numbers = [n for n in survey.members if n not in answered]
+    tokens = request.app.state.links.issue(str(survey.id), numbers)
+    office.record_links_issued(survey_id, len(numbers), by=principal.name)
+    base = request.app.state.link_base_url
+    return [{"membership_number": n, "url": f"{base}/s/{tokens[n]}"} for n in numbers]
+
+
+@router.post(
+    "/{survey_id}/import",
+    response_model=ImportResult,
+    summary="Import an external online survey service's CSV export with a column mapping (channel import)",
+)
+def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, body: CsvImport) -> Any:
+    office.get_survey(survey_id)
+    return import_csv(
+        office, str(survey_id), body.csv, member_column=body.member_column, columns=body.columns, by=principal.name
+    )

@@ -177,6 +177,14 @@ class SurveyOffice(CrmApplication):
         s = self.get_survey(sid)
         return self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
 
+    def roster_language(self, number: str) -> str | None:
+        """The member's preferred language, as the members topic told it; None when unknown."""
+        language_of = getattr(self.roster, "language_of", None)
+        return language_of(number) if language_of else None
+
+    def record_links_issued(self, sid: uuid.UUID | str, count: int, *, by: str | None = None) -> None:
+        self._command(sid, lambda s, now: s.record_links_issued(count, by=by, at=now))
+
     def members_of(self, sid: uuid.UUID | str) -> list[str]:
         s = self.get_survey(sid)
         return list(s.members if s.members else s.member_list)

@@ -14,7 +14,9 @@ from services.surveys.application import SurveyOffice
 from services.surveys.calllist import CallList
 from services.surveys.complaints import SurveyComplaints, http_opener
 from services.surveys.index import SurveyIndex
+from services.surveys.links import LinkKeeper, secret_from
 from services.surveys.members import MemberRoster, follow_members
+from services.surveys.page import public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -91,8 +93,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.office = office
     app.state.index = index
     app.state.roster = roster
+    app.state.links = LinkKeeper(engine, secret_from(settings.surveys.link_secret, settings.data_dir))
+    app.state.link_base_url = (settings.surveys.public_url or settings.local_url(settings.surveys_port)).rstrip("/")
     app.state.calls = calls
     app.state.complaints = complaints
     app.include_router(questionnaires)
     app.include_router(router)
+    app.include_router(public)
     return app

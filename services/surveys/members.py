@@ -102,6 +102,10 @@ class MemberRoster:
             ).scalar()
         return None if raw is None else list(json.loads(raw))
 
+    def language_of(self, number: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(roster.c.language).where(roster.c.membership_number == number)).scalar()
+
     def trade_groups(self, numbers: Iterable[str]) -> dict[str, str | None]:
         wanted = list(set(numbers))
         out: dict[str, str | None] = {}

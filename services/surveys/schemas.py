@@ -327,3 +327,33 @@ class Scores(BaseModel):
 
 class Evaluation(BaseModel):
     opened: list[dict[str, Any]] = Field(description="the complaints this evaluation opened (none if raised before)")
+
+
+class IssuedLink(BaseModel):
+    membership_number: str
+    url: str = Field(description="the member's one-time link: send it by SMS or e-mail; it is the member's key")
+
+
+class CsvImport(BaseModel):
+    """An external survey service's CSV export, with the columns that hold the membership number and the answers."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_column": "Membership no",
+                    "columns": {"overall": "Q1", "recommend": "Q2"},
+                    "csv": "Membership no,Q1,Q2\n12-1,4,بله\n",
+                }
+            ]
+        },
+    )
+    member_column: str = Field(min_length=1, max_length=200)
+    columns: dict[str, str] = Field(description="question key -> the column holding its answers", max_length=60)
+    csv: str = Field(min_length=1, description="the export as text (UTF-8), with its header row")
+
+
+class ImportResult(BaseModel):
+    imported: int
+    skipped: list[dict[str, Any]] = Field(description="rows not imported: line, membership number and the reason")

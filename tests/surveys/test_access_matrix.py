@@ -64,6 +64,13 @@ MATRIX = {
     ("POST", "/surveys/{survey_id}/contacts/{membership_number}/dissatisfaction"): row(CALLERS, json={"note": "late"}),
     ("GET", "/surveys/{survey_id}/scores"): row(OF_TRADE),
     ("POST", "/surveys/{survey_id}/evaluate"): row({"mr_manager", "sg"}),
+    ("POST", "/surveys/{survey_id}/links"): row({"mr_manager"}),
+    ("POST", "/surveys/{survey_id}/import"): row(
+        {"mr_manager"}, json={"member_column": "no", "columns": {"overall": "q1"}, "csv": "no,q1\n12-1,4\n"}
+    ),
+    # The member's page: the link is the key, no token is asked (an unknown link is a 404 page for everyone).
+    ("GET", "/s/{token}"): row(EVERYONE | {"president"}),
+    ("POST", "/s/{token}"): row(EVERYONE | {"president"}),
     **{route: row(EVERYONE | {"president"}) for route in DOC_ROUTES},
 }
 
@@ -84,7 +91,12 @@ def _with_ids(value, ids):
 def test_each_role_is_allowed_or_forbidden_as_the_table_says(
     client, headers, token_store, tokens, questionnaire, project, method, path
 ) -> None:
-    ids = {"questionnaire_id": questionnaire, "survey_id": project, "membership_number": "12-1"}
+    ids = {
+        "questionnaire_id": questionnaire,
+        "survey_id": project,
+        "membership_number": "12-1",
+        "token": "0" * 32 + ".x",
+    }
     r = MATRIX[(method, path)]
     r = row(r.allowed, json=_with_ids(r.json, ids), params=r.params, content=r.content, headers=r.headers)
     url = fill(path, ids)

@@ -437,6 +437,15 @@ class Survey(Aggregate):
         self.closed_at = at
         self.updated_at = at
 
+    def record_links_issued(self, count: int, *, by: str | None, at: datetime) -> None:
+        """The one-time online links were issued (the links themselves are not events: they are keys)."""
+        self._require((Stage.RUNNING,), "issue the online links")
+        self._links_issued(count=count, by=by, at=at)
+
+    @event("LinksIssued")
+    def _links_issued(self, count: int, by: str | None, at: datetime) -> None:
+        self.updated_at = at
+
     # -- scores ------------------------------------------------------------------------------------------------
     def raise_complaints(
         self, complaints: list[dict[str, Any]], *, occasion: str, by: str | None, at: datetime
