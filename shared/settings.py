@@ -78,6 +78,8 @@ class SurveySettings(BaseModel):
     # this machine's surveys port).
     link_secret: str | None = Field(default=None, min_length=32)
     public_url: str | None = None
+    # How often the running service looks whether a working week has ended and records its summaries.
+    summary_check_seconds: float = Field(default=300, gt=0)
 
 
 class Settings(BaseSettings):

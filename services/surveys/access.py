@@ -78,6 +78,7 @@ SecretaryGeneral = Annotated[Principal, Depends(require(Role.SG))]
 MemberRelationsManager = Annotated[Principal, Depends(require(Role.MR_MANAGER))]
 President = Annotated[Principal, Depends(require(Role.PRESIDENT))]
 Chair = Annotated[Principal, Depends(require(*CHAIRS))]
+Internal = Annotated[Principal, Depends(require(Role.SERVICE))]
 Evaluator = Annotated[Principal, Depends(require(Role.MR_MANAGER, Role.SG))]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
@@ -14,6 +14,7 @@ from services.surveys.access import (
     Caller,
     Chair,
     Evaluator,
+    Internal,
     ListSupplier,
     MemberRelationsManager,
     President,
@@ -30,6 +31,7 @@ from services.surveys.calllist import CallList
 from services.surveys.domain import Stage, Status, SurveyKind
 from services.surveys.imports import import_csv
 from services.surveys.index import SurveyIndex
+from services.surveys.reports import report_csv, trend_svg
 from services.surveys.schemas import (
     Attempt,
     CallListEntry,
@@ -38,6 +40,7 @@ from services.surveys.schemas import (
     Delegation,
     Dissatisfaction,
     Evaluation,
+    FinalReport,
     ImportResult,
     IssuedLink,
     Meeting,
@@ -54,6 +57,7 @@ from services.surveys.schemas import (
     SurveyDetail,
     SurveyPublic,
     Timing,
+    WeeklySummary,
 )
 from shared.paging import Limit, Offset, page, paged
 from shared.problems import DomainError, InvalidInput
@@ -477,3 +481,60 @@ def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, bo
     return import_csv(
         office, str(survey_id), body.csv, member_column=body.member_column, columns=body.columns, by=principal.name
     )
+
+
+# -- reports --------------------------------------------------------------------------------------------------------
+@router.get(
+    "/{survey_id}/summaries",
+    response_model=list[WeeklySummary],
+    summary="The weekly summaries: responses, response rate, per-question scores, new complaints",
+)
+def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
+    return office.summaries(survey_id)
+
+
+@router.get(
+    "/{survey_id}/report",
+    response_model=FinalReport,
+    summary="The final report (JSON, or CSV with format=csv): statistics, breakdowns, rates, best and worst "
+    "questions, suggested corrective actions, the satisfaction trend",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def report(
+    office: OfficeDep,
+    calls: CallsDep,
+    _: SurveyReader,
+    survey_id: uuid.UUID,
+    format: Literal["json", "csv"] = "json",
+    lang: Literal["fa", "tr", "en"] = "fa",
+) -> Any:
+    body = office.final_report(survey_id, counts=calls.counts(str(survey_id)), lang=lang)
+    if format == "csv":
+        return Response(
+            report_csv(body),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}.csv"'},
+        )
+    return body
+
+
+@router.get(
+    "/{survey_id}/trend.svg",
+    response_class=Response,
+    summary="The satisfaction trend chart: the overall score and each question, round over round",
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def trend_chart(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Response:
+    return Response(trend_svg(office.trend(survey_id)), media_type="image/svg+xml")
+
+
+internal = APIRouter(prefix="/internal/surveys", tags=["internal"])
+
+
+@internal.post(
+    "/weekly-summaries",
+    response_model=list[dict[str, Any]],
+    summary="Record the summary of the working week just ended for every running survey (idempotent)",
+)
+def record_weekly_summaries(office: OfficeDep, _: Internal) -> Any:
+    return office.record_weekly_summaries()

@@ -27,6 +27,7 @@ from services.surveys.domain import (
     round_id,
     survey_stats,
 )
+from services.surveys.reports import final_report, week_due, weekly_figures
 from shared.calendar import IRAN, BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -145,6 +146,10 @@ class SurveyOffice(CrmApplication):
         # Every response of a survey (its answers, channel, when): the index in a running service, a scan of the
         # store otherwise.
         self.responses: Responses = responses or self._scan_responses
+        self.complaint_log: Callable[[str], list[dict[str, Any]]] = self._scan_complaints
+        self.running: Callable[[], list[str]] = lambda: [
+            s["id"] for s in self._all_surveys() if s["stage"] == Stage.RUNNING
+        ]
 
     # -- queries -----------------------------------------------------------------------------------------------
     def _find(self, aggregate_id: uuid.UUID | str, cls: type) -> Any:
@@ -525,6 +530,126 @@ class SurveyOffice(CrmApplication):
         c.record_dissatisfaction(note, unit=s.unit, subject=s.subject, by=by, at=self.clock())
         self._save_contact(c)
         return contact_record(c)
+
+    # -- weekly summaries and reports ----------------------------------------------------------------------------
+    def _all_surveys(self) -> list[dict[str, Any]]:
+        """Every survey, read from the store: surveys are few (a handful a month)."""
+        topic = get_topic(Survey.Requested)  # type: ignore[attr-defined]  # made by @event
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)
+            if not batch:
+                return found
+            found.extend(survey_record(self.get_survey(n.originator_id)) for n in batch)
+            start = batch[-1].id
+
+    def _scan_complaints(self, sid: str) -> list[dict[str, Any]]:
+        """The complaints the survey opened, read from the store itself (no index): for tests and scripts."""
+        topics = [
+            get_topic(Survey.ComplaintRaised),  # type: ignore[attr-defined]  # made by @event
+            get_topic(Contact.DissatisfactionRecorded),  # type: ignore[attr-defined]  # made by @event
+        ]
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=topics, inclusive_of_start=False)
+            if not batch:
+                return found
+            for n in batch:
+                event: Any = self.mapper.to_domain_event(n)
+                if event.complaint["source_ref"].split(":")[1] == sid:
+                    found.append({"source_ref": event.complaint["source_ref"], "at": event.at})
+            start = batch[-1].id
+
+    def record_weekly_summary(self, sid: uuid.UUID | str) -> dict[str, Any] | None:
+        """Summarise the working week that ended last, once: the thresholds are evaluated first, and the figures
+        (responses, response rate, per-question scores, complaints new since the last summary) recorded as an
+        event for the SG and the president. None when the survey is not running or the week has its summary."""
+        s = self.get_survey(sid)
+        if s.stage != Stage.RUNNING:
+            return None
+        now = self.clock()
+        week = week_due(self.calendar, now)
+        if week is None or any(x["week_ending"] == week.isoformat() for x in s.summaries):
+            return None
+        raised = s.raise_complaints(self._threshold_complaints(s), occasion="weekly", by=None, at=now)
+        since = s.last_summary_at()  # None: the first summary counts every complaint so far
+        new = sorted(
+            {c["source_ref"] for c in self.complaint_log(str(s.id)) if since is None or c["at"] > since}
+            | {c["source_ref"] for c in raised}  # raised just now, not in the log until saved
+        )
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        figures = weekly_figures(questions, self.responses(str(s.id)), len(s.members), new)
+        s.record_weekly_summary(week_ending=week, figures=figures, at=now)
+        self.save_or_conflict(s, what="the survey")
+        return {"survey_id": str(s.id), "week_ending": week.isoformat(), **figures}
+
+    def record_weekly_summaries(self) -> list[dict[str, Any]]:
+        """Every running survey's summary of the week just ended, where not recorded yet."""
+        done = []
+        for sid in self.running():
+            try:
+                summary = self.record_weekly_summary(sid)
+            except DomainError:  # changed meanwhile by a step of the survey: summarised at the next check
+                continue
+            if summary is not None:
+                done.append(summary)
+        return done
+
+    def summaries(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
+        s = self.get_survey(sid)
+        return [{"week_ending": x["week_ending"], "at": x["at"], **x["figures"]} for x in s.summaries]
+
+    def trend(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
+        """Each periodic round up to this one (for a project survey: itself), with its overall and per-question
+        scores: the satisfaction trend, as data."""
+        s = self.get_survey(sid)
+        if s.kind != SurveyKind.PERIODIC:
+            rounds = [survey_record(s)]
+        else:
+            rounds = sorted(
+                (
+                    r
+                    for r in self._all_surveys()
+                    if r["kind"] == SurveyKind.PERIODIC
+                    and r["stage"] in (Stage.RUNNING, Stage.CLOSED)
+                    and (r["period"] or "") <= (s.period or "")
+                ),
+                key=lambda r: r["period"] or "",
+            )
+        out = []
+        for r in rounds:
+            stats = self.stats(r["id"])
+            out.append(
+                {
+                    "survey_id": r["id"],
+                    "period": r["period"] or r["subject"],
+                    "responses": stats["responses"],
+                    "overall": stats["overall"],
+                    "questions": {q["key"]: q["percentage"] for q in stats["questions"] if q.get("scored")},
+                }
+            )
+        return out
+
+    def final_report(self, sid: uuid.UUID | str, *, counts: dict[str, int], lang: str = "fa") -> dict[str, Any]:
+        """Statistics per question, breakdowns by trade group, unit and channel, response and reach rates, best and
+        worst questions, suggested corrective actions and the satisfaction trend."""
+        s = self.get_survey(sid)
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        responses = self.responses(str(s.id))
+        trade_groups = getattr(self.roster, "trade_groups", None)
+        return final_report(
+            survey=survey_record(s),
+            questions=questions,
+            responses=responses,
+            counts=counts,
+            trade_groups=trade_groups([r["membership_number"] for r in responses]) if trade_groups else {},
+            complaints=[c["source_ref"] for c in self.complaint_log(str(s.id))],
+            trend=self.trend(sid),
+            threshold=self.config.question_threshold,
+            lang=lang,
+        )
 
 
 def contact_record(c: Contact) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.surveys.application import SurveyOffice, survey_record
-from services.surveys.calllist import apply_contact, call_list, started_rows
+from services.surveys.calllist import apply_contact, call_list, started_rows, utc
 from services.surveys.calllist import metadata as call_list_metadata
 from services.surveys.domain import Contact, Survey
 from shared.auth import Principal
@@ -43,10 +43,21 @@ responses = sa.Table(
     sa.Column("responded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Every complaint a survey opened (its scores or a member's voiced dissatisfaction), with when: the weekly
+# summary counts the new ones.
+complaints = sa.Table(
+    "survey_complaint_log",
+    metadata,
+    sa.Column("source_ref", sa.String(300), primary_key=True),
+    sa.Column("survey_id", sa.String(36), nullable=False, index=True),
+    sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 SURVEY_TOPIC_PREFIX = f"{Survey.__module__}:{Survey.__qualname__}."
 CONTACT_TOPIC_PREFIX = f"{Contact.__module__}:{Contact.__qualname__}."
 STARTED = f"{SURVEY_TOPIC_PREFIX}Started"
 RESPONDED = f"{CONTACT_TOPIC_PREFIX}Responded"
+CARRIERS = (f"{SURVEY_TOPIC_PREFIX}ComplaintRaised", f"{CONTACT_TOPIC_PREFIX}DissatisfactionRecorded")
 
 
 class SurveyIndex:
@@ -68,6 +79,13 @@ class SurveyIndex:
                 for i in range(0, len(rows), 5000):
                     conn.execute(call_list.insert(), rows[i : i + 5000])
         for n in notifications:
+            if n.topic in CARRIERS:
+                raised: Any = self.office.mapper.to_domain_event(n)
+                ref = raised.complaint["source_ref"]
+                conn.execute(complaints.delete().where(complaints.c.source_ref == ref))
+                conn.execute(
+                    complaints.insert().values(source_ref=ref, survey_id=ref.split(":")[1], raised_at=raised.at)
+                )
             if n.topic == RESPONDED:
                 event: Any = self.office.mapper.to_domain_event(n)
                 contact: Contact = self.office.repository.get(n.originator_id, version=n.originator_version)
@@ -120,6 +138,7 @@ class SurveyIndex:
                 conn.execute(surveys.delete())
                 conn.execute(call_list.delete())
                 conn.execute(responses.delete())
+                conn.execute(complaints.delete())
             self.follower.reset()
             return self.follower.catch_up()
 
@@ -170,3 +189,17 @@ class SurveyIndex:
             }
             for r in rows
         ]
+
+    def complaint_log(self, survey_id: str) -> list[dict[str, Any]]:
+        self.catch_up()
+        t = complaints.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.source_ref, t.raised_at).where(t.survey_id == survey_id).order_by(t.raised_at)
+            ).all()
+        return [{"source_ref": r.source_ref, "at": utc(r.raised_at)} for r in rows]
+
+    def running_ids(self) -> list[str]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(surveys.c.id).where(surveys.c.stage == "running")).scalars())

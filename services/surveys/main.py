@@ -4,24 +4,29 @@ relay to Kafka, HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from contextlib import suppress
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from services.surveys.api import questionnaires, router
+from services.surveys.api import internal, questionnaires, router
 from services.surveys.application import SurveyOffice
 from services.surveys.calllist import CallList
 from services.surveys.complaints import SurveyComplaints, http_opener
 from services.surveys.index import SurveyIndex
 from services.surveys.links import LinkKeeper, secret_from
 from services.surveys.members import MemberRoster, follow_members
+from services.surveys.metrics import SurveyCollector, register_collector
 from services.surveys.page import public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service
 from shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Surveys of the chamber's members (form ME-FR-02-01-01). A project survey: a unit requests it, the SG
 approves, the unit supplies the member list (numbers or a member-database selection), the member-relations manager
@@ -48,6 +53,8 @@ def build_index(settings: Settings, office: SurveyOffice, engine: sa.Engine | No
     which keeps its tables in the same database."""
     index = SurveyIndex(office, engine or create_engine(settings.local_db_url("surveys_index")))
     office.responses = index.responses_of
+    office.complaint_log = index.complaint_log
+    office.running = index.running_ids
     return index
 
 
@@ -71,6 +78,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         complaints.follower.wake()
         await asyncio.to_thread(thread.join, 10)
 
+    async def summarise_weeks(stop: asyncio.Event) -> None:
+        """Record each running survey's weekly summary once its working week has ended; idempotent, so several
+        replicas may run it."""
+        while not stop.is_set():
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.surveys.summary_check_seconds)
+            if stop.is_set():
+                return
+            try:
+                await asyncio.to_thread(office.record_weekly_summaries)
+            except Exception:  # a locked database or a lost connection: log it and try at the next tick
+                log.exception("weekly survey summaries could not be recorded")
+
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-surveys-members"
         return [
@@ -78,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 roster, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
             ),
             deliver_complaints(stop),
+            summarise_weeks(stop),
         ]
 
     app = event_sourced_service(
@@ -100,4 +121,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.include_router(questionnaires)
     app.include_router(router)
     app.include_router(public)
+    app.include_router(internal)
+    register_collector(SurveyCollector(office, index, calls))
     return app

@@ -357,3 +357,39 @@ class CsvImport(BaseModel):
 class ImportResult(BaseModel):
     imported: int
     skipped: list[dict[str, Any]] = Field(description="rows not imported: line, membership number and the reason")
+
+
+class WeeklySummary(BaseModel):
+    week_ending: str = Field(description="the last working day of the week summarised")
+    at: datetime
+    responses: int
+    asked: int
+    response_rate: float | None = Field(description="responses ÷ members asked × 100")
+    overall: float | None
+    questions: dict[str, float | None] = Field(description="question key -> percentage")
+    new_complaints: int = Field(description="complaints the survey opened since the previous summary")
+    complaint_refs: list[str]
+
+
+class TrendPoint(BaseModel):
+    survey_id: uuid.UUID
+    period: str
+    responses: int
+    overall: float | None
+    questions: dict[str, float | None]
+
+
+class FinalReport(BaseModel):
+    survey: SurveyPublic
+    questions: list[QuestionStats]
+    overall: float | None
+    rates: dict[str, Any] = Field(description="asked, responded, declined, not reached; response and reach rates (%)")
+    by_channel: dict[str, Any]
+    by_trade_group: dict[str, Any]
+    by_unit: dict[str, Any]
+    strengths: list[str] = Field(description="the best-scored questions")
+    weaknesses: list[str] = Field(description="the worst-scored questions, worst first")
+    suggested_actions: list[dict[str, Any]] = Field(description="for each question below the threshold")
+    comments: list[str] = Field(description="free-text answers (the first 50)")
+    complaints: list[str] = Field(description="source references of the complaints the survey opened")
+    trend: list[TrendPoint] = Field(description="the satisfaction trend round over round")

@@ -68,6 +68,10 @@ MATRIX = {
     ("POST", "/surveys/{survey_id}/import"): row(
         {"mr_manager"}, json={"member_column": "no", "columns": {"overall": "q1"}, "csv": "no,q1\n12-1,4\n"}
     ),
+    ("GET", "/surveys/{survey_id}/summaries"): row(OF_TRADE),
+    ("GET", "/surveys/{survey_id}/report"): row(OF_TRADE),
+    ("GET", "/surveys/{survey_id}/trend.svg"): row(OF_TRADE),
+    ("POST", "/internal/surveys/weekly-summaries"): row({"service"}),
     # The member's page: the link is the key, no token is asked (an unknown link is a 404 page for everyone).
     ("GET", "/s/{token}"): row(EVERYONE | {"president"}),
     ("POST", "/s/{token}"): row(EVERYONE | {"president"}),

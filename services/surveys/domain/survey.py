@@ -135,6 +135,7 @@ class Survey(Aggregate):
         self.started_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.complaint_refs: list[str] = []  # complaints the scores opened: each once, however often evaluated
+        self.summaries: list[dict[str, Any]] = []  # the weekly summaries: week ending, when, the figures
         self.updated_at = at
 
     @classmethod
@@ -461,3 +462,19 @@ class Survey(Aggregate):
     @event("ComplaintRaised")
     def _complaint_raised(self, complaint: dict[str, Any], occasion: str, by: str | None, at: datetime) -> None:
         self.complaint_refs.append(complaint["source_ref"])
+
+    # -- weekly summaries --------------------------------------------------------------------------------------
+    def last_summary_at(self) -> datetime | None:
+        return self.summaries[-1]["at"] if self.summaries else None
+
+    def record_weekly_summary(self, *, week_ending: date, figures: dict[str, Any], at: datetime) -> bool:
+        """The summary of the working week ending `week_ending`, once per week; False when recorded already."""
+        self._require((Stage.RUNNING,), "summarise the week")
+        if any(s["week_ending"] == week_ending.isoformat() for s in self.summaries):
+            return False
+        self._weekly_summary_recorded(week_ending=week_ending.isoformat(), figures=figures, at=at)
+        return True
+
+    @event("WeeklySummaryRecorded")
+    def _weekly_summary_recorded(self, week_ending: str, figures: dict[str, Any], at: datetime) -> None:
+        self.summaries.append({"week_ending": week_ending, "figures": figures, "at": at})
