@@ -117,3 +117,50 @@ def test_surveys_and_their_index_on_postgresql(settings, clock, pg_schema):
         assert again is not None and again["membership_number"] == second["membership_number"]
     finally:
         office.close()
+
+
+def test_survey_complaints_open_in_the_complaints_service_once(settings, clock, token_store):
+    """The outbox's complaints as the complaints service's internal door takes them: a member's, a question's,
+    each once however often they are delivered."""
+    from fastapi.testclient import TestClient
+
+    from services.complaints.main import create_app as complaints_app
+    from services.surveys.complaints import SurveyComplaints, delivered
+
+    service = {"Authorization": f"Bearer {token_store.create('surveys', Role.SERVICE)}"}
+    office = build_office(settings, clock)
+    office.config = office.config.model_copy(update={"min_responses": 1})
+    try:
+        qid = office.create_questionnaire(code="p", title="Periodic", questions=QUESTIONS)
+        sid = office.plan_round(period="2026-H2", questionnaire=qid)
+        office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15))
+        office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
+        office.roster = type("R", (), {"active_numbers": lambda self: ["1405001"], "selection": lambda self, s: None})()
+        office.start_survey(sid)
+        office.record_response(
+            sid, "1405001", answers={"overall": 1}, line="fixed", dissatisfaction="the card took three weeks"
+        )
+        assert office.evaluate_thresholds(sid)
+        with TestClient(complaints_app(settings, clock=clock, relay=False)) as complaints:
+            opened = []
+
+            def open_complaint(complaint: dict) -> str:
+                r = complaints.post("/internal/complaints", json=complaint, headers=service)
+                assert r.status_code in (200, 201), r.text
+                opened.append(r.status_code)
+                return str(r.json()["id"])
+
+            outbox = SurveyComplaints(
+                office, create_engine(settings.local_db_url("surveys_index")), open_complaint, clock
+            )
+            outbox.catch_up()
+            outbox.follower.reset()  # delivered again from the start: the door answers with the same complaints
+            with outbox.engine.begin() as conn:
+                conn.execute(delivered.delete())
+            outbox.catch_up()
+        # The member's complaint, the question's and the overall score's; then the same three found again.
+        assert opened == [201, 201, 201, 200, 200, 200]
+        member_ref = f"surveys:{sid}:member:1405001:dissatisfied"
+        assert outbox.complaint_of(member_ref) is not None
+    finally:
+        office.close()
