@@ -336,7 +336,8 @@ class SurveyOffice(CrmApplication):
             members = self.roster.active_numbers()
             if not members and not s.blockers():
                 raise DomainError("no active member has reached the surveys service from the members topic yet")
-        return self._command(sid, lambda s, now: s.start(members=members, by=by, at=now))
+        today = self.calendar.working_day_of(self.clock())
+        return self._command(sid, lambda s, now: s.start(members=members, today=today, by=by, at=now))
 
     def close_survey(self, sid: uuid.UUID | str, *, by: str | None = None) -> list[dict[str, Any]]:
         """Close the survey and evaluate its thresholds a last time; returns the complaints this opened."""
@@ -573,6 +574,8 @@ class SurveyOffice(CrmApplication):
         week = week_due(self.calendar, now)
         if week is None or any(x["week_ending"] == week.isoformat() for x in s.summaries):
             return None
+        if s.started_at is not None and week < self.calendar.working_day_of(s.started_at):
+            return None  # that week ended before the survey started: there is nothing to summarise
         raised = s.raise_complaints(self._threshold_complaints(s), occasion="weekly", by=None, at=now)
         since = s.last_summary_at()  # None: the first summary counts every complaint so far
         new = sorted(

@@ -20,6 +20,7 @@ from shared.db import create_engine
 from shared.relay import Relay
 from tests.integration.conftest import pg_settings, read_topic
 from tests.surveys.conftest import BOARD, QUESTIONS
+from tests.surveys.test_domain import Roster
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +73,7 @@ def test_a_round_asks_the_members_the_members_topic_reports_active(settings, clo
 
         qid = office.create_questionnaire(code="periodic", title="Periodic", questions=QUESTIONS, by="m.karimi")
         sid = office.plan_round(period="2026-H2", questionnaire=qid, by="president")
-        office.set_timing(sid, starts_on=date(2026, 12, 1), ends_on=date(2027, 1, 15), by="president")
+        office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15), by="president")
         office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
         assert office.start_survey(sid, by="m.karimi") == 2
         asyncio.run(_publish(office, broker, s.topic_of("surveys"), s.kafka_partitions))
@@ -135,7 +136,7 @@ def test_survey_complaints_open_in_the_complaints_service_once(settings, clock, 
         sid = office.plan_round(period="2026-H2", questionnaire=qid)
         office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15))
         office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
-        office.roster = type("R", (), {"active_numbers": lambda self: ["1405001"], "selection": lambda self, s: None})()
+        office.roster = Roster(["1405001"])
         office.start_survey(sid)
         office.record_response(
             sid, "1405001", answers={"overall": 1}, line="fixed", dissatisfaction="the card took three weeks"

@@ -103,7 +103,7 @@ def test_a_periodic_round_asks_every_active_member_the_roster_knows(app, client,
     sid = r.json()["id"]
     assert r.json()["frequency"] == "six_monthly"
     assert_problem(client.post(f"/surveys/{sid}/start", headers=headers["mr_manager"]), 409, "president's timing")
-    timing = {"starts_on": "2026-12-01", "ends_on": "2027-01-15"}
+    timing = {"starts_on": "2026-11-21", "ends_on": "2027-01-15"}
     assert client.post(f"/surveys/{sid}/timing", json=timing, headers=headers["president"]).status_code == 200
     meeting = {"purpose": "questions", "held_on": "2026-11-18", "attendees": BOARD, "minutes": "questions set"}
     assert client.post(f"/surveys/{sid}/meetings", json=meeting, headers=headers["president"]).status_code == 200

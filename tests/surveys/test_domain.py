@@ -193,6 +193,9 @@ def test_a_periodic_round_needs_the_presidents_timing_and_the_questions_meeting(
             sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD[1:], minutes="questions set"
         )
     office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
+    with pytest.raises(TransitionRefused, match="start on 2026-12-01"):
+        office.start_survey(sid)  # 21 November: before the day the president set
+    office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15), by="president")
     assert office.start_survey(sid) == 3  # every active member the roster knows
     assert office.members_of(sid) == ["100", "101", "102"]
 
@@ -215,7 +218,7 @@ def test_a_round_with_no_active_member_known_does_not_start(questionnaire):
     office = SurveyOffice(roster=Roster([]), clock=lambda: AT)
     qid = office.create_questionnaire(code="p", title="p", questions=QUESTIONS)
     sid = office.plan_round(period="2026-H2", questionnaire=qid)
-    office.set_timing(sid, starts_on=date(2026, 12, 1), ends_on=date(2027, 1, 15))
+    office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15))
     office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
     with pytest.raises(DomainError, match="no active member"):
         office.start_survey(sid)

@@ -54,9 +54,11 @@ def test_the_weekly_summary_is_recorded_once_after_the_week_ends_and_evaluates_t
     sid = round_of(office, "2026-H2", qid)
     for n in range(2):
         office.record_response(sid, str(n), answers={"overall": 3, "recommend": True, "speed": 2}, line="fixed")
-    # Saturday: the week ended last Thursday, before the round started; it is summarised all the same (0 new).
+    # Saturday: the week that ended last Thursday ended before the round started: nothing to summarise.
+    assert office.record_weekly_summary(sid) is None
+    clock.now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Thursday after closing: the round's first week is over
     first = office.record_weekly_summary(sid)
-    assert first is not None and first["week_ending"] == "2026-11-19"
+    assert first is not None and first["week_ending"] == "2026-11-26"
     assert office.record_weekly_summary(sid) is None  # once per week
     assert first["responses"] == 2 and first["asked"] == 4 and first["response_rate"] == 50.0
     assert first["questions"] == {"overall": 60.0, "recommend": 100.0, "speed": 40.0}
@@ -65,10 +67,10 @@ def test_the_weekly_summary_is_recorded_once_after_the_week_ends_and_evaluates_t
         f"surveys:{sid}:question:overall:below_threshold",
         f"surveys:{sid}:question:speed:below_threshold",
     ]
-    clock.now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Thursday after closing: the next week is over
+    clock.now = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # the next Thursday after closing
     second = office.record_weekly_summary(sid)
-    assert second["week_ending"] == "2026-11-26" and second["new_complaints"] == 0  # none raised twice
-    assert [s["week_ending"] for s in office.summaries(sid)] == ["2026-11-19", "2026-11-26"]
+    assert second["week_ending"] == "2026-12-03" and second["new_complaints"] == 0  # none raised twice
+    assert [s["week_ending"] for s in office.summaries(sid)] == ["2026-11-26", "2026-12-03"]
 
 
 def test_the_trend_takes_each_periodic_round_up_to_this_one(clock):
@@ -130,7 +132,7 @@ def test_the_final_report_over_http_as_json_and_csv(app, client, headers, projec
     assert client.get(f"/surveys/{project}/report", headers=headers["other_manager"]).status_code == 403
 
 
-def test_weekly_summaries_through_the_internal_door_and_the_metrics(app, client, headers, project):
+def test_weekly_summaries_through_the_internal_door_and_the_metrics(app, client, clock, headers, project):
     client.post(f"/surveys/{project}/members", json={"numbers": ["12-1", "12-2"]}, headers=headers["unit_manager"])
     client.post(f"/surveys/{project}/members/approve", headers=headers["mr_manager"])
     client.post(f"/surveys/{project}/start", headers=headers["mr_manager"])
@@ -144,6 +146,8 @@ def test_weekly_summaries_through_the_internal_door_and_the_metrics(app, client,
         json={"line": "fixed", "answers": {"overall": 4}},
         headers=headers["expert"],
     )
+    assert client.post("/internal/surveys/weekly-summaries", headers=headers["service"]).json() == []
+    clock.now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Thursday after closing: the first week is over
     done = client.post("/internal/surveys/weekly-summaries", headers=headers["service"])
     assert done.status_code == 200 and [s["survey_id"] for s in done.json()] == [project]
     assert client.post("/internal/surveys/weekly-summaries", headers=headers["service"]).json() == []

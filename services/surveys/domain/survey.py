@@ -412,11 +412,16 @@ class Survey(Aggregate):
         self.updated_at = at
 
     # -- running -----------------------------------------------------------------------------------------------
-    def start(self, *, members: list[str] | None = None, by: str | None, at: datetime) -> int:
-        """Start asking: a project survey its approved list, a periodic round the active members given."""
+    def start(
+        self, *, members: list[str] | None = None, today: date | None = None, by: str | None, at: datetime
+    ) -> int:
+        """Start asking: a project survey its approved list, a periodic round the active members given, not before
+        the day the president set (`today` is the chamber's local date)."""
         blockers = self.blockers()
         if blockers:
             raise TransitionRefused("the survey cannot start yet: it needs " + "; ".join(blockers))
+        if self.starts_on and (today or at.date()) < date.fromisoformat(self.starts_on):
+            raise TransitionRefused(f"the president set the round to start on {self.starts_on}")
         asked = list(self.member_list) if self.is_project else membership_numbers(members or [])
         self._started(members=asked, questionnaire_version=self.questionnaire_version, by=by, at=at)
         return len(asked)
