@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
 
-    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys and desks
-    # are not built yet: their ports are reserved so that a deployment's firewall rules need not change.
+    # The ports of the services' APIs; services/registry.py says which field each service uses. Desks is not built
+    # yet: its port is reserved so that a deployment's firewall rules need not change.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
