@@ -10,10 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
-from services.surveys.application import SurveyOffice, survey_record
+from services.surveys.application import SurveyOffice
 from services.surveys.calllist import apply_contact, call_list, started_rows, utc
 from services.surveys.calllist import metadata as call_list_metadata
 from services.surveys.domain import Contact, Survey
+from services.surveys.views import survey_record
 from shared.auth import Principal
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
