@@ -76,6 +76,7 @@ LOCAL_SERVICE_TOKENS = {
     "reporting": "CRM_REPORTING_SERVICE_TOKEN",
     "desks": "CRM_DESKS__SERVICE_TOKEN",
     "plan": "CRM_PLAN__SERVICE_TOKEN",
+    "surveys": "CRM_SURVEYS__SERVICE_TOKEN",
 }
 
 

@@ -89,7 +89,7 @@ class Processor:
         return [settings.topic_of(source) for source in self.sources]
 
 
-# In start order for `crm run`: members before calls, whose member lookup follows the members topic.
+# In start order for `crm run`: members before calls and surveys, which follow the members topic.
 SERVICES: dict[str, Service] = {
     service.name: service
     for service in (
@@ -144,6 +144,15 @@ SERVICES: dict[str, Service] = {
             relays=True,
             index="services.plan.main:build_index",
             index_label="plan index (risks, manual actuals)",
+        ),
+        Service(
+            "surveys",
+            port_setting="surveys_port",
+            create_app="services.surveys.main:create_app",
+            application="services.surveys.main:build_office",
+            relays=True,
+            index="services.surveys.main:build_index",
+            index_label="surveys index",
         ),
         Service(
             "reporting",

@@ -29,6 +29,9 @@ class Role(StrEnum):
     UNIT_MANAGER = "unit_manager"
     MR_MANAGER = "mr_manager"  # member-relations manager
     SG = "sg"  # secretary general (and the president's office)
+    # the chamber's president: sets the periodic surveys' timing, ratifies session programmes, receives the
+    # six-monthly complaint report and the desks' ratio reports
+    PRESIDENT = "president"
     COMMITTEE = "committee"  # complaint committee member
     AUDITOR = "auditor"  # reads everything, changes nothing
     TELEPHONY = "telephony"  # the chamber's telephone system
@@ -37,7 +40,6 @@ class Role(StrEnum):
     SERVICE = "service"  # another CRM service (surveys, desks) opening complaints through the internal door
     MS_EXPERT = "member_services_expert"  # member services: plans and runs the service desks
     MS_MANAGER = "member_services_manager"  # approves a desk's registrants planning form
-    PRESIDENT = "president"  # the chamber's president: ratifies programmes, receives the six-monthly and ratio reports
 
 
 STAFF = (Role.EXPERT, Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG)

@@ -23,6 +23,7 @@ from shared import validation
 from shared.auth import Role, TokenStore, require
 from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
+from shared.metrics import unregister_collectors
 from shared.problems import install_problem_handlers, problem
 from shared.relay import Relay
 from shared.settings import Settings
@@ -35,6 +36,8 @@ UPLOAD_LIMITS = {
     "/members/import": 51 * 1024 * 1024,
     "/complaints/{complaint_id}/documents": 11 * 1024 * 1024,
     "/public/complaints": 14 * 1024 * 1024,
+    "/surveys/{survey_id}/members/upload": 5 * 1024 * 1024,  # up to 100,000 membership numbers
+    "/surveys/{survey_id}/import": 21 * 1024 * 1024,  # an online survey service's export of a 30,000-member round
 }
 
 HTTP_REQUESTS = Counter("crm_http_requests", "HTTP requests served", ["service", "method", "route", "status"])
@@ -145,11 +148,22 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     health: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            unregister_collectors(app)  # its figures come from stores that close with it
+
     app = FastAPI(
         title=title,
         description=description,
         version="1.0",
-        lifespan=lifespan,
+        lifespan=run,
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(validation.refuse_control_characters)],

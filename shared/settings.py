@@ -113,6 +113,35 @@ class PlanSettings(BaseModel):
     bindings_file: Path | None = None
 
 
+class SurveySettings(BaseModel):
+    """The surveys service's settings, nested under `surveys` (env CRM_SURVEYS__<NAME>, e.g.
+    CRM_SURVEYS__MIN_RESPONSES=50)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Token (role service) the surveys service presents to the complaints service's internal door.
+    service_token: str | None = None
+    # Contact attempts are spaced by this many working days: 1 is "the next working day", from its opening.
+    attempt_gap_working_days: int = Field(default=1, ge=0, le=10)
+    # How long an expert's claim on a member of the call list lasts: nobody else is given that member meanwhile.
+    claim_minutes: float = Field(default=15, gt=0, le=240)
+    # Thresholds, in percent (a question's mean ÷ its scale maximum × 100; yes/no: the share of yes). Project
+    # survey: a respondent below `respondent_threshold` opens a complaint naming the member, a question below
+    # `question_threshold` one for the survey. Periodic round: a question below `question_threshold` or the overall
+    # score below `overall_threshold` opens a complaint to the SG, judged only once `min_responses` have answered.
+    respondent_threshold: float = Field(default=70, ge=0, le=100)
+    question_threshold: float = Field(default=70, ge=0, le=100)
+    overall_threshold: float = Field(default=80, ge=0, le=100)
+    min_responses: int = Field(default=30, ge=1)
+    # The one-time online links: the secret that signs them (unset: a secret kept in the data folder, made on first
+    # use; set it in deployment, where containers share no folder) and the address members open them at (unset:
+    # this machine's surveys port).
+    link_secret: str | None = Field(default=None, min_length=32)
+    public_url: str | None = None
+    # How often the running service looks whether a working week has ended and records its summaries.
+    summary_check_seconds: float = Field(default=300, gt=0)
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -126,6 +155,8 @@ class Settings(BaseSettings):
 
     # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys are not
     # built yet: the port is reserved so that a deployment's firewall rules need not change.
+    # The ports of the services' APIs; services/registry.py says which field each service uses. Desks is not built
+    # yet: its port is reserved so that a deployment's firewall rules need not change.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
@@ -190,6 +221,7 @@ class Settings(BaseSettings):
     actions: ActionSettings = Field(default_factory=ActionSettings)
     desks: DeskSettings = Field(default_factory=DeskSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

@@ -32,7 +32,7 @@ def cited() -> list[tuple[str, str]]:
 
 def test_the_slug_is_the_renderers_anchor() -> None:
     assert slug("Complaint decision and committee") == "complaint-decision-and-committee"
-    assert slug("Surveys (planned)") == "surveys-planned"
+    assert slug("Surveys (planned)") == "surveys-planned"  # how GitHub makes an anchor of a heading
 
 
 def test_every_citation_of_the_procedures_leads_to_a_section() -> None:

@@ -30,6 +30,7 @@ DEFAULT_PORTS = {
     "reporting-processor": 8107,
     "actions": 8108,
     "plan": 8109,
+    "surveys": 8103,
 }
 
 
@@ -124,6 +125,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.actions.events.v1",
         "chamber.desks.events.v1",
         "chamber.plan.events.v1",
+        "chamber.surveys.events.v1",
         "chamber.reporting.events.v1",
         "chamber.deadletter.v1",
     ]

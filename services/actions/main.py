@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from services.actions.api import internal, router
 from services.actions.application import ActionRegister, ActionSettings
 from services.actions.index import ActionIndex
-from services.actions.metrics import ActionCollector, register_collector
+from services.actions.metrics import ActionCollector
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
 
@@ -88,7 +89,7 @@ def create_app(
     app.state.register = register
     app.state.index = index
     app.state.action_settings = config
-    register_collector(ActionCollector(index, clock))
+    register_collector(app, ActionCollector(index, clock))
     app.include_router(internal)
     app.include_router(router)
     return app

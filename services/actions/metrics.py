@@ -4,7 +4,6 @@ people and stay out of the labels."""
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from services.actions.domain import ACTIVE_STATES
@@ -36,15 +35,3 @@ class ActionCollector:
             "Effectiveness checks that found a corrective action not effective (the action was reopened)",
             value=counts["effectiveness_failed"],
         )
-
-
-_registered: list[ActionCollector] = []
-
-
-def register_collector(collector: ActionCollector) -> None:
-    # One collector per process under these names: a newer app (tests build many) replaces the older one, which
-    # would otherwise go on reporting an index nobody serves any more.
-    while _registered:
-        REGISTRY.unregister(_registered.pop())
-    REGISTRY.register(collector)
-    _registered.append(collector)

@@ -11,13 +11,14 @@ from fastapi import FastAPI
 
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
-from services.desks.metrics import DeskCollector, register_collector
+from services.desks.metrics import DeskCollector
 from services.desks.outbox import Open, Outbox, http_opener
 from services.desks.public import limiter, public
 from services.desks.session_api import sessions
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
 
@@ -84,7 +85,7 @@ def create_app(
         background=lambda stop: [check_deadlines(office, config.deadline_check_seconds, stop)],
     )
     app.state.office = office
-    register_collector(DeskCollector(office))
+    register_collector(app, DeskCollector(office))
     app.state.outbox = outbox
     app.include_router(internal)
     app.include_router(router)

@@ -6,7 +6,6 @@ index fed by a follower is the way on when that grows)."""
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily
 
 from services.desks.application import DeskOffice
@@ -37,14 +36,3 @@ class DeskCollector:
             for agency, totals in sorted(per_agency.items()):
                 family.add_metric([agency], totals.get(key, 0))
             yield family
-
-
-_registered: list[DeskCollector] = []
-
-
-def register_collector(collector: DeskCollector) -> None:
-    # One collector per process under these names: a newer app (tests build many) replaces the older one.
-    while _registered:
-        REGISTRY.unregister(_registered.pop())
-    REGISTRY.register(collector)
-    _registered.append(collector)

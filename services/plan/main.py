@@ -15,11 +15,12 @@ from services.plan.application import PlanOffice
 from services.plan.consumer import follow_kpi_events
 from services.plan.domain.kpi import Binding, load_bindings
 from services.plan.index import PlanIndex
-from services.plan.metrics import PlanCollector, register_collector
+from services.plan.metrics import PlanCollector
 from services.plan.outbox import RiskActions, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.metrics import register_collector
 from shared.problems import DomainError
 from shared.service import event_sourced_service
 from shared.settings import Settings
@@ -91,7 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.index = index
     app.state.outbox = outbox
     app.state.plan_settings = settings.plan
-    register_collector(PlanCollector(office, index))
+    register_collector(app, PlanCollector(office, index))
     app.include_router(router)
     app.include_router(risks_router)
     app.include_router(kpi_router)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 
 from services.plan.application import PlanOffice
@@ -65,15 +64,3 @@ class PlanCollector:
         for band in (1, 2, 3, 4):
             bands.add_metric([str(band)], by_band.get(band, 0))
         yield bands
-
-
-_registered: list[PlanCollector] = []
-
-
-def register_collector(collector: PlanCollector) -> None:
-    # One collector per process under these names: a newer app (tests build many) replaces the older one, which
-    # would otherwise go on reporting a plan nobody serves any more.
-    while _registered:
-        REGISTRY.unregister(_registered.pop())
-    REGISTRY.register(collector)
-    _registered.append(collector)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -21,6 +20,7 @@ from services.reporting.readmodel import ReadModel
 from services.reporting.stats_api import router as call_stats
 from shared.clock import system_clock
 from shared.eventstore import store_env
+from shared.metrics import register_collector
 from shared.service import create_service_app
 from shared.settings import Settings
 
@@ -76,18 +76,6 @@ class ReadModelCollector:
         yield from collect_complaint_metrics(self.readmodel.complaints)
 
 
-_registered: list[ReadModelCollector] = []
-
-
-def _register_collector(collector: ReadModelCollector) -> None:
-    # One collector per process under these names: a newer app (tests build many) replaces the older one, which
-    # would otherwise go on reporting a read model nobody serves any more.
-    while _registered:
-        REGISTRY.unregister(_registered.pop())
-    REGISTRY.register(collector)
-    _registered.append(collector)
-
-
 def build_oversight(settings: Settings) -> Oversight:
     """The reporting service's own event store: escalations and end-of-day lists (relayed by the processor)."""
     return Oversight(store_env(settings, "reporting"))
@@ -106,7 +94,7 @@ def create_app(
     app.state.readmodel = readmodel
     app.state.oversight = oversight or build_oversight(settings)
     app.state.clock = clock or system_clock
-    _register_collector(ReadModelCollector(readmodel))
+    register_collector(app, ReadModelCollector(readmodel))
     app.include_router(router)
     app.include_router(complaint_reports)
     app.include_router(call_stats)
