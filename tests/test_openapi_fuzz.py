@@ -39,6 +39,9 @@ CALLERS = {
     "complaints": [("m.karimi", Role.MR_MANAGER, "member_relations"), ("sg", Role.SG, None)],
     "reporting": [("auditor", Role.AUDITOR, None), ("sg", Role.SG, None)],
     "actions": [("sg", Role.SG, None), ("m.karimi", Role.MR_MANAGER, "member_relations")],
+    "desks": [("operator", Role.ADMIN, None), ("k.moradi", Role.MS_EXPERT, "member_services")],
+    "plan": [("operator", Role.ADMIN, None), ("sg", Role.SG, None)],
+    "surveys": [("m.karimi", Role.MR_MANAGER, "member_relations"), ("sg", Role.SG, None)],
 }
 
 

@@ -162,7 +162,9 @@ def healthy(url: str) -> bool:
         return False
 
 
-def wait_healthy(*urls: str, timeout: float = 60.0) -> None:
+def wait_healthy(*urls: str, timeout: float = 120.0) -> None:
+    # Generous: a process starting on two busy cores (PostgreSQL, the broker and the other parts alongside) has
+    # been seen to need more than a minute; a healthy one answers far sooner, so passing runs are not slowed.
     for url in urls:
         wait_until(lambda u=url: healthy(f"{u}/health"), timeout=timeout, what=f"{url} to start")
 
