@@ -250,7 +250,8 @@ class FirstSeenPoller(threading.Thread):
                 for unit in units:
                     sent = time.perf_counter()
                     try:
-                        status, body = client.get(f"{self.path}?unit={unit}", self.headers)
+                        # The list pages (100 by default): ask for the largest page, as the list stays under it here.
+                        status, body = client.get(f"{self.path}?unit={unit}&limit=1000", self.headers)
                         if status != 200:
                             raise ValueError(status)
                         items = json.loads(body)
@@ -280,7 +281,8 @@ class CountPoller(threading.Thread):
     def __init__(self, url: str, unit: str, token: str, interval: float, max_seconds: float):
         super().__init__(daemon=True)
         self.url = f"{url}/reports/unanswered"
-        self.params = {"unit": unit}
+        # One item per request: the total comes in the X-Total-Count header, as a client counting the list would read it.
+        self.params = {"unit": unit, "limit": 1}
         self.headers = {"Authorization": f"Bearer {token}"}
         self.interval = interval
         self.max_seconds = max_seconds
@@ -296,7 +298,7 @@ class CountPoller(threading.Thread):
                 try:
                     r = client.get(self.url, params=self.params, headers=self.headers)
                     r.raise_for_status()
-                    count = len(r.json())
+                    count = int(r.headers["X-Total-Count"])
                 except (httpx.HTTPError, ValueError):
                     self.errors += 1
                     time.sleep(0.2)
