@@ -72,6 +72,7 @@ router = APIRouter(prefix="/complaints", tags=["complaints"])
     summary="Register a complaint received in person or by phone (form ME-FR-01-01-01)",
 )
 def register_complaint(desk: DeskDep, principal: access.Registrar, body: ComplaintCreate) -> Any:
+    """Registers a complaint, criticism, suggestion or reported problem received at the chamber's counter or by telephone, on form ME-FR-01-01-01. The answer carries the tracking reference to give the complainant; the deadline for acknowledging receipt starts now."""
     complaint_id = desk.register_complaint(
         channel=body.channel,
         kind=body.kind,
@@ -140,6 +141,7 @@ def search_complaints(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Finds complaints by reference, state, stage, kind, channel, handler, member or committee member. Each role sees only the complaints it may see, and a confidential complainant's identity stays hidden from those not entitled to it. X-Total-Count gives the number before paging."""
     args = _search_args(desk, filters)
     response.headers["X-Total-Count"] = str(index.count(principal, **args))
     return [public_view(desk, v) for v in index.search(principal, limit=limit, offset=offset, **args)]
@@ -170,6 +172,7 @@ EXPORT_COLUMNS = (
 def export_complaints(
     desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]
 ) -> Response:
+    """The same complaints as the search, as a CSV file for a spreadsheet, with the same limits on what the caller may see."""
     rows = index.search(principal, limit=100_000, offset=0, **_search_args(desk, filters))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -206,11 +209,13 @@ def export_complaints(
     summary="The complaints waiting on me (my cartable), by priority, then earliest due first",
 )
 def waiting_on_me(desk: DeskDep, index: IndexDep, principal: access.WaitingOnMe) -> Any:
+    """The caller's cartable: complaints whose next step is theirs (to acknowledge, review, assign, investigate, decide or follow up), the earliest deadline first."""
     return [public_view(desk, v) for v in index.waiting_on(principal)]
 
 
 @router.get("/{complaint_id}", response_model=ComplaintPublic)
 def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
+    """The complaint's current record: its state, whose step is next, every deadline and breach, and what each step recorded."""
     return respond(desk, complaint_id)
 
 
@@ -218,6 +223,7 @@ def get_complaint(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.
     "/{complaint_id}/form", response_model=ComplaintForm, summary="Form ME-FR-01-01-01: every step with who and when"
 )
 def get_complaint_form(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID) -> Any:
+    """Form ME-FR-01-01-01 as filled in so far: each step with who did it and when, the dates also in the chamber's calendar, for printing or for the audit."""
     return desk.complaint_form(complaint_id)
 
 
@@ -232,6 +238,9 @@ def print_complaint_form(
     complaint_id: uuid.UUID,
     lang: Literal["fa", "tr"] | None = Query(None, description="default: the chamber's language"),
 ) -> HTMLResponse:
+    """Form ME-FR-01-01-01 as a page to print or save as PDF for the file: each step with who took it and when,
+    dates in the chamber's calendar, in Persian (right to left) or Turkish. Anyone who may see the complaint may
+    print it; a confidential complainant's identity stays hidden from those not entitled to it."""
     language = lang or ("tr" if desk.region == "TR" else "fa")
     html = render_form(desk.complaint_form(complaint_id), language, desk.calendar.format(desk.clock()))
     return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
@@ -241,6 +250,7 @@ def print_complaint_form(
     "/{complaint_id}/history", response_model=list[ComplaintEvent], summary="Every event of the complaint as on Kafka"
 )
 def get_complaint_history(desk: DeskDep, principal: access.HistorianOf, complaint_id: uuid.UUID) -> Any:
+    """Every change of the complaint, oldest first, as published to the other services."""
     return desk.history(complaint_id)
 
 
@@ -248,6 +258,7 @@ def get_complaint_history(desk: DeskDep, principal: access.HistorianOf, complain
 def acknowledge_complaint(
     desk: DeskDep, principal: access.Acknowledger, complaint_id: uuid.UUID, body: Acknowledgement
 ) -> Any:
+    """Records that the complainant was told the complaint was received, and how (telephone, SMS, e-mail, letter, in person). The complaint then goes to the member-relations manager for review."""
     desk.acknowledge_complaint(complaint_id, by=principal.name, method=body.method, note=body.note)
     return respond(desk, complaint_id)
 
@@ -258,6 +269,7 @@ def acknowledge_complaint(
     summary="The member-relations manager adds missing information",
 )
 def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: InformationAdd) -> Any:
+    """During the review the member-relations manager completes or corrects what the form lacks, e.g. the unit concerned after a follow-up call. Only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
     note = changes.pop("note", None)
     if "kind" in changes and changes["kind"] is None:
@@ -274,6 +286,7 @@ def add_information(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 def record_stakeholders(
     desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: StakeholdersRecord
 ) -> Any:
+    """Records the units and persons the complaint concerns and who took part in the matter; they cannot be assigned to handle it."""
     desk.record_stakeholders(
         complaint_id,
         by=principal.name,
@@ -292,6 +305,9 @@ def record_stakeholders(
     summary="The initial assessment (ISO 10002): severity, urgency, complexity, immediate action; gives the priority",
 )
 def assess_complaint(desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: AssessmentIn) -> Any:
+    """During the review the member-relations manager assesses the complaint as ISO 10002 asks: how severe, how
+    urgent and how complex it is, and whether something must be done at once. The assessment gives the
+    complaint its priority, which orders the cartables."""
     desk.assess_complaint(
         complaint_id,
         severity=body.severity,
@@ -310,6 +326,7 @@ def assess_complaint(desk: DeskDep, principal: access.ReviewerOf, complaint_id: 
     summary="Mark the review complete (the form has everything)",
 )
 def complete_review(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID) -> Any:
+    """The member-relations manager marks the review complete: the form has what the SG needs to decide who handles it."""
     desk.complete_review(complaint_id, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -318,6 +335,7 @@ def complete_review(desk: DeskDep, principal: access.MrManagerOf, complaint_id: 
 def refer_complaint(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
 ) -> Any:
+    """Sends the reviewed complaint to the Secretary General, who assigns a handler."""
     desk.refer_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -330,6 +348,7 @@ def refer_complaint(
 def assign_handler(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Assignment
 ) -> Any:
+    """The Secretary General names a person or a unit to investigate. A stakeholder of the complaint cannot handle it: the answer is then 409 with the reasons, and the refusal is kept for the audit."""
     desk.assign_handler(complaint_id, handler_kind=body.handler_kind, handler=body.handler, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -342,6 +361,7 @@ def assign_handler(
 def file_investigation(
     desk: DeskDep, principal: access.Investigator, complaint_id: uuid.UUID, body: InvestigationReport
 ) -> Any:
+    """The handler reports the circumstances, the root causes, the consequences and what was already done; the report goes to the SG for a decision."""
     desk.file_investigation(
         complaint_id,
         by=principal.name,
@@ -360,6 +380,7 @@ def file_investigation(
 def decide_complaint(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: DecisionIn
 ) -> Any:
+    """The Secretary General accepts the complaint as founded or rejects it (a reason is required to reject). An accepted complaint then goes to the committee or is settled without it."""
     desk.decide_complaint(
         complaint_id, decision=body.decision, reason=body.reason, follow_up_by=body.follow_up_by, by=principal.name
     )
@@ -374,6 +395,7 @@ def decide_complaint(
 def convene_committee(
     desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: CommitteeConvening
 ) -> Any:
+    """The Secretary General convenes the complaint committee for an accepted complaint: its standing members and any added for this case, with the subject and meeting time."""
     desk.convene_committee(
         complaint_id,
         subject=body.subject,
@@ -393,6 +415,7 @@ def convene_committee(
 def forgo_committee(
     desk: DeskDep, principal: access.SecretaryGeneralOf, complaint_id: uuid.UUID, body: Reason | None = None
 ) -> Any:
+    """The Secretary General settles an accepted complaint without convening the committee, giving the reason."""
     desk.forgo_committee(complaint_id, reason=body.reason if body else None, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -405,6 +428,7 @@ def forgo_committee(
 def record_committee_decision(
     desk: DeskDep, principal: access.CommitteeRecorder, complaint_id: uuid.UUID, body: CommitteeDecisionIn
 ) -> Any:
+    """Minutes the committee's meeting: who attended, the decision (accept, reject or settle), the reasons and any corrective actions with owner and due date. The SG or a member of this committee may record it."""
     desk.record_committee_decision(
         complaint_id,
         attendees=body.attendees,
@@ -426,6 +450,7 @@ def record_committee_decision(
 def complete_corrective_action(
     desk: DeskDep, principal: access.ActionKeeper, complaint_id: uuid.UUID, action_id: str, body: Note | None = None
 ) -> Any:
+    """Records a corrective action the committee decided as done, with an optional note on what was done."""
     desk.complete_corrective_action(complaint_id, action_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -436,6 +461,7 @@ def complete_corrective_action(
     summary="The member-relations manager tells the member the result",
 )
 def notify_member(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: NotificationIn) -> Any:
+    """The member-relations manager records what the complainant was told of the result; closing is possible once this is done."""
     desk.notify_member(complaint_id, method=body.method, message=body.message, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -446,6 +472,7 @@ def notify_member(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uu
 def close_complaint(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Note | None = None
 ) -> Any:
+    """Closes the complaint after the complainant was told the result; the satisfaction question follows."""
     desk.close_complaint(complaint_id, by=principal.name, note=body.note if body else None)
     return respond(desk, complaint_id)
 
@@ -458,6 +485,7 @@ def close_complaint(
 def record_satisfaction(
     desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: SatisfactionIn
 ) -> Any:
+    """Records how satisfied the complainant is with the handling: a score from 1 to 5, a yes or no, or both, with their own words."""
     desk.record_satisfaction(
         complaint_id, by=principal.name, score=body.score, satisfied=body.satisfied, comment=body.comment
     )
@@ -470,6 +498,7 @@ def record_satisfaction(
     summary="Reopen a closed complaint whose member is not satisfied",
 )
 def reopen_complaint(desk: DeskDep, principal: access.MrManagerOf, complaint_id: uuid.UUID, body: Reopening) -> Any:
+    """Reopens a closed complaint whose complainant is not satisfied; a new round starts with its own deadlines."""
     desk.reopen_complaint(complaint_id, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -482,6 +511,7 @@ def reopen_complaint(desk: DeskDep, principal: access.MrManagerOf, complaint_id:
 def set_confidentiality(
     desk: DeskDep, principal: access.ReviewerOf, complaint_id: uuid.UUID, body: ConfidentialityIn
 ) -> Any:
+    """Hides the complainant's identity from staff not entitled to it, or shows it again; the reason is kept."""
     desk.set_confidentiality(complaint_id, confidential=body.confidential, reason=body.reason, by=principal.name)
     return respond(desk, complaint_id)
 
@@ -520,6 +550,7 @@ async def attach_document(
     complaint_id: uuid.UUID,
     filename: str | None = Query(None, max_length=255),
 ) -> Any:
+    """Attaches a supporting file (a letter, a photograph, an invoice). The same content attached twice is kept once, and the answer says so."""
     desk: ComplaintDesk = request.app.state.desk
     limit = desk.documents.max_bytes
     body = await read_body(request, limit + 64 * 1024, "the document")
@@ -548,6 +579,7 @@ async def attach_document(
     responses={200: {"content": {t: {} for t in MEDIA_TYPES}}},
 )
 def download_document(desk: DeskDep, principal: access.ViewerOf, complaint_id: uuid.UUID, sha256: str) -> Response:
+    """Downloads an attached file by its SHA-256 digest, for anyone who may see the complaint."""
     content, doc = desk.read_document(complaint_id, sha256)
     name = doc.get("filename") or sha256
     return Response(

@@ -26,6 +26,7 @@ internal = APIRouter(prefix="/internal/complaints", tags=["internal"])
     responses={200: {"model": AlreadyOpened, "description": "already opened for this source reference"}},
 )
 def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -> Any:
+    """For the CRM's other services (role service): registers the complaint a procedure raises, e.g. a survey answer under the threshold or a service desk's problem form. The source reference makes it idempotent: the first call registers it (201), a repeat answers only its id (200)."""
     complaint_id, created = desk.open_automatically(
         body.source_ref,
         source=body.source,
@@ -50,5 +51,6 @@ def open_automatically(desk: DeskDep, _: Internal, body: AutomaticComplaintIn) -
     "/deadline-check", response_model=BreachCheck, summary="Record every stage deadline passed now (idempotent)"
 )
 def check_deadlines(desk: DeskDep, _: Internal) -> Any:
+    """For the scheduler: records, once each, every stage deadline of the complaint procedure that has passed as of now, with whom the complaint was waiting on. Calling it again changes nothing."""
     recorded = desk.record_breaches(desk.clock())
     return {"recorded": [{"complaint_id": str(cid), "stage": stage.value} for cid, stage in recorded]}

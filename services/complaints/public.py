@@ -129,8 +129,10 @@ def client_address(request: Request, config: ComplaintSettings) -> str:
 # -- schemas -------------------------------------------------------------------------------------------------------
 class PublicAttachment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    filename: str | None = Field(default=None, max_length=255)
-    content_type: str | None = Field(default=None, max_length=100)
+    filename: str | None = Field(default=None, max_length=255, description="the file's name on the sender's computer")
+    content_type: str | None = Field(
+        default=None, max_length=100, description="the file's type, e.g. application/pdf or image/jpeg"
+    )
     data: str = Field(description="the file, base64-encoded")
 
 
@@ -156,54 +158,68 @@ class PublicComplaintIn(BaseModel):
             ]
         },
     )
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=20_000)
+    kind: Kind = Field(default=Kind.COMPLAINT, description="complaint, criticism, suggestion or reported_problem")
+    description: str = Field(min_length=1, max_length=20_000, description="the message in the sender's words")
     occurred_at: SaneDatetime | None = Field(
         default=None, description="local time of the chamber when no zone is given"
     )
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    member_number: str | None = Field(default=None, max_length=60)
+    name: str = Field(min_length=1, max_length=200, description="the sender's full name")
+    phone: str | None = Field(default=None, max_length=40, description="a telephone number to reach the sender on")
+    email: str | None = Field(default=None, max_length=254, description="an e-mail address to reach the sender at")
+    member_number: str | None = Field(
+        default=None, max_length=60, description="the sender's membership number, when a member"
+    )
     unit: str | None = Field(default=None, max_length=100, description="the unit concerned, if known")
     service: str | None = Field(default=None, max_length=300, description="the service concerned")
-    homepage: str | None = Field(default=None, max_length=2000)
+    homepage: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="leave empty: hidden from people on the form, so that a robot filling it in is recognised",
+    )
     language: Literal["fa", "tr", "en"] | None = Field(
         default=None, description="the language of the answers; default: from Accept-Language, else the chamber's"
     )
-    attachments: list[PublicAttachment] = Field(default=[], max_length=20)
+    attachments: list[PublicAttachment] = Field(
+        default=[],
+        max_length=20,
+        description="supporting files, base64-encoded (multipart submissions send them as files instead)",
+    )
 
 
 class PublicReceipt(BaseModel):
     reference: str = Field(description="the tracking reference to quote when contacting the chamber")
     secret: str = Field(description="with the reference, opens the tracking page; shown only this once")
-    language: str
-    received_at: datetime
-    message: str
+    language: str = Field(description="the language the answers and the tracking page use: fa, tr or en")
+    received_at: datetime = Field(description="when the submission was received (UTC)")
+    message: str = Field(description="what the submitter is told, in the chamber's language")
 
 
 class TrackingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reference: str = Field(min_length=1, max_length=20)
-    secret: str = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"reference": "CMP-7K2Q-M4XD", "secret": "q8ZfT3nW5rXc", "language": "fa"}]},
+    )
+    reference: str = Field(min_length=1, max_length=20, description="the tracking reference given at submission")
+    secret: str = Field(min_length=1, max_length=100, description="the secret given with it at submission")
     language: Literal["fa", "tr", "en"] | None = Field(default=None, description="default: the complaint's language")
 
 
 class TrackedDate(BaseModel):
-    step: str
-    label: str
-    at: datetime
-    at_local: str
+    step: str = Field(description="the step reached, e.g. received, acknowledged, decided, closed")
+    label: str = Field(description="the step's name in the complainant's language")
+    at: datetime = Field(description="when the step was reached (UTC)")
+    at_local: str = Field(description="the same moment in the chamber's calendar and time zone (Solar Hijri in Iran)")
 
 
 class TrackingPublic(BaseModel):
-    reference: str
-    language: str
-    title: str
-    kind: str
-    state: str
+    reference: str = Field(description="the tracking reference")
+    language: str = Field(description="the language of the texts: fa, tr or en")
+    title: str = Field(description="the page's title in that language")
+    kind: str = Field(description="complaint, criticism, suggestion or reported_problem, in that language")
+    state: str = Field(description="the message's state in the procedure, e.g. received, under_review, closed")
     stage: str = Field(description="where the complaint is, in the complainant's language")
-    dates: list[TrackedDate]
+    dates: list[TrackedDate] = Field(description="the steps reached so far, oldest first")
 
 
 def _refuse_control_characters(data: Any) -> None:
@@ -248,6 +264,7 @@ public = APIRouter(prefix="/public", tags=["public"])
     },
 )
 async def submit_public_complaint(request: Request, limiter: Annotated[RateLimiter, Depends(get_limiter)]) -> Any:
+    """The chamber website's form, open to anyone without a token: a complaint, criticism or suggestion as JSON or multipart with attachments. The answer gives the tracking reference to quote later. Submissions are limited per address, and a filled-in honeypot field is quietly dropped."""
     desk: ComplaintDesk = request.app.state.desk
     config: ComplaintSettings = request.app.state.complaint_settings
     wait = limiter.hit(client_address(request, config))

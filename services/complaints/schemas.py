@@ -25,226 +25,252 @@ from shared.validation import SaneDate, SaneDatetime
 
 # -- schemas: out --------------------------------------------------------------------------------------------------
 class ComplainantPublic(BaseModel):
-    name: str | None
+    name: str | None = Field(
+        description="the complainant's name; hidden from staff not entitled to see it when the complaint is confidential"
+    )
     phone: str | None = Field(description="E.164")
     phone_raw: str | None = Field(description="as typed")
-    email: str | None
+    email: str | None = Field(
+        description="the complainant's e-mail address, when given; hidden like the name when confidential"
+    )
 
 
 class StakeholdersPublic(BaseModel):
     units: list[str] = Field(description="units complained about")
     persons: list[str] = Field(description="persons complained about")
     participants: list[str] = Field(description="persons who took part in the matter")
-    complainant: str | None
+    complainant: str | None = Field(
+        description="who the complaint is from, as the member-relations manager identified them in the review"
+    )
     recorded: bool = Field(description="the stakeholders were recorded, or declared none; the review needs it")
     none_declared: bool = Field(description="declared: nobody besides the complainant and the unit concerned")
 
 
 class HandlerPublic(BaseModel):
-    kind: HandlerKind
-    name: str
-    units: list[str]
+    kind: HandlerKind = Field(description="person (one named member of staff) or unit (a unit of the chamber)")
+    name: str = Field(description="user name of the person, or code of the unit, investigating the complaint")
+    units: list[str] = Field(description="the units the handler belongs to")
     eligibility: str | None = Field(
         description="why the handler is no stakeholder (conflict-of-interest rule), for the audit"
     )
 
 
 class InvestigationPublic(BaseModel):
-    circumstances: str
-    root_causes: str
-    consequences: str
-    actions_taken: str
-    by: str
-    at: datetime
+    circumstances: str = Field(description="what happened, as the handler found it")
+    root_causes: str = Field(description="why it happened")
+    consequences: str = Field(description="what it caused, for the complainant and the chamber")
+    actions_taken: str = Field(description="what the handler has already done about it")
+    by: str = Field(description="user name of the handler who reported")
+    at: datetime = Field(description="when the report was recorded (UTC)")
 
 
 class CommitteePublic(BaseModel):
-    subject: str
-    fixed_members: list[str]
-    variable_members: list[str]
-    members: list[str]
+    subject: str = Field(description="what the complaint committee is asked to decide")
+    fixed_members: list[str] = Field(description="the committee's standing members, from the chamber's settings")
+    variable_members: list[str] = Field(description="members the Secretary General added for this complaint")
+    members: list[str] = Field(description="everyone on the committee for this complaint")
     unit_manager: str | None = Field(default=None, description="the manager of the unit concerned")
     assistant: str | None = Field(default=None, description="the administrative assistant")
     sg_members: list[str] = Field(default=[], description="who may take the SG's seat: the SG, representatives")
     quorum: float | None = Field(default=None, description="more than this share of the members must attend")
-    quorum_needs_sg: bool = False
-    minutes: str | None = None
-    meeting_at: datetime | None
-    convened_by: str
-    convened_at: datetime
-    attendees: list[str]
-    decision: Outcome | None
-    reasoning: str | None
-    held_at: datetime | None
+    quorum_needs_sg: bool = Field(
+        default=False, description="true when the quorum counts only if the SG or a representative attends"
+    )
+    minutes: str | None = Field(default=None, description="the minutes of the committee's meeting, once held")
+    meeting_at: datetime | None = Field(description="when the committee meets (UTC), when set")
+    convened_by: str = Field(description="user name of the Secretary General who convened it")
+    convened_at: datetime = Field(description="when it was convened (UTC)")
+    attendees: list[str] = Field(description="who attended the meeting, as minuted")
+    decision: Outcome | None = Field(description="the committee's decision: accepted, rejected or settled")
+    reasoning: str | None = Field(description="the reasons minuted for the decision")
+    held_at: datetime | None = Field(description="when the decision was recorded (UTC)")
 
 
 class CorrectiveActionPublic(BaseModel):
-    id: str
-    description: str
-    owner: str
-    due: date
-    status: ActionStatus
-    round: int
-    done_at: datetime | None
-    done_by: str | None
-    note: str | None
+    id: str = Field(description="the action's number within the complaint, e.g. CA-1")
+    description: str = Field(description="what is to be done so that the problem does not recur")
+    owner: str = Field(description="user name of the person who must do it")
+    due: date = Field(description="the date by which it must be done (Gregorian)")
+    status: ActionStatus = Field(description="open or done")
+    round: int = Field(
+        description="the complaint's round the action belongs to (a reopened complaint starts a new round)"
+    )
+    done_at: datetime | None = Field(description="when it was recorded done (UTC)")
+    done_by: str | None = Field(description="user name of who recorded it done")
+    note: str | None = Field(description="what was done, as recorded")
     actions_id: str | None = Field(default=None, description="its id in the actions service, once opened there")
 
 
 class SatisfactionPublic(BaseModel):
-    score: int | None
-    satisfied: bool
-    comment: str | None
-    round: int
-    by: str
-    at: datetime
+    score: int | None = Field(
+        description="the complainant's score from 1 (very dissatisfied) to 5 (very satisfied), when given"
+    )
+    satisfied: bool = Field(description="whether the complainant is satisfied with how the complaint was handled")
+    comment: str | None = Field(description="the complainant's own words")
+    round: int = Field(description="the complaint's round the answer is about")
+    by: str = Field(description="user name of the staff member who recorded it")
+    at: datetime = Field(description="when it was recorded (UTC)")
 
 
 class DocumentPublic(BaseModel):
-    sha256: str
-    size: int
-    media_type: str
-    filename: str | None
-    by: str | None
-    at: datetime
+    sha256: str = Field(description="the file's SHA-256 digest in hex: its id for download")
+    size: int = Field(description="the file's size in bytes")
+    media_type: str = Field(description="the file's type, e.g. application/pdf or image/jpeg")
+    filename: str | None = Field(description="the file's name as uploaded")
+    by: str | None = Field(description="user name of who attached it; null for the public form")
+    at: datetime = Field(description="when it was attached (UTC)")
 
 
 class BreachPublic(BaseModel):
-    key: str
-    stage: Stage
-    round: int
-    due_at: datetime
-    done_at: datetime | None
-    waiting_on: str | None
-    waiting_person: str | None
-    waiting_unit: str | None
-    at: datetime
+    key: str = Field(description="the deadline's id within the complaint")
+    stage: Stage = Field(description="the procedure stage whose deadline passed")
+    round: int = Field(description="the complaint's round")
+    due_at: datetime = Field(description="the deadline that passed (UTC)")
+    done_at: datetime | None = Field(description="when the stage was finally done (UTC); null while it still is not")
+    waiting_on: str | None = Field(description="the role the complaint was waiting on")
+    waiting_person: str | None = Field(description="user name of the person it was waiting on")
+    waiting_unit: str | None = Field(description="code of the unit it was waiting on")
+    at: datetime = Field(description="when the breach was recorded (UTC)")
 
 
 class WaitingOnPublic(BaseModel):
-    role: str | None
-    person: str | None
-    unit: str | None
+    role: str | None = Field(description="the role whose step is next; null when nobody's is")
+    person: str | None = Field(description="user name of the person whose step is next, when one is named")
+    unit: str | None = Field(description="code of the unit whose step is next, when a unit handles it")
 
 
 class DeadlinePublic(BaseModel):
-    stage: Stage
-    started_at: datetime
-    due_at: datetime
-    done_at: datetime | None
+    stage: Stage = Field(description="the procedure stage")
+    started_at: datetime = Field(description="when the stage began (UTC)")
+    due_at: datetime = Field(description="when it is due (UTC), counted in the chamber's working time")
+    done_at: datetime | None = Field(description="when it was done (UTC); null while open")
 
 
 class AssessmentPublic(BaseModel):
-    severity: Level
-    urgency: Level
-    complexity: Level
-    immediate_action: bool
-    priority: Priority
-    note: str | None
-    by: str
-    at: datetime
+    severity: Level = Field(
+        description="how serious the matter is for the complainant and the chamber: low, medium or high"
+    )
+    urgency: Level = Field(description="how soon it must be dealt with: low, medium or high")
+    complexity: Level = Field(description="how much work the investigation will take: low, medium or high")
+    immediate_action: bool = Field(description="true when something had to be done at once, before the investigation")
+    priority: Priority = Field(description="the priority the assessment gives: critical, high, medium or low")
+    note: str | None = Field(description="what the assessor noted")
+    by: str = Field(description="user name of the member-relations manager who assessed it")
+    at: datetime = Field(description="when it was assessed (UTC)")
 
 
 class ComplaintPublic(BaseModel):
-    id: uuid.UUID
-    reference: str
-    form: str
-    version: int
-    state: State
-    round: int
-    channel: Channel
-    kind: Kind
-    description: str
-    occurred_at: datetime | None
-    member_number: str | None
-    complainant: ComplainantPublic
+    id: uuid.UUID = Field(description="the complaint's record id in the CRM")
+    reference: str = Field(description="the tracking code given to the complainant, e.g. CMP-7K2Q-M4XD")
+    form: str = Field(description="the procedure's form code")
+    version: int = Field(description="the record's version: it rises by one with every recorded change")
+    state: State = Field(
+        description="where the complaint stands: received, acknowledged, reviewed, referred, assigned, investigated, accepted, committee, decided, notified or closed"
+    )
+    round: int = Field(description="1, plus one each time the complaint was reopened")
+    channel: Channel = Field(
+        description="how it came in: in_person, phone, website or automatic (from another service)"
+    )
+    kind: Kind = Field(description="complaint, criticism, suggestion or reported_problem")
+    description: str = Field(description="the complaint in the complainant's words")
+    occurred_at: datetime | None = Field(description="when the matter happened (UTC), when known")
+    member_number: str | None = Field(description="the complainant's membership number, when a member")
+    complainant: ComplainantPublic = Field(description="who complained")
     unit: str | None = Field(description="the unit concerned")
-    service: str | None
-    stakeholders: StakeholdersPublic
-    confidential: bool
-    call_id: str | None
-    source: str | None
-    source_ref: str | None
-    registered_by: str | None
-    received_at: datetime
-    acknowledged_at: datetime | None
-    reviewed_by: str | None
-    handler: HandlerPublic | None
-    investigation: InvestigationPublic | None
-    decision: Decision | None
-    decision_reason: str | None
+    service: str | None = Field(description="the chamber service complained about")
+    stakeholders: StakeholdersPublic = Field(description="the parties identified in the review")
+    confidential: bool = Field(description="whether the complainant's identity is hidden from staff not entitled to it")
+    call_id: str | None = Field(description="the call the complaint was taken on, for phone complaints")
+    source: str | None = Field(description="the service that raised an automatic complaint")
+    source_ref: str | None = Field(description="that service's own reference for it")
+    registered_by: str | None = Field(
+        description="user name of the staff member who registered it; null for the public form"
+    )
+    received_at: datetime = Field(description="when it was received (UTC)")
+    acknowledged_at: datetime | None = Field(description="when its receipt was acknowledged to the complainant (UTC)")
+    reviewed_by: str | None = Field(description="user name of the member-relations manager who reviewed it")
+    handler: HandlerPublic | None = Field(description="who investigates it")
+    investigation: InvestigationPublic | None = Field(description="the handler's report")
+    decision: Decision | None = Field(
+        description="the Secretary General's decision on the report: accepted or rejected"
+    )
+    decision_reason: str | None = Field(description="the reasons given with the decision")
     follow_up_by: str | None = Field(description="the SG or representative following it up to the final result")
     reviews: list[dict[str, Any]] = Field(default=[], description="six-monthly review meetings that took it up")
     assessment: AssessmentPublic | None = Field(description="the initial assessment (ISO 10002)")
     priority: Priority | None = Field(description="orders the queues; not yet assessed counts as medium")
-    committee: CommitteePublic | None
-    committee_members: list[str]
-    outcome: Outcome | None
-    decided_at: datetime | None
-    corrective_actions: list[CorrectiveActionPublic]
-    notified_at: datetime | None
-    closed_at: datetime | None
-    satisfaction: SatisfactionPublic | None
-    documents: list[DocumentPublic]
-    breaches: list[BreachPublic]
+    committee: CommitteePublic | None = Field(description="the complaint committee, when convened")
+    committee_members: list[str] = Field(description="everyone on the committee, for access checks and the form")
+    outcome: Outcome | None = Field(description="the final result: accepted, rejected or settled")
+    decided_at: datetime | None = Field(description="when the result was decided (UTC)")
+    corrective_actions: list[CorrectiveActionPublic] = Field(
+        description="the corrective actions decided, with their state"
+    )
+    notified_at: datetime | None = Field(description="when the complainant was told the result (UTC)")
+    closed_at: datetime | None = Field(description="when the complaint was closed (UTC)")
+    satisfaction: SatisfactionPublic | None = Field(description="the complainant's satisfaction, asked after closing")
+    documents: list[DocumentPublic] = Field(description="files attached to the complaint")
+    breaches: list[BreachPublic] = Field(
+        description="each deadline of the procedure that passed before its step was done"
+    )
     stage: Stage | None = Field(description="the stage the complaint waits in")
-    waiting_on: WaitingOnPublic
+    waiting_on: WaitingOnPublic = Field(description="whose step is next")
     due_at: datetime | None = Field(
         description="when the current stage is due (working hours on the chamber's calendar)"
     )
     overdue: bool = Field(description="the current stage is past its due time now")
-    deadlines: list[DeadlinePublic]
-    updated_at: datetime
+    deadlines: list[DeadlinePublic] = Field(description="the deadline of each stage, open or done")
+    updated_at: datetime = Field(description="when the record last changed (UTC)")
 
 
 class FormStep(BaseModel):
-    step: int
+    step: int = Field(description="the step's number on the form")
     event: str = Field(description="the CloudEvents type on Kafka")
-    title: str
-    by: str | None
-    at: datetime
+    title: str = Field(description="the step's title on the form")
+    by: str | None = Field(description="user name of who did it")
+    at: datetime = Field(description="when it was done (UTC)")
     at_local: str = Field(description="in the chamber's calendar (Solar Hijri in Iran)")
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(description="what was recorded at that step")
 
 
 class ComplaintForm(BaseModel):
-    form: str
-    title: str
-    id: uuid.UUID
-    reference: str
-    state: State
-    round: int
-    confidential: bool
-    channel: Channel
-    kind: Kind
-    received_at: datetime
-    received_at_local: str
-    occurred_at: datetime | None
-    occurred_at_local: str | None
-    description: str
-    member_number: str | None
-    complainant: ComplainantPublic
-    unit: str | None
-    service: str | None
-    stakeholders: StakeholdersPublic
-    documents: list[DocumentPublic]
-    handler: HandlerPublic | None
-    assessment: AssessmentPublic | None
-    investigation: InvestigationPublic | None
-    decision: Decision | None
-    committee: CommitteePublic | None
-    outcome: Outcome | None
-    corrective_actions: list[CorrectiveActionPublic]
-    satisfaction: SatisfactionPublic | None
-    deadlines: list[dict[str, Any]]
-    steps: list[FormStep]
+    form: str = Field(description="the form's code")
+    title: str = Field(description="the form's title, in the chamber's language")
+    id: uuid.UUID = Field(description="the complaint's record id")
+    reference: str = Field(description="the tracking code given to the complainant")
+    state: State = Field(description="where the complaint stands")
+    round: int = Field(description="1, plus one each time the complaint was reopened")
+    confidential: bool = Field(description="whether the complainant's identity is hidden")
+    channel: Channel = Field(description="how it came in")
+    kind: Kind = Field(description="complaint, criticism, suggestion or reported_problem")
+    received_at: datetime = Field(description="when it was received (UTC)")
+    received_at_local: str = Field(description="the same in the chamber's calendar (Solar Hijri in Iran)")
+    occurred_at: datetime | None = Field(description="when the matter happened (UTC)")
+    occurred_at_local: str | None = Field(description="the same in the chamber's calendar")
+    description: str = Field(description="the complaint in the complainant's words")
+    member_number: str | None = Field(description="the complainant's membership number")
+    complainant: ComplainantPublic = Field(description="who complained")
+    unit: str | None = Field(description="code of the unit complained about")
+    service: str | None = Field(description="the chamber service complained about")
+    stakeholders: StakeholdersPublic = Field(description="the parties identified in the review")
+    documents: list[DocumentPublic] = Field(description="files attached")
+    handler: HandlerPublic | None = Field(description="who investigates it")
+    assessment: AssessmentPublic | None = Field(description="the initial assessment (ISO 10002), once made")
+    investigation: InvestigationPublic | None = Field(description="the handler's report")
+    decision: Decision | None = Field(description="the Secretary General's decision on the report")
+    committee: CommitteePublic | None = Field(description="the complaint committee, when convened")
+    outcome: Outcome | None = Field(description="the final result")
+    corrective_actions: list[CorrectiveActionPublic] = Field(description="the corrective actions decided")
+    satisfaction: SatisfactionPublic | None = Field(description="the complainant's satisfaction")
+    deadlines: list[dict[str, Any]] = Field(description="each stage's deadline with the chamber-calendar dates")
+    steps: list[FormStep] = Field(description="the form's steps in order, with who did each and when")
 
 
 class ComplaintEvent(BaseModel):
     type: str = Field(description="the CloudEvents type on Kafka, e.g. crm.complaints.complaint.received.v1")
-    version: int
-    recorded_at: datetime
-    data: dict[str, Any]
+    version: int = Field(description="the record's version this change produced")
+    recorded_at: datetime = Field(description="when it was recorded (UTC)")
+    data: dict[str, Any] = Field(description="the change's own fields, as published on Kafka")
 
 
 class DocumentAttachedPublic(DocumentPublic):
@@ -256,7 +282,14 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class StakeholdersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"units": ["trade"], "persons": ["s.ahmadi"], "participants": ["f.alavi"], "complainant": "رضا محمدی"}
+            ]
+        },
+    )
     units: list[Annotated[str, Field(max_length=100)]] = Field(
         default=[], max_length=50, description="units complained about"
     )
@@ -273,79 +306,157 @@ class StakeholdersRecord(StakeholdersIn):
 
 
 class ComplaintCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    channel: Literal["in_person", "phone"]
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=8000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "kind": "complaint",
+                    "description": "گواهی مبدا درخواستی پس از ده روز کاری هنوز صادر نشده و کسی پاسخگو نیست.",
+                    "occurred_at": "2026-11-18T09:30:00+03:30",
+                    "member_number": "14020153",
+                    "complainant_name": "رضا محمدی",
+                    "phone": "09131234567",
+                    "email": "r.mohammadi@farshbafan.ir",
+                    "confidential": False,
+                }
+            ]
+        },
+    )
+    channel: Literal["in_person", "phone"] = Field(
+        description="in_person (filled in at the chamber) or phone (taken down during a call)"
+    )
+    kind: Kind = Field(default=Kind.COMPLAINT, description="complaint, criticism, suggestion or reported_problem")
+    description: str = Field(min_length=1, max_length=8000, description="the complaint in the complainant's words")
     occurred_at: SaneDatetime | None = Field(
         default=None, description="local time of the chamber when no zone is given"
     )
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
+    member_number: str | None = Field(
+        default=None, max_length=60, description="the complainant's membership number, when a member"
+    )
+    complainant_name: str | None = Field(default=None, max_length=200, description="the complainant's full name")
+    phone: str | None = Field(default=None, max_length=40, description="the complainant's telephone number, as given")
+    email: str | None = Field(default=None, max_length=254, description="the complainant's e-mail address")
     unit: str | None = Field(default=None, max_length=100, description="the unit concerned")
     service: str | None = Field(default=None, max_length=300, description="the service concerned")
-    stakeholders: StakeholdersIn | None = None
-    confidential: bool = False
+    stakeholders: StakeholdersIn | None = Field(default=None, description="the parties concerned, when already known")
+    confidential: bool = Field(
+        default=False,
+        description="true when the complainant asks that their identity be kept from the staff complained about",
+    )
     call_id: str | None = Field(default=None, max_length=100, description="phone complaints: the call it was taken in")
 
 
 class AssessmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    severity: Level
-    urgency: Level
-    complexity: Level
-    immediate_action: bool = False
-    note: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "severity": "high",
+                    "urgency": "high",
+                    "complexity": "low",
+                    "immediate_action": True,
+                    "note": "محموله عضو در گمرک منتظر گواهی است؛ واحد بازرگانی امروز گواهی را صادر کند",
+                }
+            ]
+        },
+    )
+    severity: Level = Field(
+        description="how serious the matter is for the complainant and the chamber: low, medium or high"
+    )
+    urgency: Level = Field(description="how soon it must be dealt with: low, medium or high")
+    complexity: Level = Field(description="how much work the investigation will take: low, medium or high")
+    immediate_action: bool = Field(
+        default=False, description="true when something must be done at once, before the investigation"
+    )
+    note: str | None = Field(default=None, max_length=4000, description="what the assessor wants kept on the form")
 
 
 class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"method": "sms", "note": "کد پیگیری با پیامک برای عضو ارسال شد"}]},
+    )
     method: str = Field(
         min_length=1, max_length=50, description="how the member was told: phone, sms, email, letter, in_person"
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(
+        default=None, max_length=2000, description="anything worth keeping about the acknowledgement"
+    )
 
 
 class InformationAdd(BaseModel):
     """Only the fields sent change (null clears an optional one)."""
 
-    model_config = ConfigDict(extra="forbid")
-    kind: Kind | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=8000)
-    occurred_at: SaneDatetime | None = None
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    unit: str | None = Field(default=None, max_length=100)
-    service: str | None = Field(default=None, max_length=300)
-    note: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"unit": "trade", "service": "صدور گواهی مبدا", "note": "در تماس پیگیری، عضو واحد مربوط را مشخص کرد"}
+            ]
+        },
+    )
+    kind: Kind | None = Field(default=None, description="corrected kind of the submission")
+    description: str | None = Field(
+        default=None, min_length=1, max_length=8000, description="corrected or completed description"
+    )
+    occurred_at: SaneDatetime | None = Field(default=None, description="when the matter happened")
+    member_number: str | None = Field(default=None, max_length=60, description="the complainant's membership number")
+    complainant_name: str | None = Field(default=None, max_length=200, description="the complainant's full name")
+    phone: str | None = Field(default=None, max_length=40, description="the complainant's telephone number")
+    email: str | None = Field(default=None, max_length=254, description="the complainant's e-mail address")
+    unit: str | None = Field(default=None, max_length=100, description="code of the unit complained about")
+    service: str | None = Field(default=None, max_length=300, description="the chamber service complained about")
+    note: str | None = Field(
+        default=None, max_length=4000, description="where the information came from, e.g. a follow-up call"
+    )
 
 
 class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "مدارک کامل است؛ برای تصمیم به دبیرکل ارجاع شد"}]}
+    )
+    note: str | None = Field(default=None, max_length=4000, description="an optional note, kept in the history")
 
 
 class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    handler_kind: HandlerKind
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"handler_kind": "person", "handler": "z.rahimi"}]}
+    )
+    handler_kind: HandlerKind = Field(description="person (one named member of staff) or unit")
     handler: str = Field(min_length=1, max_length=200, description="a user name, or a unit id")
 
 
 class InvestigationReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    circumstances: str = Field(min_length=1, max_length=20000)
-    root_causes: str = Field(min_length=1, max_length=20000)
-    consequences: str = Field(min_length=1, max_length=20000)
-    actions_taken: str = Field(min_length=1, max_length=20000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "circumstances": "درخواست گواهی مبدا در ۲۷ آبان ثبت و به دلیل مرخصی کارشناس بررسی نشد.",
+                    "root_causes": "جانشین کارشناس در زمان مرخصی تعیین نشده بود.",
+                    "consequences": "ارسال محموله عضو به ترکیه یک هفته به تأخیر افتاد.",
+                    "actions_taken": "گواهی در ۵ آذر صادر و به عضو تحویل شد.",
+                }
+            ]
+        },
+    )
+    circumstances: str = Field(min_length=1, max_length=20000, description="what happened, as found")
+    root_causes: str = Field(min_length=1, max_length=20000, description="why it happened")
+    consequences: str = Field(
+        min_length=1, max_length=20000, description="what it caused, for the complainant and the chamber"
+    )
+    actions_taken: str = Field(min_length=1, max_length=20000, description="what has already been done about it")
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Decision
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"decision": "accepted", "reason": "تأخیر در صدور گواهی تأیید شد"}]},
+    )
+    decision: Decision = Field(description="accepted (the complaint is founded) or rejected")
     reason: str | None = Field(default=None, max_length=4000, description="required to reject")
     follow_up_by: str | None = Field(
         default=None, max_length=200, description="who follows an accepted complaint up (default: the SG deciding)"
@@ -353,83 +464,177 @@ class DecisionIn(BaseModel):
 
 
 class CommitteeConvening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str = Field(min_length=1, max_length=1000)
-    variable_members: list[Name] = Field(default=[], max_length=30)
-    meeting_at: SaneDatetime | None = None
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "تأخیر در صدور گواهی مبدا و جبران آن",
+                    "variable_members": ["f.alavi"],
+                    "meeting_at": "2026-12-05T10:00:00+03:30",
+                }
+            ]
+        },
+    )
+    subject: str = Field(min_length=1, max_length=1000, description="what the committee is asked to decide")
+    variable_members: list[Name] = Field(
+        default=[],
+        max_length=30,
+        description="user names of members added for this complaint, beside the standing members",
+    )
+    meeting_at: SaneDatetime | None = Field(default=None, description="when the committee meets, when already set")
     sg_representative: str | None = Field(
         default=None, max_length=200, description="a representative who may take the SG's seat at this meeting"
     )
 
 
 class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "موضوع با اقدام اصلاحی واحد حل شده و به نشست کمیسیون نیاز نیست"}]},
+    )
+    reason: str | None = Field(default=None, max_length=4000, description="why, kept in the history")
 
 
 class CorrectiveActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    description: str = Field(min_length=1, max_length=4000)
+    description: str = Field(
+        min_length=1, max_length=4000, description="what is to be done so that the problem does not recur"
+    )
     owner: str = Field(min_length=1, max_length=200, description="a user name or a unit id")
-    due: SaneDate
+    due: SaneDate = Field(description="the date by which it must be done (Gregorian)")
 
 
 class CommitteeDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    attendees: list[Name] = Field(min_length=1, max_length=50)
-    decision: Outcome
-    reasoning: str = Field(min_length=1, max_length=8000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "attendees": ["sg", "m.karimi", "f.alavi"],
+                    "decision": "accepted",
+                    "reasoning": "تأخیر ناشی از نبود جانشین در واحد بازرگانی بود.",
+                    "minutes": "کمیسیون با حضور دبیرکل تشکیل شد؛ گزارش واحد بازرگانی خوانده و شکایت پذیرفته شد.",
+                    "corrective_actions": [
+                        {
+                            "description": "تعیین جانشین برای هر کارشناس صدور گواهی",
+                            "owner": "f.alavi",
+                            "due": "2026-12-20",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    attendees: list[Name] = Field(
+        min_length=1, max_length=50, description="user names of those who attended the meeting"
+    )
+    decision: Outcome = Field(description="accepted, rejected or settled")
+    reasoning: str = Field(min_length=1, max_length=8000, description="the reasons minuted for the decision")
     minutes: str = Field(min_length=1, max_length=50000, description="the minutes of the meeting")
-    corrective_actions: list[CorrectiveActionIn] = Field(default=[], max_length=50)
+    corrective_actions: list[CorrectiveActionIn] = Field(
+        default=[], max_length=50, description="corrective actions the committee decided"
+    )
     held_at: SaneDatetime | None = Field(default=None, description="defaults to now")
 
 
 class NotificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "method": "phone",
+                    "message": "شکایت شما پذیرفته شد و برای جلوگیری از تکرار، برای هر کارشناس جانشین تعیین می شود.",
+                }
+            ]
+        },
+    )
     method: str = Field(min_length=1, max_length=50, description="phone, sms, email, letter, in_person")
-    message: str = Field(min_length=1, max_length=8000)
+    message: str = Field(min_length=1, max_length=8000, description="what the complainant was told, as sent")
 
 
 class SatisfactionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    score: int | None = Field(default=None, ge=1, le=5)
-    satisfied: bool | None = None
-    comment: str | None = Field(default=None, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"score": 4, "comment": "پیگیری خوب بود ولی کمی طول کشید"}]}
+    )
+    score: int | None = Field(
+        default=None, ge=1, le=5, description="the complainant's score from 1 (very dissatisfied) to 5 (very satisfied)"
+    )
+    satisfied: bool | None = Field(
+        default=None,
+        description="whether the complainant is satisfied; when not given, a score of 4 or 5 counts as satisfied",
+    )
+    comment: str | None = Field(default=None, max_length=4000, description="the complainant's own words")
 
 
 class Reopening(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "عضو از نتیجه راضی نیست و گواهی دوم نیز با تأخیر صادر شد"}]},
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="why the complaint is reopened, e.g. the complainant was not satisfied",
+    )
 
 
 class ConfidentialityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    confidential: bool
-    reason: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"confidential": True, "reason": "شاکی درخواست کرد نامش از کارشناس مورد شکایت پنهان بماند"}]
+        },
+    )
+    confidential: bool = Field(description="true to hide the complainant's identity, false to show it again")
+    reason: str = Field(min_length=1, max_length=2000, description="why, kept in the history")
 
 
 class AutomaticComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_ref": "surveys:response:8f1c2a:q3",
+                    "source": "surveys",
+                    "kind": "complaint",
+                    "description": "امتیاز ۱ از ۵ به سرعت صدور کارت بازرگانی در نظرسنجی پاییز ۱۴۰۵",
+                    "member_number": "14020153",
+                    "complainant_name": "Mehmet Yılmaz",
+                    "phone": "09141234567",
+                    "unit": "trade",
+                }
+            ]
+        },
+    )
     source_ref: str = Field(
         min_length=1, max_length=300, description="unique in the source, e.g. surveys:response:<id>:q3"
     )
     source: str = Field(min_length=1, max_length=50, description="the service it comes from: surveys, desks, sessions")
-    kind: Kind = Kind.COMPLAINT
-    description: str = Field(min_length=1, max_length=8000)
-    occurred_at: SaneDatetime | None = None
-    member_number: str | None = Field(default=None, max_length=60)
-    complainant_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=254)
-    unit: str | None = Field(default=None, max_length=100)
-    service: str | None = Field(default=None, max_length=300)
-    confidential: bool = False
+    kind: Kind = Field(default=Kind.COMPLAINT, description="complaint, criticism, suggestion or reported_problem")
+    description: str = Field(
+        min_length=1,
+        max_length=8000,
+        description="what the other service found, e.g. a survey answer under the threshold",
+    )
+    occurred_at: SaneDatetime | None = Field(default=None, description="when it happened")
+    member_number: str | None = Field(default=None, max_length=60, description="the member concerned")
+    complainant_name: str | None = Field(default=None, max_length=200, description="who it is from, when a person")
+    phone: str | None = Field(default=None, max_length=40, description="their telephone number")
+    email: str | None = Field(default=None, max_length=254, description="their e-mail address")
+    unit: str | None = Field(default=None, max_length=100, description="code of the unit concerned")
+    service: str | None = Field(default=None, max_length=300, description="the chamber service concerned")
+    confidential: bool = Field(default=False, description="true to hide the complainant's identity")
 
 
 class BreachCheck(BaseModel):
-    recorded: list[dict[str, str]]
+    recorded: list[dict[str, str]] = Field(
+        description="each deadline breach recorded by this check, with the complaint and the stage"
+    )
 
 
 class AlreadyOpened(BaseModel):
-    id: uuid.UUID
-    existed: Literal[True]
+    id: uuid.UUID = Field(description="the complaint already registered for this source reference")
+    existed: Literal[True] = Field(description="always true: nothing new was registered")

@@ -33,55 +33,76 @@ Reader = access.Reader
 
 
 class UnansweredItem(BaseModel):
-    call_id: str
-    unit: str | None
-    expert: str | None
-    caller: str | None
-    member_id: str | None
-    contact_phone: str | None
-    contact_name: str | None
-    subject: str | None
-    automatic: bool | None
-    received_at: datetime | None
-    registered_at: datetime
-    callback_due: datetime
-    callback_due_local: str
-    working_seconds_left: float
-    state: str
-    callback_attempts: int | None
-    called_back_at: datetime | None
-    outcome: str | None
-    callback_delay_working_seconds: float | None
-    breached: bool
-    breached_at: datetime | None
-    detected_at: datetime | None = None
+    call_id: str = Field(description="the call's record id in the calls service")
+    unit: str | None = Field(description="code of the unit that owes the callback")
+    expert: str | None = Field(description="user name of the expert assigned the callback")
+    caller: str | None = Field(description="the calling number in international form (+98…)")
+    member_id: str | None = Field(description="record id of the member recognised by the number; null when none was")
+    contact_phone: str | None = Field(description="the number to call back on, as the caller gave it")
+    contact_name: str | None = Field(description="who to call back")
+    subject: str | None = Field(description="what the caller wanted, as member relations took it down")
+    automatic: bool | None = Field(
+        description="true when the telephone system registered the call itself (nobody took a subject down)"
+    )
+    received_at: datetime | None = Field(description="when the call rang (UTC)")
+    registered_at: datetime = Field(description="when it was registered for a callback (UTC)")
+    callback_due: datetime = Field(
+        description="the callback deadline (UTC): by default 24 working hours after registration"
+    )
+    callback_due_local: str = Field(
+        description="the deadline in the chamber's calendar and time zone (Solar Hijri in Iran)"
+    )
+    working_seconds_left: float = Field(
+        description="working time left before the deadline, in seconds; negative when late"
+    )
+    state: str = Field(description="open (callback owed), following_up (reached, outcome still owed) or called_back")
+    callback_attempts: int | None = Field(description="how many callbacks were recorded, reached or not")
+    called_back_at: datetime | None = Field(description="when the member was reached (UTC)")
+    outcome: str | None = Field(description="the last callback's outcome: resolved, follow_up, referred or not_reached")
+    callback_delay_working_seconds: float | None = Field(
+        description="working seconds from registration to the member being reached"
+    )
+    breached: bool = Field(description="true when the callback deadline passed before the member was reached")
+    breached_at: datetime | None = Field(description="when the deadline passed, if it did (UTC)")
+    detected_at: datetime | None = Field(
+        default=None, description="when the reporting service noticed the breach (UTC)"
+    )
 
 
 class EndOfDayEntry(BaseModel):
-    unit: str
-    day: date
-    day_local: str
-    manager: str | None
-    produced_at: datetime
-    count: int
+    unit: str = Field(description="code of the unit the list is for")
+    day: date = Field(description="the working day the list covers (Gregorian date)")
+    day_local: str = Field(description="the same day in the chamber's calendar (Solar Hijri in Iran)")
+    manager: str | None = Field(description="user name of the unit manager the list goes to")
+    produced_at: datetime = Field(description="when the list was produced, at the end of the working day (UTC)")
+    count: int = Field(description="unanswered calls on the list")
     # Asked of the notifier (the event a notifier consumes); None: not sent, the unit has no manager on file.
-    delivery_requested_to: str | None = None
-    delivery_requested_at: datetime | None = None
+    delivery_requested_to: str | None = Field(
+        default=None,
+        description="who the notifier was asked to send the list to; null when not sent (the unit has no manager on file)",
+    )
+    delivery_requested_at: datetime | None = Field(
+        default=None, description="when the notifier was asked to send the list (UTC)"
+    )
 
 
 class EndOfDayList(EndOfDayEntry):
-    items: list[dict[str, Any]]
+    """The list of unanswered calls sent to a unit's manager at the end of a working day."""
+
+    items: list[dict[str, Any]] = Field(description="the unanswered calls of the day, as on the printed list")
 
 
 class UnitFigures(BaseModel):
-    unit: str
-    offered: int
-    answered: int
-    unanswered: int
-    open: int
-    breaches: int
-    escalations: int
-    answer_rate: float | None
+    unit: str = Field(description="code of the chamber unit")
+    offered: int = Field(description="calls routed to the unit")
+    answered: int = Field(description="calls an expert of the unit answered")
+    unanswered: int = Field(description="calls registered for a callback by the unit")
+    open: int = Field(description="callbacks the unit still owes")
+    breaches: int = Field(description="callbacks whose deadline passed before the member was reached")
+    escalations: int = Field(description="times the unit was escalated to the SG for repeated non-answer")
+    answer_rate: float | None = Field(
+        description="answered divided by offered, 0 to 1; null before any call was offered"
+    )
 
 
 def _day(readmodel: ReadModel, text: str, where: str) -> date:
@@ -120,6 +141,7 @@ def unanswered(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The unanswered calls registered for a callback, with each deadline in the chamber's calendar and the working time left: the member-relations manager sees every unit, a unit manager the unit's own. Filter by state and by breach; X-Total-Count gives the number before paging."""
     organisation: Organisation = request.app.state.settings.organisation
     if scope.unit and not organisation.has_unit(scope.unit):
         raise HTTPException(404, f"no unit {scope.unit!r}")
@@ -139,6 +161,7 @@ def end_of_day_index(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The end-of-day lists produced so far, one per unit and working day, newest first, with how many unanswered calls each holds."""
     entries = readmodel.end_of_day_index(scope.unit)
     if day is not None:
         wanted = _day(readmodel, day, "query.day").isoformat()
@@ -178,6 +201,7 @@ def end_of_day_list(
     day_text: Annotated[str, Path(alias="day", description="the day: ISO (2026-11-26)")],
     format: Literal["json", "csv"] | None = Query(None),
 ) -> Any:
+    """The list of a unit's unanswered calls that went to its manager at the end of a working day, as JSON or as a CSV file to print or open in a spreadsheet."""
     day = _day(readmodel, day_text, "path.day")
     organisation: Organisation = request.app.state.settings.organisation
     if not organisation.has_unit(unit):
@@ -206,18 +230,22 @@ def end_of_day_list(
 
 
 class FollowUpItem(BaseModel):
-    call_id: str
-    expert: str | None
-    opened_at: datetime | None
-    due: datetime
-    due_local: str
-    working_seconds_left: float
-    state: str
-    outcome: str | None
-    closed_at: datetime | None
-    breached: bool
-    breached_at: datetime | None
-    detected_at: datetime | None
+    call_id: str = Field(description="the call's record id in the calls service")
+    expert: str | None = Field(description="user name of the member-relations expert who took the call")
+    opened_at: datetime | None = Field(description="when member relations took the call over (UTC)")
+    due: datetime = Field(description="deadline for the outcome (UTC), in working time")
+    due_local: str = Field(description="the deadline in the chamber's calendar and time zone (Solar Hijri in Iran)")
+    working_seconds_left: float = Field(
+        description="working time left before the deadline, in seconds; negative when late"
+    )
+    state: str = Field(description="open (outcome owed) or closed")
+    outcome: str | None = Field(
+        description="how the call ended: resolved by member relations, called back by the unit, and so on"
+    )
+    closed_at: datetime | None = Field(description="when the outcome was recorded (UTC)")
+    breached: bool = Field(description="true when the deadline passed before an outcome")
+    breached_at: datetime | None = Field(description="when the deadline passed, if it did (UTC)")
+    detected_at: datetime | None = Field(description="when the reporting service noticed the breach (UTC)")
 
 
 @router.get(
@@ -236,6 +264,7 @@ def member_relations_follow_ups(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The calls member relations took over from a unit and whose outcome is still owed (or was owed), with each deadline and whether it was kept: the member-relations manager's follow-up list."""
     now = request.app.state.clock()
     calendar = readmodel.calendar
     items = readmodel.follow_up_items(expert=expert, state=None if state == "all" else state, breached=breached)
@@ -261,11 +290,13 @@ def list_escalations(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
+    """The units escalated to the Secretary General for leaving calls unanswered again and again, with the corrective action opened for each."""
     return page(response, readmodel.escalation_list(scope.unit), limit, offset)
 
 
 @router.get("/units", response_model=list[UnitFigures], summary="Calls offered, answered and left unanswered per unit")
 def unit_figures(readmodel: ReadModelDep, response: Response, _: Reader, limit: Limit = 100, offset: Offset = 0) -> Any:
+    """Per unit: calls offered, answered and left for a callback, callbacks still owed, deadlines breached, escalations, and the answer rate. For the managers' and the SG's monitoring."""
     return page(response, unit_figure_rows(readmodel), limit, offset)
 
 
@@ -296,40 +327,73 @@ def unit_figure_rows(readmodel: ReadModel) -> list[dict[str, Any]]:
 
 # -- escalations of repeated non-answer: review, report to the SG, corrective action (SY-PR-05-00-02) -----------
 class EscalationAcceptance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"note": "Lunch cover: the unit's only expert was away from 12:00 to 14:00 all week"}]
+        },
+    )
     note: str = Field(min_length=1, max_length=2000, description="what the review found", examples=["Lunch cover"])
 
 
 class EscalationDismissal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "PBX outage that day: the calls never reached the unit"}]},
+    )
     reason: str = Field(
         min_length=1, max_length=2000, description="why no action is needed", examples=["PBX outage that day"]
     )
 
 
 class EscalationReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Nothing to fill in: the report carries the escalation and the review note as they stand."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
 
 class CorrectiveActionDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Cover the certificates desk's phone over lunch",
+                    "description": "Arrange a rota so that a second expert answers the unit's line from 12:00 to 14:00.",
+                    "owner": "n.karimi",
+                },
+                {},
+            ]
+        },
+    )
     title: str | None = Field(default=None, min_length=1, max_length=300, description="what is to be fixed")
-    description: str | None = Field(default=None, min_length=1, max_length=4000)
+    description: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="what is to be done and why; the escalated calls are described if omitted",
+    )
     owner: str | None = Field(
         default=None, min_length=1, max_length=200, description="who answers for it; the unit's manager if omitted"
     )
 
 
 class EscalationPublic(BaseModel):
-    id: str
-    unit: str
-    raised_at: datetime
-    call_ids: list[str]
-    status: Literal["raised", "accepted", "dismissed", "reported", "action_requested", "action_opened"]
-    review_note: str | None
-    reviewed_by: str | None
-    reported_by: str | None
-    corrective_action_id: str | None
+    id: str = Field(description="the escalation's record id")
+    unit: str = Field(description="code of the unit escalated for repeatedly leaving calls unanswered")
+    raised_at: datetime = Field(description="when the escalation was raised (UTC)")
+    call_ids: list[str] = Field(description="record ids of the unanswered calls that led to it")
+    status: Literal["raised", "accepted", "dismissed", "reported", "action_requested", "action_opened"] = Field(
+        description="its step: raised (awaiting the member-relations manager's review), accepted or dismissed after "
+        "review, reported to the SG, action_requested (the SG asked for a corrective action), action_opened (the "
+        "actions service opened it)"
+    )
+    review_note: str | None = Field(description="what the review found, or why it was dismissed")
+    reviewed_by: str | None = Field(description="the member-relations manager who reviewed it")
+    reported_by: str | None = Field(description="who reported it to the SG")
+    corrective_action_id: str | None = Field(
+        description="record id of the corrective action in the actions service, once opened"
+    )
 
 
 def get_oversight(request: Request) -> Oversight:
@@ -358,6 +422,8 @@ def _escalation(oversight: Oversight, escalation_id: uuid.UUID) -> dict[str, Any
 def get_escalation(
     request: Request, oversight: OversightDep, principal: access.EscalationUnitReader, escalation_id: uuid.UUID
 ) -> Any:
+    """One escalation of repeated non-answer, with the step it has reached under SY-PR-05-00-02. The
+    member-relations manager, the SG, auditors and admins see any; a unit manager sees the unit's own."""
     found = _escalation(oversight, escalation_id)
     access.check_unit(principal, request.app.state.settings.organisation.member_relations_unit, found["unit"])
     return found
@@ -375,6 +441,8 @@ def accept_escalation(
     escalation_id: uuid.UUID,
     body: EscalationAcceptance,
 ) -> Any:
+    """The member-relations manager reviews a raised escalation and finds it warranted, noting what the review
+    found; it can then be reported to the SG."""
     oversight.accept_escalation(escalation_id, note=body.note, by=principal.name, at=request.app.state.clock())
     return _escalation(oversight, escalation_id)
 
@@ -391,6 +459,8 @@ def dismiss_escalation(
     escalation_id: uuid.UUID,
     body: EscalationDismissal,
 ) -> Any:
+    """The member-relations manager reviews a raised escalation and finds no action needed (for instance a
+    telephone outage), giving the reason; the escalation is closed."""
     oversight.dismiss_escalation(escalation_id, reason=body.reason, by=principal.name, at=request.app.state.clock())
     return _escalation(oversight, escalation_id)
 
@@ -407,6 +477,8 @@ def report_escalation(
     escalation_id: uuid.UUID,
     body: EscalationReport | None = None,
 ) -> Any:
+    """The member-relations manager reports an accepted escalation to the SG, who decides on a corrective
+    action. The body may be left out."""
     oversight.report_escalation(escalation_id, by=principal.name, at=request.app.state.clock())
     return _escalation(oversight, escalation_id)
 
@@ -425,6 +497,9 @@ def open_corrective_action(
     escalation_id: uuid.UUID,
     body: CorrectiveActionDecision,
 ) -> Any:
+    """The SG decides on a corrective action for a reported escalation. The request is recorded at once and the
+    actions service opens the action shortly after (keyed escalation:<id>, so it is opened once); its id then
+    shows on the escalation. Title, description and owner default to the unit, its calls and its manager."""
     organisation: Organisation = request.app.state.settings.organisation
     unit = oversight.escalation(escalation_id).unit
     owner = body.owner or next((u.manager or None for u in organisation.units if u.id == unit), None)

@@ -73,6 +73,9 @@ def call_stats(
     service_level_seconds: int = Query(20, ge=1, le=3600),
     format: Literal["json", "csv"] = "json",
 ) -> Any:
+    """Call statistics for the period in the chamber's calendar: calls offered, answered and abandoned, the share
+    answered within the service level, wait and talk times (average and 90th percentile), abandons by hour of the
+    day and how many callbacks were made in time, per unit or per expert. A unit manager sees the unit's own."""
     first, after = _range(request, readmodel, period, day, start, end)
     calendar = readmodel.calendar
     begin, finish = _instant(first, calendar), _instant(after, calendar)
@@ -107,6 +110,8 @@ def call_stats(
 
 @router.get("/wallboard", summary="Calls waiting in each queue now, and how long the longest has waited")
 def wallboard(request: Request, readmodel: ReadModelDep, scope: access.EndOfDayScope) -> Any:
+    """What a wallboard shows: the calls ringing or queued now, per queue and unit, and how long the longest has
+    waited in seconds. A unit manager sees the unit's own queues."""
     # In UTC: SQLite compares stored UTC times as text, and a Tehran-zoned instant would be 3.5 hours off.
     now = request.app.state.clock().astimezone(UTC)
     waiting = [
