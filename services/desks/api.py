@@ -50,6 +50,7 @@ router = APIRouter(prefix="/desks", tags=["desks"])
 
 @router.post("", status_code=201, response_model=DeskDetail, summary="Plan a desk of an agency (step 1)")
 def plan_desk(office: OfficeDep, principal: Runner, body: DeskPlan) -> Any:
+    """The member-services expert plans a desk after agreeing date, place and format with the agency's liaison; slots of about 10 minutes follow from the capacity, the reminder day and the one-week follow-up deadline are set here."""
     desk_id = office.plan_desk(**body.model_dump(), by=principal.name)
     return office.record(desk_id)
 
@@ -64,6 +65,7 @@ def list_desks(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The desks in order of their day, for the member-services unit's planning; filter by agency or by stage."""
     return page(response, office.summaries(agency, stage.value if stage else None), limit, offset)
 
 
@@ -72,6 +74,7 @@ def list_desks(
     summary="Problems solved to problems raised in a week or month, per desk, per agency and in all",
 )
 def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None = None) -> Any:
+    """Problems solved against problems raised on the desks of the week or month containing the given day (today when omitted), per desk, per agency and in all; read only."""
     return office.ratio(period.value, on)
 
 
@@ -80,6 +83,7 @@ def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None 
     summary="Issue the week's or month's ratio report to the SG and the president (an event; again only if changed)",
 )
 def issue_ratio(office: OfficeDep, principal: Runner, response: Response, body: RatioIssue) -> Any:
+    """The member-services expert issues the weekly or monthly ratio report to the secretary-general and the president; issuing it again records a new report only when the figures changed."""
     report, changed = office.issue_ratio_report(body.period.value, body.on, by=principal.name)
     response.status_code = 201 if changed else 200
     return {**report, "recorded": changed}
@@ -87,16 +91,19 @@ def issue_ratio(office: OfficeDep, principal: Runner, response: Response, body: 
 
 @router.get("/{desk_id}", response_model=DeskDetail, summary="A desk with its problem forms and every step so far")
 def get_desk(office: OfficeDep, _: Reader, desk_id: uuid.UUID) -> Any:
+    """The whole record of one desk: its planning form MM-FR-01-05-01, coordinations, announcements, problem forms MM-FR-02-05-01, waiting list, minutes and checklist."""
     return office.record(desk_id)
 
 
 @router.get("/{desk_id}/history", summary="Every event of the desk as published, oldest first")
 def desk_history(office: OfficeDep, _: Reader, desk_id: uuid.UUID) -> Any:
+    """Every event of the desk as published to other services, oldest first, for audit."""
     return office.event_history(office.get_desk(desk_id).id)
 
 
 @router.post("/{desk_id}/coordinations", response_model=DeskDetail, summary="Record a coordination with the liaison")
 def record_coordination(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Coordination) -> Any:
+    """Records what the member-services expert agreed with the agency's liaison, with the documents archived at the secretariat."""
     office.record_coordination(desk_id, **body.model_dump(), by=principal.name)
     return office.record(desk_id)
 
@@ -107,12 +114,14 @@ def record_coordination(office: OfficeDep, principal: Runner, desk_id: uuid.UUID
     summary="The member-services manager approves the registrants planning form MM-FR-01-05-01",
 )
 def approve_plan(office: OfficeDep, principal: Approver, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    """The member-services manager approves the registrants planning form MM-FR-01-05-01; announcement and registration open from here."""
     office.approve_plan(desk_id, note=body.note if body else None, by=principal.name)
     return office.record(desk_id)
 
 
 @router.post("/{desk_id}/announcements", response_model=DeskDetail, summary="Record one of the four announcements")
 def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Announcement) -> Any:
+    """Records one of the four announcement routes (poster request, director-general's invitation, members, representative); once all four are done the desk is announced."""
     office.record_announcement(desk_id, route=body.route.value, on=body.on, note=body.note, by=principal.name)
     return office.record(desk_id)
 
@@ -124,6 +133,7 @@ def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID
     summary="Register a member's problem form MM-FR-02-05-01: the next slot, or the waiting list",
 )
 def register_member(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Registration) -> Any:
+    """Records a member's problem on MM-FR-02-05-01 (by phone, letter or the public page) and gives the next free slot of about 10 minutes, or a place on the waiting list when the desk is full."""
     number = office.register_member(desk_id, **{**body.model_dump(), "channel": body.channel.value}, by=principal.name)
     form = next(f for f in office.record(desk_id)["forms"] if f["number"] == number)
     return {"desk_id": desk_id, "number": number, "state": form["state"], "slot_start": form["slot_start"]}
@@ -137,6 +147,7 @@ def register_member(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, bo
 def cancel_registration(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Cancellation | None = None
 ) -> Any:
+    """Cancels a member's registration; the first member on the waiting list takes the freed slot."""
     office.cancel_registration(desk_id, number, reason=body.reason if body else None, by=principal.name)
     return office.record(desk_id)
 
@@ -149,6 +160,7 @@ def cancel_registration(
 def guide_elsewhere(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Guidance
 ) -> Any:
+    """When the desk is not the right place for the problem, the member is guided elsewhere (recorded on the form) and the slot goes to the next in line."""
     office.guide_elsewhere(desk_id, number, where=body.where, by=principal.name)
     return office.record(desk_id)
 
@@ -159,6 +171,7 @@ def guide_elsewhere(
     summary="The reminder call list for the working day before: every member with a slot",
 )
 def reminders(office: OfficeDep, _: Runner, desk_id: uuid.UUID) -> Any:
+    """The list the member-services expert calls on the working day before the desk: every member with a slot, with phone and calls made so far."""
     return office.reminder_list(desk_id)
 
 
@@ -170,6 +183,7 @@ def reminders(office: OfficeDep, _: Runner, desk_id: uuid.UUID) -> Any:
 def get_final_list(
     office: OfficeDep, _: Reader, desk_id: uuid.UUID, format: Literal["json", "csv", "html"] = "json"
 ) -> Any:
+    """The final list for the agency's representative (members, companies, times, documents), as JSON, CSV or a printable page."""
     desk = office.get_desk(desk_id)
     if format == "csv":
         name = f"desk-{desk.agency}-{desk.desk_day}.csv"
@@ -189,6 +203,7 @@ def get_final_list(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def get_slot_ics(office: OfficeDep, _: Reader, desk_id: uuid.UUID, number: FormNumber) -> Any:
+    """The member's slot as an iCalendar file to send to the member or add to a calendar."""
     desk = office.get_desk(desk_id)
     return Response(
         slot_ics(desk, number, office.clock()),
@@ -205,12 +220,14 @@ def get_slot_ics(office: OfficeDep, _: Reader, desk_id: uuid.UUID, number: FormN
 def record_reminder(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: ReminderCall
 ) -> Any:
+    """Records a reminder call to the member, from the working day before the desk; whether the member answered is kept."""
     office.record_reminder_call(desk_id, number, reached=body.reached, note=body.note, by=principal.name)
     return office.record(desk_id)
 
 
 @router.post("/{desk_id}/catering", response_model=DeskDetail, summary="Request catering on FI-FR-01-03-02")
 def request_catering(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Catering) -> Any:
+    """Records the catering request for the desk's day, made on the goods/services request form FI-FR-01-03-02."""
     office.request_catering(desk_id, items=body.items, note=body.note, by=principal.name)
     return office.record(desk_id)
 
@@ -223,6 +240,7 @@ def request_catering(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, b
 def record_attendance(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Attendance
 ) -> Any:
+    """Records, from the desk's day, whether the member came to the slot."""
     office.record_attendance(desk_id, number, attended=body.attended, by=principal.name)
     return office.record(desk_id)
 
@@ -235,6 +253,7 @@ def record_attendance(
 def record_decision(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: Decision
 ) -> Any:
+    """Writes the agency's decision on the member's problem form MM-FR-02-05-01, from the desk's day."""
     office.record_decision(desk_id, number, decision=body.decision, by=principal.name)
     return office.record(desk_id)
 
@@ -245,18 +264,21 @@ def record_decision(
     summary="The member-services manager reviews the minutes (every attending form decided)",
 )
 def review_minutes(office: OfficeDep, principal: Approver, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    """The member-services manager reviews the minutes once every attending member's form carries a decision."""
     office.review_minutes(desk_id, note=body.note if body else None, by=principal.name)
     return office.record(desk_id)
 
 
 @router.post("/{desk_id}/minutes/send", response_model=DeskDetail, summary="Record the minutes sent to the agency")
 def send_minutes(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MinutesSending) -> Any:
+    """Records the reviewed minutes sent to the agency, and to whom."""
     office.send_minutes(desk_id, to=body.to, note=body.note, by=principal.name)
     return office.record(desk_id)
 
 
 @router.post("/{desk_id}/minutes/archive", response_model=DeskDetail, summary="Record the minutes archived")
 def archive_minutes(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    """Records the minutes archived at the chamber after they were sent."""
     office.archive_minutes(desk_id, note=body.note if body else None, by=principal.name)
     return office.record(desk_id)
 
@@ -269,6 +291,7 @@ def archive_minutes(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, bo
 def record_follow_up(
     office: OfficeDep, principal: Runner, desk_id: uuid.UUID, number: FormNumber, body: FollowUp
 ) -> Any:
+    """Records the follow-up call made within one week of the desk and its result on the problem form; a decision not carried out opens a corrective action SY-PR-05-00-02."""
     office.record_follow_up(desk_id, number, carried_out=body.carried_out, result=body.result, by=principal.name)
     return office.record(desk_id)
 
@@ -279,6 +302,7 @@ def record_follow_up(
     summary="Complete checklist MM-FR-03-05-01 once every decision is followed up: the desk is closed",
 )
 def complete_checklist(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: Note | None = None) -> Any:
+    """Completes the desk checklist MM-FR-03-05-01 once every decision is followed up; the desk is then closed."""
     office.complete_checklist(desk_id, note=body.note if body else None, by=principal.name)
     return office.record(desk_id)
 
@@ -292,6 +316,7 @@ internal = APIRouter(prefix="/internal/desks", tags=["internal"])
     summary="Record every desk follow-up call and session decision not done in time (idempotent)",
 )
 def check_deadlines(office: OfficeDep, _: Internal) -> Any:
+    """Run by the scheduler: records each desk follow-up call not made within its week and each session decision past its due day; running it twice records nothing new."""
     missed = office.record_missed_follow_ups()
     overdue = office.record_overdue_decisions()
     return {

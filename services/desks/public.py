@@ -158,6 +158,7 @@ public = APIRouter(prefix="/public/desks", tags=["public"])
 
 @public.get("", response_class=HTMLResponse, summary="The desks open for registration (no login)")
 def open_desks(request: Request) -> HTMLResponse:
+    """The page on the chamber's website listing the desks open for registration; no login."""
     office: DeskOffice = request.app.state.office
     desks = [_shown(d, office.calendar) for d in office.desks() if _open(d, office)]
     return _page(office.calendar, view="list", desks=desks)
@@ -165,6 +166,7 @@ def open_desks(request: Request) -> HTMLResponse:
 
 @public.get("/{desk_id}", response_class=HTMLResponse, summary="A desk's registration form (no login)")
 def registration_form(request: Request, desk_id: str) -> HTMLResponse:
+    """The public registration form of one open desk; no login."""
     office: DeskOffice = request.app.state.office
     desk = _open_desk(office, desk_id)
     if desk is None:
@@ -180,6 +182,7 @@ def registration_form(request: Request, desk_id: str) -> HTMLResponse:
     responses={404: {}, 409: {}, 413: {}, 415: {}, 422: {}, 429: {}},
 )
 async def register_publicly(request: Request, desk_id: str) -> HTMLResponse:
+    """A member registers a problem on an open desk from the website form (form post, no login, rate limited per client): a slot, or the waiting list."""
     office: DeskOffice = request.app.state.office
     calendar = office.calendar
     L = locale_of(calendar)

@@ -26,10 +26,34 @@ class DeskPlan(Body):
     starts_at: SaneDatetime = Field(
         description="when the first slot starts, with its offset", examples=["2026-11-25T09:00:00+03:30"]
     )
-    place: str = Field(min_length=1, max_length=300, examples=["Chamber hall 2"])
-    format: Format = Field(examples=["in_person"])
+    place: str = Field(
+        min_length=1, max_length=300, description="the booked venue of the desk", examples=["Chamber hall 2"]
+    )
+    format: Format = Field(
+        description="in_person, online or hybrid, as agreed with the liaison", examples=["in_person"]
+    )
     capacity: int = Field(ge=1, le=MAX_CAPACITY, description="how many members get a slot", examples=[18])
-    equipment: list[str] = Field(default_factory=list, max_length=50, examples=[["projector", "microphone"]])
+    equipment: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the equipment booked for the desk",
+        examples=[["projector", "microphone"]],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency": "customs",
+                    "starts_at": "2026-11-25T09:00:00+03:30",
+                    "place": "Chamber hall 2",
+                    "format": "in_person",
+                    "capacity": 18,
+                    "equipment": ["projector", "microphone"],
+                }
+            ]
+        }
+    )
 
 
 class Coordination(Body):
@@ -39,24 +63,61 @@ class Coordination(Body):
     )
     documents: list[str] = DOCUMENTS
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "liaison": "Mr Rezaei",
+                    "note": "hall and date agreed; the deputy for clearance attends",
+                    "documents": ["SEC-1405-0912"],
+                }
+            ]
+        }
+    )
+
 
 class Note(Body):
     note: str | None = NOTE
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "checked with the liaison by phone"}]})
+
 
 class Announcement(Body):
-    route: Route = Field(examples=["poster_request"])
+    route: Route = Field(
+        description="poster_request (to public relations on FI-FR-01-03-02), director_general (the agency's"
+        " director-general invited), members (SMS and social networks) or representative (details to the chamber's"
+        " representative)",
+        examples=["poster_request"],
+    )
     on: SaneDate | None = Field(
         default=None, description="the day it went out; today when omitted", examples=["2026-11-21"]
     )
     note: str | None = NOTE
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"route": "poster_request", "on": "2026-11-21", "note": "poster for the lobby and website"}]
+        }
+    )
+
 
 class Registration(Body):
-    member_name: str = Field(min_length=1, max_length=200, examples=["Ali Rahmani"])
+    member_name: str = Field(
+        min_length=1, max_length=200, description="the member as written on the problem form", examples=["Ali Rahmani"]
+    )
     member_id: str | None = Field(default=None, max_length=100, description="the member's id in the member database")
-    company: str | None = Field(default=None, max_length=300, examples=["Rahmani Trading"])
-    phone: str | None = Field(default=None, max_length=40, examples=["09131234567"])
+    company: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the member's company, for the final list",
+        examples=["Rahmani Trading"],
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=40,
+        description="the number called for the reminder and follow-up",
+        examples=["09131234567"],
+    )
     channel: Channel = Field(description="how the member registered", examples=["phone"])
     problem: str = Field(
         min_length=1,
@@ -66,16 +127,38 @@ class Registration(Body):
     )
     documents: list[str] = DOCUMENTS
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_name": "Ali Rahmani",
+                    "member_id": "M-1042",
+                    "company": "Rahmani Trading",
+                    "phone": "09131234567",
+                    "channel": "phone",
+                    "problem": "goods held at customs for 3 weeks",
+                    "documents": ["bill of lading 4471"],
+                }
+            ]
+        }
+    )
+
 
 class Registered(BaseModel):
-    desk_id: uuid.UUID
+    desk_id: uuid.UUID = Field(description="the desk registered on")
     number: str = Field(description="the problem form's number on the desk")
     state: str = Field(description="scheduled (with a slot) or waiting")
-    slot_start: datetime | None
+    slot_start: datetime | None = Field(
+        description="when the member's slot starts, with its offset; null while waiting"
+    )
 
 
 class Cancellation(Body):
-    reason: str | None = Field(default=None, max_length=MAX_TEXT, examples=["travelling"])
+    reason: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="why the member cancelled", examples=["travelling"]
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "travelling to Mersin that week"}]})
 
 
 class Guidance(Body):
@@ -83,19 +166,34 @@ class Guidance(Body):
         min_length=1, max_length=300, description="where the member is guided", examples=["the tax desk"]
     )
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"where": "the tax desk"}]})
+
 
 class Catering(Body):
-    items: list[str] = Field(min_length=1, max_length=50, examples=[["tea and pastries for 25"]])
+    items: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="what is requested on the goods/services request form FI-FR-01-03-02",
+        examples=[["tea and pastries for 25"]],
+    )
     note: str | None = NOTE
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": ["tea and pastries for 25", "water"], "note": "by 08:30"}]}
+    )
 
 
 class ReminderCall(Body):
     reached: bool = Field(description="whether the member answered", examples=[True])
     note: str | None = NOTE
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reached": True, "note": "will come at 09:20"}]})
+
 
 class Attendance(Body):
-    attended: bool = Field(examples=[True])
+    attended: bool = Field(description="whether the member came to the slot", examples=[True])
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"attended": True}]})
 
 
 class Decision(Body):
@@ -104,6 +202,10 @@ class Decision(Body):
         max_length=MAX_TEXT,
         description="the agency's decision on the form",
         examples=["goods released on guarantee within 5 days"],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"decision": "goods released on guarantee within 5 days"}]}
     )
 
 
@@ -116,6 +218,10 @@ class MinutesSending(Body):
     )
     note: str | None = NOTE
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to": "customs director-general's office", "note": "letter 1405/3321"}]}
+    )
+
 
 class FollowUp(Body):
     carried_out: bool = Field(description="whether the decision was carried out", examples=[False])
@@ -126,69 +232,124 @@ class FollowUp(Body):
         examples=["goods still held"],
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"carried_out": False, "result": "goods still held; the guarantee was not accepted"}]
+        }
+    )
+
 
 class DeskSummary(BaseModel):
-    id: uuid.UUID
-    version: int
-    agency: str
-    starts_at: datetime
-    desk_day: date
-    place: str
-    format: str
-    capacity: int
-    stage: str
-    scheduled: int
-    waiting: int
+    id: uuid.UUID = Field(description="the desk's id")
+    version: int = Field(description="how many events the desk has had; changes with every step")
+    agency: str = Field(description="the government agency that holds the desk, one of CRM_DESKS__AGENCIES")
+    starts_at: datetime = Field(description="when the first slot starts, with its offset (+03:30)")
+    desk_day: date = Field(description="the day of the desk in the chamber's calendar")
+    place: str = Field(description="the booked venue")
+    format: str = Field(description="in_person, online or hybrid")
+    capacity: int = Field(description="how many members get a slot")
+    stage: str = Field(
+        description="planning, approved (MM-FR-01-05-01 approved), announced (all four routes), held,"
+        " minutes_reviewed, minutes_sent, archived (follow-ups under way) or closed (checklist MM-FR-03-05-01 done)"
+    )
+    scheduled: int = Field(description="how many members hold a slot")
+    waiting: int = Field(description="how many members are on the waiting list")
 
 
 class DeskDetail(DeskSummary):
-    equipment: list[str]
-    slot_minutes: int
-    reminder_day: date
-    follow_up_due_at: datetime
-    planned_by: str | None
-    planning_form: dict[str, Any]
-    coordinations: list[dict[str, Any]]
-    announcements: dict[str, Any]
-    catering: dict[str, Any] | None
-    forms: list[dict[str, Any]]
-    waiting_list: list[str]
-    minutes: dict[str, Any]
-    checklist: dict[str, Any] | None
+    equipment: list[str] = Field(description="the equipment booked")
+    slot_minutes: int = Field(description="minutes per member's slot (about 10, CRM_DESKS__SLOT_MINUTES)")
+    reminder_day: date = Field(description="the working day before the desk, when the reminder calls are made")
+    follow_up_due_at: datetime = Field(
+        description="end of the working day one week after the desk, by which every follow-up call is due"
+    )
+    planned_by: str | None = Field(description="user name of the member-services expert who planned it")
+    planning_form: dict[str, Any] = Field(
+        description="the registrants planning form MM-FR-01-05-01: who approved it and when (null until approved)"
+    )
+    coordinations: list[dict[str, Any]] = Field(
+        description="what was agreed with the agency's liaison, each with its note, documents, who and when"
+    )
+    announcements: dict[str, Any] = Field(
+        description="each of the four routes (poster_request, director_general, members, representative): when it"
+        " went out, or null while not done"
+    )
+    catering: dict[str, Any] | None = Field(
+        description="the catering request on FI-FR-01-03-02 with its items; null until requested"
+    )
+    forms: list[dict[str, Any]] = Field(
+        description="the members' problem forms MM-FR-02-05-01: slot, reminders, attendance, decision, follow-up"
+    )
+    waiting_list: list[str] = Field(description="the numbers of the forms on the waiting list, first in line first")
+    minutes: dict[str, Any] = Field(description="when the minutes were reviewed, sent and archived, and by whom")
+    checklist: dict[str, Any] | None = Field(
+        description="the completed checklist MM-FR-03-05-01 with its items; null until the desk is closed"
+    )
 
 
 class ReminderRow(BaseModel):
-    form: str
-    member_name: str
-    phone: str | None
-    starts_at: datetime
-    calls: int
-    reached: bool
+    form: str = Field(description="the number of the member's problem form MM-FR-02-05-01 on the desk")
+    member_name: str = Field(description="the member to call")
+    phone: str | None = Field(description="the number to call, as given on registration")
+    starts_at: datetime = Field(description="when the member's slot starts, with its offset")
+    calls: int = Field(description="how many reminder calls were recorded so far")
+    reached: bool = Field(description="whether any call reached the member")
 
 
 class MissedFollowUps(BaseModel):
-    recorded: list[dict[str, str]]
+    recorded: list[dict[str, str]] = Field(
+        description="what this run recorded: desk follow-up calls missed (desk_id, form) and session decisions"
+        " overdue (session_id, decision)"
+    )
 
 
 class RatioIssue(Body):
-    period: Period = Field(examples=["week"])
+    period: Period = Field(description="week or month, the two reports to the SG and the president", examples=["week"])
     on: SaneDate | None = Field(
         default=None, description="a day of the period; today when omitted", examples=["2026-11-25"]
     )
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"period": "week", "on": "2026-11-25"}]})
+
 
 # -- specialised sessions ---------------------------------------------------------------------------------------
 class SessionPlan(Body):
-    trade_group: str = Field(min_length=1, max_length=200, examples=["textile exporters"])
-    starts_at: SaneDatetime = Field(examples=["2026-12-02T10:00:00+03:30"])
-    place: str = Field(min_length=1, max_length=300, examples=["Chamber hall 1"])
-    topics: list[str] = Field(min_length=1, max_length=50, examples=[["export refund delays", "customs valuation"]])
+    trade_group: str = Field(
+        min_length=1, max_length=200, description="the trade group the session is for", examples=["textile exporters"]
+    )
+    starts_at: SaneDatetime = Field(
+        description="when the session starts, with its offset", examples=["2026-12-02T10:00:00+03:30"]
+    )
+    place: str = Field(min_length=1, max_length=300, description="the venue", examples=["Chamber hall 1"])
+    topics: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="the topics of the programme the SG approves",
+        examples=[["export refund delays", "customs valuation"]],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "trade_group": "textile exporters",
+                    "starts_at": "2026-12-02T10:00:00+03:30",
+                    "place": "Chamber hall 1",
+                    "topics": ["export refund delays", "customs valuation"],
+                }
+            ]
+        }
+    )
 
 
 class Invitee(Body):
-    member_id: str = Field(min_length=1, max_length=100, examples=["M-1042"])
-    name: str = Field(min_length=1, max_length=200, examples=["Ali Rahmani"])
-    company: str | None = Field(default=None, max_length=300, examples=["Rahmani Textiles"])
+    member_id: str = Field(
+        min_length=1, max_length=100, description="the member's id in the member database", examples=["M-1042"]
+    )
+    name: str = Field(min_length=1, max_length=200, description="the member's name", examples=["Ali Rahmani"])
+    company: str | None = Field(
+        default=None, max_length=300, description="the member's company", examples=["Rahmani Textiles"]
+    )
 
 
 class InviteeSelection(Body):
@@ -202,7 +363,24 @@ class InviteeSelection(Body):
         description="what the selection asked: activity, products, partner_countries",
         examples=[{"activity": ["textile"], "partner_countries": ["IQ", "TR"]}],
     )
-    invitees: list[Invitee] = Field(min_length=1, max_length=2000)
+    invitees: list[Invitee] = Field(
+        min_length=1, max_length=2000, description="the members invited, as the selection gave them"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "selection_id": "sel-2026-11-textile",
+                    "criteria": {"activity": ["textile"], "partner_countries": ["IQ", "TR"]},
+                    "invitees": [
+                        {"member_id": "M-1042", "name": "Ali Rahmani", "company": "Rahmani Textiles"},
+                        {"member_id": "M-2210", "name": "Zeynep Yıldız", "company": "Yıldız Tekstil"},
+                    ],
+                }
+            ]
+        }
+    )
 
 
 class Invitations(Body):
@@ -210,16 +388,23 @@ class Invitations(Body):
         default=None, description="the day they went out; today when omitted", examples=["2026-11-25"]
     )
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"on": "2026-11-25"}]})
+
 
 class SessionAttendance(Body):
     attended: list[str] = Field(
         max_length=2000, description="member ids of the invitees who came", examples=[["M-1042"]]
     )
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"attended": ["M-1042", "M-2210"]}]})
+
 
 class SessionProblem(Body):
     text: str = Field(
-        min_length=1, max_length=MAX_TEXT, examples=["certificates of origin take two weeks at the chamber"]
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="the problem as the member raised it",
+        examples=["certificates of origin take two weeks at the chamber"],
     )
     about_chamber_service: bool = Field(
         description="true: about the chamber's own services, which opens a complaint", examples=[True]
@@ -228,22 +413,63 @@ class SessionProblem(Body):
         default=None, max_length=300, description="the chamber's service concerned", examples=["certificates of origin"]
     )
     unit: str | None = Field(default=None, max_length=100, description="the unit that provides it", examples=["trade"])
-    member_id: str | None = Field(default=None, max_length=100, examples=["M-1042"])
+    member_id: str | None = Field(
+        default=None, max_length=100, description="the member who raised it, if known", examples=["M-1042"]
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "certificates of origin take two weeks at the chamber",
+                    "about_chamber_service": True,
+                    "service": "certificates of origin",
+                    "unit": "trade",
+                    "member_id": "M-1042",
+                }
+            ]
+        }
+    )
 
 
 class SessionMinutes(Body):
     summary: str = Field(
-        min_length=1, max_length=MAX_TEXT, examples=["Export refunds and valuation discussed; 2 decisions."]
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="the summary of the minutes SE-FR-02-01-01",
+        examples=["Export refunds and valuation discussed; 2 decisions."],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"summary": "Export refunds and valuation discussed; 2 decisions."}]}
     )
 
 
 class SessionDecision(Body):
-    text: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Ask customs for a valuation guideline"])
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="what was decided",
+        examples=["Ask customs for a valuation guideline"],
+    )
     owner: str = Field(
         min_length=1, max_length=200, description="user name of who carries it out", examples=["s.ahmadi"]
     )
     due_on: SaneDate = Field(description="a working day of the chamber", examples=["2026-12-16"])
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Ask customs for a valuation guideline", "owner": "s.ahmadi", "due_on": "2026-12-16"}]
+        }
+    )
+
 
 class DecisionDone(Body):
-    note: str = Field(min_length=1, max_length=MAX_TEXT, examples=["letter sent to customs, answer received"])
+    note: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="what was done",
+        examples=["letter sent to customs, answer received"],
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "letter sent to customs, answer received"}]})
