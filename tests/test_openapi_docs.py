@@ -18,7 +18,6 @@ from shared.settings import Settings
 
 # Services merged later, whose documentation is still to be written; every service not named here must pass.
 NOT_YET_DOCUMENTED: dict[str, str] = {
-    "surveys": "merged after the documentation pass; documented in its own change",
     "plan": "merged after the documentation pass; documented in its own change",
 }
 

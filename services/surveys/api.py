@@ -93,6 +93,7 @@ router = APIRouter(prefix="/surveys", tags=["surveys"])
     summary="Create a questionnaire, version 1 (member-relations manager); 409 if its code exists",
 )
 def create_questionnaire(office: OfficeDep, principal: QuestionnaireKeeper, body: QuestionnaireCreate) -> Any:
+    """Member relations keeps the chamber's questionnaires (ME-FR-02-01-01); the code names one for good."""
     qid = office.create_questionnaire(
         code=body.code, title=body.title, questions=[q.plain() for q in body.questions], by=principal.name
     )
@@ -101,11 +102,13 @@ def create_questionnaire(office: OfficeDep, principal: QuestionnaireKeeper, body
 
 @questionnaires.get("", response_model=list[QuestionnairePublic], summary="Every questionnaire with its versions")
 def list_questionnaires(office: OfficeDep, _: Reader, response: Response, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """Every questionnaire with all its versions, a page at a time; any signed-in staff member may read them."""
     return page(response, office.list_questionnaires(), limit, offset)
 
 
 @questionnaires.get("/{questionnaire_id}", response_model=QuestionnairePublic, summary="A questionnaire's versions")
 def get_questionnaire(office: OfficeDep, _: Reader, questionnaire_id: uuid.UUID) -> Any:
+    """One questionnaire with every version, oldest first; 404 if there is none with this id."""
     return office.questionnaire(questionnaire_id)
 
 
@@ -118,6 +121,7 @@ def get_questionnaire(office: OfficeDep, _: Reader, questionnaire_id: uuid.UUID)
 def revise_questionnaire(
     office: OfficeDep, principal: QuestionnaireKeeper, questionnaire_id: uuid.UUID, body: QuestionnaireRevise
 ) -> Any:
+    """Adds a version with the new questions; surveys already planned or running keep the one they ask."""
     office.revise_questionnaire(
         questionnaire_id, [q.plain() for q in body.questions], note=body.note, by=principal.name
     )
@@ -141,6 +145,7 @@ def _detail(office: SurveyOffice, survey_id: uuid.UUID) -> dict[str, Any]:
     summary="A unit's manager requests a project survey of the unit's service; the SG approves it",
 )
 def request_project(office: OfficeDep, principal: UnitManager, body: ProjectRequest) -> Any:
+    """Opens a project survey awaiting the SG's approval; the requesting unit supplies the member list later."""
     if not principal.unit:
         raise InvalidInput("the requesting manager's token names no unit")
     sid = office.request_project_survey(
@@ -160,6 +165,7 @@ def request_project(office: OfficeDep, principal: UnitManager, body: ProjectRequ
     summary="The president plans a periodic round (one per period; 409 if planned already)",
 )
 def plan_round(office: OfficeDep, principal: President, body: RoundPlan) -> Any:
+    """Opens the periodic round of member satisfaction for a six-monthly or yearly period, run by member relations."""
     sid = office.plan_round(
         period=body.period,
         questionnaire=body.questionnaire_id,
@@ -179,6 +185,7 @@ def list_surveys(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
+    """Surveys newest first, filtered by stage or kind; a unit's manager sees his unit's, the office sees all."""
     items, total = index.search(
         principal,
         see_all=sees_all(principal),
@@ -192,6 +199,7 @@ def list_surveys(
 
 @router.get("/{survey_id}", response_model=SurveyDetail, summary="A survey with its questions and history")
 def get_survey(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
+    """The survey's stage, member list, edits, meetings, timing and the questions asked, with its event history."""
     return _detail(office, survey_id)
 
 
@@ -203,17 +211,20 @@ def get_survey(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
 def survey_members(
     office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID, response: Response, limit: Limit = 100, offset: Offset = 0
 ) -> Any:
+    """Membership numbers in the order supplied; after the start, the members actually asked."""
     return page(response, office.members_of(survey_id), limit, offset)
 
 
 @router.post("/{survey_id}/approve", response_model=SurveyPublic, summary="The SG approves a project survey's request")
 def approve(office: OfficeDep, principal: SecretaryGeneral, survey_id: uuid.UUID) -> Any:
+    """The secretary general approves a requested project survey; member relations then prepares it."""
     office.approve_survey(survey_id, by=principal.name)
     return office.survey(survey_id)
 
 
 @router.post("/{survey_id}/reject", response_model=SurveyPublic, summary="The SG rejects a request, with the reason")
 def reject(office: OfficeDep, principal: SecretaryGeneral, survey_id: uuid.UUID, body: Reason) -> Any:
+    """The secretary general refuses a requested project survey; the reason is kept and shown to the unit."""
     office.reject_survey(survey_id, body.reason, by=principal.name)
     return office.survey(survey_id)
 
@@ -222,6 +233,7 @@ def reject(office: OfficeDep, principal: SecretaryGeneral, survey_id: uuid.UUID,
     "/{survey_id}/delegate", response_model=SurveyPublic, summary="The SG has another unit run the survey (recorded)"
 )
 def delegate(office: OfficeDep, principal: SecretaryGeneral, survey_id: uuid.UUID, body: Delegation) -> Any:
+    """The secretary general hands the survey to another unit to run; the reason is kept in its record."""
     office.delegate_survey(survey_id, body.unit, reason=body.reason, by=principal.name)
     return office.survey(survey_id)
 
@@ -232,6 +244,7 @@ def delegate(office: OfficeDep, principal: SecretaryGeneral, survey_id: uuid.UUI
     summary="The requesting unit's manager supplies the member list: numbers, or a member-database selection",
 )
 def supply_members(office: OfficeDep, principal: ListSupplier, survey_id: uuid.UUID, body: MemberList) -> Any:
+    """The requesting unit names the members who received the service; member relations approves the list."""
     office.supply_members(
         survey_id,
         numbers=body.numbers,
@@ -248,6 +261,7 @@ def supply_members(office: OfficeDep, principal: ListSupplier, survey_id: uuid.U
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
 async def upload_members(request: Request, office: OfficeDep, principal: ListSupplier, survey_id: uuid.UUID) -> Any:
+    """The member list as a CSV file of membership numbers, for a list kept in a spreadsheet."""
     if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain")):
         raise InvalidInput("send the list as text/csv")
     try:
@@ -267,6 +281,7 @@ async def upload_members(request: Request, office: OfficeDep, principal: ListSup
     summary="The member-relations manager approves the member list",
 )
 def approve_members(office: OfficeDep, principal: MemberRelationsManager, survey_id: uuid.UUID) -> Any:
+    """Member relations' manager approves the supplied member list; the survey cannot start without it."""
     office.approve_members(survey_id, by=principal.name)
     return office.survey(survey_id)
 
@@ -280,6 +295,7 @@ def approve_members(office: OfficeDep, principal: MemberRelationsManager, survey
 def edit_questionnaire(
     office: OfficeDep, principal: MemberRelationsManager, survey_id: uuid.UUID, body: QuestionnaireEdit
 ) -> Any:
+    """A new version of the questions for this survey only; a large edit waits for a meeting with the unit."""
     office.edit_questionnaire(
         survey_id, [q.plain() for q in body.questions], size=body.size.value, note=body.note, by=principal.name
     )
@@ -292,6 +308,7 @@ def edit_questionnaire(
     summary="Record a meeting: a large edit's (with the unit's manager) or a round's questions (president, SG, MR)",
 )
 def record_meeting(office: OfficeDep, principal: Chair, survey_id: uuid.UUID, body: Meeting) -> Any:
+    """Minutes of a meeting on the survey's questions, with who attended; clears a large edit's hold."""
     office.record_meeting(
         survey_id,
         purpose=body.purpose.value,
@@ -305,6 +322,7 @@ def record_meeting(office: OfficeDep, principal: Chair, survey_id: uuid.UUID, bo
 
 @router.post("/{survey_id}/timing", response_model=SurveyPublic, summary="The president sets a round's timing")
 def set_timing(office: OfficeDep, principal: President, survey_id: uuid.UUID, body: Timing) -> Any:
+    """The first and last day of a periodic round; the online links expire after the last day."""
     office.set_timing(survey_id, starts_on=body.starts_on, ends_on=body.ends_on, by=principal.name)
     return office.survey(survey_id)
 
@@ -315,12 +333,14 @@ def set_timing(office: OfficeDep, principal: President, survey_id: uuid.UUID, bo
     summary="Start asking (409 saying what is missing); a periodic round asks every active member",
 )
 def start(office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
+    """Starts asking the members; 409 lists what is still missing (approval, list, timing, meeting)."""
     office.start_survey(survey_id, by=principal.name)
     return office.survey(survey_id)
 
 
 @router.post("/{survey_id}/close", response_model=SurveyPublic, summary="Close a running survey")
 def close(office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
+    """Stops the survey: no more calls or online answers; the final report is then complete."""
     office.close_survey(survey_id, by=principal.name)
     return office.survey(survey_id)
 
@@ -340,6 +360,7 @@ def call_list(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """The member-relations experts' call list for the telephone survey, filtered by status."""
     items, total = calls.rows(str(survey_id), status=status.value if status else None, limit=limit, offset=offset)
     return paged(response, items, total)
 
@@ -351,6 +372,7 @@ def call_list(
     responses={204: {"description": "nobody is due for a call now"}},
 )
 def claim_next(office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID) -> Any:
+    """Hands the caller the next member due a call and holds him for a few minutes for that caller only."""
     if office.get_survey(survey_id).stage != Stage.RUNNING:
         raise DomainError("the survey is not running: nobody is to be called")
     taken = calls.claim_next(str(survey_id), principal.name)
@@ -363,6 +385,7 @@ def claim_next(office: OfficeDep, calls: CallsDep, principal: Caller, survey_id:
     summary="Where a member of the survey stands: attempts, the line to use next, answers",
 )
 def get_contact(office: OfficeDep, _: Caller, survey_id: uuid.UUID, membership_number: MemberNumber) -> Any:
+    """One member's record in the survey: the attempts made, the line to use next and any answers."""
     return office.contact(survey_id, membership_number)
 
 
@@ -379,6 +402,7 @@ def record_attempt(
     membership_number: MemberNumber,
     body: Attempt,
 ) -> Any:
+    """A call that brought no answers (no answer, busy, unreachable, wrong number, declined), from the line used."""
     calls.check_free_for(str(survey_id), membership_number, principal.name)
     return office.record_attempt(
         survey_id, membership_number, line=body.line.value, outcome=body.outcome.value, by=principal.name
@@ -398,6 +422,7 @@ def record_response(
     membership_number: MemberNumber,
     body: PhoneResponse,
 ) -> Any:
+    """The member's answers by phone; a voiced dissatisfaction opens a complaint naming the member."""
     calls.check_free_for(str(survey_id), membership_number, principal.name)
     return office.record_response(
         survey_id,
@@ -419,6 +444,7 @@ def record_response(
 def give_up(
     office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber
 ) -> Any:
+    """Marks the member not reached; refused (409) until the required call attempts have been made."""
     calls.check_free_for(str(survey_id), membership_number, principal.name)
     return office.give_up(survey_id, membership_number, by=principal.name)
 
@@ -431,6 +457,7 @@ def give_up(
 def record_dissatisfaction(
     office: OfficeDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber, body: Dissatisfaction
 ) -> Any:
+    """A dissatisfaction voiced during the call is passed on as a complaint naming the member."""
     return office.record_dissatisfaction(survey_id, membership_number, body.note, by=principal.name)
 
 
@@ -441,6 +468,7 @@ def record_dissatisfaction(
     summary="Scores so far: per question n, mean, sd, percentage, distribution; the overall score",
 )
 def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
+    """The scores of the answers received so far, per question and overall, as percentages of the scale."""
     return office.stats(survey_id)
 
 
@@ -450,6 +478,7 @@ def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
     summary="Evaluate the thresholds now (as a weekly summary does): complaints for what is below, each once",
 )
 def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> Any:
+    """Opens a complaint for each score below the chamber's threshold, once per question and survey."""
     return {"opened": office.evaluate_thresholds(survey_id, occasion="on_request", by=principal.name)}
 
 
@@ -460,6 +489,7 @@ def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> A
     summary="Issue the one-time online links of the members still to answer (the same links if issued again)",
 )
 def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
+    """One-time links for the members who have not answered, to send by SMS or e-mail."""
     survey = office.get_survey(survey_id)
     if survey.stage != Stage.RUNNING:
         raise DomainError("links are issued while the survey runs")
@@ -477,6 +507,7 @@ def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_i
     summary="Import an external online survey service's CSV export with a column mapping (channel import)",
 )
 def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, body: CsvImport) -> Any:
+    """Imports the answers collected by an external online survey service; unknown members are skipped."""
     office.get_survey(survey_id)
     return import_csv(
         office, str(survey_id), body.csv, member_column=body.member_column, columns=body.columns, by=principal.name
@@ -490,6 +521,7 @@ def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, bo
     summary="The weekly summaries: responses, response rate, per-question scores, new complaints",
 )
 def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
+    """The weekly summaries recorded while the survey ran, oldest first."""
     return office.summaries(survey_id)
 
 
@@ -508,6 +540,7 @@ def report(
     format: Literal["json", "csv"] = "json",
     lang: Literal["fa", "tr", "en"] = "fa",
 ) -> Any:
+    """The survey's final report for the president and the SG; format=csv gives it as a spreadsheet."""
     body = office.final_report(survey_id, counts=calls.counts(str(survey_id)), lang=lang)
     if format == "csv":
         return Response(
@@ -525,6 +558,7 @@ def report(
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
 def trend_chart(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Response:
+    """An SVG line chart of the overall and per-question scores of this survey's rounds."""
     return Response(trend_svg(office.trend(survey_id)), media_type="image/svg+xml")
 
 
@@ -537,4 +571,5 @@ internal = APIRouter(prefix="/internal/surveys", tags=["internal"])
     summary="Record the summary of the working week just ended for every running survey (idempotent)",
 )
 def record_weekly_summaries(office: OfficeDep, _: Internal) -> Any:
+    """Called by the scheduler at the end of each working week; a second call records nothing new."""
     return office.record_weekly_summaries()

@@ -167,6 +167,7 @@ def form_answers(questions: list[dict[str, Any]], form: dict[str, list[str]]) ->
 
 @public.get("/{token}", response_class=HTMLResponse, summary="The member's survey page (no login; the link is the key)")
 def open_link(request: Request, token: str, lang: str | None = Query(None, pattern="^(fa|tr|en)$")) -> HTMLResponse:
+    """The page a member opens from his SMS or e-mail link, in Persian, Turkish or English."""
     office, found = _resolve(request, token)
     if found is None:
         return _page(_language(request, lang, office, None), "unknown", 404)
@@ -191,6 +192,7 @@ def open_link(request: Request, token: str, lang: str | None = Query(None, patte
 async def answer_link(
     request: Request, token: str, lang: str | None = Query(None, pattern="^(fa|tr|en)$")
 ) -> HTMLResponse:
+    """The member's answers from the survey page; a link answers once and only while the survey runs."""
     office, found = _resolve(request, token)
     if found is None:
         return _page(_language(request, lang, office, None), "unknown", 404)
