@@ -103,7 +103,7 @@ class Outbox:
         app: CrmApplication,
         engine: sa.Engine,
         *,
-        table: str,
+        table: str | sa.Table,
         columns: Columns,
         follower_name: str,
         requests: Requests,
@@ -119,7 +119,8 @@ class Outbox:
         self.openers = opener
         self.on_opened = on_opened
         self.clock = clock
-        self.table = deliveries_table(table, columns)
+        # A service may pass the table it already declares (its tests and clean-up code name it) or just its name.
+        self.table = table if isinstance(table, sa.Table) else deliveries_table(table, columns)
         self.table.metadata.create_all(engine)
         # Every few seconds, not at once: a service that is down is retried without hammering it.
         self.follower = NotificationFollower(app, follower_name, engine, self._apply, poll_interval=poll_interval)
