@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from shared.clock import Clock
+from shared.db import create_tables
 from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
 
@@ -121,7 +122,8 @@ class Outbox:
         self.clock = clock
         # A service may pass the table it already declares (its tests and clean-up code name it) or just its name.
         self.table = table if isinstance(table, sa.Table) else deliveries_table(table, columns)
-        self.table.metadata.create_all(engine)
+        # Race-safe: a service and its processor, or two replicas, may start on one database at once.
+        create_tables(self.table.metadata, engine)
         # Every few seconds, not at once: a service that is down is retried without hammering it.
         self.follower = NotificationFollower(app, follower_name, engine, self._apply, poll_interval=poll_interval)
 
