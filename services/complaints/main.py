@@ -17,12 +17,13 @@ from services.complaints.documents import DocumentStore
 from services.complaints.index import ComplaintIndex
 from services.complaints.internal import internal
 from services.complaints.outbox import CorrectiveActionOutbox, http_opener
-from services.complaints.public import RateLimiter, public
+from services.complaints.public import public
 from services.complaints.report_api import reports
 from shared.calendar_feed import CalendarFeed, follow_calendar
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.ratelimit import RateLimiter
 from shared.service import event_sourced_service
 from shared.settings import ComplaintSettings, Settings
 

@@ -11,66 +11,31 @@ same id), so a crash between the two steps repeats nothing but the question.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintDesk
+from shared import outbox
 from shared.clock import Clock
-from shared.follower import NotificationFollower
-
-log = logging.getLogger(__name__)
+from shared.outbox import Columns, Delivery, Open, Outbox
 
 DECIDED = COMPLAINT_TOPIC_PREFIX + "CommitteeDecided"
 TITLE_MAX = 200  # the actions service's limit on a title; the whole text goes in the description
 
-metadata = sa.MetaData()
-deliveries = sa.Table(
-    "corrective_action_deliveries",
-    metadata,
-    sa.Column("source_ref", sa.String(200), primary_key=True),
-    sa.Column("complaint_id", sa.String(36), nullable=False, index=True),
-    sa.Column("action_id", sa.String(36)),  # None: refused for good, see `refused`
-    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("refused", sa.Text),
-)
+COLUMNS = Columns(origin="complaint_id", opened="action_id", source_ref_length=200)
+deliveries = outbox.deliveries_table("corrective_action_deliveries", COLUMNS)
 
-OpenAction = Callable[[dict[str, Any]], str]  # the request -> the action's id; raises when not delivered
-
-
-class ActionNotDelivered(RuntimeError):
-    """Not delivered now (the actions service is down, busy, or not authorised yet): try again later."""
-
-
-class ActionRefused(RuntimeError):
-    """The actions service refused the action itself (422): sending it again would not change that."""
+OpenAction = Open  # the request -> the action's id; raises when not delivered
+ActionNotDelivered = outbox.NotDelivered
+ActionRefused = outbox.Refused
 
 
 def http_opener(base_url: str, token: str | None, timeout: float = 10.0) -> OpenAction:
-    def open_action(request: dict[str, Any]) -> str:
-        if not token:
-            raise ActionNotDelivered("no service token for the actions service (CRM_COMPLAINTS_SERVICE_TOKEN)")
-        try:
-            response = httpx.post(
-                f"{base_url}/internal/actions",
-                json=request,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise ActionNotDelivered(f"actions service unreachable: {exc}") from exc
-        if response.status_code == 422:
-            raise ActionRefused(f"actions service refused it: {response.text[:500]}")
-        if response.status_code not in (200, 201):
-            raise ActionNotDelivered(f"actions service answered {response.status_code}: {response.text[:300]}")
-        return str(response.json()["id"])
-
-    return open_action
+    return outbox.http_opener(base_url, "/internal/actions", token, "CRM_COMPLAINTS_SERVICE_TOKEN", timeout)
 
 
 def source_ref(complaint_id: str, action_id: str) -> str:
@@ -81,11 +46,18 @@ class CorrectiveActionOutbox:
     def __init__(self, desk: ComplaintDesk, engine: sa.Engine, open_action: OpenAction, clock: Clock):
         self.desk = desk
         self.engine = engine
-        self.open_action = open_action
-        self.clock = clock
-        metadata.create_all(engine)
-        # Every few seconds, not at once: an actions service that is down is retried without hammering it.
-        self.follower = NotificationFollower(desk, "corrective_action_outbox", engine, self._apply, poll_interval=5.0)
+        self.outbox = Outbox(
+            desk,
+            engine,
+            table=deliveries,
+            columns=COLUMNS,
+            follower_name="corrective_action_outbox",
+            requests=self._requests_of,
+            opener=open_action,
+            clock=clock,
+            on_opened=self._opened,
+        )
+        self.follower = self.outbox.follower
 
     def request_for(self, action: dict[str, Any], complaint_id: str) -> dict[str, Any]:
         """The actions service's request: the owner as a person, or a unit answered for by its manager; the due
@@ -112,39 +84,19 @@ class CorrectiveActionOutbox:
             request |= {"owner": person, "due_on": due.isoformat()}
         return request
 
-    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
-        for n in notifications:
-            if n.topic != DECIDED:
-                continue
-            event = self.desk.mapper.to_domain_event(n)
-            complaint_id = str(n.originator_id)
-            for action in getattr(event, "corrective_actions", None) or []:
-                ref = source_ref(complaint_id, action["id"])
-                known = conn.execute(sa.select(deliveries.c.source_ref).where(deliveries.c.source_ref == ref)).scalar()
-                if known is not None:
-                    continue
-                # Raises when the actions service does not take it: the transaction, position included, is rolled
-                # back and the action is sent again at the next catch-up.
-                action_id, refused = None, None
-                try:
-                    action_id = self.open_action(self.request_for(action, complaint_id))
-                except ActionRefused as exc:
-                    # Kept with the reason for the operators, so that one bad action does not hold up the others.
-                    refused = str(exc)
-                    log.error("corrective action %s refused by the actions service: %s", ref, refused)
-                if action_id:
-                    self.desk.record_action_opened(n.originator_id, action["id"], action_id)
-                conn.execute(
-                    deliveries.insert().values(
-                        source_ref=ref,
-                        complaint_id=complaint_id,
-                        action_id=action_id,
-                        delivered_at=self.clock(),
-                        refused=refused,
-                    )
-                )
+    def _requests_of(self, n: Notification) -> Iterable[Delivery]:
+        if n.topic != DECIDED:
+            return []
+        event = self.desk.mapper.to_domain_event(n)
+        complaint_id = str(n.originator_id)
+        return [
+            Delivery(source_ref(complaint_id, action["id"]), complaint_id, self.request_for(action, complaint_id))
+            for action in getattr(event, "corrective_actions", None) or []
+        ]
+
+    def _opened(self, n: Notification, delivery: Delivery, action_id: str) -> None:
+        # The committee's own id for the action is the last part of the source_ref.
+        self.desk.record_action_opened(n.originator_id, delivery.source_ref.rsplit(":", 1)[1], action_id)
 
     def refused(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(deliveries).where(deliveries.c.refused.is_not(None)))
-            return [dict(r._mapping) for r in rows]
+        return self.outbox.refused()

@@ -13,11 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from typing import Annotated, Any, Literal
@@ -40,6 +37,7 @@ from services.complaints.tracking import (
 )
 from shared.http import read_body as read_bounded_body
 from shared.problems import InvalidInput, problem
+from shared.ratelimit import RateLimiter
 from shared.settings import ComplaintSettings
 from shared.validation import SaneDatetime, control_characters_in
 
@@ -85,36 +83,6 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], lis
             except (UnicodeDecodeError, LookupError):
                 raise InvalidInput(f"the field {name!r} is not UTF-8 text") from None
     return fields, files
-
-
-# -- rate limit ----------------------------------------------------------------------------------------------------
-class RateLimiter:
-    """At most `limit` hits per client within a sliding `window`, in memory. Time comes from the injected clock;
-    the oldest clients are forgotten beyond `max_clients`, so a flood of addresses cannot exhaust memory."""
-
-    def __init__(self, limit: int, window: timedelta, clock: Callable[[], datetime], *, max_clients: int = 10_000):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.max_clients = max_clients
-        self._hits: OrderedDict[str, deque[datetime]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def hit(self, client: str) -> timedelta | None:
-        """Count a hit; None when allowed, otherwise how long until the client may try again."""
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.pop(client, None) or deque()
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                self._hits[client] = hits
-                return hits[0] + self.window - now
-            hits.append(now)
-            self._hits[client] = hits
-            while len(self._hits) > self.max_clients:
-                self._hits.popitem(last=False)
-            return None
 
 
 def client_address(request: Request, config: ComplaintSettings) -> str:

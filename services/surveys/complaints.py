@@ -10,64 +10,31 @@ follower retries at each poll; the same complaint sent twice opens one complaint
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.surveys.application import SurveyOffice
+from shared import outbox
 from shared.clock import Clock
-from shared.follower import NotificationFollower
+from shared.outbox import Columns, Delivery, Open, Outbox
 
 log = logging.getLogger(__name__)
 
 # The events that carry a complaint to open, in their `complaint` field.
 CARRIERS = ("Contact.DissatisfactionRecorded", "Survey.ComplaintRaised")
 
-metadata = sa.MetaData()
-delivered = sa.Table(
-    "survey_complaints",
-    metadata,
-    sa.Column("source_ref", sa.String(300), primary_key=True),
-    sa.Column("survey_id", sa.String(36), nullable=False, index=True),
-    sa.Column("complaint_id", sa.String(36)),  # None: refused for good, see `refused`
-    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("refused", sa.Text),
-)
+COLUMNS = Columns(origin="survey_id", opened="complaint_id")
+delivered = outbox.deliveries_table("survey_complaints", COLUMNS)
 
-OpenComplaint = Callable[[dict[str, Any]], str]  # the complaint -> its id there; raises when not delivered
-
-
-class ComplaintNotDelivered(RuntimeError):
-    """Not delivered now (the complaints service is down, busy, or not authorised yet): try again later."""
-
-
-class ComplaintRefused(RuntimeError):
-    """The complaints service refused the complaint itself (422): sending it again would not change that."""
+OpenComplaint = Open  # the complaint -> its id in the complaints service; raises when not delivered
+ComplaintNotDelivered = outbox.NotDelivered
+ComplaintRefused = outbox.Refused
 
 
 def http_opener(base_url: str, token: str | None, timeout: float = 10.0) -> OpenComplaint:
-    def open_complaint(complaint: dict[str, Any]) -> str:
-        if not token:
-            raise ComplaintNotDelivered("no service token for the complaints service (CRM_SURVEYS__SERVICE_TOKEN)")
-        try:
-            response = httpx.post(
-                f"{base_url}/internal/complaints",
-                json=complaint,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise ComplaintNotDelivered(f"complaints service unreachable: {exc}") from exc
-        if response.status_code == 422:
-            raise ComplaintRefused(f"complaints service refused it: {response.text[:500]}")
-        if response.status_code not in (200, 201):
-            raise ComplaintNotDelivered(f"complaints service answered {response.status_code}: {response.text[:300]}")
-        return str(response.json()["id"])
-
-    return open_complaint
+    return outbox.http_opener(base_url, "/internal/complaints", token, "CRM_SURVEYS__SERVICE_TOKEN", timeout)
 
 
 class SurveyComplaints:
@@ -75,40 +42,25 @@ class SurveyComplaints:
         self.office = office
         self.engine = engine
         self.open_complaint = open_complaint
-        self.clock = clock
-        metadata.create_all(engine)
-        # Every few seconds, not at once: a complaints service that is down is retried without hammering it.
-        self.follower = NotificationFollower(office, "survey_complaints", engine, self._apply, poll_interval=5.0)
+        self.outbox = Outbox(
+            office,
+            engine,
+            table=delivered,
+            columns=COLUMNS,
+            follower_name="survey_complaints",
+            requests=self._complaint_of,
+            # Looked up at each delivery, so that the opener can be swapped on a running outbox.
+            opener=lambda complaint: self.open_complaint(complaint),
+            clock=clock,
+        )
+        self.follower = self.outbox.follower
 
-    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
-        for n in notifications:
-            if not n.topic.endswith(CARRIERS):
-                continue
-            event = self.office.mapper.to_domain_event(n)
-            complaint: dict[str, Any] = dict(event.complaint)  # type: ignore[attr-defined]  # every carrier has it
-            known = conn.execute(
-                sa.select(delivered.c.source_ref).where(delivered.c.source_ref == complaint["source_ref"])
-            ).scalar()
-            if known is not None:
-                continue
-            # Raises when the complaints service does not take it: the transaction, position included, is rolled
-            # back and the complaint is sent again at the next catch-up.
-            complaint_id, refused = None, None
-            try:
-                complaint_id = self.open_complaint(complaint)
-            except ComplaintRefused as exc:
-                # Kept with the reason for the operators, so that one bad complaint does not hold up the others.
-                refused = str(exc)
-                log.error("complaint %s refused: %s", complaint["source_ref"], refused)
-            conn.execute(
-                delivered.insert().values(
-                    source_ref=complaint["source_ref"],
-                    survey_id=_survey_of(complaint["source_ref"]),
-                    complaint_id=complaint_id,
-                    delivered_at=self.clock(),
-                    refused=refused,
-                )
-            )
+    def _complaint_of(self, n: Notification) -> Delivery | None:
+        if not n.topic.endswith(CARRIERS):
+            return None
+        event = self.office.mapper.to_domain_event(n)
+        complaint: dict[str, Any] = dict(event.complaint)  # type: ignore[attr-defined]  # every carrier has it
+        return Delivery(complaint["source_ref"], _survey_of(complaint["source_ref"]), complaint)
 
     def catch_up(self) -> int:
         return self.follower.catch_up()
