@@ -90,10 +90,12 @@ class Feeder(threading.Thread):
             self.error = exc
 
 
-def stored_head(settings) -> int:
+def stored_positions(settings) -> list[int]:
+    """The notification ids the store holds. Not always 1..max: on PostgreSQL a service killed inside its
+    transaction has taken an id from the sequence that no event will ever have."""
     centre = build_centre(settings)
     try:
-        return centre.recorder.max_notification_id() or 0
+        return [n.id for n in centre.recorder.select_notifications(0, 1_000_000)]
     finally:
         centre.close()
 
@@ -155,7 +157,7 @@ def test_kill_9_during_ingestion_loses_nothing_and_duplicates_nothing(store_sett
             # lost, before the relay can see the loss: that window is not closed yet.)
             feeder.paused.set()
             wait_until(lambda: feeder.waiting.is_set() or feeder.error, what="the feeder to pause")
-            head = stored_head(settings)
+            head = len(stored_positions(settings))
             wait_until(
                 lambda: len(read_topic(settings.kafka_bootstrap, settings.topic_of("calls"), idle_ms=200)) >= head,
                 what="the relay idle",
@@ -174,8 +176,9 @@ def test_kill_9_during_ingestion_loses_nothing_and_duplicates_nothing(store_sett
         assert feeder.accepted == BATCHES
 
         centre = build_centre(settings)
-        head = centre.recorder.max_notification_id()
-        calls_stored = len({n.originator_id for n in centre.recorder.select_notifications(0, 100_000)})
+        stored = [n.id for n in centre.recorder.select_notifications(0, 1_000_000)]
+        head = len(stored)
+        calls_stored = len({n.originator_id for n in centre.recorder.select_notifications(0, 1_000_000)})
         centre.close()
         assert calls_stored == BATCHES * CALLS_PER_BATCH
         topic = settings.topic_of("calls")
@@ -189,7 +192,7 @@ def test_kill_9_during_ingestion_loses_nothing_and_duplicates_nothing(store_sett
         partitions = (
             settings.kafka_partitions if victim != "broker" else partition_count(settings.kafka_bootstrap, topic)
         )
-        assert_complete_and_ordered(read_topic(settings.kafka_bootstrap, topic), head, partitions)
+        assert_complete_and_ordered(read_topic(settings.kafka_bootstrap, topic), head, partitions, stored)
 
         readmodel = ReadModel(settings.readmodel_db_url, settings.business_calendar)
         wait_until(
