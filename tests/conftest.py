@@ -73,3 +73,6 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """A client of the module's `app` fixture; entering it runs the lifespan, so the index follower is running."""
     with TestClient(app) as client:
         yield client
+
+
+pytest_plugins = ["tests.browser"]
