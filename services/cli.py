@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the whole system on this machine (embedded broker, SQLite) until Ctrl-C")
     sub.add_parser("broker", help="run the embedded Kafka-protocol broker in the foreground")
+    sub.add_parser("mailserver", help="run the local mail server that keeps the CRM's e-mails under data/mailbox/")
 
     serve = sub.add_parser("serve", help="run one service's HTTP API (and its relay)")
     serve.add_argument("service", choices=registry.served())
@@ -152,6 +153,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         from shared.broker import broker_command
 
         os.execv(broker_command(settings.broker_port)[0], broker_command(settings.broker_port))
+    if args.command == "mailserver":
+        from services.notifications.mailbox import mailbox_folder, serve_mail
+
+        return serve_mail(mailbox_folder(settings.data_dir), "127.0.0.1", settings.notifications.smtp_port)
     if args.command == "serve":
         return _serve(args.service, settings)
     if args.command == "process":

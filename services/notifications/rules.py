@@ -1,0 +1,168 @@
+"""Which event asks for which message, to whom: pure functions over an event and the contacts known so far.
+
+Wired: the end-of-day list to the unit's manager (reporting's end_of_day_list.produced, which carries the list),
+the acknowledgement and the result to the complainant (complaints' acknowledged and closed, when the received event
+gave an address or the member is known), the desk registration's confirmation to the member (desks' registered:
+its phone, or the member's address), and a new call-back in an expert's queue to the expert who asked for it
+(calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.notifications.contacts import Contact, Contacts, EventContacts
+from shared.envelope import CloudEvent
+from shared.organisation import Organisation
+
+EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
+COMPLAINT_ACKNOWLEDGED = "crm.complaints.complaint.acknowledged.v1"
+COMPLAINT_CLOSED = "crm.complaints.complaint.closed.v1"
+DESK_REGISTERED = "crm.desks.desk.registered.v1"
+CALL_UNANSWERED = "crm.calls.call.unanswered_registered.v1"
+
+# The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
+WIRED = frozenset({EOD_PRODUCED, COMPLAINT_ACKNOWLEDGED, COMPLAINT_CLOSED, DESK_REGISTERED, CALL_UNANSWERED})
+
+# Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
+WAITING = {
+    "survey_link": "surveys' links_issued carries only a count, not the members and their links",
+    "desk_invitation": "desks' announced names a route, not the members invited",
+    "desk_reminder": "no event says a desk's day is near (reminders are calls recorded after the fact)",
+    "weekly_report": "no event says a weekly report is ready",
+    "monthly_report": "no event says a monthly report is ready",
+}
+
+# The complaint's outcome as the complainant reads it, per language (the template receives the words, not the code).
+OUTCOMES = {
+    "en": {"accepted": "your complaint was upheld", "rejected": "your complaint was not upheld", "settled": "settled"},
+    "fa": {
+        "accepted": "شکایت شما وارد دانسته شد",
+        "rejected": "شکایت شما وارد دانسته نشد",
+        "settled": "با توافق حل شد",
+    },
+    "tr": {
+        "accepted": "şikayetiniz yerinde bulundu",
+        "rejected": "şikayetiniz yerinde bulunmadı",
+        "settled": "uzlaşmayla çözüldü",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A message an event asks for: `key` is unique per event, kind and recipient (replays make the same key)."""
+
+    key: str
+    kind: str
+    recipient: str  # who, for people: a user name, a member id, a complaint's reference
+    contact: Contact | None  # None: nobody knows where to reach the recipient (recorded as failed)
+    context: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None  # forced channel (sms for a phone-only registration); None: e-mail when known
+
+
+@dataclass
+class Facts:
+    organisation: Organisation
+    staff: Contacts
+    known: EventContacts
+    format_time: Callable[[datetime], str]
+
+
+def _key(event: CloudEvent, kind: str, recipient: str) -> str:
+    return f"{event.id}:{kind}:{recipient}"
+
+
+def wanted(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    rule = RULES.get(event.type)
+    return rule(event, facts) if rule else []
+
+
+def end_of_day_list(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    d = event.data
+    manager = d.get("manager")
+    if not manager:
+        return []  # no manager in the organisation file: the report shows the list as not sent
+    unit = next((u for u in facts.organisation.units if u.id == d["unit"]), None)
+    context = {
+        "unit": d["unit"],
+        "unit_name": unit.name if unit else d["unit"],
+        "day": d["day"],
+        "items": d.get("items") or [],
+        "count": len(d.get("items") or []),
+    }
+    return [
+        Wanted(
+            _key(event, "end_of_day_list", manager),
+            "end_of_day_list",
+            manager,
+            facts.staff.contact_of(manager),
+            context,
+        )
+    ]
+
+
+def complaint(kind: str) -> Callable[[CloudEvent, Facts], list[Wanted]]:
+    def rule(event: CloudEvent, facts: Facts) -> list[Wanted]:
+        found = facts.known.complainant(event.subject)
+        if found is None:
+            return []  # the received event has not come (or the complaint is not from this chamber's topic)
+        reference, contact = found
+        if not (contact.email or contact.phone):
+            return []  # an anonymous complaint or one without an address: nobody to tell
+        context = {"reference": reference, "outcome": event.data.get("outcome"), "note": event.data.get("note")}
+        return [Wanted(_key(event, kind, reference), kind, reference, contact, context)]
+
+    return rule
+
+
+def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    d = event.data
+    member = facts.known.member(member_id=d["member_id"]) if d.get("member_id") else None
+    slot = datetime.fromisoformat(d["slot_start"]) if d.get("slot_start") else None
+    context = {
+        "number": d["number"],
+        "problem": d.get("problem"),
+        "slot_start_local": facts.format_time(slot) if slot else None,
+    }
+    if d.get("phone"):  # the number the member gave on the form: an SMS reaches him or her at the desk's day
+        contact = Contact(d.get("member_name") or "", None, d["phone"], member.language if member else None)
+        return [
+            Wanted(
+                _key(event, "desk_registration", d["number"]), "desk_registration", d["number"], contact, context, "sms"
+            )
+        ]
+    if member and member.email:
+        return [
+            Wanted(_key(event, "desk_registration", d["number"]), "desk_registration", d["number"], member, context)
+        ]
+    return []
+
+
+def queue_item(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    d = event.data
+    expert = d.get("expert")
+    person = next((p for p in facts.organisation.people if p.name == expert), None)
+    if not expert or person is None or not person.queue_mail:
+        return []
+    due = datetime.fromisoformat(d["callback_due"]) if d.get("callback_due") else None
+    context = {
+        "unit": d.get("unit"),
+        "contact_phone": d.get("contact_phone"),
+        "contact_name": d.get("contact_name"),
+        "subject": d.get("subject"),
+        "callback_due_local": facts.format_time(due) if due else "",
+    }
+    return [Wanted(_key(event, "queue_item", expert), "queue_item", expert, facts.staff.contact_of(expert), context)]
+
+
+RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
+    EOD_PRODUCED: end_of_day_list,
+    COMPLAINT_ACKNOWLEDGED: complaint("complaint_acknowledged"),
+    COMPLAINT_CLOSED: complaint("complaint_closed"),
+    DESK_REGISTERED: desk_registration,
+    CALL_UNANSWERED: queue_item,
+}
