@@ -66,10 +66,18 @@ ACTION_METRICS: dict[str, set[str]] = {
     "crm_actions_overdue": {"unit"},
     "crm_actions_effectiveness_failed_total": set(),
 }
+# The notifications service's (tests/notifications/test_api.py checks that /metrics exports them).
+NOTIFICATION_METRICS: dict[str, set[str]] = {
+    "crm_notifications_sent_total": {"channel", "kind"},
+    "crm_notifications_retried_total": {"channel", "kind"},
+    "crm_notifications_failed_total": {"channel", "kind"},
+    "crm_notifications_queued": set(),
+    "crm_notifications_messages": {"state"},
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **NOTIFICATION_METRICS, **PROMETHEUS_SERIES}
 
 # What each long-running container runs, by its compose service name (also its Prometheus job), from the registry.
 REGISTERED: dict[str, list[str]] = {
