@@ -28,6 +28,8 @@ Format = Annotated[Literal["json", "html"], Query(description="json (default) or
 Status = Literal["queued", "retrying", "delivered", "failed"]
 
 router = APIRouter(tags=["notifications"])
+# The pages answer format=html with text/html: documented, so that a client knows both.
+HTML = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
 
 
 @router.get("/notifications", response_model=MessagePage, summary="Messages and their delivery state")
@@ -112,37 +114,50 @@ def _one(request: Request, principal: Any, address: str, name: str, sms: bool, f
     return found
 
 
-@router.get("/mailbox", response_model=list[Box], summary="The local mailbox: one box per recipient")
+@router.get("/mailbox", response_model=list[Box], responses=HTML, summary="The local mailbox: one box per recipient")
 def list_boxes(request: Request, principal: Staff, format: Format = "json") -> Any:
     """On the embedded default the e-mails go to the local mail server started by `crm run`, which keeps them per recipient under the data folder. The operators, the auditor, the SG and the member-relations manager see every box; any other member of the staff sees only his or her own."""
     return _boxes(request, principal, False, format, "/mailbox")
 
 
-@router.get("/mailbox/{address}", response_model=list[MailPublic], summary="The messages of one box, newest first")
+@router.get(
+    "/mailbox/{address}",
+    response_model=list[MailPublic],
+    responses=HTML,
+    summary="The messages of one box, newest first",
+)
 def list_mail(address: str, request: Request, principal: Staff, format: Format = "json") -> Any:
     """The e-mails received for one address, newest first, each with its subject and text."""
     return _box(request, principal, address, False, format, "/mailbox")
 
 
-@router.get("/mailbox/{address}/{name}", response_model=MailPublic, summary="One e-mail of the local mailbox")
+@router.get(
+    "/mailbox/{address}/{name}", response_model=MailPublic, responses=HTML, summary="One e-mail of the local mailbox"
+)
 def get_mail(address: str, name: str, request: Request, principal: Staff, format: Format = "json") -> Any:
     """One e-mail as the recipient would read it: sender, date, subject and text."""
     return _one(request, principal, address, name, False, format)
 
 
-@router.get("/sms-outbox", response_model=list[Box], summary="The local SMS outbox: one box per phone number")
+@router.get(
+    "/sms-outbox", response_model=list[Box], responses=HTML, summary="The local SMS outbox: one box per phone number"
+)
 def list_sms_boxes(request: Request, principal: Staff, format: Format = "json") -> Any:
     """Without an SMS gateway (the embedded default) each SMS is kept as a file per phone number under the data folder; the same people as for the mailbox read it."""
     return _boxes(request, principal, True, format, "/sms-outbox")
 
 
-@router.get("/sms-outbox/{number}", response_model=list[MailPublic], summary="The SMS kept for one number")
+@router.get(
+    "/sms-outbox/{number}", response_model=list[MailPublic], responses=HTML, summary="The SMS kept for one number"
+)
 def list_sms(number: str, request: Request, principal: Staff, format: Format = "json") -> Any:
     """The SMS kept for one phone number, newest first."""
     return _box(request, principal, number, True, format, "/sms-outbox")
 
 
-@router.get("/sms-outbox/{number}/{name}", response_model=MailPublic, summary="One SMS of the local outbox")
+@router.get(
+    "/sms-outbox/{number}/{name}", response_model=MailPublic, responses=HTML, summary="One SMS of the local outbox"
+)
 def get_sms(number: str, name: str, request: Request, principal: Staff, format: Format = "json") -> Any:
     """One SMS as the member's phone would show it."""
     return _one(request, principal, number, name, True, format)
