@@ -29,7 +29,7 @@ Status = Literal["queued", "retrying", "delivered", "failed"]
 
 router = APIRouter(tags=["notifications"])
 # The pages answer format=html with text/html: documented, so that a client knows both.
-HTML = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
+HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
 
 
 @router.get("/notifications", response_model=MessagePage, summary="Messages and their delivery state")

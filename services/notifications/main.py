@@ -84,7 +84,12 @@ def create_app(
     def background(stop: asyncio.Event) -> list:
         return [
             follow_topics(
-                notifier.take, settings.kafka_bootstrap, topics, "crm-notifications", stop, settings.kafka_partitions
+                notifier.take,
+                settings.kafka_bootstrap,
+                topics,
+                f"{settings.topic_prefix}-notifications",
+                stop,
+                settings.kafka_partitions,
             ),
             dispatch_loop(notifier, settings.notifications.dispatch_seconds, stop),
         ]
