@@ -177,6 +177,8 @@ class NotificationSettings(BaseModel):
     backoff_first_seconds: float = Field(default=60, gt=0)
     backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
     dispatch_seconds: float = Field(default=5, gt=0)  # how often the service sends the messages that are due
+    # Who receives the weekly and monthly reports (user names with a `[[people]]` entry of the organisation file).
+    report_recipients: tuple[str, ...] = ("secretary_general", "president")
     # The language of a recipient whose own is not known: the chamber's (fa in Iran, tr in Türkiye) when unset.
     default_language: Literal["fa", "tr", "en"] | None = None
 

@@ -155,7 +155,9 @@ class Notifier(CrmApplication):
         """Keep the contacts among `events` and request the messages they ask for; returns how many are new."""
         events = list(events)
         self.known.apply(events)
-        facts = rules.Facts(self.organisation, self.staff, self.known, self._format_time)
+        facts = rules.Facts(
+            self.organisation, self.staff, self.known, self._format_time, tuple(self.config.report_recipients)
+        )
         requested = 0
         for e in events:
             for wanted in rules.wanted(e, facts):

@@ -8,6 +8,7 @@ later as one more source in `ChainedContacts`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -82,6 +83,16 @@ complaint_contacts = sa.Table(
     sa.Column("member_number", sa.String(50)),
 )
 
+# What a later event needs to be told in words: a survey's subject, a desk report's period (its reissue omits it).
+labels = sa.Table(
+    "notification_labels",
+    metadata,
+    sa.Column("aggregate_id", sa.String(36), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+SURVEY_REQUESTED = "crm.surveys.survey.requested.v1"
+RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
+
 MEMBER_REGISTERED = "crm.members.member.registered.v1"
 MEMBER_UPDATED = "crm.members.member.details_updated.v1"
 COMPLAINT_RECEIVED = "crm.complaints.complaint.received.v1"
@@ -113,6 +124,10 @@ class EventContacts:
                     self._member(conn, e, e.data, registered=True)
                 elif e.type == MEMBER_UPDATED:
                     self._member(conn, e, e.data.get("changes") or {}, registered=False)
+                elif e.type == SURVEY_REQUESTED:
+                    self._label(conn, e.subject, {"title": e.data.get("subject")})
+                elif e.type == RATIO_ISSUED:
+                    self._label(conn, e.subject, {k: e.data.get(k) for k in ("period", "start", "end")})
                 elif e.type == COMPLAINT_RECEIVED:
                     d = e.data
                     conn.execute(complaint_contacts.delete().where(complaint_contacts.c.complaint_id == e.subject))
@@ -126,6 +141,17 @@ class EventContacts:
                             member_number=d.get("member_number"),
                         )
                     )
+
+    @staticmethod
+    def _label(conn: sa.Connection, aggregate_id: str, data: Mapping[str, Any]) -> None:
+        conn.execute(labels.delete().where(labels.c.aggregate_id == aggregate_id))
+        conn.execute(labels.insert().values(aggregate_id=aggregate_id, data=json.dumps(dict(data))))
+
+    def label(self, aggregate_id: str) -> dict[str, Any]:
+        """What was kept about an aggregate (a survey's title, a desk report's period); empty when nothing."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(labels.c.data).where(labels.c.aggregate_id == aggregate_id)).scalar()
+        return json.loads(found) if found else {}
 
     def _member(self, conn: sa.Connection, e: CloudEvent, data: Mapping[str, Any], *, registered: bool) -> None:
         t = member_contacts

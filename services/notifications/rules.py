@@ -4,7 +4,9 @@ Wired: the end-of-day list to the unit's manager (reporting's end_of_day_list.pr
 the acknowledgement and the result to the complainant (complaints' acknowledged and closed, when the received event
 gave an address or the member is known), the desk registration's confirmation to the member (desks' registered:
 its phone, or the member's address), and a new call-back in an expert's queue to the expert who asked for it
-(calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file).
+(calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
+monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
+desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly).
 """
 
 from __future__ import annotations
@@ -23,17 +25,30 @@ COMPLAINT_ACKNOWLEDGED = "crm.complaints.complaint.acknowledged.v1"
 COMPLAINT_CLOSED = "crm.complaints.complaint.closed.v1"
 DESK_REGISTERED = "crm.desks.desk.registered.v1"
 CALL_UNANSWERED = "crm.calls.call.unanswered_registered.v1"
+SURVEY_WEEKLY = "crm.surveys.survey.weekly_summary_recorded.v1"
+RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
+RATIO_REISSUED = "crm.desks.ratio_report.reissued.v1"
 
 # The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
-WIRED = frozenset({EOD_PRODUCED, COMPLAINT_ACKNOWLEDGED, COMPLAINT_CLOSED, DESK_REGISTERED, CALL_UNANSWERED})
+WIRED = frozenset(
+    {
+        EOD_PRODUCED,
+        COMPLAINT_ACKNOWLEDGED,
+        COMPLAINT_CLOSED,
+        DESK_REGISTERED,
+        CALL_UNANSWERED,
+        SURVEY_WEEKLY,
+        RATIO_ISSUED,
+        RATIO_REISSUED,
+    }
+)
 
 # Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
 WAITING = {
     "survey_link": "surveys' links_issued carries only a count, not the members and their links",
     "desk_invitation": "desks' announced names a route, not the members invited",
     "desk_reminder": "no event says a desk's day is near (reminders are calls recorded after the fact)",
-    "weekly_report": "no event says a weekly report is ready",
-    "monthly_report": "no event says a monthly report is ready",
+    "call_centre_reports": "no event says a weekly or monthly call-centre report is ready (they are read on demand)",
 }
 
 # The complaint's outcome as the complainant reads it, per language (the template receives the words, not the code).
@@ -70,6 +85,7 @@ class Facts:
     staff: Contacts
     known: EventContacts
     format_time: Callable[[datetime], str]
+    report_recipients: tuple[str, ...] = ()
 
 
 def _key(event: CloudEvent, kind: str, recipient: str) -> str:
@@ -159,10 +175,51 @@ def queue_item(event: CloudEvent, facts: Facts) -> list[Wanted]:
     return [Wanted(_key(event, "queue_item", expert), "queue_item", expert, facts.staff.contact_of(expert), context)]
 
 
+def survey_weekly_summary(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    figures = event.data.get("figures") or {}
+    context = {
+        "title": facts.known.label(event.subject).get("title") or event.subject,
+        "week_ending": event.data["week_ending"],
+        "responses": figures.get("responses", 0),
+        "asked": figures.get("asked", 0),
+        "response_rate": figures.get("response_rate"),
+        "overall": figures.get("overall"),
+        "new_complaints": figures.get("new_complaints", 0),
+    }
+    kind = "survey_weekly_summary"
+    return [
+        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
+        for who in facts.report_recipients
+    ]
+
+
+def desk_ratio_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    d = {**facts.known.label(event.subject), **event.data}  # a reissue names no period: the issue kept it
+    total = (d.get("figures") or {}).get("total") or {}
+    context = {
+        "period": d.get("period") or "",
+        "start": d.get("start") or "",
+        "end": d.get("end") or "",
+        "registrations": total.get("registrations", 0),
+        "raised": total.get("raised", 0),
+        "solved": total.get("solved", 0),
+        "ratio": total.get("ratio"),
+        "reissued": event.type == RATIO_REISSUED,
+    }
+    kind = "desk_ratio_report"
+    return [
+        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
+        for who in facts.report_recipients
+    ]
+
+
 RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     EOD_PRODUCED: end_of_day_list,
     COMPLAINT_ACKNOWLEDGED: complaint("complaint_acknowledged"),
     COMPLAINT_CLOSED: complaint("complaint_closed"),
     DESK_REGISTERED: desk_registration,
     CALL_UNANSWERED: queue_item,
+    SURVEY_WEEKLY: survey_weekly_summary,
+    RATIO_ISSUED: desk_ratio_report,
+    RATIO_REISSUED: desk_ratio_report,
 }

@@ -244,3 +244,97 @@ def test_each_step_of_a_message_is_an_event_of_its_own(settings, clock):
     notifier.dispatch(clock.advance(hours=1))
     types = [n.topic.rsplit(".", 1)[1] for n in notifier.notification_log.select(start=1, limit=10)]
     assert types == ["Requested", "AttemptFailed", "Delivered"]
+
+
+def test_a_surveys_weekly_summary_goes_to_the_sg_and_the_president(notifier, channels, clock):
+    survey = str(uuid.uuid4())
+    requested = event(
+        "crm.surveys.survey.requested.v1",
+        {
+            "kind": "project",
+            "subject": "Export fair 1405",
+            "unit": "trade",
+            "period": None,
+            "frequency": None,
+            "questionnaire_id": "q",
+            "questionnaire_version": 1,
+            "by": "m.karimi",
+            "at": "2026-11-01T07:00:00+00:00",
+        },
+        survey,
+    )
+    summary = event(
+        "crm.surveys.survey.weekly_summary_recorded.v1",
+        {
+            "week_ending": "2026-11-25",
+            "figures": {
+                "responses": 42,
+                "asked": 120,
+                "response_rate": 35.0,
+                "overall": 81.5,
+                "new_complaints": 2,
+                "questions": {},
+            },
+            "at": "2026-11-26T09:00:00+00:00",
+        },
+        survey,
+        7,
+    )
+    assert notifier.take([requested, summary]) == 2
+    notifier.dispatch(clock())
+    sent = {m.to: m for m in channels["email"].sent}
+    assert set(sent) == {"sg@example.org", "president@example.org"}
+    assert sent["sg@example.org"].subject == "نظرسنجی «Export fair 1405»: هفته منتهی به 2026-11-25"
+    assert "42 از 120 عضو (35.0٪)" in sent["sg@example.org"].body and "81.5٪" in sent["sg@example.org"].body
+
+
+def test_the_desks_ratio_report_and_its_revision_go_to_the_sg_and_the_president(notifier, channels, clock):
+    report = str(uuid.uuid4())
+    total = {"registrations": 9, "raised": 8, "solved": 6, "ratio": 0.75}
+    issued = event(
+        "crm.desks.ratio_report.issued.v1",
+        {
+            "period": "month",
+            "start": "2026-10-23",
+            "end": "2026-11-21",
+            "figures": {"total": total},
+            "by": None,
+            "at": "2026-11-21T13:00:00+00:00",
+        },
+        report,
+    )
+    reissued = event(
+        "crm.desks.ratio_report.reissued.v1",
+        {"figures": {"total": {**total, "solved": 7, "ratio": 0.875}}, "by": None, "at": "2026-11-28T13:00:00+00:00"},
+        report,
+        2,
+    )
+    assert notifier.take([issued]) == 2
+    assert notifier.take([reissued]) == 2
+    notifier.dispatch(clock())
+    subjects = sorted(m.subject for m in channels["email"].sent if m.to == "sg@example.org")
+    assert subjects == [
+        "میزهای خدمت، ماه 2026-10-23 تا 2026-11-21: 6 از 8 مشکل حل شد",
+        "میزهای خدمت، ماه 2026-10-23 تا 2026-11-21: 7 از 8 مشکل حل شد (اصلاح‌شده)",
+    ]
+    body = next(m.body for m in channels["email"].sent if "اصلاح" in m.subject)
+    assert "نسبت حل‌شده به مطرح‌شده: 88٪" in body
+
+
+@pytest.mark.parametrize("language", ["fa", "tr", "en"])
+def test_every_kind_has_its_template_in_every_language(language):
+    from services.notifications.application import TEMPLATES, Renderer
+
+    kinds = {p.name.split(".")[0] for p in TEMPLATES.glob("*.txt")}
+    assert kinds == {
+        "end_of_day_list",
+        "complaint_acknowledged",
+        "complaint_closed",
+        "desk_registration",
+        "queue_item",
+        "survey_weekly_summary",
+        "desk_ratio_report",
+    }
+    for kind in kinds:
+        template = Renderer().env.get_template(f"{kind}.{language}.txt")
+        assert set(template.blocks) == {"subject", "body", "sms"}
