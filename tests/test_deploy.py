@@ -71,6 +71,7 @@ NOTIFICATION_METRICS: dict[str, set[str]] = {
     "crm_notifications_sent_total": {"channel", "kind"},
     "crm_notifications_retried_total": {"channel", "kind"},
     "crm_notifications_failed_total": {"channel", "kind"},
+    "crm_notifications_skipped_total": {"type"},
     "crm_notifications_queued": set(),
     "crm_notifications_messages": {"state"},
 }

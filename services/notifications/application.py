@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Notification
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from prometheus_client import Counter
 
 from services.notifications import rules
@@ -42,6 +42,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 SENT = Counter("crm_notifications_sent", "Messages handed over to their channel", ["channel", "kind"])
 FAILED = Counter("crm_notifications_failed", "Messages given up after their last attempt", ["channel", "kind"])
+SKIPPED = Counter("crm_notifications_skipped", "Events whose rule could not read them (logged)", ["type"])
 RETRIED = Counter("crm_notifications_retried", "Failed attempts that will be tried again", ["channel", "kind"])
 
 
@@ -160,8 +161,15 @@ class Notifier(CrmApplication):
         )
         requested = 0
         for e in events:
-            for wanted in rules.wanted(e, facts):
-                requested += self.request(wanted, e)
+            try:
+                asked = rules.wanted(e, facts)
+                for wanted in asked:
+                    requested += self.request(wanted, e)
+            except (KeyError, TypeError, ValueError, TemplateError) as exc:
+                # An event its rule cannot read (a payload outside its contract) is logged and skipped: it must
+                # not hold up every message after it, as it would if the consumer retried it for ever.
+                SKIPPED.labels(e.type).inc()
+                log.error("notifications: skipped %s %s: %s: %s", e.type, e.id, type(exc).__name__, exc)
         return requested
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:

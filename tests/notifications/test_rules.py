@@ -338,3 +338,9 @@ def test_every_kind_has_its_template_in_every_language(language):
     for kind in kinds:
         template = Renderer().env.get_template(f"{kind}.{language}.txt")
         assert set(template.blocks) == {"subject", "body", "sms"}
+
+
+def test_an_event_its_rule_cannot_read_is_skipped_and_the_next_ones_still_ask(notifier, caplog):
+    broken = event("crm.reporting.end_of_day_list.produced.v1", {"manager": "f.alavi"})  # no unit, no day
+    assert notifier.take([broken, end_of_day()]) == 1
+    assert "skipped crm.reporting.end_of_day_list.produced.v1" in caplog.text
