@@ -47,10 +47,7 @@ def mails(data_dir: Path, address: str) -> list[email.message.EmailMessage]:
     box = data_dir / "mailbox" / address
     if not box.is_dir():
         return []
-    return [
-        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-        for f in sorted(box.glob("*.eml"))
-    ]
+    return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in sorted(box.glob("*.eml"))]
 
 
 @pytest.fixture
@@ -209,3 +206,28 @@ def test_a_days_calls_end_with_the_end_of_day_list_in_each_unit_managers_mailbox
     page = httpx.get(f"{notifications}/notifications", params={"kind": "end_of_day_list"}, headers=admin).json()
     assert page["total"] == 3 and {m["status"] for m in page["items"]} == {"delivered"}
     assert {m["address"] for m in page["items"]} == set(managers)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_restarted_notifier_sends_nothing_twice(settings, pg_schema, clock):
+    """Deployment keeps the messages in PostgreSQL: the events read again after a restart (the consumer's offsets
+    not yet committed) ask for messages the store already has, and only the message still due is sent."""
+    from services.notifications.main import build_notifier
+    from tests.integration.conftest import pg_settings
+    from tests.notifications.helpers import Recorder, end_of_day
+
+    settings = pg_settings(settings, pg_schema)
+    first, second = end_of_day("trade", "f.alavi"), end_of_day("legal", "d.kazemi")
+    email = Recorder()
+    notifier = build_notifier(settings, clock, {"email": email})
+    assert notifier.take([first, second]) == 2
+    assert notifier.attempt(notifier.due(clock())[0], clock()) == "delivered"  # one sent, then the process dies
+    notifier.close()
+
+    again = Recorder()
+    restarted = build_notifier(settings, clock, {"email": again})
+    assert restarted.take([first, second]) == 0
+    assert restarted.dispatch(clock()) == {"delivered": 1, "retrying": 0, "failed": 0}
+    assert len(email.sent) + len(again.sent) == 2
+    assert {m.to for m in email.sent + again.sent} == {"f.alavi@example.org", "d.kazemi@example.org"}
+    restarted.close()

@@ -81,3 +81,20 @@ def test_metrics_count_sent_retried_and_queued(client, tokens, clock):
     assert 'crm_notifications_retried_total{channel="email",kind="end_of_day_list"}' in text
     assert "crm_notifications_queued 1.0" in text
     assert 'crm_notifications_messages{state="delivered"} 1.0' in text
+
+
+def test_the_audit_export_shows_each_message_requested_attempted_and_delivered(client, tokens, clock):
+    import json
+
+    notifier = client.app.state.notifier
+    notifier.take([end_of_day("trade", "f.alavi")])
+    notifier.dispatch(clock())  # fails once (the recorder's first attempt)
+    notifier.dispatch(clock.advance(minutes=5))
+    lines = [json.loads(line) for line in client.get("/audit/events", headers=tokens["auditor"]).text.splitlines()]
+    types = [line["event"]["type"] for line in lines]
+    assert types == [
+        "crm.notifications.message.requested.v1",
+        "crm.notifications.message.attempt_failed.v1",
+        "crm.notifications.message.delivered.v1",
+    ]
+    assert lines[0]["event"]["data"]["address"] == "f.alavi@example.org"
