@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -152,12 +152,35 @@ class Notifier(CrmApplication):
     def _format_time(self, t: datetime) -> str:
         return self.calendar.format(t) if self.calendar is not None else t.isoformat()
 
+    def _reminder_time(self, day: date) -> datetime:
+        intervals = self.calendar.working_intervals(day) if self.calendar is not None else []
+        return intervals[0][0] if intervals else datetime.combine(day, time(6, 0), UTC)
+
+    def withdraw(self, key: str, reason: str) -> bool:
+        """Cancel the message of `key` if it exists and is not sent yet."""
+        try:
+            m = self.message(message_id(key))
+        except MessageNotFound:
+            return False
+        if not m.cancel(reason=reason, at=self.clock()):
+            return False
+        try:
+            self.save(m)
+        except IntegrityError:  # sent or cancelled meanwhile by the dispatcher
+            return False
+        return True
+
     def take(self, events: Iterable[CloudEvent]) -> int:
         """Keep the contacts among `events` and request the messages they ask for; returns how many are new."""
         events = list(events)
         self.known.apply(events)
         facts = rules.Facts(
-            self.organisation, self.staff, self.known, self._format_time, tuple(self.config.report_recipients)
+            self.organisation,
+            self.staff,
+            self.known,
+            self._format_time,
+            tuple(self.config.report_recipients),
+            self._reminder_time,
         )
         requested = 0
         for e in events:
@@ -165,6 +188,8 @@ class Notifier(CrmApplication):
                 asked = rules.wanted(e, facts)
                 for wanted in asked:
                     requested += self.request(wanted, e)
+                for key in rules.cancelled_reminders(e):
+                    self.withdraw(key, f"withdrawn: {e.type}")
             except (KeyError, TypeError, ValueError, TemplateError) as exc:
                 # An event its rule cannot read (a payload outside its contract) is logged and skipped: it must
                 # not hold up every message after it, as it would if the consumer retried it for ever.
@@ -195,6 +220,7 @@ class Notifier(CrmApplication):
             source_type=source.type,
             source_id=source.id,
             at=self.clock(),
+            send_at=wanted.send_at,
         )
         try:
             self.save(message)
@@ -228,13 +254,15 @@ class Notifier(CrmApplication):
         now = now or self.clock()
         counts = {"delivered": 0, "retrying": 0, "failed": 0}
         for mid in self.due(now):
-            counts[self.attempt(mid, now)] += 1
+            outcome = self.attempt(mid, now)
+            if outcome in counts:  # not "skipped": sent, given up or withdrawn before this look
+                counts[outcome] += 1
         return counts
 
     def attempt(self, mid: uuid.UUID, now: datetime) -> str:
         m = self.message(mid)  # the store, not the index, says whether it is still open
         if m.closed or (m.next_attempt_at is not None and m.next_attempt_at > now):
-            return m.status if m.status in ("delivered", "failed") else "retrying"
+            return "skipped"
         channel = self.channels.get(m.channel)
         error: str | None = None
         final = False

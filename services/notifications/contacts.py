@@ -92,6 +92,16 @@ labels = sa.Table(
 )
 SURVEY_REQUESTED = "crm.surveys.survey.requested.v1"
 RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
+DESK_PLANNED = "crm.desks.desk.planned.v1"
+SESSION_PLANNED = "crm.desks.session.planned.v1"
+SESSION_INVITEES = "crm.desks.session.invitees_selected.v1"
+# wire type -> the fields of its payload kept as the aggregate's label
+LABELLED = {
+    RATIO_ISSUED: ("period", "start", "end"),
+    DESK_PLANNED: ("agency", "starts_at", "desk_day", "reminder_day", "place"),
+    SESSION_PLANNED: ("trade_group", "starts_at", "place", "topics"),
+    SESSION_INVITEES: ("invitees",),
+}
 
 MEMBER_REGISTERED = "crm.members.member.registered.v1"
 MEMBER_UPDATED = "crm.members.member.details_updated.v1"
@@ -126,8 +136,8 @@ class EventContacts:
                     self._member(conn, e, e.data.get("changes") or {}, registered=False)
                 elif e.type == SURVEY_REQUESTED:
                     self._label(conn, e.subject, {"title": e.data.get("subject")})
-                elif e.type == RATIO_ISSUED:
-                    self._label(conn, e.subject, {k: e.data.get(k) for k in ("period", "start", "end")})
+                elif e.type in LABELLED:
+                    self._label(conn, e.subject, {k: e.data.get(k) for k in LABELLED[e.type]})
                 elif e.type == COMPLAINT_RECEIVED:
                     d = e.data
                     conn.execute(complaint_contacts.delete().where(complaint_contacts.c.complaint_id == e.subject))
@@ -144,8 +154,11 @@ class EventContacts:
 
     @staticmethod
     def _label(conn: sa.Connection, aggregate_id: str, data: Mapping[str, Any]) -> None:
+        """Merged into what is kept already: a session's plan and its invitees come in two events."""
+        found = conn.execute(sa.select(labels.c.data).where(labels.c.aggregate_id == aggregate_id)).scalar()
+        merged = {**(json.loads(found) if found else {}), **data}
         conn.execute(labels.delete().where(labels.c.aggregate_id == aggregate_id))
-        conn.execute(labels.insert().values(aggregate_id=aggregate_id, data=json.dumps(dict(data))))
+        conn.execute(labels.insert().values(aggregate_id=aggregate_id, data=json.dumps(merged)))
 
     def label(self, aggregate_id: str) -> dict[str, Any]:
         """What was kept about an aggregate (a survey's title, a desk report's period); empty when nothing."""

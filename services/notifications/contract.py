@@ -12,5 +12,6 @@ CONTRACT = EventContract(
         "crm.notifications.message.attempt_failed.v1": f"{_MESSAGE}.AttemptFailed",
         "crm.notifications.message.delivered.v1": f"{_MESSAGE}.Delivered",
         "crm.notifications.message.failed.v1": f"{_MESSAGE}.Failed",
+        "crm.notifications.message.cancelled.v1": f"{_MESSAGE}.Cancelled",
     },
 )

@@ -48,6 +48,7 @@ class Message(Aggregate):
         source_type: str,
         source_id: str,
         at: datetime,
+        send_at: datetime | None = None,
     ):
         self.key = key
         self.kind = kind
@@ -62,7 +63,7 @@ class Message(Aggregate):
         self.requested_at = at
         self.status = "queued"
         self.attempts = 0
-        self.next_attempt_at: datetime | None = at
+        self.next_attempt_at: datetime | None = send_at or at  # a reminder waits for its day
         self.last_error: str | None = None
 
     @classmethod
@@ -71,7 +72,20 @@ class Message(Aggregate):
 
     @property
     def closed(self) -> bool:
-        return self.status in ("delivered", "failed")
+        return self.status in ("delivered", "failed", "cancelled")
+
+    def cancel(self, *, reason: str, at: datetime) -> bool:
+        """Withdraw a message not yet sent (a reminder for a registration since cancelled); False when too late."""
+        if self.closed:
+            return False
+        self._cancelled(reason=reason, at=at)
+        return True
+
+    @event("Cancelled")
+    def _cancelled(self, *, reason: str, at: datetime) -> None:
+        self.status = "cancelled"
+        self.last_error = reason
+        self.next_attempt_at = None
 
     def _check_open(self) -> None:
         if self.closed:

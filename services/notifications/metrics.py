@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from services.notifications.application import Notifier
 
-STATES = ("queued", "retrying", "delivered", "failed")
+STATES = ("queued", "retrying", "delivered", "failed", "cancelled")
 
 
 class NotificationCollector:

@@ -3,7 +3,9 @@
 Wired: the end-of-day list to the unit's manager (reporting's end_of_day_list.produced, which carries the list),
 the acknowledgement and the result to the complainant (complaints' acknowledged and closed, when the received event
 gave an address or the member is known), the desk registration's confirmation to the member (desks' registered:
-its phone, or the member's address), and a new call-back in an expert's queue to the expert who asked for it
+its phone, or the member's address, and a reminder on the desk's reminder day, withdrawn if the registration is
+cancelled), the specialised session's invitation to each member selected (sessions' invitations_sent), a new
+call-back in an expert's queue to the expert who asked for it
 (calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
 monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
 desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly).
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.notifications.contacts import Contact, Contacts, EventContacts
@@ -28,6 +30,8 @@ CALL_UNANSWERED = "crm.calls.call.unanswered_registered.v1"
 SURVEY_WEEKLY = "crm.surveys.survey.weekly_summary_recorded.v1"
 RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
 RATIO_REISSUED = "crm.desks.ratio_report.reissued.v1"
+REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
+SESSION_INVITED = "crm.desks.session.invitations_sent.v1"
 
 # The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
 WIRED = frozenset(
@@ -40,14 +44,15 @@ WIRED = frozenset(
         SURVEY_WEEKLY,
         RATIO_ISSUED,
         RATIO_REISSUED,
+        REGISTRATION_CANCELLED,
+        SESSION_INVITED,
     }
 )
 
 # Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
 WAITING = {
     "survey_link": "surveys' links_issued carries only a count, not the members and their links",
-    "desk_invitation": "desks' announced names a route, not the members invited",
-    "desk_reminder": "no event says a desk's day is near (reminders are calls recorded after the fact)",
+    "desk_invitation": "desks' announced names a route, not the members invited (sessions' invitations are wired)",
     "call_centre_reports": "no event says a weekly or monthly call-centre report is ready (they are read on demand)",
 }
 
@@ -77,6 +82,7 @@ class Wanted:
     contact: Contact | None  # None: nobody knows where to reach the recipient (recorded as failed)
     context: dict[str, Any] = field(default_factory=dict)
     channel: str | None = None  # forced channel (sms for a phone-only registration); None: e-mail when known
+    send_at: datetime | None = None  # not before (a reminder); None: at once
 
 
 @dataclass
@@ -86,6 +92,8 @@ class Facts:
     known: EventContacts
     format_time: Callable[[datetime], str]
     report_recipients: tuple[str, ...] = ()
+    # When a reminder for a day is sent: the start of that day's working time
+    reminder_time: Callable[[date], datetime] = lambda d: datetime.combine(d, time(6, 0), UTC)
 
 
 def _key(event: CloudEvent, kind: str, recipient: str) -> str:
@@ -135,27 +143,67 @@ def complaint(kind: str) -> Callable[[CloudEvent, Facts], list[Wanted]]:
     return rule
 
 
+def reminder_key(desk_id: str, number: str) -> str:
+    """The reminder of one registration, keyed by the registration itself: its cancellation finds it."""
+    return f"desk_reminder:{desk_id}:{number}"
+
+
 def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """The confirmation at once and, when the desk's reminder day is known and still ahead, the reminder on it
+    (the procedure's reminder call one day before, as a message the expert's call then backs up)."""
     d = event.data
     member = facts.known.member(member_id=d["member_id"]) if d.get("member_id") else None
     slot = datetime.fromisoformat(d["slot_start"]) if d.get("slot_start") else None
+    desk = facts.known.label(event.subject)
     context = {
         "number": d["number"],
         "problem": d.get("problem"),
         "slot_start_local": facts.format_time(slot) if slot else None,
+        "place": desk.get("place") or "",
     }
     if d.get("phone"):  # the number the member gave on the form: an SMS reaches him or her at the desk's day
-        contact = Contact(d.get("member_name") or "", None, d["phone"], member.language if member else None)
-        return [
-            Wanted(
-                _key(event, "desk_registration", d["number"]), "desk_registration", d["number"], contact, context, "sms"
-            )
-        ]
-    if member and member.email:
-        return [
-            Wanted(_key(event, "desk_registration", d["number"]), "desk_registration", d["number"], member, context)
-        ]
+        contact: Contact = Contact(d.get("member_name") or "", None, d["phone"], member.language if member else None)
+        channel: str | None = "sms"
+    elif member and member.email:
+        contact, channel = member, None
+    else:
+        return []
+    number = d["number"]
+    wanted = [Wanted(_key(event, "desk_registration", number), "desk_registration", number, contact, context, channel)]
+    if slot and desk.get("reminder_day"):
+        send_at = facts.reminder_time(date.fromisoformat(desk["reminder_day"]))
+        if send_at < slot:
+            key = reminder_key(event.subject, number)
+            wanted.append(Wanted(key, "desk_reminder", number, contact, context, channel, send_at))
+    return wanted
+
+
+def cancelled_reminders(event: CloudEvent) -> list[str]:
+    """The keys of the messages an event withdraws: a cancelled registration's reminder."""
+    if event.type == REGISTRATION_CANCELLED:
+        return [reminder_key(event.subject, event.data["number"])]
     return []
+
+
+def session_invitations(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """An invitation to each member the session's selection chose, by e-mail or SMS; a member whose address is not
+    known is recorded as failed with that reason, so the staff know whom to call."""
+    session = facts.known.label(event.subject)
+    starts = datetime.fromisoformat(session["starts_at"]) if session.get("starts_at") else None
+    context = {
+        "trade_group": session.get("trade_group") or "",
+        "starts_at_local": facts.format_time(starts) if starts else "",
+        "place": session.get("place") or "",
+        "topics": session.get("topics") or [],
+    }
+    wanted = []
+    for invitee in session.get("invitees") or []:
+        member_id = invitee["member_id"]
+        contact = facts.known.member(member_id=member_id) or Contact(invitee.get("name") or member_id)
+        wanted.append(
+            Wanted(_key(event, "session_invitation", member_id), "session_invitation", member_id, contact, context)
+        )
+    return wanted
 
 
 def queue_item(event: CloudEvent, facts: Facts) -> list[Wanted]:
@@ -222,4 +270,5 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     SURVEY_WEEKLY: survey_weekly_summary,
     RATIO_ISSUED: desk_ratio_report,
     RATIO_REISSUED: desk_ratio_report,
+    SESSION_INVITED: session_invitations,
 }

@@ -11,14 +11,17 @@ class MessagePublic(BaseModel):
     id: str = Field(description="The message's id: a uuid5 of its source event, its kind and its recipient")
     kind: str = Field(
         description="What it says: end_of_day_list, complaint_acknowledged, complaint_closed, desk_registration, "
-        "queue_item"
+        "desk_reminder, session_invitation, queue_item, survey_weekly_summary, desk_ratio_report"
     )
     channel: str = Field(description="email or sms")
     recipient: str = Field(description="Who: a staff user name, a complaint's reference or a desk registration number")
     address: str | None = Field(description="The e-mail address or phone number used; null when none is known")
     language: str = Field(description="The language it was written in: fa, tr or en")
     subject: str = Field(description="The e-mail's subject (empty for an SMS)")
-    status: str = Field(description="queued, retrying (an attempt failed; tried again later), delivered or failed")
+    status: str = Field(
+        description="queued, retrying (an attempt failed; tried again later), delivered, failed or cancelled (a "
+        "reminder withdrawn before its day)"
+    )
     attempts: int = Field(description="Attempts made so far")
     next_attempt_at: datetime | None = Field(description="When it is tried next; null once delivered or failed")
     last_error: str | None = Field(description="Why the last attempt failed, for the operators")
