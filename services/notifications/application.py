@@ -181,6 +181,7 @@ class Notifier(CrmApplication):
             self._format_time,
             tuple(self.config.report_recipients),
             self._reminder_time,
+            self.calendar.format_date if self.calendar is not None else date.isoformat,
         )
         requested = 0
         for e in events:

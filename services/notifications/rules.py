@@ -94,6 +94,8 @@ class Facts:
     report_recipients: tuple[str, ...] = ()
     # When a reminder for a day is sent: the start of that day's working time
     reminder_time: Callable[[date], datetime] = lambda d: datetime.combine(d, time(6, 0), UTC)
+    # A day as the chamber writes it (Solar Hijri in Iran)
+    format_day: Callable[[date], str] = date.isoformat
 
 
 def _key(event: CloudEvent, kind: str, recipient: str) -> str:
@@ -114,7 +116,9 @@ def end_of_day_list(event: CloudEvent, facts: Facts) -> list[Wanted]:
     context = {
         "unit": d["unit"],
         "unit_name": unit.name if unit else d["unit"],
+        "unit_name_local": (unit.name_local or unit.name) if unit else d["unit"],
         "day": d["day"],
+        "day_local": facts.format_day(date.fromisoformat(d["day"])),
         "items": d.get("items") or [],
         "count": len(d.get("items") or []),
     }

@@ -196,7 +196,8 @@ def test_a_days_calls_end_with_the_end_of_day_list_in_each_unit_managers_mailbox
     wait_until(every_manager_has_mail, timeout=90, what="the end-of-day lists in the managers' mailboxes")
     for address, count in managers.items():
         [mail] = mails(settings.data_dir, address)
-        assert mail["Subject"].startswith(f"فهرست پایان روز {DAY.isoformat()}: {count} تماس بی‌پاسخ")
+        # In Persian, with the day in the Solar Hijri calendar (30 Aban 1405) and the unit's Persian name.
+        assert mail["Subject"].startswith(f"فهرست پایان روز 1405/08/30: {count} تماس بی‌پاسخ در امور")
         body = mail.get_body().get_content()
         assert body.count("مهلت تماس برگشتی") == count
     trade = mails(settings.data_dir, "f.alavi@example.org")[0].get_body().get_content()

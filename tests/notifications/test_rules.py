@@ -35,7 +35,7 @@ def test_end_of_day_list_goes_to_the_unit_manager_in_his_language(notifier, chan
     assert notifier.dispatch(clock()) == {"delivered": 1, "retrying": 0, "failed": 0}
     [mail] = channels["email"].sent
     assert mail.to == "f.alavi@example.org"
-    assert "فهرست پایان روز 2026-11-21" in mail.subject and "Trade and commerce" in mail.subject
+    assert mail.subject == "فهرست پایان روز 1405/08/30: 2 تماس بی‌پاسخ در امور بازرگانی"
     assert "Caller 0 (+989131234560): Export licence" in mail.body and "Caller 1" in mail.body
 
 
