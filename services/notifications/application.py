@@ -22,7 +22,14 @@ from prometheus_client import Counter
 
 from services.notifications import rules
 from services.notifications.channels import Channel, NotSent, Outgoing
-from services.notifications.contacts import LANGUAGES, ChainedContacts, Contact, EventContacts, OrganisationContacts
+from services.notifications.contacts import (
+    LANGUAGES,
+    ChainedContacts,
+    Contact,
+    Contacts,
+    EventContacts,
+    OrganisationContacts,
+)
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
 from shared.calendar import BusinessCalendar
@@ -133,6 +140,7 @@ class Notifier(CrmApplication):
         clock: Clock = system_clock,
         channels: dict[str, Channel] | None = None,
         chamber_language: str = "fa",
+        staff: Contacts | None = None,
     ):
         super().__init__(env)
         self.clock = clock
@@ -143,7 +151,10 @@ class Notifier(CrmApplication):
         self.default_language = self.config.default_language or chamber_language
         self.engine = engine or sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
         self.known = EventContacts(self.engine)
-        self.staff = ChainedContacts(OrganisationContacts(self.organisation))
+        # Where staff are reached: the organisation file's people; another source (the console's users with an
+        # e-mail address) is chained before it when given.
+        sources: list[Contacts] = [staff] if staff is not None else []
+        self.staff = ChainedContacts(*sources, OrganisationContacts(self.organisation))
         self.renderer = Renderer()
         create_tables(metadata, self.engine)
         self.follower = NotificationFollower(self, "notifications_index", self.engine, self._index)

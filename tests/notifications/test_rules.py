@@ -492,3 +492,19 @@ def test_each_selected_member_is_invited_to_the_session_when_the_invitations_go_
     assert "- Export incentives" in mail.body
     [failed], _ = notifier.search(status="failed")
     assert failed["recipient"] == unknown and "no email address known" in failed["last_error"]
+
+
+def test_another_source_of_staff_contacts_is_asked_first(settings, clock):
+    from services.notifications.contacts import Contact
+
+    class ConsoleUsers:
+        def contact_of(self, name: str) -> Contact | None:
+            return Contact(name, "falavi@console.example", None, "en") if name == "f.alavi" else None
+
+    email = Recorder()
+    notifier = Notifier(
+        organisation=settings.organisation, clock=clock, channels={"email": email}, staff=ConsoleUsers()
+    )
+    notifier.take([end_of_day("trade", "f.alavi"), end_of_day("legal", "d.kazemi")])
+    notifier.dispatch(clock())
+    assert sorted(m.to for m in email.sent) == ["d.kazemi@example.org", "falavi@console.example"]
