@@ -58,10 +58,24 @@ def _folder(request: Request, sms: bool) -> Path:
     return mb.sms_folder(data_dir) if sms else mb.mailbox_folder(data_dir)
 
 
-def _page(title: str, rows: list[str]) -> HTMLResponse:
+def _rtl(text: str) -> bool:
+    """Written in Persian (Arabic script): the page reads right to left, its Latin parts (numbers, names) inside."""
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+STYLE = (
+    "body{font-family:'Noto Naskh Arabic','Noto Sans',sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem}"
+    ".text{white-space:pre-wrap;line-height:1.8;border-top:1px solid #ccc;padding-top:1rem}"
+    "dt{font-weight:bold}dd{margin-inline-start:1.5rem}li{margin:.3rem 0}"
+)
+
+
+def _page(title: str, rows: list[str], text: str = "") -> HTMLResponse:
     body = "".join(rows) or "<p>Nothing here yet.</p>"
+    direction = "rtl" if _rtl(title + text) else "ltr"
     return HTMLResponse(
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<!doctype html><html dir="{direction}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
 
@@ -108,9 +122,9 @@ def _one(request: Request, principal: Any, address: str, name: str, sms: bool, f
             for k, key in (("From", "sender"), ("To", "to"), ("Date", "date"), ("Subject", "subject"))
             if found.get(key)
         )
-        return _page(
-            found.get("subject") or address, [f"<dl>{head}</dl>", f'<pre dir="auto">{html.escape(found["body"])}</pre>']
-        )
+        body = found["body"]
+        text = f'<div class="text">{html.escape(body)}</div>'
+        return _page(found.get("subject") or address, [f'<dl dir="ltr">{head}</dl>', text], body)
     return found
 
 
