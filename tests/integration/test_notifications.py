@@ -26,6 +26,7 @@ from shared.envelope import CloudEvent
 from tests.integration.clocked_processor import set_clock
 from tests.integration.conftest import ROOT, crm, crm_env, free_port, stop_all, wait_healthy, wait_until
 from tests.integration.test_pipeline import abandoned
+from tests.integration.test_processor_restart import committed_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -142,12 +143,18 @@ def test_complaint_events_on_the_broker_reach_the_complainants_mailbox_once(embe
     admin = {"Authorization": f"Bearer {TokenStore(settings.auth_db_url).create('operator', Role.ADMIN)}"}
     base = f"http://127.0.0.1:{settings.notifications_port}"
 
-    def consumed_twice() -> bool:
-        # The consumer group's offsets pass the replayed records: they were read, and asked for nothing.
-        page = httpx.get(f"{base}/notifications", headers=admin).json()
-        return page["total"] == 1 and page["items"][0]["status"] == "delivered"
-
-    wait_until(consumed_twice, what="the message delivered")
+    # The consumer group's offsets pass the replayed records: they were read, and asked for nothing more.
+    wait_until(
+        lambda: (
+            committed_offsets(
+                settings.kafka_bootstrap, f"{settings.topic_prefix}-notifications", settings.topic_of("complaints")
+            )
+            >= 4
+        ),
+        what="the replayed records consumed",
+    )
+    page = httpx.get(f"{base}/notifications", headers=admin).json()
+    assert page["total"] == 1 and page["items"][0]["status"] == "delivered"
     end = httpx.get(f"{base}/mailbox", headers=admin).json()
     assert end == [{"address": "leyla@example.org", "messages": 1}]
     assert len(mails(settings.data_dir, "leyla@example.org")) == 1
