@@ -246,6 +246,11 @@ class BindingPublic(BaseModel):
     where: dict[str, Any] = Field(
         description="for events: the conditions an event's fields must meet to count (field → value); empty when every event of the types counts"
     )
+    type_where: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="for events: further conditions for one of the types only (wire type → field → value), e.g. a "
+        "desk's minutes step counts only when the step is archived",
+    )
     aggregation: str = Field(
         description="how a month's figure is made from the events: count (one per event), sum:<field> or distinct:<field> (e.g. members visited, whatever the number of visits)"
     )
