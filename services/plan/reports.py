@@ -11,6 +11,7 @@ from typing import Any
 
 from services.plan.application import PlanOffice
 from services.plan.domain.kpi import progress, quarterly
+from services.plan.domain.spending import cost_report
 from services.plan.index import PlanIndex
 
 CSV_COLUMNS = (
@@ -98,3 +99,11 @@ def quarterly_csv(report: dict[str, Any]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def cost_report_of(office: PlanOffice, index: PlanIndex, year: int) -> dict[str, Any]:
+    """Costs planned against spent in `year`, per target and activity of the plan in force."""
+    plan = office.version()
+    over = months_over(office.clock(), year)
+    targets = cost_report(plan["content"], index.spent(year), over)
+    return {"year": year, "plan_version": plan["number"], "months_over": over, "targets": targets}

@@ -183,6 +183,14 @@ class RiskPublic(BaseModel):
     action_requests: list[dict[str, Any]] = Field(
         description="the corrective actions asked for to carry out the risk's measures: the measure, the unit and the reference the action is opened under"
     )
+    reviews: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="reviews prompted by the risk's signals (signal, figure, level, when, when answered) and reviews "
+        "done (outcome, who, when), oldest first",
+    )
+    review_due: bool = Field(
+        default=False, description="true while a signal has prompted a review that no review or re-scoring answered"
+    )
 
 
 class RiskImportOutcome(BaseModel):

@@ -13,7 +13,8 @@ import pytest
 
 from services.calls.members import MEMBER_EVENTS
 from services.plan.domain.kpi import load_bindings
-from services.plan.main import BINDINGS
+from services.plan.domain.signals import load_signals
+from services.plan.main import BINDINGS, SIGNALS
 from services.reporting import complaint_record, projections
 from services.reporting import complaints as complaint_model
 from shared.contracts import load_schemas
@@ -22,9 +23,11 @@ ROOT = Path(__file__).resolve().parents[2] / "contracts"
 SCHEMAS = load_schemas(ROOT)
 
 PLAN_BINDINGS = load_bindings(BINDINGS.read_text(encoding="utf-8"))
+PLAN_SIGNALS = load_signals(SIGNALS.read_text(encoding="utf-8"))
 HANDLED = {
     "calls: member lookup": MEMBER_EVENTS,
     "plan: KPI bindings": sorted({t for b in PLAN_BINDINGS.values() for t in b.types}),
+    "plan: risk signals": sorted({t for s in PLAN_SIGNALS.values() for t in s.types}),
     "reporting: call projections": projections.CALL_EVENTS,
     "reporting: oversight projections": projections.REPORTING_EVENTS,
     "reporting: complaint read model": complaint_model.COMPLAINT_EVENTS,
@@ -133,6 +136,16 @@ def test_every_kpi_binding_reads_fields_its_event_types_publish(activity: str) -
             assert field in props, f"{activity}: {wire_type} has no field {field!r} to {how}"
         if b.at is not None:
             assert b.at in props, f"{activity}: {wire_type} has no field {b.at!r} to date it by"
+
+
+@pytest.mark.parametrize("key", sorted(k for k, s in PLAN_SIGNALS.items() if s.types))
+def test_every_risk_signal_filters_on_fields_its_event_types_publish(key: str) -> None:
+    s = PLAN_SIGNALS[key]
+    for wire_type in s.types:
+        schema = SCHEMAS[wire_type]
+        for name, value in {**s.where, **s.type_where.get(wire_type, {})}.items():
+            assert name in schema["properties"], f"{key}: {wire_type} has no field {name!r} to filter on"
+            assert accepts(schema, schema["properties"][name], value), f"{key}: {wire_type}.{name} never {value!r}"
 
 
 def test_the_binding_check_catches_a_guessed_type_field_or_value() -> None:
