@@ -136,7 +136,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.outbox = outbox
     app.state.watch = watch
     app.state.plan_settings = settings.plan
-    register_collector(app, PlanCollector(office, index))
+    register_collector(app, PlanCollector(office, index, watch))
     app.include_router(router)
     app.include_router(signals_router)  # before the risks' /plan/risks/{risk_id}
     app.include_router(risks_router)

@@ -183,3 +183,29 @@ def test_the_printable_report_is_persian_right_to_left_with_solar_hijri_dates_or
     assert len(rows) == 64
     bad = planned.get("/plan/reports/quarterly.html", params={"quarter": 4, "lang": "en"}, headers=tokens["sg"])
     assert_problem(bad, 422)
+
+
+# -- metrics ------------------------------------------------------------------------------------------------------
+def test_metrics_export_every_figure_the_plan_dashboard_reads_with_its_labels(planned, tokens, app):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.test_deploy import PLAN_METRICS
+
+    spend = {"activity": "F.2.1.1", "month": "2026-10", "amount": 450, "reference": "MHS-1"}
+    planned.post("/plan/spending", json=spend, headers=tokens["sg"])
+    app.state.watch.evaluate()
+    app.state.office.revision_tick()  # the 2026 revision: opened late, overdue
+    text = planned.get("/metrics", headers=tokens["monitoring"]).text
+    samples = {
+        s.name: s
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name.startswith("crm_plan")
+    }
+    for name, labels in PLAN_METRICS.items():
+        assert name in samples, f"/metrics has no {name}"
+        assert set(samples[name].labels) == labels, name
+    assert 'crm_plan_cost_spent{target="2.1"} 450.0' in text and 'crm_plan_cost_planned{target="2.1"} 27000.0' in text
+    assert 'crm_plan_risk_reviews_due{band="2"} 1.0' in text  # the incentives risk, R 4 × 4 = 16: band 2
+    assert "crm_plan_revision_overdue 1.0" in text
+    assert 'crm_plan_activity_planned_to_date{activity="F.2.1.1",target="2.1"}' in text
