@@ -5,15 +5,21 @@ activities actuals and a projection to year end; running the demo again adds not
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
 
 from services.actions.main import build_register
 from services.demo import load_plan_year
 from services.desks.main import build_office as build_desks
 from services.members.demo import demo_rows
-from services.plan.main import build_index, build_office
+from services.plan.main import build_index, build_office, load_settings_signals
 from services.plan.reports import progress_report
+from services.plan.watch import SignalWatch
 from services.surveys.main import build_office as build_surveys
+from shared.contracts import load_schemas
 from shared.relay import EnvelopeMapper
 
 
@@ -57,3 +63,37 @@ def test_the_demo_gives_the_crm_measured_activities_actuals_and_a_projection(set
         assert [v["number"] for v in office.versions()] == [1]
     finally:
         office.close()
+
+
+def test_every_event_the_plan_stores_validates_against_its_published_schema(settings):
+    """The demo's plan, risks and visits, then spending, signals' reviews and the yearly revision: each stored event,
+    as the relay publishes it, is valid against its schema under contracts/plan."""
+    now = datetime.now(UTC)
+    load_plan_year(settings, demo_rows(40, 7, settings.chamber), seed=7, now=now, out=io.StringIO())
+    office = build_office(settings, lambda: now)
+    try:
+        index = build_index(settings, office)
+        office.record_spending("F.2.1.1", f"{now.year}-01", 450, "MHS-1", "printing", by="sg")
+        office.record_spending("F.2.1.1", f"{now.year}-02", 480, "MHS-1", None, by="sg")
+        SignalWatch(office, index, load_settings_signals(settings)).evaluate()
+        risk = next(r for r in office.risks.register_as_of() if r["review_due"])
+        office.risks.review_risk(risk["id"], "measures hold", by="sg")
+        office.revision_tick()
+        office.complete_revision(now.year, "SWOT done", by="sg")
+        mapper = EnvelopeMapper(office)
+        events = [mapper(n) for n in office.recorder.select_notifications(0, 100_000, inclusive_of_start=False)]
+    finally:
+        office.close()
+    schemas = load_schemas(Path(__file__).resolve().parents[2] / "contracts")
+    types = {e.type for e in events}
+    assert {
+        "crm.plan.spending.recorded.v1",
+        "crm.plan.spending.corrected.v1",
+        "crm.plan.risk.review_prompted.v1",
+        "crm.plan.risk.reviewed.v1",
+        "crm.plan.revision.opened.v1",
+        "crm.plan.revision.completed.v1",
+        "crm.plan.manual_actual.entered.v1",
+    } <= types
+    for e in events:
+        jsonschema.validate(json.loads(e.value()), schemas[e.type])
