@@ -192,7 +192,8 @@ class PlanOffice(CrmApplication):
         revisited = sum(
             1
             for r in self.risks.register_as_of()
-            if any(s["at"] >= since for s in r["scores"][1:]) or any(v["at"] >= since for v in r["reviews"])
+            if any(s["at"] >= since for s in r["scores"][1:])
+            or any(v["kind"] == "review" and v["at"] >= since for v in r["reviews"])
         )
         task.complete(
             note=note,

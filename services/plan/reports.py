@@ -29,6 +29,8 @@ CSV_COLUMNS = (
     "misses",
     "projection",
     "status",
+    "cost_year",
+    "spent",
 )
 
 
@@ -63,11 +65,15 @@ def quarterly_report(
     """Per target, per responsible unit: the activities' figures for the quarter and the year to its end."""
     plan = office.version()
     rows = quarterly(plan["content"], index.actuals(year), quarter, months_over(office.clock(), year))
+    costs = {a["key"]: (a.get("cost") or {}).get("year") or 0 for a in plan["content"]["activities"]}
+    spent = index.spent(year)
     groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
     for row in rows:
         if unit is not None and row["unit"] != unit:
             continue
         row["binding"] = _binding(office, row["activity"])
+        row["cost_year"] = float(costs.get(row["activity"], 0))
+        row["spent"] = sum(v for m, v in spent.get(row["activity"], {}).items() if m <= 3 * quarter)
         groups.setdefault((row["target"], row["unit"]), []).append(row)
     return {
         "year": year,
@@ -80,6 +86,8 @@ def quarterly_report(
                 "activities": items,
                 "misses_in_quarter": sum(len(r["misses_in_quarter"]) for r in items),
                 "off_track": sum(1 for r in items if r["status"] == "off track"),
+                "cost_year": sum(r["cost_year"] for r in items),
+                "spent": sum(r["spent"] for r in items),
             }
             for (target, unit_), items in groups.items()
         ],

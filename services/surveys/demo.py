@@ -37,15 +37,9 @@ def load_survey(
         except DomainError:
             print("demo: the survey of this seed is loaded already", file=out)
             return None
-        steps = [
-            lambda: office.request_project_survey(
-                subject="Member satisfaction and expectations",
-                unit="member_services",
-                questionnaire=qid,
-                by="t.heidari",
-            )
-        ]
-        sid = steps[0]()
+        sid = office.request_project_survey(
+            subject="Member satisfaction and expectations", unit="member_services", questionnaire=qid, by="t.heidari"
+        )
         for step in (
             lambda: office.approve_survey(sid, by="a.sharifi"),
             lambda: office.supply_members(sid, numbers=members[:20], by="t.heidari"),

@@ -67,6 +67,12 @@ def test_spending_by_voucher_is_reported_against_the_planned_cost_per_target(pla
     assert (surveys["spent"], surveys["planned_to_date"], surveys["spent_by_month"]) == (480, 416.67, {"10": 480})
     visits = next(a for a in target["activities"] if a["activity"] == "F.2.1.3")
     assert visits["remaining"] == -1000 and visits["share_spent"] == round(16000 / 15000, 4)  # overspent
+    # The quarterly monitoring report carries them too: the third quarter counts spending up to September only.
+    q4 = planned.get("/plan/reports/quarterly", params={"quarter": 4}, headers=tokens["sg"]).json()
+    group = next(g for g in q4["groups"] if g["target"] == "2.1" and g["unit"] == "Genel Sekreter")
+    assert (group["cost_year"], group["spent"]) == (15000, 16000)
+    q3 = planned.get("/plan/reports/quarterly", params={"quarter": 3}, headers=tokens["sg"]).json()
+    assert all(g["spent"] == 0 for g in q3["groups"])
 
 
 def test_spending_that_cannot_be_is_refused_and_records_nothing(planned, tokens):
