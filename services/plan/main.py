@@ -19,9 +19,11 @@ from services.plan.application import PlanOffice
 from services.plan.consumer import follow_kpi_events
 from services.plan.domain.kpi import Binding, load_bindings
 from services.plan.domain.signals import Signal, load_signals
+from services.plan.html import render_plan_report
 from services.plan.index import PlanIndex
 from services.plan.metrics import PlanCollector
 from services.plan.outbox import RiskActions, http_opener
+from services.plan.reports import cost_report_of, quarterly_report
 from services.plan.watch import SignalWatch
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -161,4 +163,28 @@ def import_plan_file(settings: Settings, path: Path, out=sys.stdout, err=sys.std
         print(f"{path}:{finding['line']}: {finding['detail']}", file=err)
     state = "imported as version" if result.created else "unchanged, still version"
     print(f"{path}: {state} {result.version}; {len(result.findings)} findings", file=out)
+    return 0
+
+
+def print_plan_report(settings: Settings, quarter: int, year: int | None, lang: str, out=None, err=None) -> int:
+    """`crm plan report --quarter Q [--year Y] [--lang tr|fa]`: the printable monitoring report on stdout, from
+    this machine's plan store and index; 2 when no plan was imported."""
+    office = build_office(settings)
+    try:
+        index = build_index(settings, office)
+        chosen = year or office.clock().year
+        try:
+            page = render_plan_report(
+                quarterly_report(office, index, chosen, quarter),
+                office.risks.register_as_of(),
+                cost_report_of(office, index, chosen)["targets"],
+                lang=lang,
+                generated=office.clock(),
+            )
+        except DomainError as exc:
+            print(str(exc), file=err or sys.stderr)
+            return 2
+    finally:
+        office.close()
+    (out or sys.stdout).write(page)
     return 0
