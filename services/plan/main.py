@@ -83,9 +83,18 @@ def tick(office: PlanOffice, watch: SignalWatch) -> None:
     status changes with the passing months, not only with events)."""
     try:
         office.revision_tick()
-        watch.evaluate()
     except Exception:  # noqa: BLE001 - a failed tick is retried at the next one; the service keeps serving
-        log.exception("plan tick failed")
+        log.exception("plan tick: the yearly revision task failed")
+    evaluate_signals(watch)
+
+
+def evaluate_signals(watch: SignalWatch) -> None:
+    """The risks' signals, after a batch of events or on the tick; a failure (e.g. a risk changed by a request at
+    the same moment) waits for the next one rather than stopping the consumer."""
+    try:
+        watch.evaluate()
+    except Exception:  # noqa: BLE001 - the signal stays high and prompts at the next evaluation
+        log.exception("plan: evaluating the risk signals failed")
 
 
 async def run_ticks(office: PlanOffice, watch: SignalWatch, every: float, stop: asyncio.Event) -> None:
@@ -128,7 +137,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 f"{settings.topic_prefix}-plan-kpi",
                 stop,
                 settings.kafka_partitions,
-                after_batch=watch.evaluate,
+                after_batch=lambda: evaluate_signals(watch),
             ),
             run_ticks(office, watch, settings.plan.tick_seconds, stop),
         ],

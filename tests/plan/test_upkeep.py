@@ -215,3 +215,15 @@ def test_metrics_export_every_figure_the_plan_dashboard_reads_with_its_labels(pl
     assert 'crm_plan_risk_reviews_due{band="2"} 1.0' in text  # the incentives risk, R 4 × 4 = 16: band 2
     assert "crm_plan_revision_overdue 1.0" in text
     assert 'crm_plan_activity_planned_to_date{activity="F.2.1.1",target="2.1"}' in text
+
+
+def test_the_tick_opens_the_revision_even_when_the_signals_fail_and_does_not_stop(planned, app, caplog):
+    from services.plan.main import tick
+
+    class Broken:
+        def evaluate(self):
+            raise RuntimeError("a risk changed meanwhile")
+
+    tick(app.state.office, Broken())  # type: ignore[arg-type]
+    assert [t["year"] for t in app.state.office.revisions()] == [2026]
+    assert "evaluating the risk signals failed" in caplog.text
