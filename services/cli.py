@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import the plan's tab-separated export (a new version unless unchanged); findings on stderr"
     )
     plan_imp.add_argument("file", type=Path)
+    plan_rep = plan_sub.add_parser(
+        "report", help="print the quarterly monitoring report as an HTML page (Turkish or Persian) to stdout"
+    )
+    plan_rep.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), required=True)
+    plan_rep.add_argument("--year", type=int, default=None, help="the calendar year (default: this year)")
+    plan_rep.add_argument("--lang", choices=("tr", "fa"), default="tr", help="tr (default) or fa")
 
     demo = sub.add_parser("demo", help="load realistic members and a few working days of calls into the event stores")
     demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
@@ -189,6 +195,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_members_file(settings, args.file)
+    if args.command == "plan" and args.plan_command == "report":
+        from services.plan.main import print_plan_report
+
+        return print_plan_report(settings, args.quarter, args.year, args.lang)
     if args.command == "plan":
         from services.plan.main import import_plan_file
 

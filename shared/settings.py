@@ -111,6 +111,13 @@ class PlanSettings(BaseModel):
     service_token: str | None = None
     # What measures each activity (TOML, documented in services/plan/kpi_bindings.toml); unset: that file.
     bindings_file: Path | None = None
+    # What signals each risk (TOML, documented in services/plan/risk_signals.toml); unset: that file.
+    signals_file: Path | None = None
+    # The yearly revision of the plan and the risk register: the day (MM-DD) its task opens and the day it is due.
+    revision_opens: str = Field(default="01-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    revision_due: str = Field(default="01-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    # How often the service looks at its risk signals and the revision task, in seconds.
+    tick_seconds: float = Field(default=60.0, gt=0, le=86400)
 
 
 class SurveySettings(BaseModel):
