@@ -11,7 +11,8 @@ from contextlib import suppress
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from services.surveys.api import internal, questionnaires, router
+from services.surveys import contacts_api, reports_api
+from services.surveys.api import questionnaires, router
 from services.surveys.application import SurveyOffice
 from services.surveys.calllist import CallList
 from services.surveys.complaints import SurveyComplaints, http_opener
@@ -121,7 +122,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.complaints = complaints
     app.include_router(questionnaires)
     app.include_router(router)
+    app.include_router(contacts_api.router)
+    app.include_router(reports_api.router)
     app.include_router(public)
-    app.include_router(internal)
+    app.include_router(reports_api.internal)
     register_collector(app, SurveyCollector(office, index, calls))
     return app
