@@ -200,6 +200,19 @@ class SurveyIndex:
             ).all()
         return [{"source_ref": r.source_ref, "at": utc(r.raised_at)} for r in rows]
 
+    def periodic_rounds(self) -> list[dict[str, Any]]:
+        """Every periodic round that has run or runs (id, period, stage), oldest period first."""
+        self.catch_up()
+        t = surveys.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.summary).where(t.kind == "periodic", t.stage.in_(("running", "closed")))
+            ).scalars()
+            found = [json.loads(r) for r in rows]
+        return sorted(
+            ({"id": r["id"], "period": r["period"], "stage": r["stage"]} for r in found), key=lambda r: r["period"]
+        )
+
     def running_ids(self) -> list[str]:
         self.catch_up()
         with self.engine.connect() as conn:
