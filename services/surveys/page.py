@@ -21,7 +21,7 @@ from services.surveys.links import LinkKeeper
 from shared.errors import InvalidInput
 
 FONTS = {
-    "fa": '"Vazirmatn", "Vazir", "Sahel", "Noto Naskh Arabic", "Tahoma", sans-serif',
+    "fa": '"Vazirmatn", "Vazir", "Sahel", "Noto Sans Arabic", "Tahoma", "Noto Sans", "DejaVu Sans", sans-serif',
     "tr": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
     "en": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
 }
@@ -95,6 +95,7 @@ def _question_view(q: dict[str, Any], lang: str) -> dict[str, Any]:
         view["points"] = [
             {"value": p, "label": labels[p - 1] if labels else str(p)} for p in range(1, q["scale_max"] + 1)
         ]
+        view["labelled"] = bool(labels)
     elif q["kind"] == QuestionKind.CHOICE:
         view["choices"] = [_in(c, lang) for c in q["choices"]]
     return view
