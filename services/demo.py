@@ -101,6 +101,10 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     from services.complaints.demo import load_complaints
 
     load_complaints(settings, seed=seed, out=out)
+    from services.surveys.demo import load_surveys
+
+    active = [r.membership_number for r in demo_rows(members, seed, settings.chamber) if r.status == "active"]
+    load_surveys(settings, members=active, seed=seed, out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
