@@ -4,9 +4,12 @@ weekly summaries, the final report and the trend chart, and the internal door fo
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi import Path as FastApiPath
+from fastapi.responses import HTMLResponse
 
 from services.surveys.access import (
     Evaluator,
@@ -25,8 +28,10 @@ from services.surveys.schemas import (
     ImportResult,
     IssuedLink,
     Scores,
+    WeeklyReport,
     WeeklySummary,
 )
+from services.surveys.weekly import weekly_csv, weekly_html
 from shared.problems import DomainError
 
 router = APIRouter(prefix="/surveys", tags=["surveys"])
@@ -93,6 +98,38 @@ def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, bo
 def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
     """The weekly summaries recorded while the survey ran, oldest first."""
     return office.summaries(survey_id)
+
+
+@router.get(
+    "/{survey_id}/summaries/{week_ending}",
+    response_model=WeeklyReport,
+    summary="One week's summary for the SG and the president: JSON, CSV (format=csv) or a printable page "
+    "(format=html) in Persian or Turkish",
+    responses={200: {"content": {"text/csv": {}, "text/html": {}}}},
+)
+def weekly_summary(
+    request: Request,
+    office: OfficeDep,
+    _: SurveyReader,
+    survey_id: uuid.UUID,
+    week_ending: Annotated[date, FastApiPath(description="the last working day of the week (ISO date)")],
+    format: Literal["json", "csv", "html"] = "json",
+    lang: Literal["fa", "tr", "en"] | None = None,
+) -> Any:
+    """The summary recorded at the end of that working week: responses so far, the response rate, each question's score against its threshold and the complaints opened since the previous summary. The page prints on A4, in Persian right to left (Solar Hijri dates) or Turkish; without `lang`, in the chamber's language."""
+    language = lang or ("tr" if request.app.state.settings.chamber == "TR" else "fa")
+    body = office.weekly_report(survey_id, week_ending, lang=language)
+    name = f"survey-{survey_id}-week-{week_ending.isoformat()}"
+    if format == "csv":
+        return Response(
+            weekly_csv(body),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "html":
+        local = body["recorded_at"].astimezone(office.calendar.tz)
+        return HTMLResponse(weekly_html(body, recorded_local=local))
+    return body
 
 
 @router.get(

@@ -35,6 +35,10 @@ class QuestionnaireNotFound(NotFound):
     pass
 
 
+class SummaryNotFound(NotFound):
+    """No weekly summary of that week has been recorded for the survey."""
+
+
 class MemberNotAsked(NotFound):
     """The membership number is not on the survey's list."""
 

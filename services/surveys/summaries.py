@@ -4,6 +4,7 @@ trend round over round and the final report."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from services.surveys.domain import (
@@ -14,8 +15,9 @@ from services.surveys.domain import (
     survey_stats,
 )
 from services.surveys.reports import final_report, week_due, weekly_figures
-from services.surveys.store import SurveyStore
+from services.surveys.store import SummaryNotFound, SurveyStore
 from services.surveys.views import survey_record
+from services.surveys.weekly import weekly_report
 from shared.problems import DomainError
 
 
@@ -91,6 +93,21 @@ class SummarySteps(SurveyStore):
     def summaries(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
         s = self.get_survey(sid)
         return [{"week_ending": x["week_ending"], "at": x["at"], **x["figures"]} for x in s.summaries]
+
+    def weekly_report(self, sid: uuid.UUID | str, week_ending: date, *, lang: str = "fa") -> dict[str, Any]:
+        """One recorded weekly summary as the SG and the president read it (weekly.py)."""
+        s = self.get_survey(sid)
+        found = next((x for x in s.summaries if x["week_ending"] == week_ending.isoformat()), None)
+        if found is None:
+            raise SummaryNotFound(f"no weekly summary of the week ending {week_ending.isoformat()} for this survey")
+        return weekly_report(
+            survey=survey_record(s),
+            summary={"week_ending": found["week_ending"], "at": found["at"], **found["figures"]},
+            questions=self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version),
+            question_threshold=self.config.question_threshold,
+            overall_threshold=self.config.overall_threshold if s.kind == SurveyKind.PERIODIC else None,
+            lang=lang,
+        )
 
     def trend(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
         """Each periodic round up to this one (for a project survey: itself), with its overall and per-question
