@@ -10,13 +10,12 @@ from typing import Any
 from services.surveys.domain import (
     Contact,
     Stage,
-    Survey,
     SurveyKind,
     contact_id,
     next_line_for,
     policy_for,
 )
-from services.surveys.store import MemberNotAsked, SurveyStore
+from services.surveys.store import MemberNotAsked, SurveyStore, SurveyView
 from services.surveys.views import contact_record
 from shared.problems import DomainError
 
@@ -33,11 +32,11 @@ class ContactSteps(SurveyStore):
             day = self.calendar.next_working_day(day)
         return self.calendar.working_intervals(day)[0][0].astimezone(UTC)
 
-    def _running(self, sid: uuid.UUID | str, number: str) -> Survey:
-        s = self.get_survey(sid)
+    def _running(self, sid: uuid.UUID | str, number: str) -> SurveyView:
+        s = self.survey_view(sid)
         if s.stage != Stage.RUNNING:
             raise DomainError(f"the survey is {s.stage.replace('_', ' ')}: members are asked only while it runs")
-        if number not in set(s.members):
+        if number not in s.members:
             raise MemberNotAsked(f"member {number} is not on this survey's list")
         return s
 
@@ -45,15 +44,15 @@ class ContactSteps(SurveyStore):
         found = self._find(contact_id(sid, number), Contact)
         return found
 
-    def _contact(self, survey: Survey, number: str) -> Contact:
+    def _contact(self, survey: SurveyView, number: str) -> Contact:
         return self.find_contact(survey.id, number) or Contact.open(
             survey_id=str(survey.id), kind=survey.kind, membership_number=number, at=self.clock()
         )
 
     def contact(self, sid: uuid.UUID | str, number: str) -> dict[str, Any]:
         """Where a member of the survey stands: attempts made and left, the line to use next, answers."""
-        s = self.get_survey(sid)
-        if number not in set(s.members):
+        s = self.survey_view(sid)
+        if number not in s.members:
             raise MemberNotAsked(f"member {number} is not on this survey's list")
         c = self.find_contact(s.id, number)
         if c is None:
@@ -110,9 +109,8 @@ class ContactSteps(SurveyStore):
         s = self._running(sid, number)
         c = self._contact(s, number)
         now = self.clock()
-        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
         c.respond(
-            questions=questions,
+            questions=list(s.questions),
             answers=answers,
             channel=channel,
             line=line,

@@ -54,7 +54,7 @@ def call_list(
 )
 def claim_next(office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID) -> Any:
     """Hands the caller the next member due a call and holds him for a few minutes for that caller only."""
-    if office.get_survey(survey_id).stage != Stage.RUNNING:
+    if office.survey_view(survey_id).stage != Stage.RUNNING:
         raise DomainError("the survey is not running: nobody is to be called")
     taken = calls.claim_next(str(survey_id), principal.name)
     return taken if taken is not None else Response(status_code=204)

@@ -174,7 +174,7 @@ def open_link(request: Request, token: str, lang: str | None = Query(None, patte
         return _page(_language(request, lang, office, None), "unknown", 404)
     survey_id, number = found
     language = _language(request, lang, office, number)
-    survey = office.get_survey(survey_id)
+    survey = office.survey_view(survey_id)
     if _expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     contact = office.find_contact(survey_id, number)
@@ -199,7 +199,7 @@ async def answer_link(
         return _page(_language(request, lang, office, None), "unknown", 404)
     survey_id, number = found
     language = _language(request, lang, office, number)
-    survey = office.get_survey(survey_id)
+    survey = office.survey_view(survey_id)
     if _expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     questions = office.questions_of(survey_id)

@@ -3,8 +3,10 @@ the index in tests and scripts. The office's steps build on it (application.py, 
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -64,6 +66,27 @@ class EmptyRoster:
         return None
 
 
+@dataclass(frozen=True)
+class SurveyView:
+    """What answering a survey needs of it, kept between answers: a round asks 30,000 members, and loading the
+    survey with its member list for each answer (and turning the list into a set to look a member up) cost more than
+    recording the answer. Valid for exactly one version of the survey: any step of the survey makes a new one."""
+
+    id: uuid.UUID
+    version: int
+    stage: str
+    kind: str
+    unit: str
+    subject: str
+    ends_on: str | None
+    members: frozenset[str]
+    questions: tuple[dict[str, Any], ...]
+    record: dict[str, Any]
+
+
+VIEWS_KEPT = 32  # surveys running at once in a chamber: a handful
+
+
 class SurveyStore(CrmApplication):
     def __init__(
         self,
@@ -86,6 +109,7 @@ class SurveyStore(CrmApplication):
         # store otherwise.
         self.responses: Responses = responses or self._scan_responses
         self.complaint_log: Callable[[str], list[dict[str, Any]]] = self._scan_complaints
+        self._views: dict[uuid.UUID, SurveyView] = {}
         self.running: Callable[[], list[str]] = lambda: [
             s["id"] for s in self._all_surveys() if s["stage"] == Stage.RUNNING
         ]
@@ -110,16 +134,48 @@ class SurveyStore(CrmApplication):
             raise SurveyNotFound(f"no survey with id {sid}")
         return found
 
+    def _latest_version(self, aggregate_id: uuid.UUID) -> int | None:
+        """The version of the aggregate's last stored event: one indexed row, nothing decoded."""
+        last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return last[0].originator_version if last else None
+
+    def survey_view(self, sid: uuid.UUID | str) -> SurveyView:
+        """The survey as of its latest version, loaded only when it changed since the last call (every replica
+        checks the store's version, so a step taken elsewhere is seen at once)."""
+        try:
+            uid = uuid.UUID(str(sid))
+        except ValueError:
+            raise SurveyNotFound(f"no survey with id {sid}") from None
+        view = self._views.get(uid)
+        if view is not None and view.version == self._latest_version(uid):
+            return view
+        s = self.get_survey(uid)
+        view = SurveyView(
+            id=s.id,
+            version=s.version,
+            stage=s.stage,
+            kind=s.kind,
+            unit=s.unit,
+            subject=s.subject,
+            ends_on=s.ends_on,
+            members=frozenset(s.members),
+            questions=tuple(self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)),
+            record=survey_record(s),
+        )
+        if len(self._views) >= VIEWS_KEPT:
+            self._views.pop(next(iter(self._views)), None)
+        self._views[uid] = view
+        return view
+
     def questionnaire(self, qid: uuid.UUID | str) -> dict[str, Any]:
         return questionnaire_record(self.get_questionnaire(qid))
 
     def survey(self, sid: uuid.UUID | str) -> dict[str, Any]:
-        return survey_record(self.get_survey(sid))
+        return copy.deepcopy(self.survey_view(sid).record)
 
     def questions_of(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
         """The questions as the survey asks them: the version it keeps, whatever was revised since."""
-        s = self.get_survey(sid)
-        return self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        return copy.deepcopy(list(self.survey_view(sid).questions))
 
     def roster_language(self, number: str) -> str | None:
         """The member's preferred language, as the members topic told it; None when unknown."""
