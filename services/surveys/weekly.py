@@ -141,8 +141,14 @@ def weekly_html(report: dict[str, Any], *, recorded_local: datetime) -> str:
     def number(value: float | int | None, percent: bool = False) -> str:
         if value is None:
             return t["not_yet"]
-        text = f"{value:g}%" if percent else str(value)
-        return text.replace("%", "٪").translate(PERSIAN_DIGITS) if lang == "fa" else text
+        if lang == "fa":  # ۴۲٫۸٪
+            return (f"{value:g}٪" if percent else str(value)).translate(PERSIAN_DIGITS)
+        if lang == "tr":  # %42,8
+            return f"%{value:g}".replace(".", ",") if percent else str(value)
+        return f"{value:g}%" if percent else str(value)
+
+    def digits(text: str | None) -> str | None:
+        return text.translate(PERSIAN_DIGITS) if text and lang == "fa" else text
 
     clock = recorded_local.strftime("%H:%M")
     return (
@@ -175,6 +181,8 @@ def weekly_html(report: dict[str, Any], *, recorded_local: datetime) -> str:
                 }
                 for q in report["questions"]
             ],
-            complaints=[{"kind": t["complaint_kinds"][c["kind"]], "detail": c["detail"]} for c in report["complaints"]],
+            complaints=[
+                {"kind": t["complaint_kinds"][c["kind"]], "detail": digits(c["detail"])} for c in report["complaints"]
+            ],
         )
     )
