@@ -1,5 +1,7 @@
-"""The surveys' store: finding questionnaires, surveys and contacts, and the scans of the store that stand in for
-the index in tests and scripts. The office's steps build on it (application.py, contacting.py, summaries.py)."""
+"""The surveys' store: finding questionnaires, surveys and contacts, the view of a survey that answers read (kept per
+survey version, so that a 30,000-member list is not loaded for each answer), and the scans of the store that stand
+in for the index in tests and scripts. The office's steps build on it (application.py, contacting.py,
+summaries.py)."""
 
 from __future__ import annotations
 
