@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from services.surveys.domain import (
     Contact,
     Stage,
@@ -108,7 +110,22 @@ class ContactSteps(SurveyStore):
         """The member's answers; dissatisfaction voiced in the same call is recorded with them, as a complaint."""
         s = self._running(sid, number)
         c = self._contact(s, number)
-        now = self.clock()
+        self._answer(s, c, answers, channel, line, services_introduced, dissatisfaction, by, self.clock())
+        self._save_contact(c)
+        return contact_record(c)
+
+    def _answer(
+        self,
+        s: SurveyView,
+        c: Contact,
+        answers: dict[str, Any],
+        channel: str,
+        line: str | None,
+        services_introduced: list[str] | None,
+        dissatisfaction: str | None,
+        by: str | None,
+        now: datetime,
+    ) -> None:
         c.respond(
             questions=list(s.questions),
             answers=answers,
@@ -124,8 +141,50 @@ class ContactSteps(SurveyStore):
             c.check_respondent(
                 threshold=self.config.respondent_threshold, unit=s.unit, subject=s.subject, by=by, at=now
             )
-        self._save_contact(c)
-        return contact_record(c)
+
+    def record_responses(
+        self,
+        sid: uuid.UUID | str,
+        rows: list[tuple[str, dict[str, Any]]],
+        *,
+        channel: str,
+        by: str | None = None,
+        batch: int = 500,
+    ) -> list[DomainError | None]:
+        """Many members' answers received together (an external survey service's export): each row's refusal,
+        or None where it was recorded. The rows are saved `batch` to a transaction; a batch that meets a
+        member answered meanwhile through another channel is saved again row by row."""
+        outcome: list[DomainError | None] = [None] * len(rows)
+        s = self.survey_view(sid)
+        if s.stage != Stage.RUNNING:
+            closed = DomainError(f"the survey is {s.stage.replace('_', ' ')}: members are asked only while it runs")
+            return [closed] * len(rows)
+        now = self.clock()
+        pending: list[tuple[int, Contact]] = []
+        seen: dict[str, Contact] = {}
+        for i, (number, answers) in enumerate(rows):
+            try:
+                if number not in s.members:
+                    raise MemberNotAsked(f"member {number} is not on this survey's list")
+                c = seen.get(number) or self._contact(s, number)
+                self._answer(s, c, answers, channel, None, None, None, by, now)
+            except DomainError as exc:
+                outcome[i] = exc
+                continue
+            seen[number] = c
+            pending.append((i, c))
+        for first in range(0, len(pending), batch):
+            chunk = pending[first : first + batch]
+            try:
+                self.save(*(c for _, c in chunk))
+            except IntegrityError:
+                for i, _ in chunk:  # the batch was refused whole: each row on its own, from the store's state
+                    number, answers = rows[i]
+                    try:
+                        self.record_response(sid, number, answers=answers, channel=channel, by=by)
+                    except DomainError as exc:
+                        outcome[i] = exc
+        return outcome
 
     def record_dissatisfaction(
         self, sid: uuid.UUID | str, number: str, note: str, *, by: str | None = None

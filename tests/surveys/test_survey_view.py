@@ -69,3 +69,33 @@ def test_the_record_handed_out_is_a_copy(replicas):
     office.survey(sid)["stage"] = "altered"
     office.questions_of(sid)[0]["key"] = "altered"
     assert office.survey(sid)["stage"] == "running" and office.questions_of(sid)[0]["key"] == "overall"
+
+
+def test_an_export_is_recorded_a_batch_to_a_transaction_and_a_member_answered_meanwhile_is_kept(replicas):
+    """The rows are saved several to a transaction; a batch that meets a member who answered meanwhile through
+    another replica is saved again row by row: that member's answer stays, the others are recorded."""
+    office, replica = replicas
+    sid = started_round(office)
+    rows = [(f"12-{n}", {"overall": 3 + n % 3}) for n in range(10)]
+    rows += [("99-9", {"overall": 4}), ("12-0", {"overall": 1}), ("12-11", {"overall": 9})]
+    saves = []
+    real = office.save
+
+    def save(*aggregates):
+        saves.append(len(aggregates))
+        if len(saves) == 2:  # the second batch: member 12-7 answers by phone on another replica first
+            replica.record_response(sid, "12-7", answers={"overall": 1}, line="fixed")
+        return real(*aggregates)
+
+    office.save = save
+    refusals = office.record_responses(sid, rows, channel="import", batch=4)
+    reasons = {rows[i][0]: str(r) for i, r in enumerate(refusals) if r is not None and i != 11}
+    assert reasons["99-9"] == "member 99-9 is not on this survey's list"
+    assert "already" in str(refusals[11])  # 12-0 twice in one export: the first row counts
+    assert "12-11" in reasons  # 9 is not a point of the scale
+    assert "already" in reasons["12-7"]
+    assert saves[:3] == [4, 4, 1]  # batches of four; the second refused whole, then 12-4..12-6 one by one
+    statuses = {n: office.contact(sid, f"12-{n}") for n in range(10)}
+    assert all(c["status"] == "responded" for c in statuses.values())
+    assert statuses[7]["answers"] == {"overall": 1} and statuses[7]["channel"] == "phone"
+    assert statuses[0]["answers"] == {"overall": 3} and statuses[0]["channel"] == "import"
