@@ -24,13 +24,14 @@ from shared.problems import DomainError
 class SummarySteps(SurveyStore):
     def stats(self, sid: uuid.UUID | str) -> dict[str, Any]:
         """Every question's n, mean, standard deviation, percentage and distribution, and the overall score."""
-        s = self.get_survey(sid)
-        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
-        return survey_stats(questions, (r["answers"] for r in self.responses(str(s.id))))
+        view = self.survey_view(sid)
+        return survey_stats(list(view.questions), (r["answers"] for r in self.responses(str(view.id))))
 
-    def _threshold_complaints(self, s: Survey) -> list[dict[str, Any]]:
+    def _threshold_complaints(self, s: Survey, stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The complaints the scores call for; `stats` when the caller has them already."""
         questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
-        stats = survey_stats(questions, (r["answers"] for r in self.responses(str(s.id))))
+        if stats is None:
+            stats = survey_stats(questions, (r["answers"] for r in self.responses(str(s.id))))
         return below_thresholds(
             kind=s.kind,
             survey_id=str(s.id),
@@ -66,14 +67,17 @@ class SummarySteps(SurveyStore):
             return None
         if s.started_at is not None and week < self.calendar.working_day_of(s.started_at):
             return None  # that week ended before the survey started: there is nothing to summarise
-        raised = s.raise_complaints(self._threshold_complaints(s), occasion="weekly", by=None, at=now)
+        # The responses read once, their scores computed once, for the thresholds and for the figures.
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        responses = self.responses(str(s.id))
+        stats = survey_stats(questions, (r["answers"] for r in responses))
+        raised = s.raise_complaints(self._threshold_complaints(s, stats), occasion="weekly", by=None, at=now)
         since = s.last_summary_at()  # None: the first summary counts every complaint so far
         new = sorted(
             {c["source_ref"] for c in self.complaint_log(str(s.id)) if since is None or c["at"] > since}
             | {c["source_ref"] for c in raised}  # raised just now, not in the log until saved
         )
-        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
-        figures = weekly_figures(questions, self.responses(str(s.id)), len(s.members), new)
+        figures = weekly_figures(questions, responses, len(s.members), new, stats=stats)
         s.record_weekly_summary(week_ending=week, figures=figures, at=now)
         self.save_or_conflict(s, what="the survey")
         return {"survey_id": str(s.id), "week_ending": week.isoformat(), **figures}
