@@ -101,7 +101,11 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     from services.complaints.demo import load_complaints
 
     load_complaints(settings, seed=seed, out=out)
-    load_plan_year(settings, demo_rows(members, seed, settings.chamber), seed=seed, out=out)
+    rows = demo_rows(members, seed, settings.chamber)
+    load_plan_year(settings, rows, seed=seed, out=out)
+    from services.surveys.demo import load_surveys
+
+    load_surveys(settings, members=[r.membership_number for r in rows if r.status == "active"], seed=seed, out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
@@ -118,7 +122,7 @@ def load_plan_year(settings: Settings, rows: list, *, seed: int, now: datetime |
     from services.actions.main import build_register
     from services.desks.demo import load_session
     from services.plan.demo import load_plan
-    from services.surveys.demo import load_survey
+    from services.surveys.demo_year import load_survey
 
     now = now or datetime.now(UTC)
     load_plan(settings, now=now, seed=seed, out=out)

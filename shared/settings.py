@@ -259,6 +259,9 @@ class Settings(BaseSettings):
     # Where the reporting and complaints services reach the actions service's internal door; this machine's actions
     # port if unset (in deployment, the actions container's address, e.g. http://actions:8108).
     actions_url: str | None = None
+    # Where the surveys service reaches the calls service's internal door to record each contact attempt as an
+    # outgoing call; this machine's calls port if unset (in deployment, e.g. http://calls:8101).
+    calls_url: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
@@ -308,6 +311,10 @@ class Settings(BaseSettings):
     @property
     def actions_base_url(self) -> str:
         return self.actions_url or self.local_url(self.actions_port)
+
+    @property
+    def calls_base_url(self) -> str:
+        return self.calls_url or self.local_url(self.calls_port)
 
     def local_url(self, port: int) -> str:
         """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""

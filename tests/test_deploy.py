@@ -90,6 +90,14 @@ PLAN_METRICS: dict[str, set[str]] = {
     "crm_plan_risk_signal": {"signal", "of"},
     "crm_plan_revision_overdue": set(),
 }
+SURVEY_METRICS: dict[str, set[str]] = {
+    "crm_survey_responses": {"survey", "kind"},
+    "crm_survey_response_rate_percent": {"survey", "kind"},
+    "crm_survey_satisfaction_percent": {"survey", "question"},
+    "crm_survey_contact_attempts": {"survey"},
+    "crm_survey_complaints_opened": {"survey", "reason"},
+    "crm_survey_round_satisfaction_percent": {"period", "question"},
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
@@ -99,6 +107,7 @@ KNOWN_SERIES = {
     **ACTION_METRICS,
     **NOTIFICATION_METRICS,
     **PLAN_METRICS,
+    **SURVEY_METRICS,
     **PROMETHEUS_SERIES,
 }
 
@@ -896,3 +905,28 @@ def test_plan_dashboard_shows_actual_planned_target_projection_risks_and_costs()
         "costs planned against spent",
     ):
         assert words in titles, f"plan.json has no panel on {words}"
+
+
+def test_surveys_dashboard_shows_every_survey_figure():
+    board = dashboards()["surveys.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "surveys.json") for e in exprs))
+    assert set(SURVEY_METRICS) - used == set(), "surveys.json leaves out some of the survey metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in ("trend round over round", "response rate", "complaints", "attempts", "below the 70%"):
+        assert words in titles, f"surveys.json has no panel on {words}"
+
+
+def test_the_survey_metrics_the_dashboard_reads_are_the_ones_the_service_exports():
+    """The names and labels above are those of services/surveys/metrics.py, so the check above checks the truth."""
+    from services.surveys.metrics import SurveyCollector
+
+    class Nothing:
+        def running_ids(self):
+            return []
+
+        def periodic_rounds(self):
+            return []
+
+    exported = {m.name: m for m in SurveyCollector(None, Nothing(), None).collect()}  # type: ignore[arg-type]
+    assert {name: set(m._labelnames) for name, m in exported.items()} == SURVEY_METRICS
