@@ -160,6 +160,8 @@ SERVICES: dict[str, Service] = {
             create_app="services.reporting.main:create_app",
             application="services.reporting.main:build_oversight",
         ),
+        # The staff console: pages over the other services' APIs, and the console's users; no event store.
+        Service("console", port_setting="console_port", create_app="services.console.main:create_app"),
     )
 }
 

@@ -31,6 +31,7 @@ DEFAULT_PORTS = {
     "actions": 8108,
     "plan": 8109,
     "surveys": 8103,
+    "console": 8110,
 }
 
 
