@@ -226,79 +226,98 @@ def _left(request: Request, due: str | None) -> float | None:
     return calendar.working_time_between(console(request).directory.clock(), moment).total_seconds()
 
 
-def gather_work(request: Request, session: Session) -> list[dict[str, Any]]:
-    """The person's queue from every service that keeps one, most urgent first."""
-    items: list[dict[str, Any]] = []
+def _calls_work(request: Request, session: Session) -> list[dict[str, Any]]:
+    items = []
     for c in quietly(request, session, "calls", "/queues/experts/me") or []:
         mr_follow_up = c.get("follow_up_due") and not c.get("callback_due")
         items.append(
             {
                 "kind": "queue_mr" if mr_follow_up else "queue_callback",
-                "title": c.get("member_name") or c.get("subject") or c.get("caller") or "",
+                "title": c.get("member_name") or c.get("contact_name") or c.get("caller") or "",
                 "detail": c.get("subject") or "",
                 "href": f"/calls/{c['id']}",
                 "due": c.get("due"),
                 "left": c.get("working_seconds_left"),
             }
         )
-    for c in quietly(request, session, "complaints", "/complaints/waiting-on-me") or []:
-        items.append(
-            {
-                "kind": "queue_complaint",
-                "title": c.get("reference", ""),
-                "detail": (c.get("stage") or c.get("state") or ""),
-                "href": f"/complaints/{c['id']}",
-                "due": c.get("due_at"),
-                "left": _left(request, c.get("due_at")),
-            }
-        )
-    if session.role in (Role.EXPERT, Role.MR_MANAGER):
-        for survey in quietly(request, session, "surveys", "/surveys") or []:
-            if survey.get("stage") != "running":
-                continue
-            rows = quietly(
-                request, session, "surveys", f"/surveys/{survey['id']}/call-list", status="pending", limit=20
-            )
-            for row in rows or []:
-                items.append(
-                    {
-                        "kind": "queue_survey",
-                        "title": row["membership_number"],
-                        "detail": survey.get("title") or survey.get("name") or "",
-                        "href": f"/surveys/{survey['id']}",
-                        "due": row.get("next_attempt_at"),
-                        "left": _left(request, row.get("next_attempt_at")),
-                    }
-                )
-    if session.role in (Role.MS_EXPERT, Role.MS_MANAGER):
-        for desk in quietly(request, session, "desks", "/desks", stage="archived") or []:
-            detail = quietly(request, session, "desks", f"/desks/{desk['id']}") or {}
-            due = detail.get("follow_up_due_at")
+    return items
+
+
+def _complaints_work(request: Request, session: Session) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "queue_complaint",
+            "title": c.get("reference", ""),
+            "detail": c.get("stage") or c.get("state") or "",
+            "href": f"/complaints/{c['id']}",
+            "due": c.get("due_at"),
+            "left": _left(request, c.get("due_at")),
+        }
+        for c in quietly(request, session, "complaints", "/complaints/waiting-on-me") or []
+    ]
+
+
+def _survey_work(request: Request, session: Session) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if session.role not in (Role.EXPERT, Role.MR_MANAGER):
+        return items
+    for survey in quietly(request, session, "surveys", "/surveys") or []:
+        if survey.get("stage") != "running":
+            continue
+        rows = quietly(request, session, "surveys", f"/surveys/{survey['id']}/call-list", status="pending", limit=20)
+        for row in rows or []:
             items.append(
                 {
-                    "kind": "queue_desk",
-                    "title": desk.get("agency", ""),
-                    "detail": desk.get("place", ""),
-                    "href": f"/desks#{desk['id']}",
-                    "due": due,
-                    "left": _left(request, due),
+                    "kind": "queue_survey",
+                    "title": row["membership_number"],
+                    "detail": survey.get("title") or "",
+                    "href": f"/surveys/{survey['id']}",
+                    "due": row.get("next_attempt_at"),
+                    "left": _left(request, row.get("next_attempt_at")),
                 }
             )
+    return items
+
+
+def _desk_work(request: Request, session: Session) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if session.role not in (Role.MS_EXPERT, Role.MS_MANAGER):
+        return items
+    for desk in quietly(request, session, "desks", "/desks", stage="archived") or []:
+        due = (quietly(request, session, "desks", f"/desks/{desk['id']}") or {}).get("follow_up_due_at")
+        items.append(
+            {
+                "kind": "queue_desk",
+                "title": desk.get("agency", ""),
+                "detail": desk.get("place", ""),
+                "href": f"/desks#{desk['id']}",
+                "due": due,
+                "left": _left(request, due),
+            }
+        )
+    return items
+
+
+def gather_work(request: Request, session: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The person's queue from every service that keeps one, most urgent first, and the refusals of the services
+    that could not answer (the rest of the queue is still shown)."""
+    items: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for source in (_calls_work, _complaints_work, _survey_work, _desk_work):
+        try:
+            items.extend(source(request, session))
+        except ServiceProblem as problem:
+            errors.append(problem_text(problem, session.user.language))
     far = float("inf")
     items.sort(key=lambda i: i["left"] if i["left"] is not None else far)
-    return items
+    return items, errors
 
 
 @pages.get("/work")
 def my_work(request: Request) -> HTMLResponse:
     session = page_session(request, "my_work")
-    error = None
-    items: list[dict[str, Any]] = []
-    try:
-        items = gather_work(request, session)
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
-    return render(request, session, "work.html.j2", items=items, error=error)
+    items, errors = gather_work(request, session)
+    return render(request, session, "work.html.j2", items=items, error=errors[0] if errors else None)
 
 
 # --------------------------------------------------------------------------------------------------------- calls
