@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, PackageLoader
 
 from services.console import access, locales
 from services.console.backends import Backends, ServiceProblem
@@ -52,7 +52,7 @@ def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("services.console", "templates"),
         autoescape=True,
-        undefined=StrictUndefined,
+        undefined=ChainableUndefined,  # a field a service leaves out shows nothing rather than failing the page
         trim_blocks=True,
         lstrip_blocks=True,
     )
