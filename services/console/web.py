@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChainableUndefined, Environment, PackageLoader
+from markupsafe import Markup
 
 from services.console import access, locales
 from services.console.backends import Backends, ServiceProblem
@@ -132,7 +133,7 @@ def render(
             session=session,
             menu=access.menu(session.role) if session else [],
             roles=[r.value for r in session.user.roles] if session else [],
-            when=lambda v, with_time=True: locales.when(v, lang, tz, with_time),
+            when=lambda v, with_time=True: _isolated(locales.when(v, lang, tz, with_time)),
             num=lambda v: locales.digits(v, lang),
             duration=lambda s: locales.duration(s, lang),
             path=request.url.path,
@@ -141,6 +142,11 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _isolated(text: str) -> Markup | str:
+    """A date and time kept left to right inside a Persian sentence, so that the time does not jump before the day."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(text) if text else ""
 
 
 def problem_text(problem: ServiceProblem, language: str) -> dict[str, Any]:

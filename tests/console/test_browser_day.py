@@ -20,11 +20,12 @@ from services.console.users import UserDirectory, fast_hasher
 from services.desks.main import create_app as desks_app
 from services.members.main import create_app as members_app
 from services.plan.main import create_app as plan_app
+from services.rebuild import replay
 from services.reporting.main import create_app as reporting_app
 from services.surveys.main import create_app as surveys_app
 from shared.auth import Role
 from tests.browser import screenshot, serve
-from tests.calls.test_api import unanswered_call
+from tests.calls.test_api import new_call, unanswered_call
 from tests.helpers import settle
 
 PASSWORD = "correct horse battery"
@@ -66,6 +67,11 @@ def day(settings, clock, tokens, token_store) -> Iterator[Day]:
             directory.add(name, [role], by="operator", password=PASSWORD, unit=unit, language=language)
         url = stack.enter_context(serve(console))
         yield Day(url, services, who, directory)
+
+
+def report(day: Day) -> None:
+    """What the reporting processor does on Kafka, done here at once: the calls' events into its read model."""
+    replay(day.services["calls"].app.state.centre, day.services["reporting"].app.state.readmodel)
 
 
 def log_in(page: Any, day: Day, name: str) -> None:
@@ -114,8 +120,11 @@ def test_a_unit_manager_sees_the_unit_list_with_the_callbacks_owed(day: Day, pag
     calls = day.services["calls"]
     unanswered_call(calls, day.who, expert="s.ahmadi")
     settle(calls.app)
+    report(day)
     log_in(page, day, "f.alavi")
     page.get_by_role("link", name="فهرست واحدها").click()
+    figures = page.locator("#unit-figures tbody tr", has_text="trade")
+    assert figures.locator("td").nth(3).inner_text() == "۱"  # one call left unanswered, in Persian digits
     queue = page.locator("#unit-queue")
     assert "s.ahmadi" in queue.inner_text() and "تمدید کارت بازرگانی" in queue.inner_text()
     screenshot(page, "console-unit-manager-units-fa")
@@ -186,9 +195,12 @@ def test_the_mr_manager_reviews_and_refers_and_the_sg_sees_the_conflict_refusal_
         ("sg", "handler_assigned"),
     ]
 
+    new_call(day.services["calls"], day.who)  # a member is waiting in the trade unit's queue now
+    report(day)
     switch_language(page, "tr")
     page.get_by_role("link", name="Duvar panosu").click()
-    assert page.locator("h1").inner_text() == "Duvar panosu" and "Bekleyen" in page.locator("#board").inner_text()
+    assert page.locator("h1").inner_text() == "Duvar panosu"
+    assert "Bekleyen: 1" in page.locator("#board").inner_text() and "trade" in page.locator("#board").inner_text()
     screenshot(page, "console-sg-wallboard-tr")
     page.get_by_role("link", name="Plan göstergeleri").click()
     assert page.locator("h1").inner_text() == "Plan göstergeleri"
