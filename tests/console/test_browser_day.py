@@ -5,68 +5,25 @@ over HTTP with each person's own token). Screenshots in Persian and Turkish are 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from services.calls.main import create_app as calls_app
-from services.complaints.main import create_app as complaints_app
-from services.console.main import create_app as console_app
-from services.console.users import UserDirectory, fast_hasher
-from services.desks.main import create_app as desks_app
-from services.members.main import create_app as members_app
-from services.plan.main import create_app as plan_app
 from services.rebuild import replay
-from services.reporting.main import create_app as reporting_app
-from services.surveys.main import create_app as surveys_app
-from shared.auth import Role
 from tests.browser import screenshot, serve
 from tests.calls.test_api import new_call, unanswered_call
+from tests.console.conftest import PASSWORD, World
 from tests.helpers import settle
-
-PASSWORD = "correct horse battery"
-# The console's users: the same names as the bearer tokens of the services' tests (shared/organisation.default.toml).
-PEOPLE = {
-    "s.ahmadi": (Role.EXPERT, "trade", "fa"),
-    "f.alavi": (Role.UNIT_MANAGER, "trade", "fa"),
-    "m.karimi": (Role.MR_MANAGER, "member_relations", "fa"),
-    "sg": (Role.SG, None, "fa"),
-}
-
-
-@dataclass
-class Day:
-    url: str
-    services: dict[str, TestClient]
-    who: dict[str, dict[str, str]]
-    directory: UserDirectory
 
 
 @pytest.fixture
-def day(settings, clock, tokens, token_store) -> Iterator[Day]:
-    apps: dict[str, FastAPI] = {
-        "calls": calls_app(settings, clock=clock, relay=False),
-        "complaints": complaints_app(settings, clock=clock, relay=False),
-        "members": members_app(settings, clock=clock, relay=False),
-        "reporting": reporting_app(settings, clock=clock),
-        "surveys": surveys_app(settings, clock=clock, relay=False),
-        "desks": desks_app(settings, clock=clock, relay=False),
-        "plan": plan_app(settings, clock=clock, relay=False),
-    }
-    more = {"handler": ("p.mohammadi", Role.EXPERT, "international")}
-    who = {**tokens, **{k: {"Authorization": f"Bearer {token_store.create(n, r, u)}"} for k, (n, r, u) in more.items()}}
-    with ExitStack() as stack:
-        services = {name: stack.enter_context(TestClient(app)) for name, app in apps.items()}
-        console = console_app(settings, clock=clock, clients=services, hasher=fast_hasher())
-        directory: UserDirectory = console.state.console.directory
-        for name, (role, unit, language) in PEOPLE.items():
-            directory.add(name, [role], by="operator", password=PASSWORD, unit=unit, language=language)
-        url = stack.enter_context(serve(console))
-        yield Day(url, services, who, directory)
+def day(world: World) -> Iterator[World]:
+    with serve(world.console) as url:
+        world.url = url
+        yield world
+
+
+Day = World
 
 
 def report(day: Day) -> None:

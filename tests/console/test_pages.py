@@ -1,0 +1,141 @@
+"""The console's pages against the real services in-process: every page of every menu answers, a service's
+refusal is shown in the person's language with the service's reason and never becomes a 500, and a command made
+in the console is recorded as the logged-in person's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.console import access
+from shared.settings import ConsoleSettings
+from tests.console.conftest import PASSWORD, PEOPLE, World, csrf_of, log_in
+
+
+@pytest.fixture
+def browser(world: World) -> Iterator[TestClient]:
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("name", list(PEOPLE))
+def test_every_page_of_a_person_s_menu_answers_over_the_real_services(world: World, browser, name) -> None:
+    log_in(browser, name)
+    for page in access.menu(PEOPLE[name][0]):
+        response = browser.get(access.HREFS[page])
+        assert response.status_code == 200, (page, response.text[:300])
+        assert 'role="alert"' not in response.text, (page, response.text[:2000])
+
+
+def test_a_bad_search_is_the_service_s_422_shown_in_persian_not_a_500(world: World, browser) -> None:
+    log_in(browser, "m.karimi")
+    response = browser.get("/calls", params={"number": "not a number"})
+    assert response.status_code == 200
+    assert "برخی ورودی‌ها معتبر نیستند" in response.text and "is not a phone number" in response.text
+    response = browser.get("/calls/not-an-id")
+    assert response.status_code == 404 and "پیدا نشد" in response.text
+
+
+def test_a_complaint_registered_in_the_console_is_the_person_s_own_command(world: World, browser) -> None:
+    csrf = log_in(browser, "m.karimi")
+    refused = browser.post("/complaints", data={"csrf": csrf, "description": "", "complainant_name": "علی"})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    assert world.services["complaints"].get("/complaints", headers=world.who["auditor"]).json() == []
+    created = browser.post(
+        "/complaints",
+        data={
+            "csrf": csrf,
+            "channel": "in_person",
+            "kind": "complaint",
+            "complainant_name": "علی رضایی",
+            "phone": "0913 123 4567",
+            "unit": "membership",
+            "description": "کارت بازرگانی صادر نشده است",
+        },
+    )
+    assert created.status_code == 303, created.text
+    complaint_id = created.headers["location"].split("/")[2].split("?")[0]
+    record = world.services["complaints"].get(f"/complaints/{complaint_id}", headers=world.who["auditor"]).json()
+    assert record["registered_by"] == "m.karimi" and record["state"] == "received"
+    page = browser.get(created.headers["location"])
+    assert "ثبت شد." in page.text and "کارت بازرگانی صادر نشده است" in page.text
+
+
+def test_a_step_the_person_may_not_take_is_the_service_s_403_shown_on_the_page(world: World, browser) -> None:
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
+    csrf = log_in(browser, "k.rezaei")  # another expert of the unit: the callback is s.ahmadi's
+    response = browser.post(f"/calls/{call_id}/callback", data={"csrf": csrf, "outcome": "resolved"})
+    assert response.status_code == 403 and "شما اجازه این کار را ندارید" in response.text
+    assert "only for the calls in his or her own queue" in response.text
+    record = world.services["calls"].get(f"/calls/{call_id}", headers=world.who["auditor"]).json()
+    assert record["callbacks"] == []
+
+
+def test_an_unknown_member_is_a_404_page_in_the_person_s_language(world: World, browser) -> None:
+    csrf = log_in(browser, "m.karimi")
+    assert browser.post("/language", data={"csrf": csrf, "language": "en"}).status_code == 303
+    response = browser.get("/members/99999999")
+    assert response.status_code == 404 and "Not found." in response.text and 'dir="ltr"' in response.text
+
+
+def test_openid_connect_logs_in_an_existing_user_named_by_the_provider(world: World, settings, clock) -> None:
+    from services.console.main import create_app
+    from services.console.users import fast_hasher
+
+    oidc = ConsoleSettings(
+        oidc_issuer="https://id.chamber.example",
+        oidc_client_id="crm-console",
+        oidc_client_secret="s3cret",
+        oidc_redirect_url="https://crm.chamber.example/oidc/callback",
+    )
+    app = create_app(settings.model_copy(update={"console": oidc}), clock=clock, hasher=fast_hasher())
+    app.state.console.directory.add("z.rahimi", ["expert"], by="operator", unit="member_relations")
+    seen: dict[str, str] = {}
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.well-known/openid-configuration":
+            base = "https://id.chamber.example"
+            return httpx.Response(
+                200,
+                json={
+                    "authorization_endpoint": f"{base}/auth",
+                    "token_endpoint": f"{base}/token",
+                    "userinfo_endpoint": f"{base}/userinfo",
+                },
+            )
+        if request.url.path == "/token":
+            seen["token_request"] = request.content.decode()
+            seen["authorization"] = request.headers["authorization"]
+            return httpx.Response(200, json={"access_token": "at-1", "token_type": "Bearer"})
+        if request.url.path == "/userinfo" and request.headers["authorization"] == "Bearer at-1":
+            return httpx.Response(200, json={"sub": "42", "preferred_username": seen.get("who", "z.rahimi")})
+        return httpx.Response(401)
+
+    app.state.oidc_client = httpx.Client(transport=httpx.MockTransport(provider))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        assert 'href="/oidc/login"' in client.get("/login").text
+        start = client.get("/oidc/login")
+        assert start.status_code == 303 and start.headers["location"].startswith("https://id.chamber.example/auth?")
+        state = httpx.URL(start.headers["location"]).params["state"]
+        assert httpx.URL(start.headers["location"]).params["code_challenge_method"] == "S256"
+        assert client.get("/oidc/callback", params={"state": "forged", "code": "c"}).status_code == 401
+        back = client.get("/oidc/callback", params={"state": state, "code": "code-1"})
+        assert back.status_code == 303 and back.headers["location"] == "/work"
+        assert "code_verifier=" in seen["token_request"] and seen["authorization"].startswith("Basic ")
+        assert client.get("/work").status_code == 200
+        session = app.state.console.directory.session(client.cookies["crm_session"])
+        assert session.user.name == "z.rahimi" and app.state.tokens.verify(session.token).name == "z.rahimi"
+    seen["who"] = "stranger"
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        state = httpx.URL(client.get("/oidc/login").headers["location"]).params["state"]
+        assert client.get("/oidc/callback", params={"state": state, "code": "code-2"}).status_code == 403
+
+
+def test_csrf_of_login_page_is_present(browser) -> None:
+    assert csrf_of(browser.get("/login").text)
