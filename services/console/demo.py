@@ -32,10 +32,10 @@ def load_console_users(settings: Settings, out=sys.stdout) -> int:
         expert_role = Role.MS_EXPERT if unit.id == "member_services" else Role.EXPERT
         people.extend((expert, expert_role, unit.id) for expert in unit.experts)
     added = 0
-    for name, role, unit in [*people, *OTHERS]:
+    for name, role, unit_id in [*people, *OTHERS]:
         if directory.find(name) is None:
             language = "tr" if settings.chamber == "TR" else "fa"
-            directory.add(name, [role], by="crm demo", password=DEMO_PASSWORD, unit=unit, language=language)
+            directory.add(name, [role], by="crm demo", password=DEMO_PASSWORD, unit=unit_id, language=language)
             added += 1
     url = settings.local_url(settings.console_port)
     print(
