@@ -445,6 +445,106 @@ TR: dict[str, str] = {
     "overdue": "süresi geçmiş",
 }
 
+# States and steps of the procedures, by "call_<state>", "complaint_<state>", "step_<step>"; what is missing shows as
+# the service names it.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "call_unanswered": "waiting for a callback",
+        "call_with_member_relations": "with member relations",
+        "call_unit_not_answered": "the unit did not answer",
+        "call_called_back": "called back",
+        "complaint_referred": "referred to the SG",
+        "step_route": "Route to a unit",
+        "step_answer": "An expert answered",
+        "step_unit-not-answered": "The unit did not answer",
+        "step_transfer-to-member-relations": "Hand to member relations",
+        "step_subject": "Take down the subject",
+        "step_transfer": "Transfer to another expert",
+        "step_unanswered": "Register as unanswered",
+        "step_resolve": "Settled by member relations",
+        "step_callback": "Record the callback",
+        "expert": "Expert (user name)",
+        "contact_name": "Who to call back",
+    },
+    "fa": {
+        "call_ringing": "در حال زنگ",
+        "call_queued": "در صف",
+        "call_answered": "پاسخ داده شد",
+        "call_unit_not_answered": "واحد پاسخ نداد",
+        "call_with_member_relations": "نزد ارتباط با اعضا",
+        "call_transferred": "انتقال یافته",
+        "call_unanswered": "در انتظار تماس مجدد",
+        "call_called_back": "تماس مجدد گرفته شد",
+        "call_completed": "تمام‌شده",
+        "call_not_reached": "در دسترس نبود",
+        "complaint_received": "دریافت‌شده",
+        "complaint_acknowledged": "اعلام وصول شده",
+        "complaint_reviewed": "بررسی‌شده",
+        "complaint_referred": "ارجاع به دبیرکل",
+        "complaint_assigned": "در دست رسیدگی",
+        "complaint_investigated": "گزارش رسیدگی رسید",
+        "complaint_accepted": "پذیرفته شد",
+        "complaint_committee": "در کمیته",
+        "complaint_decided": "تصمیم گرفته شد",
+        "complaint_notified": "به شاکی اعلام شد",
+        "complaint_closed": "بسته",
+        "step_route": "ارسال به واحد",
+        "step_answer": "پاسخ کارشناس",
+        "step_unit-not-answered": "واحد پاسخ نداد",
+        "step_transfer-to-member-relations": "انتقال به ارتباط با اعضا",
+        "step_subject": "ثبت موضوع تماس",
+        "step_transfer": "انتقال به کارشناس دیگر",
+        "step_unanswered": "ثبت به عنوان بی‌پاسخ",
+        "step_resolve": "پاسخ توسط ارتباط با اعضا",
+        "step_callback": "ثبت تماس مجدد",
+        "expert": "کارشناس (نام کاربری)",
+        "contact_name": "نام فرد برای تماس",
+    },
+    "tr": {
+        "call_ringing": "çalıyor",
+        "call_queued": "kuyrukta",
+        "call_answered": "yanıtlandı",
+        "call_unit_not_answered": "birim yanıtlamadı",
+        "call_with_member_relations": "üye ilişkilerinde",
+        "call_transferred": "aktarıldı",
+        "call_unanswered": "geri arama bekliyor",
+        "call_called_back": "geri arandı",
+        "call_completed": "tamamlandı",
+        "call_not_reached": "ulaşılamadı",
+        "complaint_received": "alındı",
+        "complaint_acknowledged": "alındı bildirildi",
+        "complaint_reviewed": "incelendi",
+        "complaint_referred": "genel sekretere iletildi",
+        "complaint_assigned": "incelemede",
+        "complaint_investigated": "inceleme raporu geldi",
+        "complaint_accepted": "kabul edildi",
+        "complaint_committee": "kurulda",
+        "complaint_decided": "karara bağlandı",
+        "complaint_notified": "şikâyetçiye bildirildi",
+        "complaint_closed": "kapandı",
+        "step_route": "Birime yönlendir",
+        "step_answer": "Uzman yanıtladı",
+        "step_unit-not-answered": "Birim yanıtlamadı",
+        "step_transfer-to-member-relations": "Üye ilişkilerine aktar",
+        "step_subject": "Konuyu kaydet",
+        "step_transfer": "Başka uzmana aktar",
+        "step_unanswered": "Yanıtsız olarak kaydet",
+        "step_resolve": "Üye ilişkileri çözdü",
+        "step_callback": "Geri aramayı kaydet",
+        "expert": "Uzman (kullanıcı adı)",
+        "contact_name": "Geri aranacak kişi",
+    },
+}
+
+
+def label(language: str, kind: str, value: str | None) -> str:
+    """A state or a step in the language, or as the service names it."""
+    if value is None:
+        return ""
+    key = f"{kind}_{value}" if kind else value
+    return LABELS.get(language, {}).get(key) or LABELS["en"].get(key) or value
+
+
 WORDS = {"en": EN, "fa": {**EN, **FA}, "tr": {**EN, **TR}}
 NAMES = {"fa": "فارسی", "tr": "Türkçe", "en": "English"}
 

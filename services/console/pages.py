@@ -359,7 +359,14 @@ def calls_page(request: Request) -> HTMLResponse:
     return render(request, session, "calls.html.j2", criteria=criteria, results=results, error=error)
 
 
-def _call_page(request: Request, session: Session, call_id: str, error: Any = None, status: int = 200) -> HTMLResponse:
+def _call_page(
+    request: Request,
+    session: Session,
+    call_id: str,
+    error: Any = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
     try:
         record = get(request, session, "calls", f"/calls/{uuid.UUID(call_id)}")
     except ValueError:
@@ -375,7 +382,17 @@ def _call_page(request: Request, session: Session, call_id: str, error: Any = No
         "not_reached",
     ):
         forms = ()
-    return render(request, session, "call.html.j2", status, call=record, forms=forms, fields=CALL_STEPS, error=error)
+    return render(
+        request,
+        session,
+        "call.html.j2",
+        status,
+        call=record,
+        forms=forms,
+        fields=CALL_STEPS,
+        error=error,
+        values=values or {},
+    )
 
 
 @pages.get("/calls/{call_id}")
@@ -395,7 +412,8 @@ async def call_step(request: Request, call_id: str, step: str) -> Response:
     except ValueError:
         return render(request, session, "error.html.j2", 404, error=_local_error(404, call_id, session))
     except ServiceProblem as problem:
-        return _call_page(request, session, call_id, problem_text(problem, session.user.language), problem.status)
+        error = problem_text(problem, session.user.language)
+        return _call_page(request, session, call_id, error, problem.status, values=body)
     return see_other(f"/calls/{call_id}?saved=1")
 
 
@@ -480,7 +498,12 @@ def complaints_page(request: Request) -> HTMLResponse:
 
 
 def _complaint_page(
-    request: Request, session: Session, complaint_id: str, error: Any = None, status: int = 200
+    request: Request,
+    session: Session,
+    complaint_id: str,
+    error: Any = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
         cid = uuid.UUID(complaint_id)
@@ -503,6 +526,7 @@ def _complaint_page(
         forms=COMPLAINT_FORMS.get(record.get("state", ""), ()),
         printable=printable,
         error=error,
+        values=values or {},
     )
 
 
@@ -552,9 +576,8 @@ async def complaint_step(request: Request, complaint_id: str, step: str) -> Resp
     except ValueError:
         return render(request, session, "error.html.j2", 404, error=_local_error(404, complaint_id, session))
     except ServiceProblem as problem:
-        return _complaint_page(
-            request, session, complaint_id, problem_text(problem, session.user.language), problem.status
-        )
+        error = problem_text(problem, session.user.language)
+        return _complaint_page(request, session, complaint_id, error, problem.status, values=body)
     return see_other(f"/complaints/{complaint_id}?saved=1")
 
 

@@ -136,9 +136,10 @@ def render(
             when=lambda v, with_time=True: _isolated(locales.when(v, lang, tz, with_time)),
             num=lambda v: locales.digits(v, lang),
             duration=lambda s: locales.duration(s, lang),
+            label=lambda kind, value: locales.label(lang, kind, value),
             path=request.url.path,
             saved=request.query_params.get("saved") == "1",
-            **{"error": None, **context},
+            **{"error": None, "values": {}, **context},
         )
     )
     return HTMLResponse(html, status_code=status)
