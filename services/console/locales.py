@@ -155,6 +155,8 @@ EN: dict[str, str] = {
     "report_links": "Each report as CSV and as a printable page, as of the date you choose.",
     "refresh": "Refreshes every 15 seconds.",
     "overdue": "overdue",
+    "services_introduced": "New services introduced (comma-separated)",
+    "dissatisfaction": "Dissatisfaction voiced (opens a complaint)",
 }
 
 FA: dict[str, str] = {
@@ -299,6 +301,8 @@ FA: dict[str, str] = {
     "report_links": "هر گزارش به صورت CSV و نسخه چاپی، تا تاریخی که انتخاب می‌کنید.",
     "refresh": "هر ۱۵ ثانیه به‌روز می‌شود.",
     "overdue": "گذشته از مهلت",
+    "services_introduced": "خدمات جدید معرفی‌شده (با ویرگول جدا کنید)",
+    "dissatisfaction": "نارضایتی اعلام‌شده (شکایت باز می‌شود)",
 }
 
 TR: dict[str, str] = {
@@ -443,6 +447,8 @@ TR: dict[str, str] = {
     "report_links": "Her rapor CSV ve basılı sayfa olarak, seçtiğiniz tarih itibarıyla.",
     "refresh": "Her 15 saniyede yenilenir.",
     "overdue": "süresi geçmiş",
+    "services_introduced": "Tanıtılan yeni hizmetler (virgülle)",
+    "dissatisfaction": "Dile getirilen memnuniyetsizlik (şikâyet açar)",
 }
 
 # States and steps of the procedures, by "call_<state>", "complaint_<state>", "step_<step>"; what is missing shows as

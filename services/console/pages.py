@@ -677,6 +677,91 @@ async def survey_not_reached(request: Request, survey_id: str, number: str) -> R
     return see_other(f"/surveys/{survey_id}?saved=1")
 
 
+def _question_text(question: dict[str, Any], language: str) -> str:
+    texts = question.get("text") or {}
+    return str(texts.get(language) or next(iter(texts.values()), None) or question.get("key", ""))
+
+
+@pages.get("/surveys/{survey_id}/contacts/{number}")
+def contact_page(request: Request, survey_id: str, number: str) -> HTMLResponse:
+    session = page_session(request, "surveys")
+    return _contact_page(request, session, survey_id, number)
+
+
+def _contact_page(
+    request: Request, session: Session, survey_id: str, number: str, error: Any = None, status: int = 200
+) -> HTMLResponse:
+    try:
+        sid = uuid.UUID(survey_id)
+        survey = get(request, session, "surveys", f"/surveys/{sid}")
+        contact = get(request, session, "surveys", f"/surveys/{sid}/contacts/{number}")
+    except ValueError:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, survey_id, session))
+    except ServiceProblem as problem:
+        return render(
+            request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
+        )
+    questions = [
+        {**q, "label": _question_text(q, session.user.language), "kind": q.get("kind") or "scale"}
+        for q in survey.get("questions", [])
+    ]
+    return render(
+        request,
+        session,
+        "contact.html.j2",
+        status,
+        survey=survey,
+        contact=contact,
+        number=number,
+        questions=questions,
+        error=error,
+    )
+
+
+def _answer(kind: str, text: str) -> int | bool | str | None:
+    """A form's answer as the survey API takes it: a scale point or a choice number, yes/no, or text."""
+    if text == "":
+        return None
+    if kind == "yes_no":
+        return text == "yes"
+    if kind in ("scale", "choice"):
+        return int(text) if text.isdigit() else text  # anything else: the service says why it is refused
+    return text
+
+
+@pages.post("/surveys/{survey_id}/contacts/{number}/response")
+async def survey_response(request: Request, survey_id: str, number: str) -> Response:
+    """The answers the member gave during the call, recorded by the expert making it."""
+    session, form = await checked_form(request, "surveys")
+    try:
+        sid = uuid.UUID(survey_id)
+        survey = get(request, session, "surveys", f"/surveys/{sid}")
+        answers = {
+            q["key"]: _answer(q.get("kind") or "scale", first(form, f"q_{q['key']}"))
+            for q in survey.get("questions", [])
+        }
+        services = [s.strip() for s in first(form, "services_introduced").split(",") if s.strip()]
+        call(
+            request,
+            session,
+            "surveys",
+            "POST",
+            f"/surveys/{sid}/contacts/{number}/response",
+            json={
+                "line": first(form, "line") or "mobile",
+                "answers": {k: v for k, v in answers.items() if v is not None},
+                "services_introduced": services,
+                "dissatisfaction": first(form, "dissatisfaction") or None,
+            },
+        )
+    except ValueError:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, survey_id, session))
+    except ServiceProblem as problem:
+        error = problem_text(problem, session.user.language)
+        return _contact_page(request, session, survey_id, number, error, problem.status)
+    return see_other(f"/surveys/{survey_id}?saved=1")
+
+
 @pages.get("/desks")
 def desks_page(request: Request) -> HTMLResponse:
     session = page_session(request, "desks")

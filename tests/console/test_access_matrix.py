@@ -42,6 +42,12 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
         f"/surveys/{ID}/contacts/1001/not-reached",
         {"line": "mobile"},
     ),
+    ("GET", "/surveys/{survey_id}/contacts/{number}"): ("surveys", f"/surveys/{ID}/contacts/1001", {}),
+    ("POST", "/surveys/{survey_id}/contacts/{number}/response"): (
+        "surveys",
+        f"/surveys/{ID}/contacts/1001/response",
+        {"line": "mobile"},
+    ),
     ("GET", "/desks"): ("desks", "/desks", {}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
