@@ -100,6 +100,24 @@ class Backends:
         body = response.json() if "json" in content_type else response.text
         return Reply(response.status_code, body, response.headers)
 
+    def fetch(self, service: str, path: str, token: str, params: Mapping[str, str], language: str) -> httpx.Response:
+        """A document as the service gives it (CSV, a printable page, JSON), for the person to download or print."""
+        try:
+            response = self.clients[service].get(
+                path, params=params, headers={"Authorization": f"Bearer {token}", "Accept-Language": language}
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceProblem(
+                503, "Service unavailable", f"the {service} service cannot be reached ({exc})", service
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json().get("detail") or response.reason_phrase)
+            except (ValueError, AttributeError):
+                detail = response.reason_phrase
+            raise ServiceProblem(response.status_code, "", detail, service)
+        return response
+
     def get(self, service: str, path: str, token: str, **params: Any) -> Any:
         return self.call(service, "GET", path, token, params=params).body
 

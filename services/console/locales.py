@@ -156,6 +156,8 @@ EN: dict[str, str] = {
     "refresh": "Refreshes every 15 seconds.",
     "overdue": "overdue",
     "services_introduced": "New services introduced (comma-separated)",
+    "year": "Year",
+    "month": "month",
     "dissatisfaction": "Dissatisfaction voiced (opens a complaint)",
 }
 
@@ -302,6 +304,8 @@ FA: dict[str, str] = {
     "refresh": "هر ۱۵ ثانیه به‌روز می‌شود.",
     "overdue": "گذشته از مهلت",
     "services_introduced": "خدمات جدید معرفی‌شده (با ویرگول جدا کنید)",
+    "year": "سال",
+    "month": "ماه",
     "dissatisfaction": "نارضایتی اعلام‌شده (شکایت باز می‌شود)",
 }
 
@@ -448,6 +452,8 @@ TR: dict[str, str] = {
     "refresh": "Her 15 saniyede yenilenir.",
     "overdue": "süresi geçmiş",
     "services_introduced": "Tanıtılan yeni hizmetler (virgülle)",
+    "year": "Yıl",
+    "month": "ay",
     "dissatisfaction": "Dile getirilen memnuniyetsizlik (şikâyet açar)",
 }
 

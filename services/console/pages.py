@@ -8,6 +8,7 @@ import secrets
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -439,8 +440,7 @@ def end_of_day_page(request: Request) -> HTMLResponse:
         lists = get(request, session, "reporting", "/reports/end-of-day")
     except ServiceProblem as problem:
         error = problem_text(problem, session.user.language)
-    reporting = console(request).backends.base_url("reporting")
-    return render(request, session, "end_of_day.html.j2", lists=lists, reporting=reporting, error=error)
+    return render(request, session, "end_of_day.html.j2", lists=lists, error=error)
 
 
 @pages.get("/wallboard")
@@ -515,7 +515,7 @@ def _complaint_page(
         return render(
             request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
         )
-    printable = f"{console(request).backends.base_url('complaints')}/complaints/{cid}/form/print"
+    printable = f"/documents/complaint-form?complaint_id={cid}"
     return render(
         request,
         session,
@@ -788,19 +788,61 @@ def plan_page(request: Request) -> HTMLResponse:
 @pages.get("/reports")
 def reports_page(request: Request) -> HTMLResponse:
     session = page_session(request, "reports")
-    backends = console(request).backends
-    as_of = request.query_params.get("as_of", "")
+    q = request.query_params
     return render(
         request,
         session,
         "reports.html.j2",
-        as_of=as_of,
-        reporting=backends.base_url("reporting"),
-        complaints=backends.base_url("complaints"),
-        surveys=backends.base_url("surveys"),
-        desks=backends.base_url("desks"),
-        plan=backends.base_url("plan"),
+        as_of=q.get("as_of", ""),
+        year=q.get("year", ""),
+        unit=q.get("unit") or session.user.unit or "",
     )
+
+
+# The documents the reports page opens through the console (so the person's own token is used, not a bare link
+# the browser could not authenticate): name -> (service, path; {placeholders} come from the query).
+DOCUMENTS = {
+    "units": ("reporting", "/reports/units"),
+    "unanswered": ("reporting", "/reports/unanswered"),
+    "end-of-day": ("reporting", "/reports/end-of-day/{unit}/{day}"),
+    "call-stats": ("reporting", "/reports/calls/stats"),
+    "complaints-open": ("reporting", "/reports/complaints/open"),
+    "complaints-six-monthly": ("reporting", "/reports/complaints/six-monthly"),
+    "complaints-yearly": ("reporting", "/reports/complaints/yearly"),
+    "complaints-export": ("complaints", "/complaints/export"),
+    "complaint-form": ("complaints", "/complaints/{complaint_id}/form/print"),
+    "plan-quarterly": ("plan", "/plan/reports/quarterly"),
+    "desks-ratio": ("desks", "/desks/reports/ratio"),
+}
+# A printable page of a service is shown as it is, with its own inline style and no script at all.
+DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+@pages.get("/documents/{name}")
+def document(request: Request, name: str) -> Response:
+    session = page_session(request, "my_work")
+    if name not in DOCUMENTS:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, name, session))
+    service, template = DOCUMENTS[name]
+    params = dict(request.query_params)
+    try:
+        path = template.format(**{k: quote(params.pop(k), safe="") for k in _placeholders(template)})
+    except KeyError as missing:
+        return render(request, session, "error.html.j2", 422, error=_local_error(422, f"{missing} is needed", session))
+    try:
+        reply = console(request).backends.fetch(service, path, session.token, params, session.user.language)
+    except ServiceProblem as problem:
+        return render(
+            request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
+        )
+    headers = {"Content-Security-Policy": DOCUMENT_POLICY}
+    if "content-disposition" in reply.headers:
+        headers["Content-Disposition"] = reply.headers["content-disposition"]
+    return Response(reply.content, media_type=reply.headers.get("content-type"), headers=headers)
+
+
+def _placeholders(template: str) -> list[str]:
+    return [part.split("}")[0] for part in template.split("{")[1:]]
 
 
 # --------------------------------------------------------------------------------------------------------- users

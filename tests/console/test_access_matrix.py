@@ -51,6 +51,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
     ("GET", "/desks"): ("desks", "/desks", {}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
+    ("GET", "/documents/{name}"): ("my_work", "/documents/units", {}),
     ("GET", "/admin/users"): ("users", "/admin/users", {}),
     ("POST", "/admin/users"): ("users", "/admin/users", {"name": "x"}),
     ("POST", "/admin/users/{name}"): ("users", "/admin/users/nobody", {"action": "enable"}),

@@ -192,3 +192,27 @@ def test_an_expert_records_a_member_s_survey_answers_during_the_call(world: Worl
     assert contact["status"] == "responded"
     assert contact["answers"] == {"overall": 4, "recommend": True, "comments": "تمدید سریع‌تر"}
     assert contact["services_introduced"] == ["گواهی مبدأ الکترونیکی"]
+
+
+def test_reports_and_the_printable_form_open_through_the_console_with_the_person_s_token(world: World, browser) -> None:
+    complaints = world.services["complaints"]
+    body = {"channel": "in_person", "kind": "complaint", "description": "کارت صادر نشده", "complainant_name": "علی"}
+    created = complaints.post("/complaints", json={**body, "unit": "membership"}, headers=world.who["expert"])
+    assert created.status_code == 201, created.text
+    log_in(browser, "sg")
+    page = browser.get(f"/complaints/{created.json()['id']}").text
+    assert f'href="/documents/complaint-form?complaint_id={created.json()["id"]}"' in page
+    printable = browser.get(f"/documents/complaint-form?complaint_id={created.json()['id']}")
+    assert printable.status_code == 200 and printable.headers["content-type"].startswith("text/html")
+    assert "ME-FR-۰۱-۰۱-۰۱" in printable.text and "script-src" not in printable.headers["content-security-policy"]
+    export = browser.get("/documents/complaints-export")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert "reference" in export.text.splitlines()[0]
+    links = browser.get("/reports", params={"year": "1405", "as_of": "1405/08/30", "unit": "trade"}).text
+    for href in ("/documents/complaints-six-monthly?year=1405&amp;half=1&amp;format=html", "/documents/call-stats"):
+        assert href in links
+    six = browser.get("/documents/complaints-six-monthly", params={"year": "1405", "half": "1", "format": "csv"})
+    assert six.status_code == 200 and six.headers["content-type"].startswith("text/csv")
+    assert browser.get("/documents/nothing").status_code == 404
+    bad = browser.get("/documents/complaints-six-monthly", params={"year": "1", "half": "1"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
