@@ -266,3 +266,16 @@ def test_setting_a_password_over_the_api_lifts_a_lock_out(client: TestClient, to
     response = client.post("/users/z.rahimi/password", json={"password": "a fresh passphrase"}, headers=tokens["admin"])
     assert response.status_code == 204
     assert directory.authenticate("z.rahimi", "a fresh passphrase").name == "z.rahimi"
+
+
+def test_logging_out_of_one_session_leaves_the_person_s_other_sessions_and_tokens(directory, app) -> None:
+    """TokenStore.revoke_token ends one token; revoke(name) would end every token of the person."""
+    user = directory.add("z.rahimi", ["expert"], by="operator", password=PASSWORD)
+    machine = app.state.tokens.create("z.rahimi", Role.EXPERT)  # e.g. a script of the same person
+    laptop, tablet = directory.open_session(user), directory.open_session(user)
+    directory.close_session(laptop)
+    app.state.tokens._cache.clear()
+    assert app.state.tokens.verify(laptop.token) is None
+    assert app.state.tokens.verify(tablet.token).name == "z.rahimi" and directory.session(tablet.id) is not None
+    assert app.state.tokens.verify(machine).name == "z.rahimi"
+    assert app.state.tokens.revoke_token(laptop.token) is False  # already revoked
