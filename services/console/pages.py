@@ -464,7 +464,9 @@ COMPLAINT_STEPS = {
     "assign": ("handler_kind", "handler"),
     "investigation": ("circumstances", "root_causes", "consequences", "actions_taken"),
     "decision": ("decision", "reason"),
+    "committee": ("subject", "variable_members"),
     "committee/not-needed": (),
+    "committee/decision": ("attendees", "decision", "reasoning", "minutes"),
     "notify": ("method", "message"),
     "close": (),
 }
@@ -475,7 +477,8 @@ COMPLAINT_FORMS = {
     "referred": ("assign",),
     "assigned": ("investigation",),
     "investigated": ("decision",),
-    "accepted": ("committee/not-needed",),
+    "accepted": ("committee", "committee/not-needed"),
+    "committee": ("committee/decision",),
     "decided": ("notify",),
     "notified": ("close",),
 }
@@ -565,12 +568,38 @@ async def register_complaint(request: Request) -> Response:
     return see_other(f"/complaints/{created['id']}?saved=1")
 
 
+LISTS = ("variable_members", "attendees")
+
+
+def complaint_body(step: str, form: dict[str, list[str]]) -> dict[str, Any]:
+    """The JSON a complaint step takes, from its form: names listed with commas become lists, and the committee's
+    decision carries the corrective action written on the form."""
+    body: dict[str, Any] = {}
+    for key in COMPLAINT_STEPS[step]:
+        value = first(form, key)
+        if value:
+            body[key] = [v.strip() for v in value.split(",") if v.strip()] if key in LISTS else value
+    if step == "committee/decision" and first(form, "action_description"):
+        body["corrective_actions"] = [
+            {
+                "description": first(form, "action_description"),
+                "owner": first(form, "action_owner"),
+                "due": first(form, "action_due"),
+            }
+        ]
+    return body
+
+
 @pages.post("/complaints/{complaint_id}/{step:path}")
 async def complaint_step(request: Request, complaint_id: str, step: str) -> Response:
     session, form = await checked_form(request, "complaints")
-    if step not in COMPLAINT_STEPS:
+    action = step.removeprefix("corrective-actions/").removesuffix("/done")
+    if step.startswith("corrective-actions/") and step.endswith("/done") and "/" not in action:
+        body: dict[str, Any] = {"note": first(form, "note")} if first(form, "note") else {}
+    elif step not in COMPLAINT_STEPS:
         return render(request, session, "error.html.j2", 404, error=_local_error(404, step, session))
-    body = {k: first(form, k) for k in COMPLAINT_STEPS[step] if first(form, k)}
+    else:
+        body = complaint_body(step, form)
     try:
         call(request, session, "complaints", "POST", f"/complaints/{uuid.UUID(complaint_id)}/{step}", json=body or None)
     except ValueError:

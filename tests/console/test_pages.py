@@ -216,3 +216,46 @@ def test_reports_and_the_printable_form_open_through_the_console_with_the_person
     assert browser.get("/documents/nothing").status_code == 404
     bad = browser.get("/documents/complaints-six-monthly", params={"year": "1", "half": "1"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_marked_done(world: World, browser) -> None:
+    from tests.complaints.test_api import advance, complaint_body
+
+    complaints = world.services["complaints"]
+    created = complaints.post("/complaints", json=complaint_body(), headers=world.who["expert"])
+    cid = created.json()["id"]
+    advance(complaints, world.who, cid, "accepted")
+    csrf = log_in(browser, "sg")
+    page = browser.get(f"/complaints/{cid}").text
+    assert 'id="step-committee"' in page and 'id="step-committee-not-needed"' in page
+    convened = browser.post(
+        f"/complaints/{cid}/committee",
+        data={"csrf": csrf, "subject": "card delays", "variable_members": "committee-1, y.mousavi"},
+    )
+    assert convened.status_code == 303, convened.text
+    world.directory.add("committee-1", ["committee"], by="operator", password=PASSWORD)
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as member:
+        member_csrf = log_in(member, "committee-1")
+        decided = member.post(
+            f"/complaints/{cid}/committee/decision",
+            data={
+                "csrf": member_csrf,
+                "attendees": "member_relations_manager, secretary_general, committee-1, h.tehrani",
+                "decision": "settled",
+                "reasoning": "card issued, delay fee waived",
+                "minutes": "the unit manager explained the missing deputy",
+                "action_description": "name a deputy signatory",
+                "action_owner": "h.tehrani",
+                "action_due": "2026-12-20",
+            },
+        )
+        assert decided.status_code == 303, decided.text
+    record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
+    assert record["state"] == "decided" and record["outcome"] == "settled"
+    assert [(a["id"], a["owner"], a["status"]) for a in record["corrective_actions"]] == [("CA-1", "h.tehrani", "open")]
+    page = browser.get(f"/complaints/{cid}").text
+    assert 'id="corrective-actions"' in page and "name a deputy signatory" in page
+    done = browser.post(f"/complaints/{cid}/corrective-actions/CA-1/done", data={"csrf": csrf, "note": "deputy named"})
+    assert done.status_code == 303, done.text
+    record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
+    assert record["corrective_actions"][0]["status"] == "done" and record["corrective_actions"][0]["done_by"] == "sg"
