@@ -27,7 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.auth import Role, TokenStore
 from shared.clock import Clock
-from shared.db import create_engine
+from shared.db import create_engine, create_tables
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.settings import ConsoleSettings
 
@@ -154,7 +154,7 @@ class UserDirectory:
         hasher: PasswordHasher | None = None,
     ):
         self.engine = create_engine(url)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)  # several replicas may start together
         self.tokens = tokens
         self.config = config
         self.clock = clock
