@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 from services.console.main import build_directory
+from services.console.users import UserDirectory
 from shared.auth import Role
 from shared.settings import Settings
 
@@ -20,9 +21,9 @@ OTHERS = [
 ]
 
 
-def load_console_users(settings: Settings, out=sys.stdout) -> int:
+def load_console_users(settings: Settings, out=sys.stdout, directory: UserDirectory | None = None) -> int:
     """Adds the demo users that are not there yet; returns how many were added."""
-    directory = build_directory(settings)
+    directory = directory or build_directory(settings)
     people: list[tuple[str, Role, str | None]] = []
     for unit in settings.organisation.units:
         if unit.manager:

@@ -526,11 +526,21 @@ def _complaint_page(
         status,
         complaint=record,
         steps=(form or {}).get("steps", []),
-        forms=COMPLAINT_FORMS.get(record.get("state", ""), ()),
+        forms=COMPLAINT_FORMS.get(record.get("state", ""), ()) if _mine(record, session) else (),
+        waiting=record.get("waiting_on") or {},
         printable=printable,
         error=error,
         values=values or {},
     )
+
+
+def _mine(record: dict[str, Any], session: Session) -> bool:
+    """Whether the complaint's next step is this person's (then its form is shown); the service decides anyway."""
+    waiting = record.get("waiting_on") or {}
+    role, person = waiting.get("role"), waiting.get("person")
+    if person:
+        return bool(person == session.user.name)
+    return role is None or role == session.role.value
 
 
 @pages.get("/complaints/{complaint_id}")

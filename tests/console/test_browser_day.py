@@ -130,6 +130,7 @@ def test_the_mr_manager_reviews_and_refers_and_the_sg_sees_the_conflict_refusal_
     page.locator("#step-refer").get_by_label("یادداشت").fill("لطفاً رسیدگی‌کننده تعیین شود")
     page.locator("#step-refer").get_by_role("button").click()
     assert page.locator("#complaint-state").get_attribute("data-state") == "referred"
+    assert "sg" in page.locator("#waiting-on").inner_text() and page.locator("#step-assign").count() == 0
     screenshot(page, "console-mr-manager-referred-fa")
     page.locator("header form[action='/logout'] button").click()
     page.wait_for_url(f"{day.url}/login")

@@ -10,6 +10,7 @@ import pytest
 from services.cli import main
 from services.console.demo import DEMO_PASSWORD, load_console_users
 from services.console.main import build_directory
+from services.console.users import fast_hasher
 from shared.auth import Role
 
 
@@ -37,10 +38,10 @@ def test_the_first_admin_is_added_from_the_command_line_and_managed_there(env, m
 
 def test_demo_users_log_in_with_the_printed_password(settings) -> None:
     out = io.StringIO()
-    assert load_console_users(settings, out=out) > 10
+    directory = build_directory(settings, hasher=fast_hasher())
+    assert load_console_users(settings, out=out, directory=directory) > 10
     assert DEMO_PASSWORD in out.getvalue() and "/login" in out.getvalue()
-    directory = build_directory(settings)
     assert directory.authenticate("s.ahmadi", DEMO_PASSWORD).roles == (Role.EXPERT,)
     assert directory.get("f.alavi").roles == (Role.UNIT_MANAGER,) and directory.get("f.alavi").unit == "trade"
     assert directory.get("m.karimi").roles == (Role.MR_MANAGER,)
-    assert load_console_users(settings, out=out) == 0  # again: nothing more
+    assert load_console_users(settings, out=out, directory=directory) == 0  # again: nothing more
