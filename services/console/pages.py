@@ -291,7 +291,7 @@ def _desk_work(request: Request, session: Session) -> list[dict[str, Any]]:
                 "kind": "queue_desk",
                 "title": desk.get("agency", ""),
                 "detail": desk.get("place", ""),
-                "href": f"/desks#{desk['id']}",
+                "href": f"/desks/{desk['id']}",
                 "due": due,
                 "left": _left(request, due),
             }
@@ -812,6 +812,23 @@ def desks_page(request: Request) -> HTMLResponse:
     return render(request, session, "desks.html.j2", desks=desks, error=error)
 
 
+@pages.get("/desks/{desk_id}")
+def desk_page(request: Request, desk_id: str) -> HTMLResponse:
+    """A desk's schedule: its problem forms in slot order with the waiting list, attendance, decisions and
+    follow-ups, and the printable final list for the agency's representative."""
+    session = page_session(request, "desks")
+    try:
+        desk = get(request, session, "desks", f"/desks/{uuid.UUID(desk_id)}")
+    except ValueError:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, desk_id, session))
+    except ServiceProblem as problem:
+        return render(
+            request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
+        )
+    forms = sorted(desk.get("forms", []), key=lambda f: (f.get("slot_start") is None, f.get("slot_start") or ""))
+    return render(request, session, "desk.html.j2", desk=desk, forms=forms)
+
+
 @pages.get("/plan")
 def plan_page(request: Request) -> HTMLResponse:
     session = page_session(request, "plan")
@@ -852,6 +869,7 @@ DOCUMENTS = {
     "complaint-form": ("complaints", "/complaints/{complaint_id}/form/print"),
     "plan-quarterly": ("plan", "/plan/reports/quarterly"),
     "desks-ratio": ("desks", "/desks/reports/ratio"),
+    "desk-final-list": ("desks", "/desks/{desk_id}/final-list"),
 }
 # A printable page of a service is shown as it is, with its own inline style and no script at all.
 DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"

@@ -49,6 +49,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
         {"line": "mobile"},
     ),
     ("GET", "/desks"): ("desks", "/desks", {}),
+    ("GET", "/desks/{desk_id}"): ("desks", f"/desks/{ID}", {}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
     ("GET", "/documents/{name}"): ("my_work", "/documents/units", {}),

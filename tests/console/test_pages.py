@@ -259,3 +259,27 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
     assert done.status_code == 303, done.text
     record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
     assert record["corrective_actions"][0]["status"] == "done" and record["corrective_actions"][0]["done_by"] == "sg"
+
+
+def test_member_services_read_a_desk_s_schedule_and_its_final_list(world: World, browser, token_store) -> None:
+    from shared.auth import Role
+    from tests.desks.test_api import announced, registration
+
+    desks = world.services["desks"]
+    headers = {
+        **world.who,
+        "ms_expert": {"Authorization": f"Bearer {token_store.create('l.moradi', Role.MS_EXPERT)}"},
+        "ms_manager": {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"},
+    }
+    desk = announced(desks, headers)
+    for name in ("Ali", "Bahar", "Cyrus"):
+        assert desks.post(
+            f"/desks/{desk}/registrations", json=registration(name), headers=headers["ms_expert"]
+        ).is_success
+    world.directory.add("l.moradi", ["member_services_expert"], by="operator", password=PASSWORD)
+    log_in(browser, "l.moradi")
+    assert f'href="/desks/{desk}"' in browser.get("/desks").text
+    page = browser.get(f"/desks/{desk}").text
+    assert page.index("Ali") < page.index("Bahar") < page.index("Cyrus") and "فهرست انتظار" in page  # capacity 2
+    final = browser.get("/documents/desk-final-list", params={"desk_id": desk, "format": "csv"})
+    assert final.status_code == 200 and "Ali" in final.text
