@@ -451,8 +451,9 @@ def wallboard_page(request: Request) -> HTMLResponse:
         board = get(request, session, "reporting", "/reports/calls/wallboard")
     except ServiceProblem as problem:
         error = problem_text(problem, session.user.language)
-    template = "wallboard_part.html.j2" if request.headers.get("HX-Request") else "wallboard.html.j2"
-    return render(request, session, template, board=board, error=error)
+    partial = bool(request.headers.get("HX-Request"))  # htmx refreshing the board in place
+    template = "wallboard_part.html.j2" if partial else "wallboard.html.j2"
+    return render(request, session, template, board=board, error=error, partial=partial)
 
 
 # ---------------------------------------------------------------------------------------------------- complaints

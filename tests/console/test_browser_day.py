@@ -51,6 +51,8 @@ def test_an_expert_takes_a_callback_from_my_work_and_records_the_outcome(day: Da
     settle(calls.app)
     log_in(page, day, "s.ahmadi")
     assert page.locator("html").get_attribute("dir") == "rtl"
+    page.keyboard.press("Tab")  # the keyboard reaches the skip link first, then the menu
+    assert page.evaluate("document.activeElement.className") == "skip"
     row = page.locator("#my-work tbody tr").first
     assert "تماس مجدد" in row.inner_text() and "تمدید کارت بازرگانی" in row.inner_text()
     assert any(ch in row.inner_text() for ch in "۰۱۲۳۴۵۶۷۸۹")  # deadline and time left in Persian digits
@@ -163,6 +165,8 @@ def test_the_mr_manager_reviews_and_refers_and_the_sg_sees_the_conflict_refusal_
     switch_language(page, "tr")
     page.get_by_role("link", name="Duvar panosu").click()
     assert page.locator("h1").inner_text() == "Duvar panosu"
+    refreshed = page.request.get(f"{day.url}/wallboard", headers={"HX-Request": "true"})  # what htmx asks for
+    assert refreshed.ok and refreshed.text().startswith('<div id="board"')
     assert "Bekleyen: 1" in page.locator("#board").inner_text() and "trade" in page.locator("#board").inner_text()
     screenshot(page, "console-sg-wallboard-tr")
     page.get_by_role("link", name="Plan göstergeleri").click()
