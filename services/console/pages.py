@@ -376,13 +376,7 @@ def _call_page(
         return render(
             request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
         )
-    forms = CALL_FORMS.get(record.get("state", ""), ())
-    if record.get("state") == "called_back" and record.get("callback_outcome") not in (
-        None,
-        "follow_up",
-        "not_reached",
-    ):
-        forms = ()
+    forms = tuple(f for f in CALL_FORMS.get(record.get("state", ""), ()) if _may_offer(f, record, session))
     return render(
         request,
         session,
@@ -394,6 +388,23 @@ def _call_page(
         error=error,
         values=values or {},
     )
+
+
+MEMBER_RELATIONS_STEPS = {"transfer-to-member-relations", "subject", "transfer", "unanswered", "resolve"}
+
+
+def _may_offer(step: str, record: dict[str, Any], session: Session) -> bool:
+    """Whether the call's page shows this step's form to the person: member relations' steps to member relations,
+    the callback to the expert who owes it and the unit's manager. The calls service decides anyway."""
+    if step in MEMBER_RELATIONS_STEPS:
+        return session.role == Role.MR_MANAGER or (
+            session.role == Role.EXPERT and session.user.unit == "member_relations"
+        )
+    if step == "callback":
+        return record.get("assigned_expert") == session.user.name or (
+            session.role == Role.UNIT_MANAGER and record.get("unit") == session.user.unit
+        )
+    return True
 
 
 @pages.get("/calls/{call_id}")

@@ -283,3 +283,16 @@ def test_member_services_read_a_desk_s_schedule_and_its_final_list(world: World,
     assert page.index("Ali") < page.index("Bahar") < page.index("Cyrus") and "فهرست انتظار" in page  # capacity 2
     final = browser.get("/documents/desk-final-list", params={"desk_id": desk, "format": "csv"})
     assert final.status_code == 200 and "Ali" in final.text
+
+
+def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, browser) -> None:
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    log_in(browser, "s.ahmadi")
+    assert 'id="step-callback"' in browser.get(f"/calls/{call_id}").text  # the expert who owes it
+    world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as other:
+        log_in(other, "k.rezaei")
+        page = other.get(f"/calls/{call_id}").text
+        assert 'id="call-path"' in page and 'id="step-callback"' not in page
