@@ -83,7 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
     audit_cli.add_parser(sub)
+    _users_parser(sub)
     return parser
+
+
+def _users_parser(sub: Any) -> None:
+    """`crm users`: the staff console's users (services/console/cli.py runs the commands)."""
+    users = sub.add_parser("users", help="the staff console's users: add, list, roles, disable, passwords")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user (asks for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", required=True, help="a role; repeat for more (the first is used)")
+    add.add_argument("--unit")
+    add.add_argument("--language", default="fa", choices=["fa", "tr", "en"])
+    add.add_argument("--email")
+    add.add_argument("--phone")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--no-password", action="store_true", help="OpenID Connect login only")
+    users_sub.add_parser("list", help="list users with roles, unit, language and state")
+    roles = users_sub.add_parser("set-role", help="replace a user's roles (ends the user's sessions)")
+    roles.add_argument("name")
+    roles.add_argument("--role", action="append", required=True)
+    roles.add_argument("--unit")
+    for command, text in (("disable", "disable a user and end the sessions"), ("enable", "enable a user again")):
+        users_sub.add_parser(command, help=text).add_argument("name")
+    passwd = users_sub.add_parser("passwd", help="set a user's password (and lift a lock-out)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
 
 
 def _calendar_parser(sub: Any) -> None:
@@ -211,6 +237,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return rebuild_all(settings)
     if args.command == "audit":
         return audit_cli.run(args, settings)
+    if args.command == "users":
+        from services.console import cli as users_cli
+
+        return users_cli.run(args, settings)
     if args.command == "demo":
         from services.demo import load_demo
 

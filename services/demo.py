@@ -110,9 +110,13 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
     try:
-        return _load(centre, settings, clock, calls, seed, out, member_numbers)
+        loaded = _load(centre, settings, clock, calls, seed, out, member_numbers)
     finally:
         centre.close()
+    from services.console.demo import load_console_users
+
+    load_console_users(settings, out=out)
+    return loaded
 
 
 def load_plan_year(settings: Settings, rows: list, *, seed: int, now: datetime | None = None, out=sys.stdout) -> None:

@@ -145,6 +145,8 @@ def run_all(settings: Settings) -> int:
             where = part.health_url.rsplit("/health", 1)[0] if part.health_url else f"{scheme}://127.0.0.1:{part.port}"
             docs = f"   API docs: {where}/docs" if part.name in SERVICES else ""
             print(f"  {part.name:<20} {where}{docs}")
+        if "console" in SERVICES:
+            print(f"\nStaff console: {SERVICES['console'].url(settings)}/login  (users: crm users add, or make demo)")
         print(f"\nData folder: {settings.data_dir.resolve()}   logs: {logs.resolve()}")
         print(f"Admin token (also in {settings.data_dir / 'admin.token'}): {token}")
         print("Create staff tokens with: .venv/bin/crm token create --role expert --name NAME --unit UNIT")

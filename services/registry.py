@@ -172,6 +172,8 @@ SERVICES: dict[str, Service] = {
             index_label="notifications index",
             consumes=("members", "calls", "complaints", "desks", "reporting"),
         ),
+        # The staff console: pages over the other services' APIs, and the console's users; no event store.
+        Service("console", port_setting="console_port", create_app="services.console.main:create_app"),
     )
 }
 

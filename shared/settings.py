@@ -120,6 +120,35 @@ class PlanSettings(BaseModel):
     tick_seconds: float = Field(default=60.0, gt=0, le=86400)
 
 
+class ConsoleSettings(BaseModel):
+    """The staff console (services/console), nested under `console` (env CRM_CONSOLE__<NAME>, e.g.
+    CRM_CONSOLE__LOCKOUT_FAILURES=5)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A session ends this long after login, or after this long without a request, whichever comes first.
+    session_hours: float = Field(default=10, gt=0, le=24 * 7)
+    idle_minutes: float = Field(default=60, gt=0)
+    # Lock-out: this many failed logins of one user name within the window lock it until the window has passed.
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: float = Field(default=15, gt=0)
+    min_password_length: int = Field(default=10, ge=8)
+    # Session cookies are Secure when the console is reached over https (or behind a trusted proxy saying so);
+    # "always" forces it, e.g. behind a proxy that does not say.
+    secure_cookies: Literal["auto", "always"] = "auto"
+    # Where the console reaches each service's API (service name -> base URL); unset: this machine's port of it.
+    service_urls: dict[str, str] = {}
+    timeout_seconds: float = Field(default=15, gt=0)
+    # OpenID Connect login (authorization-code flow) for chambers that run an identity provider: the issuer's URL,
+    # the client registered there and its secret, and the claim that names the console user (who must exist).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    # The console's own address as the identity provider redirects back to it (https://crm.example/oidc/callback).
+    oidc_redirect_url: str | None = None
+
+
 class SurveySettings(BaseModel):
     """The surveys service's settings, nested under `surveys` (env CRM_SURVEYS__<NAME>, e.g.
     CRM_SURVEYS__MIN_RESPONSES=50)."""
@@ -215,6 +244,7 @@ class Settings(BaseSettings):
     actions_port: int = 8108
     plan_port: int = 8109
     notifications_port: int = 8111
+    console_port: int = 8110
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"
@@ -275,6 +305,7 @@ class Settings(BaseSettings):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

@@ -43,6 +43,7 @@ CALLERS = {
     "plan": [("operator", Role.ADMIN, None), ("sg", Role.SG, None)],
     "surveys": [("m.karimi", Role.MR_MANAGER, "member_relations"), ("sg", Role.SG, None)],
     "notifications": [("operator", Role.ADMIN, None), ("f.alavi", Role.UNIT_MANAGER, "trade")],
+    "console": [("operator", Role.ADMIN, None)],
 }
 
 

@@ -32,6 +32,7 @@ DEFAULT_PORTS = {
     "plan": 8109,
     "surveys": 8103,
     "notifications": 8111,
+    "console": 8110,
 }
 
 
