@@ -15,6 +15,7 @@ from services.desks.documents import final_list_csv, final_list_html, slot_ics
 from services.desks.domain import Period, Stage
 from services.desks.schemas import (
     Announcement,
+    AnnouncementRequested,
     Attendance,
     Cancellation,
     Catering,
@@ -25,6 +26,7 @@ from services.desks.schemas import (
     DeskSummary,
     FollowUp,
     Guidance,
+    MemberAnnouncement,
     MinutesSending,
     MissedFollowUps,
     Note,
@@ -124,6 +126,26 @@ def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID
     """Records one of the four announcement routes (poster request, director-general's invitation, members, representative); once all four are done the desk is announced."""
     office.record_announcement(desk_id, route=body.route.value, on=body.on, note=body.note, by=principal.name)
     return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/announcements/members",
+    status_code=202,
+    response_model=AnnouncementRequested,
+    summary="Announce the desk to a member selection through the notification channels (SMS, social networks)",
+)
+def announce_to_members(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MemberAnnouncement) -> Any:
+    """Records the announcement to members (route `members`) and asks the notification channels to message every member of the saved selection, each in their language, with the desk's agency, place, start and the public registration page. The notifications service sends the messages from the event `crm.desks.desk.member_announcement_requested.v1`."""
+    count = office.request_member_announcement(
+        desk_id,
+        selection_id=body.selection_id,
+        criteria=body.criteria,
+        taken_at=body.taken_at,
+        recipients=[r.model_dump() for r in body.recipients],
+        message=body.message,
+        by=principal.name,
+    )
+    return {"desk_id": desk_id, "recipients": count}
 
 
 @router.post(
@@ -318,8 +340,10 @@ internal = APIRouter(prefix="/internal/desks", tags=["internal"])
 def check_deadlines(office: OfficeDep, _: Internal) -> Any:
     """Run by the scheduler: records each desk follow-up call not made within its week and each session decision past its due day; running it twice records nothing new."""
     missed = office.record_missed_follow_ups()
+    reminders = office.record_reminders_due()
     overdue = office.record_overdue_decisions()
     return {
         "recorded": [{"desk_id": str(d), "form": n} for d, n in missed]
+        + [{"desk_id": str(d), "reminder": n} for d, n in reminders]
         + [{"session_id": str(s), "decision": n} for s, n in overdue]
     }

@@ -112,6 +112,13 @@ class DeskOffice(CrmApplication):
     def _today(self, now: datetime) -> date:
         return self.calendar.working_day_of(now)
 
+    @property
+    def language(self) -> str:
+        """The language of messages to a member whose own is not known: configured, or the chamber's."""
+        if self.config.language:
+            return self.config.language
+        return "fa" if self.calendar.config.calendar_display == "solar_hijri" else "tr"
+
     def plan_desk(
         self,
         *,
@@ -194,6 +201,7 @@ class DeskOffice(CrmApplication):
         company: str | None = None,
         phone: str | None = None,
         documents: list[str] | None = None,
+        language: str | None = None,
         by: str | None,
     ) -> str:
         """A problem form MM-FR-02-05-01; returns its number on the desk."""
@@ -207,6 +215,35 @@ class DeskOffice(CrmApplication):
                 channel=channel,
                 problem=problem,
                 documents=documents,
+                language=language,
+                by=by,
+                at=now,
+            ),
+        )
+
+    def request_member_announcement(
+        self,
+        desk: uuid.UUID | str,
+        *,
+        selection_id: str,
+        recipients: list[dict[str, Any]],
+        criteria: dict[str, list[str]] | None = None,
+        taken_at: datetime | None = None,
+        message: str | None = None,
+        by: str | None,
+    ) -> int:
+        """Ask the notification channels to announce the desk to a member selection; returns how many members."""
+        return self._command(
+            desk,
+            lambda d, now: d.request_member_announcement(
+                selection_id=selection_id,
+                criteria=criteria,
+                taken_at=taken_at.isoformat() if taken_at else None,
+                recipients=recipients,
+                message=message,
+                default_language=self.language,
+                registration_path=f"/public/desks/{d.id}",
+                on=self._today(now),
                 by=by,
                 at=now,
             ),
@@ -367,7 +404,12 @@ class DeskOffice(CrmApplication):
         self._session_command(session, lambda s, now: s.ratify(note=note, by=by, at=now))
 
     def record_invitations(self, session: uuid.UUID | str, *, on: date | None = None, by: str | None) -> None:
-        self._session_command(session, lambda s, now: s.record_invitations(on=on or self._today(now), by=by, at=now))
+        self._session_command(
+            session,
+            lambda s, now: s.record_invitations(
+                on=on or self._today(now), default_language=self.language, by=by, at=now
+            ),
+        )
 
     def record_session_attendance(self, session: uuid.UUID | str, *, attended: list[str], by: str | None) -> None:
         self._session_command(session, lambda s, now: s.record_attendance(attended=attended, by=by, at=now))
@@ -435,6 +477,30 @@ class DeskOffice(CrmApplication):
         return recorded
 
     # -- deadlines ---------------------------------------------------------------------------------------------
+    def record_reminders_due(self, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:
+        """Ask the notification channels for the slot reminders due (the working day before each desk), once per
+        member; running it again asks only for members who have moved up since."""
+        now = now or self.clock()
+        today = self._today(now)
+        recorded: list[tuple[uuid.UUID, str]] = []
+        for did in self.desk_ids():
+            for attempt in range(3):
+                desk = self.find_desk(did)
+                if desk is None or now >= desk.starts_at:
+                    break
+                due = desk.record_reminders_due(today=today, default_language=self.language, at=now)
+                if not due:
+                    break
+                try:
+                    self.save(desk)
+                except IntegrityError:
+                    if attempt == 2:
+                        log.warning("slot reminders of a desk could not be recorded: it kept changing")
+                    continue
+                recorded.extend((desk.id, n) for n in due)
+                break
+        return recorded
+
     def record_missed_follow_ups(self, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:
         """Record every follow-up call not made by its due time, once each; running it again records nothing."""
         now = now or self.clock()

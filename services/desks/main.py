@@ -38,8 +38,8 @@ def build_office(settings: Settings, clock: Clock = system_clock) -> DeskOffice:
 
 
 async def check_deadlines(office: DeskOffice, every: float, stop: asyncio.Event) -> None:
-    """Record missed desk follow-ups and overdue session decisions now and then; idempotent, so several replicas
-    may run it."""
+    """Record missed desk follow-ups, slot reminders due and overdue session decisions now and then; idempotent,
+    so several replicas may run it."""
     while not stop.is_set():
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
@@ -47,6 +47,7 @@ async def check_deadlines(office: DeskOffice, every: float, stop: asyncio.Event)
             return
         try:
             await asyncio.to_thread(office.record_missed_follow_ups)
+            await asyncio.to_thread(office.record_reminders_due)
             await asyncio.to_thread(office.record_overdue_decisions)
         except Exception:  # a locked database or a lost connection: log it and try at the next tick
             log.exception("desk and session deadlines could not be checked")

@@ -221,6 +221,7 @@ async def register_publicly(request: Request, desk_id: str) -> HTMLResponse:
             company=values["company"] or None,
             member_id=values["member_id"] or None,
             phone=values["phone"],
+            language=L["lang"],
             channel=Channel.PUBLIC_PAGE.value,
             problem=values["problem"],
             by="public page",

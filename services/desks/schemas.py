@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.desks.domain import MAX_CAPACITY, MAX_TEXT, Channel, Format, Period, Route
 from shared.validation import SaneDate, SaneDatetime
 
+LANGUAGE: Any = Field(
+    default=None,
+    description="the language messages to the member are worded in: fa, tr or en; the chamber's when omitted",
+    examples=["fa"],
+)
 NOTE = Field(default=None, max_length=MAX_TEXT, description="a free note", examples=["agreed by phone"])
 DOCUMENTS: Any = Field(default_factory=list, max_length=50, description="names or archive references of the documents")
 
@@ -101,6 +106,57 @@ class Announcement(Body):
     )
 
 
+class Recipient(Body):
+    member_id: str = Field(min_length=1, max_length=100, description="the member's id in the member database")
+    name: str = Field(min_length=1, max_length=200, description="the member's name, as the message addresses them")
+    phone: str | None = Field(
+        default=None, max_length=40, description="the mobile number for the SMS; omitted: social networks only"
+    )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
+
+
+class MemberAnnouncement(Body):
+    """The announcement to members (route `members`): a saved selection of the member database, messaged by the
+    notification channels (SMS and social networks)."""
+
+    selection_id: str = Field(
+        min_length=1, max_length=100, description="the members service's selection id", examples=["sel-2026-11-customs"]
+    )
+    criteria: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what the selection asked: activity, products, services, partner_countries",
+        examples=[{"activity": ["import"], "partner_countries": ["IQ"]}],
+    )
+    taken_at: SaneDatetime | None = Field(default=None, description="when the selection was taken")
+    recipients: list[Recipient] = Field(
+        min_length=1, max_length=5000, description="the members of the selection, as it gave them"
+    )
+    message: str | None = Field(
+        default=None, max_length=1000, description="a line added to the announcement", examples=["Bring your papers"]
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "selection_id": "sel-2026-11-customs",
+                    "criteria": {"activity": ["import"]},
+                    "recipients": [
+                        {"member_id": "M-1042", "name": "Ali Rahmani", "phone": "09131234567", "language": "fa"},
+                        {"member_id": "M-2210", "name": "Zeynep Yıldız", "phone": "+905321234567", "language": "tr"},
+                    ],
+                    "message": "Register on the chamber's website",
+                }
+            ]
+        }
+    )
+
+
+class AnnouncementRequested(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk announced")
+    recipients: int = Field(description="how many members the notification channels were asked to message")
+
+
 class Registration(Body):
     member_name: str = Field(
         min_length=1, max_length=200, description="the member as written on the problem form", examples=["Ali Rahmani"]
@@ -118,6 +174,7 @@ class Registration(Body):
         description="the number called for the reminder and follow-up",
         examples=["09131234567"],
     )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
     channel: Channel = Field(description="how the member registered", examples=["phone"])
     problem: str = Field(
         min_length=1,
@@ -274,6 +331,11 @@ class DeskDetail(DeskSummary):
         description="each of the four routes (poster_request, director_general, members, representative): when it"
         " went out, or null while not done"
     )
+    member_announcements: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each announcement to a member selection asked of the notification channels: the selection, how"
+        " many members, who asked and when",
+    )
     catering: dict[str, Any] | None = Field(
         description="the catering request on FI-FR-01-03-02 with its items; null until requested"
     )
@@ -298,8 +360,8 @@ class ReminderRow(BaseModel):
 
 class MissedFollowUps(BaseModel):
     recorded: list[dict[str, str]] = Field(
-        description="what this run recorded: desk follow-up calls missed (desk_id, form) and session decisions"
-        " overdue (session_id, decision)"
+        description="what this run recorded: desk follow-up calls missed (desk_id, form), slot reminders asked of"
+        " the notification channels (desk_id, reminder) and session decisions overdue (session_id, decision)"
     )
 
 
@@ -350,6 +412,10 @@ class Invitee(Body):
     company: str | None = Field(
         default=None, max_length=300, description="the member's company", examples=["Rahmani Textiles"]
     )
+    phone: str | None = Field(
+        default=None, max_length=40, description="the mobile number the invitation goes to", examples=["09131234567"]
+    )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
 
 
 class InviteeSelection(Body):

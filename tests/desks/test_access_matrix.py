@@ -36,6 +36,7 @@ MATRIX = {
     ("POST", "/desks/{desk_id}/coordinations"): row(RUNNERS, json={"liaison": "l"}),
     ("POST", "/desks/{desk_id}/approve"): row({"ms_manager"}, json={"bad": 1}),
     ("POST", "/desks/{desk_id}/announcements"): row(RUNNERS, json={"route": "nowhere"}),
+    ("POST", "/desks/{desk_id}/announcements/members"): row(RUNNERS, json={"selection_id": "s", "recipients": []}),
     ("POST", "/desks/{desk_id}/registrations"): row(RUNNERS, json={}),
     ("POST", FORM + "/cancel"): row(RUNNERS, json={"bad": 1}),
     ("POST", FORM + "/guide"): row(RUNNERS, json={}),
