@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from services.desks.access import Approver, Internal, Reader, Runner
 from services.desks.application import DeskOffice
 from services.desks.documents import final_list_csv, final_list_html, slot_ics
 from services.desks.domain import Period, Stage
+from services.desks.index import DeskIndex
 from services.desks.schemas import (
     Announcement,
     AnnouncementRequested,
@@ -25,8 +26,10 @@ from services.desks.schemas import (
     DeskPlan,
     DeskSummary,
     FollowUp,
+    FollowUpDue,
     Guidance,
     MemberAnnouncement,
+    MemberForm,
     MinutesSending,
     MissedFollowUps,
     Note,
@@ -36,7 +39,7 @@ from services.desks.schemas import (
     ReminderCall,
     ReminderRow,
 )
-from shared.paging import Limit, Offset, page
+from shared.paging import Limit, Offset, paged
 from shared.validation import SaneDate
 
 
@@ -45,7 +48,15 @@ def get_office(request: Request) -> DeskOffice:
 
 
 OfficeDep = Annotated[DeskOffice, Depends(get_office)]
+
+
+def get_index(request: Request) -> DeskIndex:
+    return request.app.state.index
+
+
+IndexDep = Annotated[DeskIndex, Depends(get_index)]
 FormNumber = Annotated[str, Path(pattern=r"^[0-9]{1,4}$", description="the problem form's number on the desk")]
+MemberId = Annotated[str, Query(min_length=1, max_length=100, description="the member's id in the member database")]
 
 router = APIRouter(prefix="/desks", tags=["desks"])
 
@@ -59,7 +70,7 @@ def plan_desk(office: OfficeDep, principal: Runner, body: DeskPlan) -> Any:
 
 @router.get("", response_model=list[DeskSummary], summary="Desks by date, filtered by agency and stage")
 def list_desks(
-    office: OfficeDep,
+    index: IndexDep,
     _: Reader,
     response: Response,
     agency: str | None = None,
@@ -68,7 +79,28 @@ def list_desks(
     offset: Offset = 0,
 ) -> Any:
     """The desks in order of their day, for the member-services unit's planning; filter by agency or by stage."""
-    return page(response, office.summaries(agency, stage.value if stage else None), limit, offset)
+    rows, total = index.desk_summaries(agency, stage.value if stage else None, limit=limit, offset=offset)
+    return paged(response, rows, total)
+
+
+@router.get(
+    "/forms",
+    response_model=list[MemberForm],
+    summary="The problem forms one member registered, at every desk",
+)
+def forms_of_member(index: IndexDep, _: Runner, member_id: MemberId) -> Any:
+    """Every problem form MM-FR-02-05-01 registered under a member's id, at any desk, with its state, its slot, and whether the agency decided on it and the decision was followed up: what the expert sees when the member calls."""
+    return index.forms_of_member(member_id)
+
+
+@router.get(
+    "/follow-ups",
+    response_model=list[FollowUpDue],
+    summary="The follow-up calls to make: decided problems not followed up yet, earliest due first",
+)
+def follow_ups_due(office: OfficeDep, index: IndexDep, _: Runner, overdue: bool | None = None) -> Any:
+    """The expert's call list for the effectiveness step: every decided problem whose follow-up call is not recorded yet, earliest due first; `overdue=true` only those past their due time (each a breach), `overdue=false` those still in time."""
+    return index.follow_ups_due(office.clock(), overdue=overdue)
 
 
 @router.get(

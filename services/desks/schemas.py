@@ -358,6 +358,28 @@ class ReminderRow(BaseModel):
     reached: bool = Field(description="whether any call reached the member")
 
 
+class MemberForm(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk the form was registered on")
+    number: str = Field(description="the form's number on that desk")
+    agency: str = Field(description="the agency of the desk")
+    state: str = Field(description="scheduled, waiting, guided or cancelled")
+    slot_start: datetime | None = Field(description="when the member's slot starts; null without a slot")
+    decided: bool = Field(description="whether the agency's decision is on the form")
+    followed_up: bool = Field(description="whether the follow-up call is recorded")
+    problem: str = Field(description="the problem as the member described it")
+
+
+class FollowUpDue(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk where the problem was decided")
+    number: str = Field(description="the problem form's number on that desk")
+    agency: str = Field(description="the agency whose decision is checked")
+    member_id: str | None = Field(description="the member's id, when given")
+    member_name: str = Field(description="the member to call")
+    phone: str | None = Field(description="the number to call")
+    follow_up_due_at: datetime = Field(description="when the follow-up call is due at the latest")
+    overdue: bool = Field(description="past its due time: a breach is recorded for it")
+
+
 class MissedFollowUps(BaseModel):
     recorded: list[dict[str, str]] = Field(
         description="what this run recorded: desk follow-up calls missed (desk_id, form), slot reminders asked of"
