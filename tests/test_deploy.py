@@ -66,10 +66,26 @@ ACTION_METRICS: dict[str, set[str]] = {
     "crm_actions_overdue": {"unit"},
     "crm_actions_effectiveness_failed_total": set(),
 }
+DESK_METRICS: dict[str, set[str]] = {
+    "crm_desks_registrations_total": {"agency"},
+    "crm_desks_no_shows_total": {"agency"},
+    "crm_desks_problems_raised_total": {"agency"},
+    "crm_desks_problems_solved_total": {"agency"},
+    "crm_desks_follow_ups_missed_total": {"agency"},
+    "crm_desks_open": {"agency"},
+    "crm_desks_slots_used": {"agency"},
+    "crm_desks_slots_offered": {"agency"},
+    "crm_desks_waiting": {"agency"},
+    "crm_desks_follow_ups_due": {"agency"},
+    "crm_desks_follow_ups_overdue": {"agency"},
+    "crm_desks_sessions": {"stage"},
+    "crm_desks_session_decisions_open": set(),
+    "crm_desks_sessions_with_overdue_decisions": set(),
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **DESK_METRICS, **PROMETHEUS_SERIES}
 
 # What each long-running container runs, by its compose service name (also its Prometheus job), from the registry.
 REGISTERED: dict[str, list[str]] = {
@@ -847,3 +863,14 @@ def test_actions_dashboard_shows_every_corrective_action_figure():
     titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
     for words in ("overdue", "by state", "by unit", "effectiveness"):
         assert words in titles, f"actions.json has no panel on {words}"
+
+
+def test_desks_dashboard_shows_every_desk_and_session_figure():
+    board = dashboards()["desks.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "desks.json") for e in exprs))
+    assert set(DESK_METRICS) - used == set(), "desks.json leaves out some of the desk metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in ("registrations", "slots used", "capacity", "waiting list", "decisions", "follow-ups due", "overdue"):
+        assert words in titles, f"desks.json has no panel on {words}"
+    assert "sessions by stage" in titles and "solved / raised" in titles

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from services.desks.index import DeskIndex
 from tests.desks.helpers import STARTS_AT, announced
 from tests.helpers import assert_problem
+from tests.test_deploy import DESK_METRICS
 
 
 def registered(office, desk, name: str, member_id: str | None = None) -> str:
@@ -113,6 +114,8 @@ def test_metrics_show_slots_waiting_follow_ups_and_sessions(client, headers, app
     assert 'crm_desks_open{agency="customs"} 1.0' in text
     assert 'crm_desks_registrations_total{agency="customs"} 3.0' in text
     assert 'crm_desks_sessions{stage="planned"} 0.0' in text
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line.startswith("crm_desks_")}
+    assert exported - {n for n in exported if n.endswith("_created")} == set(DESK_METRICS)  # what the dashboard reads
     held(office, clock, desk, ["1", "2"])
     text = client.get("/metrics", headers=headers["monitoring"]).text
     assert 'crm_desks_slots_used{agency="customs"} 0.0' in text  # the desk is no longer ahead
