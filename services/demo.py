@@ -12,6 +12,7 @@ import random
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -101,6 +102,9 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     from services.complaints.demo import load_complaints
 
     load_complaints(settings, seed=seed, out=out)
+    from services.desks.demo import load_desks
+
+    load_desks(settings, desk_members(demo_rows(members, seed, settings.chamber)), out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
@@ -108,6 +112,27 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
         return _load(centre, settings, clock, calls, seed, out, member_numbers)
     finally:
         centre.close()
+
+
+def desk_members(rows: list[Any]) -> list[dict[str, Any]]:
+    """The active demo members as the desks demo names them: id, name, company, mobile number, language."""
+    found = []
+    for row in rows:
+        if row.status != "active":
+            continue
+        details = row.details
+        person = details["contacts"][0]
+        language = details.get("preferred_language")
+        found.append(
+            {
+                "member_id": row.membership_number,
+                "name": person["name"] if details["kind"] == "company" else details["name"],
+                "company": details["name"] if details["kind"] == "company" else None,
+                "phone": person["phones"][0]["raw"] if person["phones"] else None,
+                "language": language if language in ("fa", "tr", "en") else None,
+            }
+        )
+    return found
 
 
 def _services_running(settings: Settings) -> bool:
