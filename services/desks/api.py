@@ -4,6 +4,7 @@ that records missed follow-ups."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,6 +15,7 @@ from services.desks.application import DeskOffice
 from services.desks.documents import final_list_csv, final_list_html, slot_ics
 from services.desks.domain import Period, Stage
 from services.desks.index import DeskIndex
+from services.desks.members import MemberBook
 from services.desks.schemas import (
     Announcement,
     AnnouncementRequested,
@@ -39,6 +41,7 @@ from services.desks.schemas import (
     ReminderCall,
     ReminderRow,
 )
+from shared.errors import NotFound
 from shared.paging import Limit, Offset, paged
 from shared.validation import SaneDate
 
@@ -48,6 +51,10 @@ def get_office(request: Request) -> DeskOffice:
 
 
 OfficeDep = Annotated[DeskOffice, Depends(get_office)]
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def get_index(request: Request) -> DeskIndex:
@@ -166,17 +173,23 @@ def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID
     response_model=AnnouncementRequested,
     summary="Announce the desk to a member selection through the notification channels (SMS, social networks)",
 )
-def announce_to_members(office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MemberAnnouncement) -> Any:
-    """Records the announcement to members (route `members`) and asks the notification channels to message every member of the saved selection, each in their language, with the desk's agency, place, start and the public registration page. The notifications service sends the messages from the event `crm.desks.desk.member_announcement_requested.v1`."""
-    count = office.request_member_announcement(
-        desk_id,
-        selection_id=body.selection_id,
-        criteria=body.criteria,
-        taken_at=body.taken_at,
-        recipients=[r.model_dump() for r in body.recipients],
-        message=body.message,
-        by=principal.name,
-    )
+def announce_to_members(
+    request: Request, office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MemberAnnouncement
+) -> Any:
+    """Records the announcement to members (route `members`) and asks the notification channels to message every member of the saved selection, each in their language, with the desk's agency, place, start and the public registration page. Without `recipients`, the selection's active members come from the service's member book, kept from the members topic (404 until the selection has reached it). The notifications service sends the messages from the event `crm.desks.desk.member_announcement_requested.v1`."""
+    selection: dict[str, Any] = {
+        "selection_id": body.selection_id,
+        "criteria": body.criteria,
+        "taken_at": body.taken_at,
+        "recipients": [r.model_dump() for r in body.recipients],
+    }
+    if not body.recipients:  # the selection as the member database took it, from the service's member book
+        book: MemberBook = request.app.state.members
+        taken = book.selection(body.selection_id)
+        if taken is None:
+            raise NotFound(f"no member selection {body.selection_id} has reached the desks service")
+        selection = {**taken, "taken_at": _instant(taken["taken_at"])}
+    count = office.request_member_announcement(desk_id, **selection, message=body.message, by=principal.name)
     return {"desk_id": desk_id, "recipients": count}
 
 

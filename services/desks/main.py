@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
 from services.desks.index import DeskIndex
+from services.desks.members import MemberBook
 from services.desks.metrics import DeskCollector
 from services.desks.outbox import Open, Outbox, http_opener
 from services.desks.public import limiter, public
@@ -24,6 +25,7 @@ from shared.eventstore import store_env
 from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
+from shared.topic_feed import follow_topics
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def create_app(
     `open_action` and `open_complaint` replace the HTTP calls to the actions and complaints services' doors."""
     office = build_office(settings, clock)
     index = build_index(settings, office)
+    members = MemberBook(create_engine(settings.local_db_url("desks_members")))
     config = settings.desks
     actions_url = config.actions_url or settings.local_url(settings.actions_port)
     outbox = Outbox(
@@ -105,10 +108,20 @@ def create_app(
         background=lambda stop: [
             check_deadlines(office, config.deadline_check_seconds, stop),
             deliver_requests(stop),
+            follow_topics(
+                members.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("members")],
+                group=f"{settings.topic_prefix}-desks-members",
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="desks member book",
+            ),
         ],
     )
     app.state.office = office
     app.state.index = index
+    app.state.members = members
     register_collector(app, DeskCollector(office, index))
     app.state.outbox = outbox
     app.include_router(internal)

@@ -129,7 +129,10 @@ class MemberAnnouncement(Body):
     )
     taken_at: SaneDatetime | None = Field(default=None, description="when the selection was taken")
     recipients: list[Recipient] = Field(
-        min_length=1, max_length=5000, description="the members of the selection, as it gave them"
+        default_factory=list,
+        max_length=5000,
+        description="the members of the selection, as it gave them; omitted: the selection's active members as the"
+        " members topic brought them to this service",
     )
     message: str | None = Field(
         default=None, max_length=1000, description="a line added to the announcement", examples=["Bring your papers"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.calls.members import MEMBER_EVENTS
+from services.desks import members as desk_members
 from services.reporting import complaint_record, projections
 from services.reporting import complaints as complaint_model
 from shared.contracts import load_schemas
@@ -21,6 +22,7 @@ SCHEMAS = load_schemas(ROOT)
 
 HANDLED = {
     "calls: member lookup": MEMBER_EVENTS,
+    "desks: member book": desk_members.HANDLED,
     "reporting: call projections": projections.CALL_EVENTS,
     "reporting: oversight projections": projections.REPORTING_EVENTS,
     "reporting: complaint read model": complaint_model.COMPLAINT_EVENTS,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.desks.contract import CONTRACT
+from shared.envelope import CloudEvent
 from tests.desks.helpers import STARTS_AT
 from tests.desks.test_api import PLAN, post, registration
 from tests.desks.test_sessions import PLAN as SESSION_PLAN
@@ -71,7 +72,7 @@ def test_a_bad_announcement_is_refused_and_records_nothing(client, headers):
     post(client, headers, "ms_manager", f"/desks/{desk}/approve")
     german = {**ANNOUNCEMENT, "recipients": [{"member_id": "M-9", "name": "Hans", "language": "de"}]}
     assert_problem(client.post(f"/desks/{desk}/announcements/members", json=german, headers=headers["ms_expert"]), 422)
-    odd = {**ANNOUNCEMENT, "criteria": {"shoe_size": ["42"]}}
+    odd = {**ANNOUNCEMENT, "criteria": {"Shoe Size!": ["42"]}}
     assert_problem(client.post(f"/desks/{desk}/announcements/members", json=odd, headers=headers["ms_expert"]), 422)
     events = client.get(f"/desks/{desk}/history", headers=headers["auditor"]).json()
     assert len(events) == before + 2  # the coordination and the approval, nothing else
@@ -129,4 +130,68 @@ def test_session_invitations_name_each_invitee_with_phone_and_language(client, h
         ("M-1", "09131112233", "fa"),
         ("M-2", "+905551112233", "tr"),
         ("M-3", None, "fa"),
+    ]
+
+
+def member_event(kind: str, subject: str, sequence: int, **data) -> CloudEvent:
+    return CloudEvent(
+        id=f"{subject}-{sequence}",
+        source="crm/members",
+        type=f"crm.members.{kind}.v1",
+        time="2026-11-20T08:00:00Z",
+        subject=subject,
+        sequence=sequence,
+        position=sequence,
+        data=data,
+    )
+
+
+def test_an_announcement_naming_only_a_selection_reaches_its_active_members_from_the_member_book(client, headers, app):
+    phones = [{"raw": "0532 123 45 67", "e164": "+905321234567", "kind": "mobile"}]
+    fixed = [{"raw": "031 3222 0000", "e164": "+983132220000", "kind": "fixed"}]
+    events = [
+        member_event(
+            "member.registered",
+            "m-1",
+            1,
+            membership_number="1405-1",
+            name="Yıldız Tekstil",
+            contacts=[{"name": "Zeynep", "role": None, "phones": phones}],
+            preferred_language="tr",
+            status="active",
+        ),
+        member_event(
+            "member.registered", "m-2", 1, membership_number="1405-2", name="Rahmani", contacts=[{"phones": fixed}]
+        ),
+        member_event("member.registered", "m-3", 1, membership_number="1405-3", name="Karimi", contacts=[]),
+        member_event("member.suspended", "m-3", 2, reason="unpaid dues"),
+        member_event(
+            "selection.taken",
+            "sel-77",
+            1,
+            name="importers",
+            criteria={"field_of_activity": ["import"]},
+            members=["1405-1", "1405-2", "1405-3", "1405-9"],
+            at="2026-11-20T08:00:00+00:00",
+        ),
+    ]
+    book = app.state.members
+    assert book.apply(events) == 5
+    assert book.apply(events) == 0  # the same records again (a replay after a crash) change nothing
+    desk = approved_desk(client, headers)
+    unknown = client.post(
+        f"/desks/{desk}/announcements/members", json={"selection_id": "sel-78"}, headers=headers["ms_expert"]
+    )
+    assert_problem(unknown, 404, "sel-78")
+    answer = post(client, headers, "ms_expert", f"/desks/{desk}/announcements/members", {"selection_id": "sel-77"}, 202)
+    assert answer["recipients"] == 2  # the suspended member and the unknown number are left out
+    [event] = published(client, headers, f"/desks/{desk}", "crm.desks.desk.member_announcement_requested.v1")
+    assert event["selection"] == {
+        "selection_id": "sel-77",
+        "criteria": {"field_of_activity": ["import"]},
+        "taken_at": "2026-11-20T08:00:00+00:00",
+    }
+    assert [(r["member_id"], r["name"], r["phone"], r["language"]) for r in event["recipients"]] == [
+        ("1405-1", "Yıldız Tekstil", "+905321234567", "tr"),
+        ("1405-2", "Rahmani", None, "fa"),  # a fixed line gets no SMS
     ]

@@ -8,6 +8,7 @@ announcement can always show whom it was meant for.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +19,15 @@ if TYPE_CHECKING:  # the aggregate imports this module
     from services.desks.domain.desk import Desk
 
 MAX_RECIPIENTS = 5000
-CRITERIA = ("activity", "products", "services", "partner_countries")
+CRITERIA = ("activity", "products", "services", "partner_countries")  # the usual ones; a selection may add others
+_CRITERION = re.compile(r"[a-z][a-z_]{0,49}")
 
 
 def selection_of(selection_id: Any, criteria: dict[str, list[str]] | None, taken_at: str | None) -> dict[str, Any]:
     """A saved member-database selection: its id, the criteria it was taken with, and when it was taken."""
-    unknown = set(criteria or {}) - set(CRITERIA)
-    if unknown:
-        raise InvalidInput(f"unknown selection criteria {', '.join(sorted(unknown))}: use {', '.join(CRITERIA)}")
+    odd = sorted(k for k in criteria or {} if not _CRITERION.fullmatch(str(k)))
+    if odd:
+        raise InvalidInput(f"selection criteria are named in lower case, e.g. {', '.join(CRITERIA)}: not {odd[0]!r}")
     return {
         "selection_id": required_text(selection_id, "the member selection's id", 100),
         "criteria": {k: [required_text(v, f"each {k} value", 200) for v in vs] for k, vs in (criteria or {}).items()},
