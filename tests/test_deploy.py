@@ -654,6 +654,8 @@ def test_alerts_cover_breaches_relay_lag_processor_lag_and_down_services():
     assert "crm_processor_lag_events" in rules["ProcessorLagging"]["expr"]
     assert re.search(r"\bup\{.*\}\s*==\s*0", rules["ServiceDown"]["expr"])
     assert "crm_complaints_breached_total" in rules["ComplaintDeadlineMissed"]["expr"]
+    assert "crm_desks_follow_ups_missed_total" in rules["DeskFollowUpMissed"]["expr"]
+    assert "crm_desks_sessions_with_overdue_decisions" in rules["SessionDecisionOverdue"]["expr"]
 
 
 def _jobs_selected(expr: str) -> set[str]:
