@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification
 
 from services.desks.application import DeskOffice
 from services.desks.domain import Desk, FormState, Stage
+from services.desks.ratio import desk_figures
 from services.desks.sessions import Session
 from services.desks.views import desk_summary, session_record
 from shared.db import create_tables
@@ -38,6 +39,8 @@ desks = sa.Table(
     sa.Column("scheduled", sa.Integer, nullable=False),
     sa.Column("waiting", sa.Integer, nullable=False),
     sa.Column("decisions", sa.Integer, nullable=False),
+    # The ratio report's figures of the desk (services/desks/ratio.py), JSON: the metrics add them up by agency.
+    sa.Column("figures", sa.Text, nullable=False),
     sa.Column("summary", sa.Text, nullable=False),
 )
 forms = sa.Table(
@@ -85,6 +88,7 @@ def _desk_rows(desk: Desk) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "scheduled": sum(f["state"] == FormState.SCHEDULED for f in every),
         "waiting": len(desk.waiting),
         "decisions": sum(f["decision"] is not None for f in every),
+        "figures": json.dumps(desk_figures(desk)),
         "summary": dumps(desk_summary(desk)).decode(),
     }
     form_rows = [
@@ -232,7 +236,8 @@ class DeskIndex:
     # -- metrics -----------------------------------------------------------------------------------------------
     def metric_counts(self, now: datetime) -> dict[str, Any]:
         """Figures by agency (desks not closed, slots used and offered on desks still ahead, waiting lists,
-        decisions, follow-ups due and overdue) and sessions by stage, with their open and overdue decisions."""
+        decisions, follow-ups due and overdue; the ratio report's totals) and sessions by stage, with their open and
+        overdue decisions."""
         d, f, s = desks.c, forms.c, sessions.c
         ahead = d.starts_at > now
         with self.engine.connect() as conn:
@@ -254,6 +259,11 @@ class DeskIndex:
                     sa.func.count().filter(pending, f.follow_up_due_at < now),
                 ).group_by(f.agency)
             ).all()
+            totals: dict[str, dict[str, int]] = {}
+            for agency, figures in conn.execute(sa.select(d.agency, d.figures)):
+                into = totals.setdefault(agency, {})
+                for key, value in json.loads(figures).items():
+                    into[key] = into.get(key, 0) + int(value)
             by_stage: dict[str, int] = {
                 stage: int(n) for stage, n in conn.execute(sa.select(s.stage, sa.func.count()).group_by(s.stage))
             }
@@ -277,6 +287,7 @@ class DeskIndex:
             agencies.setdefault(agency, {}).update(follow_ups_due=int(due), follow_ups_overdue=int(late))
         return {
             "agencies": agencies,
+            "totals": totals,
             "sessions_by_stage": {k: int(v) for k, v in by_stage.items()},
             "session_decisions_open": decisions_open,
             "sessions_with_overdue_decisions": overdue_sessions,

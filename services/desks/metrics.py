@@ -1,10 +1,10 @@
-"""Prometheus figures of the desks and sessions, counted at scrape time so every replica agrees and a restart
-resets nothing. Labels are agency ids and stages (configuration), never personal data.
+"""Prometheus figures of the desks and sessions, read from the index at scrape time so every replica agrees and a
+restart resets nothing. Labels are agency ids and stages (configuration), never personal data.
 
 The totals (registrations, no-shows, problems raised and solved, follow-ups missed) are the ratio report's own
-arithmetic over the desks (100 desks of 20 members, 6,700 events on SQLite, were read and counted in 0.4 s on a
-two-core machine); what depends on the time of asking (slots, waiting lists, follow-ups due and overdue, sessions)
-is read from the index."""
+arithmetic per desk (services/desks/ratio.py), kept on each desk's row of the index and added up by agency; what
+depends on the time of asking (slots of desks still ahead, follow-ups due and overdue, overdue sessions) is
+compared with the clock at the scrape."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from services.desks.application import DeskOffice
 from services.desks.index import DeskIndex
-from services.desks.ratio import desk_figures
 from services.desks.sessions import SessionStage
 
 FIGURES = {
@@ -41,24 +40,18 @@ class DeskCollector:
         self.index = index
 
     def collect(self):
-        per_agency: dict[str, dict[str, int]] = {a: {} for a in self.office.config.agencies}
-        for desk in self.office.desks():
-            figures = desk_figures(desk)
-            totals = per_agency.setdefault(desk.agency, {})
-            for key in FIGURES:
-                totals[key] = totals.get(key, 0) + figures[key]
-        for key, (name, documentation) in FIGURES.items():
-            family = CounterMetricFamily(name, documentation, labels=["agency"])
-            for agency, totals in sorted(per_agency.items()):
-                family.add_metric([agency], totals.get(key, 0))
-            yield family
         self.index.catch_up()
         counts = self.index.metric_counts(self.office.clock())
-        now_by_agency = {a: counts["agencies"].get(a, {}) for a in per_agency}
+        agencies = sorted(set(self.office.config.agencies) | set(counts["totals"]) | set(counts["agencies"]))
+        for key, (name, documentation) in FIGURES.items():
+            family = CounterMetricFamily(name, documentation, labels=["agency"])
+            for agency in agencies:
+                family.add_metric([agency], counts["totals"].get(agency, {}).get(key, 0))
+            yield family
         for key, (name, documentation) in GAUGES.items():
             gauge = GaugeMetricFamily(name, documentation, labels=["agency"])
-            for agency, figures in sorted(now_by_agency.items()):
-                gauge.add_metric([agency], figures.get(key, 0))
+            for agency in agencies:
+                gauge.add_metric([agency], counts["agencies"].get(agency, {}).get(key, 0))
             yield gauge
         sessions = GaugeMetricFamily("crm_desks_sessions", "Specialised sessions by stage", labels=["stage"])
         for stage in SessionStage:
