@@ -16,7 +16,7 @@ from services.desks.contract import CONTRACT
 from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.sessions import Session
-from services.desks.views import desk_record, desk_summary, final_list, reminder_list, session_record
+from services.desks.views import desk_record, final_list, reminder_list, session_record
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -92,13 +92,6 @@ class DeskOffice(CrmApplication):
         return sorted(
             (d for d in (self.find_desk(i) for i in self.desk_ids()) if d is not None), key=lambda d: d.starts_at
         )
-
-    def summaries(self, agency: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
-        return [
-            desk_summary(d)
-            for d in self.desks()
-            if (agency is None or d.agency == agency) and (stage is None or d.stage == stage)
-        ]
 
     def final_list(self, desk: uuid.UUID | str) -> list[dict[str, Any]]:
         return final_list(self.get_desk(desk))
