@@ -60,9 +60,10 @@ def serve(app: FastAPI, lifespan: bool = True) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module. Not per session: Playwright's sync API keeps an event loop running
+    while it is started, and later tests that call asyncio.run() (tests/shared) would find it."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         if os.environ.get("CRM_TEST_BROWSER_REQUIRED"):
             pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium (make browser)")
