@@ -105,6 +105,7 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     from services.desks.demo import load_desks
 
     load_desks(settings, desk_members(demo_rows(members, seed, settings.chamber)), out=out)
+    load_plan_year(settings, demo_rows(members, seed, settings.chamber), seed=seed, out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
@@ -133,6 +134,40 @@ def desk_members(rows: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def load_plan_year(settings: Settings, rows: list, *, seed: int, now: datetime | None = None, out=sys.stdout) -> None:
+    """The strategic plan with its risk register, and this year's work it measures: the satisfaction survey, the
+    improvements opened from it (corrective actions) and a specialised session with its minutes archived, each
+    recorded by its own service, whose events the plan's KPI consumer counts; member visits entered by hand."""
+    from services.actions.main import build_register
+    from services.desks.demo import load_session
+    from services.plan.demo import load_plan
+    from services.surveys.demo import load_survey
+
+    now = now or datetime.now(UTC)
+    load_plan(settings, now=now, seed=seed, out=out)
+    active = [row for row in rows if row.status == "active"]
+    survey = load_survey(settings, [row.membership_number for row in active], seed=seed, now=now, out=out)
+    if survey is not None:
+        register = build_register(settings)
+        try:
+            for n, title in enumerate(("Shorter waits at the card desk", "Fees explained before payment"), 1):
+                register.open_action(
+                    source_kind="survey",
+                    source_ref=f"survey:{survey}:improvement:{n}",
+                    title=title,
+                    unit="member_services",
+                    by="m.karimi",
+                )
+        finally:
+            register.close()
+    calendar = settings.business_calendar
+    day = calendar.working_day_of(now)
+    for _ in range(3):
+        day = calendar.previous_working_day(day)
+    invitees = [{"member_id": row.membership_number, "name": row.details["name"]} for row in active[:8]]
+    load_session(settings, invitees, starts_at=calendar.working_intervals(day)[0][0] + timedelta(hours=1), out=out)
 
 
 def _services_running(settings: Settings) -> bool:

@@ -114,6 +114,13 @@ class PlanSettings(BaseModel):
     service_token: str | None = None
     # What measures each activity (TOML, documented in services/plan/kpi_bindings.toml); unset: that file.
     bindings_file: Path | None = None
+    # What signals each risk (TOML, documented in services/plan/risk_signals.toml); unset: that file.
+    signals_file: Path | None = None
+    # The yearly revision of the plan and the risk register: the day (MM-DD) its task opens and the day it is due.
+    revision_opens: str = Field(default="01-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    revision_due: str = Field(default="01-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    # How often the service looks at its risk signals and the revision task, in seconds.
+    tick_seconds: float = Field(default=60.0, gt=0, le=86400)
 
 
 class SurveySettings(BaseModel):
@@ -145,6 +152,47 @@ class SurveySettings(BaseModel):
     summary_check_seconds: float = Field(default=300, gt=0)
 
 
+class NotificationSettings(BaseModel):
+    """Notifications by e-mail and SMS (services/notifications), nested under `notifications` (env
+    CRM_NOTIFICATIONS__<NAME>, e.g. CRM_NOTIFICATIONS__SMTP_HOST=mail.chamber.example)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # E-mail over SMTP. The default is the local mail server `crm run` starts (`crm mailserver`), which keeps each
+    # message as a file under <data_dir>/mailbox/<address>/ rather than sending it anywhere.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = Field(default=20, gt=0)
+    mail_from: str = "crm@chamber.example.org"
+    # `crm run` starts the local mail server on smtp_port; false when the chamber's own SMTP server is set above.
+    local_mail_server: bool = True
+    # SMS through the chamber's provider's HTTP gateway; unset: each SMS is kept as a file under <data_dir>/sms/.
+    # The URL and body are templates with {to}, {text} and {sender} (URL-encoded in the URL, JSON-escaped in a
+    # body whose content type is JSON), e.g. url "https://sms.provider.example/send", body
+    # '{"to": "{to}", "message": "{text}", "from": "{sender}"}'.
+    sms_gateway_url: str | None = None
+    sms_method: Literal["GET", "POST"] = "POST"
+    sms_auth_header: str | None = None  # the header's whole value, e.g. "Bearer <key>" or "Basic <base64>"
+    sms_auth_header_name: str = "Authorization"
+    sms_body_template: str | None = None
+    sms_content_type: str = "application/json"
+    sms_sender: str = "CHAMBER"
+    sms_timeout_seconds: float = Field(default=15, gt=0)
+    # Retries with exponential backoff: the first retry after backoff_first_seconds, doubled each time, at most
+    # backoff_max_seconds apart; after max_attempts the message is recorded as failed.
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_first_seconds: float = Field(default=60, gt=0)
+    backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
+    dispatch_seconds: float = Field(default=5, gt=0)  # how often the service sends the messages that are due
+    # Who receives the weekly and monthly reports (user names with a `[[people]]` entry of the organisation file).
+    report_recipients: tuple[str, ...] = ("secretary_general", "president")
+    # The language of a recipient whose own is not known: the chamber's (fa in Iran, tr in Türkiye) when unset.
+    default_language: Literal["fa", "tr", "en"] | None = None
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -169,6 +217,7 @@ class Settings(BaseSettings):
     processor_port: int = 8107
     actions_port: int = 8108
     plan_port: int = 8109
+    notifications_port: int = 8111
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"
@@ -225,6 +274,7 @@ class Settings(BaseSettings):
     desks: DeskSettings = Field(default_factory=DeskSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.

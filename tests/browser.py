@@ -63,7 +63,7 @@ def serve(app: FastAPI, lifespan: bool = True) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     """One headless Chromium per test module. Not per session: Playwright's sync API keeps an event loop running
-    while it is started, and later tests that call asyncio.run() (tests/shared) would find it."""
+    in the main thread while it is open, and every later test calling asyncio.run() would fail."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         if os.environ.get("CRM_TEST_BROWSER_REQUIRED"):
             pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium (make browser)")

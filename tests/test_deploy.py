@@ -82,10 +82,42 @@ DESK_METRICS: dict[str, set[str]] = {
     "crm_desks_session_decisions_open": set(),
     "crm_desks_sessions_with_overdue_decisions": set(),
 }
+# The notifications service's (tests/notifications/test_api.py checks that /metrics exports them).
+NOTIFICATION_METRICS: dict[str, set[str]] = {
+    "crm_notifications_sent_total": {"channel", "kind"},
+    "crm_notifications_retried_total": {"channel", "kind"},
+    "crm_notifications_failed_total": {"channel", "kind"},
+    "crm_notifications_skipped_total": {"type"},
+    "crm_notifications_queued": set(),
+    "crm_notifications_messages": {"state"},
+}
+PLAN_METRICS: dict[str, set[str]] = {
+    "crm_plan_activities": {"status"},
+    "crm_plan_activity_actual": {"activity", "target"},
+    "crm_plan_activity_year_target": {"activity", "target"},
+    "crm_plan_activity_planned_to_date": {"activity", "target"},
+    "crm_plan_activity_projection": {"activity", "target"},
+    "crm_plan_activity_misses": {"activity", "target"},
+    "crm_plan_misses": {"target"},
+    "crm_plan_cost_planned": {"target"},
+    "crm_plan_cost_spent": {"target"},
+    "crm_plan_risks": {"band"},
+    "crm_plan_risk_reviews_due": {"band"},
+    "crm_plan_risk_signal": {"signal", "of"},
+    "crm_plan_revision_overdue": set(),
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **DESK_METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {
+    **METRICS,
+    **COMPLAINT_METRICS,
+    **ACTION_METRICS,
+    **NOTIFICATION_METRICS,
+    **PLAN_METRICS,
+    **DESK_METRICS,
+    **PROMETHEUS_SERIES,
+}
 
 # What each long-running container runs, by its compose service name (also its Prometheus job), from the registry.
 REGISTERED: dict[str, list[str]] = {
@@ -876,3 +908,21 @@ def test_desks_dashboard_shows_every_desk_and_session_figure():
     for words in ("registrations", "slots used", "capacity", "waiting list", "decisions", "follow-ups due", "overdue"):
         assert words in titles, f"desks.json has no panel on {words}"
     assert "sessions by stage" in titles and "solved / raised" in titles
+
+
+def test_plan_dashboard_shows_actual_planned_target_projection_risks_and_costs():
+    board = dashboards()["plan.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "plan.json") for e in exprs))
+    assert set(PLAN_METRICS) - used == set(), "plan.json leaves out some of the plan's metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in (
+        "actual vs planned vs target vs projection",
+        "missed",
+        "risks by priority band",
+        "risk signals",
+        "reviews due",
+        "revision",
+        "costs planned against spent",
+    ):
+        assert words in titles, f"plan.json has no panel on {words}"

@@ -7,11 +7,16 @@ awaiting its follow-ups, one announced next week with a waiting list, one still 
 held with its decisions, one overdue; one ratified and invited). The members come from the members demo (the
 caller passes them), so the announcement to members, the reminders and the invitations name real demo members.
 A second run finds the desks planned already and changes nothing.
+
+`load_session` holds one more session a few days ago, for the plan's "consultation meetings with members" (F.2.2.1)
+to count (services/demo.py: the plan's year).
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -247,3 +252,48 @@ class _Demo:
         )  # left undone: overdue at the end of the run
         self.clock.now = self.at(self.cal.next_working_day(day), 1)
         office.complete_session_decision(session, first, note="نامه ارسال شد", by=by)
+
+
+def load_session(
+    settings: Settings, invitees: list[dict[str, str]], *, starts_at: datetime, out=sys.stdout
+) -> uuid.UUID | None:
+    """Hold the session starting at `starts_at` (in the past) with `invitees` (member_id, name); None when it is
+    there already."""
+    current = {"now": starts_at - timedelta(days=14)}
+    office = build_office(settings, lambda: current["now"])
+    try:
+        try:
+            session = office.plan_session(
+                trade_group="textile exporters",
+                starts_at=starts_at,
+                place="Chamber hall 1",
+                topics=["export refunds", "customs clearance times"],
+                by="s.ahmadi",
+            )
+        except DomainError:
+            print("demo: the specialised session is loaded already", file=out)
+            return None
+        steps: list[Callable[[], None]] = [
+            lambda: office.select_invitees(
+                session,
+                selection_id="demo-textile",
+                criteria={"activity": ["textile"]},
+                invitees=invitees,
+                by="s.ahmadi",
+            ),
+            lambda: office.approve_session_by_sg(session, by="a.sharifi"),
+            lambda: office.ratify_session(session, note="ratified", by="president"),
+            lambda: office.record_invitations(session, by="s.ahmadi"),
+        ]
+        for day, step in enumerate(steps):
+            current["now"] = starts_at - timedelta(days=10 - 2 * day)
+            step()
+        current["now"] = starts_at + timedelta(minutes=30)
+        attended = [i["member_id"] for i in invitees[: max(1, len(invitees) * 3 // 4)]]
+        office.record_session_attendance(session, attended=attended, by="s.ahmadi")
+        current["now"] = starts_at + timedelta(hours=3)
+        office.archive_session_minutes(session, summary="export refunds and clearance times discussed", by="s.ahmadi")
+    finally:
+        office.close()
+    print(f"demo: the textile exporters' session was held with {len(attended)} of {len(invitees)} invited", file=out)
+    return session
