@@ -26,6 +26,7 @@ QUICK_ARGS = {
     "relay": ["--n", "5000"],
     "end_to_end": ["--duration", "5", "--latency-seconds", "3"],
     "members_import": ["--rows", "2000"],
+    "desks_index": ["--desks", "20"],
     "audit": ["--events", "20000"],
     "surveys": ["--members", "3000", "--responses", "300", "--imported", "1000"],
 }

@@ -12,6 +12,7 @@ import random
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -102,6 +103,9 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
 
     load_complaints(settings, seed=seed, out=out)
     rows = demo_rows(members, seed, settings.chamber)
+    from services.desks.demo import load_desks
+
+    load_desks(settings, desk_members(rows), out=out)
     load_plan_year(settings, rows, seed=seed, out=out)
     from services.surveys.demo import load_surveys
 
@@ -117,6 +121,27 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
 
     load_console_users(settings, out=out)
     return loaded
+
+
+def desk_members(rows: list[Any]) -> list[dict[str, Any]]:
+    """The active demo members as the desks demo names them: id, name, company, mobile number, language."""
+    found = []
+    for row in rows:
+        if row.status != "active":
+            continue
+        details = row.details
+        person = details["contacts"][0]
+        language = details.get("preferred_language")
+        found.append(
+            {
+                "member_id": row.membership_number,
+                "name": person["name"] if details["kind"] == "company" else details["name"],
+                "company": details["name"] if details["kind"] == "company" else None,
+                "phone": person["phones"][0]["raw"] if person["phones"] else None,
+                "language": language if language in ("fa", "tr", "en") else None,
+            }
+        )
+    return found
 
 
 def load_plan_year(settings: Settings, rows: list, *, seed: int, now: datetime | None = None, out=sys.stdout) -> None:

@@ -137,6 +137,8 @@ SERVICES: dict[str, Service] = {
             create_app="services.desks.main:create_app",
             application="services.desks.main:build_office",
             relays=True,
+            index="services.desks.main:build_index",
+            index_label="desks index (desks, problem forms, sessions)",
         ),
         Service(
             "plan",

@@ -95,6 +95,9 @@ class DeskSettings(BaseModel):
     # The public registration page: registrations per client address within the window.
     public_rate_limit: int = Field(default=5, ge=1)
     public_rate_window_seconds: float = Field(default=3600, gt=0)
+    # The language messages to members are worded in when a member's own is not known (fa, tr or en); unset: the
+    # chamber's, Persian with the solar Hijri calendar and Turkish otherwise.
+    language: Literal["fa", "tr", "en"] | None = None
 
 
 class PlanSettings(BaseModel):

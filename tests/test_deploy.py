@@ -66,6 +66,22 @@ ACTION_METRICS: dict[str, set[str]] = {
     "crm_actions_overdue": {"unit"},
     "crm_actions_effectiveness_failed_total": set(),
 }
+DESK_METRICS: dict[str, set[str]] = {
+    "crm_desks_registrations_total": {"agency"},
+    "crm_desks_no_shows_total": {"agency"},
+    "crm_desks_problems_raised_total": {"agency"},
+    "crm_desks_problems_solved_total": {"agency"},
+    "crm_desks_follow_ups_missed_total": {"agency"},
+    "crm_desks_open": {"agency"},
+    "crm_desks_slots_used": {"agency"},
+    "crm_desks_slots_offered": {"agency"},
+    "crm_desks_waiting": {"agency"},
+    "crm_desks_follow_ups_due": {"agency"},
+    "crm_desks_follow_ups_overdue": {"agency"},
+    "crm_desks_sessions": {"stage"},
+    "crm_desks_session_decisions_open": set(),
+    "crm_desks_sessions_with_overdue_decisions": set(),
+}
 # The notifications service's (tests/notifications/test_api.py checks that /metrics exports them).
 NOTIFICATION_METRICS: dict[str, set[str]] = {
     "crm_notifications_sent_total": {"channel", "kind"},
@@ -108,6 +124,7 @@ KNOWN_SERIES = {
     **NOTIFICATION_METRICS,
     **PLAN_METRICS,
     **SURVEY_METRICS,
+    **DESK_METRICS,
     **PROMETHEUS_SERIES,
 }
 
@@ -678,6 +695,8 @@ def test_alerts_cover_breaches_relay_lag_processor_lag_and_down_services():
     assert "crm_processor_lag_events" in rules["ProcessorLagging"]["expr"]
     assert re.search(r"\bup\{.*\}\s*==\s*0", rules["ServiceDown"]["expr"])
     assert "crm_complaints_breached_total" in rules["ComplaintDeadlineMissed"]["expr"]
+    assert "crm_desks_follow_ups_missed_total" in rules["DeskFollowUpMissed"]["expr"]
+    assert "crm_desks_sessions_with_overdue_decisions" in rules["SessionDecisionOverdue"]["expr"]
 
 
 def _jobs_selected(expr: str) -> set[str]:
@@ -887,6 +906,17 @@ def test_actions_dashboard_shows_every_corrective_action_figure():
     titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
     for words in ("overdue", "by state", "by unit", "effectiveness"):
         assert words in titles, f"actions.json has no panel on {words}"
+
+
+def test_desks_dashboard_shows_every_desk_and_session_figure():
+    board = dashboards()["desks.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "desks.json") for e in exprs))
+    assert set(DESK_METRICS) - used == set(), "desks.json leaves out some of the desk metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in ("registrations", "slots used", "capacity", "waiting list", "decisions", "follow-ups due", "overdue"):
+        assert words in titles, f"desks.json has no panel on {words}"
+    assert "sessions by stage" in titles and "solved / raised" in titles
 
 
 def test_plan_dashboard_shows_actual_planned_target_projection_risks_and_costs():

@@ -4,17 +4,21 @@ that records missed follow-ups."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from services.desks.access import Approver, Internal, Reader, Runner
 from services.desks.application import DeskOffice
 from services.desks.documents import final_list_csv, final_list_html, slot_ics
 from services.desks.domain import Period, Stage
+from services.desks.index import DeskIndex
+from services.desks.members import MemberBook
 from services.desks.schemas import (
     Announcement,
+    AnnouncementRequested,
     Attendance,
     Cancellation,
     Catering,
@@ -24,7 +28,10 @@ from services.desks.schemas import (
     DeskPlan,
     DeskSummary,
     FollowUp,
+    FollowUpDue,
     Guidance,
+    MemberAnnouncement,
+    MemberForm,
     MinutesSending,
     MissedFollowUps,
     Note,
@@ -34,7 +41,8 @@ from services.desks.schemas import (
     ReminderCall,
     ReminderRow,
 )
-from shared.paging import Limit, Offset, page
+from shared.errors import NotFound
+from shared.paging import Limit, Offset, paged
 from shared.validation import SaneDate
 
 
@@ -43,7 +51,19 @@ def get_office(request: Request) -> DeskOffice:
 
 
 OfficeDep = Annotated[DeskOffice, Depends(get_office)]
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def get_index(request: Request) -> DeskIndex:
+    return request.app.state.index
+
+
+IndexDep = Annotated[DeskIndex, Depends(get_index)]
 FormNumber = Annotated[str, Path(pattern=r"^[0-9]{1,4}$", description="the problem form's number on the desk")]
+MemberId = Annotated[str, Query(min_length=1, max_length=100, description="the member's id in the member database")]
 
 router = APIRouter(prefix="/desks", tags=["desks"])
 
@@ -57,7 +77,7 @@ def plan_desk(office: OfficeDep, principal: Runner, body: DeskPlan) -> Any:
 
 @router.get("", response_model=list[DeskSummary], summary="Desks by date, filtered by agency and stage")
 def list_desks(
-    office: OfficeDep,
+    index: IndexDep,
     _: Reader,
     response: Response,
     agency: str | None = None,
@@ -66,7 +86,28 @@ def list_desks(
     offset: Offset = 0,
 ) -> Any:
     """The desks in order of their day, for the member-services unit's planning; filter by agency or by stage."""
-    return page(response, office.summaries(agency, stage.value if stage else None), limit, offset)
+    rows, total = index.desk_summaries(agency, stage.value if stage else None, limit=limit, offset=offset)
+    return paged(response, rows, total)
+
+
+@router.get(
+    "/forms",
+    response_model=list[MemberForm],
+    summary="The problem forms one member registered, at every desk",
+)
+def forms_of_member(index: IndexDep, _: Runner, member_id: MemberId) -> Any:
+    """Every problem form MM-FR-02-05-01 registered under a member's id, at any desk, with its state, its slot, and whether the agency decided on it and the decision was followed up: what the expert sees when the member calls."""
+    return index.forms_of_member(member_id)
+
+
+@router.get(
+    "/follow-ups",
+    response_model=list[FollowUpDue],
+    summary="The follow-up calls to make: decided problems not followed up yet, earliest due first",
+)
+def follow_ups_due(office: OfficeDep, index: IndexDep, _: Runner, overdue: bool | None = None) -> Any:
+    """The expert's call list for the effectiveness step: every decided problem whose follow-up call is not recorded yet, earliest due first; `overdue=true` only those past their due time (each a breach), `overdue=false` those still in time."""
+    return index.follow_ups_due(office.clock(), overdue=overdue)
 
 
 @router.get(
@@ -124,6 +165,32 @@ def record_announcement(office: OfficeDep, principal: Runner, desk_id: uuid.UUID
     """Records one of the four announcement routes (poster request, director-general's invitation, members, representative); once all four are done the desk is announced."""
     office.record_announcement(desk_id, route=body.route.value, on=body.on, note=body.note, by=principal.name)
     return office.record(desk_id)
+
+
+@router.post(
+    "/{desk_id}/announcements/members",
+    status_code=202,
+    response_model=AnnouncementRequested,
+    summary="Announce the desk to a member selection through the notification channels (SMS, social networks)",
+)
+def announce_to_members(
+    request: Request, office: OfficeDep, principal: Runner, desk_id: uuid.UUID, body: MemberAnnouncement
+) -> Any:
+    """Records the announcement to members (route `members`) and asks the notification channels to message every member of the saved selection, each in their language, with the desk's agency, place, start and the public registration page. Without `recipients`, the selection's active members come from the service's member book, kept from the members topic (404 until the selection has reached it). The notifications service sends the messages from the event `crm.desks.desk.member_announcement_requested.v1`."""
+    selection: dict[str, Any] = {
+        "selection_id": body.selection_id,
+        "criteria": body.criteria,
+        "taken_at": body.taken_at,
+        "recipients": [r.model_dump() for r in body.recipients],
+    }
+    if not body.recipients:  # the selection as the member database took it, from the service's member book
+        book: MemberBook = request.app.state.members
+        taken = book.selection(body.selection_id)
+        if taken is None:
+            raise NotFound(f"no member selection {body.selection_id} has reached the desks service")
+        selection = {**taken, "taken_at": _instant(taken["taken_at"])}
+    count = office.request_member_announcement(desk_id, **selection, message=body.message, by=principal.name)
+    return {"desk_id": desk_id, "recipients": count}
 
 
 @router.post(
@@ -318,8 +385,10 @@ internal = APIRouter(prefix="/internal/desks", tags=["internal"])
 def check_deadlines(office: OfficeDep, _: Internal) -> Any:
     """Run by the scheduler: records each desk follow-up call not made within its week and each session decision past its due day; running it twice records nothing new."""
     missed = office.record_missed_follow_ups()
+    reminders = office.record_reminders_due()
     overdue = office.record_overdue_decisions()
     return {
         "recorded": [{"desk_id": str(d), "form": n} for d, n in missed]
+        + [{"desk_id": str(d), "reminder": n} for d, n in reminders]
         + [{"session_id": str(s), "decision": n} for s, n in overdue]
     }

@@ -16,7 +16,7 @@ from services.desks.contract import CONTRACT
 from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.sessions import Session
-from services.desks.views import desk_record, desk_summary, final_list, reminder_list, session_record
+from services.desks.views import desk_record, final_list, reminder_list, session_record
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -52,6 +52,10 @@ class DeskOffice(CrmApplication):
         self.calendar = calendar
         self.clock = clock
         self.config = config or DeskSettings()
+        # What the deadline checks visit: every desk and session from the store's log, unless the index is wired
+        # in (services/desks/main.py), which lists only desks not closed and sessions with decisions still open.
+        self.open_desks: Callable[[], list[uuid.UUID]] = self.desk_ids
+        self.sessions_with_open_decisions: Callable[[], list[uuid.UUID]] = self.session_ids
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_desk(self, desk: uuid.UUID | str) -> Desk | None:
@@ -71,7 +75,7 @@ class DeskOffice(CrmApplication):
         return desk_record(self.get_desk(desk), self.clock())
 
     def desk_ids(self) -> list[uuid.UUID]:
-        """Every desk, from the store's log of Planned events: desks are a few a month, so no index is kept."""
+        """Every desk, from the store's log of Planned events (the lists read the index instead)."""
         return self._ids_of(get_topic(Desk.Planned))  # type: ignore[attr-defined]  # made by @event
 
     def _ids_of(self, topic: str) -> list[uuid.UUID]:
@@ -89,13 +93,6 @@ class DeskOffice(CrmApplication):
             (d for d in (self.find_desk(i) for i in self.desk_ids()) if d is not None), key=lambda d: d.starts_at
         )
 
-    def summaries(self, agency: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
-        return [
-            desk_summary(d)
-            for d in self.desks()
-            if (agency is None or d.agency == agency) and (stage is None or d.stage == stage)
-        ]
-
     def final_list(self, desk: uuid.UUID | str) -> list[dict[str, Any]]:
         return final_list(self.get_desk(desk))
 
@@ -111,6 +108,13 @@ class DeskOffice(CrmApplication):
 
     def _today(self, now: datetime) -> date:
         return self.calendar.working_day_of(now)
+
+    @property
+    def language(self) -> str:
+        """The language of messages to a member whose own is not known: configured, or the chamber's."""
+        if self.config.language:
+            return self.config.language
+        return "fa" if self.calendar.config.calendar_display == "solar_hijri" else "tr"
 
     def plan_desk(
         self,
@@ -194,6 +198,7 @@ class DeskOffice(CrmApplication):
         company: str | None = None,
         phone: str | None = None,
         documents: list[str] | None = None,
+        language: str | None = None,
         by: str | None,
     ) -> str:
         """A problem form MM-FR-02-05-01; returns its number on the desk."""
@@ -207,6 +212,35 @@ class DeskOffice(CrmApplication):
                 channel=channel,
                 problem=problem,
                 documents=documents,
+                language=language,
+                by=by,
+                at=now,
+            ),
+        )
+
+    def request_member_announcement(
+        self,
+        desk: uuid.UUID | str,
+        *,
+        selection_id: str,
+        recipients: list[dict[str, Any]],
+        criteria: dict[str, list[str]] | None = None,
+        taken_at: datetime | None = None,
+        message: str | None = None,
+        by: str | None,
+    ) -> int:
+        """Ask the notification channels to announce the desk to a member selection; returns how many members."""
+        return self._command(
+            desk,
+            lambda d, now: d.request_member_announcement(
+                selection_id=selection_id,
+                criteria=criteria,
+                taken_at=taken_at.isoformat() if taken_at else None,
+                recipients=recipients,
+                message=message,
+                default_language=self.language,
+                registration_path=f"/public/desks/{d.id}",
+                on=self._today(now),
                 by=by,
                 at=now,
             ),
@@ -367,7 +401,12 @@ class DeskOffice(CrmApplication):
         self._session_command(session, lambda s, now: s.ratify(note=note, by=by, at=now))
 
     def record_invitations(self, session: uuid.UUID | str, *, on: date | None = None, by: str | None) -> None:
-        self._session_command(session, lambda s, now: s.record_invitations(on=on or self._today(now), by=by, at=now))
+        self._session_command(
+            session,
+            lambda s, now: s.record_invitations(
+                on=on or self._today(now), default_language=self.language, by=by, at=now
+            ),
+        )
 
     def record_session_attendance(self, session: uuid.UUID | str, *, attended: list[str], by: str | None) -> None:
         self._session_command(session, lambda s, now: s.record_attendance(attended=attended, by=by, at=now))
@@ -416,7 +455,7 @@ class DeskOffice(CrmApplication):
         """Record every session decision not done by its due date, once each."""
         now = now or self.clock()
         recorded: list[tuple[uuid.UUID, str]] = []
-        for sid in self.session_ids():
+        for sid in self.sessions_with_open_decisions():
             for attempt in range(3):
                 session = self.find_session(sid)
                 if session is None:
@@ -435,11 +474,35 @@ class DeskOffice(CrmApplication):
         return recorded
 
     # -- deadlines ---------------------------------------------------------------------------------------------
+    def record_reminders_due(self, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:
+        """Ask the notification channels for the slot reminders due (the working day before each desk), once per
+        member; running it again asks only for members who have moved up since."""
+        now = now or self.clock()
+        today = self._today(now)
+        recorded: list[tuple[uuid.UUID, str]] = []
+        for did in self.open_desks():
+            for attempt in range(3):
+                desk = self.find_desk(did)
+                if desk is None or now >= desk.starts_at:
+                    break
+                due = desk.record_reminders_due(today=today, default_language=self.language, at=now)
+                if not due:
+                    break
+                try:
+                    self.save(desk)
+                except IntegrityError:
+                    if attempt == 2:
+                        log.warning("slot reminders of a desk could not be recorded: it kept changing")
+                    continue
+                recorded.extend((desk.id, n) for n in due)
+                break
+        return recorded
+
     def record_missed_follow_ups(self, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:
         """Record every follow-up call not made by its due time, once each; running it again records nothing."""
         now = now or self.clock()
         recorded: list[tuple[uuid.UUID, str]] = []
-        for did in self.desk_ids():
+        for did in self.open_desks():
             for attempt in range(3):
                 desk = self.find_desk(did)
                 if desk is None or desk.stage == Stage.CLOSED or now <= desk.follow_up_due_at:

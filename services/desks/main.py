@@ -1,16 +1,20 @@
-"""Composition root of the desks service: event store, the outbox that opens corrective actions, the relay to
-Kafka, the check for missed follow-ups, the HTTP API."""
+"""Composition root of the desks service: event store, its index, the outbox that opens corrective actions and
+complaints, the relay to Kafka, the deadline checks (missed follow-ups, slot reminders due, overdue session
+decisions), the HTTP API."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from contextlib import suppress
 
 from fastapi import FastAPI
 
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
+from services.desks.index import DeskIndex
+from services.desks.members import MemberBook
 from services.desks.metrics import DeskCollector
 from services.desks.outbox import Open, Outbox, http_opener
 from services.desks.public import limiter, public
@@ -21,6 +25,7 @@ from shared.eventstore import store_env
 from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
+from shared.topic_feed import follow_topics
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,17 @@ def build_office(settings: Settings, clock: Clock = system_clock) -> DeskOffice:
     )
 
 
+def build_index(settings: Settings, office: DeskOffice) -> DeskIndex:
+    """The index, wired as the office's lists of desks not closed and sessions with open decisions."""
+    index = DeskIndex(office, create_engine(settings.local_db_url("desks_index")))
+    office.open_desks = index.open_desk_ids
+    office.sessions_with_open_decisions = index.sessions_with_open_decisions
+    return index
+
+
 async def check_deadlines(office: DeskOffice, every: float, stop: asyncio.Event) -> None:
-    """Record missed desk follow-ups and overdue session decisions now and then; idempotent, so several replicas
-    may run it."""
+    """Record missed desk follow-ups, slot reminders due and overdue session decisions now and then; idempotent,
+    so several replicas may run it."""
     while not stop.is_set():
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
@@ -47,6 +60,7 @@ async def check_deadlines(office: DeskOffice, every: float, stop: asyncio.Event)
             return
         try:
             await asyncio.to_thread(office.record_missed_follow_ups)
+            await asyncio.to_thread(office.record_reminders_due)
             await asyncio.to_thread(office.record_overdue_decisions)
         except Exception:  # a locked database or a lost connection: log it and try at the next tick
             log.exception("desk and session deadlines could not be checked")
@@ -63,6 +77,8 @@ def create_app(
     """`relay=False` keeps the service off Kafka and its background checks off: for tests of the API alone.
     `open_action` and `open_complaint` replace the HTTP calls to the actions and complaints services' doors."""
     office = build_office(settings, clock)
+    index = build_index(settings, office)
+    members = MemberBook(create_engine(settings.local_db_url("desks_members")))
     config = settings.desks
     actions_url = config.actions_url or settings.local_url(settings.actions_port)
     outbox = Outbox(
@@ -73,19 +89,40 @@ def create_app(
         clock,
     )
 
-    # The outbox is the service's one follower of its store: it runs from start-up, with the relay or without.
+    async def deliver_requests(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = outbox.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        outbox.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
     app = event_sourced_service(
         "desks",
         settings,
         office,
-        outbox.follower,
+        index.follower,
         title="CRM service desks",
         description=DESCRIPTION,
         relay=relay,
-        background=lambda stop: [check_deadlines(office, config.deadline_check_seconds, stop)],
+        background=lambda stop: [
+            check_deadlines(office, config.deadline_check_seconds, stop),
+            deliver_requests(stop),
+            follow_topics(
+                members.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("members")],
+                group=f"{settings.topic_prefix}-desks-members",
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="desks member book",
+            ),
+        ],
     )
     app.state.office = office
-    register_collector(app, DeskCollector(office))
+    app.state.index = index
+    app.state.members = members
+    register_collector(app, DeskCollector(office, index))
     app.state.outbox = outbox
     app.include_router(internal)
     app.include_router(router)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.desks.domain import MAX_CAPACITY, MAX_TEXT, Channel, Format, Period, Route
 from shared.validation import SaneDate, SaneDatetime
 
+LANGUAGE: Any = Field(
+    default=None,
+    description="the language messages to the member are worded in: fa, tr or en; the chamber's when omitted",
+    examples=["fa"],
+)
 NOTE = Field(default=None, max_length=MAX_TEXT, description="a free note", examples=["agreed by phone"])
 DOCUMENTS: Any = Field(default_factory=list, max_length=50, description="names or archive references of the documents")
 
@@ -101,6 +106,60 @@ class Announcement(Body):
     )
 
 
+class Recipient(Body):
+    member_id: str = Field(min_length=1, max_length=100, description="the member's id in the member database")
+    name: str = Field(min_length=1, max_length=200, description="the member's name, as the message addresses them")
+    phone: str | None = Field(
+        default=None, max_length=40, description="the mobile number for the SMS; omitted: social networks only"
+    )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
+
+
+class MemberAnnouncement(Body):
+    """The announcement to members (route `members`): a saved selection of the member database, messaged by the
+    notification channels (SMS and social networks)."""
+
+    selection_id: str = Field(
+        min_length=1, max_length=100, description="the members service's selection id", examples=["sel-2026-11-customs"]
+    )
+    criteria: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what the selection asked: activity, products, services, partner_countries",
+        examples=[{"activity": ["import"], "partner_countries": ["IQ"]}],
+    )
+    taken_at: SaneDatetime | None = Field(default=None, description="when the selection was taken")
+    recipients: list[Recipient] = Field(
+        default_factory=list,
+        max_length=5000,
+        description="the members of the selection, as it gave them; omitted: the selection's active members as the"
+        " members topic brought them to this service",
+    )
+    message: str | None = Field(
+        default=None, max_length=1000, description="a line added to the announcement", examples=["Bring your papers"]
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "selection_id": "sel-2026-11-customs",
+                    "criteria": {"activity": ["import"]},
+                    "recipients": [
+                        {"member_id": "M-1042", "name": "Ali Rahmani", "phone": "09131234567", "language": "fa"},
+                        {"member_id": "M-2210", "name": "Zeynep Yıldız", "phone": "+905321234567", "language": "tr"},
+                    ],
+                    "message": "Register on the chamber's website",
+                }
+            ]
+        }
+    )
+
+
+class AnnouncementRequested(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk announced")
+    recipients: int = Field(description="how many members the notification channels were asked to message")
+
+
 class Registration(Body):
     member_name: str = Field(
         min_length=1, max_length=200, description="the member as written on the problem form", examples=["Ali Rahmani"]
@@ -118,6 +177,7 @@ class Registration(Body):
         description="the number called for the reminder and follow-up",
         examples=["09131234567"],
     )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
     channel: Channel = Field(description="how the member registered", examples=["phone"])
     problem: str = Field(
         min_length=1,
@@ -274,6 +334,11 @@ class DeskDetail(DeskSummary):
         description="each of the four routes (poster_request, director_general, members, representative): when it"
         " went out, or null while not done"
     )
+    member_announcements: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each announcement to a member selection asked of the notification channels: the selection, how"
+        " many members, who asked and when",
+    )
     catering: dict[str, Any] | None = Field(
         description="the catering request on FI-FR-01-03-02 with its items; null until requested"
     )
@@ -296,10 +361,32 @@ class ReminderRow(BaseModel):
     reached: bool = Field(description="whether any call reached the member")
 
 
+class MemberForm(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk the form was registered on")
+    number: str = Field(description="the form's number on that desk")
+    agency: str = Field(description="the agency of the desk")
+    state: str = Field(description="scheduled, waiting, guided or cancelled")
+    slot_start: datetime | None = Field(description="when the member's slot starts; null without a slot")
+    decided: bool = Field(description="whether the agency's decision is on the form")
+    followed_up: bool = Field(description="whether the follow-up call is recorded")
+    problem: str = Field(description="the problem as the member described it")
+
+
+class FollowUpDue(BaseModel):
+    desk_id: uuid.UUID = Field(description="the desk where the problem was decided")
+    number: str = Field(description="the problem form's number on that desk")
+    agency: str = Field(description="the agency whose decision is checked")
+    member_id: str | None = Field(description="the member's id, when given")
+    member_name: str = Field(description="the member to call")
+    phone: str | None = Field(description="the number to call")
+    follow_up_due_at: datetime = Field(description="when the follow-up call is due at the latest")
+    overdue: bool = Field(description="past its due time: a breach is recorded for it")
+
+
 class MissedFollowUps(BaseModel):
     recorded: list[dict[str, str]] = Field(
-        description="what this run recorded: desk follow-up calls missed (desk_id, form) and session decisions"
-        " overdue (session_id, decision)"
+        description="what this run recorded: desk follow-up calls missed (desk_id, form), slot reminders asked of"
+        " the notification channels (desk_id, reminder) and session decisions overdue (session_id, decision)"
     )
 
 
@@ -350,6 +437,10 @@ class Invitee(Body):
     company: str | None = Field(
         default=None, max_length=300, description="the member's company", examples=["Rahmani Textiles"]
     )
+    phone: str | None = Field(
+        default=None, max_length=40, description="the mobile number the invitation goes to", examples=["09131234567"]
+    )
+    language: Literal["fa", "tr", "en"] | None = LANGUAGE
 
 
 class InviteeSelection(Body):

@@ -16,7 +16,7 @@ from services.desks.access import (
     SessionRunner,
     may_complete_decision,
 )
-from services.desks.api import OfficeDep
+from services.desks.api import IndexDep, OfficeDep
 from services.desks.schemas import (
     DecisionDone,
     Invitations,
@@ -28,8 +28,7 @@ from services.desks.schemas import (
     SessionPlan,
     SessionProblem,
 )
-from services.desks.views import session_record
-from shared.paging import Limit, Offset, page
+from shared.paging import Limit, Offset, paged
 
 sessions = APIRouter(prefix="/sessions", tags=["sessions"])
 Number = Annotated[str, Path(pattern=r"^[0-9]{1,4}$", description="the decision's number in the session")]
@@ -44,6 +43,7 @@ def plan_session(office: OfficeDep, principal: SessionRunner, body: SessionPlan)
 @sessions.get("", summary="Sessions by date, filtered by trade group")
 def list_sessions(
     office: OfficeDep,
+    index: IndexDep,
     _: SessionReader,
     response: Response,
     trade_group: str | None = None,
@@ -51,9 +51,8 @@ def list_sessions(
     offset: Offset = 0,
 ) -> Any:
     """Specialised sessions in order of their day; filter by trade group."""
-    now = office.clock()
-    rows = [session_record(s, now) for s in office.sessions() if trade_group in (None, s.trade_group)]
-    return page(response, rows, limit, offset)
+    rows, total = index.session_summaries(trade_group, office.clock(), limit=limit, offset=offset)
+    return paged(response, rows, total)
 
 
 @sessions.get("/{session_id}", summary="A session with its programme, lists, problems and decisions")

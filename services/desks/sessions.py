@@ -20,7 +20,15 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.desks.domain import DESK_NAMESPACE, MAX_TEXT, TransitionRefused, clean_text, required_text, text_list
+from services.desks.domain import (
+    DESK_NAMESPACE,
+    MAX_TEXT,
+    TransitionRefused,
+    clean_text,
+    language_of,
+    required_text,
+    text_list,
+)
 from shared.errors import InvalidInput, NotFound
 
 MINUTES_FORM = "SE-FR-02-01-01"
@@ -43,11 +51,16 @@ def session_id(trade_group: str, starts_at: datetime) -> uuid.UUID:
 
 def _invitee(raw: dict[str, Any]) -> dict[str, Any]:
     member_id = required_text(raw.get("member_id"), "each invitee's member id", 100)
-    return {
+    invitee = {
         "member_id": member_id,
         "name": required_text(raw.get("name"), f"the name of member {member_id}", 200),
         "company": clean_text(raw.get("company")),
     }
+    # How the notification channels reach the member, when the selection gives it.
+    for key, value in (("phone", clean_text(raw.get("phone"))), ("language", language_of(raw.get("language")))):
+        if value is not None:
+            invitee[key] = value
+    return invitee
 
 
 class Session(Aggregate):
@@ -186,9 +199,41 @@ class Session(Aggregate):
     def _ratified(self, note: str | None, by: str | None, at: datetime) -> None:
         self.ratification = {"note": note, "by": by, "at": at}
 
-    def record_invitations(self, *, on: date, by: str | None, at: datetime) -> None:
+    def record_invitations(self, *, on: date, default_language: str, by: str | None, at: datetime) -> None:
+        """The invitations go out through the notification channels: the request names each invitee with the
+        phone and language they are reached by, and the session's time and place; then the invitations count as
+        sent on `on`."""
         self._require_stage((SessionStage.RATIFIED,), "send the invitations")
+        invitees = [
+            {
+                "member_id": i["member_id"],
+                "name": i["name"],
+                "phone": i.get("phone"),
+                "language": i.get("language") or default_language,
+            }
+            for i in (self.selection or {}).get("invitees", [])
+        ]
+        self._invitations_requested(
+            trade_group=self.trade_group,
+            starts_at=self.starts_at,
+            place=self.place,
+            topics=self.topics,
+            invitees=invitees,
+            at=at,
+        )
         self._invited(on=on.isoformat(), count=len(self.invitee_ids()), by=by, at=at)
+
+    @event("InvitationsRequested")
+    def _invitations_requested(
+        self,
+        trade_group: str,
+        starts_at: datetime,
+        place: str,
+        topics: list[str],
+        invitees: list[dict[str, Any]],
+        at: datetime,
+    ) -> None:
+        pass  # what was asked of the notification channels; the session's state changes with InvitationsSent
 
     @event("InvitationsSent")
     def _invited(self, on: str, count: int, by: str | None, at: datetime) -> None:

@@ -54,6 +54,7 @@ def desk_record(desk: Desk, now: datetime) -> dict[str, Any]:
         },
         "coordinations": [dict(c) for c in desk.coordinations],
         "announcements": {r.value: desk.announcements.get(r.value) for r in Route},
+        "member_announcements": [dict(a) for a in desk.member_announcements],
         "catering": desk.catering,
         "forms": [form_record(desk, f, now) for f in desk.forms.values()],
         "waiting_list": list(desk.waiting),

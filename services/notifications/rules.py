@@ -26,6 +26,7 @@ EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
 COMPLAINT_ACKNOWLEDGED = "crm.complaints.complaint.acknowledged.v1"
 COMPLAINT_CLOSED = "crm.complaints.complaint.closed.v1"
 DESK_REGISTERED = "crm.desks.desk.registered.v1"
+DESK_REGISTERED_V2 = "crm.desks.desk.registered.v2"  # v1 and the registrant's language
 CALL_UNANSWERED = "crm.calls.call.unanswered_registered.v1"
 SURVEY_WEEKLY = "crm.surveys.survey.weekly_summary_recorded.v1"
 RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
@@ -40,6 +41,7 @@ WIRED = frozenset(
         COMPLAINT_ACKNOWLEDGED,
         COMPLAINT_CLOSED,
         DESK_REGISTERED,
+        DESK_REGISTERED_V2,
         CALL_UNANSWERED,
         SURVEY_WEEKLY,
         RATIO_ISSUED,
@@ -166,7 +168,8 @@ def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "place": desk.get("place") or "",
     }
     if d.get("phone"):  # the number the member gave on the form: an SMS reaches him or her at the desk's day
-        contact: Contact = Contact(d.get("member_name") or "", None, d["phone"], member.language if member else None)
+        language = d.get("language") or (member.language if member else None)  # v2 carries the registrant's
+        contact: Contact = Contact(d.get("member_name") or "", None, d["phone"], language)
         channel: str | None = "sms"
     elif member and member.email:
         contact, channel = member, None
@@ -270,6 +273,7 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     COMPLAINT_ACKNOWLEDGED: complaint("complaint_acknowledged"),
     COMPLAINT_CLOSED: complaint("complaint_closed"),
     DESK_REGISTERED: desk_registration,
+    DESK_REGISTERED_V2: desk_registration,
     CALL_UNANSWERED: queue_item,
     SURVEY_WEEKLY: survey_weekly_summary,
     RATIO_ISSUED: desk_ratio_report,

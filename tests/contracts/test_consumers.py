@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.calls.members import MEMBER_EVENTS
+from services.desks import members as desk_members
 from services.plan.domain.kpi import load_bindings
 from services.plan.domain.signals import load_signals
 from services.plan.main import BINDINGS, SIGNALS
@@ -26,6 +27,7 @@ PLAN_BINDINGS = load_bindings(BINDINGS.read_text(encoding="utf-8"))
 PLAN_SIGNALS = load_signals(SIGNALS.read_text(encoding="utf-8"))
 HANDLED = {
     "calls: member lookup": MEMBER_EVENTS,
+    "desks: member book": desk_members.HANDLED,
     "plan: KPI bindings": sorted({t for b in PLAN_BINDINGS.values() for t in b.types}),
     "plan: risk signals": sorted({t for s in PLAN_SIGNALS.values() for t in s.types}),
     "reporting: call projections": projections.CALL_EVENTS,

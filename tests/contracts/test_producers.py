@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from services.calls.application import CallCentre
 from services.calls.telephony import TelephonyEvent
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import ConflictOfInterest
+from services.desks.application import DeskOffice
 from services.members.application import MemberDirectory
 from services.reporting.oversight import CorrectiveAction, Escalation, Oversight
 from shared.contracts import EventContract, UndeclaredEvent, load_schemas, render
@@ -30,7 +32,7 @@ from shared.relay import EnvelopeMapper
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2] / "contracts"
-APPLICATIONS: list[type[CrmApplication]] = [CallCentre, MemberDirectory, ComplaintDesk, Oversight]
+APPLICATIONS: list[type[CrmApplication]] = [CallCentre, MemberDirectory, ComplaintDesk, Oversight, DeskOffice]
 CONTRACTS = {app.service: app.contract for app in APPLICATIONS}
 # Declared and generated from their typed events, but no demo or story stores them yet: the call-centre demo has
 # no unmapped PBX queue, no referral to a complaint and no member-relations follow-up, so neither the events nor
@@ -40,6 +42,10 @@ NOT_EXERCISED: list[str] = [
     "crm.calls.call.member_relations_follow_up_opened.v1",
     "crm.calls.call.pbx_event_held.v1",
     "crm.calls.call.queued_unrouted.v1",
+    # Registrations stored before they carried the member's language; today's are registered.v2.
+    "crm.desks.desk.registered.v1",
+    # A ratio report issued again after late follow-ups: the desks demo issues each report once.
+    "crm.desks.ratio_report.reissued.v1",
     "crm.reporting.member_relations_follow_up_breach.recorded.v1",
 ]
 
@@ -85,9 +91,14 @@ def test_every_event_class_of_the_service_is_declared_once(service: str) -> None
 
 @pytest.mark.parametrize("service", sorted(CONTRACTS))
 def test_every_wire_type_names_its_service_and_a_version(service: str) -> None:
-    for wire_type in CONTRACTS[service].events:
+    events = CONTRACTS[service].events
+    for wire_type in events:
         assert wire_type.startswith(f"crm.{service}.")
-        assert wire_type.rsplit(".", 1)[1] == "v1"
+        name, version = wire_type.rsplit(".", 1)
+        assert re.fullmatch(r"v[1-9][0-9]*", version), wire_type
+        # A new version is declared beside the one before it: consumers skip it until they can read it.
+        number = int(version[1:])
+        assert number == 1 or f"{name}.v{number - 1}" in events, f"{wire_type} without its v{number - 1}"
 
 
 def test_a_contract_refuses_a_wire_type_without_a_version() -> None:
@@ -155,6 +166,8 @@ class Clock:
 def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[CloudEvent]]:
     from services import demo as calls_demo
     from services.complaints import demo as complaints_demo
+    from services.demo import desk_members
+    from services.desks import demo as desks_demo
     from services.members.demo import demo_rows, load_members
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), relay_embedded=False)
@@ -261,6 +274,11 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
         unit="trade", day=now.date().isoformat(), manager="f.alavi", produced_at=now, items=[{"call_id": "c-1"}]
     )
     events["reporting"] = published(oversight)
+
+    desks = DeskOffice(calendar=settings.business_calendar, clock=desks_demo._Clock(now))
+    members = desk_members(demo_rows(40, 7, settings.chamber))
+    desks_demo._Demo(desks, desks.clock, members, out).run()  # type: ignore[arg-type]  # its clock moves
+    events["desks"] = published(desks)
     return events
 
 

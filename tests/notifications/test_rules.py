@@ -167,6 +167,32 @@ def test_a_desk_registration_is_confirmed_by_sms_with_the_slot_in_local_time(not
     assert "09:30" in sms.body or "۰۹:۳۰" in sms.body  # 06:00 UTC is 09:30 in Tehran
 
 
+def test_a_desk_registration_of_the_second_version_is_confirmed_in_the_registrants_language(notifier, channels, clock):
+    registered = event(
+        "crm.desks.desk.registered.v2",
+        {
+            "number": "4",
+            "form": "MM-FR-02-05-01",
+            "member_id": None,
+            "member_name": "Ayşe Demir",
+            "company": None,
+            "phone": "+905321234567",
+            "language": "tr",
+            "channel": "public_page",
+            "problem": "Gümrük",
+            "documents": [],
+            "slot": 0,
+            "slot_start": "2026-11-25T06:00:00+00:00",
+            "by": None,
+            "at": "2026-11-21T07:00:00+00:00",
+        },
+    )
+    notifier.take([registered])
+    notifier.dispatch(clock())
+    [sms] = channels["sms"].sent
+    assert sms.to == "+905321234567" and not sms.body.startswith("ثبت‌نام")  # worded in Turkish, not Persian
+
+
 def test_a_new_queue_item_mails_only_the_experts_who_asked(notifier, channels, clock):
     def unanswered(expert: str):
         return event(
