@@ -27,6 +27,7 @@ QUICK_ARGS = {
     "end_to_end": ["--duration", "5", "--latency-seconds", "3"],
     "members_import": ["--rows", "2000"],
     "audit": ["--events", "20000"],
+    "breach": ["--calls", "50", "--span", "4"],
 }
 
 
