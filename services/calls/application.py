@@ -63,9 +63,26 @@ class IngestResult:
     invalid: bool = False  # rejected for what the event says (a date out of range), not for the call's state
 
 
+def working_copy(call: Call) -> Call:
+    """A copy of the call that one PBX event may change and then be thrown away if refused halfway: its attributes
+    and their lists, sets and dicts copied one level deep. Enough, because the call's events only replace values or
+    add entries to those containers (a callback is a new dict), and the pending events themselves are immutable.
+    A deepcopy of the same call, its pending events and their datetimes took half the time of a batch."""
+    new = copy.copy(call)
+    for name, value in vars(call).items():
+        if isinstance(value, list | set | dict):
+            setattr(new, name, copy.copy(value))
+    return new
+
+
 class CallCentre(CrmApplication):
     service: ClassVar[str] = "calls"
     contract: ClassVar[EventContract] = CONTRACT
+    # The calls being worked on, kept between PBX events (each call gets ~5 in a few minutes) instead of being
+    # rebuilt from the store for every one: an event then costs one small read (the newer events of the call, by
+    # another process) and the insert. Several replicas stay correct: the cached call is brought up to date from
+    # the store before use, and a save on a stale version fails as before.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def __init__(
         self,
@@ -325,8 +342,9 @@ class CallCentre(CrmApplication):
         raise AssertionError("unreachable")
 
     def _load(self, call_id: uuid.UUID) -> Call | None:
+        """The call as stored, as a copy the caller may change."""
         try:
-            return self.repository.get(call_id)
+            return working_copy(self.repository.get(call_id, deepcopy_from_cache=False))
         except AggregateNotFoundError:
             return None
 
@@ -343,7 +361,8 @@ class CallCentre(CrmApplication):
                 call = self._load(call_id)
             else:
                 # A copy: an event refused halfway through its changes must leave no trace on the call.
-                call = copy.deepcopy(working[call_id])
+                previous = working[call_id]
+                call = None if previous is None else working_copy(previous)
             result, changed = self._step(call_id, call, ev)
             if changed is not None:
                 working[call_id] = changed
