@@ -610,6 +610,10 @@ def postgres_env(prefix: str) -> dict[str, str]:
         "CRM_POSTGRES_USER": C.PG["postgres_user"],
         "CRM_POSTGRES_DBNAME": C.PG["postgres_dbname"],
         "CRM_POSTGRES_SCHEMA_PREFIX": prefix,
+        # The PostgreSQL server is shared (max_connections 100, most held by others): each event store keeps one
+        # connection open and opens at most three more under load, instead of eventsourcing's 5 + 10.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "3",
     }
 
 

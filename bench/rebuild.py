@@ -93,7 +93,7 @@ def sqlite_fill(db: Path, rows: list[tuple], needed: int) -> None:
         for chunk in copies(rows, needed):
             con.executemany(
                 "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
-                [(str(o), v, t, s) for o, v, t, s in chunk],
+                [(o.hex, v, t, s) for o, v, t, s in chunk],
             )
         con.execute("COMMIT")
     finally:

@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.calls.domain import Call, Direction, Purpose, State, call_id_for_pbx
 from services.calls.telephony import TelephonyEvent
+from shared.group_commit import GroupCommit
 from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput
 from shared.validation import window
@@ -54,6 +55,8 @@ class TelephonyIngest:
 
     def __init__(self, centre: CallCentre):
         self.centre = centre
+        # Concurrent requests' batches stored in one transaction (shared/group_commit.py).
+        self.group: GroupCommit[TelephonyEvent, IngestResult] = GroupCommit(self._ingest_batch_retrying)
 
     # -- telephony ---------------------------------------------------------------------------------------------
     def ingest(self, ev: TelephonyEvent) -> IngestResult:
@@ -70,9 +73,14 @@ class TelephonyIngest:
         """Apply PBX events in order, each exactly as `ingest` would, and store what they did in one transaction.
 
         One commit per batch instead of one per event: the webhook's batches were bound by commits (each a disk
-        flush, one at a time under the store's writer lock), not by the work (bench/end_to_end.py). A concurrent
-        writer to one of the batch's calls makes the save fail as a whole; the batch is then redone from the store.
+        flush, one at a time under the store's writer lock), not by the work (bench/end_to_end.py). Batches handed
+        in by concurrent requests while a transaction is written go together into the next one (group commit).
+        A concurrent writer to one of the batch's calls makes the save fail as a whole; the batch is then redone
+        from the store.
         """
+        return self.group.submit(events)
+
+    def _ingest_batch_retrying(self, events: Sequence[TelephonyEvent]) -> list[IngestResult]:
         for attempt in range(3):
             try:
                 return self._ingest_batch_once(events)
