@@ -116,3 +116,40 @@ def test_concurrent_batches_are_stored_in_one_transaction_each_with_its_own_resu
     assert [r.status for r in out["c"]] == ["applied", "applied"]
     assert centre.get_call(call_id_for_pbx("c-c")).state == State.UNANSWERED
     assert centre.get_call(call_id_for_pbx("c-b")).unit == "membership"
+
+
+def test_concurrent_writers_leave_a_notification_log_without_gap_or_duplicate(settings, clock) -> None:
+    """Eight request threads posting batches at once (group commit merging some of them) into a SQLite store: the
+    log the relay follows holds every domain event once, numbered 1..N without a gap."""
+    centre = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            for b in range(5):
+                events = []
+                for k in range(4):
+                    pbx = f"w{w}-b{b}-c{k}"
+                    events += [
+                        ev("queued", T, pbx, queue="602", caller="09131234567"),
+                        ev("abandoned", T + timedelta(seconds=30), pbx, queue="602"),
+                    ]
+                assert {r.status for r in centre.ingest_batch(events)} == {"applied"}
+        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    notifications = centre.recorder.select_notifications(0, 10_000, inclusive_of_start=False)
+    ids = [n.id for n in notifications]
+    assert ids == list(range(1, len(ids) + 1))
+    keys = [(n.originator_id, n.originator_version) for n in notifications]
+    assert len(set(keys)) == len(keys)
+    calls = {n.originator_id for n in notifications if ":Call." in n.topic}
+    assert len(calls) == 8 * 5 * 4
+    # Every call got its whole story: received, routed, registered unanswered, the caller hung up.
+    assert all(centre.get_call(c).state == State.UNANSWERED for c in calls)
