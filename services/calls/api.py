@@ -356,10 +356,10 @@ def record_callback(
     body: CallbackRecord,
 ) -> Any:
     """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
-    centre.record_callback(
+    call = centre.record_callback(
         call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
     )
-    return _public(centre, call_id)
+    return call_summary(call)
 
 
 @router.post(

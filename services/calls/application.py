@@ -275,10 +275,11 @@ class CallCentre(CrmApplication):
         outcome: CallbackOutcome,
         note: str | None,
         referred_to: str | None = None,
-    ) -> None:
+    ) -> Call:
+        """The call as saved with its callback (the caller answers with it instead of loading it again)."""
         if referred_to and referred_to != REFERRED_TO_COMPLAINT:
             self._check_unit(referred_to)
-        self._command(
+        return self._command(
             call_id,
             lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock(), referred_to=referred_to),
         )
