@@ -124,9 +124,22 @@ def pg_connect():
     return psycopg.connect(**{k.removeprefix("postgres_"): v for k, v in C.PG.items()})
 
 
+def pg_table(schema: str) -> str:
+    """The calls store's events table (eventsourcing names it after the application)."""
+    with pg_connect() as con:
+        row = con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = %s AND column_name = "
+            "'notification_id' ORDER BY table_name LIMIT 1",
+            (schema,),
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"no events table in schema {schema}")
+    return f'"{schema}"."{row[0]}"'
+
+
 def pg_fill(schema: str, rows: list[tuple], needed: int) -> None:
     with pg_connect() as con, con.cursor() as cur:
-        table = f'"{schema}".stored_events'
+        table = pg_table(schema)
         with cur.copy(f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN") as copy:
             for chunk in copies(rows, needed):
                 for row in chunk:
@@ -143,7 +156,7 @@ def pg_select(schema: str) -> tuple[int, float]:
         with con.cursor(name="bench_select") as cur:
             cur.itersize = 5000
             cur.execute(
-                f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".stored_events '
+                f"SELECT notification_id, originator_id, originator_version, topic, state FROM {pg_table(schema)} "
                 "ORDER BY notification_id"
             )
             while batch := cur.fetchmany(5000):

@@ -110,7 +110,7 @@ def main() -> int:
         print(f"{name:<14} ran {seconds:5.0f}s, {state:<12} {command}")
     if args.quick:
         print("(--quick: small sizes, figures not to be quoted)")
-    return 0 if all(code == 0 for _, code, _ in runs) else 1
+    return 0 if all(run[1] == 0 for run in runs) else 1
 
 
 if __name__ == "__main__":
