@@ -5,22 +5,46 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.calls.domain import Call, Direction, Purpose, State, call_id_for_pbx
 from services.calls.telephony import TelephonyEvent
+from shared.calendar import BusinessCalendar
+from shared.clock import Clock
 from shared.group_commit import GroupCommit
+from shared.organisation import Organisation
 from shared.phones import e164, parse_phone
 from shared.problems import DomainError, InvalidInput
 from shared.validation import window
 
-if TYPE_CHECKING:
-    from services.calls.application import CallCentre
+
+class Centre(Protocol):
+    """What ingestion needs of the `CallCentre` it works for (named here so that this module does not import it)."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def organisation(self) -> Organisation: ...
+    @property
+    def calendar(self) -> BusinessCalendar: ...
+    @property
+    def member_lookup(self) -> Callable[[str], str | None]: ...
+    @property
+    def mr_followup_deadline(self) -> timedelta: ...
+    @property
+    def repository(self) -> Any: ...
+    def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+    def _expert_of(self, extension: str | None) -> str | None: ...
+    def _expert_who_missed(self, call: Call) -> str | None: ...
+    def _callback_due(self, at: datetime) -> datetime: ...
 
 
 def normalise_number(raw: str | None, region: str) -> str | None:
@@ -53,7 +77,7 @@ def working_copy(call: Call) -> Call:
 class TelephonyIngest:
     """What PBX events do to the calls of one `CallCentre` (its `ingest` and `ingest_batch`)."""
 
-    def __init__(self, centre: CallCentre):
+    def __init__(self, centre: Centre):
         self.centre = centre
         # Concurrent requests' batches stored in one transaction (shared/group_commit.py).
         self.group: GroupCommit[TelephonyEvent, IngestResult] = GroupCommit(self._ingest_batch_retrying)
