@@ -75,6 +75,7 @@ class CallIndex:
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
+        self._rebuilding = False
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
@@ -84,7 +85,8 @@ class CallIndex:
         rows = []
         stored: list[Call] = []
         for call_id in ids:
-            call: Call = self.app.repository.get(call_id)
+            # Read only: a rebuild (nothing else writing) takes the cached call as it is rather than a deep copy.
+            call: Call = self.app.repository.get(call_id, deepcopy_from_cache=not self._rebuilding)
             stored.append(call)
             summary = call_summary(call)
             rows.append(
@@ -145,7 +147,11 @@ class CallIndex:
             conn.execute(calls.delete())
             conn.execute(unrouted.delete())
         self.follower.reset()
-        return self.follower.catch_up()
+        self._rebuilding = True
+        try:
+            return self.follower.catch_up()
+        finally:
+            self._rebuilding = False
 
     def search(
         self,
