@@ -5,6 +5,8 @@
 Every script in bench/ whose name does not start with "_" is a benchmark. Each runs as its own process (as `.venv/bin/python bench/NAME.py`), its output shown as it comes; the
 table at the end collects the `RESULT|...` lines they print. `--quick` passes small sizes (a smoke run of the
 benchmarks themselves, not figures to quote). Nothing here asserts a time: a missed target is a row marked NO.
+The table gives each figure's store (sqlite or postgres; a figure that names none was measured on the embedded
+SQLite default), its target and whether it was met; under it, the command that produced each benchmark's figures.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ QUICK_ARGS = {
     "desks_index": ["--desks", "20"],
     "audit": ["--events", "20000"],
     "surveys": ["--members", "3000", "--responses", "300", "--imported", "1000"],
+    "breach": ["--calls", "50", "--span", "4"],
+    "command_api": ["--calls", "100", "--seconds", "3"],
+    "rebuild": ["--events", "20000", "--seed-calls", "200"],
 }
 
 
@@ -89,21 +94,25 @@ def main() -> int:
     rows = []
     runs = []
     for name in chosen:
-        code, seconds, results = run(name, QUICK_ARGS.get(name, []) if args.quick else [])
-        runs.append((name, code, seconds))
+        extra = QUICK_ARGS.get(name, []) if args.quick else []
+        code, seconds, results = run(name, extra)
+        runs.append((name, code, seconds, " ".join([".venv/bin/python", f"bench/{name}.py", *extra])))
         rows += [[name, *r] for r in results]
-    print("\n" + "=" * 104)
-    print(f"{'benchmark':<16}{'figure':<44}{'value':>12} {'unit':<9}{'target':<10}{'met':<4}")
-    print("-" * 104)
+    width = 118
+    print("\n" + "=" * width)
+    print(f"{'benchmark':<14}{'store':<9}{'figure':<48}{'value':>11} {'unit':<9}{'target':<12}{'met':<4}")
+    print("-" * width)
     for bench, figure, value, unit, target, met in rows:
-        print(f"{bench:<16}{figure:<44}{value:>12} {unit:<9}{target:<10}{met:<4}")
-    print("-" * 104)
-    for name, code, seconds in runs:
+        store = next((s for s in ("sqlite", "postgres") if f" {s} " in f" {figure} "), "sqlite")
+        figure = " ".join(w for w in figure.split() if w not in ("sqlite", "postgres"))
+        print(f"{bench:<14}{store:<9}{figure:<48}{value:>11} {unit:<9}{target:<12}{met:<4}")
+    print("-" * width)
+    for name, code, seconds, command in runs:
         state = "ok" if code == 0 else f"exit code {code}"
-        print(f"{name:<16} ran {seconds:5.0f}s, {state}")
+        print(f"{name:<14} ran {seconds:5.0f}s, {state:<12} {command}")
     if args.quick:
         print("(--quick: small sizes, figures not to be quoted)")
-    return 0 if all(code == 0 for _, code, _ in runs) else 1
+    return 0 if all(run[1] == 0 for run in runs) else 1
 
 
 if __name__ == "__main__":

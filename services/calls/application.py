@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from services.calls.calendar import (
     ChamberCalendar,
@@ -29,17 +26,17 @@ from services.calls.domain import (
     Purpose,
     State,
     TransitionRefused,
-    call_id_for_pbx,
 )
+from services.calls.ingest import IngestResult, TelephonyIngest, normalise_number
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
-from shared.phones import e164, parse_phone
-from shared.problems import DomainError, InvalidInput, NotFound
-from shared.validation import window
+from shared.problems import InvalidInput, NotFound
+
+__all__ = ["CallCentre", "CallNotFound", "IngestResult", "call_summary", "normalise_number"]
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +45,14 @@ class CallNotFound(NotFound):
     pass
 
 
-def normalise_number(raw: str | None, region: str) -> str | None:
-    """E.164 for a number the chamber can dial back; None when the PBX gave something that is not a phone number."""
-    parsed = parse_phone(raw, region)
-    return e164(parsed) if parsed else None
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    event_id: str
-    call_id: str | None
-    status: str  # applied | duplicate | ignored | held | rejected
-    reason: str | None = None
-    invalid: bool = False  # rejected for what the event says (a date out of range), not for the call's state
-
-
 class CallCentre(CrmApplication):
     service: ClassVar[str] = "calls"
     contract: ClassVar[EventContract] = CONTRACT
+    # The calls being worked on, kept between PBX events (each call gets ~5 in a few minutes) instead of being
+    # rebuilt from the store for every one: an event then costs one small read (the newer events of the call, by
+    # another process) and the insert. Several replicas stay correct: the cached call is brought up to date from
+    # the store before use, and a save on a stale version fails as before.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def __init__(
         self,
@@ -87,6 +74,7 @@ class CallCentre(CrmApplication):
         self.callback_deadline = callback_deadline
         self.mr_followup_deadline = mr_followup_deadline
         self.member_lookup = member_lookup or (lambda _number: None)
+        self.telephony = TelephonyIngest(self)
         # The chamber's changes to its calendar, kept in this store, apply on top of the configured calendar.
         stored = load_calendar(self)
         for change in stored.changes if stored else []:
@@ -289,10 +277,11 @@ class CallCentre(CrmApplication):
         outcome: CallbackOutcome,
         note: str | None,
         referred_to: str | None = None,
-    ) -> None:
+    ) -> Call:
+        """The call as saved with its callback (the caller answers with it instead of loading it again)."""
         if referred_to and referred_to != REFERRED_TO_COMPLAINT:
             self._check_unit(referred_to)
-        self._command(
+        return self._command(
             call_id,
             lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock(), referred_to=referred_to),
         )
@@ -300,204 +289,14 @@ class CallCentre(CrmApplication):
     def resolve_by_member_relations(self, call_id: uuid.UUID, *, by: str, note: str) -> None:
         self._command(call_id, lambda c: c.resolve_by_member_relations(by, note, self.clock()))
 
-    # -- telephony ---------------------------------------------------------------------------------------------
+    # -- telephony (services/calls/ingest.py) ---------------------------------------------------------------------
     def ingest(self, ev: TelephonyEvent) -> IngestResult:
         """Apply one PBX event; the same event applied twice changes nothing the second time."""
-        for attempt in range(3):
-            try:
-                return self._ingest_once(ev)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return self.telephony.ingest(ev)
 
     def ingest_batch(self, events: Sequence[TelephonyEvent]) -> list[IngestResult]:
-        """Apply PBX events in order, each exactly as `ingest` would, and store what they did in one transaction.
-
-        One commit per batch instead of one per event: the webhook's batches were bound by commits (each a disk
-        flush, one at a time under the store's writer lock), not by the work (bench/end_to_end.py). A concurrent
-        writer to one of the batch's calls makes the save fail as a whole; the batch is then redone from the store.
-        """
-        for attempt in range(3):
-            try:
-                return self._ingest_batch_once(events)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _load(self, call_id: uuid.UUID) -> Call | None:
-        try:
-            return self.repository.get(call_id)
-        except AggregateNotFoundError:
-            return None
-
-    def _ingest_batch_once(self, events: Sequence[TelephonyEvent]) -> list[IngestResult]:
-        working: dict[uuid.UUID, Call | None] = {}  # each call as the events so far left it (pending events unsaved)
-        results: list[IngestResult | None] = [None] * len(events)
-        # In the order of the PBX's own timestamps (a stable sort keeps same-time events as sent): a batch that
-        # arrives shuffled still tells each call's story in the order it happened.
-        for position in sorted(range(len(events)), key=lambda i: events[i].at):
-            ev = events[position]
-            call_id = call_id_for_pbx(ev.call_id)
-            loaded = call_id not in working
-            if loaded:
-                call = self._load(call_id)
-            else:
-                # A copy: an event refused halfway through its changes must leave no trace on the call.
-                call = copy.deepcopy(working[call_id])
-            result, changed = self._step(call_id, call, ev)
-            if changed is not None:
-                working[call_id] = changed
-            elif loaded:
-                working[call_id] = self._load(call_id) if result.status == "rejected" else call
-            results[position] = result
-        changed_calls = [c for c in working.values() if c is not None and c.pending_events]
-        if changed_calls:
-            self.save(*changed_calls)
-        return [r for r in results if r is not None]
-
-    def _ingest_once(self, ev: TelephonyEvent) -> IngestResult:
-        call_id = call_id_for_pbx(ev.call_id)
-        result, changed = self._step(call_id, self._load(call_id), ev)
-        if changed is not None:
-            self.save(changed)
-        return result
-
-    def _step(self, call_id: uuid.UUID, call: Call | None, ev: TelephonyEvent) -> tuple[IngestResult, Call | None]:
-        """What one PBX event does to the call (None: not tracked yet): the result, and the call to save if any."""
-        if (reason := window.problem(ev.at, self.clock())) is not None:
-            # Refused per event: one PBX clock gone wrong must not fail the rest of a batch or a replayed log.
-            return IngestResult(ev.event_id, str(call_id), "rejected", f"at: {reason}", invalid=True), None
-        if call is not None and call.has_seen(ev.event_id):
-            return IngestResult(ev.event_id, str(call_id), "duplicate"), None
-        if call is None and ev.kind in ("completed", "transferred"):
-            # A hang-up or transfer of a call never seen ringing or queued is an internal or outgoing leg.
-            return IngestResult(ev.event_id, str(call_id), "ignored", "no such call is being tracked"), None
-        try:
-            if call is None:
-                number = normalise_number(ev.caller, self.region)
-                call = Call(
-                    direction=Direction(ev.direction),
-                    at=ev.at,
-                    caller_raw=ev.caller,
-                    caller=number,
-                    callee=ev.callee,
-                    member_id=self.member_lookup(number) if number else None,
-                    pbx_call_id=ev.call_id,
-                    purpose=Purpose(ev.purpose) if ev.purpose else None,
-                    placed_by=self._expert_of(ev.agent) if ev.direction == "outgoing" else None,
-                    pbx_event_id=ev.event_id if ev.kind == "ringing" else None,
-                    line=None,
-                    source_ref=None,
-                )
-                if ev.kind == "ringing":
-                    return IngestResult(ev.event_id, str(call_id), "applied"), call
-            else:
-                call.check_in_order(ev.at)
-            status = self._apply(call, ev)
-        except DomainError as exc:
-            return IngestResult(ev.event_id, str(call_id), "rejected", str(exc)), None
-        return IngestResult(ev.event_id, str(call_id), status), call
-
-    def _hold(self, call: Call, ev: TelephonyEvent, unmapped_queue: str | None = None) -> str:
-        if not call.has_held(ev.event_id):
-            if unmapped_queue is not None:
-                call.queue_unmapped(unmapped_queue, ev.at, ev.event_id)
-            else:
-                call.hold(ev.kind, ev.at, ev.event_id)
-        return "held"
-
-    def _apply(self, call: Call, ev: TelephonyEvent) -> str:
-        org = self.organisation
-        kind = ev.kind
-        if kind == "ringing":
-            return "ignored"  # the call is already known; a second ring is no news
-        joins_queue = kind == "queued" or (kind == "queue_timeout" and call.state == State.RINGING)
-        if joins_queue and ev.queue is not None and org.unit_of_queue(ev.queue) is None:
-            return self._hold(call, ev, unmapped_queue=ev.queue)
-        if call.unrouted_queue is not None and not joins_queue:
-            return self._hold(call, ev)  # what happened next means nothing until the call has its unit
-        if kind == "queued":
-            unit = org.unit_of_queue(ev.queue)
-            if unit is None:
-                raise InvalidInput(f"queue {ev.queue!r} is not mapped to any unit (organisation file)")
-            if unit == org.member_relations_unit and call.state in (State.QUEUED, State.UNIT_NOT_ANSWERED):
-                call.transfer_to_member_relations(ev.at, pbx_event_id=ev.event_id)
-            else:
-                call.route(unit, ev.at, queue=ev.queue, pbx_event_id=ev.event_id)
-            return "applied"
-        if kind == "agent_missed":
-            call.expert_missed(self._expert_of(ev.agent) or "unknown", ev.at, pbx_event_id=ev.event_id)
-            return "applied"
-        if kind == "answered":
-            call.answer(self._expert_of(ev.agent), ev.at, pbx_event_id=ev.event_id)
-            return "applied"
-        if kind == "queue_timeout":
-            if call.state == State.RINGING and ev.queue is not None:
-                # The caller could not even join the queue (no expert logged in): offered to that unit all the same.
-                unit = org.unit_of_queue(ev.queue)
-                if unit is None:
-                    raise InvalidInput(f"queue {ev.queue!r} is not mapped to any unit (organisation file)")
-                call.route(unit, ev.at, queue=ev.queue)
-            if call.state == State.WITH_MEMBER_RELATIONS or org.unit_of_queue(ev.queue) == org.member_relations_unit:
-                # Member relations could not take it either: the caller's number is all there is to go on.
-                self._register_automatically(call, ev)
-            else:
-                call.unit_did_not_answer(ev.at, pbx_event_id=ev.event_id)
-            return "applied"
-        if kind == "abandoned":
-            self._register_automatically(call, ev)
-            call.hang_up(ev.at)
-            return "applied"
-        if kind == "transferred":
-            target_unit = org.unit_of_queue(ev.target)
-            if target_unit == org.member_relations_unit:
-                call.transfer_to_member_relations(ev.at, pbx_event_id=ev.event_id)
-                return "applied"
-            if call.state == State.WITH_MEMBER_RELATIONS:
-                call.transfer_to_expert(
-                    self._expert_of(ev.target) or "unknown",
-                    call.member_relations_expert,
-                    ev.at,
-                    pbx_event_id=ev.event_id,
-                )
-                return "applied"
-            return "ignored"  # an answered call passed between colleagues: nothing the procedure tracks
-        if kind == "completed":
-            if call.state == State.UNANSWERED or call.ended_at is not None:
-                return "ignored"
-            if call.state in (State.QUEUED, State.UNIT_NOT_ANSWERED, State.TRANSFERRED):
-                # Some PBXs report a caller who gave up waiting as a plain hang-up: it is an abandoned call all the same.
-                self._register_automatically(call, ev)
-                call.hang_up(ev.at)
-                return "applied"
-            call.hang_up(ev.at, talk_seconds=ev.talk_seconds, pbx_event_id=ev.event_id)
-            if call.awaits_member_relations_follow_up:
-                call.hand_to_member_relations_expert(
-                    due=self.calendar.add_working_time(ev.at, self.mr_followup_deadline), at=ev.at
-                )
-            return "applied"
-        raise InvalidInput(f"unknown telephony event kind {kind!r}")
-
-    def _register_automatically(self, call: Call, ev: TelephonyEvent) -> None:
-        unit = call.unit or org_fallback(self.organisation)
-        call.register_unanswered(
-            unit=unit,
-            expert=self._expert_who_missed(call),
-            contact_phone=None,
-            contact_name=None,
-            subject=None,
-            by=None,
-            at=ev.at,
-            callback_due=self._callback_due(ev.at),
-            automatic=True,
-            pbx_event_id=ev.event_id,
-        )
-
-
-def org_fallback(organisation: Organisation) -> str:
-    return organisation.member_relations_unit
+        """Apply PBX events in order, each exactly as `ingest` would, and store what they did in one transaction."""
+        return self.telephony.ingest_batch(events)
 
 
 def call_summary(call: Call) -> dict[str, Any]:

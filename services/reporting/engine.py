@@ -66,6 +66,15 @@ class ReportingEngine:
 
     def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
         outcome = self.readmodel.apply(events)
+        for e in events:
+            # The read model now holds the breach: it is no longer a pending deadline, nor needs remembering here.
+            name = P.event_name(e.type, P.REPORTING_EVENTS)
+            if name == "callback_breach.recorded":
+                self._breached.discard(e.data.get("call_id"))
+                outcome.deadlines_changed = True
+            elif name == "member_relations_follow_up_breach.recorded":
+                self._follow_ups_breached.discard(e.data.get("call_id"))
+                outcome.deadlines_changed = True
         for unit in sorted(outcome.units_with_new_unanswered):
             self.check_escalation(unit)
         return outcome
@@ -100,6 +109,23 @@ class ReportingEngine:
                 "escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window
             )
         return raised
+
+    def next_deadline(self) -> datetime | None:
+        """When the engine next has something to record: the earliest callback or follow-up deadline not yet
+        breached (nor already recorded and on its way back through the topic), or the end of the next working day
+        whose list is not produced yet. The processor's deadline timer sleeps until then."""
+        limit = max(len(self._breached), len(self._follow_ups_breached)) + 1
+        candidates = [
+            due
+            for due, call_id, kind in self.readmodel.pending_deadlines(limit)
+            if call_id not in (self._breached if kind == "callback" else self._follow_ups_breached)
+        ][:1]
+        if self._closed_through is not None:
+            day = self.calendar.next_working_day(self._closed_through)
+            end = self.calendar.end_of_working_day(day)
+            if end is not None:
+                candidates.append(end)
+        return min(candidates, default=None)
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Record the breaches that are due and produce the end-of-day lists of the working days that have ended."""

@@ -2,9 +2,11 @@
 
 One agent projects the calls topic and the reporting service's own topic into the read models (in batches, one
 transaction each, deduplicated by event id); a malformed record goes to the dead-letter topic with its reason and
-the agent goes on. A timer asks the engine, with the injected clock, for the breaches and end-of-day lists that
-are due, once the agent has caught up with the topics (so that a list is never produced from half a replay).
-The reporting service's relay runs in the same process and publishes those decisions.
+the agent goes on. A deadline timer (services/reporting/deadlines.py) wakes when the next deadline passes by the
+injected clock, and is re-armed by every batch that sets, moves or ends one; it then asks the engine for the
+breaches and end-of-day lists that are due, once the agent has caught up with the topics (so that a list is never
+produced from half a replay). The reporting service's relay runs in the same process and publishes those
+decisions.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 
 from services.reporting.actions_outbox import CorrectiveActionOutbox, http_opener
+from services.reporting.deadlines import DeadlineTimer
 from services.reporting.engine import ReportingEngine
 from services.reporting.oversight import Oversight
 from services.reporting.projections import EscalationRule
@@ -153,9 +156,11 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
         await deadletter.send(key=msg.key, value=msg.value, headers=headers)
         log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, reason)
 
-    async def apply(events, messages) -> None:
+    async def apply(events, messages) -> bool:
+        """Apply a batch; True if it changed a deadline the timer may be sleeping towards."""
         duplicates: set[str] = set()
         failed: set[int] = set()
+        changed = True  # when applied one by one, look again to be sure
         try:
             outcome = await asyncio.to_thread(engine.handle, events)
         except Exception:  # noqa: BLE001 - find the record that cannot be applied, set it aside, go on
@@ -170,11 +175,13 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
                 duplicates |= one.duplicate_ids
         else:
             duplicates = outcome.duplicate_ids
+            changed = outcome.deadlines_changed
         counted = [(e, m) for n, (e, m) in enumerate(zip(events, messages, strict=True)) if n not in failed]
         for (topic, result), count in per_topic_outcomes(counted, duplicates).items():
             EVENTS.labels(topic, result).inc(count)
         for topic, newest in newest_per_topic(events, messages).items():
             LAG_SECONDS.labels(topic).set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
+        return changed
 
     @app.agent(source)
     async def project(stream):
@@ -187,20 +194,32 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
                     messages.append(msg)
                 except MalformedRecord as exc:
                     await dead_letter(msg, str(exc))
-            if good:
-                await apply(good, messages)
+            if good and await apply(good, messages):
+                timer.rearm()
             # Only once applied: the timer must not see a batch still on its way into the read model as done.
             for ev in batch:
                 positions[(ev.message.topic, ev.message.partition)] = ev.message.offset
 
-    @app.timer(interval=settings.processor_tick_seconds)
-    async def deadlines():
+    async def record_due() -> bool:
         lag = await _update_lag(app, positions, sources)
         state["caught_up"] = lag == 0
-        if state["caught_up"]:
-            result = await asyncio.to_thread(engine.tick)
-            if any(result.values()):
-                log.info("deadline check: %s", result)
+        if not state["caught_up"]:
+            return False
+        result = await asyncio.to_thread(engine.tick)
+        if any(result.values()):
+            log.info("deadline check: %s", result)
+        return True
+
+    async def next_deadline():
+        return await asyncio.to_thread(engine.next_deadline)
+
+    # Each deadline is acted on when it passes; `processor_tick_seconds` is only the longest sleep between checks.
+    timer = DeadlineTimer(next_deadline, record_due, engine.clock, longest=settings.processor_tick_seconds)
+    stop_timer = asyncio.Event()
+
+    @app.task
+    async def deadlines():
+        await timer.run(stop_timer)
 
     if settings.processor_relay:
         # Like the relay, one replica delivers the SG's corrective-action requests to the actions service.
@@ -227,6 +246,8 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):
         stop_relay.set()
+        stop_timer.set()
+        timer.rearm()
 
     def _authorised(request) -> bool:
         header = request.headers.get("Authorization", "")

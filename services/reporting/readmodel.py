@@ -31,6 +31,11 @@ from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
+# The call events that set, move or end a callback or follow-up deadline.
+DEADLINE_EVENTS = frozenset(
+    {"unanswered_registered", "callback_recorded", "deadline_moved", "member_relations_follow_up_opened"}
+)
+
 
 @dataclass
 class BatchOutcome:
@@ -39,6 +44,8 @@ class BatchOutcome:
     units_with_new_unanswered: set[str] = field(default_factory=set)
     # The ids skipped as already applied: the processor counts applied and duplicate records per topic with them.
     duplicate_ids: set[str] = field(default_factory=set)
+    # A callback or follow-up deadline appeared, moved or stopped counting: the deadline timer looks again.
+    deadlines_changed: bool = False
 
 
 class ReadModel:
@@ -216,6 +223,8 @@ class ReadModel:
             if follow_up is not None:
                 follow_up.pop("call_id", None)
                 rows.upsert(follow_ups, call_id, follow_up)
+        if name in DEADLINE_EVENTS or name in P.FOLLOW_UP_CLOSERS:
+            outcome.deadlines_changed = True
         if name == "deadline_moved":
             # The chamber's calendar changed: the deadline in force is the new one (the event keeps the old).
             table, column = (unanswered, "callback_due") if data["kind"] == "callback" else (follow_ups, "due")
@@ -268,6 +277,35 @@ class ReadModel:
         )
         with self.engine.connect() as conn:
             return [utc_row(r) for r in conn.execute(q).mappings()]
+
+    def pending_deadlines(self, limit: int) -> list[tuple[datetime, str, str]]:
+        """The earliest deadlines not yet recorded as breached, soonest first: (due, call id, "callback" or
+        "follow_up"), at most `limit` of each kind. A follow-up closed after its deadline still counts (its breach is
+        due at once)."""
+        callbacks = (
+            sa.select(unanswered.c.callback_due, unanswered.c.call_id)
+            .where(
+                unanswered.c.state == "open",
+                unanswered.c.breached_at.is_(None),
+                unanswered.c.callback_due.is_not(None),
+            )
+            .order_by(unanswered.c.callback_due)
+            .limit(limit)
+        )
+        follow = (
+            sa.select(follow_ups.c.due, follow_ups.c.call_id)
+            .where(
+                follow_ups.c.breached_at.is_(None),
+                follow_ups.c.due.is_not(None),
+                sa.or_(follow_ups.c.state == "open", follow_ups.c.closed_at > follow_ups.c.due),
+            )
+            .order_by(follow_ups.c.due)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [(utc(t), cid, "callback") for t, cid in conn.execute(callbacks)]
+            rows += [(utc(t), cid, "follow_up") for t, cid in conn.execute(follow)]
+        return sorted(rows)
 
     def overdue_follow_ups_without_breach(self, now: datetime) -> list[dict[str, Any]]:
         """Member-relations follow-ups past their deadline: still open, or closed only after it."""

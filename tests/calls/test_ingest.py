@@ -1,0 +1,178 @@
+"""The ingestion path's working copies, aggregate cache and group commit keep what `ingest` did before them: a
+refused event leaves no trace, a second writer's events are seen, concurrent batches are stored together."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from services.calls.application import CallCentre
+from services.calls.domain import State, call_id_for_pbx
+from services.calls.ingest import working_copy
+from shared.eventstore import store_env
+from shared.organisation import DEFAULT_ORGANISATION, Organisation
+from tests.calls.test_application import SATURDAY_1030 as T
+from tests.calls.test_application import ev
+
+ORG = Organisation.load(DEFAULT_ORGANISATION)
+
+
+def test_a_working_copy_shares_no_container_with_the_call(clock) -> None:
+    centre = CallCentre(organisation=ORG, clock=clock)
+    centre.ingest(ev("queued", T, queue="602", caller="09131234567"))
+    call = centre.get_call(call_id_for_pbx("1763708400.101"))
+    copy = working_copy(call)
+    copy.missed_by.append("201")
+    copy.pbx_event_ids.add("another")
+    copy.callbacks.append({"by": "x"})
+    copy.state = State.COMPLETED
+    assert call.missed_by == [] and "another" not in call.pbx_event_ids and call.callbacks == []
+    assert call.state == State.QUEUED
+    assert copy.pending_events is not call.pending_events
+
+
+def test_a_batch_leaves_each_call_as_the_same_events_one_by_one_do(clock) -> None:
+    story = [
+        ev("ringing", T, caller="09131234567", callee="03136645000"),
+        ev("queued", T + timedelta(seconds=2), queue="602", caller="09131234567"),
+        ev("agent_missed", T + timedelta(seconds=20), queue="602", agent="201"),
+        ev("queue_timeout", T + timedelta(seconds=40), queue="602"),
+        ev("queued", T + timedelta(seconds=41), queue="700", caller="09131234567"),
+        ev("abandoned", T + timedelta(seconds=90), queue="700"),
+    ]
+    one = CallCentre(organisation=ORG, clock=clock)
+    batched = CallCentre(organisation=ORG, clock=clock)
+    singles = [one.ingest(e) for e in story]
+    together = batched.ingest_batch(story)
+    assert [r.status for r in together] == [r.status for r in singles]
+    a, b = (c.get_call(call_id_for_pbx("1763708400.101")) for c in (one, batched))
+    assert (a.version, a.state, a.missed_by, a.unit, a.callback_due) == (
+        b.version,
+        b.state,
+        b.missed_by,
+        b.unit,
+        b.callback_due,
+    )
+    # A replay of the same batch changes nothing.
+    assert {r.status for r in batched.ingest_batch(story)} == {"duplicate"}
+
+
+def test_a_second_writer_on_the_same_store_is_seen_through_the_cache(settings, clock) -> None:
+    env = store_env(settings, "calls")
+    first = CallCentre(env, organisation=ORG, clock=clock)
+    second = CallCentre(env, organisation=ORG, clock=clock)
+    assert first.ingest(ev("queued", T, queue="602", caller="09131234567")).status == "applied"  # cached in `first`
+    assert second.ingest(ev("abandoned", T + timedelta(seconds=30), queue="602", event_id="ab")).status == "applied"
+    # `first` holds the call in its cache at the older version: it must bring it up to date, not save over it.
+    result = first.ingest(ev("abandoned", T + timedelta(seconds=30), queue="602", event_id="ab"))
+    assert result.status == "duplicate"
+    assert first.get_call(call_id_for_pbx("1763708400.101")).state == State.UNANSWERED
+
+
+def test_concurrent_batches_are_stored_in_one_transaction_each_with_its_own_results(clock) -> None:
+    centre = CallCentre(organisation=ORG, clock=clock)
+    gate, entered = threading.Event(), threading.Event()
+    real = centre.telephony._ingest_batch_retrying
+    sizes: list[int] = []
+
+    def slow_first(events):
+        if not sizes:
+            entered.set()
+            assert gate.wait(10)
+        sizes.append(len(events))
+        return real(events)
+
+    centre.telephony.group._run = slow_first
+    out: dict[str, list] = {}
+
+    def post(name: str, events) -> None:
+        out[name] = centre.ingest_batch(events)
+
+    a = threading.Thread(target=post, args=("a", [ev("queued", T, "c-a", queue="602", caller="09131234567")]))
+    a.start()
+    assert entered.wait(10)
+    b = threading.Thread(target=post, args=("b", [ev("queued", T, "c-b", queue="601", caller="09131234567")]))
+    c = threading.Thread(
+        target=post,
+        args=(
+            "c",
+            [
+                ev("queued", T, "c-c", queue="603", caller="09131234567"),
+                ev("abandoned", T + timedelta(seconds=30), "c-c", queue="603"),
+            ],
+        ),
+    )
+    b.start()
+    c.start()
+    for _ in range(10000):
+        if centre.telephony.group.waiting() == 2:
+            break
+        threading.Event().wait(0.001)
+    gate.set()
+    for t in (a, b, c):
+        t.join(10)
+    assert sizes == [1, 3]  # b and c together in the second transaction
+    assert [r.call_id for r in out["b"]] == [str(call_id_for_pbx("c-b"))]
+    assert [r.status for r in out["c"]] == ["applied", "applied"]
+    assert centre.get_call(call_id_for_pbx("c-c")).state == State.UNANSWERED
+    assert centre.get_call(call_id_for_pbx("c-b")).unit == "membership"
+
+
+def test_concurrent_writers_leave_a_notification_log_without_gap_or_duplicate(settings, clock) -> None:
+    """Eight request threads posting batches at once (group commit merging some of them) into a SQLite store: the
+    log the relay follows holds every domain event once, numbered 1..N without a gap."""
+    centre = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            for b in range(5):
+                events = []
+                for k in range(4):
+                    pbx = f"w{w}-b{b}-c{k}"
+                    events += [
+                        ev("queued", T, pbx, queue="602", caller="09131234567"),
+                        ev("abandoned", T + timedelta(seconds=30), pbx, queue="602"),
+                    ]
+                assert {r.status for r in centre.ingest_batch(events)} == {"applied"}
+        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    notifications = centre.recorder.select_notifications(0, 10_000, inclusive_of_start=False)
+    ids = [n.id for n in notifications]
+    assert ids == list(range(1, len(ids) + 1))
+    keys = [(n.originator_id, n.originator_version) for n in notifications]
+    assert len(set(keys)) == len(keys)
+    calls = {n.originator_id for n in notifications if ":Call." in n.topic}
+    assert len(calls) == 8 * 5 * 4
+    # Every call got its whole story: received, routed, registered unanswered, the caller hung up.
+    assert all(centre.get_call(c).state == State.UNANSWERED for c in calls)
+
+
+def test_a_rebuilt_call_index_equals_the_one_built_live(tmp_path, clock) -> None:
+    from services.calls.index import CallIndex
+    from shared.calendar import BusinessCalendar
+    from shared.db import create_engine
+
+    centre = CallCentre(organisation=ORG, clock=clock)
+    index = CallIndex(centre, create_engine(f"sqlite:///{tmp_path}/index.db"), BusinessCalendar.preset("IR"))
+    for k in range(6):
+        pbx = f"idx-{k}"
+        centre.ingest_batch(
+            [
+                ev("queued", T, pbx, queue="602" if k % 2 else "601", caller="09131234567"),
+                ev("abandoned", T + timedelta(seconds=30), pbx, queue="602" if k % 2 else "601"),
+            ]
+        )
+        index.follower.catch_up()
+    live = sorted(index.search(limit=100), key=lambda r: r["id"])
+    assert len(live) == 6 and {r["state"] for r in live} == {"unanswered"}
+    assert index.rebuild() > 0
+    assert sorted(index.search(limit=100), key=lambda r: r["id"]) == live
+    assert index._rebuilding is False  # later live updates copy the call again
