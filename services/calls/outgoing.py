@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.calls import access
-from services.calls.api import CallPublic
+from services.calls.schemas import CallPublic
 from services.calls.application import CallCentre, call_summary
 from services.calls.domain import Call, Direction, Purpose, call_id_for_source
 
