@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.calls import access
-from services.calls.schemas import CallPublic
 from services.calls.application import CallCentre, call_summary
 from services.calls.domain import Call, Direction, Purpose, call_id_for_source
+from services.calls.schemas import CallPublic
 
 
 class OutgoingCallIn(BaseModel):
