@@ -95,12 +95,24 @@ def test_crm_run_on_postgresql_fed_by_the_demo_answers_reports_with_its_data(set
 
         def measured() -> dict | None:
             rows = {r["activity"]: r for r in get(f"{plan}/plan/progress", auditor)["activities"]}
-            moved = all(rows[k]["actual"] > 0 for k in ("F.2.1.1", "F.2.1.2", "F.2.1.3"))
+            # Surveys closed: the plan's year survey and the two closed rounds of the demo's periodic survey;
+            # waited for in full, since the consumer counts them one event at a time.
+            moved = rows["F.2.1.1"]["actual"] >= 3 and rows["F.2.1.2"]["actual"] >= 2 and rows["F.2.1.3"]["actual"] > 0
             return rows if moved else None
 
         rows = wait_until(measured, timeout=90, what="plan actuals")
-        assert (rows["F.2.1.1"]["actual"], rows["F.2.1.2"]["actual"]) == (1, 2)
+        assert (rows["F.2.1.1"]["actual"], rows["F.2.1.2"]["actual"]) == (3, 2)
         assert all(rows[k]["projection"] >= rows[k]["actual"] for k in ("F.2.1.1", "F.2.1.2", "F.2.1.3"))
+        # The demo's surveys, in the surveys service's own store and index on PostgreSQL: three periodic rounds
+        # (two closed, one running, whose trend has all three) and a running project survey beside the plan's.
+        surveys = SERVICES["surveys"].url(settings)
+        rounds = get(f"{surveys}/surveys?kind=periodic", auditor)
+        assert sorted(r["stage"] for r in rounds) == ["closed", "closed", "running"]
+        running = next(r for r in rounds if r["stage"] == "running")
+        trend = get(f"{surveys}/surveys/{running['id']}/report?lang=tr", auditor)["trend"]
+        assert len(trend) == 3 and all(t["responses"] > 0 for t in trend)
+        assert "running" in {p["stage"] for p in get(f"{surveys}/surveys?kind=project", auditor)}
+        assert pg_schema + "surveys" in schemas
     finally:
         run.send_signal(signal.SIGTERM)
         try:
