@@ -65,7 +65,7 @@ class ReportingEngine:
         self._closed_through: date | None = None
 
     def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
-        outcome = self.readmodel.apply(events)
+        outcome = self.readmodel.apply(events, at=self.clock())
         for unit in sorted(outcome.units_with_new_unanswered):
             self.check_escalation(unit)
         return outcome
