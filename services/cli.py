@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services import audit as audit_cli
+from services import privacy as privacy_cli
 from services import registry
 from shared.settings import Settings
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
     audit_cli.add_parser(sub)
+    privacy_cli.add_parser(sub)
     return parser
 
 
@@ -196,6 +198,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return rebuild_all(settings)
     if args.command == "audit":
         return audit_cli.run(args, settings)
+    if args.command == "privacy":
+        return privacy_cli.run(args, settings)
     if args.command == "demo":
         from services.demo import load_demo
 

@@ -170,6 +170,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     directory.suspend_member(numbers[1], "unpaid dues", by="operator")
     directory.reinstate_member(numbers[1], by="operator", note="paid")
     directory.end_member(numbers[2], "closed the business", by="operator")
+    directory.erase_member(numbers[2], "the person's written request", by="operator")
     directory.take_selection("all of them", {}, by="operator")
     events["members"] = published(directory)
 

@@ -1,0 +1,39 @@
+"""`crm privacy erase`: forget a person at their request while the audit trail stays whole (shared/privacy.py).
+
+The person's key is deleted, so the personal data sealed with it in the event store can never be read again; the
+erasure is recorded as an event naming who erased whom and why. Reads the services through the registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from services import registry
+from shared.problems import DomainError
+from shared.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse names no public type for it
+    privacy = sub.add_parser("privacy", help="personal data: erase a person at their request (crypto-shredding)")
+    commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    erase = commands.add_parser(
+        "erase", help="delete the key sealing a member's personal data; exit 0 erased, 1 refused (already erased)"
+    )
+    erase.add_argument("--member", required=True, help="the membership number of the member to erase")
+    erase.add_argument("--reason", required=True, help="why: the person's request and its date (kept in the trail)")
+    erase.add_argument("--by", default=None, help="who erases (default: the operating-system user)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    directory = registry.load(registry.SERVICES["members"].application)(settings)
+    try:
+        directory.erase_member(args.member, args.reason, by=args.by or getpass.getuser())
+    except DomainError as exc:
+        print(f"crm privacy: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        directory.close()
+    print(f"member {args.member}: personal data erased (name, contacts, e-mail, address); the erasure is recorded")
+    return 0

@@ -1,0 +1,79 @@
+"""Erasing a person (`crm privacy erase`): the personal data can no longer be read anywhere, while every export made
+before or after, and the chain between them, still verifies."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from services.members.main import build_directory
+from shared.privacy import ERASED
+
+NAME = "مریم احمدی"
+PHONE = "09131234567"
+
+
+def _register(settings, clock) -> None:
+    directory = build_directory(settings, clock)
+    details = {
+        "kind": "person",
+        "name": NAME,
+        "contacts": [{"name": NAME, "phones": [PHONE]}],
+        "email": "maryam@example.ir",
+        "address": "اصفهان، خیابان چهارباغ",
+    }
+    directory.register_member("1001", details, by="z.rahimi")
+    directory.update_member("1001", {"email": "m.ahmadi@example.ir", "trade_group": "فرش"}, by="z.rahimi")
+    directory.register_member("1002", {"kind": "company", "name": "شرکت نمونه"}, by="z.rahimi")
+    directory.close()
+
+
+def _stored_states(settings) -> bytes:
+    with sqlite3.connect(settings.data_dir / "members.events.db") as db:
+        return b"\n".join(bytes(r[0]) for r in db.execute("SELECT state FROM stored_events"))
+
+
+def test_personal_data_is_stored_sealed_and_reads_back_in_the_clear(settings, clock) -> None:
+    _register(settings, clock)
+    stored = _stored_states(settings)
+    for personal in (NAME, "maryam@example.ir", "m.ahmadi@example.ir", "چهارباغ", "+98913"):
+        assert personal.encode() not in stored
+    assert "فرش".encode() in stored  # the trade group is not personal data
+    directory = build_directory(settings, clock)
+    member = directory.get_member("1001")
+    assert (member.name, member.email, member.contacts[0]["name"]) == (NAME, "m.ahmadi@example.ir", NAME)
+    directory.close()
+
+
+def test_an_erasure_is_recorded_and_every_export_before_and_after_verifies(settings, clock, crm, keys, tmp_path):
+    _register(settings, clock)
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert crm("audit", "export", "--service", "members", "--out", before, "--key", keys[0])[0] == 0
+
+    code, out, err = crm("privacy", "erase", "--member", "1001", "--reason", "request of 1405/09/05", "--by", "ops")
+    assert code == 0, err
+    assert "erased" in out
+
+    directory = build_directory(settings, clock)
+    member = directory.get_member("1001")
+    assert (member.name, member.contacts, member.email, member.address) == (ERASED, [], ERASED, ERASED)
+    assert (member.status, member.membership_number, member.trade_group) == ("active", "1001", "فرش")
+    assert directory.get_member("1002").name == "شرکت نمونه"  # another person's data is untouched
+    last = directory.history("1001")[-1]
+    assert last["type"] == "crm.members.member.erased.v1"
+    assert (last["data"]["by"], last["data"]["reason"]) == ("ops", "request of 1405/09/05")
+    directory.close()
+
+    assert crm("audit", "export", "--service", "members", "--out", after, "--key", keys[0])[0] == 0
+    code, out, _ = crm("audit", "verify", before, after, "--public-key", keys[1])
+    assert code == 0, out
+    assert out.count("verified") == 2
+    old, new = (before / "members.jsonl").read_bytes(), (after / "members.jsonl").read_bytes()
+    assert new.startswith(old)  # the events stored before the erasure are the same bytes, so the same hashes
+    assert len(new.splitlines()) == len(old.splitlines()) + 1
+    assert b"member.erased.v1" in new.splitlines()[-1]
+    assert NAME.encode() not in new and b"maryam" not in new
+
+    code, _, err = crm("privacy", "erase", "--member", "1001", "--reason", "again")
+    assert code == 1 and "already erased" in err
+    code, _, err = crm("privacy", "erase", "--member", "9999", "--reason", "unknown")
+    assert code == 1 and "9999" in err
