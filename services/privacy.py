@@ -21,19 +21,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argpa
     erase = commands.add_parser(
         "erase", help="delete the key sealing a member's personal data; exit 0 erased, 1 refused (already erased)"
     )
-    erase.add_argument("--member", required=True, help="the membership number of the member to erase")
+    whom = erase.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--member", help="the membership number of the member to erase")
+    whom.add_argument("--complaint", help="the id of the complaint whose complainant is to be erased")
     erase.add_argument("--reason", required=True, help="why: the person's request and its date (kept in the trail)")
     erase.add_argument("--by", default=None, help="who erases (default: the operating-system user)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    directory = registry.load(registry.SERVICES["members"].application)(settings)
+    by = args.by or getpass.getuser()
+    service = "members" if args.member else "complaints"
+    app = registry.load(registry.SERVICES[service].application)(settings)
     try:
-        directory.erase_member(args.member, args.reason, by=args.by or getpass.getuser())
+        if args.member:
+            app.erase_member(args.member, args.reason, by=by)
+            done = f"member {args.member}: personal data erased (name, contacts, e-mail, address)"
+        else:
+            app.erase_complainant(args.complaint, args.reason, by=by)
+            done = f"complaint {args.complaint}: the complainant's name and contact details erased"
     except DomainError as exc:
         print(f"crm privacy: {exc}", file=sys.stderr)
         return 1
     finally:
-        directory.close()
-    print(f"member {args.member}: personal data erased (name, contacts, e-mail, address); the erasure is recorded")
+        app.close()
+    print(f"{done}; the erasure is recorded")
     return 0

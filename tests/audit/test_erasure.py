@@ -77,3 +77,42 @@ def test_an_erasure_is_recorded_and_every_export_before_and_after_verifies(setti
     assert code == 1 and "already erased" in err
     code, _, err = crm("privacy", "erase", "--member", "9999", "--reason", "unknown")
     assert code == 1 and "9999" in err
+
+
+def test_a_complainant_is_erased_and_the_complaint_with_its_figures_stays(settings, clock, crm, keys, tmp_path):
+    from services.complaints.main import build_desk
+
+    desk = build_desk(settings, clock=clock)
+    complaint = desk.receive_from_website(
+        kind="complaint",
+        description="The certificate of origin took three weeks.",
+        complainant_name=NAME,
+        phone=PHONE,
+        email="maryam@example.ir",
+    )
+    complaint_id, reference = str(complaint.id), complaint.reference
+    desk.close()
+    with sqlite3.connect(settings.data_dir / "complaints.events.db") as db:
+        stored = b"\n".join(bytes(r[0]) for r in db.execute("SELECT state FROM stored_events"))
+    assert NAME.encode() not in stored and b"maryam@" not in stored and b"three weeks" in stored
+
+    before = tmp_path / "before"
+    assert crm("audit", "export", "--service", "complaints", "--out", before, "--key", keys[0])[0] == 0
+    code, out, err = crm("privacy", "erase", "--complaint", complaint_id, "--reason", "request", "--by", "ops")
+    assert code == 0, err
+    assert "complainant" in out
+
+    desk = build_desk(settings, clock=clock)
+    erased = desk.get_complaint(complaint_id)
+    assert (erased.complainant_name, erased.contact_phone, erased.contact_email) == (ERASED, ERASED, ERASED)
+    assert (erased.reference, erased.description, erased.kind) == (reference, complaint.description, "complaint")
+    assert desk.event_history(erased.id)[-1]["type"] == "crm.complaints.complaint.complainant_erased.v1"
+    desk.close()
+
+    after = tmp_path / "after"
+    assert crm("audit", "export", "--service", "complaints", "--out", after, "--key", keys[0])[0] == 0
+    code, out, _ = crm("audit", "verify", before, after, "--public-key", keys[1])
+    assert code == 0, out
+    assert (after / "complaints.jsonl").read_bytes().startswith((before / "complaints.jsonl").read_bytes())
+    code, _, err = crm("privacy", "erase", "--complaint", complaint_id, "--reason", "again")
+    assert code == 1 and "already erased" in err
