@@ -231,6 +231,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     desk.refer_complaint(cid, by="m.karimi")
     with pytest.raises(ConflictOfInterest):
         desk.assign_handler(cid, handler_kind="person", handler="s.ahmadi", by="sg")
+    desk.erase_complainant(cid, "the complainant's written request", by="admin")
     events["complaints"] = published(desk)
 
     oversight = Oversight()
