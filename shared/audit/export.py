@@ -104,7 +104,7 @@ def _dashed(hex_id: str) -> str:
     """str(UUID(hex_id)) for the 32 lowercase hex digits SQLite stores, without building the UUID."""
     if len(hex_id) == 32 and not hex_id.strip("0123456789abcdef"):
         return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
-    # Already in the dashed lowercase form (ids written by other tools): the same text str(UUID(...)) would give.
+    # Already dashed and lowercase (ids written by other tools): the text str(UUID(...)) would give.
     if len(hex_id) == 36 and hex_id[8] == hex_id[13] == hex_id[18] == hex_id[23] == "-":
         if not hex_id.replace("-", "").strip("0123456789abcdef"):
             return hex_id
