@@ -105,9 +105,9 @@ def _dashed(hex_id: str) -> str:
     if len(hex_id) == 32 and not hex_id.strip("0123456789abcdef"):
         return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
     # Already dashed and lowercase (ids written by other tools): the text str(UUID(...)) would give.
-    if len(hex_id) == 36 and hex_id[8] == hex_id[13] == hex_id[18] == hex_id[23] == "-":
-        if not hex_id.replace("-", "").strip("0123456789abcdef"):
-            return hex_id
+    dashed = len(hex_id) == 36 and hex_id[8] == hex_id[13] == hex_id[18] == hex_id[23] == "-"
+    if dashed and not hex_id.replace("-", "").strip("0123456789abcdef"):
+        return hex_id
     return str(UUID(hex_id))
 
 
