@@ -85,6 +85,12 @@ def test_a_day_as_of_means_its_end_and_a_moment_before_any_event_shows_nothing(s
         sunday = units("1405/09/01")
         assert sunday == units("2026-11-22T23:59:59")
         assert {r["unit"]: r["offered"] for r in sunday} == {"membership": 1, "trade": 4}
+        assert units("1405/09/03") == [  # as the README shows it
+            {"unit": "membership", "offered": 1, "answered": 0, "unanswered": 1, "open": 1, "breaches": 0,
+             "escalations": 0, "answer_rate": 0.0},
+            {"unit": "trade", "offered": 4, "answered": 1, "unanswered": 3, "open": 2, "breaches": 1,
+             "escalations": 0, "answer_rate": 0.25},
+        ]  # fmt: skip
         tuesday = {r["unit"]: r for r in units("2026-11-24")}
         assert tuesday["trade"]["breaches"] == 1  # the tick of Tuesday 10:25 recorded the 10:21 breach
         assert {r["unit"]: r["offered"] for r in units("2026-11-25T11:00:00")}["trade"] == 5
