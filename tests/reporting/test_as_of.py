@@ -113,3 +113,35 @@ def test_a_day_names_the_last_instant_of_that_day_in_the_chambers_zone(settings)
     end = parse_as_of("1405/09/03", calendar)
     assert end.astimezone(calendar.tz).replace(microsecond=0) == tehran(2026, 11, 24, 23, 59, 59)
     assert parse_as_of("2026-11-24T10:25", calendar) == tehran(2026, 11, 24, 10, 25)
+
+
+def test_the_complaint_reports_as_of_a_past_moment_are_what_they_showed_then(settings, clock, tmp_path, tokens):
+    from datetime import timedelta
+
+    from services.reporting.readmodel import ReadModel
+    from tests.reporting.complaint_story import isfahan
+
+    story = isfahan(clock, tmp_path)
+    events = story.events()
+    writer = ReadModel(settings.readmodel_db_url, settings.business_calendar)
+    then = story.now - timedelta(days=1)
+    half = len(events) // 2
+    writer.apply(events[:half], at=then)
+    reports = [
+        ("/reports/complaints/open", {}),
+        ("/reports/complaints/six-monthly", {"year": "1405", "half": "1"}),
+        ("/reports/complaints/six-monthly", {"year": "1405", "half": "1", "format": "csv"}),
+        ("/reports/complaints/yearly", {"year": "1405"}),
+    ]
+    clock.now = then
+    with TestClient(create_app(settings, clock=clock)) as client:
+        shown = [client.get(path, params=params, headers=tokens["sg"]) for path, params in reports]
+        assert all(r.status_code == 200 for r in shown), [r.text for r in shown]
+
+        writer.apply(events[half:], at=story.now)
+        clock.now = story.now
+        later = [client.get(path, params=params, headers=tokens["sg"]).content for path, params in reports]
+        assert later != [r.content for r in shown]
+        for (path, params), before in zip(reports, shown, strict=True):
+            again = client.get(path, params={**params, "as_of": then.isoformat()}, headers=tokens["sg"])
+            assert again.content == before.content, path
