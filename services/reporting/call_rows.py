@@ -46,6 +46,10 @@ def _update_statement(table: sa.Table) -> Any:
     return _UPDATES[table.name]
 
 
+# Each table's column names but the key, for folding values into rows.
+_COLUMNS = {t.name: frozenset(c.name for c in t.c if c.name != "call_id") for t in (call_facts, unanswered, follow_ups)}
+
+
 class CallRows:
     """The call_facts, unanswered_calls and member_relations_follow_ups rows one batch touches: read with one query per table, folded in memory
     event by event (each event sees the row as the events before it left it, as if read back from the table), and
@@ -75,7 +79,8 @@ class CallRows:
         if row is None:  # what the table would give back after an INSERT of only these values
             row = self.rows[table.name][call_id] = {c.name: _column_default(c) for c in table.c}
             row["call_id"] = call_id
-        row.update({k: utc(v) for k, v in values.items() if k in table.c and k != "call_id"})
+        columns = _COLUMNS[table.name]  # a set: `k in table.c` had taken a fifth of a replay's time
+        row.update({k: utc(v) for k, v in values.items() if k in columns})
         self.dirty[table.name][call_id] = None
 
     def write(self) -> None:

@@ -33,7 +33,7 @@ from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
 
-REPLAY_BATCH = 2000
+REPLAY_BATCH = 5000
 
 
 @dataclass
