@@ -116,3 +116,20 @@ def test_a_complainant_is_erased_and_the_complaint_with_its_figures_stays(settin
     assert (after / "complaints.jsonl").read_bytes().startswith((before / "complaints.jsonl").read_bytes())
     code, _, err = crm("privacy", "erase", "--complaint", complaint_id, "--reason", "again")
     assert code == 1 and "already erased" in err
+
+
+def test_the_relay_publishes_personal_data_opened_and_erased_after_the_erasure(settings, clock) -> None:
+    from shared.relay import EnvelopeMapper
+
+    _register(settings, clock)
+    directory = build_directory(settings, clock)
+    mapper = EnvelopeMapper(directory)
+
+    def registered() -> dict:
+        notifications = directory.recorder.select_notifications(0, 10)
+        return next(mapper(n).data for n in notifications if mapper(n).type.endswith("registered.v1"))
+
+    assert registered()["name"] == NAME  # consumers (the calls service's phone lookup) read it as before
+    directory.erase_member("1001", "request", by="ops")
+    assert (registered()["name"], registered()["contacts"]) == (ERASED, [])
+    directory.close()
