@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from services.reporting import projections as P
 from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
+from services.reporting.journal import journal_rows, journaled
 from services.reporting.tables import (
     calendar_changes,
     call_facts,
@@ -32,8 +33,6 @@ from shared.calendar import BusinessCalendar
 from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
-
-REPLAY_BATCH = 5000
 
 
 @dataclass
@@ -119,16 +118,7 @@ class ReadModel:
                 return outcome
             conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
             if keep:
-                conn.execute(
-                    journal.insert(),
-                    [
-                        {
-                            "applied_at": utc(at) if at is not None else _event_time(e),
-                            "envelope": dumps(e.as_dict()).decode(),
-                        }
-                        for e in fresh
-                    ],
-                )
+                conn.execute(journal.insert(), journal_rows(fresh, at))
             rows = CallRows(conn, call_ids(fresh))
             for e in fresh:
                 self._apply_one(conn, e, outcome, rows)
@@ -257,21 +247,9 @@ class ReadModel:
         """A fresh in-memory model holding what this one held at `when`: the journaled events applied up to then,
         replayed in the order they were applied, onto the chamber's calendar as configured."""
         replica = ReadModel("sqlite://", BusinessCalendar(self.calendar.config))
-        when = utc(when)
-        last = 0
-        with self.engine.connect() as conn:
-            while True:
-                q = (
-                    sa.select(journal.c.seq, journal.c.envelope)
-                    .where(journal.c.seq > last, journal.c.applied_at <= when)
-                    .order_by(journal.c.seq)
-                    .limit(REPLAY_BATCH)
-                )
-                rows = list(conn.execute(q))
-                if not rows:
-                    return replica
-                replica.apply([_envelope(text) for _, text in rows], keep=False)
-                last = rows[-1][0]
+        for batch in journaled(self.engine, when):
+            replica.apply(batch, keep=False)
+        return replica
 
     def journaled_by(self, when: datetime) -> int:
         """How many journaled events were applied by `when`: an `as_of` model stays valid while it is unchanged."""
@@ -484,22 +462,3 @@ class ReadModel:
                 out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())
         return out
-
-
-def _event_time(e: CloudEvent) -> datetime:
-    stamp = datetime.fromisoformat(e.time)
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
-
-
-def _envelope(text: str) -> CloudEvent:
-    d = json.loads(text)
-    return CloudEvent(
-        id=d["id"],
-        source=d["source"],
-        type=d["type"],
-        time=d["time"],
-        subject=d["subject"],
-        sequence=d["sequence"],
-        position=d["position"],
-        data=d["data"],
-    )
