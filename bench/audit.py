@@ -61,7 +61,7 @@ def fill(settings: Settings, n: int) -> int:
     written = len(template)
     batch: list[tuple] = []
     while written < n:
-        ident = str(uuid.uuid4())
+        ident = uuid.uuid4().hex  # as the SQLite recorder stores a UUID id: 32 hex digits
         rows = template[: n - written]
         batch.extend((ident, version, topic, state) for version, topic, state in rows)
         written += len(rows)

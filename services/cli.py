@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services import audit as audit_cli
+from services import privacy as privacy_cli
 from services import registry
 from shared.settings import Settings
 
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1405)
     audit_cli.add_parser(sub)
     _users_parser(sub)
+    privacy_cli.add_parser(sub)
     return parser
 
 
@@ -241,6 +243,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         from services.console import cli as users_cli
 
         return users_cli.run(args, settings)
+    if args.command == "privacy":
+        return privacy_cli.run(args, settings)
     if args.command == "demo":
         from services.demo import load_demo
 

@@ -15,6 +15,9 @@ def create_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if not parsed.database or parsed.database == ":memory:":
+            # One connection shared by every thread: each new connection to ":memory:" would be a new, empty database.
+            return sa.create_engine(url, connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")

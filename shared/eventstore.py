@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
 from shared.contracts import EventContract
 from shared.errors import DomainError
+from shared.privacy import FileKeyStore, KeyStore, MemoryKeyStore, Sealer, SealingMapper
 from shared.settings import Settings
+
+PRIVACY_KEYS = "CRM_PRIVACY_KEYS_DIR"  # the env entry naming the application's key folder
 
 
 def store_env(settings: Settings, service: str) -> dict[str, str]:
     """The eventsourcing environment of one service: its own SQLite file, or its own PostgreSQL schema."""
+    keys = {PRIVACY_KEYS: str(settings.privacy_keys.resolve())}
     if settings.store == "postgres":
         schema = f"{settings.postgres_schema_prefix}{service}"
         ensure_schema(settings, schema)
         return {
+            **keys,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": settings.postgres_dbname,
             "POSTGRES_HOST": settings.postgres_host,
@@ -32,6 +38,7 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
+        **keys,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str((settings.data_dir / f"{service}.events.db").resolve()),
         "SQLITE_LOCK_TIMEOUT": "30",
@@ -60,6 +67,21 @@ class CrmApplication(Application[Any]):
 
     service: ClassVar[str]
     contract: ClassVar[EventContract]  # the events it publishes, with their wire types (services/<service>/contract.py)
+    # Per aggregate class, its events' fields holding personal data: stored sealed with a key per person, the
+    # aggregate (shared/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {}
+    sealer: Sealer | None = None
+
+    def construct_mapper(self) -> Mapper[Any]:
+        mapper = super().construct_mapper()
+        if not self.personal_fields:
+            return mapper
+        folder = self.env.get(PRIVACY_KEYS)
+        keys: KeyStore = FileKeyStore(Path(folder)) if folder else MemoryKeyStore()
+        self.sealer = Sealer(keys, self.personal_fields)
+        return SealingMapper(
+            self.sealer, transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher
+        )
 
     def __init__(self, env: dict[str, Any] | None = None):
         for attempt in range(3):

@@ -69,6 +69,8 @@ class EnvelopeMapper:
         data.pop("originator_topic", None)  # a Python name: not part of any contract
         ce_type = self.contract.wire_type(n.topic)
         subject = str(n.originator_id)
+        if self.app.sealer is not None:  # consumers get personal data opened, or [erased] once the key is gone
+            self.app.sealer.open_state(subject, data)
         return CloudEvent(
             id=str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.service}:{subject}:{n.originator_version}")),
             source=self.source,

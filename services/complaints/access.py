@@ -116,6 +116,7 @@ _committee_recorder = require(*STAFF, Role.COMMITTEE)
 _action_keeper = require(*STAFF, Role.COMMITTEE)
 _historian = require(Role.AUDITOR, Role.MR_MANAGER, Role.SG)
 _internal = require(Role.SERVICE, Role.ADMIN)
+_eraser = require(Role.ADMIN)  # erasing a person's data for good is the operator's, on a request the chamber accepted
 
 
 def visible(desk: ComplaintDesk, principal: Principal, complaint_id: uuid.UUID) -> Complaint:
@@ -184,6 +185,7 @@ Viewer = Annotated[Principal, Depends(_viewer)]
 WaitingOnMe = Annotated[Principal, Depends(_action_keeper)]
 Registrar = Annotated[Principal, Depends(registrar)]
 Internal = Annotated[Principal, Depends(_internal)]
+Eraser = Annotated[Principal, Depends(_eraser)]
 # On a complaint of the path: the role, and that the principal may know the complaint exists.
 ViewerOf = Annotated[Principal, Depends(_seeing(_viewer))]
 HistorianOf = Annotated[Principal, Depends(_seeing(_historian))]

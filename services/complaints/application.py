@@ -59,6 +59,12 @@ class ComplaintNotFound(NotFound):
 class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
     service: ClassVar[str] = "complaints"
     contract: ClassVar[EventContract] = CONTRACT
+    # The complainant's name and contact details: sealed per complaint, whose complainant they are (shared/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {
+        "Complaint": frozenset(
+            {"complainant_name", "complainant", "contact_phone", "contact_phone_raw", "contact_email"}
+        )
+    }
 
     def __init__(
         self,
@@ -150,6 +156,15 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmA
         return units_of_person(self.organisation, person)
 
     # -- commands on a complaint -------------------------------------------------------------------------------
+    def erase_complainant(self, complaint_id: uuid.UUID | str, reason: str, *, by: str | None) -> None:
+        """Forget the complainant: delete the key sealing their name and contact details, then record the erasure
+        (the key first, so that nothing reading the event still opens the data)."""
+        complaint = self.get_complaint(complaint_id)
+        assert self.sealer is not None  # the desk seals personal data (personal_fields)
+        self.sealer.keys.delete(str(complaint.id))
+        complaint.erase_complainant(reason=reason, by=by, at=self.clock())
+        self.save_or_conflict(complaint, what="the complaint")
+
     def _command(self, complaint_id: uuid.UUID | str, action: Callable[[Complaint], Any]) -> Any:
         complaint = self.get_complaint(complaint_id)
         result = action(complaint)

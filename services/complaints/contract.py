@@ -35,6 +35,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.satisfaction_recorded.v1": "services.complaints.domain:Complaint.SatisfactionRecorded",
         "crm.complaints.complaint.reopened.v1": "services.complaints.domain:Complaint.Reopened",
         "crm.complaints.complaint.confidentiality_changed.v1": "services.complaints.domain:Complaint.ConfidentialityChanged",
+        "crm.complaints.complaint.complainant_erased.v1": "services.complaints.domain:Complaint.ComplainantErased",
         "crm.complaints.complaint.document_attached.v1": "services.complaints.domain:Complaint.DocumentAttached",
         "crm.complaints.complaint.deadline_breached.v1": "services.complaints.domain:Complaint.DeadlineBreached",
         "crm.complaints.complaint.review_minutes_recorded.v1": "services.complaints.domain:Complaint.ReviewMinutesRecorded",

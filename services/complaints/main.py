@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.complaints.api import router
 from services.complaints.application import ComplaintDesk
 from services.complaints.documents import DocumentStore
+from services.complaints.erasure_api import router as erasure
 from services.complaints.index import ComplaintIndex
 from services.complaints.internal import internal
 from services.complaints.outbox import CorrectiveActionOutbox, http_opener
@@ -144,5 +145,6 @@ def create_app(
     app.include_router(public)
     app.include_router(internal)
     app.include_router(router)
+    app.include_router(erasure)
     app.include_router(reports)
     return app

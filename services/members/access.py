@@ -20,6 +20,7 @@ from shared.auth import READERS, Principal, Role, require
 EDITORS = (Role.EXPERT, Role.MR_MANAGER, Role.ADMIN)
 STATUS_KEEPERS = (Role.MR_MANAGER, Role.ADMIN)
 IMPORTERS = (Role.MR_MANAGER, Role.ADMIN)
+ERASERS = (Role.ADMIN,)  # erasing a person's data for good is the operator's, on a request the chamber accepted
 HISTORIANS = (Role.AUDITOR, Role.MR_MANAGER, Role.SG, Role.ADMIN)
 SELECTORS = (Role.EXPERT, Role.MR_MANAGER, Role.SG, Role.ADMIN)
 PHONE_READERS = (*READERS, Role.TELEPHONY)
@@ -41,6 +42,7 @@ def lookup_view(principal: Principal, member: Mapping[str, Any]) -> dict[str, An
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Editor = Annotated[Principal, Depends(require(*EDITORS))]
 StatusKeeper = Annotated[Principal, Depends(require(*STATUS_KEEPERS))]
+Eraser = Annotated[Principal, Depends(require(*ERASERS))]
 Importer = Annotated[Principal, Depends(require(*IMPORTERS))]
 Historian = Annotated[Principal, Depends(require(*HISTORIANS))]
 Selector = Annotated[Principal, Depends(require(*SELECTORS))]

@@ -91,6 +91,7 @@ class MemberPublic(BaseModel):
     preferred_language: Language | None = Field(description="the language the member prefers to be addressed in")
     registered_at: datetime = Field(description="when the member was entered into the CRM (UTC)")
     updated_at: datetime = Field(description="when the record last changed (UTC)")
+    erased_at: datetime | None = Field(default=None, description="when the person's data was erased (UTC); else null")
 
 
 class ContactIn(BaseModel):

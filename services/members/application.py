@@ -217,6 +217,7 @@ def member_record(member: Member) -> dict[str, Any]:
         "status_changed_at": member.status_changed_at,
         "registered_at": member.registered_at,
         "updated_at": member.updated_at,
+        "erased_at": member.erased_at,
         **member.details(),
     }
 
@@ -224,6 +225,10 @@ def member_record(member: Member) -> dict[str, Any]:
 class MemberDirectory(CrmApplication):
     service: ClassVar[str] = "members"
     contract: ClassVar[EventContract] = CONTRACT
+    # Names, contact persons with their numbers, e-mail and address: sealed per member (shared/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {
+        "Member": frozenset({"name", "contacts", "email", "address"})
+    }
 
     def __init__(
         self,
@@ -288,6 +293,16 @@ class MemberDirectory(CrmApplication):
         """Change some details (None clears an optional one); returns the fields that changed, with new values."""
         prepared = prepare_details(details, self.region, partial=True)
         return self._command(membership_number, lambda m: m.update_details(prepared, by=by, at=self.clock()))
+
+    def erase_member(self, membership_number: str, reason: str, *, by: str | None = None) -> None:
+        """Forget the person: delete the key that seals the record's personal data, then record who erased it and
+        why. The key goes first, so that nothing reading the erasure event (the search index) still opens the data;
+        asked again after a failed save, it records the event then."""
+        member = self.get_member(membership_number)
+        assert self.sealer is not None  # the directory seals personal data (personal_fields)
+        self.sealer.keys.delete(str(member.id))
+        member.erase(reason, by=by, at=self.clock())
+        self.save_or_conflict(member, what="the member's record")
 
     def suspend_member(self, membership_number: str, reason: str, *, by: str | None = None) -> None:
         self._command(membership_number, lambda m: m.suspend(reason, by=by, at=self.clock()))

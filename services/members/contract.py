@@ -16,6 +16,7 @@ CONTRACT = EventContract(
         "crm.members.member.suspended.v1": "services.members.domain:Member.Suspended",
         "crm.members.member.reinstated.v1": "services.members.domain:Member.Reinstated",
         "crm.members.member.ended.v1": "services.members.domain:Member.Ended",
+        "crm.members.member.erased.v1": "services.members.domain:Member.Erased",
         "crm.members.selection.taken.v1": "services.members.domain:Selection.Taken",
     },
 )

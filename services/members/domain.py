@@ -135,6 +135,7 @@ class Member(Aggregate):
         self.status_reason: str | None = None
         self.status_changed_at: datetime | None = None
         self.updated_at = at
+        self.erased_at: datetime | None = None
 
     @classmethod
     def create_id(cls, *, membership_number: str, **_: object) -> uuid.UUID:
@@ -201,6 +202,8 @@ class Member(Aggregate):
             raise StatusRefused(
                 f"member {self.membership_number} has ended its membership; its record can no longer change"
             )
+        if self.erased_at is not None:
+            raise StatusRefused(f"member {self.membership_number} was erased; its record can no longer change")
         check_details(changes)
         self._details_updated(changes=copy.deepcopy(changes), by=by, at=at)
         return changes
@@ -209,6 +212,18 @@ class Member(Aggregate):
     def _details_updated(self, changes: dict[str, Any], by: str | None, at: datetime) -> None:
         for field, value in changes.items():
             setattr(self, field, copy.deepcopy(value))
+        self.updated_at = at
+
+    def erase(self, reason: str, *, by: str | None, at: datetime) -> None:
+        """The person asked to be forgotten (KVKK; Iran's rules): the key that seals the record's personal data is
+        deleted by the application; this event records who erased the record and why, and holds nothing personal."""
+        if self.erased_at is not None:
+            raise StatusRefused(f"member {self.membership_number} was already erased")
+        self._erased(reason=_reason(reason, "erasure"), by=by, at=at)
+
+    @event("Erased")
+    def _erased(self, reason: str, by: str | None, at: datetime) -> None:
+        self.erased_at = at
         self.updated_at = at
 
     def suspend(self, reason: str, *, by: str | None, at: datetime) -> None:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.members.api import lookup, router, selections
 from services.members.application import MemberDirectory
 from services.members.csv_import import import_csv
+from services.members.erasure_api import router as erasure
 from services.members.index import MemberIndex
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.directory = directory
     app.state.index = index
     app.include_router(router)
+    app.include_router(erasure)
     app.include_router(selections)
     app.include_router(lookup)
     return app

@@ -16,15 +16,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.reporting import access
 from services.reporting import complaint_reports as R
+from services.reporting.as_of import AsOfText, get_readmodel, now_of
 from services.reporting.complaints import ComplaintReadModel
 
 # The report is an HTML document built from stored text: it may load nothing and run nothing.
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def get_complaint_readmodel(request: Request) -> ComplaintReadModel:
+def get_complaint_readmodel(request: Request, as_of: AsOfText = None) -> ComplaintReadModel:
     model = getattr(request.app.state, "complaint_readmodel", None)
-    return model if model is not None else request.app.state.readmodel.complaints
+    if model is not None and as_of is None:
+        return model
+    return get_readmodel(request, as_of).complaints
 
 
 ComplaintReadModelDep = Annotated[ComplaintReadModel, Depends(get_complaint_readmodel)]
@@ -36,7 +39,9 @@ router = APIRouter(prefix="/reports/complaints", tags=["complaint reports"])
 
 def _now(request: Request) -> datetime:
     clock = getattr(request.app.state, "clock", None)
-    return clock() if clock is not None else datetime.now(UTC)
+    if getattr(request.state, "as_of", None) is not None or clock is not None:
+        return now_of(request)
+    return datetime.now(UTC)
 
 
 def _format(request: Request, format: str | None) -> str:

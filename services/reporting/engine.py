@@ -65,7 +65,7 @@ class ReportingEngine:
         self._closed_through: date | None = None
 
     def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
-        outcome = self.readmodel.apply(events)
+        outcome = self.readmodel.apply(events, at=self.clock())
         for e in events:
             # The read model now holds the breach: it is no longer a pending deadline, nor needs remembering here.
             name = P.event_name(e.type, P.REPORTING_EVENTS)

@@ -15,6 +15,7 @@ from prometheus_client.core import (
 from services.reporting.api import router, unit_figure_rows
 from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
+from services.reporting.escalations_api import router as escalation_review
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
 from services.reporting.stats_api import router as call_stats
@@ -96,6 +97,7 @@ def create_app(
     app.state.clock = clock or system_clock
     register_collector(app, ReadModelCollector(readmodel))
     app.include_router(router)
+    app.include_router(escalation_review)
     app.include_router(complaint_reports)
     app.include_router(call_stats)
     return app

@@ -15,13 +15,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.reporting import projections as P
+from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
+from services.reporting.journal import journal_rows, journaled
 from services.reporting.tables import (
     calendar_changes,
     call_facts,
     end_of_day,
     escalations,
     follow_ups,
+    journal,
     metadata,
     processed,
     unanswered,
@@ -96,7 +99,9 @@ class ReadModel:
         self.complaints.drop()
 
     # -- writing ---------------------------------------------------------------------------------------------
-    def apply(self, events: Sequence[CloudEvent]) -> BatchOutcome:
+    def apply(self, events: Sequence[CloudEvent], at: datetime | None = None, *, keep: bool = True) -> BatchOutcome:
+        """Apply a batch once. `at`: when (the processor's clock); without it, each event's own time (a rebuild from
+        the stores). `keep`: journal the events, so that `as_of` can replay them later."""
         outcome = BatchOutcome()
         if not events:
             return outcome
@@ -119,7 +124,9 @@ class ReadModel:
             if not fresh:
                 return outcome
             conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
-            rows = _CallRows(conn, _call_ids(fresh))
+            if keep:
+                conn.execute(journal.insert(), journal_rows(fresh, at))
+            rows = CallRows(conn, call_ids(fresh))
             for e in fresh:
                 self._apply_one(conn, e, outcome, rows)
             rows.write()
@@ -127,7 +134,7 @@ class ReadModel:
             outcome.applied = len(fresh)
         return outcome
 
-    def _apply_one(self, conn: sa.Connection, e: CloudEvent, outcome: BatchOutcome, rows: _CallRows) -> None:
+    def _apply_one(self, conn: sa.Connection, e: CloudEvent, outcome: BatchOutcome, rows: CallRows) -> None:
         name = P.event_name(e.type, P.CALL_EVENTS)
         if name is not None:
             self._apply_call_event(rows, e.subject, name, e.data, outcome)
@@ -214,7 +221,7 @@ class ReadModel:
             )
         # Other types (other services, later versions) are not this read model's business.
 
-    def _apply_call_event(self, rows: _CallRows, call_id: str, name: str, data: dict, outcome: BatchOutcome) -> None:
+    def _apply_call_event(self, rows: CallRows, call_id: str, name: str, data: dict, outcome: BatchOutcome) -> None:
         fact = P.call_fact(rows.get(call_facts, call_id), name, data, self.calendar)
         if fact is not None:
             rows.upsert(call_facts, call_id, fact)
@@ -244,6 +251,20 @@ class ReadModel:
         updated = conn.execute(table.update().where(table.c[key] == key_value).values(**values)).rowcount
         if not updated:
             conn.execute(table.insert().values(**{key: key_value}, **values))
+
+    def as_of(self, when: datetime) -> ReadModel:
+        """A fresh in-memory model holding what this one held at `when`: the journaled events applied up to then,
+        replayed in the order they were applied, onto the chamber's calendar as configured."""
+        replica = ReadModel("sqlite://", BusinessCalendar(self.calendar.config))
+        for batch in journaled(self.engine, when):
+            replica.apply(batch, keep=False)
+        return replica
+
+    def journaled_by(self, when: datetime) -> int:
+        """How many journaled events were applied by `when`: an `as_of` model stays valid while it is unchanged."""
+        q = sa.select(sa.func.count()).select_from(journal).where(journal.c.applied_at <= utc(when))
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
 
     # -- reading ---------------------------------------------------------------------------------------------
     def unanswered_items(
@@ -479,84 +500,3 @@ class ReadModel:
                 out[table.name] = [utc_row(r) for r in conn.execute(sa.select(table).order_by(*key)).mappings()]
         out.update(self.complaints.dump())
         return out
-
-
-def _call_ids(events: Sequence[CloudEvent]) -> list[str]:
-    """The call ids whose call_facts / unanswered_calls rows a batch may touch."""
-    ids: dict[str, None] = {}
-    for e in events:
-        if P.event_name(e.type, P.CALL_EVENTS) is not None:
-            ids[e.subject] = None
-        elif P.event_name(e.type, P.REPORTING_EVENTS) in (
-            "callback_breach.recorded",
-            "member_relations_follow_up_breach.recorded",
-        ):
-            ids[e.data["call_id"]] = None
-    return list(ids)
-
-
-def _column_default(column: sa.Column[Any]) -> Any:
-    default = column.default
-    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
-
-
-_UPDATES: dict[str, Any] = {}
-
-
-def _update_statement(table: sa.Table) -> Any:
-    """UPDATE table SET every column WHERE call_id = :k, for executemany."""
-    if table.name not in _UPDATES:
-        _UPDATES[table.name] = (
-            table.update()
-            .where(table.c.call_id == sa.bindparam("k_call_id"))
-            .values({c.name: sa.bindparam(f"v_{c.name}") for c in table.c if c.name != "call_id"})
-        )
-    return _UPDATES[table.name]
-
-
-class _CallRows:
-    """The call_facts, unanswered_calls and member_relations_follow_ups rows one batch touches: read with one query per table, folded in memory
-    event by event (each event sees the row as the events before it left it, as if read back from the table), and
-    written back with one UPDATE and one INSERT per table. Per event, that was two SELECTs and two to four
-    UPDATE/INSERT statements, each built and compiled anew: most of the processor's time (bench/end_to_end.py)."""
-
-    TABLES = (call_facts, unanswered, follow_ups)
-
-    def __init__(self, conn: sa.Connection, call_ids: list[str]):
-        self.conn = conn
-        self.rows: dict[str, dict[str, dict[str, Any]]] = {t.name: {} for t in self.TABLES}
-        self.stored: dict[str, set[str]] = {t.name: set() for t in self.TABLES}
-        self.dirty: dict[str, dict[str, None]] = {t.name: {} for t in self.TABLES}
-        for table in self.TABLES:
-            for chunk in range(0, len(call_ids), 500):
-                part = call_ids[chunk : chunk + 500]
-                for r in conn.execute(sa.select(table).where(table.c.call_id.in_(part))).mappings():
-                    self.rows[table.name][r["call_id"]] = utc_row(r)
-                    self.stored[table.name].add(r["call_id"])
-
-    def get(self, table: sa.Table, call_id: str) -> dict[str, Any] | None:
-        row = self.rows[table.name].get(call_id)
-        return dict(row) if row is not None else None
-
-    def upsert(self, table: sa.Table, call_id: str, values: dict[str, Any]) -> None:
-        row = self.rows[table.name].get(call_id)
-        if row is None:  # what the table would give back after an INSERT of only these values
-            row = self.rows[table.name][call_id] = {c.name: _column_default(c) for c in table.c}
-            row["call_id"] = call_id
-        row.update({k: utc(v) for k, v in values.items() if k in table.c and k != "call_id"})
-        self.dirty[table.name][call_id] = None
-
-    def write(self) -> None:
-        for table in self.TABLES:
-            rows, stored = self.rows[table.name], self.stored[table.name]
-            changed = [rows[i] for i in self.dirty[table.name]]
-            updates = [
-                {"k_call_id": r["call_id"], **{f"v_{k}": v for k, v in r.items() if k != "call_id"}}
-                for r in changed
-                if r["call_id"] in stored
-            ]
-            inserts = [r for r in changed if r["call_id"] not in stored]
-            if updates:
-                self.conn.execute(_update_statement(table), updates)
-            if inserts:
-                self.conn.execute(table.insert(), inserts)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from services.reporting import access, stats
-from services.reporting.api import ReadModelDep, _day
+from services.reporting.api import _day
+from services.reporting.as_of import ReadModelDep, now_of
 
 router = APIRouter(prefix="/reports/calls", tags=["reports"])
 
@@ -83,7 +84,7 @@ def call_stats(
     callbacks = readmodel.callbacks_registered_between(begin, finish, scope.unit)
     if by == "expert":  # a callback counts for the expert whose queue it was in
         callbacks = [{**c, "expert": c.get("expert")} for c in callbacks]
-    now = request.app.state.clock()
+    now = now_of(request)
     rows = stats.grouped(facts, callbacks, by, service_level_seconds=service_level_seconds, now=now)
     if format == "csv":
         buffer = io.StringIO()
@@ -113,7 +114,7 @@ def wallboard(request: Request, readmodel: ReadModelDep, scope: access.EndOfDayS
     """What a wallboard shows: the calls ringing or queued now, per queue and unit, and how long the longest has
     waited in seconds. A unit manager sees the unit's own queues."""
     # In UTC: SQLite compares stored UTC times as text, and a Tehran-zoned instant would be 3.5 hours off.
-    now = request.app.state.clock().astimezone(UTC)
+    now = now_of(request).astimezone(UTC)
     waiting = [
         f for f in readmodel.waiting_now(now - WALLBOARD_HORIZON) if scope.unit is None or f["unit"] == scope.unit
     ]

@@ -108,3 +108,14 @@ calendar_changes = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
 )
+
+
+# Every event the read model applied, in the order it applied them, with when: `as_of` on a report replays the ones
+# applied up to a moment into a fresh model and reads the report from that (ReadModel.as_of).
+journal = sa.Table(
+    "event_journal",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("applied_at", Time, nullable=False, index=True),
+    sa.Column("envelope", sa.Text, nullable=False),
+)

@@ -66,6 +66,7 @@ def canonical(value: Any) -> bytes:
     encoded = text.encode()
     # A lead byte of a 4-byte UTF-8 sequence: a character outside the BMP, perhaps in a key, where RFC 8785 sorts
     # by UTF-16 code units; rare enough (emoji) to hand the whole value to the reference.
-    if (type(value) is not Plain and _needs_reference(value)) or _ASTRAL.search(encoded):
+    # (An all-ASCII text, which str.isascii() tells at once, has none.)
+    if (type(value) is not Plain and _needs_reference(value)) or (not text.isascii() and _ASTRAL.search(encoded)):
         return rfc8785.dumps(json.loads(text))
     return encoded

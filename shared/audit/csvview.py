@@ -2,7 +2,8 @@
 
 UTF-8 with a byte-order mark, which is what makes Excel read Persian and Turkish text as UTF-8 rather than the
 machine's code page. What people typed only ever appears inside the `data` cell, which starts with `{`, so no
-cell can start a spreadsheet formula. The view is for reading: the export itself is what verifies.
+cell can start a spreadsheet formula. Personal data is sealed in the store and so in the export (shared/privacy.py):
+the view shows each sealed value as [sealed]. The view is for reading: the export itself is what verifies.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from shared.audit.chain import MalformedLine, split_line
 from shared.audit.verify import Unreadable, read_manifest
+from shared.privacy import masked
 
 COLUMNS = ["service", "line", "position", "aggregate_id", "version", "type", "time", "data", "prev"]
 
@@ -42,7 +44,7 @@ def write_csv(export: Path, out: Path) -> int:
                                 record["version"],
                                 record["type"],
                                 record["time"],
-                                json.dumps(record["data"], ensure_ascii=False, sort_keys=True),
+                                json.dumps(masked(record["data"]), ensure_ascii=False, sort_keys=True),
                                 prev,
                             ]
                         )

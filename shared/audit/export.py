@@ -104,6 +104,10 @@ def _dashed(hex_id: str) -> str:
     """str(UUID(hex_id)) for the 32 lowercase hex digits SQLite stores, without building the UUID."""
     if len(hex_id) == 32 and not hex_id.strip("0123456789abcdef"):
         return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    # Already dashed and lowercase (ids written by other tools): the text str(UUID(...)) would give.
+    dashed = len(hex_id) == 36 and hex_id[8] == hex_id[13] == hex_id[18] == hex_id[23] == "-"
+    if dashed and not hex_id.replace("-", "").strip("0123456789abcdef"):
+        return hex_id
     return str(UUID(hex_id))
 
 
@@ -122,7 +126,7 @@ def _plain(d: dict[str, Any]) -> Any:
             if kind == "datetime_iso":
                 return text if text.endswith("+00:00") else _to_json(datetime.fromisoformat(text))
             if kind == "uuid_hex":
-                return str(UUID(text))
+                return _dashed(text)
             if kind == "decimal_str":
                 return str(Decimal(text))
         raise _CustomType(kind)

@@ -59,7 +59,7 @@ def test_an_event_changed_in_the_store_after_its_digest_fails_the_check(
     with _store(members_store) as db:
         if change == "edit":
             (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = 16").fetchone()
-            edited = state.replace(b"office7", b"office0")
+            edited = state.replace(b"z.rahimi", b"a.someone")
             assert edited != state
             db.execute("UPDATE stored_events SET state = ? WHERE rowid = 16", (edited,))
         else:

@@ -68,6 +68,7 @@ MATRIX = {
     ("POST", C + "/satisfaction"): row(MR_MANAGER, json={}),
     ("POST", C + "/reopen"): row(MR_MANAGER, json={}),
     ("POST", C + "/confidentiality"): row({"mr_manager", "sg"}, json={}),
+    ("POST", C + "/complainant-erasure"): row({"admin"}, json={}),
     ("POST", C + "/documents"): row(STAFF, content=PDF, headers={"Content-Type": "application/pdf"}),
     ("GET", C + "/documents/{sha256}"): row(VIEWERS),
     # the six-monthly report: a member-relations expert prepares, the manager sends, the meeting is his or the SG's

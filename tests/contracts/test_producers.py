@@ -183,6 +183,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     directory.suspend_member(numbers[1], "unpaid dues", by="operator")
     directory.reinstate_member(numbers[1], by="operator", note="paid")
     directory.end_member(numbers[2], "closed the business", by="operator")
+    directory.erase_member(numbers[2], "the person's written request", by="operator")
     directory.take_selection("all of them", {}, by="operator")
     events["members"] = published(directory)
 
@@ -243,6 +244,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     desk.refer_complaint(cid, by="m.karimi")
     with pytest.raises(ConflictOfInterest):
         desk.assign_handler(cid, handler_kind="person", handler="s.ahmadi", by="sg")
+    desk.erase_complainant(cid, "the complainant's written request", by="admin")
     events["complaints"] = published(desk)
 
     oversight = Oversight()

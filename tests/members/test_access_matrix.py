@@ -25,6 +25,7 @@ MATRIX = {
     ("POST", "/members/{number}/suspend"): row({"mr_manager", "admin"}, json={}),
     ("POST", "/members/{number}/reinstate"): row({"mr_manager", "admin"}),
     ("POST", "/members/{number}/end"): row({"mr_manager", "admin"}, json={}),
+    ("POST", "/members/{number}/erasure"): row({"admin"}, json={}),
     ("GET", "/members/{number}/history"): row({"auditor", "mr_manager", "sg", "admin"}),
     ("POST", "/selections"): row({"expert", "trade_expert", "mr_manager", "sg", "admin"}, json={}),
     ("GET", "/selections/{selection_id}"): row(READERS),

@@ -118,6 +118,7 @@ class Complaint(Aggregate):
         self.state = State.RECEIVED
         self.round = 1
         self.acknowledged_at: datetime | None = None
+        self.complainant_erased_at: datetime | None = None
         self.reviewed_by: str | None = None
         self.handler_kind: HandlerKind | None = None
         self.handler: str | None = None
@@ -1047,6 +1048,18 @@ class Complaint(Aggregate):
     @event("ConfidentialityChanged")
     def _confidentiality_changed(self, confidential: bool, reason: str, by: str, at: datetime) -> None:
         self.confidential = confidential
+        self.updated_at = at
+
+    def erase_complainant(self, *, reason: str, by: str | None, at: datetime) -> None:
+        """The complainant asked to be forgotten: the application deletes the key sealing their name and contact
+        details; this records who erased them and why, and holds nothing personal. The complaint itself stays."""
+        if self.complainant_erased_at is not None:
+            raise TransitionRefused(f"the complainant of {self.reference} was already erased")
+        self._complainant_erased(reason=_text(reason, "the reason"), by=by, at=at)
+
+    @event("ComplainantErased")
+    def _complainant_erased(self, reason: str, by: str | None, at: datetime) -> None:
+        self.complainant_erased_at = at
         self.updated_at = at
 
     def attach_document(
