@@ -93,7 +93,14 @@ def create_app(
     index = build_index(settings, desk)
     # Stage deadlines are counted on the calendar at each reading, so a closure or schedule the chamber enters
     # (kept by the calls service) moves every open stage's deadline as soon as this feed applies it.
-    calendar_feed = CalendarFeed(index.engine, desk.calendar, CALENDAR_EVENTS)
+    # Each change newly applied records, on every open complaint whose running stage it moves, the old and new
+    # deadline and why (Complaint.DeadlineMoved).
+    calendar_feed = CalendarFeed(
+        index.engine,
+        desk.calendar,
+        CALENDAR_EVENTS,
+        on_change=desk.move_deadlines,
+    )
     outbox = CorrectiveActionOutbox(
         desk,
         index.engine,

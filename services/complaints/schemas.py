@@ -133,6 +133,21 @@ class BreachPublic(BaseModel):
     at: datetime = Field(description="when the breach was recorded (UTC)")
 
 
+class DeadlineMovePublic(BaseModel):
+    key: str = Field(description="what makes the move unique: the round, the stage and the calendar change")
+    stage: Stage = Field(description="the procedure stage whose deadline moved")
+    round: int = Field(description="the complaint's round")
+    old_due: datetime = Field(description="the deadline before the calendar changed (UTC)")
+    new_due: datetime = Field(description="the deadline in force after it (UTC)")
+    reason: str = Field(description="the calendar change that moved it: a closure and its reason, or new hours")
+    at: datetime = Field(description="when the move was recorded (UTC)")
+
+
+class DeadlineMoveOnForm(DeadlineMovePublic):
+    old_due_local: str = Field(description="the old deadline in the chamber's calendar (Solar Hijri in Iran)")
+    new_due_local: str = Field(description="the new deadline in the chamber's calendar")
+
+
 class WaitingOnPublic(BaseModel):
     role: str | None = Field(description="the role whose step is next; null when nobody's is")
     person: str | None = Field(description="user name of the person whose step is next, when one is named")
@@ -213,6 +228,9 @@ class ComplaintPublic(BaseModel):
     breaches: list[BreachPublic] = Field(
         description="each deadline of the procedure that passed before its step was done"
     )
+    deadline_moves: list[DeadlineMovePublic] = Field(
+        default=[], description="each stage deadline a change of the chamber's calendar moved, with old and new time"
+    )
     stage: Stage | None = Field(description="the stage the complaint waits in")
     waiting_on: WaitingOnPublic = Field(description="whose step is next")
     due_at: datetime | None = Field(
@@ -263,6 +281,9 @@ class ComplaintForm(BaseModel):
     corrective_actions: list[CorrectiveActionPublic] = Field(description="the corrective actions decided")
     satisfaction: SatisfactionPublic | None = Field(description="the complainant's satisfaction")
     deadlines: list[dict[str, Any]] = Field(description="each stage's deadline with the chamber-calendar dates")
+    deadline_moves: list[DeadlineMoveOnForm] = Field(
+        default=[], description="each stage deadline a change of the chamber's calendar moved, old and new"
+    )
     steps: list[FormStep] = Field(description="the form's steps in order, with who did each and when")
 
 

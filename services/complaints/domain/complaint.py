@@ -30,6 +30,7 @@ from services.complaints.domain.deadlines import (
     breach_key,
     breached,
     stage_deadlines,
+    stage_due,
 )
 from services.complaints.domain.errors import ConflictOfInterest, TransitionRefused
 from services.complaints.domain.references import (
@@ -141,6 +142,7 @@ class Complaint(Aggregate):
         self.satisfaction: dict[str, Any] | None = None
         self.documents: list[dict[str, Any]] = []
         self.breaches: list[dict[str, Any]] = []
+        self.deadline_moves: list[dict[str, Any]] = []
         self.stage_started: dict[str, datetime] = {Stage.ACKNOWLEDGEMENT.value: at}
         self.stage_done: dict[str, datetime] = {}
         self.updated_at = at
@@ -1073,6 +1075,68 @@ class Complaint(Aggregate):
 
     def deadlines(self, calendar: BusinessCalendar, hours: Mapping[Stage, float]) -> list[StageDeadline]:
         return stage_deadlines(calendar, hours, self.stage_started, self.stage_done)
+
+    def move_deadline(
+        self,
+        *,
+        before: BusinessCalendar,
+        after: BusinessCalendar,
+        hours: Mapping[Stage, float],
+        change: str,
+        reason: str,
+        at: datetime,
+    ) -> Stage | None:
+        """The chamber's calendar changed (`before` -> `after`, change id `change`): record the running stage's
+        deadline moving from its old time to its new one, and why. Nothing when it does not move, when no stage
+        runs, or when this change's move is already recorded (a redelivered change)."""
+        stage = self.current_stage()
+        if stage is None:
+            return None
+        key = f"{self.round}:{stage.value}:{change}"
+        if any(m["key"] == key for m in self.deadline_moves):
+            return None
+        start = self.stage_started[stage.value]
+        old = stage_due(before, start, hours[stage])
+        new = stage_due(after, start, hours[stage])
+        if old == new:
+            return None
+        self._deadline_moved(
+            key=key,
+            stage=stage.value,
+            round=self.round,
+            old_due=old,
+            new_due=new,
+            reason=_text(reason, "the reason the deadline moved"),
+            change=change,
+            at=at,
+        )
+        return stage
+
+    @event("DeadlineMoved")
+    def _deadline_moved(
+        self,
+        key: str,
+        stage: str,
+        round: int,
+        old_due: datetime,
+        new_due: datetime,
+        reason: str,
+        change: str,
+        at: datetime,
+    ) -> None:
+        moves = getattr(self, "deadline_moves", [])
+        moves.append(
+            {
+                "key": key,
+                "stage": stage,
+                "round": round,
+                "old_due": old_due,
+                "new_due": new_due,
+                "reason": reason,
+                "at": at,
+            }
+        )
+        self.deadline_moves = moves
 
     def record_breaches(self, calendar: BusinessCalendar, hours: Mapping[Stage, float], now: datetime) -> list[Stage]:
         """Record each stage of this round that passed its deadline and is not yet recorded (idempotent)."""
