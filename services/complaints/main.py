@@ -19,6 +19,7 @@ from services.complaints.internal import internal
 from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import public
 from services.complaints.report_api import reports
+from services.complaints.tracking_page import tracking_page
 from shared.calendar_feed import CalendarFeed, follow_calendar
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -149,6 +150,7 @@ def create_app(
         config.public_tracking_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
     )
     app.include_router(public)
+    app.include_router(tracking_page)
     app.include_router(internal)
     app.include_router(router)
     app.include_router(reports)
