@@ -30,6 +30,7 @@ from services.complaints.domain import (
     Stage,
     State,
 )
+from services.complaints.form_pdf import render_form_pdf
 from services.complaints.printing import render_form
 from services.complaints.public import parse_multipart, read_body
 from services.complaints.schemas import (
@@ -244,6 +245,32 @@ def print_complaint_form(
     language = lang or ("tr" if desk.region == "TR" else "fa")
     html = render_form(desk.complaint_form(complaint_id), language, desk.calendar.format(desk.clock()))
     return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get(
+    "/{complaint_id}/form/pdf",
+    response_class=Response,
+    summary="Form ME-FR-01-01-01 as a PDF: every step with who and when, in Persian (right to left) or Turkish",
+    responses={200: {"content": {"application/pdf": {}}, "description": "the form as a PDF (A4)"}},
+)
+def complaint_form_pdf(
+    desk: DeskDep,
+    principal: access.ViewerOf,
+    complaint_id: uuid.UUID,
+    lang: Literal["fa", "tr"] | None = Query(None, description="default: the chamber's language"),
+) -> Response:
+    """Form ME-FR-01-01-01 as a PDF for the file, the same as the print page: each step with who took it and when, dates in the chamber's calendar, Persian shaped right to left or Turkish. Anyone who may see the complaint may have it."""
+    language = lang or ("tr" if desk.region == "TR" else "fa")
+    form = desk.complaint_form(complaint_id)
+    pdf = render_form_pdf(form, language, desk.calendar.format(desk.clock()))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="{form["form"]}-{form["reference"]}.pdf"',
+        },
+    )
 
 
 @router.get(

@@ -52,6 +52,7 @@ MATRIX = {
     ("GET", C): row(VIEWERS),
     ("GET", C + "/form"): row(VIEWERS),
     ("GET", C + "/form/print"): row(VIEWERS),
+    ("GET", C + "/form/pdf"): row(VIEWERS),
     ("GET", C + "/history"): row({"auditor", "mr_manager", "sg"}),
     ("POST", C + "/acknowledge"): row({"expert", "mr_manager"}, json={"method": "phone"}),
     ("POST", C + "/information"): row(MR_MANAGER, json={}),
