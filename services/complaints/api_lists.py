@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -22,6 +22,7 @@ from services.complaints.domain import (
 from services.complaints.schemas import (
     ComplaintPublic,
 )
+from services.complaints.tracking import texts
 from shared.validation import Limit, Offset
 
 Viewer = access.Viewer
@@ -106,13 +107,20 @@ EXPORT_COLUMNS = (
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_complaints(
-    desk: DeskDep, index: IndexDep, principal: Viewer, filters: Annotated[Filters, Depends(_filters)]
+    desk: DeskDep,
+    index: IndexDep,
+    principal: Viewer,
+    filters: Annotated[Filters, Depends(_filters)],
+    lang: Literal["fa", "tr", "en"] | None = Query(
+        None, description="headings and yes/no in fa, tr or en for people; default: the column names, for programs"
+    ),
 ) -> Response:
-    """The same complaints as the search, as a CSV file for a spreadsheet, with the same limits on what the caller may see."""
+    """The same complaints as the search, as a CSV file for a spreadsheet, with the same limits on what the caller may see. With `lang`, the headings are in that language for a person opening it; without, they are the stable column names a program reads."""
     rows = index.search(principal, limit=100_000, offset=0, **_search_args(desk, filters))
+    words = texts(lang)["csv"] if lang else {"yes": "yes", "no": "no"}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([words[c] for c in EXPORT_COLUMNS] if lang else EXPORT_COLUMNS)
     for v in rows:
         received = datetime.fromisoformat(v["received_at"])
         handler = (v.get("handler") or {}).get("name")
@@ -129,7 +137,7 @@ def export_complaints(
                 handler or "",
                 v["outcome"] or "",
                 v["due_at"] or "",
-                "yes" if v["confidential"] else "no",
+                words["yes"] if v["confidential"] else words["no"],
             ]
         )
     return Response(

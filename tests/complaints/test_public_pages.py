@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,8 +14,11 @@ from tests.complaints.test_api import (  # noqa: F401 - fixtures
     CONFIG,
     app,
     public_form,
+    register,
+    settle,
     submit,
     track,
+    who,
 )
 from tests.helpers import assert_problem
 
@@ -122,3 +127,25 @@ def test_the_complainant_follows_the_message_in_the_browser(app, client: TestCli
         assert page.locator("#stage").inner_text() == "دریافت شد و در حال بررسی است"
         assert page.url.removeprefix(url) == "/public/complaints/track/page"  # nothing secret in the address
         screenshot(page, "complaints-tracking-status-fa")
+
+
+# --- the CSV export for people ------------------------------------------------------------------------------------
+
+
+def test_the_export_has_headings_in_the_language_asked_and_column_names_without(client: TestClient, app, who) -> None:  # noqa: F811
+    register(client, who, by="mr_manager", confidential=True)
+    settle(app)
+
+    def rows(**params: str) -> list[list[str]]:
+        response = client.get("/complaints/export", params=params, headers=who["mr_manager"])
+        assert response.status_code == 200, response.text
+        return list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+
+    plain = rows()
+    assert plain[0][:3] == ["reference", "received_at", "received_at_local"] and plain[1][-1] == "yes"
+    persian = rows(lang="fa")
+    assert persian[0][0] == "کد پیگیری" and persian[0][-1] == "محرمانه" and persian[1][-1] == "بله"
+    turkish = rows(lang="tr")
+    assert turkish[0][:2] == ["Takip kodu", "Alınma zamanı (UTC)"] and turkish[1][-1] == "evet"
+    assert persian[1][:-1] == plain[1][:-1] == turkish[1][:-1]  # the same data under each heading
+    assert client.get("/complaints/export", params={"lang": "de"}, headers=who["mr_manager"]).status_code == 422
