@@ -87,6 +87,8 @@ def run_append_only(env: dict[str, str], n: int, seed: int) -> float:
                 placed_by=None,
                 pbx_call_id=f"append-only-{seed}-{i}",
                 pbx_event_id=f"append-only-{seed}-{i}-ring",
+                line=None,
+                source_ref=None,
             )
             centre.save(call)
         return n / (time.perf_counter() - started)

@@ -48,6 +48,8 @@ def fill(settings: Settings, n: int) -> int:
         placed_by=None,
         pbx_call_id="audit-bench-0",
         pbx_event_id="audit-bench-0-ring",
+        line=None,
+        source_ref=None,
     )
     call.route("trade", at + timedelta(seconds=2), queue="602", pbx_event_id="audit-bench-0-q")
     call.answer("ext:201", at + timedelta(seconds=20), pbx_event_id="audit-bench-0-a")

@@ -55,6 +55,8 @@ def fill(centre: CallCentre, n: int, seed: int = 11) -> int:
             placed_by=None,
             pbx_call_id=f"relay-bench-{i}",
             pbx_event_id=f"relay-bench-{i}-ring",
+            line=None,
+            source_ref=None,
         )
         left = n - written - pending_events
         if left > 1:

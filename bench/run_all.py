@@ -27,6 +27,7 @@ QUICK_ARGS = {
     "end_to_end": ["--duration", "5", "--latency-seconds", "3"],
     "members_import": ["--rows", "2000"],
     "audit": ["--events", "20000"],
+    "surveys": ["--members", "3000", "--responses", "300", "--imported", "1000"],
 }
 
 

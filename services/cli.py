@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the whole system on this machine (embedded broker, SQLite) until Ctrl-C")
     sub.add_parser("broker", help="run the embedded Kafka-protocol broker in the foreground")
+    sub.add_parser("mailserver", help="run the local mail server that keeps the CRM's e-mails under data/mailbox/")
 
     serve = sub.add_parser("serve", help="run one service's HTTP API (and its relay)")
     serve.add_argument("service", choices=registry.served())
@@ -70,13 +71,45 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import the plan's tab-separated export (a new version unless unchanged); findings on stderr"
     )
     plan_imp.add_argument("file", type=Path)
+    plan_rep = plan_sub.add_parser(
+        "report", help="print the quarterly monitoring report as an HTML page (Turkish or Persian) to stdout"
+    )
+    plan_rep.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), required=True)
+    plan_rep.add_argument("--year", type=int, default=None, help="the calendar year (default: this year)")
+    plan_rep.add_argument("--lang", choices=("tr", "fa"), default="tr", help="tr (default) or fa")
 
     demo = sub.add_parser("demo", help="load realistic members and a few working days of calls into the event stores")
     demo.add_argument("--calls", type=int, default=300, help="how many calls (default 300)")
     demo.add_argument("--members", type=int, default=300, help="how many members (default 300)")
     demo.add_argument("--seed", type=int, default=1405)
     audit_cli.add_parser(sub)
+    _users_parser(sub)
     return parser
+
+
+def _users_parser(sub: Any) -> None:
+    """`crm users`: the staff console's users (services/console/cli.py runs the commands)."""
+    users = sub.add_parser("users", help="the staff console's users: add, list, roles, disable, passwords")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user (asks for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", required=True, help="a role; repeat for more (the first is used)")
+    add.add_argument("--unit")
+    add.add_argument("--language", default="fa", choices=["fa", "tr", "en"])
+    add.add_argument("--email")
+    add.add_argument("--phone")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--no-password", action="store_true", help="OpenID Connect login only")
+    users_sub.add_parser("list", help="list users with roles, unit, language and state")
+    roles = users_sub.add_parser("set-role", help="replace a user's roles (ends the user's sessions)")
+    roles.add_argument("name")
+    roles.add_argument("--role", action="append", required=True)
+    roles.add_argument("--unit")
+    for command, text in (("disable", "disable a user and end the sessions"), ("enable", "enable a user again")):
+        users_sub.add_parser(command, help=text).add_argument("name")
+    passwd = users_sub.add_parser("passwd", help="set a user's password (and lift a lock-out)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
 
 
 def _calendar_parser(sub: Any) -> None:
@@ -152,6 +185,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         from shared.broker import broker_command
 
         os.execv(broker_command(settings.broker_port)[0], broker_command(settings.broker_port))
+    if args.command == "mailserver":
+        from services.notifications.mailbox import mailbox_folder, serve_mail
+
+        return serve_mail(mailbox_folder(settings.data_dir), "127.0.0.1", settings.notifications.smtp_port)
     if args.command == "serve":
         return _serve(args.service, settings)
     if args.command == "process":
@@ -184,6 +221,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         if not args.file.is_file():
             return fail(f"{args.file}: no such file")
         return import_members_file(settings, args.file)
+    if args.command == "plan" and args.plan_command == "report":
+        from services.plan.main import print_plan_report
+
+        return print_plan_report(settings, args.quarter, args.year, args.lang)
     if args.command == "plan":
         from services.plan.main import import_plan_file
 
@@ -196,6 +237,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return rebuild_all(settings)
     if args.command == "audit":
         return audit_cli.run(args, settings)
+    if args.command == "users":
+        from services.console import cli as users_cli
+
+        return users_cli.run(args, settings)
     if args.command == "demo":
         from services.demo import load_demo
 

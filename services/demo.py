@@ -101,13 +101,56 @@ def load_demo(settings: Settings, *, calls: int = 300, members: int = 300, seed:
     from services.complaints.demo import load_complaints
 
     load_complaints(settings, seed=seed, out=out)
+    rows = demo_rows(members, seed, settings.chamber)
+    load_plan_year(settings, rows, seed=seed, out=out)
+    from services.surveys.demo import load_surveys
+
+    load_surveys(settings, members=[r.membership_number for r in rows if r.status == "active"], seed=seed, out=out)
     clock = _Clock()
     centre = build_centre(settings, clock)
     centre.member_lookup = lookup.member_of
     try:
-        return _load(centre, settings, clock, calls, seed, out, member_numbers)
+        loaded = _load(centre, settings, clock, calls, seed, out, member_numbers)
     finally:
         centre.close()
+    from services.console.demo import load_console_users
+
+    load_console_users(settings, out=out)
+    return loaded
+
+
+def load_plan_year(settings: Settings, rows: list, *, seed: int, now: datetime | None = None, out=sys.stdout) -> None:
+    """The strategic plan with its risk register, and this year's work it measures: the satisfaction survey, the
+    improvements opened from it (corrective actions) and a specialised session with its minutes archived, each
+    recorded by its own service, whose events the plan's KPI consumer counts; member visits entered by hand."""
+    from services.actions.main import build_register
+    from services.desks.demo import load_session
+    from services.plan.demo import load_plan
+    from services.surveys.demo_year import load_survey
+
+    now = now or datetime.now(UTC)
+    load_plan(settings, now=now, seed=seed, out=out)
+    active = [row for row in rows if row.status == "active"]
+    survey = load_survey(settings, [row.membership_number for row in active], seed=seed, now=now, out=out)
+    if survey is not None:
+        register = build_register(settings)
+        try:
+            for n, title in enumerate(("Shorter waits at the card desk", "Fees explained before payment"), 1):
+                register.open_action(
+                    source_kind="survey",
+                    source_ref=f"survey:{survey}:improvement:{n}",
+                    title=title,
+                    unit="member_services",
+                    by="m.karimi",
+                )
+        finally:
+            register.close()
+    calendar = settings.business_calendar
+    day = calendar.working_day_of(now)
+    for _ in range(3):
+        day = calendar.previous_working_day(day)
+    invitees = [{"member_id": row.membership_number, "name": row.details["name"]} for row in active[:8]]
+    load_session(settings, invitees, starts_at=calendar.working_intervals(day)[0][0] + timedelta(hours=1), out=out)
 
 
 def _services_running(settings: Settings) -> bool:

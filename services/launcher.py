@@ -33,6 +33,10 @@ def parts(settings: Settings) -> list[Part]:
     listed = []
     if settings.embedded_broker:
         listed.append(Part("broker", broker_command(settings.broker_port), None, settings.broker_port))
+    if settings.notifications.local_mail_server:
+        # The local mail server: the notifications' e-mails land in <data_dir>/mailbox/, nothing leaves the machine.
+        port = settings.notifications.smtp_port
+        listed.append(Part("mail", [*crm, "mailserver"], None, port))
     for service in SERVICES.values():
         listed.append(
             Part(service.name, [*crm, "serve", service.name], f"{service.url(settings)}/health", service.port(settings))
@@ -137,12 +141,18 @@ def run_all(settings: Settings) -> int:
         token = _local_token(settings, "admin.token", "local-admin", Role.ADMIN)
         print("\nThe chamber's CRM is running:")
         for part in started:
-            where = part.health_url.rsplit("/health", 1)[0] if part.health_url else f"kafka://127.0.0.1:{part.port}"
+            scheme = "smtp" if part.name == "mail" else "kafka"
+            where = part.health_url.rsplit("/health", 1)[0] if part.health_url else f"{scheme}://127.0.0.1:{part.port}"
             docs = f"   API docs: {where}/docs" if part.name in SERVICES else ""
             print(f"  {part.name:<20} {where}{docs}")
+        if "console" in SERVICES:
+            print(f"\nStaff console: {SERVICES['console'].url(settings)}/login  (users: crm users add, or make demo)")
         print(f"\nData folder: {settings.data_dir.resolve()}   logs: {logs.resolve()}")
         print(f"Admin token (also in {settings.data_dir / 'admin.token'}): {token}")
         print("Create staff tokens with: .venv/bin/crm token create --role expert --name NAME --unit UNIT")
+        if settings.notifications.local_mail_server:
+            notifications = SERVICES["notifications"].url(settings)
+            print(f"Mail and SMS sent by the CRM: {notifications}/mailbox?format=html and /sms-outbox (admin token)")
         print("Load a day of calls with: make demo        Stop everything with Ctrl-C.\n", flush=True)
         while not stopping:
             for part in started:

@@ -40,6 +40,8 @@ class Service:
     # (settings, application) -> a read-side index with rebuild(), fed by a follower of the store
     index: str | None = None
     index_label: str = ""  # how `crm rebuild` names the index
+    # The services whose topics it consumes itself (not through a processor): it starts after them in `crm run`.
+    consumes: tuple[str, ...] = ()
 
     @property
     def has_store(self) -> bool:
@@ -160,6 +162,18 @@ SERVICES: dict[str, Service] = {
             create_app="services.reporting.main:create_app",
             application="services.reporting.main:build_oversight",
         ),
+        Service(
+            "notifications",
+            port_setting="notifications_port",
+            create_app="services.notifications.main:create_app",
+            application="services.notifications.main:build_notifier",
+            relays=True,
+            index="services.notifications.main:build_index",
+            index_label="notifications index",
+            consumes=("members", "calls", "complaints", "desks", "reporting"),
+        ),
+        # The staff console: pages over the other services' APIs, and the console's users; no event store.
+        Service("console", port_setting="console_port", create_app="services.console.main:create_app"),
     )
 }
 

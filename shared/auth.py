@@ -116,6 +116,19 @@ class TokenStore:
             self._cache.clear()
         return result.rowcount
 
+    def revoke_token(self, token: str) -> bool:
+        """Revoke one token (a console session's, at logout), leaving the other tokens of its name in force."""
+        digest = hash_token(token)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                tokens.update()
+                .where(tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+        with self._lock:
+            self._cache.pop(digest, None)
+        return result.rowcount == 1
+
     def list(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(

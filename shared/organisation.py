@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, model_validator
 
@@ -21,6 +22,17 @@ class Unit(BaseModel):
     queues: list[str] = []  # PBX queues whose callers are routed to this unit
 
 
+class Person(BaseModel):
+    """A member of the staff the CRM may write to: the user name (as on the token), where to reach him or her,
+    and the language of the messages (fa, tr or en). `queue_mail`: an e-mail for each new item in his or her queue."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None  # E.164, e.g. +989131234567
+    language: Literal["fa", "tr", "en"] | None = None
+    queue_mail: bool = False
+
+
 class Organisation(BaseModel):
     """The chamber's units and the telephone system's view of them (queues, extensions)."""
 
@@ -29,6 +41,8 @@ class Organisation(BaseModel):
     units: list[Unit] = []
     # PBX extension -> staff member (the expert's user name, as on his or her token)
     extensions: dict[str, str] = {}
+    # The staff's addresses for notifications (optional): unit managers get their end-of-day lists by e-mail.
+    people: list[Person] = []
 
     @model_validator(mode="after")
     def _check(self) -> Organisation:
@@ -41,6 +55,9 @@ class Organisation(BaseModel):
                 if q in seen:
                     raise ValueError(f"organisation: queue {q!r} belongs to both {seen[q]!r} and {unit.id!r}")
                 seen[q] = unit.id
+        names = [p.name for p in self.people]
+        if len(names) != len(set(names)):
+            raise ValueError("organisation: people must have unique names")
         return self
 
     def unit_of_queue(self, queue: str | None) -> str | None:

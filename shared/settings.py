@@ -111,6 +111,42 @@ class PlanSettings(BaseModel):
     service_token: str | None = None
     # What measures each activity (TOML, documented in services/plan/kpi_bindings.toml); unset: that file.
     bindings_file: Path | None = None
+    # What signals each risk (TOML, documented in services/plan/risk_signals.toml); unset: that file.
+    signals_file: Path | None = None
+    # The yearly revision of the plan and the risk register: the day (MM-DD) its task opens and the day it is due.
+    revision_opens: str = Field(default="01-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    revision_due: str = Field(default="01-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    # How often the service looks at its risk signals and the revision task, in seconds.
+    tick_seconds: float = Field(default=60.0, gt=0, le=86400)
+
+
+class ConsoleSettings(BaseModel):
+    """The staff console (services/console), nested under `console` (env CRM_CONSOLE__<NAME>, e.g.
+    CRM_CONSOLE__LOCKOUT_FAILURES=5)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A session ends this long after login, or after this long without a request, whichever comes first.
+    session_hours: float = Field(default=10, gt=0, le=24 * 7)
+    idle_minutes: float = Field(default=60, gt=0)
+    # Lock-out: this many failed logins of one user name within the window lock it until the window has passed.
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: float = Field(default=15, gt=0)
+    min_password_length: int = Field(default=10, ge=8)
+    # Session cookies are Secure when the console is reached over https (or behind a trusted proxy saying so);
+    # "always" forces it, e.g. behind a proxy that does not say.
+    secure_cookies: Literal["auto", "always"] = "auto"
+    # Where the console reaches each service's API (service name -> base URL); unset: this machine's port of it.
+    service_urls: dict[str, str] = {}
+    timeout_seconds: float = Field(default=15, gt=0)
+    # OpenID Connect login (authorization-code flow) for chambers that run an identity provider: the issuer's URL,
+    # the client registered there and its secret, and the claim that names the console user (who must exist).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    # The console's own address as the identity provider redirects back to it (https://crm.example/oidc/callback).
+    oidc_redirect_url: str | None = None
 
 
 class SurveySettings(BaseModel):
@@ -142,6 +178,47 @@ class SurveySettings(BaseModel):
     summary_check_seconds: float = Field(default=300, gt=0)
 
 
+class NotificationSettings(BaseModel):
+    """Notifications by e-mail and SMS (services/notifications), nested under `notifications` (env
+    CRM_NOTIFICATIONS__<NAME>, e.g. CRM_NOTIFICATIONS__SMTP_HOST=mail.chamber.example)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # E-mail over SMTP. The default is the local mail server `crm run` starts (`crm mailserver`), which keeps each
+    # message as a file under <data_dir>/mailbox/<address>/ rather than sending it anywhere.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = Field(default=20, gt=0)
+    mail_from: str = "crm@chamber.example.org"
+    # `crm run` starts the local mail server on smtp_port; false when the chamber's own SMTP server is set above.
+    local_mail_server: bool = True
+    # SMS through the chamber's provider's HTTP gateway; unset: each SMS is kept as a file under <data_dir>/sms/.
+    # The URL and body are templates with {to}, {text} and {sender} (URL-encoded in the URL, JSON-escaped in a
+    # body whose content type is JSON), e.g. url "https://sms.provider.example/send", body
+    # '{"to": "{to}", "message": "{text}", "from": "{sender}"}'.
+    sms_gateway_url: str | None = None
+    sms_method: Literal["GET", "POST"] = "POST"
+    sms_auth_header: str | None = None  # the header's whole value, e.g. "Bearer <key>" or "Basic <base64>"
+    sms_auth_header_name: str = "Authorization"
+    sms_body_template: str | None = None
+    sms_content_type: str = "application/json"
+    sms_sender: str = "CHAMBER"
+    sms_timeout_seconds: float = Field(default=15, gt=0)
+    # Retries with exponential backoff: the first retry after backoff_first_seconds, doubled each time, at most
+    # backoff_max_seconds apart; after max_attempts the message is recorded as failed.
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_first_seconds: float = Field(default=60, gt=0)
+    backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
+    dispatch_seconds: float = Field(default=5, gt=0)  # how often the service sends the messages that are due
+    # Who receives the weekly and monthly reports (user names with a `[[people]]` entry of the organisation file).
+    report_recipients: tuple[str, ...] = ("secretary_general", "president")
+    # The language of a recipient whose own is not known: the chamber's (fa in Iran, tr in Türkiye) when unset.
+    default_language: Literal["fa", "tr", "en"] | None = None
+
+
 class Settings(BaseSettings):
     # An empty variable means "the default": Compose passes every setting through as ${VAR:-}, and a JSON setting
     # (stage hours, the calendar) has no default that Compose could write in place.
@@ -166,6 +243,8 @@ class Settings(BaseSettings):
     processor_port: int = 8107
     actions_port: int = 8108
     plan_port: int = 8109
+    notifications_port: int = 8111
+    console_port: int = 8110
 
     # Kafka: the embedded broker (Tansu, memory only) by default; a real cluster in deployment.
     kafka_bootstrap: str = "127.0.0.1:19092"
@@ -210,6 +289,9 @@ class Settings(BaseSettings):
     # Where the reporting and complaints services reach the actions service's internal door; this machine's actions
     # port if unset (in deployment, the actions container's address, e.g. http://actions:8108).
     actions_url: str | None = None
+    # Where the surveys service reaches the calls service's internal door to record each contact attempt as an
+    # outgoing call; this machine's calls port if unset (in deployment, e.g. http://calls:8101).
+    calls_url: str | None = None
     # "A unit repeatedly fails to answer": more than `threshold` unanswered calls within the rolling window.
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
@@ -222,6 +304,8 @@ class Settings(BaseSettings):
     desks: DeskSettings = Field(default_factory=DeskSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     # Request bodies: refused with 413 past this size, before anything is parsed. Uploads have their own limit per
     # route template (shared/service.py UPLOAD_LIMITS); entries here are added to those or replace them.
@@ -258,6 +342,10 @@ class Settings(BaseSettings):
     @property
     def actions_base_url(self) -> str:
         return self.actions_url or self.local_url(self.actions_port)
+
+    @property
+    def calls_base_url(self) -> str:
+        return self.calls_url or self.local_url(self.calls_port)
 
     def local_url(self, port: int) -> str:
         """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""

@@ -60,10 +60,10 @@ def serve(app: FastAPI, lifespan: bool = True) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """A headless Chromium for one test. Not one for the session: Playwright's synchronous API keeps its event loop
-    running in the test thread while it is started, so every later test calling asyncio.run() would fail."""
+    """One headless Chromium per test module. Not per session: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, and every later test calling asyncio.run() would fail."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         if os.environ.get("CRM_TEST_BROWSER_REQUIRED"):
             pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium (make browser)")

@@ -66,10 +66,50 @@ ACTION_METRICS: dict[str, set[str]] = {
     "crm_actions_overdue": {"unit"},
     "crm_actions_effectiveness_failed_total": set(),
 }
+# The notifications service's (tests/notifications/test_api.py checks that /metrics exports them).
+NOTIFICATION_METRICS: dict[str, set[str]] = {
+    "crm_notifications_sent_total": {"channel", "kind"},
+    "crm_notifications_retried_total": {"channel", "kind"},
+    "crm_notifications_failed_total": {"channel", "kind"},
+    "crm_notifications_skipped_total": {"type"},
+    "crm_notifications_queued": set(),
+    "crm_notifications_messages": {"state"},
+}
+PLAN_METRICS: dict[str, set[str]] = {
+    "crm_plan_activities": {"status"},
+    "crm_plan_activity_actual": {"activity", "target"},
+    "crm_plan_activity_year_target": {"activity", "target"},
+    "crm_plan_activity_planned_to_date": {"activity", "target"},
+    "crm_plan_activity_projection": {"activity", "target"},
+    "crm_plan_activity_misses": {"activity", "target"},
+    "crm_plan_misses": {"target"},
+    "crm_plan_cost_planned": {"target"},
+    "crm_plan_cost_spent": {"target"},
+    "crm_plan_risks": {"band"},
+    "crm_plan_risk_reviews_due": {"band"},
+    "crm_plan_risk_signal": {"signal", "of"},
+    "crm_plan_revision_overdue": set(),
+}
+SURVEY_METRICS: dict[str, set[str]] = {
+    "crm_survey_responses": {"survey", "kind"},
+    "crm_survey_response_rate_percent": {"survey", "kind"},
+    "crm_survey_satisfaction_percent": {"survey", "question"},
+    "crm_survey_contact_attempts": {"survey"},
+    "crm_survey_complaints_opened": {"survey", "reason"},
+    "crm_survey_round_satisfaction_percent": {"period", "question"},
+}
 # Series Prometheus records itself for every scrape target.
 PROMETHEUS_SERIES: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}
-KNOWN_SERIES = {**METRICS, **COMPLAINT_METRICS, **ACTION_METRICS, **PROMETHEUS_SERIES}
+KNOWN_SERIES = {
+    **METRICS,
+    **COMPLAINT_METRICS,
+    **ACTION_METRICS,
+    **NOTIFICATION_METRICS,
+    **PLAN_METRICS,
+    **SURVEY_METRICS,
+    **PROMETHEUS_SERIES,
+}
 
 # What each long-running container runs, by its compose service name (also its Prometheus job), from the registry.
 REGISTERED: dict[str, list[str]] = {
@@ -847,3 +887,46 @@ def test_actions_dashboard_shows_every_corrective_action_figure():
     titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
     for words in ("overdue", "by state", "by unit", "effectiveness"):
         assert words in titles, f"actions.json has no panel on {words}"
+
+
+def test_plan_dashboard_shows_actual_planned_target_projection_risks_and_costs():
+    board = dashboards()["plan.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "plan.json") for e in exprs))
+    assert set(PLAN_METRICS) - used == set(), "plan.json leaves out some of the plan's metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in (
+        "actual vs planned vs target vs projection",
+        "missed",
+        "risks by priority band",
+        "risk signals",
+        "reviews due",
+        "revision",
+        "costs planned against spent",
+    ):
+        assert words in titles, f"plan.json has no panel on {words}"
+
+
+def test_surveys_dashboard_shows_every_survey_figure():
+    board = dashboards()["surveys.json"]
+    exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
+    used = set().union(*(check_promql(e, "surveys.json") for e in exprs))
+    assert set(SURVEY_METRICS) - used == set(), "surveys.json leaves out some of the survey metrics"
+    titles = " | ".join(p["title"].lower() for p in all_panels(board["panels"]))
+    for words in ("trend round over round", "response rate", "complaints", "attempts", "below the 70%"):
+        assert words in titles, f"surveys.json has no panel on {words}"
+
+
+def test_the_survey_metrics_the_dashboard_reads_are_the_ones_the_service_exports():
+    """The names and labels above are those of services/surveys/metrics.py, so the check above checks the truth."""
+    from services.surveys.metrics import SurveyCollector
+
+    class Nothing:
+        def running_ids(self):
+            return []
+
+        def periodic_rounds(self):
+            return []
+
+    exported = {m.name: m for m in SurveyCollector(None, Nothing(), None).collect()}  # type: ignore[arg-type]
+    assert {name: set(m._labelnames) for name, m in exported.items()} == SURVEY_METRICS

@@ -42,6 +42,8 @@ CALLERS = {
     "desks": [("operator", Role.ADMIN, None), ("k.moradi", Role.MS_EXPERT, "member_services")],
     "plan": [("operator", Role.ADMIN, None), ("sg", Role.SG, None)],
     "surveys": [("m.karimi", Role.MR_MANAGER, "member_relations"), ("sg", Role.SG, None)],
+    "notifications": [("operator", Role.ADMIN, None), ("f.alavi", Role.UNIT_MANAGER, "trade")],
+    "console": [("operator", Role.ADMIN, None)],
 }
 
 

@@ -31,6 +31,8 @@ DEFAULT_PORTS = {
     "actions": 8108,
     "plan": 8109,
     "surveys": 8103,
+    "notifications": 8111,
+    "console": 8110,
 }
 
 
@@ -127,6 +129,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.plan.events.v1",
         "chamber.surveys.events.v1",
         "chamber.reporting.events.v1",
+        "chamber.notifications.events.v1",
         "chamber.deadletter.v1",
     ]
     assert PROCESSORS["reporting"].topics(settings) == [
@@ -144,8 +147,20 @@ def test_every_topic_a_processor_reads_is_created(monkeypatch):
 
 def test_launcher_starts_every_registered_part_after_the_broker():
     names = [part.name for part in launcher.parts(Settings())]
-    assert names == ["broker", *SERVICES, *(p.part for p in PROCESSORS.values())]
+    assert names == ["broker", "mail", *SERVICES, *(p.part for p in PROCESSORS.values())]
     assert names.index("members") < names.index("calls"), "calls follow the members topic for their lookup"
+    assert "mail" not in [p.name for p in launcher.parts(Settings(notifications={"local_mail_server": False}))]
+
+
+def test_a_service_that_consumes_topics_starts_after_them_and_reads_what_the_registry_says():
+    from services.notifications.consumer import SOURCES
+
+    names = list(SERVICES)
+    for service in SERVICES.values():
+        for source in service.consumes:
+            assert SERVICES[source].has_store, f"{service.name} consumes {source}, which publishes no events"
+            assert names.index(source) < names.index(service.name)
+    assert SERVICES["notifications"].consumes == SOURCES
 
 
 def test_rebuild_reports_every_index_and_read_model_of_the_registry(settings):

@@ -5,6 +5,7 @@ The wire types are declared here, once, and never derived from class names (see 
 After any change run `make contracts` and commit the JSON Schema files under `contracts/actions/`.
 """
 
+from services.actions.domain import SourceKind
 from shared.contracts import EventContract
 
 CONTRACT = EventContract(
@@ -20,4 +21,7 @@ CONTRACT = EventContract(
         "crm.actions.corrective_action.became_overdue.v1": "services.actions.domain:CorrectiveAction.BecameOverdue",
         "crm.actions.corrective_action.effectiveness_check_due.v1": "services.actions.domain:CorrectiveAction.EffectivenessCheckDue",
     },
+    # Consumers count actions by where they came from (the plan's improvements after surveys, for one): the schema
+    # lists the sources, so a consumer filtering on a source no action has is caught by the contract tests.
+    fields={"crm.actions.corrective_action.opened.v1": {"source_kind": SourceKind}},
 )

@@ -159,6 +159,8 @@ _MemberRelationsRole = Annotated[Principal, Depends(require(*MEMBER_RELATIONS))]
 _CallbackRole = Annotated[Principal, Depends(require(*CALLBACK))]
 # The chamber's calendar: every reader sees it; operators (admin) enter closures and schedules.
 CalendarKeeper = Annotated[Principal, Depends(require(Role.ADMIN))]
+# Other CRM services (a survey's contact attempts) record outgoing calls through the internal door only.
+Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
 
 
 def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:

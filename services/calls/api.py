@@ -87,6 +87,13 @@ class CallPublic(BaseModel):
         description="why member relations called: survey, announcement or complaint_follow_up (outgoing calls only)"
     )
     placed_by: str | None = Field(description="user name of the staff member who placed an outgoing call")
+    line: str | None = Field(
+        default=None, description="outgoing calls another service recorded: the chamber's line used (fixed, mobile)"
+    )
+    source_ref: str | None = Field(
+        default=None,
+        description="outgoing calls another service recorded: what for, e.g. surveys:<survey>:member:<number>:attempt:1",
+    )
     unit: str | None = Field(description="code of the chamber unit the call was routed to, e.g. trade")
     answered_by: str | None = Field(description="user name of the expert who answered")
     missed_by: list[str] = Field(description="user names of the experts who let the call ring out, in order")

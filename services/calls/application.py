@@ -195,6 +195,8 @@ class CallCentre(CrmApplication):
             # eventsourcing 9.5 requires every keyword-only argument of an @event __init__, defaults or not.
             pbx_call_id=None,
             pbx_event_id=None,
+            line=None,
+            source_ref=None,
         )
         if unit and direction == Direction.INCOMING:
             self._check_unit(unit)
@@ -386,6 +388,8 @@ class CallCentre(CrmApplication):
                     purpose=Purpose(ev.purpose) if ev.purpose else None,
                     placed_by=self._expert_of(ev.agent) if ev.direction == "outgoing" else None,
                     pbx_event_id=ev.event_id if ev.kind == "ringing" else None,
+                    line=None,
+                    source_ref=None,
                 )
                 if ev.kind == "ringing":
                     return IngestResult(ev.event_id, str(call_id), "applied"), call
@@ -511,6 +515,8 @@ def call_summary(call: Call) -> dict[str, Any]:
         "pbx_call_id": call.pbx_call_id,
         "purpose": call.purpose.value if call.purpose else None,
         "placed_by": call.placed_by,
+        "line": getattr(call, "line", None),
+        "source_ref": getattr(call, "source_ref", None),
         "unit": call.unit,
         "answered_by": call.answered_by,
         "missed_by": list(call.missed_by),

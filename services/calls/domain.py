@@ -68,6 +68,12 @@ def call_id_for_pbx(pbx_call_id: str) -> uuid.UUID:
     return uuid.uuid5(CALL_NAMESPACE, f"pbx:{pbx_call_id}")
 
 
+def call_id_for_source(source_ref: str) -> uuid.UUID:
+    """An outgoing call another service asked to record (e.g. a survey's contact attempt): the same source reference
+    always maps to the same call, so asking twice records it once."""
+    return uuid.uuid5(CALL_NAMESPACE, f"source:{source_ref}")
+
+
 class Call(Aggregate):
     @event("Received")
     def __init__(
@@ -83,6 +89,8 @@ class Call(Aggregate):
         purpose: Purpose | None = None,
         placed_by: str | None = None,
         pbx_event_id: str | None = None,
+        line: str | None = None,
+        source_ref: str | None = None,
     ):
         if direction == Direction.OUTGOING and purpose is None:
             raise InvalidInput("an outgoing call records its purpose: survey, announcement or complaint_follow_up")
@@ -97,6 +105,8 @@ class Call(Aggregate):
         self.pbx_call_id = pbx_call_id
         self.purpose = Purpose(purpose) if purpose else None
         self.placed_by = placed_by
+        self.line = line  # outgoing: the chamber's line it was placed from (fixed, mobile)
+        self.source_ref = source_ref  # outgoing: what another service recorded it for
         self.state = State.RINGING
         self.unit: str | None = None
         self.answered_by: str | None = None
@@ -121,8 +131,10 @@ class Call(Aggregate):
         self.held_event_ids: set[str] = set()
 
     @classmethod
-    def create_id(cls, *, pbx_call_id: str | None = None, **_: object) -> uuid.UUID:
-        return call_id_for_pbx(pbx_call_id) if pbx_call_id else uuid.uuid4()
+    def create_id(cls, *, pbx_call_id: str | None = None, source_ref: str | None = None, **_: object) -> uuid.UUID:
+        if pbx_call_id:
+            return call_id_for_pbx(pbx_call_id)
+        return call_id_for_source(source_ref) if source_ref else uuid.uuid4()
 
     # -- rules -------------------------------------------------------------------------------------------------
     def _require(self, allowed: set[State], doing: str) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from services.calls import outgoing
 from services.calls.api import queues, router, telephony
 from services.calls.application import CallCentre
 from services.calls.calendar import DeadlineMover
@@ -107,4 +108,5 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.include_router(router)
     app.include_router(queues)
     app.include_router(calendar_router)
+    app.include_router(outgoing.internal)
     return app

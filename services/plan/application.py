@@ -15,7 +15,9 @@ from services.plan.domain import DEFAULT_PLAN, StrategicPlan, cross_check, diges
 from services.plan.domain.card import parse_card
 from services.plan.domain.kpi import Binding
 from services.plan.domain.manual import ManualActual, check_month, manual_id
+from services.plan.domain.revision import RevisionTask, day_of, revision_id
 from services.plan.domain.risk import PROBABILITY, SEVERITY, TEXT_FIELDS, Risk, risk_id
+from services.plan.domain.spending import Spending, spending_id
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
@@ -79,11 +81,15 @@ class PlanOffice(CrmApplication):
         *,
         clock: Clock = system_clock,
         bindings: dict[str, Binding] | None = None,
+        revision_opens: str = "01-01",
+        revision_due: str = "01-31",
     ):
         super().__init__(env)
         self.clock = clock
         self.risks = RiskRegister(self)
         self.bindings: dict[str, Binding] = bindings or {}
+        day_of(2000, revision_opens), day_of(2000, revision_due)  # a mistaken setting stops the service at start
+        self.revision_opens, self.revision_due = revision_opens, revision_due
 
     # -- commands ----------------------------------------------------------------------------------------------
     def import_plan(
@@ -130,6 +136,79 @@ class PlanOffice(CrmApplication):
         if changed:
             self.save_or_conflict(entry, what=f"the actual of {activity} for {month}")
         return entry.id, changed
+
+    def record_spending(
+        self, activity: str, month: str, amount: float, reference: str, note: str | None, *, by: str
+    ) -> tuple[uuid.UUID, bool]:
+        """What was spent on an activity of the plan in force, by voucher; the same voucher again corrects it."""
+        keys = {a["key"] for a in self.version()["content"]["activities"]}
+        if activity not in keys:
+            raise InvalidInput(f"the plan in force has no activity {activity}")
+        try:
+            entry: Spending = self.repository.get(spending_id(activity, reference))
+        except AggregateNotFoundError:
+            entry = Spending.record(
+                activity=activity, month=month, amount=amount, reference=reference, note=note, by=by, at=self.clock()
+            )
+            changed = True
+        else:
+            changed = entry.correct(month=month, amount=amount, note=note, by=by, at=self.clock())
+        if changed:
+            self.save_or_conflict(entry, what=f"the spending {reference!r} of {activity}")
+        return entry.id, changed
+
+    # -- the yearly revision -------------------------------------------------------------------------------------
+    def find_revision(self, year: int) -> RevisionTask | None:
+        try:
+            found: RevisionTask = self.repository.get(revision_id(year))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, RevisionTask) else None
+
+    def revision_tick(self) -> list[str]:
+        """Open this year's revision task from its opening day, mark it overdue the day after it is due; what was
+        recorded, e.g. ["opened 2027", "overdue 2027"] (nothing when run again)."""
+        now = self.clock()
+        today, done = now.date(), []
+        task = self.find_revision(now.year)
+        if task is None and today >= day_of(now.year, self.revision_opens):
+            due = day_of(now.year, self.revision_due)
+            task = RevisionTask(now.year, day_of(now.year, self.revision_opens).isoformat(), due.isoformat(), now)
+            self.save_or_conflict(task, what=f"the revision of {now.year}")
+            done.append(f"opened {now.year}")
+        for year in (now.year - 1, now.year):
+            task = self.find_revision(year)
+            if task is not None and task.mark_overdue(today, now):
+                self.save_or_conflict(task, what=f"the revision of {year}")
+                done.append(f"overdue {year}")
+        return done
+
+    def complete_revision(self, year: int, note: str, *, by: str) -> dict[str, Any]:
+        task = self.find_revision(year)
+        if task is None:
+            raise NotFound(f"no revision task of {year} is open (it opens on {self.revision_opens})")
+        plan = self.find_plan()
+        since = task.opened_at
+        revisited = sum(
+            1
+            for r in self.risks.register_as_of()
+            if any(s["at"] >= since for s in r["scores"][1:])
+            or any(v["kind"] == "review" and v["at"] >= since for v in r["reviews"])
+        )
+        task.complete(
+            note=note,
+            plan_version=plan.current["number"] if plan else None,
+            risks_revisited=revisited,
+            by=by,
+            at=self.clock(),
+        )
+        self.save_or_conflict(task, what=f"the revision of {year}")
+        return task.view()
+
+    def revisions(self) -> list[dict[str, Any]]:
+        now = self.clock()
+        found = (self.find_revision(y) for y in range(now.year - 5, now.year + 1))
+        return [t.view() for t in found if t is not None]
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan | None:
@@ -206,6 +285,8 @@ def risk_record(risk: Risk, moment: datetime | None = None) -> dict[str, Any] | 
         "trend": trend(scores),
         "scores": [dict(s) for s in scores],
         "action_requests": [dict(a) for a in risk.action_requests],
+        "reviews": [dict(r) for r in risk.reviews if moment is None or r["at"] <= moment],
+        "review_due": bool(risk.open_prompts),
     }
 
 
@@ -270,6 +351,11 @@ class RiskRegister:
         source_ref = risk.request_action(measure, unit=unit, by=by, at=self._now())
         self._save(risk)
         return source_ref
+
+    def review_risk(self, risk_id_: uuid.UUID | str, outcome: str, *, by: str) -> None:
+        risk = self.get(risk_id_)
+        risk.review(outcome=outcome, by=by, at=self._now())
+        self._save(risk)
 
     def import_card(self, data: bytes | str, *, by: str) -> dict[str, Any]:
         """Register the card's risks; a risk already there is re-scored and its texts revised where the card says

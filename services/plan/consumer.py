@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer
 
@@ -18,9 +19,16 @@ log = logging.getLogger(__name__)
 
 
 async def follow_kpi_events(
-    index: PlanIndex, bootstrap: str, topics: list[str], group: str, stop: asyncio.Event, partitions: int = 3
+    index: PlanIndex,
+    bootstrap: str,
+    topics: list[str],
+    group: str,
+    stop: asyncio.Event,
+    partitions: int = 3,
+    after_batch: Callable[[], object] | None = None,
 ) -> None:
-    """Consume `topics` into the index until stopped; reconnects when the broker goes away."""
+    """Consume `topics` into the index until stopped; reconnects when the broker goes away. `after_batch` runs
+    after each batch is stored (the risk signals' watch), before the offsets are committed."""
     if not topics:
         return
 
@@ -52,6 +60,8 @@ async def follow_kpi_events(
                             log.warning("KPI consumer: skipped a malformed record at offset %d: %s", record.offset, exc)
                 if events:
                     await asyncio.to_thread(index.apply_events, events)
+                    if after_batch is not None:
+                        await asyncio.to_thread(after_batch)
                 if batch:
                     await consumer.commit()
         finally:

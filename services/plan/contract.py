@@ -1,5 +1,6 @@
 """The plan service's published events (topic `crm.plan.events.v1`): the versions of the strategic plan; the risk register's risks, their
-scores and the corrective actions their measures ask for.
+scores, the reviews their signals prompt and the corrective actions their measures ask for; spending against the
+plan's activities; the yearly revision task.
 
 The wire types are declared here, once, and never derived from class names (see services/calls/contract.py).
 After any change run `make contracts` and commit the JSON Schema files under `contracts/plan/`.
@@ -18,5 +19,12 @@ CONTRACT = EventContract(
         "crm.plan.risk.action_requested.v1": "services.plan.domain.risk:Risk.ActionRequested",
         "crm.plan.manual_actual.entered.v1": "services.plan.domain.manual:ManualActual.Entered",
         "crm.plan.manual_actual.corrected.v1": "services.plan.domain.manual:ManualActual.Corrected",
+        "crm.plan.risk.review_prompted.v1": "services.plan.domain.risk:Risk.ReviewPrompted",
+        "crm.plan.risk.reviewed.v1": "services.plan.domain.risk:Risk.Reviewed",
+        "crm.plan.spending.recorded.v1": "services.plan.domain.spending:Spending.Recorded",
+        "crm.plan.spending.corrected.v1": "services.plan.domain.spending:Spending.Corrected",
+        "crm.plan.revision.opened.v1": "services.plan.domain.revision:RevisionTask.Opened",
+        "crm.plan.revision.became_overdue.v1": "services.plan.domain.revision:RevisionTask.BecameOverdue",
+        "crm.plan.revision.completed.v1": "services.plan.domain.revision:RevisionTask.Completed",
     },
 )

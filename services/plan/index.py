@@ -14,11 +14,14 @@ from eventsourcing.persistence import Notification
 from services.plan.application import PlanOffice
 from services.plan.domain.kpi import Binding, measure
 from services.plan.domain.manual import ManualActual
+from services.plan.domain.signals import Signal
+from services.plan.domain.spending import Spending
 from shared.envelope import CloudEvent
 from shared.follower import NotificationFollower
 
 REGISTERED = "Risk.Registered"
 MANUAL = ("ManualActual.Entered", "ManualActual.Corrected")
+SPENDING = ("Spending.Recorded", "Spending.Corrected")
 
 metadata = sa.MetaData()
 risks = sa.Table(
@@ -45,13 +48,35 @@ manual = sa.Table(
     sa.Column("evidence", sa.Text, nullable=False),
     sa.Column("by", sa.String(200), nullable=False),
 )
+spending = sa.Table(
+    "plan_spending",
+    metadata,
+    sa.Column("entry_id", sa.String(36), primary_key=True),
+    sa.Column("activity", sa.String(50), nullable=False, index=True),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("amount", sa.Float, nullable=False),
+)
+signal_hits = sa.Table(
+    "plan_signal_hits",
+    metadata,
+    sa.Column("event_id", sa.String(100), primary_key=True),
+    sa.Column("signal", sa.String(100), primary_key=True),
+    sa.Column("at", sa.String(40), nullable=False, index=True),
+)
 
 
 class PlanIndex:
-    def __init__(self, office: PlanOffice, engine: sa.Engine, bindings: dict[str, Binding] | None = None):
+    def __init__(
+        self,
+        office: PlanOffice,
+        engine: sa.Engine,
+        bindings: dict[str, Binding] | None = None,
+        signals: dict[str, Signal] | None = None,
+    ):
         self.office = office
         self.engine = engine
         self.bindings = bindings or {}
+        self.signals = signals or {}
         metadata.create_all(engine)
         self.follower = NotificationFollower(office, "plan_index", engine, self._apply)
 
@@ -75,6 +100,14 @@ class PlanIndex:
                         by=entry.by,
                     )
                 )
+            elif n.topic.endswith(SPENDING):
+                paid: Spending = self.office.repository.get(n.originator_id, version=n.originator_version)
+                conn.execute(spending.delete().where(spending.c.entry_id == str(paid.id)))
+                conn.execute(
+                    spending.insert().values(
+                        entry_id=str(paid.id), activity=paid.activity, month=paid.month, amount=paid.amount
+                    )
+                )
 
     def risk_ids(self) -> list[uuid.UUID]:
         self.follower.catch_up()  # a risk registered by the request before is listed at once
@@ -92,6 +125,7 @@ class PlanIndex:
             with self.engine.begin() as conn:
                 conn.execute(risks.delete())
                 conn.execute(manual.delete())
+                conn.execute(spending.delete())
             self.follower.reset()
             return self.follower.catch_up()
 
@@ -123,7 +157,38 @@ class PlanIndex:
                             )
                         )
                         added += 1
+                for signal in self.signals.values():
+                    if not signal.matches(e.type, e.data):
+                        continue
+                    key = (signal_hits.c.event_id == e.id) & (signal_hits.c.signal == signal.key)
+                    if conn.execute(sa.select(signal_hits.c.signal).where(key)).scalar() is None:
+                        conn.execute(signal_hits.insert().values(event_id=e.id, signal=signal.key, at=e.time))
         return added
+
+    def signal_count(self, signal: str, since: str) -> int:
+        """Events of `signal` at or after `since` (ISO time, UTC)."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(signal_hits)
+                    .where((signal_hits.c.signal == signal) & (signal_hits.c.at >= since))
+                ).scalar_one()
+            )
+
+    def spent(self, year: int) -> dict[str, dict[int, float]]:
+        """Each activity's spending per month of `year`."""
+        self.follower.catch_up()
+        out: dict[str, dict[int, float]] = defaultdict(dict)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(spending.c.activity, spending.c.month, sa.func.sum(spending.c.amount))
+                .where(spending.c.month.like(f"{year:04d}-%"))
+                .group_by(spending.c.activity, spending.c.month)
+            )
+            for activity, month, amount in rows:
+                out[activity][int(month[5:7])] = float(amount)
+        return dict(out)
 
     def actuals(self, year: int) -> dict[str, dict[int, float]]:
         """Each activity's actual per month of `year`: measured events (by their aggregation) and manual entries."""

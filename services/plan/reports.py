@@ -11,6 +11,7 @@ from typing import Any
 
 from services.plan.application import PlanOffice
 from services.plan.domain.kpi import progress, quarterly
+from services.plan.domain.spending import cost_report
 from services.plan.index import PlanIndex
 
 CSV_COLUMNS = (
@@ -28,6 +29,8 @@ CSV_COLUMNS = (
     "misses",
     "projection",
     "status",
+    "cost_year",
+    "spent",
 )
 
 
@@ -62,11 +65,15 @@ def quarterly_report(
     """Per target, per responsible unit: the activities' figures for the quarter and the year to its end."""
     plan = office.version()
     rows = quarterly(plan["content"], index.actuals(year), quarter, months_over(office.clock(), year))
+    costs = {a["key"]: (a.get("cost") or {}).get("year") or 0 for a in plan["content"]["activities"]}
+    spent = index.spent(year)
     groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
     for row in rows:
         if unit is not None and row["unit"] != unit:
             continue
         row["binding"] = _binding(office, row["activity"])
+        row["cost_year"] = float(costs.get(row["activity"], 0))
+        row["spent"] = sum(v for m, v in spent.get(row["activity"], {}).items() if m <= 3 * quarter)
         groups.setdefault((row["target"], row["unit"]), []).append(row)
     return {
         "year": year,
@@ -79,6 +86,8 @@ def quarterly_report(
                 "activities": items,
                 "misses_in_quarter": sum(len(r["misses_in_quarter"]) for r in items),
                 "off_track": sum(1 for r in items if r["status"] == "off track"),
+                "cost_year": sum(r["cost_year"] for r in items),
+                "spent": sum(r["spent"] for r in items),
             }
             for (target, unit_), items in groups.items()
         ],
@@ -98,3 +107,11 @@ def quarterly_csv(report: dict[str, Any]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def cost_report_of(office: PlanOffice, index: PlanIndex, year: int) -> dict[str, Any]:
+    """Costs planned against spent in `year`, per target and activity of the plan in force."""
+    plan = office.version()
+    over = months_over(office.clock(), year)
+    targets = cost_report(plan["content"], index.spent(year), over)
+    return {"year": year, "plan_version": plan["number"], "months_over": over, "targets": targets}

@@ -183,6 +183,14 @@ class RiskPublic(BaseModel):
     action_requests: list[dict[str, Any]] = Field(
         description="the corrective actions asked for to carry out the risk's measures: the measure, the unit and the reference the action is opened under"
     )
+    reviews: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="reviews prompted by the risk's signals (signal, figure, level, when, when answered) and reviews "
+        "done (outcome, who, when), oldest first",
+    )
+    review_due: bool = Field(
+        default=False, description="true while a signal has prompted a review that no review or re-scoring answered"
+    )
 
 
 class RiskImportOutcome(BaseModel):
@@ -245,6 +253,11 @@ class BindingPublic(BaseModel):
     )
     where: dict[str, Any] = Field(
         description="for events: the conditions an event's fields must meet to count (field → value); empty when every event of the types counts"
+    )
+    type_where: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="for events: further conditions for one of the types only (wire type → field → value), e.g. a "
+        "desk's minutes step counts only when the step is archived",
     )
     aggregation: str = Field(
         description="how a month's figure is made from the events: count (one per event), sum:<field> or distinct:<field> (e.g. members visited, whatever the number of visits)"

@@ -6,15 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from services.surveys.access import (
-    Caller,
     Chair,
-    Evaluator,
-    Internal,
     ListSupplier,
     MemberRelationsManager,
     President,
@@ -27,25 +24,12 @@ from services.surveys.access import (
     sees_all,
 )
 from services.surveys.application import SurveyOffice
-from services.surveys.calllist import CallList
-from services.surveys.domain import Stage, Status, SurveyKind
-from services.surveys.imports import import_csv
-from services.surveys.index import SurveyIndex
-from services.surveys.reports import report_csv, trend_svg
+from services.surveys.deps import IndexDep, OfficeDep
+from services.surveys.domain import Stage, SurveyKind
 from services.surveys.schemas import (
-    Attempt,
-    CallListEntry,
-    ContactPublic,
-    CsvImport,
     Delegation,
-    Dissatisfaction,
-    Evaluation,
-    FinalReport,
-    ImportResult,
-    IssuedLink,
     Meeting,
     MemberList,
-    PhoneResponse,
     ProjectRequest,
     QuestionnaireCreate,
     QuestionnaireEdit,
@@ -53,33 +37,12 @@ from services.surveys.schemas import (
     QuestionnaireRevise,
     Reason,
     RoundPlan,
-    Scores,
     SurveyDetail,
     SurveyPublic,
     Timing,
-    WeeklySummary,
 )
 from shared.paging import Limit, Offset, page, paged
-from shared.problems import DomainError, InvalidInput
-
-MemberNumber = Annotated[str, Path(min_length=1, max_length=50, description="the member's membership number")]
-
-
-def get_office(request: Request) -> SurveyOffice:
-    return request.app.state.office
-
-
-def get_index(request: Request) -> SurveyIndex:
-    return request.app.state.index
-
-
-def get_calls(request: Request) -> CallList:
-    return request.app.state.calls
-
-
-OfficeDep = Annotated[SurveyOffice, Depends(get_office)]
-CallsDep = Annotated[CallList, Depends(get_calls)]
-IndexDep = Annotated[SurveyIndex, Depends(get_index)]
+from shared.problems import InvalidInput
 
 questionnaires = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
 router = APIRouter(prefix="/surveys", tags=["surveys"])
@@ -343,233 +306,3 @@ def close(office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
     """Stops the survey: no more calls or online answers; the final report is then complete."""
     office.close_survey(survey_id, by=principal.name)
     return office.survey(survey_id)
-
-
-# -- running: the call list, attempts, answers -------------------------------------------------------------------
-@router.get(
-    "/{survey_id}/call-list",
-    response_model=list[CallListEntry],
-    summary="The call list: who is still to be reached, attempts left, the line to use, who is calling whom",
-)
-def call_list(
-    calls: CallsDep,
-    _: Caller,
-    survey_id: uuid.UUID,
-    response: Response,
-    status: Status | None = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> Any:
-    """The member-relations experts' call list for the telephone survey, filtered by status."""
-    items, total = calls.rows(str(survey_id), status=status.value if status else None, limit=limit, offset=offset)
-    return paged(response, items, total)
-
-
-@router.post(
-    "/{survey_id}/call-list/next",
-    response_model=CallListEntry,
-    summary="Take the next member to call, held for the caller a few minutes (204 when nobody is due now)",
-    responses={204: {"description": "nobody is due for a call now"}},
-)
-def claim_next(office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID) -> Any:
-    """Hands the caller the next member due a call and holds him for a few minutes for that caller only."""
-    if office.get_survey(survey_id).stage != Stage.RUNNING:
-        raise DomainError("the survey is not running: nobody is to be called")
-    taken = calls.claim_next(str(survey_id), principal.name)
-    return taken if taken is not None else Response(status_code=204)
-
-
-@router.get(
-    "/{survey_id}/contacts/{membership_number}",
-    response_model=ContactPublic,
-    summary="Where a member of the survey stands: attempts, the line to use next, answers",
-)
-def get_contact(office: OfficeDep, _: Caller, survey_id: uuid.UUID, membership_number: MemberNumber) -> Any:
-    """One member's record in the survey: the attempts made, the line to use next and any answers."""
-    return office.contact(survey_id, membership_number)
-
-
-@router.post(
-    "/{survey_id}/contacts/{membership_number}/attempts",
-    response_model=ContactPublic,
-    summary="Record a call that brought no answers; the last attempt allowed marks the member not reached",
-)
-def record_attempt(
-    office: OfficeDep,
-    calls: CallsDep,
-    principal: Caller,
-    survey_id: uuid.UUID,
-    membership_number: MemberNumber,
-    body: Attempt,
-) -> Any:
-    """A call that brought no answers (no answer, busy, unreachable, wrong number, declined), from the line used."""
-    calls.check_free_for(str(survey_id), membership_number, principal.name)
-    return office.record_attempt(
-        survey_id, membership_number, line=body.line.value, outcome=body.outcome.value, by=principal.name
-    )
-
-
-@router.post(
-    "/{survey_id}/contacts/{membership_number}/response",
-    response_model=ContactPublic,
-    summary="Record the answers given by phone, the new services introduced, and any dissatisfaction voiced",
-)
-def record_response(
-    office: OfficeDep,
-    calls: CallsDep,
-    principal: Caller,
-    survey_id: uuid.UUID,
-    membership_number: MemberNumber,
-    body: PhoneResponse,
-) -> Any:
-    """The member's answers by phone; a voiced dissatisfaction opens a complaint naming the member."""
-    calls.check_free_for(str(survey_id), membership_number, principal.name)
-    return office.record_response(
-        survey_id,
-        membership_number,
-        answers=body.answers,
-        channel="phone",
-        line=body.line.value,
-        services_introduced=body.services_introduced,
-        dissatisfaction=body.dissatisfaction,
-        by=principal.name,
-    )
-
-
-@router.post(
-    "/{survey_id}/contacts/{membership_number}/not-reached",
-    response_model=ContactPublic,
-    summary="Stop calling a member: only once the required attempts are made",
-)
-def give_up(
-    office: OfficeDep, calls: CallsDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber
-) -> Any:
-    """Marks the member not reached; refused (409) until the required call attempts have been made."""
-    calls.check_free_for(str(survey_id), membership_number, principal.name)
-    return office.give_up(survey_id, membership_number, by=principal.name)
-
-
-@router.post(
-    "/{survey_id}/contacts/{membership_number}/dissatisfaction",
-    response_model=ContactPublic,
-    summary="Record dissatisfaction the member voiced during the call: a complaint naming the member is opened",
-)
-def record_dissatisfaction(
-    office: OfficeDep, principal: Caller, survey_id: uuid.UUID, membership_number: MemberNumber, body: Dissatisfaction
-) -> Any:
-    """A dissatisfaction voiced during the call is passed on as a complaint naming the member."""
-    return office.record_dissatisfaction(survey_id, membership_number, body.note, by=principal.name)
-
-
-# -- scores and thresholds -----------------------------------------------------------------------------------------
-@router.get(
-    "/{survey_id}/scores",
-    response_model=Scores,
-    summary="Scores so far: per question n, mean, sd, percentage, distribution; the overall score",
-)
-def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
-    """The scores of the answers received so far, per question and overall, as percentages of the scale."""
-    return office.stats(survey_id)
-
-
-@router.post(
-    "/{survey_id}/evaluate",
-    response_model=Evaluation,
-    summary="Evaluate the thresholds now (as a weekly summary does): complaints for what is below, each once",
-)
-def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> Any:
-    """Opens a complaint for each score below the chamber's threshold, once per question and survey."""
-    return {"opened": office.evaluate_thresholds(survey_id, occasion="on_request", by=principal.name)}
-
-
-# -- other channels: the online links, an external service's export --------------------------------------------------
-@router.post(
-    "/{survey_id}/links",
-    response_model=list[IssuedLink],
-    summary="Issue the one-time online links of the members still to answer (the same links if issued again)",
-)
-def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
-    """One-time links for the members who have not answered, to send by SMS or e-mail."""
-    survey = office.get_survey(survey_id)
-    if survey.stage != Stage.RUNNING:
-        raise DomainError("links are issued while the survey runs")
-    answered = {r["membership_number"] for r in office.responses(str(survey.id))}
-    numbers = [n for n in survey.members if n not in answered]
-    tokens = request.app.state.links.issue(str(survey.id), numbers)
-    office.record_links_issued(survey_id, len(numbers), by=principal.name)
-    base = request.app.state.link_base_url
-    return [{"membership_number": n, "url": f"{base}/s/{tokens[n]}"} for n in numbers]
-
-
-@router.post(
-    "/{survey_id}/import",
-    response_model=ImportResult,
-    summary="Import an external online survey service's CSV export with a column mapping (channel import)",
-)
-def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, body: CsvImport) -> Any:
-    """Imports the answers collected by an external online survey service; unknown members are skipped."""
-    office.get_survey(survey_id)
-    return import_csv(
-        office, str(survey_id), body.csv, member_column=body.member_column, columns=body.columns, by=principal.name
-    )
-
-
-# -- reports --------------------------------------------------------------------------------------------------------
-@router.get(
-    "/{survey_id}/summaries",
-    response_model=list[WeeklySummary],
-    summary="The weekly summaries: responses, response rate, per-question scores, new complaints",
-)
-def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
-    """The weekly summaries recorded while the survey ran, oldest first."""
-    return office.summaries(survey_id)
-
-
-@router.get(
-    "/{survey_id}/report",
-    response_model=FinalReport,
-    summary="The final report (JSON, or CSV with format=csv): statistics, breakdowns, rates, best and worst "
-    "questions, suggested corrective actions, the satisfaction trend",
-    responses={200: {"content": {"text/csv": {}}}},
-)
-def report(
-    office: OfficeDep,
-    calls: CallsDep,
-    _: SurveyReader,
-    survey_id: uuid.UUID,
-    format: Literal["json", "csv"] = "json",
-    lang: Literal["fa", "tr", "en"] = "fa",
-) -> Any:
-    """The survey's final report for the president and the SG; format=csv gives it as a spreadsheet."""
-    body = office.final_report(survey_id, counts=calls.counts(str(survey_id)), lang=lang)
-    if format == "csv":
-        return Response(
-            report_csv(body),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}.csv"'},
-        )
-    return body
-
-
-@router.get(
-    "/{survey_id}/trend.svg",
-    response_class=Response,
-    summary="The satisfaction trend chart: the overall score and each question, round over round",
-    responses={200: {"content": {"image/svg+xml": {}}}},
-)
-def trend_chart(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Response:
-    """An SVG line chart of the overall and per-question scores of this survey's rounds."""
-    return Response(trend_svg(office.trend(survey_id)), media_type="image/svg+xml")
-
-
-internal = APIRouter(prefix="/internal/surveys", tags=["internal"])
-
-
-@internal.post(
-    "/weekly-summaries",
-    response_model=list[dict[str, Any]],
-    summary="Record the summary of the working week just ended for every running survey (idempotent)",
-)
-def record_weekly_summaries(office: OfficeDep, _: Internal) -> Any:
-    """Called by the scheduler at the end of each working week; a second call records nothing new."""
-    return office.record_weekly_summaries()

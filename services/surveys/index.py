@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.surveys.application import SurveyOffice
-from services.surveys.calllist import apply_contact, call_list, started_rows, utc
+from services.surveys.calllist import apply_contacts, call_list, started_rows, utc
 from services.surveys.calllist import metadata as call_list_metadata
 from services.surveys.domain import Contact, Survey
 from services.surveys.views import survey_record
@@ -87,26 +87,36 @@ class SurveyIndex:
                 conn.execute(
                     complaints.insert().values(source_ref=ref, survey_id=ref.split(":")[1], raised_at=raised.at)
                 )
+        # Each contact once, as it now stands (its survey and member never change): its response row and its
+        # call-list row, written for the whole batch in one statement each.
+        loaded: dict[Any, Contact] = {}
+        answered: dict[tuple[str, str], dict[str, Any]] = {}
+        for n in notifications:
+            if not n.topic.startswith(CONTACT_TOPIC_PREFIX):
+                continue
+            contact = loaded.get(n.originator_id)
+            if contact is None:
+                contact = loaded[n.originator_id] = self.office.repository.get(n.originator_id)
             if n.topic == RESPONDED:
                 event: Any = self.office.mapper.to_domain_event(n)
-                contact: Contact = self.office.repository.get(n.originator_id, version=n.originator_version)
-                key = (responses.c.survey_id == contact.survey_id) & (
-                    responses.c.membership_number == contact.membership_number
-                )
-                conn.execute(responses.delete().where(key))
-                conn.execute(
-                    responses.insert().values(
-                        survey_id=contact.survey_id,
-                        membership_number=contact.membership_number,
-                        channel=event.channel,
-                        answers=json.dumps(event.answers, ensure_ascii=False),
-                        services_introduced=json.dumps(event.services_introduced, ensure_ascii=False),
-                        responded_at=event.at,
-                    )
-                )
-        contacts = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(CONTACT_TOPIC_PREFIX))
-        for cid in contacts:
-            apply_contact(conn, self.office.repository.get(cid))
+                answered[(contact.survey_id, contact.membership_number)] = {
+                    "survey_id": contact.survey_id,
+                    "membership_number": contact.membership_number,
+                    "channel": event.channel,
+                    "answers": json.dumps(event.answers, ensure_ascii=False),
+                    "services_introduced": json.dumps(event.services_introduced, ensure_ascii=False),
+                    "responded_at": event.at,
+                }
+        if answered:
+            t = responses.c
+            conn.execute(
+                responses.delete().where(
+                    t.survey_id == sa.bindparam("b_survey"), t.membership_number == sa.bindparam("b_number")
+                ),
+                [{"b_survey": sid, "b_number": number} for sid, number in answered],
+            )
+            conn.execute(responses.insert(), list(answered.values()))
+        apply_contacts(conn, list(loaded.values()))
 
     def _apply_surveys(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SURVEY_TOPIC_PREFIX))
@@ -199,6 +209,19 @@ class SurveyIndex:
                 sa.select(t.source_ref, t.raised_at).where(t.survey_id == survey_id).order_by(t.raised_at)
             ).all()
         return [{"source_ref": r.source_ref, "at": utc(r.raised_at)} for r in rows]
+
+    def periodic_rounds(self) -> list[dict[str, Any]]:
+        """Every periodic round that has run or runs (id, period, stage), oldest period first."""
+        self.catch_up()
+        t = surveys.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.summary).where(t.kind == "periodic", t.stage.in_(("running", "closed")))
+            ).scalars()
+            found = [json.loads(r) for r in rows]
+        return sorted(
+            ({"id": r["id"], "period": r["period"], "stage": r["stage"]} for r in found), key=lambda r: r["period"]
+        )
 
     def running_ids(self) -> list[str]:
         self.catch_up()

@@ -11,8 +11,10 @@ from contextlib import suppress
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from services.surveys.api import internal, questionnaires, router
+from services.surveys import contacts_api, reports_api
+from services.surveys.api import questionnaires, router
 from services.surveys.application import SurveyOffice
+from services.surveys.attempt_calls import SurveyCalls, http_caller
 from services.surveys.calllist import CallList
 from services.surveys.complaints import SurveyComplaints, http_opener
 from services.surveys.index import SurveyIndex
@@ -23,6 +25,7 @@ from services.surveys.page import public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
+from shared.follower import NotificationFollower
 from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
@@ -71,12 +74,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         office, engine, http_opener(settings.complaints_base_url, settings.surveys.service_token), clock
     )
 
-    async def deliver_complaints(stop: asyncio.Event) -> None:
+    attempt_calls = SurveyCalls(
+        office, engine, http_caller(settings.calls_base_url, settings.surveys.service_token), clock
+    )
+
+    async def deliver(follower: NotificationFollower, stop: asyncio.Event) -> None:
         stop_thread = threading.Event()
-        thread = complaints.follower.start(stop_thread)
+        thread = follower.start(stop_thread)
         await stop.wait()
         stop_thread.set()
-        complaints.follower.wake()
+        follower.wake()
         await asyncio.to_thread(thread.join, 10)
 
     async def summarise_weeks(stop: asyncio.Event) -> None:
@@ -98,7 +105,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
             follow_members(
                 roster, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
             ),
-            deliver_complaints(stop),
+            deliver(complaints.follower, stop),
+            deliver(attempt_calls.follower, stop),
             summarise_weeks(stop),
         ]
 
@@ -119,9 +127,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.state.link_base_url = (settings.surveys.public_url or settings.local_url(settings.surveys_port)).rstrip("/")
     app.state.calls = calls
     app.state.complaints = complaints
+    app.state.attempt_calls = attempt_calls
     app.include_router(questionnaires)
     app.include_router(router)
+    app.include_router(contacts_api.router)
+    app.include_router(reports_api.router)
     app.include_router(public)
-    app.include_router(internal)
+    app.include_router(reports_api.internal)
     register_collector(app, SurveyCollector(office, index, calls))
     return app

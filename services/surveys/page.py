@@ -21,7 +21,7 @@ from services.surveys.links import LinkKeeper
 from shared.errors import InvalidInput
 
 FONTS = {
-    "fa": '"Vazirmatn", "Vazir", "Sahel", "Noto Naskh Arabic", "Tahoma", sans-serif',
+    "fa": '"Vazirmatn", "Vazir", "Sahel", "Noto Sans Arabic", "Tahoma", "Noto Sans", "DejaVu Sans", sans-serif',
     "tr": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
     "en": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
 }
@@ -95,6 +95,7 @@ def _question_view(q: dict[str, Any], lang: str) -> dict[str, Any]:
         view["points"] = [
             {"value": p, "label": labels[p - 1] if labels else str(p)} for p in range(1, q["scale_max"] + 1)
         ]
+        view["labelled"] = bool(labels)
     elif q["kind"] == QuestionKind.CHOICE:
         view["choices"] = [_in(c, lang) for c in q["choices"]]
     return view
@@ -173,7 +174,7 @@ def open_link(request: Request, token: str, lang: str | None = Query(None, patte
         return _page(_language(request, lang, office, None), "unknown", 404)
     survey_id, number = found
     language = _language(request, lang, office, number)
-    survey = office.get_survey(survey_id)
+    survey = office.survey_view(survey_id)
     if _expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     contact = office.find_contact(survey_id, number)
@@ -198,7 +199,7 @@ async def answer_link(
         return _page(_language(request, lang, office, None), "unknown", 404)
     survey_id, number = found
     language = _language(request, lang, office, number)
-    survey = office.get_survey(survey_id)
+    survey = office.survey_view(survey_id)
     if _expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     questions = office.questions_of(survey_id)

@@ -54,9 +54,16 @@ def rates(asked: int, responded: int, declined: int, not_reached: int) -> dict[s
 
 
 def weekly_figures(
-    questions: list[dict[str, Any]], responses: list[dict[str, Any]], asked: int, new_complaints: list[str]
+    questions: list[dict[str, Any]],
+    responses: list[dict[str, Any]],
+    asked: int,
+    new_complaints: list[str],
+    *,
+    stats: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    stats = survey_stats(questions, (r["answers"] for r in responses))
+    """`stats`: the responses' scores when the caller has computed them already."""
+    if stats is None:
+        stats = survey_stats(questions, (r["answers"] for r in responses))
     return {
         "responses": len(responses),
         "asked": asked,

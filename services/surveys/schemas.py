@@ -417,6 +417,42 @@ class WeeklySummary(BaseModel):
     complaint_refs: list[str] = Field(description="source references of those complaints")
 
 
+class WeeklyQuestion(BaseModel):
+    key: str = Field(description="the question's key")
+    wording: str = Field(description="the question as asked, in the report's language where it has one")
+    percentage: float | None = Field(description="its score that week (%); null before any answer")
+    below: bool = Field(description="whether it is under the question threshold (70% by default)")
+
+
+class WeeklyComplaint(BaseModel):
+    source_ref: str = Field(description="the complaint's source reference in the complaints service")
+    kind: str = Field(
+        description="member (a respondent's low score or voiced dissatisfaction), question or overall (a score "
+        "under its threshold)"
+    )
+    detail: str | None = Field(description="the member's number or the question's wording")
+
+
+class WeeklyReport(BaseModel):
+    survey_id: uuid.UUID = Field(description="the survey summarised")
+    kind: str = Field(description="periodic or project")
+    subject: str | None = Field(description="the project survey's subject or the round's period")
+    period: str | None = Field(description="a periodic round's period")
+    week_ending: str = Field(description="the last working day of the week summarised")
+    recorded_at: datetime = Field(description="when the summary was recorded (UTC)")
+    responses: int = Field(description="members who had answered by then")
+    asked: int = Field(description="members asked")
+    response_rate: float | None = Field(description="responses ÷ members asked × 100")
+    overall: float | None = Field(description="the overall score (%) by then")
+    overall_below: bool = Field(description="a periodic round: whether the overall score is under 80% (the setting)")
+    question_threshold: float = Field(description="the question threshold (%) the scores are judged by")
+    overall_threshold: float | None = Field(description="a periodic round's overall threshold (%); null for projects")
+    questions: list[WeeklyQuestion] = Field(description="each scored question's score that week")
+    new_complaints: int = Field(description="complaints the survey opened since the previous summary")
+    complaints: list[WeeklyComplaint] = Field(description="those complaints, with what each was opened for")
+    lang: str = Field(description="the language of the wordings: fa, tr or en")
+
+
 class TrendPoint(BaseModel):
     survey_id: uuid.UUID = Field(description="the round's survey")
     period: str = Field(description="the round's period (YYYY-H1, YYYY-H2 or YYYY-Y)")

@@ -47,6 +47,7 @@ MATRIX = {
     ("GET", "/queues/experts/me"): row({"expert", "trade_expert", "unit_manager", "other_manager", "mr_manager"}),
     ("GET", "/queues/experts/{expert}"): row({"other_manager", "mr_manager", "sg", "auditor", "admin"}),
     ("GET", "/queues/units/{unit}"): row(READERS_OF_MEMBERSHIP),
+    ("POST", "/internal/calls"): row({"service", "admin"}, json={}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 

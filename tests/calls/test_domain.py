@@ -42,6 +42,8 @@ def incoming(**overrides: Any) -> Call:
         "purpose": None,
         "placed_by": None,
         "pbx_event_id": None,
+        "line": None,
+        "source_ref": None,
     }
     args.update(overrides)
     return Call(**args)

@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 
 from services.calls.members import MEMBER_EVENTS
+from services.plan.domain.kpi import load_bindings
+from services.plan.domain.signals import load_signals
+from services.plan.main import BINDINGS, SIGNALS
 from services.reporting import complaint_record, projections
 from services.reporting import complaints as complaint_model
 from shared.contracts import load_schemas
@@ -19,8 +22,12 @@ from shared.contracts import load_schemas
 ROOT = Path(__file__).resolve().parents[2] / "contracts"
 SCHEMAS = load_schemas(ROOT)
 
+PLAN_BINDINGS = load_bindings(BINDINGS.read_text(encoding="utf-8"))
+PLAN_SIGNALS = load_signals(SIGNALS.read_text(encoding="utf-8"))
 HANDLED = {
     "calls: member lookup": MEMBER_EVENTS,
+    "plan: KPI bindings": sorted({t for b in PLAN_BINDINGS.values() for t in b.types}),
+    "plan: risk signals": sorted({t for s in PLAN_SIGNALS.values() for t in s.types}),
     "reporting: call projections": projections.CALL_EVENTS,
     "reporting: oversight projections": projections.REPORTING_EVENTS,
     "reporting: complaint read model": complaint_model.COMPLAINT_EVENTS,
@@ -90,3 +97,63 @@ def test_a_consumer_does_not_read_a_new_version_as_the_old_one() -> None:
 
     assert change_of(member_event("crm.members.member.suspended.v1")) == {"number": None, "active": False}
     assert change_of(member_event("crm.members.member.suspended.v2")) is None
+
+
+JSON_TYPES = {"string": str, "boolean": bool, "integer": int, "number": (int, float), "array": list, "object": dict}
+
+
+def accepts(schema: dict[str, Any], prop: dict[str, Any], value: Any) -> bool:
+    """Whether a filter's value is one the property can hold (its enumeration, else its JSON type)."""
+    options = prop.get("anyOf", [prop])
+    for option in options:
+        if "$ref" in option:
+            if value in schema["$defs"][option["$ref"].rsplit("/", 1)[1]].get("enum", []):
+                return True
+        elif "enum" in option:
+            if value in option["enum"]:
+                return True
+        elif isinstance(value, JSON_TYPES.get(option.get("type", ""), ())) and not (
+            isinstance(value, bool) and option.get("type") != "boolean"
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("activity", sorted(a for a, b in PLAN_BINDINGS.items() if b.kind == "events"))
+def test_every_kpi_binding_reads_fields_its_event_types_publish(activity: str) -> None:
+    """A binding's filter, aggregation and month field are fields of each type it counts, with values the field
+    can hold: a guessed name or value would count nothing, silently."""
+    b = PLAN_BINDINGS[activity]
+    how, _, field = b.aggregation.partition(":")
+    for wire_type in b.types:
+        assert wire_type in SCHEMAS, f"{activity}: {wire_type} is published by no service"
+        schema = SCHEMAS[wire_type]
+        props = schema["properties"]
+        for name, value in {**b.where, **b.type_where.get(wire_type, {})}.items():
+            assert name in props, f"{activity}: {wire_type} has no field {name!r} to filter on"
+            assert accepts(schema, props[name], value), f"{activity}: {wire_type}.{name} never holds {value!r}"
+        if how != "count":
+            assert field in props, f"{activity}: {wire_type} has no field {field!r} to {how}"
+        if b.at is not None:
+            assert b.at in props, f"{activity}: {wire_type} has no field {b.at!r} to date it by"
+
+
+@pytest.mark.parametrize("key", sorted(k for k, s in PLAN_SIGNALS.items() if s.types))
+def test_every_risk_signal_filters_on_fields_its_event_types_publish(key: str) -> None:
+    s = PLAN_SIGNALS[key]
+    for wire_type in s.types:
+        schema = SCHEMAS[wire_type]
+        for name, value in {**s.where, **s.type_where.get(wire_type, {})}.items():
+            assert name in schema["properties"], f"{key}: {wire_type} has no field {name!r} to filter on"
+            assert accepts(schema, schema["properties"][name], value), f"{key}: {wire_type}.{name} never {value!r}"
+
+
+def test_the_binding_check_catches_a_guessed_type_field_or_value() -> None:
+    held = "crm.desks.desk.minutes_step_recorded.v1"
+    assert "crm.desks.desk.held.v1" not in SCHEMAS  # the kind of name a guess produces
+    props = SCHEMAS[held]["properties"]
+    assert "stage" not in props and accepts(SCHEMAS[held], props["step"], "archived")
+    assert not accepts(SCHEMAS[held], props["step"], 3)
+    opened = SCHEMAS["crm.actions.corrective_action.opened.v1"]
+    assert not accepts(opened, opened["properties"]["source_kind"], "questionnaire")
+    assert accepts(opened, opened["properties"]["source_kind"], "survey")

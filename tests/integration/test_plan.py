@@ -4,6 +4,7 @@ against its committed contract."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from pathlib import Path
 
@@ -129,4 +130,62 @@ def test_actuals_move_when_corrective_actions_from_surveys_reach_the_broker(sett
         assert index.actuals(clock().year)["F.2.1.2"] == {clock().month: 2.0}
     finally:
         register.close()
+        office.close()
+
+
+def test_member_losses_on_the_broker_prompt_a_review_of_the_risk_of_member_loss(settings, broker, topic_prefix):
+    """Members ended go through the members service's relay to the broker; the plan's consumer counts them as the
+    signal of the risk of member loss and, once five are in the window, the risk's review is prompted, once."""
+    from datetime import UTC, datetime
+
+    from services.members.demo import demo_rows, load_members
+    from services.members.main import build_directory
+    from services.plan.consumer import follow_kpi_events
+    from services.plan.main import build_index, kpi_topics
+    from services.plan.watch import SignalWatch
+
+    now = datetime.now(UTC)  # the signal's window is counted back from now, as the events' times are stamped
+    s = settings.model_copy(update={"kafka_bootstrap": broker, "topic_prefix": topic_prefix})
+    directory = build_directory(s)
+    office = build_office(s, lambda: now)
+    try:
+        load_members(directory, count=12, seed=3, out=io.StringIO())
+        active = [r.membership_number for r in demo_rows(12, 3, s.chamber) if r.status == "active"][:5]
+        for number in active:
+            directory.end_member(number, "closed the business", by="operator")
+        office.risks.import_card(SEED.with_name("process_card_p23.txt").read_bytes(), by="m.karimi")
+        head = directory.recorder.max_notification_id()
+        relay = Relay(directory, broker, s.topic_of("members"), partitions=s.kafka_partitions)
+        index = build_index(s, office)
+        watch = SignalWatch(office, index, index.signals)
+        topics = kpi_topics(s, office.bindings, index.signals)
+        assert f"{topic_prefix}.members.events.v1" in topics
+        loss = next(r for r in office.risks.register_as_of() if r["title"] == "Üye sayısında düşüş")
+
+        async def go() -> None:
+            stop = asyncio.Event()
+            tasks = [
+                asyncio.create_task(relay.run(stop)),
+                asyncio.create_task(
+                    follow_kpi_events(
+                        index, broker, topics, f"{topic_prefix}-plan-kpi", stop, s.kafka_partitions, watch.evaluate
+                    )
+                ),
+            ]
+            for _ in range(600):  # at most 30 s
+                if relay.published_position >= head and office.risks.record(loss["id"])["review_due"]:
+                    break
+                for task in tasks:
+                    if task.done():
+                        task.result()
+                await asyncio.sleep(0.05)
+            stop.set()
+            await asyncio.gather(*tasks)
+
+        asyncio.run(go())
+        record = office.risks.record(loss["id"])
+        prompts = [r for r in record["reviews"] if r["kind"] == "prompt"]
+        assert [(p["signal"], p["figure"], p["level"]) for p in prompts] == [("member-losses", 5.0, 5.0)]
+    finally:
+        directory.close()
         office.close()

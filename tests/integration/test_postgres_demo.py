@@ -89,6 +89,18 @@ def test_crm_run_on_postgresql_fed_by_the_demo_answers_reports_with_its_data(set
             lambda: get(f"{reports}/reports/complaints/open", auditor), timeout=60, what="open complaints"
         )
         assert complaints
+        # The plan's CRM-measured activities moved: the survey closed, the improvements opened from it and the
+        # session held reached the plan's KPI consumer through the broker; visits were entered by hand.
+        plan = SERVICES["plan"].url(settings)
+
+        def measured() -> dict | None:
+            rows = {r["activity"]: r for r in get(f"{plan}/plan/progress", auditor)["activities"]}
+            moved = all(rows[k]["actual"] > 0 for k in ("F.2.1.1", "F.2.1.2", "F.2.1.3"))
+            return rows if moved else None
+
+        rows = wait_until(measured, timeout=90, what="plan actuals")
+        assert (rows["F.2.1.1"]["actual"], rows["F.2.1.2"]["actual"]) == (1, 2)
+        assert all(rows[k]["projection"] >= rows[k]["actual"] for k in ("F.2.1.1", "F.2.1.2", "F.2.1.3"))
     finally:
         run.send_signal(signal.SIGTERM)
         try:

@@ -165,3 +165,51 @@ def test_survey_complaints_open_in_the_complaints_service_once(settings, clock, 
         assert outbox.complaint_of(member_ref) is not None
     finally:
         office.close()
+
+
+def test_survey_attempts_become_calls_once_and_answers_keep_the_view_on_postgresql(
+    settings, clock, pg_schema, token_store
+):
+    """On PostgreSQL: answers read the survey's version only, a step taken by another replica is seen at once, and
+    the attempts reach the calls service's door as outgoing calls, each once however often delivered."""
+    from fastapi.testclient import TestClient
+
+    from services.calls.main import create_app as calls_app
+    from services.surveys.attempt_calls import SurveyCalls, delivered
+    from shared.problems import DomainError
+
+    pg = pg_settings(settings, pg_schema)
+    service = {"Authorization": f"Bearer {token_store.create('surveys', Role.SERVICE)}"}
+    office, replica = build_office(pg, clock), build_office(pg, clock)
+    try:
+        office.roster = Roster([f"1405{n:03d}" for n in range(50)])
+        qid = office.create_questionnaire(code="p", title="Periodic", questions=QUESTIONS)
+        sid = office.plan_round(period="2026-H2", questionnaire=qid)
+        office.set_timing(sid, starts_on=date(2026, 11, 21), ends_on=date(2027, 1, 15))
+        office.record_meeting(sid, purpose="questions", held_on=date(2026, 11, 18), attendees=BOARD, minutes="set")
+        office.start_survey(sid)
+        office.record_attempt(sid, "1405000", line="fixed", outcome="no_answer")
+        office.record_response(sid, "1405001", answers={"overall": 4}, line="fixed")
+        assert office.survey_view(sid).version == office.survey_view(sid).version  # kept between answers
+        replica.close_survey(sid)
+        with pytest.raises(DomainError, match="closed"):
+            office.record_response(sid, "1405002", answers={"overall": 4}, line="fixed")
+        with TestClient(calls_app(pg, clock=clock, relay=False)) as calls:
+            placed = []
+
+            def place(request: dict) -> str:
+                r = calls.post("/internal/calls", json=request, headers=service)
+                assert r.status_code in (200, 201), r.text
+                placed.append((r.status_code, request["reached"]))
+                return str(r.json()["id"])
+
+            outbox = SurveyCalls(office, create_engine(pg.local_db_url("surveys_index")), place, clock)
+            outbox.catch_up()
+            outbox.follower.reset()  # delivered again from the start: the door answers with the same calls
+            with outbox.engine.begin() as conn:
+                conn.execute(delivered.delete())
+            outbox.catch_up()
+        assert placed == [(201, False), (201, True), (200, False), (200, True)]
+    finally:
+        office.close()
+        replica.close()

@@ -27,3 +27,24 @@ def test_a_file_that_is_no_plan_exits_2_and_says_why(settings, tmp_path):
     err = io.StringIO()
     assert import_plan_file(settings, other, out=io.StringIO(), err=err) == 2
     assert "no activity" in err.getvalue()
+
+
+def test_the_printable_report_comes_out_of_the_cli_in_persian_once_a_plan_is_imported(settings):
+    from services.plan.main import print_plan_report
+
+    err = io.StringIO()
+    assert print_plan_report(settings, 4, 2026, "fa", out=io.StringIO(), err=err) == 2
+    assert "no strategic plan" in err.getvalue()
+    import_plan_file(settings, SEED, out=io.StringIO(), err=io.StringIO())
+    out = io.StringIO()
+    assert print_plan_report(settings, 4, 2026, "fa", out=out) == 0
+    assert '<html lang="fa" dir="rtl">' in out.getvalue() and "۱۴۰۵/۰۷/۰۹" in out.getvalue()
+
+
+def test_crm_plan_report_is_a_command_of_the_cli(settings, tmp_path, monkeypatch, capsys):
+    from services import cli
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(settings.data_dir))
+    assert cli.main(["plan", "import", str(SEED)]) == 0
+    assert cli.main(["plan", "report", "--quarter", "2", "--lang", "tr"]) == 0
+    assert '<html lang="tr" dir="ltr">' in capsys.readouterr().out

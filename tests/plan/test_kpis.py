@@ -19,6 +19,8 @@ from tests.helpers import assert_problem
 
 SEED = Path(__file__).parent / "fixtures" / "strategic_plan_2024.tsv"
 TSV = {"Content-Type": "text/tab-separated-values"}
+SESSION_MINUTES = "crm.desks.session.minutes_archived.v1"
+DESK_MINUTES = "crm.desks.desk.minutes_step_recorded.v1"
 
 
 def event(event_id: str, type_: str, time: str, **data) -> CloudEvent:
@@ -49,6 +51,14 @@ def test_the_seed_s_crm_measured_activities_are_bound_out_of_the_box():
     assert bindings["F.2.1.3"].kind == "manual" and bindings["F.2.1.3"].evidence.startswith("F.12")
 
 
+def test_meetings_are_counted_when_their_minutes_are_archived_a_desk_s_only_at_that_step():
+    meetings = load_bindings(BINDINGS.read_text(encoding="utf-8"))["F.2.2.1"]
+    assert measure(meetings, SESSION_MINUTES, {"form": "MM-FR-03-06-02"}, "2026-10-20T08:00Z") == ("2026-10", 1, None)
+    assert measure(meetings, DESK_MINUTES, {"step": "archived"}, "2026-11-02T08:00Z") == ("2026-11", 1.0, None)
+    assert measure(meetings, DESK_MINUTES, {"step": "reviewed"}, "2026-11-02T08:00Z") is None
+    assert measure(meetings, DESK_MINUTES, {"step": "sent"}, "2026-11-02T08:00Z") is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -60,6 +70,11 @@ def test_the_seed_s_crm_measured_activities_are_bound_out_of_the_box():
             "aggregation",
         ),
         ("[[binding]\n", "KPI bindings"),
+        (
+            '[[binding]]\nactivity = "F.1"\nkind = "events"\ntypes = ["crm.a.b.c.v1"]\n'
+            'type_where = { "crm.a.b.d.v1" = { step = "x" } }',
+            "not in types",
+        ),
     ],
 )
 def test_a_mistaken_bindings_file_is_refused_with_the_reason(text, message):
@@ -157,8 +172,9 @@ def test_an_activity_measured_from_events_is_not_entered_by_hand(planned, tokens
 def test_the_quarterly_report_groups_by_target_and_unit_in_json_and_csv(planned, tokens, app):
     app.state.index.apply_events(
         [
-            event("m-1", "crm.desks.session.held.v1", "2026-10-20T08:00:00Z"),
-            event("m-2", "crm.desks.desk.held.v1", "2026-11-02T08:00:00Z"),
+            event("m-1", SESSION_MINUTES, "2026-10-20T08:00:00Z"),
+            event("m-2", DESK_MINUTES, "2026-11-02T08:00:00Z", step="archived"),
+            event("m-3", DESK_MINUTES, "2026-11-01T08:00:00Z", step="sent"),  # the same desk, not yet held to count
         ]
     )
     report = planned.get("/plan/reports/quarterly", params={"quarter": 4}, headers=tokens["sg"]).json()
@@ -189,7 +205,7 @@ def test_a_quarter_outside_one_to_four_is_422(planned, tokens):
 
 
 def test_metrics_show_activities_by_status_bound_activities_and_risks_by_band(planned, tokens, app):
-    app.state.index.apply_events([event("m-1", "crm.desks.session.held.v1", "2026-10-20T08:00:00Z")])
+    app.state.index.apply_events([event("m-1", SESSION_MINUTES, "2026-10-20T08:00:00Z")])
     app.state.office.risks.register_risk(process="P", title="R", probability=4, severity=5, by="sg")
     text = planned.get("/metrics", headers=tokens["monitoring"]).text
     assert 'crm_plan_activity_actual{activity="F.2.2.1",target="2.2"} 1.0' in text

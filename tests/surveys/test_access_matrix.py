@@ -70,6 +70,7 @@ MATRIX = {
         {"mr_manager"}, json={"member_column": "no", "columns": {"overall": "q1"}, "csv": "no,q1\n12-1,4\n"}
     ),
     ("GET", "/surveys/{survey_id}/summaries"): row(OF_TRADE),
+    ("GET", "/surveys/{survey_id}/summaries/{week_ending}"): row(OF_TRADE),
     ("GET", "/surveys/{survey_id}/report"): row(OF_TRADE),
     ("GET", "/surveys/{survey_id}/trend.svg"): row(OF_TRADE),
     ("POST", "/internal/surveys/weekly-summaries"): row({"service"}),
@@ -101,6 +102,7 @@ def test_each_role_is_allowed_or_forbidden_as_the_table_says(
         "survey_id": project,
         "membership_number": "12-1",
         "token": "0" * 32 + ".x",
+        "week_ending": "2026-11-26",
     }
     r = MATRIX[(method, path)]
     r = row(r.allowed, json=_with_ids(r.json, ids), params=r.params, content=r.content, headers=r.headers)

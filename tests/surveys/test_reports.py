@@ -157,3 +157,41 @@ def test_weekly_summaries_through_the_internal_door_and_the_metrics(app, client,
     assert f'crm_survey_responses{{kind="project",survey="{project}"}} 1.0' in metrics
     assert f'crm_survey_satisfaction_percent{{question="overall",survey="{project}"}} 80.0' in metrics
     assert f'crm_survey_contact_attempts{{survey="{project}"}} 2.0' in metrics
+
+
+def test_the_metrics_give_each_rounds_scores_and_the_complaints_by_reason(clock, tmp_path):
+    from services.surveys.calllist import CallList
+    from services.surveys.index import SurveyIndex
+    from services.surveys.metrics import SurveyCollector
+    from shared.db import create_engine
+
+    office = SurveyOffice(roster=Roster(["1", "2"]), clock=clock, config=SurveySettings(min_responses=1))
+    engine = create_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    index = SurveyIndex(office, engine)
+    office.responses, office.complaint_log, office.running = index.responses_of, index.complaint_log, index.running_ids
+    collector = SurveyCollector(office, index, CallList(engine, clock, 30, index.catch_up))
+    qid = office.create_questionnaire(code="p", title="p", questions=QUESTIONS)
+    first = round_of(office, "2026-H1", qid)
+    office.record_response(first, "1", answers={"overall": 5, "recommend": True}, line="fixed")
+    office.close_survey(first)
+    second = round_of(office, "2026-H2", qid)
+    office.record_response(second, "1", answers={"overall": 2, "recommend": True}, line="fixed")
+    office.record_response(
+        second, "2", answers={"overall": 3, "recommend": False}, line="fixed", dissatisfaction="late cards"
+    )
+    office.evaluate_thresholds(second)
+
+    def samples(name: str) -> dict[tuple, float]:
+        family = next(m for m in collector.collect() if m.name == name)
+        return {tuple(sorted(s.labels.items())): s.value for s in family.samples}
+
+    trend = samples("crm_survey_round_satisfaction_percent")
+    assert trend[(("period", "2026-H1"), ("question", "overall"))] == 100.0  # closed: still given
+    assert trend[(("period", "2026-H2"), ("question", "overall"))] == 50.0  # overall 50%, recommend 50%
+    assert trend[(("period", "2026-H2"), ("question", "recommend"))] == 50.0
+    opened = samples("crm_survey_complaints_opened")
+    assert opened == {  # the dissatisfied member; the overall question under 70%; the overall score under 80%
+        (("reason", "member"), ("survey", "2026-H2")): 1,
+        (("reason", "question"), ("survey", "2026-H2")): 2,
+        (("reason", "overall"), ("survey", "2026-H2")): 1,
+    }

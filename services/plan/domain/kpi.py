@@ -29,6 +29,7 @@ class Binding:
     indicator: str = ""
     types: tuple[str, ...] = ()
     where: dict[str, Any] = field(default_factory=dict)
+    type_where: dict[str, dict[str, Any]] = field(default_factory=dict)  # a further filter for one type only
     aggregation: str = "count"
     at: str | None = None
     evidence: str | None = None
@@ -54,6 +55,7 @@ def load_bindings(text: str) -> dict[str, Binding]:
             indicator=str(entry.get("indicator", "")),
             types=tuple(entry.get("types", ())),
             where=dict(entry.get("where", {})),
+            type_where={str(k): dict(v) for k, v in dict(entry.get("type_where", {})).items()},
             aggregation=str(entry.get("aggregation", "count")),
             at=entry.get("at"),
             evidence=entry.get("evidence"),
@@ -66,6 +68,11 @@ def load_bindings(text: str) -> dict[str, Binding]:
             parts = t.split(".")
             if len(parts) != 5 or parts[0] != "crm" or not parts[4].startswith("v"):
                 raise InvalidInput(f"KPI binding of {b.activity}: {t!r} is no wire type crm.<svc>.<agg>.<event>.vN")
+        stray = set(b.type_where) - set(b.types)
+        if stray:
+            raise InvalidInput(
+                f"KPI binding of {b.activity}: type_where names {', '.join(sorted(stray))}, not in types"
+            )
         how, _, name = b.aggregation.partition(":")
         if how not in ("count", "sum", "distinct") or (how != "count" and not name):
             raise InvalidInput(
@@ -81,7 +88,8 @@ def measure(binding: Binding, event_type: str, data: dict[str, Any], time: str) 
     """What one event adds to its activity: (month "YYYY-MM", value, distinct key), or None if it does not count."""
     if binding.kind != "events" or event_type not in binding.types:
         return None
-    if any(data.get(k) != v for k, v in binding.where.items()):
+    wanted = {**binding.where, **binding.type_where.get(event_type, {})}
+    if any(data.get(k) != v for k, v in wanted.items()):
         return None
     stamp = data.get(binding.at) if binding.at else time
     if not isinstance(stamp, str) or len(stamp) < 7:

@@ -118,6 +118,12 @@ class Risk(Aggregate):
         self.scores: list[dict[str, Any]] = [{**score_of(probability, severity), "at": at, "by": by, "reason": None}]
         self.registered_at = at
         self.action_requests: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []  # signals that prompted a review, and the reviews done
+
+    @property
+    def open_prompts(self) -> list[dict[str, Any]]:
+        """Signals that prompted a review not yet done (a review or a re-scoring answers them)."""
+        return [r for r in self.reviews if r["kind"] == "prompt" and r["answered"] is None]
 
     @property
     def current(self) -> dict[str, Any]:
@@ -140,6 +146,42 @@ class Risk(Aggregate):
     @event("Rescored")
     def _rescored(self, probability: int, severity: int, reason: str | None, by: str, at: datetime) -> None:
         self.scores.append({**score_of(probability, severity), "at": at, "by": by, "reason": reason})
+        self._answer_prompts(at)
+
+    def _answer_prompts(self, at: datetime) -> None:
+        for prompt in self.open_prompts:
+            prompt["answered"] = at
+
+    def prompt_review(self, *, signal: str, figure: float, level: float, detail: str, at: datetime) -> bool:
+        """A signal linked to the risk reached its level: a review is due. False (nothing recorded) while a review
+        this signal prompted is still open, so a signal that stays high prompts once."""
+        if any(p["signal"] == signal for p in self.open_prompts):
+            return False
+        self._review_prompted(signal, float(figure), float(level), required(detail, "the signal's detail"), at)
+        return True
+
+    @event("ReviewPrompted")
+    def _review_prompted(self, signal: str, figure: float, level: float, detail: str, at: datetime) -> None:
+        self.reviews.append(
+            {
+                "kind": "prompt",
+                "signal": signal,
+                "figure": figure,
+                "level": level,
+                "detail": detail,
+                "at": at,
+                "answered": None,
+            }
+        )
+
+    def review(self, *, outcome: str, by: str, at: datetime) -> None:
+        """The risk reviewed (its score kept): what was concluded; every open prompt is answered."""
+        self._reviewed(required(outcome, "the review's outcome"), [p["signal"] for p in self.open_prompts], by, at)
+
+    @event("Reviewed")
+    def _reviewed(self, outcome: str, signals: list[str], by: str, at: datetime) -> None:
+        self._answer_prompts(at)
+        self.reviews.append({"kind": "review", "outcome": outcome, "signals": signals, "by": by, "at": at})
 
     def revise(self, *, by: str, at: datetime, **texts: Any) -> bool:
         """Change the texts given (None leaves a text as it is); False when nothing changes."""

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,27 +26,44 @@ def _answer_pct(question: dict[str, Any], value: Any) -> float | None:
     return None
 
 
+def _tally(kind: str, values: Iterable[Any]) -> Counter[Any]:
+    """How often each answer the question's kind takes was given: scale and choice by their number, yes/no by
+    True/False, text as one count under ""; anything else is not an answer of that kind."""
+    tally: Counter[Any] = Counter()
+    for v in values:
+        if kind in (QuestionKind.SCALE, QuestionKind.CHOICE):
+            if isinstance(v, int) and not isinstance(v, bool):
+                tally[v] += 1
+        elif kind == QuestionKind.YES_NO:
+            if isinstance(v, bool):
+                tally[v] += 1
+        elif isinstance(v, str):
+            tally[""] += 1
+    return tally
+
+
 def question_stats(question: dict[str, Any], values: list[Any]) -> dict[str, Any]:
     """n, mean, standard deviation (population), percentage and the distribution of one question's answers."""
+    return _stats_of(question, _tally(question["kind"], values))
+
+
+def _stats_of(question: dict[str, Any], tally: Counter[Any]) -> dict[str, Any]:
     kind = question["kind"]
     if kind == QuestionKind.SCALE:
-        points = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
-        distribution = {str(p): points.count(p) for p in range(1, question["scale_max"] + 1)}
-        numbers = [float(p) for p in points]
+        distribution = {str(p): tally.get(p, 0) for p in range(1, question["scale_max"] + 1)}
+        weighted = [(float(p), c) for p, c in tally.items()]
     elif kind == QuestionKind.YES_NO:
-        answers = [v for v in values if isinstance(v, bool)]
-        distribution = {"yes": answers.count(True), "no": answers.count(False)}
-        numbers = [1.0 if v else 0.0 for v in answers]
+        distribution = {"yes": tally.get(True, 0), "no": tally.get(False, 0)}
+        weighted = [(1.0 if v else 0.0, c) for v, c in tally.items()]
     elif kind == QuestionKind.CHOICE:
-        picks = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
-        distribution = {str(i): picks.count(i) for i in range(len(question.get("choices") or []))}
-        return {"key": question["key"], "kind": kind, "n": len(picks), "distribution": distribution, "scored": False}
+        distribution = {str(i): tally.get(i, 0) for i in range(len(question.get("choices") or []))}
+        n = sum(tally.values())
+        return {"key": question["key"], "kind": kind, "n": n, "distribution": distribution, "scored": False}
     else:
-        texts = [v for v in values if isinstance(v, str)]
-        return {"key": question["key"], "kind": kind, "n": len(texts), "distribution": {}, "scored": False}
-    n = len(numbers)
-    mean = sum(numbers) / n if n else None
-    sd = math.sqrt(sum((x - mean) ** 2 for x in numbers) / n) if n and mean is not None else None
+        return {"key": question["key"], "kind": kind, "n": tally.get("", 0), "distribution": {}, "scored": False}
+    n = sum(c for _, c in weighted)
+    mean = sum(x * c for x, c in weighted) / n if n else None
+    sd = math.sqrt(sum(c * (x - mean) ** 2 for x, c in weighted) / n) if n and mean is not None else None
     top = question["scale_max"] if kind == QuestionKind.SCALE else 1
     return {
         "key": question["key"],
@@ -60,10 +78,19 @@ def question_stats(question: dict[str, Any], values: list[Any]) -> dict[str, Any
 
 
 def survey_stats(questions: list[dict[str, Any]], responses: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Every question's statistics over the responses' answers, and the overall score."""
-    answers = [r for r in responses]
-    per_question = [question_stats(q, [a[q["key"]] for a in answers if q["key"] in a]) for q in questions]
-    return {"responses": len(answers), "questions": per_question, "overall": overall(per_question)}
+    """Every question's statistics over the responses' answers, and the overall score: one pass over the answers
+    (a round's 300,000 answers are tallied, not listed question by question)."""
+    kinds = {q["key"]: q["kind"] for q in questions}
+    given: dict[str, list[Any]] = {key: [] for key in kinds}
+    count = 0
+    for answers in responses:
+        count += 1
+        for key, value in answers.items():
+            found = given.get(key)
+            if found is not None:
+                found.append(value)
+    per_question = [_stats_of(q, _tally(q["kind"], given[q["key"]])) for q in questions]
+    return {"responses": count, "questions": per_question, "overall": overall(per_question)}
 
 
 def overall(per_question: list[dict[str, Any]]) -> float | None:

@@ -1,0 +1,298 @@
+"""The console's pages against the real services in-process: every page of every menu answers, a service's
+refusal is shown in the person's language with the service's reason and never becomes a 500, and a command made
+in the console is recorded as the logged-in person's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.console import access
+from shared.settings import ConsoleSettings
+from tests.console.conftest import PASSWORD, PEOPLE, World, csrf_of, log_in
+
+
+@pytest.fixture
+def browser(world: World) -> Iterator[TestClient]:
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("name", list(PEOPLE))
+def test_every_page_of_a_person_s_menu_answers_over_the_real_services(world: World, browser, name) -> None:
+    log_in(browser, name)
+    for page in access.menu(PEOPLE[name][0]):
+        response = browser.get(access.HREFS[page])
+        assert response.status_code == 200, (page, response.text[:300])
+        assert 'role="alert"' not in response.text, (page, response.text[:2000])
+
+
+def test_a_bad_search_is_the_service_s_422_shown_in_persian_not_a_500(world: World, browser) -> None:
+    log_in(browser, "m.karimi")
+    response = browser.get("/calls", params={"number": "not a number"})
+    assert response.status_code == 200
+    assert "برخی ورودی‌ها معتبر نیستند" in response.text and "is not a phone number" in response.text
+    response = browser.get("/calls/not-an-id")
+    assert response.status_code == 404 and "پیدا نشد" in response.text
+
+
+def test_a_complaint_registered_in_the_console_is_the_person_s_own_command(world: World, browser) -> None:
+    csrf = log_in(browser, "m.karimi")
+    refused = browser.post("/complaints", data={"csrf": csrf, "description": "", "complainant_name": "علی"})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    assert world.services["complaints"].get("/complaints", headers=world.who["auditor"]).json() == []
+    created = browser.post(
+        "/complaints",
+        data={
+            "csrf": csrf,
+            "channel": "in_person",
+            "kind": "complaint",
+            "complainant_name": "علی رضایی",
+            "phone": "0913 123 4567",
+            "unit": "membership",
+            "description": "کارت بازرگانی صادر نشده است",
+        },
+    )
+    assert created.status_code == 303, created.text
+    complaint_id = created.headers["location"].split("/")[2].split("?")[0]
+    record = world.services["complaints"].get(f"/complaints/{complaint_id}", headers=world.who["auditor"]).json()
+    assert record["registered_by"] == "m.karimi" and record["state"] == "received"
+    page = browser.get(created.headers["location"])
+    assert "ثبت شد." in page.text and "کارت بازرگانی صادر نشده است" in page.text
+
+
+def test_a_step_the_person_may_not_take_is_the_service_s_403_shown_on_the_page(world: World, browser) -> None:
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
+    csrf = log_in(browser, "k.rezaei")  # another expert of the unit: the callback is s.ahmadi's
+    response = browser.post(f"/calls/{call_id}/callback", data={"csrf": csrf, "outcome": "resolved"})
+    assert response.status_code == 403 and "شما اجازه این کار را ندارید" in response.text
+    assert "only for the calls in his or her own queue" in response.text
+    record = world.services["calls"].get(f"/calls/{call_id}", headers=world.who["auditor"]).json()
+    assert record["callbacks"] == []
+
+
+def test_an_unknown_member_is_a_404_page_in_the_person_s_language(world: World, browser) -> None:
+    csrf = log_in(browser, "m.karimi")
+    assert browser.post("/language", data={"csrf": csrf, "language": "en"}).status_code == 303
+    response = browser.get("/members/99999999")
+    assert response.status_code == 404 and "Not found." in response.text and 'dir="ltr"' in response.text
+
+
+def test_openid_connect_logs_in_an_existing_user_named_by_the_provider(world: World, settings, clock) -> None:
+    from services.console.main import create_app
+    from services.console.users import fast_hasher
+
+    oidc = ConsoleSettings(
+        oidc_issuer="https://id.chamber.example",
+        oidc_client_id="crm-console",
+        oidc_client_secret="s3cret",
+        oidc_redirect_url="https://crm.chamber.example/oidc/callback",
+    )
+    app = create_app(settings.model_copy(update={"console": oidc}), clock=clock, hasher=fast_hasher())
+    app.state.console.directory.add("z.rahimi", ["expert"], by="operator", unit="member_relations")
+    seen: dict[str, str] = {}
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.well-known/openid-configuration":
+            base = "https://id.chamber.example"
+            return httpx.Response(
+                200,
+                json={
+                    "authorization_endpoint": f"{base}/auth",
+                    "token_endpoint": f"{base}/token",
+                    "userinfo_endpoint": f"{base}/userinfo",
+                },
+            )
+        if request.url.path == "/token":
+            seen["token_request"] = request.content.decode()
+            seen["authorization"] = request.headers["authorization"]
+            return httpx.Response(200, json={"access_token": "at-1", "token_type": "Bearer"})
+        if request.url.path == "/userinfo" and request.headers["authorization"] == "Bearer at-1":
+            return httpx.Response(200, json={"sub": "42", "preferred_username": seen.get("who", "z.rahimi")})
+        return httpx.Response(401)
+
+    app.state.oidc_client = httpx.Client(transport=httpx.MockTransport(provider))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        assert 'href="/oidc/login"' in client.get("/login").text
+        start = client.get("/oidc/login")
+        assert start.status_code == 303 and start.headers["location"].startswith("https://id.chamber.example/auth?")
+        state = httpx.URL(start.headers["location"]).params["state"]
+        assert httpx.URL(start.headers["location"]).params["code_challenge_method"] == "S256"
+        assert client.get("/oidc/callback", params={"state": "forged", "code": "c"}).status_code == 401
+        back = client.get("/oidc/callback", params={"state": state, "code": "code-1"})
+        assert back.status_code == 303 and back.headers["location"] == "/work"
+        assert "code_verifier=" in seen["token_request"] and seen["authorization"].startswith("Basic ")
+        assert client.get("/work").status_code == 200
+        session = app.state.console.directory.session(client.cookies["crm_session"])
+        assert session.user.name == "z.rahimi" and app.state.tokens.verify(session.token).name == "z.rahimi"
+    seen["who"] = "stranger"
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        state = httpx.URL(client.get("/oidc/login").headers["location"]).params["state"]
+        assert client.get("/oidc/callback", params={"state": state, "code": "code-2"}).status_code == 403
+
+
+def test_csrf_of_login_page_is_present(browser) -> None:
+    assert csrf_of(browser.get("/login").text)
+
+
+def test_an_expert_records_a_member_s_survey_answers_during_the_call(world: World, browser) -> None:
+    surveys, who = world.services["surveys"], world.who
+    questions = [
+        {"key": "overall", "text": {"fa": "رضایت کلی", "tr": "Genel memnuniyet"}},
+        {"key": "recommend", "kind": "yes_no", "text": {"fa": "توصیه می‌کنید؟"}},
+        {"key": "comments", "kind": "text", "text": {"fa": "پیشنهاد"}},
+    ]
+    q = surveys.post(
+        "/questionnaires",
+        json={"code": "card", "title": "Card desk", "questions": questions},
+        headers=who["mr_manager"],
+    )
+    assert q.status_code == 201, q.text
+    survey = surveys.post(
+        "/surveys/project",
+        json={"subject": "Card renewal desk", "questionnaire_id": q.json()["id"]},
+        headers=who["unit_manager"],
+    ).json()["id"]
+    assert surveys.post(f"/surveys/{survey}/approve", headers=who["sg"]).status_code == 200
+    surveys.post(f"/surveys/{survey}/members", json={"numbers": ["12-1", "12-2"]}, headers=who["unit_manager"])
+    surveys.post(f"/surveys/{survey}/members/approve", headers=who["mr_manager"])
+    assert surveys.post(f"/surveys/{survey}/start", headers=who["mr_manager"]).status_code == 200
+
+    world.directory.add("z.rahimi", ["expert"], by="operator", password=PASSWORD, unit="member_relations")
+    csrf = log_in(browser, "z.rahimi")
+    work = browser.get("/work").text
+    assert "تماس نظرسنجی" in work and "12-1" in work  # the survey calls are in the expert's queue
+    listing = browser.get(f"/surveys/{survey}").text
+    assert f"/surveys/{survey}/contacts/12-1" in listing
+    page = browser.get(f"/surveys/{survey}/contacts/12-1").text
+    assert "رضایت کلی" in page and "توصیه می‌کنید؟" in page and 'name="q_comments"' in page
+    bad = browser.post(
+        f"/surveys/{survey}/contacts/12-1/response", data={"csrf": csrf, "line": "mobile", "q_overall": "9"}
+    )
+    assert bad.status_code == 422 and 'role="alert"' in bad.text  # off the scale: the service's reason, no 500
+    done = browser.post(
+        f"/surveys/{survey}/contacts/12-1/response",
+        data={
+            "csrf": csrf,
+            "line": "fixed",
+            "q_overall": "4",
+            "q_recommend": "yes",
+            "q_comments": "تمدید سریع‌تر",
+            "services_introduced": "گواهی مبدأ الکترونیکی",
+        },
+    )
+    assert done.status_code == 303, done.text
+    contact = surveys.get(f"/surveys/{survey}/contacts/12-1", headers=who["mr_manager"]).json()
+    assert contact["status"] == "responded"
+    assert contact["answers"] == {"overall": 4, "recommend": True, "comments": "تمدید سریع‌تر"}
+    assert contact["services_introduced"] == ["گواهی مبدأ الکترونیکی"]
+
+
+def test_reports_and_the_printable_form_open_through_the_console_with_the_person_s_token(world: World, browser) -> None:
+    complaints = world.services["complaints"]
+    body = {"channel": "in_person", "kind": "complaint", "description": "کارت صادر نشده", "complainant_name": "علی"}
+    created = complaints.post("/complaints", json={**body, "unit": "membership"}, headers=world.who["expert"])
+    assert created.status_code == 201, created.text
+    log_in(browser, "sg")
+    page = browser.get(f"/complaints/{created.json()['id']}").text
+    assert f'href="/documents/complaint-form?complaint_id={created.json()["id"]}"' in page
+    printable = browser.get(f"/documents/complaint-form?complaint_id={created.json()['id']}")
+    assert printable.status_code == 200 and printable.headers["content-type"].startswith("text/html")
+    assert "ME-FR-۰۱-۰۱-۰۱" in printable.text and "script-src" not in printable.headers["content-security-policy"]
+    export = browser.get("/documents/complaints-export")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert "reference" in export.text.splitlines()[0]
+    links = browser.get("/reports", params={"year": "1405", "as_of": "1405/08/30", "unit": "trade"}).text
+    for href in ("/documents/complaints-six-monthly?year=1405&amp;half=1&amp;format=html", "/documents/call-stats"):
+        assert href in links
+    six = browser.get("/documents/complaints-six-monthly", params={"year": "1405", "half": "1", "format": "csv"})
+    assert six.status_code == 200 and six.headers["content-type"].startswith("text/csv")
+    assert browser.get("/documents/nothing").status_code == 404
+    bad = browser.get("/documents/complaints-six-monthly", params={"year": "1", "half": "1"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_marked_done(world: World, browser) -> None:
+    from tests.complaints.test_api import advance, complaint_body
+
+    complaints = world.services["complaints"]
+    created = complaints.post("/complaints", json=complaint_body(), headers=world.who["expert"])
+    cid = created.json()["id"]
+    advance(complaints, world.who, cid, "accepted")
+    csrf = log_in(browser, "sg")
+    page = browser.get(f"/complaints/{cid}").text
+    assert 'id="step-committee"' in page and 'id="step-committee-not-needed"' in page
+    convened = browser.post(
+        f"/complaints/{cid}/committee",
+        data={"csrf": csrf, "subject": "card delays", "variable_members": "committee-1, y.mousavi"},
+    )
+    assert convened.status_code == 303, convened.text
+    world.directory.add("committee-1", ["committee"], by="operator", password=PASSWORD)
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as member:
+        member_csrf = log_in(member, "committee-1")
+        decided = member.post(
+            f"/complaints/{cid}/committee/decision",
+            data={
+                "csrf": member_csrf,
+                "attendees": "member_relations_manager, secretary_general, committee-1, h.tehrani",
+                "decision": "settled",
+                "reasoning": "card issued, delay fee waived",
+                "minutes": "the unit manager explained the missing deputy",
+                "action_description": "name a deputy signatory",
+                "action_owner": "h.tehrani",
+                "action_due": "2026-12-20",
+            },
+        )
+        assert decided.status_code == 303, decided.text
+    record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
+    assert record["state"] == "decided" and record["outcome"] == "settled"
+    assert [(a["id"], a["owner"], a["status"]) for a in record["corrective_actions"]] == [("CA-1", "h.tehrani", "open")]
+    page = browser.get(f"/complaints/{cid}").text
+    assert 'id="corrective-actions"' in page and "name a deputy signatory" in page
+    done = browser.post(f"/complaints/{cid}/corrective-actions/CA-1/done", data={"csrf": csrf, "note": "deputy named"})
+    assert done.status_code == 303, done.text
+    record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
+    assert record["corrective_actions"][0]["status"] == "done" and record["corrective_actions"][0]["done_by"] == "sg"
+
+
+def test_member_services_read_a_desk_s_schedule_and_its_final_list(world: World, browser, token_store) -> None:
+    from shared.auth import Role
+    from tests.desks.test_api import announced, registration
+
+    desks = world.services["desks"]
+    headers = {
+        **world.who,
+        "ms_expert": {"Authorization": f"Bearer {token_store.create('l.moradi', Role.MS_EXPERT)}"},
+        "ms_manager": {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"},
+    }
+    desk = announced(desks, headers)
+    for name in ("Ali", "Bahar", "Cyrus"):
+        assert desks.post(
+            f"/desks/{desk}/registrations", json=registration(name), headers=headers["ms_expert"]
+        ).is_success
+    world.directory.add("l.moradi", ["member_services_expert"], by="operator", password=PASSWORD)
+    log_in(browser, "l.moradi")
+    assert f'href="/desks/{desk}"' in browser.get("/desks").text
+    page = browser.get(f"/desks/{desk}").text
+    assert page.index("Ali") < page.index("Bahar") < page.index("Cyrus") and "فهرست انتظار" in page  # capacity 2
+    final = browser.get("/documents/desk-final-list", params={"desk_id": desk, "format": "csv"})
+    assert final.status_code == 200 and "Ali" in final.text
+
+
+def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, browser) -> None:
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    log_in(browser, "s.ahmadi")
+    assert 'id="step-callback"' in browser.get(f"/calls/{call_id}").text  # the expert who owes it
+    world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as other:
+        log_in(other, "k.rezaei")
+        page = other.get(f"/calls/{call_id}").text
+        assert 'id="call-path"' in page and 'id="step-callback"' not in page
