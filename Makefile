@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench demo clean lock contracts browser
 CHROMIUM := /usr/bin/chromium
+PDFTOTEXT := /usr/bin/pdftotext
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +20,12 @@ run: $(STAMP)
 
 # The browser tests drive Debian's Chromium through Playwright; no browser is downloaded. Installed here when
 # missing (as root, from Debian's packages); without root, install the `chromium` package yourself.
-browser: $(CHROMIUM)
+browser: $(CHROMIUM) $(PDFTOTEXT)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null
+# The PDF tests read the text and its place on the page back with poppler's pdftotext.
+$(PDFTOTEXT):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 
 # Lint first, so a style, type or layering violation fails CI before the suite runs.
 test: $(STAMP) browser lint

@@ -103,6 +103,13 @@ class BusinessCalendar:
         self._closures[d] = reason
         self._utc_intervals.cache_clear()
 
+    def copy(self) -> BusinessCalendar:
+        """The calendar as it stands now, apart from later changes to this one (to compare before and after)."""
+        other = BusinessCalendar(self.config)
+        other._schedules = list(self._schedules)
+        other._closures = dict(self._closures)
+        return other
+
     def schedules(self) -> list[tuple[_dt.date, dict[str, list[str]]]]:
         return [
             (d, {WEEKDAYS[w]: [f"{_format_clock(a)}-{_format_clock(b)}" for a, b in iv] for w, iv in h.items()})

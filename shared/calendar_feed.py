@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -46,12 +46,34 @@ def apply_change(calendar: BusinessCalendar, kind: str, data: Mapping[str, Any])
         raise ValueError(f"unknown calendar change {kind!r}")
 
 
+def describe_change(kind: str, data: Mapping[str, Any]) -> str:
+    """Why deadlines moved, in words kept with the events that record the moves."""
+    if kind == "schedule":
+        named = f" ({data['preset']})" if data.get("preset") else ""
+        return f"calendar change: working hours from {data['effective_from']}{named}"
+    note = f": {data['note']}" if data.get("note") else ""
+    return f"calendar change: closed on {data['day']} ({data['reason']}){note}"
+
+
+# Called after a change is applied: (the calendar as it was before, the change's event id, kind, data).
+OnChange = Callable[[BusinessCalendar, str, str, Mapping[str, Any]], object]
+
+
 class CalendarFeed:
-    def __init__(self, engine: sa.Engine, calendar: BusinessCalendar, types: Mapping[str, str]):
-        """`types`: wire type -> `schedule` or `closure`."""
+    def __init__(
+        self,
+        engine: sa.Engine,
+        calendar: BusinessCalendar,
+        types: Mapping[str, str],
+        on_change: OnChange | None = None,
+    ):
+        """`types`: wire type -> `schedule` or `closure`. `on_change` is told of each change newly applied (not of
+        those read back at start), with the calendar as it was before it, so that the deadlines it moves can be
+        recorded with their old and new times."""
         self.engine = engine
         self.calendar = calendar
         self.types = dict(types)
+        self.on_change = on_change
         metadata.create_all(engine)
         with engine.connect() as conn:
             stored = list(conn.execute(sa.select(changes.c.kind, changes.c.data).order_by(changes.c.position)))
@@ -61,6 +83,7 @@ class CalendarFeed:
     def apply(self, events: Iterable[CloudEvent]) -> int:
         """Keep and apply the calendar changes among `events`; one already kept is skipped (by event id)."""
         applied = 0
+        changed: list[tuple[BusinessCalendar, CloudEvent, str]] = []
         with self.engine.begin() as conn:
             for e in events:
                 kind = self.types.get(e.type)
@@ -72,8 +95,17 @@ class CalendarFeed:
                 conn.execute(
                     changes.insert().values(event_id=e.id, position=position, kind=kind, data=json.dumps(e.data))
                 )
+                before = self.calendar.copy()
                 apply_change(self.calendar, kind, e.data)
+                changed.append((before, e, kind))
                 applied += 1
+        # After the changes are kept: the calendar is right whatever happens to the records of the moves.
+        if self.on_change is not None:
+            for before, e, kind in changed:
+                try:
+                    self.on_change(before, e.id, kind, e.data)
+                except Exception:  # noqa: BLE001 - a lost database connection must not stop the feed
+                    log.exception("calendar feed: the deadlines moved by %s could not all be recorded", e.id)
         return applied
 
 

@@ -39,6 +39,7 @@ from services.complaints.receipt import ComplaintReceipt
 from services.complaints.reports import ComplaintReports
 from services.complaints.views import complaint_form, complaint_summary
 from shared.calendar import BusinessCalendar
+from shared.calendar_feed import describe_change
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
@@ -391,6 +392,34 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmA
         return doc, attached
 
     # -- deadlines ---------------------------------------------------------------------------------------------
+    def move_deadlines(
+        self, before: BusinessCalendar, change: str, kind: str, data: Mapping[str, Any]
+    ) -> list[tuple[uuid.UUID, Stage]]:
+        """The chamber's calendar changed (from `before` to `self.calendar`, by the change with event id `change`):
+        record a DeadlineMoved event on every open complaint whose running stage's deadline it moves, with the
+        old and new deadline and the change as the reason. Idempotent per change: told again, it records nothing."""
+        reason = describe_change(kind, data)
+        moved: list[tuple[uuid.UUID, Stage]] = []
+        for complaint_id in list(self.lister()):
+            for attempt in range(3):
+                complaint = self.find_complaint(complaint_id)
+                if complaint is None or not complaint.is_open:
+                    break
+                stage = complaint.move_deadline(
+                    before=before, after=self.calendar, hours=self.hours, change=change, reason=reason, at=self.clock()
+                )
+                if stage is None:
+                    break
+                try:
+                    self.save(complaint)
+                except IntegrityError:
+                    if attempt == 2:
+                        log.warning("a moved deadline of a complaint could not be recorded: it kept changing")
+                    continue  # changed meanwhile: look again
+                moved.append((complaint.id, stage))
+                break
+        return moved
+
     def record_breaches(self, now: datetime | None = None) -> list[tuple[uuid.UUID, Stage]]:
         """Record every stage deadline passed and not yet recorded, as DeadlineBreached events; running it again
         records nothing new (one breach per complaint, round and stage)."""

@@ -38,6 +38,7 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.complainant_erased.v1": "services.complaints.domain:Complaint.ComplainantErased",
         "crm.complaints.complaint.document_attached.v1": "services.complaints.domain:Complaint.DocumentAttached",
         "crm.complaints.complaint.deadline_breached.v1": "services.complaints.domain:Complaint.DeadlineBreached",
+        "crm.complaints.complaint.deadline_moved.v1": "services.complaints.domain:Complaint.DeadlineMoved",
         "crm.complaints.complaint.review_minutes_recorded.v1": "services.complaints.domain:Complaint.ReviewMinutesRecorded",
         "crm.complaints.report.prepared.v1": "services.complaints.domain:HalfYearReport.Prepared",
         "crm.complaints.report.sent.v1": "services.complaints.domain:HalfYearReport.Sent",
@@ -59,5 +60,6 @@ CONTRACT = EventContract(
         "crm.complaints.complaint.member_notified.v1": {"outcome": Outcome},
         "crm.complaints.complaint.closed.v1": {"outcome": Outcome},
         "crm.complaints.complaint.deadline_breached.v1": {"stage": Stage},
+        "crm.complaints.complaint.deadline_moved.v1": {"stage": Stage},
     },
 )

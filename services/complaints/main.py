@@ -20,6 +20,7 @@ from services.complaints.internal import internal
 from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import public
 from services.complaints.report_api import reports
+from services.complaints.tracking_page import tracking_page
 from shared.calendar_feed import CalendarFeed, follow_calendar
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -94,7 +95,14 @@ def create_app(
     index = build_index(settings, desk)
     # Stage deadlines are counted on the calendar at each reading, so a closure or schedule the chamber enters
     # (kept by the calls service) moves every open stage's deadline as soon as this feed applies it.
-    calendar_feed = CalendarFeed(index.engine, desk.calendar, CALENDAR_EVENTS)
+    # Each change newly applied records, on every open complaint whose running stage it moves, the old and new
+    # deadline and why (Complaint.DeadlineMoved).
+    calendar_feed = CalendarFeed(
+        index.engine,
+        desk.calendar,
+        CALENDAR_EVENTS,
+        on_change=desk.move_deadlines,
+    )
     outbox = CorrectiveActionOutbox(
         desk,
         index.engine,
@@ -143,6 +151,7 @@ def create_app(
         config.public_tracking_rate_limit, timedelta(seconds=config.public_rate_window_seconds), clock
     )
     app.include_router(public)
+    app.include_router(tracking_page)
     app.include_router(internal)
     app.include_router(router)
     app.include_router(erasure)

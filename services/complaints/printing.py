@@ -19,15 +19,15 @@ def persian_digits(text: str) -> str:
     return text.translate(PERSIAN_DIGITS)
 
 
-def _value(value: Any) -> str:
+def value_text(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if isinstance(value, list):
-        return "، ".join(_value(v) for v in value)
+        return "، ".join(value_text(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+        return "; ".join(f"{k}: {value_text(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -38,7 +38,7 @@ def _environment(language: str) -> Environment:
         # references included, so the printed form reads in one script.
         if hasattr(value, "__html__"):
             return value
-        text = _value(value)
+        text = value_text(value)
         return escape(persian_digits(text) if language == "fa" else text)
 
     env = Environment(
@@ -55,7 +55,7 @@ def _environment(language: str) -> Environment:
 def render_form(form: dict[str, Any], language: str, printed_at_local: str) -> str:
     t = texts(language)
     steps = [
-        {**s, "title": t["steps"].get(s["event_name"], s["title"]), "details": _value(s["details"])}
+        {**s, "title": t["steps"].get(s["event_name"], s["title"]), "details": value_text(s["details"])}
         for s in form["steps"]
     ]
     template = _environment(language).get_template("form.html.j2")

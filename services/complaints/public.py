@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.complaints.application import ComplaintDesk
 from services.complaints.domain import Kind, complaint_id_for_reference, new_reference
+from services.complaints.public_problems import LocalisedProblems
 from services.complaints.tracking import (
     chamber_language,
     choose_language,
@@ -206,7 +207,8 @@ def get_tracking_limiter(request: Request) -> RateLimiter:
     return request.app.state.tracking_limiter
 
 
-public = APIRouter(prefix="/public", tags=["public"])
+# Every refusal of these endpoints reaches the complainant in his or her language (public_problems).
+public = APIRouter(prefix="/public", tags=["public"], route_class=LocalisedProblems)
 
 
 @public.post(
@@ -280,6 +282,7 @@ async def submit_public_complaint(request: Request, limiter: Annotated[RateLimit
             [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]
         ) from None
     language = choose_language(form.language, request.headers.get("accept-language"), chamber_language(desk.region))
+    request.state.language = language  # the form's choice: refusals from here on are in it
     received = texts(language)["received"]
     secret = new_secret()
     if form.homepage:
@@ -334,6 +337,7 @@ def track_complaint(
     config: ComplaintSettings = request.app.state.complaint_settings
     wait = limiter.hit(client_address(request, config))
     asked = choose_language(body.language, request.headers.get("accept-language"), chamber_language(desk.region))
+    request.state.language = asked
     if wait is not None:
         seconds = max(1, int(wait.total_seconds() + 0.999))
         response = problem(429, "Too many requests", f"try again in {seconds} seconds", instance=request.url.path)

@@ -36,6 +36,7 @@ STEP_TITLES = {
     "ConfidentialityChanged": "Confidentiality changed",
     "DocumentAttached": "Document attached",
     "DeadlineBreached": "Stage deadline passed",
+    "DeadlineMoved": "Stage deadline moved by a change of the chamber's calendar",
     "ReviewMinutesRecorded": "Discussed at the six-monthly review meeting (minutes)",
 }
 
@@ -107,6 +108,7 @@ def complaint_summary(complaint: Complaint, calendar: BusinessCalendar, hours: M
         "satisfaction": dict(c.satisfaction) if c.satisfaction else None,
         "documents": [dict(d) for d in c.documents],
         "breaches": [dict(b) for b in c.breaches],
+        "deadline_moves": [dict(m) for m in getattr(c, "deadline_moves", [])],
         "stage": stage.value if stage else None,
         "waiting_on": c.waiting_on(stage),
         "due_at": current.due_at if current else None,
@@ -172,5 +174,13 @@ def complaint_form(
         "corrective_actions": view["corrective_actions"],
         "satisfaction": view["satisfaction"],
         "deadlines": [{**d, "due_at_local": calendar.format(d["due_at"])} for d in view["deadlines"]],
+        "deadline_moves": [
+            {
+                **m,
+                "old_due_local": calendar.format(m["old_due"]),
+                "new_due_local": calendar.format(m["new_due"]),
+            }
+            for m in view.get("deadline_moves", [])
+        ],
         "steps": steps,
     }

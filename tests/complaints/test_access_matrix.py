@@ -37,6 +37,12 @@ MATRIX = {
     ("GET", "/audit/events"): row({"auditor", "admin"}),
     ("POST", "/public/complaints"): row(EVERYONE, json={}),  # the website form: anyone, with abuse limits
     ("POST", "/public/complaints/track"): row(EVERYONE, json={}),  # the reference and the secret are the key
+    ("GET", "/public/complaints/track/page"): row(EVERYONE),  # the complainant's page: no login
+    ("POST", "/public/complaints/track/page"): row(
+        EVERYONE,
+        content=b"reference=C-AAAA-AAAA&secret=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
     ("POST", "/internal/complaints"): row({"service", "admin"}, json={}),
     ("POST", "/internal/complaints/deadline-check"): row({"service", "admin"}),
     ("POST", "/complaints"): row({"expert", "mr_manager"}, json=complaint_body()),
@@ -46,6 +52,7 @@ MATRIX = {
     ("GET", C): row(VIEWERS),
     ("GET", C + "/form"): row(VIEWERS),
     ("GET", C + "/form/print"): row(VIEWERS),
+    ("GET", C + "/form/pdf"): row(VIEWERS),
     ("GET", C + "/history"): row({"auditor", "mr_manager", "sg"}),
     ("POST", C + "/acknowledge"): row({"expert", "mr_manager"}, json={"method": "phone"}),
     ("POST", C + "/information"): row(MR_MANAGER, json={}),

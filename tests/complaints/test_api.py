@@ -694,6 +694,9 @@ def test_the_cartable_shows_what_waits_on_each_role(client: TestClient, app, who
 # --- the public website form --------------------------------------------------------------------------------------
 
 
+EN = {"Accept-Language": "en"}  # the rules' own words, as the staff read them
+
+
 def public_form(**fields: Any) -> dict[str, Any]:
     return {
         "kind": "criticism",
@@ -724,9 +727,9 @@ def test_the_public_form_needs_no_token_and_gives_a_tracking_reference(client: T
     assert c["stage"] == "review"  # the reference shown is the acknowledgement
 
 
-def track(client: TestClient, reference: str, secret: str, ip: str = "203.0.113.9", **fields: Any):
+def track(client: TestClient, reference: str, secret: str, ip: str = "203.0.113.9", headers: Any = None, **fields: Any):
     body = {"reference": reference, "secret": secret, **fields}
-    return client.post("/public/complaints/track", json=body, headers={"X-Forwarded-For": ip})
+    return client.post("/public/complaints/track", json=body, headers={"X-Forwarded-For": ip, **(headers or {})})
 
 
 def test_the_complainant_tracks_the_stage_and_dates_in_the_language_written_in(client: TestClient, who) -> None:
@@ -777,7 +780,9 @@ def test_tracking_is_rate_limited_per_client_address(client: TestClient) -> None
     receipt = submit(client).json()
     for _ in range(CONFIG.public_tracking_rate_limit):
         track(client, receipt["reference"], "guess", ip="198.51.100.9")
-    assert_problem(track(client, receipt["reference"], receipt["secret"], ip="198.51.100.9"), 429, "try again")
+    assert_problem(
+        track(client, receipt["reference"], receipt["secret"], ip="198.51.100.9", headers=EN), 429, "try again"
+    )
 
 
 def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, who) -> None:
@@ -810,7 +815,7 @@ def test_the_public_form_stores_markup_as_plain_text(client: TestClient, app, wh
 def test_the_public_form_refuses_bad_input_with_422_and_stores_nothing(
     client: TestClient, body: Any, detail: str
 ) -> None:
-    assert_problem(submit(client, body), 422, detail)
+    assert_problem(submit(client, body, headers=EN), 422, detail)
     assert stored_events(client) == 0
 
 
@@ -818,7 +823,9 @@ def test_the_public_form_refuses_a_body_that_is_not_json(client: TestClient) -> 
     assert_problem(
         submit(client, content=b"description=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415
     )
-    assert_problem(submit(client, content=b"{not json", headers={"Content-Type": "application/json"}), 422, "not JSON")
+    assert_problem(
+        submit(client, content=b"{not json", headers={"Content-Type": "application/json", **EN}), 422, "not JSON"
+    )
 
 
 def test_an_oversized_public_form_is_refused_before_it_is_read(client: TestClient) -> None:
@@ -860,7 +867,7 @@ def test_the_public_form_takes_a_few_small_documents_of_the_accepted_types(
 def test_the_public_form_refuses_too_many_too_large_or_wrong_documents(
     client: TestClient, attachments, status: int, detail: str, settings
 ) -> None:
-    assert_problem(submit(client, public_form(attachments=attachments)), status, detail)
+    assert_problem(submit(client, public_form(attachments=attachments), headers=EN), status, detail)
     assert stored_events(client) == 0
     assert not (Path(settings.data_dir) / "documents").exists()
 
@@ -892,7 +899,7 @@ def test_a_robot_filling_the_honeypot_gets_a_receipt_but_nothing_is_stored(clien
 def test_the_public_form_is_rate_limited_per_client_address(client: TestClient, clock) -> None:
     for _ in range(3):
         assert submit(client, ip="198.51.100.1").status_code == 201
-    refused = submit(client, ip="198.51.100.1")
+    refused = submit(client, ip="198.51.100.1", headers=EN)
     assert_problem(refused, 429, "too many submissions")
     assert refused.headers["retry-after"] == "600"
     assert submit(client, ip="198.51.100.2").status_code == 201  # another address is not held back

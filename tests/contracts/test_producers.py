@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from services.calls.application import CallCentre
 from services.calls.telephony import TelephonyEvent
 from services.complaints.application import ComplaintDesk
-from services.complaints.domain import ConflictOfInterest
+from services.complaints.domain import ConflictOfInterest, Stage
 from services.desks.application import DeskOffice
 from services.members.application import MemberDirectory
 from services.reporting.oversight import CorrectiveAction, Escalation, Oversight
@@ -244,6 +244,12 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     desk.refer_complaint(cid, by="m.karimi")
     with pytest.raises(ConflictOfInterest):
         desk.assign_handler(cid, handler_kind="person", handler="s.ahmadi", by="sg")
+    # A day closed at run time moves the running assignment deadline.
+    before = desk.calendar.copy()
+    heat = desk.calendar.next_working_day(desk.calendar.working_day_of(clock()))
+    desk.calendar.close(heat, "heat")
+    closure = {"day": heat.isoformat(), "reason": "heat", "note": None}
+    assert (desk.get_complaint(cid).id, Stage.ASSIGNMENT) in desk.move_deadlines(before, "heat-1", "closure", closure)
     desk.erase_complainant(cid, "the complainant's written request", by="admin")
     events["complaints"] = published(desk)
 

@@ -12,9 +12,12 @@ Event data holds only JSON-native values (str, int, bool, list, dict, datetime, 
 from Kafka (crm.complaints.events.v1), never through these classes.
 
 The modules: `vocabulary` (the procedure's words), `references` (tracking references and ids), `conflicts` (the
-conflict-of-interest rule), `deadlines` (stage deadlines, pure), `errors`, and `complaint` (the aggregate). The
+conflict-of-interest rule), `deadlines` (stage deadlines, pure), `assessment` (ISO 10002 initial assessment),
+`errors`, `complaint` (the aggregate and its events), `complaint_state` (its state and the questions asked of it),
+and its steps by procedure step, each with its rules: `receipt`, `review_steps`, `handling_steps`,
+`committee_steps`, `closing_steps`, `record_steps` (anytime: confidentiality, documents, deadlines). The
 aggregate's events are stored under the topics `services.complaints.domain:Complaint.<Event>`, so `Complaint`
-must stay importable from here.
+and its @event methods must stay on the class importable from here.
 """
 
 from __future__ import annotations
