@@ -12,7 +12,6 @@ from eventsourcing.domain import Aggregate, event
 
 from services.complaints.domain.closing_steps import ClosingSteps
 from services.complaints.domain.committee_steps import CommitteeSteps
-from services.complaints.domain.complaint_state import text_of
 from services.complaints.domain.conflicts import (
     distinct_names,
     has_stakeholders,
@@ -21,7 +20,6 @@ from services.complaints.domain.conflicts import (
 from services.complaints.domain.deadlines import (
     Stage,
 )
-from services.complaints.domain.errors import TransitionRefused
 from services.complaints.domain.handling_steps import HandlingSteps
 from services.complaints.domain.receipt import received
 from services.complaints.domain.record_steps import RecordSteps
@@ -426,13 +424,6 @@ class Complaint(ReviewSteps, HandlingSteps, CommitteeSteps, ClosingSteps, Record
     def _confidentiality_changed(self, confidential: bool, reason: str, by: str, at: datetime) -> None:
         self.confidential = confidential
         self.updated_at = at
-
-    def erase_complainant(self, *, reason: str, by: str | None, at: datetime) -> None:
-        """The complainant asked to be forgotten: the application deletes the key sealing their name and contact
-        details; this records who erased them and why, and holds nothing personal. The complaint itself stays."""
-        if self.complainant_erased_at is not None:
-            raise TransitionRefused(f"the complainant of {self.reference} was already erased")
-        self._complainant_erased(reason=text_of(reason, "the reason"), by=by, at=at)
 
     @event("ComplainantErased")
     def _complainant_erased(self, reason: str, by: str | None, at: datetime) -> None:

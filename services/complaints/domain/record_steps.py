@@ -28,6 +28,8 @@ class RecordSteps(ComplaintState):
 
     if TYPE_CHECKING:
 
+        def _complainant_erased(self, reason: str, by: str | None, at: datetime) -> None: ...
+
         def _confidentiality_changed(self, confidential: bool, reason: str, by: str, at: datetime) -> None: ...
 
         def _deadline_breached(
@@ -138,3 +140,10 @@ class RecordSteps(ComplaintState):
             )
             recorded.append(d.stage)
         return recorded
+
+    def erase_complainant(self, *, reason: str, by: str | None, at: datetime) -> None:
+        """The complainant asked to be forgotten: the application deletes the key sealing their name and contact
+        details; this records who erased them and why, and holds nothing personal. The complaint itself stays."""
+        if self.complainant_erased_at is not None:
+            raise TransitionRefused(f"the complainant of {self.reference} was already erased")
+        self._complainant_erased(reason=text_of(reason, "the reason"), by=by, at=at)
