@@ -29,6 +29,7 @@ QUICK_ARGS = {
     "desks_index": ["--desks", "20"],
     "audit": ["--events", "20000"],
     "surveys": ["--members", "3000", "--responses", "300", "--imported", "1000"],
+    "notify_smtp": ["--messages", "50"],
 }
 
 
