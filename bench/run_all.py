@@ -34,6 +34,7 @@ QUICK_ARGS = {
     "breach": ["--calls", "50", "--span", "4"],
     "command_api": ["--calls", "100", "--seconds", "3"],
     "rebuild": ["--events", "20000", "--seed-calls", "200"],
+    "notify_smtp": ["--messages", "50"],
 }
 
 

@@ -69,21 +69,37 @@ class NotificationFollower:
 
     def _catch_up(self) -> int:
         done = 0
+        conflicts = 0
         while True:
-            with self.engine.begin() as conn:
-                current = conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar()
-                notifications = self.app.recorder.select_notifications(
-                    current or 0, self.batch_size, inclusive_of_start=False
-                )
-                if not notifications:
-                    return done
-                self.apply(conn, notifications)
-                last = notifications[-1].id
-                if current is None:
-                    conn.execute(positions.insert().values(name=self.name, position=last))
-                else:
-                    conn.execute(positions.update().where(positions.c.name == self.name).values(position=last))
-            done += len(notifications)
+            try:
+                applied = self._apply_batch()
+            except sa.exc.IntegrityError:
+                # Another replica following the same index wrote the same rows or its first position meanwhile:
+                # its transaction committed, so read the position again and go on from there.
+                conflicts += 1
+                if conflicts > 3:
+                    raise
+                continue
+            if not applied:
+                return done
+            done += applied
+
+    def _apply_batch(self) -> int:
+        """One batch and the position after it, in one transaction; 0 when there was nothing new."""
+        with self.engine.begin() as conn:
+            current = conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar()
+            notifications = self.app.recorder.select_notifications(
+                current or 0, self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            self.apply(conn, notifications)
+            last = notifications[-1].id
+            if current is None:
+                conn.execute(positions.insert().values(name=self.name, position=last))
+            else:
+                conn.execute(positions.update().where(positions.c.name == self.name).values(position=last))
+        return len(notifications)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:

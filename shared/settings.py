@@ -216,10 +216,16 @@ class NotificationSettings(BaseModel):
     backoff_first_seconds: float = Field(default=60, gt=0)
     backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
     dispatch_seconds: float = Field(default=5, gt=0)  # how often the service sends the messages that are due
+    # How long a replica's claim on an attempt holds (longer than any send may take): after it, another replica may
+    # try the message again (the first one died before recording the outcome).
+    claim_seconds: float = Field(default=300, gt=0)
     # Who receives the weekly and monthly reports (user names with a `[[people]]` entry of the organisation file).
     report_recipients: tuple[str, ...] = ("secretary_general", "president")
     # The language of a recipient whose own is not known: the chamber's (fa in Iran, tr in Türkiye) when unset.
     default_language: Literal["fa", "tr", "en"] | None = None
+    # The address members reach the public pages at (e.g. https://crm.chamber.example): a desk's announcement
+    # links to its registration page under it. Unset: the page's path alone.
+    public_base_url: str = ""
 
 
 class Settings(BaseSettings):

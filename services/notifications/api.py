@@ -25,7 +25,7 @@ def get_notifier(request: Request) -> Notifier:
 
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or html: a page to read in a browser")]
-Status = Literal["queued", "retrying", "delivered", "failed", "cancelled"]
+Status = Literal["queued", "retrying", "sending", "delivered", "failed", "cancelled"]
 
 router = APIRouter(tags=["notifications"])
 # The pages answer format=html with text/html: documented, so that a client knows both.

@@ -8,9 +8,12 @@ half of a write that could fail on its own.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -50,6 +53,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 SENT = Counter("crm_notifications_sent", "Messages handed over to their channel", ["channel", "kind"])
 FAILED = Counter("crm_notifications_failed", "Messages given up after their last attempt", ["channel", "kind"])
 SKIPPED = Counter("crm_notifications_skipped", "Events whose rule could not read them (logged)", ["type"])
+CLAIM_LOST = Counter("crm_notifications_claims_lost", "Attempts another replica had claimed first")
 RETRIED = Counter("crm_notifications_retried", "Failed attempts that will be tried again", ["channel", "kind"])
 
 
@@ -141,8 +145,11 @@ class Notifier(CrmApplication):
         channels: dict[str, Channel] | None = None,
         chamber_language: str = "fa",
         staff: Contacts | None = None,
+        replica: str | None = None,
     ):
         super().__init__(env)
+        # Who claims an attempt (recorded in AttemptStarted): the host and process unless a test names it
+        self.replica = replica or f"{socket.gethostname()}:{os.getpid()}"
         self.clock = clock
         self.config = config or NotificationSettings()
         self.organisation = organisation or Organisation()
@@ -193,6 +200,7 @@ class Notifier(CrmApplication):
             tuple(self.config.report_recipients),
             self._reminder_time,
             self.calendar.format_date if self.calendar is not None else date.isoformat,
+            self.config.public_base_url,
         )
         requested = 0
         for e in events:
@@ -251,29 +259,46 @@ class Notifier(CrmApplication):
         return found
 
     def due(self, now: datetime) -> list[uuid.UUID]:
+        """Queued and retrying messages whose time has come, and attempts whose replica's lease has run out."""
         self.follower.catch_up()
         t = messages.c
         q = (
             sa.select(t.id)
-            .where(t.status.in_(("queued", "retrying")), t.next_attempt_at <= _utc(now))
+            .where(t.status.in_(("queued", "retrying", "sending")), t.next_attempt_at <= _utc(now))
             .order_by(t.next_attempt_at, t.id)
         )
         with self.engine.connect() as conn:
             return [uuid.UUID(i) for (i,) in conn.execute(q)]
 
     def dispatch(self, now: datetime | None = None) -> dict[str, int]:
-        """Send every message that is due by `now`; each outcome is recorded as an event of the message."""
+        """Send every message that is due by `now`; each outcome is recorded as an event of the message. A channel
+        that can keep a connection open (SMTP) keeps one for the whole batch."""
         now = now or self.clock()
         counts = {"delivered": 0, "retrying": 0, "failed": 0}
-        for mid in self.due(now):
-            outcome = self.attempt(mid, now)
-            if outcome in counts:  # not "skipped": sent, given up or withdrawn before this look
-                counts[outcome] += 1
+        due = self.due(now)
+        if not due:
+            return counts
+        with ExitStack() as batch:
+            for channel in self.channels.values():
+                opened = getattr(channel, "batch", None)
+                if opened is not None:
+                    batch.enter_context(opened())
+            for mid in due:
+                outcome = self.attempt(mid, now)
+                if outcome in counts:  # not "skipped": sent, given up, withdrawn or claimed by another replica
+                    counts[outcome] += 1
         return counts
 
     def attempt(self, mid: uuid.UUID, now: datetime) -> str:
         m = self.message(mid)  # the store, not the index, says whether it is still open
         if m.closed or (m.next_attempt_at is not None and m.next_attempt_at > now):
+            return "skipped"
+        # Claimed before anything is sent: the store takes this event from one replica only
+        m.start_attempt(by=self.replica, at=now, lease_until=now + timedelta(seconds=self.config.claim_seconds))
+        try:
+            self.save(m)
+        except IntegrityError:  # another replica claimed it (or recorded an outcome) since it was read
+            CLAIM_LOST.inc()
             return "skipped"
         channel = self.channels.get(m.channel)
         error: str | None = None
@@ -303,8 +328,9 @@ class Notifier(CrmApplication):
                 log.warning("message %s to %s not sent (%s); again in %s", m.id, m.recipient, error, delay)
         try:
             self.save(m)
-        except IntegrityError:  # another replica recorded this attempt meanwhile
-            pass
+        except IntegrityError:  # withdrawn meanwhile, or the lease ran out and another replica took it over
+            log.error("message %s: outcome not recorded, the message changed meanwhile", m.id)
+            return "skipped"
         return m.status if m.status != "queued" else "retrying"
 
     # -- index and queries ------------------------------------------------------------------------------------

@@ -10,8 +10,11 @@ import email.policy
 import json
 import smtplib
 import ssl
+import threading
 import urllib.parse
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -48,8 +51,13 @@ MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 class SmtpChannel:
+    """E-mail over SMTP. Alone, `send` opens a connection for the message and closes it; inside `batch()` (the
+    dispatcher opens one for each round of due messages) the first message opens a connection that the next ones
+    reuse, and a connection that fails is dropped and opened afresh for the next message."""
+
     def __init__(self, config: NotificationSettings):
         self.config = config
+        self._local = threading.local()  # the batch's connection belongs to the thread that opened the batch
 
     def email(self, message: Outgoing) -> EmailMessage:
         mail = EmailMessage(policy=MAIL_POLICY)
@@ -63,23 +71,71 @@ class SmtpChannel:
         mail.set_content(message.body, charset="utf-8")
         return mail
 
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        if c.smtp_tls == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                c.smtp_host, c.smtp_port, timeout=c.smtp_timeout_seconds, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout_seconds)
+        try:
+            if c.smtp_tls == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if c.smtp_user:
+                smtp.login(c.smtp_user, c.smtp_password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    @staticmethod
+    def _close(smtp: smtplib.SMTP) -> None:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Keep one connection for the messages sent inside; closed at the end."""
+        self._local.batching = True
+        try:
+            yield
+        finally:
+            self._local.batching = False
+            smtp = getattr(self._local, "smtp", None)
+            self._local.smtp = None
+            if smtp is not None:
+                self._close(smtp)
+
+    @property
+    def connections(self) -> int:
+        """How many connections this thread has opened (the tests and the benchmark read it)."""
+        return getattr(self._local, "opened", 0)
+
     def send(self, message: Outgoing) -> None:
         c = self.config
+        batching = getattr(self._local, "batching", False)
+        smtp = getattr(self._local, "smtp", None) if batching else None
         try:
-            if c.smtp_tls == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.smtp_host, c.smtp_port, timeout=c.smtp_timeout_seconds, context=ssl.create_default_context()
-                )
-            else:
-                smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout_seconds)
-            with smtp:
-                if c.smtp_tls == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if c.smtp_user:
-                    smtp.login(c.smtp_user, c.smtp_password or "")
-                smtp.send_message(self.email(message))
-        except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out: retried with backoff
+            if smtp is None:
+                smtp = self._connect()
+                self._local.opened = self.connections + 1
+                if batching:
+                    self._local.smtp = smtp
+            smtp.send_message(self.email(message))
+        except smtplib.SMTPRecipientsRefused as exc:  # this message's fault: the connection stays good
+            if not batching and smtp is not None:
+                self._close(smtp)
             raise NotSent(f"SMTP {c.smtp_host}:{c.smtp_port}: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out: retried with backoff
+            if smtp is not None:
+                smtp.close()
+            self._local.smtp = None
+            raise NotSent(f"SMTP {c.smtp_host}:{c.smtp_port}: {exc}") from exc
+        if not batching:
+            self._close(smtp)
 
 
 class SmsGateway:

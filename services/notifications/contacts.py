@@ -103,6 +103,9 @@ LABELLED = {
     SESSION_INVITEES: ("invitees",),
 }
 
+# A desk's cancelled registrations (by number), kept in its label: a reminder asked for later is not sent
+REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
+
 MEMBER_REGISTERED = "crm.members.member.registered.v1"
 MEMBER_UPDATED = "crm.members.member.details_updated.v1"
 COMPLAINT_RECEIVED = "crm.complaints.complaint.received.v1"
@@ -136,6 +139,10 @@ class EventContacts:
                     self._member(conn, e, e.data.get("changes") or {}, registered=False)
                 elif e.type == SURVEY_REQUESTED:
                     self._label(conn, e.subject, {"title": e.data.get("subject")})
+                elif e.type == REGISTRATION_CANCELLED:
+                    kept = self._read_label(conn, e.subject).get("cancelled") or []
+                    number = e.data["number"]
+                    self._label(conn, e.subject, {"cancelled": kept if number in kept else [*kept, number]})
                 elif e.type in LABELLED:
                     self._label(conn, e.subject, {k: e.data.get(k) for k in LABELLED[e.type]})
                 elif e.type == COMPLAINT_RECEIVED:
@@ -153,10 +160,14 @@ class EventContacts:
                     )
 
     @staticmethod
-    def _label(conn: sa.Connection, aggregate_id: str, data: Mapping[str, Any]) -> None:
-        """Merged into what is kept already: a session's plan and its invitees come in two events."""
+    def _read_label(conn: sa.Connection, aggregate_id: str) -> dict[str, Any]:
         found = conn.execute(sa.select(labels.c.data).where(labels.c.aggregate_id == aggregate_id)).scalar()
-        merged = {**(json.loads(found) if found else {}), **data}
+        return json.loads(found) if found else {}
+
+    @classmethod
+    def _label(cls, conn: sa.Connection, aggregate_id: str, data: Mapping[str, Any]) -> None:
+        """Merged into what is kept already: a session's plan and its invitees come in two events."""
+        merged = {**cls._read_label(conn, aggregate_id), **data}
         conn.execute(labels.delete().where(labels.c.aggregate_id == aggregate_id))
         conn.execute(labels.insert().values(aggregate_id=aggregate_id, data=json.dumps(merged)))
 

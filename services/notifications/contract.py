@@ -9,6 +9,7 @@ CONTRACT = EventContract(
     "notifications",
     {
         "crm.notifications.message.requested.v1": f"{_MESSAGE}.Requested",
+        "crm.notifications.message.attempt_started.v1": f"{_MESSAGE}.AttemptStarted",
         "crm.notifications.message.attempt_failed.v1": f"{_MESSAGE}.AttemptFailed",
         "crm.notifications.message.delivered.v1": f"{_MESSAGE}.Delivered",
         "crm.notifications.message.failed.v1": f"{_MESSAGE}.Failed",

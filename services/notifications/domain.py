@@ -3,6 +3,11 @@
 Its id is a uuid5 of a key made from the source event (the event's id, the kind of message, the recipient), so a
 replayed or redelivered event asks for the same message again and the store refuses the second one: nothing is
 sent twice. Every attempt is an event, so the audit export shows what was sent to whom, when, and why not.
+
+Before a replica sends, it records that it started the attempt (AttemptStarted, with a lease that expires): the store
+accepts that event from one replica only (the second's is at the same version and refused), and the others leave
+the message alone until the lease has run out, so two replicas never send the same message. A replica that dies
+between sending and recording the outcome leaves the lease to run out, and the message is tried again then.
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ class Message(Aggregate):
         self.attempts = 0
         self.next_attempt_at: datetime | None = send_at or at  # a reminder waits for its day
         self.last_error: str | None = None
+        self.claimed_by: str | None = None
 
     @classmethod
     def create_id(cls, *, key: str, **_: object) -> uuid.UUID:
@@ -90,6 +96,17 @@ class Message(Aggregate):
     def _check_open(self) -> None:
         if self.closed:
             raise MessageClosed(f"message {self.id} is {self.status}")
+
+    def start_attempt(self, *, by: str, at: datetime, lease_until: datetime) -> None:
+        """Claim the next attempt for the replica `by` until `lease_until` (saved before anything is sent)."""
+        self._check_open()
+        self._attempt_started(attempt=self.attempts + 1, by=by, at=at, lease_until=lease_until)
+
+    @event("AttemptStarted")
+    def _attempt_started(self, *, attempt: int, by: str, at: datetime, lease_until: datetime) -> None:
+        self.status = "sending"
+        self.claimed_by = by
+        self.next_attempt_at = lease_until  # another replica may try once the lease has run out
 
     def deliver(self, *, at: datetime) -> None:
         self._check_open()

@@ -39,7 +39,10 @@ def default_channels(settings: Settings) -> dict[str, Channel]:
 
 
 def build_notifier(
-    settings: Settings, clock: Clock = system_clock, channels: dict[str, Channel] | None = None
+    settings: Settings,
+    clock: Clock = system_clock,
+    channels: dict[str, Channel] | None = None,
+    replica: str | None = None,
 ) -> Notifier:
     return Notifier(
         store_env(settings, "notifications"),
@@ -50,6 +53,7 @@ def build_notifier(
         clock=clock,
         channels=channels if channels is not None else default_channels(settings),
         chamber_language="fa" if settings.chamber == "IR" else "tr",
+        replica=replica,
     )
 
 

@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from services.notifications.application import Notifier
 
-STATES = ("queued", "retrying", "delivered", "failed", "cancelled")
+STATES = ("queued", "retrying", "sending", "delivered", "failed", "cancelled")
 
 
 class NotificationCollector:
@@ -29,6 +29,6 @@ class NotificationCollector:
         yield family
         yield GaugeMetricFamily(
             "crm_notifications_queued",
-            "Messages waiting to be sent (queued or retrying)",
-            value=counts.get("queued", 0) + counts.get("retrying", 0),
+            "Messages waiting to be sent (queued, retrying or being sent)",
+            value=counts.get("queued", 0) + counts.get("retrying", 0) + counts.get("sending", 0),
         )

@@ -3,8 +3,11 @@
 Wired: the end-of-day list to the unit's manager (reporting's end_of_day_list.produced, which carries the list),
 the acknowledgement and the result to the complainant (complaints' acknowledged and closed, when the received event
 gave an address or the member is known), the desk registration's confirmation to the member (desks' registered:
-its phone, or the member's address, and a reminder on the desk's reminder day, withdrawn if the registration is
-cancelled), the specialised session's invitation to each member selected (sessions' invitations_sent), a new
+its phone, or the member's address), the desk's announcement by SMS to each member of a selection (desks'
+member_announcement_requested), the reminder of a member's slot (desks' slot_reminders_due, which the desks service
+emits on the reminder day: the notifier keeps no reminder schedule of its own; a reminder still unsent when its
+registration is cancelled is withdrawn, and one asked for after the cancellation is not sent), the specialised
+session's invitation to each member invited (sessions' invitations_requested, which names them), a new
 call-back in an expert's queue to the expert who asked for it
 (calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
 monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
@@ -32,7 +35,9 @@ SURVEY_WEEKLY = "crm.surveys.survey.weekly_summary_recorded.v1"
 RATIO_ISSUED = "crm.desks.ratio_report.issued.v1"
 RATIO_REISSUED = "crm.desks.ratio_report.reissued.v1"
 REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
-SESSION_INVITED = "crm.desks.session.invitations_sent.v1"
+SESSION_INVITATIONS = "crm.desks.session.invitations_requested.v1"
+DESK_ANNOUNCEMENT = "crm.desks.desk.member_announcement_requested.v1"
+SLOT_REMINDERS = "crm.desks.desk.slot_reminders_due.v1"
 
 # The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
 WIRED = frozenset(
@@ -47,14 +52,16 @@ WIRED = frozenset(
         RATIO_ISSUED,
         RATIO_REISSUED,
         REGISTRATION_CANCELLED,
-        SESSION_INVITED,
+        SESSION_INVITATIONS,
+        DESK_ANNOUNCEMENT,
+        SLOT_REMINDERS,
     }
 )
 
 # Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
 WAITING = {
-    "survey_link": "surveys' links_issued carries only a count, not the members and their links",
-    "desk_invitation": "desks' announced names a route, not the members invited (sessions' invitations are wired)",
+    "survey_link": "surveys' links_issued carries only a count: no event names each member with the phone or "
+    "e-mail address, the language and the one-time link to send",
     "call_centre_reports": "no event says a weekly or monthly call-centre report is ready (they are read on demand)",
 }
 
@@ -98,6 +105,8 @@ class Facts:
     reminder_time: Callable[[date], datetime] = lambda d: datetime.combine(d, time(6, 0), UTC)
     # A day as the chamber writes it (Solar Hijri in Iran)
     format_day: Callable[[date], str] = date.isoformat
+    # Where the public pages are (a desk's registration page in its announcement); "" leaves the path as it is
+    public_base_url: str = ""
 
 
 def _key(event: CloudEvent, kind: str, recipient: str) -> str:
@@ -155,8 +164,7 @@ def reminder_key(desk_id: str, number: str) -> str:
 
 
 def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
-    """The confirmation at once and, when the desk's reminder day is known and still ahead, the reminder on it
-    (the procedure's reminder call one day before, as a message the expert's call then backs up)."""
+    """The confirmation at once; the reminder comes later, when desks' slot_reminders_due asks for it."""
     d = event.data
     member = facts.known.member(member_id=d["member_id"]) if d.get("member_id") else None
     slot = datetime.fromisoformat(d["slot_start"]) if d.get("slot_start") else None
@@ -176,13 +184,62 @@ def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
     else:
         return []
     number = d["number"]
-    wanted = [Wanted(_key(event, "desk_registration", number), "desk_registration", number, contact, context, channel)]
-    if slot and desk.get("reminder_day"):
-        send_at = facts.reminder_time(date.fromisoformat(desk["reminder_day"]))
-        if send_at < slot:
-            key = reminder_key(event.subject, number)
-            wanted.append(Wanted(key, "desk_reminder", number, contact, context, channel, send_at))
+    return [Wanted(_key(event, "desk_registration", number), "desk_registration", number, contact, context, channel)]
+
+
+def slot_reminders(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """The reminder of each slot the desks service names, by SMS in the registrant's language. Keyed by the
+    registration, not the event: a second request for the same registration (the event replayed, or emitted again)
+    is the same message, so nobody is reminded twice; a registration already cancelled is not reminded."""
+    d = event.data
+    cancelled = set(facts.known.label(event.subject).get("cancelled") or [])
+    wanted = []
+    for r in d.get("reminders") or []:
+        number = r["number"]
+        if number in cancelled:
+            continue
+        slot = datetime.fromisoformat(r["slot_start"])
+        context = {"number": number, "problem": None, "slot_start_local": facts.format_time(slot), "place": d["place"]}
+        member = facts.known.member(member_id=r["member_id"]) if r.get("member_id") else None
+        if r.get("phone"):
+            contact: Contact | None = Contact(r.get("member_name") or "", None, r["phone"], r.get("language"))
+            channel: str | None = "sms"
+        elif member and member.email:
+            contact, channel = member, None
+        else:  # nowhere to send it: recorded as failed so the expert's reminder call knows
+            contact, channel = Contact(r.get("member_name") or number, None, None, r.get("language")), "sms"
+        wanted.append(Wanted(reminder_key(event.subject, number), "desk_reminder", number, contact, context, channel))
     return wanted
+
+
+def desk_announcement(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """The desk's announcement by SMS to each member of the selection that has a mobile number (a member without
+    one is reached through the social networks, which the desks service records itself)."""
+    d = event.data
+    starts = datetime.fromisoformat(d["starts_at"])
+    path = d.get("registration_path") or ""
+    link = f"{facts.public_base_url.rstrip('/')}{path}" if path and facts.public_base_url else path
+    context = {
+        "agency": d["agency"],
+        "starts_at_local": facts.format_time(starts),
+        "place": d["place"],
+        "format": d.get("format") or "",
+        "note": d.get("message") or "",
+        "link": link,
+    }
+    kind = "desk_announcement"
+    return [
+        Wanted(
+            _key(event, kind, r["member_id"]),
+            kind,
+            r["member_id"],
+            Contact(r.get("name") or r["member_id"], None, r["phone"], r.get("language")),
+            context,
+            "sms",
+        )
+        for r in d.get("recipients") or []
+        if r.get("phone")
+    ]
 
 
 def cancelled_reminders(event: CloudEvent) -> list[str]:
@@ -193,20 +250,23 @@ def cancelled_reminders(event: CloudEvent) -> list[str]:
 
 
 def session_invitations(event: CloudEvent, facts: Facts) -> list[Wanted]:
-    """An invitation to each member the session's selection chose, by e-mail or SMS; a member whose address is not
-    known is recorded as failed with that reason, so the staff know whom to call."""
-    session = facts.known.label(event.subject)
-    starts = datetime.fromisoformat(session["starts_at"]) if session.get("starts_at") else None
+    """An invitation to each member the session invites, in the language the request names: by e-mail when the
+    member's address is known, else by SMS to the phone the selection gave; a member reachable neither way is
+    recorded as failed with that reason, so the staff know whom to call."""
+    d = event.data
+    starts = datetime.fromisoformat(d["starts_at"])
     context = {
-        "trade_group": session.get("trade_group") or "",
-        "starts_at_local": facts.format_time(starts) if starts else "",
-        "place": session.get("place") or "",
-        "topics": session.get("topics") or [],
+        "trade_group": d.get("trade_group") or "",
+        "starts_at_local": facts.format_time(starts),
+        "place": d.get("place") or "",
+        "topics": d.get("topics") or [],
     }
     wanted = []
-    for invitee in session.get("invitees") or []:
+    for invitee in d.get("invitees") or []:
         member_id = invitee["member_id"]
-        contact = facts.known.member(member_id=member_id) or Contact(invitee.get("name") or member_id)
+        known = facts.known.member(member_id=member_id)
+        email = known.email if known else None
+        contact = Contact(invitee.get("name") or member_id, email, invitee.get("phone"), invitee.get("language"))
         wanted.append(
             Wanted(_key(event, "session_invitation", member_id), "session_invitation", member_id, contact, context)
         )
@@ -278,5 +338,7 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     SURVEY_WEEKLY: survey_weekly_summary,
     RATIO_ISSUED: desk_ratio_report,
     RATIO_REISSUED: desk_ratio_report,
-    SESSION_INVITED: session_invitations,
+    SESSION_INVITATIONS: session_invitations,
+    DESK_ANNOUNCEMENT: desk_announcement,
+    SLOT_REMINDERS: slot_reminders,
 }

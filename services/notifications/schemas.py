@@ -11,7 +11,7 @@ class MessagePublic(BaseModel):
     id: str = Field(description="The message's id: a uuid5 of its source event, its kind and its recipient")
     kind: str = Field(
         description="What it says: end_of_day_list, complaint_acknowledged, complaint_closed, desk_registration, "
-        "desk_reminder, session_invitation, queue_item, survey_weekly_summary, desk_ratio_report"
+        "desk_reminder, desk_announcement, session_invitation, queue_item, survey_weekly_summary, desk_ratio_report"
     )
     channel: str = Field(description="email or sms")
     recipient: str = Field(description="Who: a staff user name, a complaint's reference or a desk registration number")
@@ -19,8 +19,9 @@ class MessagePublic(BaseModel):
     language: str = Field(description="The language it was written in: fa, tr or en")
     subject: str = Field(description="The e-mail's subject (empty for an SMS)")
     status: str = Field(
-        description="queued, retrying (an attempt failed; tried again later), delivered, failed or cancelled (a "
-        "reminder withdrawn before its day)"
+        description="queued, retrying (an attempt failed; tried again later), sending (a replica claimed the "
+        "attempt; next_attempt_at is when its claim runs out), delivered, failed or cancelled (a reminder "
+        "withdrawn before its day)"
     )
     attempts: int = Field(description="Attempts made so far")
     next_attempt_at: datetime | None = Field(description="When it is tried next; null once delivered or failed")

@@ -13,6 +13,7 @@ import pytest
 
 from services.calls.members import MEMBER_EVENTS
 from services.desks import members as desk_members
+from services.notifications import rules as notification_rules
 from services.plan.domain.kpi import load_bindings
 from services.plan.domain.signals import load_signals
 from services.plan.main import BINDINGS, SIGNALS
@@ -28,6 +29,7 @@ PLAN_SIGNALS = load_signals(SIGNALS.read_text(encoding="utf-8"))
 HANDLED = {
     "calls: member lookup": MEMBER_EVENTS,
     "desks: member book": desk_members.HANDLED,
+    "notifications: rules": sorted(notification_rules.WIRED),
     "plan: KPI bindings": sorted({t for b in PLAN_BINDINGS.values() for t in b.types}),
     "plan: risk signals": sorted({t for s in PLAN_SIGNALS.values() for t in s.types}),
     "reporting: call projections": projections.CALL_EVENTS,
@@ -53,6 +55,39 @@ def test_every_type_a_consumer_handles_is_published_by_a_producer(consumer: str)
 def test_consumers_match_the_full_versioned_type(consumer: str) -> None:
     for wire_type in HANDLED[consumer]:
         assert wire_type.rsplit(".", 1)[1].startswith("v")
+
+
+@pytest.mark.parametrize(
+    ("wire_type", "fields", "item", "item_fields"),
+    [
+        (
+            "crm.desks.desk.member_announcement_requested.v1",
+            {"agency", "starts_at", "place", "format", "message", "registration_path", "recipients"},
+            "recipients",
+            {"member_id", "name", "phone", "language"},
+        ),
+        (
+            "crm.desks.desk.slot_reminders_due.v1",
+            {"place", "reminders"},
+            "reminders",
+            {"number", "member_id", "member_name", "phone", "language", "slot_start"},
+        ),
+        (
+            "crm.desks.session.invitations_requested.v1",
+            {"trade_group", "starts_at", "place", "topics", "invitees"},
+            "invitees",
+            {"member_id", "name", "phone", "language"},
+        ),
+    ],
+)
+def test_the_notifier_reads_the_fields_the_desks_requests_publish(
+    wire_type: str, fields: set[str], item: str, item_fields: set[str]
+) -> None:
+    schema = SCHEMAS[wire_type]
+    assert fields <= set(schema["properties"])
+    ref = schema["properties"][item]["items"]["$ref"].rsplit("/", 1)[1]
+    assert item_fields <= set(schema["$defs"][ref]["properties"])
+    assert set(schema["$defs"][ref]["properties"]["language"]["enum"]) <= {"fa", "tr", "en"}
 
 
 def test_the_member_lookup_reads_the_fields_the_member_events_publish() -> None:

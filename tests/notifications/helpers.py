@@ -80,6 +80,50 @@ def complaint_received(
     )
 
 
+def desk_planned(desk_id: str, reminder_day: str = "2026-11-24") -> CloudEvent:
+    return event(
+        "crm.desks.desk.planned.v1",
+        {
+            "agency": "customs",
+            "starts_at": "2026-11-25T05:30:00+00:00",
+            "desk_day": "2026-11-25",
+            "reminder_day": reminder_day,
+            "place": "Hall 2",
+            "format": "in_person",
+            "capacity": 20,
+            "equipment": [],
+            "slot_minutes": 10,
+            "follow_up_due_at": "2026-12-02T05:30:00+00:00",
+            "by": None,
+            "at": "2026-11-20T07:00:00+00:00",
+        },
+        desk_id,
+    )
+
+
+def desk_registered(desk_id: str, number: str, sequence: int) -> CloudEvent:
+    return event(
+        "crm.desks.desk.registered.v1",
+        {
+            "number": number,
+            "form": "MM-FR-02-05-01",
+            "member_id": None,
+            "member_name": "Sara Nouri",
+            "company": None,
+            "phone": "+989121234567",
+            "channel": "web",
+            "problem": "Customs valuation",
+            "documents": [],
+            "slot": 1,
+            "slot_start": "2026-11-25T05:30:00+00:00",
+            "by": None,
+            "at": "2026-11-21T07:00:00+00:00",
+        },
+        desk_id,
+        sequence,
+    )
+
+
 class Recorder:
     """A channel that keeps what it is given; `failures` attempts fail before one goes through."""
 

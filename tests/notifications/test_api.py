@@ -94,7 +94,9 @@ def test_the_audit_export_shows_each_message_requested_attempted_and_delivered(c
     types = [line["event"]["type"] for line in lines]
     assert types == [
         "crm.notifications.message.requested.v1",
+        "crm.notifications.message.attempt_started.v1",  # claimed before it is sent
         "crm.notifications.message.attempt_failed.v1",
+        "crm.notifications.message.attempt_started.v1",
         "crm.notifications.message.delivered.v1",
     ]
     assert lines[0]["event"]["data"]["address"] == "f.alavi@example.org"

@@ -92,3 +92,51 @@ def test_the_sms_outbox_keeps_each_sms_for_its_number(tmp_path):
     SmsOutbox(tmp_path / "sms").send(outgoing("+989121234567", "ثبت‌نام میز خدمت D-7-003"))
     [sms] = mailbox.messages(tmp_path / "sms", "+989121234567", sms=True)
     assert sms["to"] == "+989121234567" and sms["body"] == "ثبت‌نام میز خدمت D-7-003"
+
+
+def test_a_batch_reuses_one_smtp_connection_and_alone_each_message_opens_its_own(mail_server):
+    folder, port = mail_server
+    channel = SmtpChannel(NotificationSettings(smtp_port=port))
+    with channel.batch():
+        for i in range(5):
+            channel.send(outgoing(f"manager{i}@example.org"))
+    assert channel.connections == 1
+    channel.send(outgoing("manager5@example.org"))
+    channel.send(outgoing("manager6@example.org"))
+    assert channel.connections == 3
+    assert sorted(b["address"] for b in mailbox.boxes(folder)) == [f"manager{i}@example.org" for i in range(7)]
+
+
+def test_a_batch_whose_server_went_away_reconnects_for_the_next_message(tmp_path):
+    port = free_port()
+    server = mailbox.local_mail_server(tmp_path / "mailbox", port=port)
+    server.start()
+    channel = SmtpChannel(NotificationSettings(smtp_port=port, smtp_timeout_seconds=2))
+    try:
+        with channel.batch():
+            channel.send(outgoing("a@example.org"))
+            server.stop()
+            with pytest.raises(NotSent):
+                channel.send(outgoing("b@example.org"))
+            server = mailbox.local_mail_server(tmp_path / "mailbox", port=port)
+            server.start()
+            channel.send(outgoing("c@example.org"))
+        assert channel.connections == 2
+        assert sorted(b["address"] for b in mailbox.boxes(tmp_path / "mailbox")) == ["a@example.org", "c@example.org"]
+    finally:
+        server.stop()
+
+
+def test_the_dispatcher_sends_a_round_of_due_mail_over_one_connection(mail_server, settings, clock):
+    from services.notifications.application import Notifier
+    from tests.notifications.helpers import end_of_day
+
+    folder, port = mail_server
+    smtp = SmtpChannel(NotificationSettings(smtp_port=port))
+    notifier = Notifier(organisation=settings.organisation, clock=clock, channels={"email": smtp})
+    notifier.take([end_of_day("trade", "f.alavi", day=f"2026-11-{d:02d}") for d in range(1, 5)])
+    assert notifier.dispatch(clock()) == {"delivered": 4, "retrying": 0, "failed": 0}
+    assert smtp.connections == 1
+    assert mailbox.boxes(folder) == [{"address": "f.alavi@example.org", "messages": 4}]
+    assert notifier.dispatch(clock()) == {"delivered": 0, "retrying": 0, "failed": 0}
+    assert smtp.connections == 1  # nothing due: no connection opened

@@ -269,7 +269,7 @@ def test_each_step_of_a_message_is_an_event_of_its_own(settings, clock):
     notifier.dispatch(clock())
     notifier.dispatch(clock.advance(hours=1))
     types = [n.topic.rsplit(".", 1)[1] for n in notifier.notification_log.select(start=1, limit=10)]
-    assert types == ["Requested", "AttemptFailed", "Delivered"]
+    assert types == ["Requested", "AttemptStarted", "AttemptFailed", "AttemptStarted", "Delivered"]
 
 
 def test_a_surveys_weekly_summary_goes_to_the_sg_and_the_president(notifier, channels, clock):
@@ -361,6 +361,7 @@ def test_every_kind_has_its_template_in_every_language(language):
         "survey_weekly_summary",
         "desk_ratio_report",
         "desk_reminder",
+        "desk_announcement",
         "session_invitation",
     }
     for kind in kinds:
@@ -372,152 +373,6 @@ def test_an_event_its_rule_cannot_read_is_skipped_and_the_next_ones_still_ask(no
     broken = event("crm.reporting.end_of_day_list.produced.v1", {"manager": "f.alavi"})  # no unit, no day
     assert notifier.take([broken, end_of_day()]) == 1
     assert "skipped crm.reporting.end_of_day_list.produced.v1" in caplog.text
-
-
-def _desk(desk_id: str, reminder_day: str = "2026-11-24") -> object:
-    return event(
-        "crm.desks.desk.planned.v1",
-        {
-            "agency": "customs",
-            "starts_at": "2026-11-25T05:30:00+00:00",
-            "desk_day": "2026-11-25",
-            "reminder_day": reminder_day,
-            "place": "Hall 2",
-            "format": "in_person",
-            "capacity": 20,
-            "equipment": [],
-            "slot_minutes": 10,
-            "follow_up_due_at": "2026-12-02T05:30:00+00:00",
-            "by": None,
-            "at": "2026-11-20T07:00:00+00:00",
-        },
-        desk_id,
-    )
-
-
-def _registered(desk_id: str, number: str, sequence: int) -> object:
-    return event(
-        "crm.desks.desk.registered.v1",
-        {
-            "number": number,
-            "form": "MM-FR-02-05-01",
-            "member_id": None,
-            "member_name": "Sara Nouri",
-            "company": None,
-            "phone": "+989121234567",
-            "channel": "web",
-            "problem": "Customs valuation",
-            "documents": [],
-            "slot": 1,
-            "slot_start": "2026-11-25T05:30:00+00:00",
-            "by": None,
-            "at": "2026-11-21T07:00:00+00:00",
-        },
-        desk_id,
-        sequence,
-    )
-
-
-def test_a_desk_reminder_waits_for_the_reminder_day_then_goes_by_sms(notifier, channels, clock, settings):
-    desk = str(uuid.uuid4())
-    assert notifier.take([_desk(desk), _registered(desk, "D-1", 2)]) == 2  # the confirmation and the reminder
-    notifier.dispatch(clock())
-    assert [m.body.startswith("ثبت‌نام میز خدمت D-1") for m in channels["sms"].sent] == [True]
-    opening = settings.business_calendar.working_intervals(__import__("datetime").date(2026, 11, 24))[0][0]
-    assert notifier.dispatch(opening - timedelta(seconds=1))["delivered"] == 0
-    assert notifier.dispatch(opening)["delivered"] == 1
-    reminder = channels["sms"].sent[-1]
-    assert reminder.body.startswith("یادآوری: نوبت میز خدمت شما") and "Hall 2" in reminder.body
-
-
-def test_a_cancelled_registration_withdraws_its_reminder(notifier, channels, clock):
-    desk = str(uuid.uuid4())
-    notifier.take([_desk(desk), _registered(desk, "D-2", 2)])
-    cancelled = event(
-        "crm.desks.desk.registration_cancelled.v1",
-        {
-            "number": "D-2",
-            "reason": "member asked",
-            "promoted": None,
-            "slot": 1,
-            "slot_start": "2026-11-25T05:30:00+00:00",
-            "by": "t.heidari",
-            "at": "2026-11-22T07:00:00+00:00",
-        },
-        desk,
-        3,
-    )
-    notifier.take([cancelled])
-    notifier.dispatch(clock.advance(days=10))
-    assert len(channels["sms"].sent) == 1  # the confirmation only
-    [withdrawn], _ = notifier.search(status="cancelled")
-    assert withdrawn["kind"] == "desk_reminder" and "registration_cancelled" in withdrawn["last_error"]
-    assert notifier.take([cancelled]) == 0  # replayed: nothing more
-
-
-def test_no_reminder_when_the_reminder_day_is_not_before_the_turn(notifier):
-    desk = str(uuid.uuid4())
-    assert notifier.take([_desk(desk, reminder_day="2026-11-26"), _registered(desk, "D-3", 2)]) == 1
-
-
-def test_each_selected_member_is_invited_to_the_session_when_the_invitations_go_out(notifier, channels, clock):
-    session, known, unknown = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    notifier.take(
-        [
-            event(
-                "crm.members.member.registered.v1",
-                {
-                    "membership_number": "11-1",
-                    "name": "Pars Textiles",
-                    "email": "info@pars.example",
-                    "preferred_language": "en",
-                    "contacts": [],
-                    "status": "active",
-                },
-                known,
-            ),
-            event(
-                "crm.desks.session.planned.v1",
-                {
-                    "trade_group": "textiles",
-                    "starts_at": "2026-12-02T10:30:00+00:00",
-                    "place": "Conference room",
-                    "topics": ["Raw material imports", "Export incentives"],
-                    "by": "sg",
-                    "at": "2026-11-20T07:00:00+00:00",
-                },
-                session,
-            ),
-            event(
-                "crm.desks.session.invitees_selected.v1",
-                {
-                    "selection_id": "s",
-                    "criteria": {},
-                    "invitees": [
-                        {"member_id": known, "name": "Pars Textiles"},
-                        {"member_id": unknown, "name": "Unknown Co"},
-                    ],
-                    "by": "sg",
-                    "at": "2026-11-21T07:00:00+00:00",
-                },
-                session,
-                2,
-            ),
-        ]
-    )
-    sent = event(
-        "crm.desks.session.invitations_sent.v1",
-        {"on": "2026-11-22", "count": 2, "by": "sg", "at": "2026-11-22T07:00:00+00:00"},
-        session,
-        5,
-    )
-    assert notifier.take([sent]) == 2
-    assert notifier.dispatch(clock()) == {"delivered": 1, "retrying": 0, "failed": 1}
-    [mail] = channels["email"].sent
-    assert mail.to == "info@pars.example" and mail.subject.startswith("Invitation: meeting of the textiles trade group")
-    assert "- Export incentives" in mail.body
-    [failed], _ = notifier.search(status="failed")
-    assert failed["recipient"] == unknown and "no email address known" in failed["last_error"]
 
 
 def test_another_source_of_staff_contacts_is_asked_first(settings, clock):

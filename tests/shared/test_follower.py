@@ -159,3 +159,24 @@ def test_a_running_follower_outlives_a_failing_batch_and_retries_it(notebook: No
     assert attempts == [2, 2]
     assert positions_seen(engine) == [1, 2]
     assert follower.position() == 2
+
+
+def test_two_replicas_catching_up_the_same_index_at_once_apply_each_row_once(
+    notebook: Notebook, engine: sa.Engine
+) -> None:
+    """Replica b reads the position (none yet) and is about to write the same rows when replica a writes them and its
+    first position: b's transaction is refused, and b reads the position again rather than failing."""
+    write(notebook, 3)
+    first = NotificationFollower(notebook, "notes_index", engine, record)
+    raced = []
+
+    def record_after_the_other(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        if not raced:
+            raced.append(first.catch_up())  # the other replica, in its own transaction, gets there first
+        record(conn, notifications)
+
+    second = NotificationFollower(notebook, "notes_index", engine, record_after_the_other)
+    assert second.catch_up() == 0  # nothing left for it once it reads again
+    assert raced == [3]
+    assert positions_seen(engine) == [1, 2, 3]
+    assert first.position() == second.position() == 3
