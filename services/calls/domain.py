@@ -13,6 +13,14 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
+from services.calls.rules import (
+    callback_outcome,
+    check_purpose,
+    complaint_description,
+    how_answered,
+    unanswered_record,
+    written_subject,
+)
 from services.calls.states import (
     CALL_NAMESPACE,
     FINAL,
@@ -25,8 +33,8 @@ from services.calls.states import (
     State,
     TransitionRefused,
     call_id_for_pbx,
+    call_id_for_source,
 )
-from shared.errors import InvalidInput
 
 __all__ = [
     "CALL_NAMESPACE",
@@ -41,13 +49,8 @@ __all__ = [
     "State",
     "TransitionRefused",
     "call_id_for_pbx",
+    "call_id_for_source",
 ]
-
-
-def call_id_for_source(source_ref: str) -> uuid.UUID:
-    """An outgoing call another service asked to record (e.g. a survey's contact attempt): the same source reference
-    always maps to the same call, so asking twice records it once."""
-    return uuid.uuid5(CALL_NAMESPACE, f"source:{source_ref}")
 
 
 class Call(Aggregate):
@@ -68,10 +71,7 @@ class Call(Aggregate):
         line: str | None = None,
         source_ref: str | None = None,
     ):
-        if direction == Direction.OUTGOING and purpose is None:
-            raise InvalidInput("an outgoing call records its purpose: survey, announcement or complaint_follow_up")
-        if direction == Direction.INCOMING and purpose is not None:
-            raise InvalidInput("only outgoing calls have a purpose")
+        check_purpose(direction, purpose)
         self.direction = Direction(direction)
         self.received_at = at
         self.caller_raw = caller_raw
@@ -250,10 +250,8 @@ class Call(Aggregate):
     ) -> None:
         self._require_incoming("take down a subject")
         self._require({State.WITH_MEMBER_RELATIONS}, "take down the subject")
-        if not subject.strip():
-            raise InvalidInput("the subject must be written down precisely; it is empty")
         self._subject_taken_down(
-            subject=subject.strip(), by=by, contact_name=contact_name, contact_phone=contact_phone, at=at
+            subject=written_subject(subject), by=by, contact_name=contact_name, contact_phone=contact_phone, at=at
         )
 
     @event("SubjectTakenDown")
@@ -299,18 +297,17 @@ class Call(Aggregate):
             {State.QUEUED, State.UNIT_NOT_ANSWERED, State.WITH_MEMBER_RELATIONS, State.TRANSFERRED},
             "register the call as unanswered",
         )
-        phone = contact_phone or self.contact_phone or self.caller or self.caller_raw
-        if not phone:
-            raise InvalidInput("an unanswered-call record needs the caller's contact number")
-        text = (subject or self.subject or "").strip()
-        if not text and not automatic:
-            raise InvalidInput("an unanswered-call record needs the subject the member called about")
+        phone, text = unanswered_record(
+            contact_phone or self.contact_phone or self.caller or self.caller_raw,
+            subject or self.subject,
+            automatic=automatic,
+        )
         self._unanswered_registered(
             unit=unit,
             expert=expert,
             contact_phone=phone,
             contact_name=contact_name or self.contact_name,
-            subject=text or None,
+            subject=text,
             by=by,
             at=at,
             callback_due=callback_due,
@@ -349,23 +346,14 @@ class Call(Aggregate):
         self, *, by: str, outcome: CallbackOutcome, note: str | None, at: datetime, referred_to: str | None = None
     ) -> None:
         self._require({State.UNANSWERED}, "record a callback")
-        if self.registered_at and at < self.registered_at:
-            raise InvalidInput("a callback cannot precede the unanswered-call record")
-        outcome = CallbackOutcome(outcome)
-        if outcome == CallbackOutcome.REFERRED and not (referred_to or "").strip():
-            raise InvalidInput("say where the matter was referred: a unit, or 'complaint'")
-        if outcome != CallbackOutcome.REFERRED and referred_to:
-            raise InvalidInput("referred_to is given only with the outcome 'referred'")
-        self._callback_recorded(
-            by=by, outcome=outcome, note=note, at=at, referred_to=referred_to.strip() if referred_to else None
-        )
+        outcome, where = callback_outcome(outcome, referred_to, at=at, registered_at=self.registered_at)
+        self._callback_recorded(by=by, outcome=outcome, note=note, at=at, referred_to=where)
         if referred_to == REFERRED_TO_COMPLAINT:
             # The intent is recorded with the callback; the complaints service is told by a follower of this log,
             # so a complaints service that is down loses nothing and delays nothing here.
             self._complaint_referral_requested(
                 source_ref=f"calls:call:{self.id}",
-                # The complaint form takes at most 8000 characters; subject and note may each have 4000.
-                description=((self.subject or "") + (f"\n\n{note}" if note else ""))[:8000],
+                description=complaint_description(self.subject, note),
                 phone=self.contact_phone,
                 complainant_name=self.contact_name,
                 member_number=self.member_id,
@@ -499,9 +487,7 @@ class Call(Aggregate):
     def resolve_by_member_relations(self, by: str, note: str, at: datetime) -> None:
         """The member-relations expert answered the member's question himself; nothing is owed to the unit."""
         self._require({State.WITH_MEMBER_RELATIONS}, "close the call as handled by member relations")
-        if not note.strip():
-            raise InvalidInput("say how the member's question was answered")
-        self._resolved_by_member_relations(by=by, note=note.strip(), at=at)
+        self._resolved_by_member_relations(by=by, note=how_answered(note), at=at)
 
     @event("ResolvedByMemberRelations")
     def _resolved_by_member_relations(self, by: str, note: str, at: datetime) -> None:

@@ -1,5 +1,5 @@
 """The vocabulary of a call: its direction and purpose, the states of the procedure, the outcomes of a callback,
-and the aggregate id of a PBX call. services/calls/domain.py holds the call aggregate that uses them."""
+and the aggregate id of a PBX call or of a call another service recorded. services/calls/domain.py holds the call aggregate that uses them."""
 
 from __future__ import annotations
 
@@ -58,3 +58,9 @@ class TransitionRefused(DomainError):
 def call_id_for_pbx(pbx_call_id: str) -> uuid.UUID:
     """The same PBX call always maps to the same aggregate, so re-ingestion finds it instead of duplicating it."""
     return uuid.uuid5(CALL_NAMESPACE, f"pbx:{pbx_call_id}")
+
+
+def call_id_for_source(source_ref: str) -> uuid.UUID:
+    """An outgoing call another service asked to record (e.g. a survey's contact attempt): the same source reference
+    always maps to the same call, so asking twice records it once."""
+    return uuid.uuid5(CALL_NAMESPACE, f"source:{source_ref}")

@@ -17,11 +17,11 @@ from services.desks.access import (
     may_complete_decision,
 )
 from services.desks.api import IndexDep, OfficeDep
-from services.desks.schemas import (
+from services.desks.schemas import Note
+from services.desks.session_schemas import (
     DecisionDone,
     Invitations,
     InviteeSelection,
-    Note,
     SessionAttendance,
     SessionDecision,
     SessionMinutes,
