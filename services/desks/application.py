@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -59,11 +58,7 @@ class DeskOffice(CrmApplication):
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_desk(self, desk: uuid.UUID | str) -> Desk | None:
-        try:
-            found: Desk = self.repository.get(uuid.UUID(str(desk)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, Desk) else None
+        return self.find_aggregate(desk, Desk)
 
     def get_desk(self, desk: uuid.UUID | str) -> Desk:
         found = self.find_desk(desk)
@@ -310,10 +305,7 @@ class DeskOffice(CrmApplication):
         figures = {k: v for k, v in report.items() if k in ("desks", "agencies", "total")}
         now = self.clock()
         rid = report_id(period, report["start"])
-        try:
-            existing: RatioReport | None = self.repository.get(rid)
-        except AggregateNotFoundError:
-            existing = None
+        existing = self.find_aggregate(rid, RatioReport)
         if existing is None:
             issued = RatioReport(
                 period=period,
@@ -332,17 +324,10 @@ class DeskOffice(CrmApplication):
 
     # -- specialised sessions ------------------------------------------------------------------------------------
     def find_session(self, session: uuid.UUID | str) -> Session | None:
-        try:
-            found: Session = self.repository.get(uuid.UUID(str(session)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, Session) else None
+        return self.find_aggregate(session, Session)
 
     def get_session(self, session: uuid.UUID | str) -> Session:
-        found = self.find_session(session)
-        if found is None:
-            raise SessionNotFound(f"no specialised session with id {session}")
-        return found
+        return self.get_aggregate(session, Session, SessionNotFound, f"no specialised session with id {session}")
 
     def session_record(self, session: uuid.UUID | str) -> dict[str, Any]:
         return session_record(self.get_session(session), self.clock())
