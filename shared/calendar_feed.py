@@ -8,7 +8,6 @@ it to its calendar. The service names the wire types it reads: shared/ knows no 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -16,12 +15,9 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer
 
 from shared.calendar import BusinessCalendar
-from shared.envelope import CloudEvent, MalformedRecord, from_kafka
-from shared.relay import ensure_topics
-from shared.retry import Backoff, run_with_retry
+from shared.envelope import CloudEvent
 
 log = logging.getLogger(__name__)
 
@@ -107,46 +103,3 @@ class CalendarFeed:
                 except Exception:  # noqa: BLE001 - a lost database connection must not stop the feed
                     log.exception("calendar feed: the deadlines moved by %s could not all be recorded", e.id)
         return applied
-
-
-async def follow_calendar(
-    feed: CalendarFeed, bootstrap: str, topic: str, group: str, stop: asyncio.Event, partitions: int = 3
-) -> None:
-    """Consume `topic` into the feed until stopped; reconnects when the broker goes away."""
-
-    async def consume(backoff: Backoff) -> None:
-        consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=1000,
-            max_poll_interval_ms=30000,
-            rebalance_timeout_ms=3000,
-        )
-        try:
-            await ensure_topics(bootstrap, [topic], partitions)
-            await consumer.start()
-            backoff.reset()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
-                events = []
-                for records in batch.values():
-                    for record in records:
-                        try:
-                            events.append(from_kafka(record.headers, record.value))
-                        except MalformedRecord as exc:
-                            log.warning("calendar feed: skipped a malformed record at %d: %s", record.offset, exc)
-                if events:
-                    await asyncio.to_thread(feed.apply, events)
-                if batch:
-                    await consumer.commit()
-        finally:
-            try:
-                await consumer.stop()
-            except Exception:  # noqa: BLE001 - already gone with the broker
-                pass
-
-    await run_with_retry(consume, stop, "calendar feed")

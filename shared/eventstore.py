@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
 from shared.contracts import EventContract
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 from shared.privacy import FileKeyStore, KeyStore, MemoryKeyStore, Sealer, SealingMapper
 from shared.settings import Settings
 
@@ -62,6 +62,9 @@ def ensure_schema(settings: Settings, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
+A = TypeVar("A")
+
+
 class CrmApplication(Application[Any]):
     """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
 
@@ -104,6 +107,25 @@ class CrmApplication(Application[Any]):
         if recordings:
             for listener in list(self._listeners):
                 listener()
+
+    def find_aggregate(self, aggregate_id: UUID | str, kind: type[A]) -> A | None:
+        """The `kind` aggregate stored under `aggregate_id`, or None: for an id that is not a UUID, one never stored
+        and one that holds another kind of aggregate (an id taken from a URL may name anything)."""
+        try:
+            found: Any = self.repository.get(
+                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+            )
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return found if isinstance(found, kind) else None
+
+    def get_aggregate(self, aggregate_id: UUID | str, kind: type[A], not_found: type[NotFound], message: str) -> A:
+        """The `kind` aggregate stored under `aggregate_id`, or `not_found(message)` (a 404 problem) when there is
+        none, as `find_aggregate` decides."""
+        found = self.find_aggregate(aggregate_id, kind)
+        if found is None:
+            raise not_found(message)
+        return found
 
     def save_or_conflict(self, *objs: Any, what: str) -> None:
         """Save, or refuse with 409 when another request saved a newer version of `what` first: the caller acted

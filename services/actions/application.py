@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -133,17 +132,10 @@ class ActionRegister(CrmApplication):
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_action(self, action: uuid.UUID | str) -> CorrectiveAction | None:
-        try:
-            found: CorrectiveAction = self.repository.get(uuid.UUID(str(action)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, CorrectiveAction) else None
+        return self.find_aggregate(action, CorrectiveAction)
 
     def get_action(self, action: uuid.UUID | str) -> CorrectiveAction:
-        found = self.find_action(action)
-        if found is None:
-            raise ActionNotFound(f"no corrective action with id {action}")
-        return found
+        return self.get_aggregate(action, CorrectiveAction, ActionNotFound, f"no corrective action with id {action}")
 
     def record(self, action: uuid.UUID | str) -> dict[str, Any]:
         return action_record(self.get_action(action), self.clock())

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.calls.calendar import (
     ChamberCalendar,
     apply_change,
@@ -130,10 +128,7 @@ class CallCentre(CrmApplication):
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def get_call(self, call_id: uuid.UUID) -> Call:
-        try:
-            return self.repository.get(call_id)
-        except AggregateNotFoundError:
-            raise CallNotFound(f"no call with id {call_id}") from None
+        return self.get_aggregate(call_id, Call, CallNotFound, f"no call with id {call_id}")
 
     def _callback_due(self, at: datetime) -> datetime:
         return self.calendar.add_working_time(at, self.callback_deadline)

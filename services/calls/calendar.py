@@ -21,7 +21,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Notification
 
@@ -129,7 +128,5 @@ class DeadlineMover:
 
 
 def load_calendar(centre: Any) -> ChamberCalendar | None:
-    try:
-        return centre.repository.get(CALENDAR_ID)
-    except AggregateNotFoundError:
-        return None
+    found: ChamberCalendar | None = centre.find_aggregate(CALENDAR_ID, ChamberCalendar)
+    return found

@@ -15,13 +15,14 @@ from services.calls.application import CallCentre
 from services.calls.calendar import DeadlineMover
 from services.calls.calendar_api import router as calendar_router
 from services.calls.index import CallIndex
-from services.calls.members import MemberLookup, follow_members
+from services.calls.members import MemberLookup
 from services.calls.referrals import ComplaintReferrals, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.service import event_sourced_service
 from shared.settings import Settings
+from shared.topic_feed import follow_topics
 
 DESCRIPTION = """Every member's call tracked from the first ring to the callback (procedure of the Member
 Communication Center): telephony ingestion, the member-relations experts' work on calls, unanswered-call records
@@ -82,8 +83,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-calls-members"
         return [
-            follow_members(
-                lookup, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
+            follow_topics(
+                lookup.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("members")],
+                group=group,
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="calls member lookup",
             ),
             deliver_referrals(stop),
             move_deadlines(stop),

@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -71,11 +70,8 @@ def record_outgoing(
 ) -> tuple[uuid.UUID, bool]:
     """(the call's id, whether it was recorded now); a source reference seen before records nothing."""
     call_id = call_id_for_source(source_ref)
-    try:
-        centre.repository.get(call_id)
+    if centre.find_aggregate(call_id, Call) is not None:
         return call_id, False
-    except AggregateNotFoundError:
-        pass
     call = Call(
         direction=Direction.OUTGOING,
         at=at,

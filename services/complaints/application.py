@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.complaints.committee import ComplaintCommittee
@@ -95,17 +94,10 @@ class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmA
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_complaint(self, complaint_id: uuid.UUID | str) -> Complaint | None:
-        try:
-            complaint: Complaint = self.repository.get(uuid.UUID(str(complaint_id)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return complaint if isinstance(complaint, Complaint) else None
+        return self.find_aggregate(complaint_id, Complaint)
 
     def get_complaint(self, complaint_id: uuid.UUID | str) -> Complaint:
-        complaint = self.find_complaint(complaint_id)
-        if complaint is None:
-            raise ComplaintNotFound(f"no complaint with id {complaint_id}")
-        return complaint
+        return self.get_aggregate(complaint_id, Complaint, ComplaintNotFound, f"no complaint with id {complaint_id}")
 
     def summary(self, complaint: Complaint) -> dict[str, Any]:
         return complaint_summary(complaint, self.calendar, self.hours)

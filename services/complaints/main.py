@@ -21,13 +21,14 @@ from services.complaints.outbox import CorrectiveActionOutbox, http_opener
 from services.complaints.public import public
 from services.complaints.report_api import reports
 from services.complaints.tracking_page import tracking_page
-from shared.calendar_feed import CalendarFeed, follow_calendar
+from shared.calendar_feed import CalendarFeed
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
 from shared.ratelimit import RateLimiter
 from shared.service import event_sourced_service
 from shared.settings import ComplaintSettings, Settings
+from shared.topic_feed import follow_topics
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +130,14 @@ def create_app(
         background=lambda stop: [
             check_deadlines(desk, config.deadline_check_seconds, stop),
             deliver_actions(stop),
-            follow_calendar(
-                calendar_feed,
-                settings.kafka_bootstrap,
-                settings.topic_of("calls"),
-                f"{settings.topic_prefix}-complaints-calendar",
-                stop,
-                settings.kafka_partitions,
+            follow_topics(
+                calendar_feed.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("calls")],
+                group=f"{settings.topic_prefix}-complaints-calendar",
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="calendar feed",
             ),
         ],
     )

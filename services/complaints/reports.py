@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.complaints.domain import Complaint, HalfYearReport, check_period, report_id
 from services.complaints.domain.errors import TransitionRefused
 from services.complaints.inputs import aware, clean_text
@@ -19,6 +17,7 @@ from shared.clock import Clock
 from shared.problems import NotFound
 
 if TYPE_CHECKING:
+    from shared.eventstore import A
     from shared.settings import ComplaintSettings
 
 
@@ -48,14 +47,11 @@ class ComplaintReports:
         repository: Any
 
         def save_or_conflict(self, *objs: Any, what: str) -> None: ...
+        def find_aggregate(self, aggregate_id: uuid.UUID | str, kind: type[A]) -> A | None: ...
         def get_complaint(self, complaint_id: uuid.UUID | str) -> Complaint: ...
 
     def find_report(self, period: str) -> HalfYearReport | None:
-        try:
-            report = self.repository.get(report_id(period))
-        except AggregateNotFoundError:
-            return None
-        return report if isinstance(report, HalfYearReport) else None
+        return self.find_aggregate(report_id(period), HalfYearReport)
 
     def get_report(self, period: str) -> HalfYearReport:
         report = self.find_report(period)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -54,11 +53,7 @@ class DeskOffice(SessionOffice):
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_desk(self, desk: uuid.UUID | str) -> Desk | None:
-        try:
-            found: Desk = self.repository.get(uuid.UUID(str(desk)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, Desk) else None
+        return self.find_aggregate(desk, Desk)
 
     def get_desk(self, desk: uuid.UUID | str) -> Desk:
         found = self.find_desk(desk)
@@ -305,10 +300,7 @@ class DeskOffice(SessionOffice):
         figures = {k: v for k, v in report.items() if k in ("desks", "agencies", "total")}
         now = self.clock()
         rid = report_id(period, report["start"])
-        try:
-            existing: RatioReport | None = self.repository.get(rid)
-        except AggregateNotFoundError:
-            existing = None
+        existing = self.find_aggregate(rid, RatioReport)
         if existing is None:
             issued = RatioReport(
                 period=period,

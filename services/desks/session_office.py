@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -47,17 +46,10 @@ class SessionOffice(CrmApplication):
         raise NotImplementedError
 
     def find_session(self, session: uuid.UUID | str) -> Session | None:
-        try:
-            found: Session = self.repository.get(uuid.UUID(str(session)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, Session) else None
+        return self.find_aggregate(session, Session)
 
     def get_session(self, session: uuid.UUID | str) -> Session:
-        found = self.find_session(session)
-        if found is None:
-            raise SessionNotFound(f"no specialised session with id {session}")
-        return found
+        return self.get_aggregate(session, Session, SessionNotFound, f"no specialised session with id {session}")
 
     def session_record(self, session: uuid.UUID | str) -> dict[str, Any]:
         return session_record(self.get_session(session), self.clock())

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -248,16 +247,12 @@ class MemberDirectory(CrmApplication):
     # -- queries -----------------------------------------------------------------------------------------------
     def get_member(self, membership_number: str) -> Member:
         number = normalise.membership_number(membership_number)
-        try:
-            return self.repository.get(member_id(number))
-        except AggregateNotFoundError:
-            raise MemberNotFound(f"no member with membership number {number}") from None
+        return self.get_aggregate(
+            member_id(number), Member, MemberNotFound, f"no member with membership number {number}"
+        )
 
     def find_member(self, membership_number: str) -> Member | None:
-        try:
-            return self.repository.get(member_id(membership_number))
-        except AggregateNotFoundError:
-            return None
+        return self.find_aggregate(member_id(membership_number), Member)
 
     def history(self, membership_number: str) -> list[dict[str, Any]]:
         """Every event of the member's record, oldest first, as consumers see them on Kafka."""
@@ -402,13 +397,9 @@ class MemberDirectory(CrmApplication):
         return selection.id
 
     def get_selection(self, selection_id: uuid.UUID | str) -> dict[str, Any]:
-        try:
-            sid = uuid.UUID(str(selection_id))
-            selection: Selection = self.repository.get(sid)
-        except (ValueError, AggregateNotFoundError):
-            raise SelectionNotFound(f"no selection with id {selection_id}") from None
-        if not isinstance(selection, Selection):
-            raise SelectionNotFound(f"no selection with id {selection_id}")
+        selection = self.get_aggregate(
+            selection_id, Selection, SelectionNotFound, f"no selection with id {selection_id}"
+        )
         return {
             "id": str(selection.id),
             "name": selection.name,

@@ -5,16 +5,10 @@ for the same messages again, which the store refuses: at-least-once reading, exa
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable, Sequence
 
-from aiokafka import AIOKafkaConsumer
-
-from shared.envelope import CloudEvent, MalformedRecord, from_kafka
-from shared.relay import ensure_topics
-from shared.retry import Backoff, run_with_retry
-
-log = logging.getLogger(__name__)
+from shared import topic_feed
+from shared.envelope import CloudEvent
 
 # The services whose events ask for messages or tell where people are (services/registry.py names the same).
 SOURCES = ("members", "calls", "complaints", "desks", "reporting")
@@ -30,41 +24,18 @@ async def follow_topics(
 ) -> None:
     """Consume `topics` into `take` until stopped; reconnects when the broker goes away."""
 
-    async def consume(backoff: Backoff) -> None:
-        consumer = AIOKafkaConsumer(
-            *topics,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=1000,
-            max_poll_interval_ms=60000,
-            rebalance_timeout_ms=3000,
-        )
-        try:
-            await ensure_topics(bootstrap, list(topics), partitions)  # a source may not have started yet
-            await consumer.start()
-            backoff.reset()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=500)
-                events = []
-                for records in batch.values():
-                    for record in records:
-                        try:
-                            events.append(from_kafka(record.headers, record.value))
-                        except MalformedRecord as exc:
-                            log.warning("notifications: skipped a malformed record at %d: %s", record.offset, exc)
-                if events:
-                    # Members before the rest of the batch: a member registered and served in one batch is known.
-                    events.sort(key=lambda e: not e.type.startswith("crm.members."))
-                    await asyncio.to_thread(take, events)
-                if batch:
-                    await consumer.commit()
-        finally:
-            try:
-                await consumer.stop()
-            except Exception:  # noqa: BLE001 - already gone with the broker
-                pass
+    def members_first(events: Sequence[CloudEvent]) -> int:
+        # Members before the rest of the batch: a member registered and served in one batch is known.
+        return take(sorted(events, key=lambda e: not e.type.startswith("crm.members.")))
 
-    await run_with_retry(consume, stop, "notifications consumer")
+    await topic_feed.follow_topics(
+        members_first,
+        bootstrap=bootstrap,
+        topics=topics,
+        group=group,
+        stop=stop,
+        partitions=partitions,
+        name="notifications consumer",
+        max_records=500,
+        max_poll_interval_ms=60000,  # a batch of messages to request may take longer than another feed's
+    )

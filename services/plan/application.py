@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.plan.contract import CONTRACT
 from services.plan.domain import DEFAULT_PLAN, StrategicPlan, cross_check, digest, parse_plan, plan_id
 from services.plan.domain.card import parse_card
@@ -126,9 +124,8 @@ class PlanOffice(CrmApplication):
         binding = self.bindings.get(activity)
         if binding is not None and binding.kind == "events":
             raise DomainError(f"{activity} is measured from the CRM's events ({', '.join(binding.types)})")
-        try:
-            entry: ManualActual = self.repository.get(manual_id(activity, month))
-        except AggregateNotFoundError:
+        entry = self.find_aggregate(manual_id(activity, month), ManualActual)
+        if entry is None:
             entry = ManualActual(activity, month, value, evidence.strip(), by, self.clock())
             changed = True
         else:
@@ -144,9 +141,8 @@ class PlanOffice(CrmApplication):
         keys = {a["key"] for a in self.version()["content"]["activities"]}
         if activity not in keys:
             raise InvalidInput(f"the plan in force has no activity {activity}")
-        try:
-            entry: Spending = self.repository.get(spending_id(activity, reference))
-        except AggregateNotFoundError:
+        entry = self.find_aggregate(spending_id(activity, reference), Spending)
+        if entry is None:
             entry = Spending.record(
                 activity=activity, month=month, amount=amount, reference=reference, note=note, by=by, at=self.clock()
             )
@@ -159,11 +155,7 @@ class PlanOffice(CrmApplication):
 
     # -- the yearly revision -------------------------------------------------------------------------------------
     def find_revision(self, year: int) -> RevisionTask | None:
-        try:
-            found: RevisionTask = self.repository.get(revision_id(year))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, RevisionTask) else None
+        return self.find_aggregate(revision_id(year), RevisionTask)
 
     def revision_tick(self) -> list[str]:
         """Open this year's revision task from its opening day, mark it overdue the day after it is due; what was
@@ -212,11 +204,7 @@ class PlanOffice(CrmApplication):
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan | None:
-        try:
-            found: StrategicPlan = self.repository.get(plan_id(key))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, StrategicPlan) else None
+        return self.find_aggregate(plan_id(key), StrategicPlan)
 
     def get_plan(self, key: str = DEFAULT_PLAN) -> StrategicPlan:
         found = self.find_plan(key)
@@ -303,11 +291,7 @@ class RiskRegister:
         return self.office.clock()
 
     def find(self, risk: uuid.UUID | str) -> Risk | None:
-        try:
-            found: Risk = self.office.repository.get(uuid.UUID(str(risk)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, Risk) else None
+        return self.office.find_aggregate(risk, Risk)
 
     def get(self, risk: uuid.UUID | str) -> Risk:
         found = self.find(risk)

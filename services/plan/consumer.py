@@ -5,17 +5,11 @@ committed after the measures are stored, so a crash in between replays records t
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable
-
-from aiokafka import AIOKafkaConsumer
+from collections.abc import Callable, Sequence
 
 from services.plan.index import PlanIndex
-from shared.envelope import MalformedRecord, from_kafka
-from shared.relay import ensure_topics
-from shared.retry import Backoff, run_with_retry
-
-log = logging.getLogger(__name__)
+from shared.envelope import CloudEvent
+from shared.topic_feed import follow_topics
 
 
 async def follow_kpi_events(
@@ -29,45 +23,18 @@ async def follow_kpi_events(
 ) -> None:
     """Consume `topics` into the index until stopped; reconnects when the broker goes away. `after_batch` runs
     after each batch is stored (the risk signals' watch), before the offsets are committed."""
-    if not topics:
-        return
 
-    async def consume(backoff: Backoff) -> None:
-        consumer = AIOKafkaConsumer(
-            *topics,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # A group's first join waits for the rebalance timeout: these made it 3 s on the embedded broker.
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=1000,
-            max_poll_interval_ms=30000,
-            rebalance_timeout_ms=3000,
-        )
-        try:
-            await ensure_topics(bootstrap, topics, partitions)  # a measured service may not have started yet
-            await consumer.start()
-            backoff.reset()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
-                events = []
-                for records in batch.values():
-                    for record in records:
-                        try:
-                            events.append(from_kafka(record.headers, record.value))
-                        except MalformedRecord as exc:
-                            log.warning("KPI consumer: skipped a malformed record at offset %d: %s", record.offset, exc)
-                if events:
-                    await asyncio.to_thread(index.apply_events, events)
-                    if after_batch is not None:
-                        await asyncio.to_thread(after_batch)
-                if batch:
-                    await consumer.commit()
-        finally:
-            try:
-                await consumer.stop()
-            except Exception:  # noqa: BLE001 - closing a consumer whose broker is gone
-                pass
+    def apply(events: Sequence[CloudEvent]) -> None:
+        index.apply_events(events)
+        if after_batch is not None:
+            after_batch()
 
-    await run_with_retry(consume, stop, "plan KPI consumer")
+    await follow_topics(
+        apply,
+        bootstrap=bootstrap,
+        topics=topics,
+        group=group,
+        stop=stop,
+        partitions=partitions,
+        name="plan KPI consumer",
+    )

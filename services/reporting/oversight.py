@@ -13,7 +13,6 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
@@ -251,13 +250,7 @@ class Oversight(CrmApplication):
         )
 
     def escalation(self, escalation_id: uuid.UUID) -> Escalation:
-        try:
-            found: Aggregate = self.repository.get(escalation_id)
-        except AggregateNotFoundError:
-            raise EscalationNotFound(f"no escalation {escalation_id}") from None
-        if not isinstance(found, Escalation):
-            raise EscalationNotFound(f"no escalation {escalation_id}")
-        return found
+        return self.get_aggregate(escalation_id, Escalation, EscalationNotFound, f"no escalation {escalation_id}")
 
     def accept_escalation(self, escalation_id: uuid.UUID, *, note: str, by: str, at: datetime) -> None:
         escalation = self.escalation(escalation_id)

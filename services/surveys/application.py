@@ -36,7 +36,7 @@ class SurveyOffice(ContactSteps, SummarySteps):
     # -- questionnaires ----------------------------------------------------------------------------------------
     def create_questionnaire(self, *, code: str, title: str, questions: Any, by: str | None = None) -> uuid.UUID:
         q = Questionnaire.create(code=code, title=title, questions=questions, by=by, at=self.clock())
-        if self._find(q.id, Questionnaire) is not None:
+        if self.find_aggregate(q.id, Questionnaire) is not None:
             raise DomainError(f"a questionnaire with code {q.code} exists already: revise it instead")
         self.save_or_conflict(q, what="the questionnaire")
         return q.id
@@ -87,7 +87,7 @@ class SurveyOffice(ContactSteps, SummarySteps):
     ) -> uuid.UUID:
         qid, number = self._version(questionnaire, questionnaire_version)
         s = Survey.plan_round(period=period, questionnaire_id=qid, questionnaire_version=number, by=by, at=self.clock())
-        if self._find(round_id(s.period or ""), Survey) is not None:
+        if self.find_aggregate(round_id(s.period or ""), Survey) is not None:
             raise DomainError(f"the round of {s.period} is planned already")
         self.save_or_conflict(s, what="the round")
         return s.id

@@ -43,8 +43,7 @@ class ContactSteps(SurveyStore):
         return s
 
     def find_contact(self, sid: uuid.UUID | str, number: str) -> Contact | None:
-        found = self._find(contact_id(sid, number), Contact)
-        return found
+        return self.find_aggregate(contact_id(sid, number), Contact)
 
     def _contact(self, survey: SurveyView, number: str) -> Contact:
         return self.find_contact(survey.id, number) or Contact.open(

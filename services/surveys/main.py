@@ -19,7 +19,7 @@ from services.surveys.calllist import CallList
 from services.surveys.complaints import SurveyComplaints, http_opener
 from services.surveys.index import SurveyIndex
 from services.surveys.links import LinkKeeper, secret_from
-from services.surveys.members import MemberRoster, follow_members
+from services.surveys.members import MemberRoster
 from services.surveys.metrics import SurveyCollector
 from services.surveys.page import public
 from shared.clock import Clock, system_clock
@@ -29,6 +29,7 @@ from shared.follower import NotificationFollower
 from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
+from shared.topic_feed import follow_topics
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-surveys-members"
         return [
-            follow_members(
-                roster, settings.kafka_bootstrap, settings.topic_of("members"), group, stop, settings.kafka_partitions
+            follow_topics(
+                roster.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("members")],
+                group=group,
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="survey roster",
             ),
             deliver(complaints.follower, stop),
             deliver(attempt_calls.follower, stop),

@@ -8,18 +8,14 @@ whatever the topic had said by then.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer
 
-from shared.envelope import CloudEvent, MalformedRecord, from_kafka
-from shared.relay import ensure_topics
-from shared.retry import Backoff, run_with_retry
+from shared.envelope import CloudEvent
 
 log = logging.getLogger(__name__)
 
@@ -160,49 +156,3 @@ class MemberRoster:
                     )
                 applied += 1
         return applied
-
-
-async def follow_members(
-    members: MemberRoster, bootstrap: str, topic: str, group: str, stop: asyncio.Event, partitions: int = 3
-) -> None:
-    """Consume the members topic into the roster until stopped; reconnects when the broker goes away."""
-
-    async def consume(backoff: Backoff) -> None:
-        consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # A first group join waits for the rebalance timeout: 3 s rather than aiokafka's default (ARCHITECTURE.md).
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=1000,
-            max_poll_interval_ms=30000,
-            rebalance_timeout_ms=3000,
-        )
-        try:
-            await ensure_topics(bootstrap, [topic], partitions)  # the members service may not have started yet
-            await consumer.start()
-            backoff.reset()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
-                events = []
-                for records in batch.values():
-                    for record in records:
-                        try:
-                            events.append(from_kafka(record.headers, record.value))
-                        except MalformedRecord as exc:
-                            log.warning(
-                                "survey roster: skipped a malformed record at offset %d: %s", record.offset, exc
-                            )
-                if events:
-                    await asyncio.to_thread(members.apply, events)
-                if batch:
-                    await consumer.commit()
-        finally:
-            try:
-                await consumer.stop()
-            except Exception:  # noqa: BLE001  # stopping a consumer whose broker is gone may fail; nothing to do
-                pass
-
-    await run_with_retry(consume, stop, "survey roster")

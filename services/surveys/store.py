@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -117,24 +116,11 @@ class SurveyStore(CrmApplication):
         ]
 
     # -- queries -----------------------------------------------------------------------------------------------
-    def _find(self, aggregate_id: uuid.UUID | str, cls: type) -> Any:
-        try:
-            found: Any = self.repository.get(uuid.UUID(str(aggregate_id)))
-        except (ValueError, AggregateNotFoundError):
-            return None
-        return found if isinstance(found, cls) else None
-
     def get_questionnaire(self, qid: uuid.UUID | str) -> Questionnaire:
-        found = self._find(qid, Questionnaire)
-        if found is None:
-            raise QuestionnaireNotFound(f"no questionnaire with id {qid}")
-        return found
+        return self.get_aggregate(qid, Questionnaire, QuestionnaireNotFound, f"no questionnaire with id {qid}")
 
     def get_survey(self, sid: uuid.UUID | str) -> Survey:
-        found = self._find(sid, Survey)
-        if found is None:
-            raise SurveyNotFound(f"no survey with id {sid}")
-        return found
+        return self.get_aggregate(sid, Survey, SurveyNotFound, f"no survey with id {sid}")
 
     def _latest_version(self, aggregate_id: uuid.UUID) -> int | None:
         """The version of the aggregate's last stored event: one indexed row, nothing decoded."""

@@ -14,10 +14,11 @@ from services.members.main import build_directory
 from services.members.main import build_index as build_member_index
 from services.surveys.calllist import CallList
 from services.surveys.main import build_index, build_office
-from services.surveys.members import MemberRoster, follow_members
+from services.surveys.members import MemberRoster
 from shared.auth import Principal, Role
 from shared.db import create_engine
 from shared.relay import Relay
+from shared.topic_feed import follow_topics
 from tests.integration.conftest import pg_settings, read_topic
 from tests.surveys.conftest import BOARD, QUESTIONS
 from tests.surveys.test_domain import Roster
@@ -58,7 +59,13 @@ def test_a_round_asks_the_members_the_members_topic_reports_active(settings, clo
             await _publish(directory, broker, s.topic_of("members"), s.kafka_partitions)
             stop = asyncio.Event()
             task = asyncio.create_task(
-                follow_members(roster, broker, s.topic_of("members"), f"{topic_prefix}-surveys", stop, 3)
+                follow_topics(
+                    roster.apply,
+                    bootstrap=broker,
+                    topics=[s.topic_of("members")],
+                    group=f"{topic_prefix}-surveys",
+                    stop=stop,
+                )
             )
             for _ in range(300):
                 if len(roster.active_numbers()) == 2 and roster.selection(str(selection)) is not None:

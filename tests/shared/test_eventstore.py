@@ -3,6 +3,7 @@ as consumers see it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import ClassVar
 
 import pytest
@@ -10,7 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
-from shared.problems import DomainError
+from shared.problems import DomainError, NotFound
 
 
 class Ticket(Aggregate):
@@ -64,3 +65,36 @@ def test_the_history_lists_every_event_oldest_first_with_its_versioned_type_and_
         ("crm.desks.request.retitled.v1", 2, {"subject": "scanner"}),
     ]
     assert all(h["recorded_at"].tzinfo is not None for h in history)
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str):
+        self.text = text
+
+
+class TicketNotFound(NotFound):
+    pass
+
+
+def test_an_aggregate_is_found_by_its_id_as_a_uuid_or_as_text() -> None:
+    desk = Desk()
+    ticket = Ticket("printer")
+    desk.save(ticket)
+
+    assert desk.find_aggregate(ticket.id, Ticket).subject == "printer"  # type: ignore[union-attr]
+    assert desk.find_aggregate(str(ticket.id), Ticket).subject == "printer"  # type: ignore[union-attr]
+    assert desk.get_aggregate(str(ticket.id), Ticket, TicketNotFound, "no ticket").id == ticket.id
+
+
+@pytest.mark.parametrize("given", ["not-a-uuid", "", str(uuid.uuid4()), "the note"])
+def test_a_bad_unknown_or_other_kind_of_id_finds_nothing_and_gets_a_404(given: str) -> None:
+    desk = Desk()
+    note = Note("not a ticket")
+    desk.save(note)
+    aggregate_id = str(note.id) if given == "the note" else given
+
+    assert desk.find_aggregate(aggregate_id, Ticket) is None
+    with pytest.raises(TicketNotFound, match=f"no ticket {aggregate_id}") as missing:
+        desk.get_aggregate(aggregate_id, Ticket, TicketNotFound, f"no ticket {aggregate_id}")
+    assert missing.value.status == 404
