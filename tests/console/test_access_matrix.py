@@ -80,6 +80,7 @@ API_ROUTES = {
     ("POST", "/users/{name}/disable"): row(ADMIN),
     ("POST", "/users/{name}/enable"): row(ADMIN),
     ("GET", "/users/{name}/history"): row(AUDITOR),
+    ("GET", "/audit/events"): row(AUDITOR),
 }
 # The staff roles of the console (machines get bearer tokens, not logins), with a user each.
 PEOPLE = [r for r in Role if r not in (Role.TELEPHONY, Role.MONITORING, Role.SERVICE)]

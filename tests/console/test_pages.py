@@ -5,6 +5,7 @@ in the console is recorded as the logged-in person's."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import httpx
 import pytest
@@ -131,8 +132,9 @@ def test_openid_connect_logs_in_an_existing_user_named_by_the_provider(world: Wo
         assert client.get("/work").status_code == 200
         session = app.state.console.directory.session(client.cookies["crm_session"])
         assert session.user.name == "z.rahimi" and app.state.tokens.verify(session.token).name == "z.rahimi"
-    seen["who"] = "stranger"
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        # A second browser (the app's store closes when it stops, so the same app serves both)
+        seen["who"] = "stranger"
+        client.cookies.clear()
         state = httpx.URL(client.get("/oidc/login").headers["location"]).params["state"]
         assert client.get("/oidc/callback", params={"state": state, "code": "code-2"}).status_code == 403
 
@@ -234,7 +236,8 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
     )
     assert convened.status_code == 303, convened.text
     world.directory.add("committee-1", ["committee"], by="operator", password=PASSWORD)
-    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as member:
+    # A second browser on the running console (not a second start: stopping would close the users' store)
+    with nullcontext(TestClient(world.console, base_url="https://testserver", follow_redirects=False)) as member:
         member_csrf = log_in(member, "committee-1")
         decided = member.post(
             f"/complaints/{cid}/committee/decision",
@@ -292,7 +295,8 @@ def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, 
     log_in(browser, "s.ahmadi")
     assert 'id="step-callback"' in browser.get(f"/calls/{call_id}").text  # the expert who owes it
     world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
-    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as other:
+    # A second browser on the running console (not a second start: stopping would close the users' store)
+    with nullcontext(TestClient(world.console, base_url="https://testserver", follow_redirects=False)) as other:
         log_in(other, "k.rezaei")
         page = other.get(f"/calls/{call_id}").text
         assert 'id="call-path"' in page and 'id="step-callback"' not in page
