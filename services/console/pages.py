@@ -972,3 +972,52 @@ async def change_user(request: Request, name: str) -> Response:
     except DomainError as exc:
         return _users(request, session, _local_error(exc.status, str(exc), session), exc.status)
     return see_other("/admin/users?saved=1")
+
+
+# ------------------------------------------------------------------------------------------------------- mailbox
+
+# The two folders of the notifications service: e-mails by address, SMS by phone number.
+BOXES = {"mail": "/mailbox", "sms": "/sms-outbox"}
+
+
+def _mail_error(request: Request, session: Session, problem: ServiceProblem) -> HTMLResponse:
+    return render(request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language))
+
+
+@pages.get("/mailbox")
+def mailbox(request: Request) -> HTMLResponse:
+    """The boxes the person may read, as the notifications service decides with the person's own token: staff
+    their own address and number, admins, the auditor, the SG and the member-relations manager every box."""
+    session = page_session(request, "mailbox")
+    try:
+        boxes = {kind: get(request, session, "notifications", path) for kind, path in BOXES.items()}
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    return render(request, session, "mailbox.html.j2", boxes=boxes, box=None, messages=None, message=None)
+
+
+@pages.get("/mailbox/{kind}/{address}")
+def mailbox_box(request: Request, kind: str, address: str) -> HTMLResponse:
+    session = page_session(request, "mailbox")
+    if kind not in BOXES:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, kind, session))
+    try:
+        found = get(request, session, "notifications", f"{BOXES[kind]}/{quote(address, safe='@+')}")
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    box = {"kind": kind, "address": address}
+    return render(request, session, "mailbox.html.j2", boxes=None, box=box, messages=found, message=None)
+
+
+@pages.get("/mailbox/{kind}/{address}/{name}")
+def mailbox_message(request: Request, kind: str, address: str, name: str) -> HTMLResponse:
+    session = page_session(request, "mailbox")
+    if kind not in BOXES:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, kind, session))
+    path = f"{BOXES[kind]}/{quote(address, safe='@+')}/{quote(name, safe='')}"
+    try:
+        found = get(request, session, "notifications", path)
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    box = {"kind": kind, "address": address}
+    return render(request, session, "mailbox.html.j2", boxes=None, box=box, messages=None, message=found)

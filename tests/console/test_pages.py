@@ -300,3 +300,43 @@ def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, 
         log_in(other, "k.rezaei")
         page = other.get(f"/calls/{call_id}").text
         assert 'id="call-path"' in page and 'id="step-callback"' not in page
+
+
+def _write_mail(folder, address: str, name: str, subject: str, body: str) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "crm@chamber.example", address, subject
+    message["Date"] = "Sun, 29 Nov 2026 08:00:00 +0000"
+    message.set_content(body)
+    box = folder / address
+    box.mkdir(parents=True, exist_ok=True)
+    (box / name).write_bytes(bytes(message))
+
+
+def test_the_mailbox_shows_staff_their_own_messages_and_the_sg_every_box(world: World, settings) -> None:
+    from services.notifications.mailbox import mailbox_folder, sms_folder
+
+    mail = mailbox_folder(settings.data_dir)
+    _write_mail(mail, "f.alavi@example.org", "20261129T080000-a.eml", "فهرست پایان روز", "۳ تماس بی‌پاسخ")
+    _write_mail(mail, "m.karimi@example.org", "20261129T080001-b.eml", "Complaint CP-7", "for the MR manager")
+    (sms_folder(settings.data_dir) / "+989121234567").mkdir(parents=True)
+    (sms_folder(settings.data_dir) / "+989121234567" / "20261129T0801-c.txt").write_text(
+        "To: +989121234567\nDate: 2026-11-29T08:01:00Z\n\nYour slot is at 10:00", encoding="utf-8"
+    )
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as manager:
+        log_in(manager, "f.alavi")
+        page = manager.get("/mailbox").text
+        assert "f.alavi@example.org" in page and "m.karimi@example.org" not in page and "+98912" not in page
+        box = manager.get("/mailbox/mail/f.alavi@example.org").text
+        assert "فهرست پایان روز" in box and 'href="/mailbox/mail/f.alavi%40example.org/20261129T080000-a.eml"' in box
+        one = manager.get("/mailbox/mail/f.alavi@example.org/20261129T080000-a.eml")
+        assert one.status_code == 200 and "۳ تماس بی‌پاسخ" in one.text
+        refused = manager.get("/mailbox/mail/m.karimi@example.org")  # another's box: the service refuses
+        assert refused.status_code == 403 and "for the MR manager" not in refused.text
+        assert manager.get("/mailbox/post/f.alavi@example.org").status_code == 404
+        log_in(manager, "sg")
+        page = manager.get("/mailbox").text
+        assert all(a in page for a in ("f.alavi@example.org", "m.karimi@example.org", "+989121234567"))
+        sms = manager.get("/mailbox/sms/+989121234567/20261129T0801-c.txt")
+        assert sms.status_code == 200 and "Your slot is at 10:00" in sms.text
