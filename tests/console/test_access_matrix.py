@@ -50,6 +50,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
     ),
     ("GET", "/desks"): ("desks", "/desks", {}),
     ("GET", "/desks/{desk_id}"): ("desks", f"/desks/{ID}", {}),
+    ("POST", "/desks/{desk_id}/forms/{number}/{step}"): ("desks", f"/desks/{ID}/forms/1/decision", {"decision": "x"}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
     ("GET", "/documents/{name}"): ("my_work", "/documents/units", {}),

@@ -252,7 +252,7 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
                 "action_due": "2026-12-20",
             },
         )
-        assert decided.status_code == 303, decided.text
+        assert decided.status_code == 303 and decided.headers["location"].startswith(f"/desks/{desk}?saved=1")
     record = complaints.get(f"/complaints/{cid}", headers=world.who["auditor"]).json()
     assert record["state"] == "decided" and record["outcome"] == "settled"
     assert [(a["id"], a["owner"], a["status"]) for a in record["corrective_actions"]] == [("CA-1", "h.tehrani", "open")]
@@ -340,3 +340,48 @@ def test_the_mailbox_shows_staff_their_own_messages_and_the_sg_every_box(world: 
         assert all(a in page for a in ("f.alavi@example.org", "m.karimi@example.org", "+989121234567"))
         sms = manager.get("/mailbox/sms/+989121234567/20261129T0801-c.txt")
         assert sms.status_code == 200 and "Your slot is at 10:00" in sms.text
+
+
+def test_member_services_record_a_desk_s_decisions_and_follow_ups_in_the_console(
+    world: World, browser, token_store, clock
+) -> None:
+    from datetime import timedelta
+
+    from shared.auth import Role
+    from tests.desks.test_api import STARTS_AT, announced, registration
+
+    desks = world.services["desks"]
+    ms = {"Authorization": f"Bearer {token_store.create('l.moradi', Role.MS_EXPERT)}"}
+    headers = {**world.who, "ms_expert": ms}
+    headers["ms_manager"] = {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"}
+    desk = announced(desks, headers)
+    assert desks.post(f"/desks/{desk}/registrations", json=registration("Ali"), headers=ms).is_success
+    clock.now = STARTS_AT
+    assert desks.post(f"/desks/{desk}/registrations/1/attendance", json={"attended": True}, headers=ms).is_success
+    world.directory.add("l.moradi", ["member_services_expert"], by="operator", password=PASSWORD)
+    csrf = log_in(browser, "l.moradi")
+    page = browser.get(f"/desks/{desk}").text
+    assert f'action="/desks/{desk}/forms/1/decision"' in page and "/follow-up" not in page
+    empty = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "  "})
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    decided = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "گمرک کالا را آزاد کند"})
+    assert decided.status_code == 303 and decided.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    page = browser.get(f"/desks/{desk}").text
+    assert "گمرک کالا را آزاد کند" in page and f'action="/desks/{desk}/forms/1/follow-up"' in page
+    for step, body, who in (
+        ("review", None, "ms_manager"),
+        ("send", {"to": "customs"}, "ms_expert"),
+        ("archive", None, "ms_expert"),
+    ):
+        assert desks.post(f"/desks/{desk}/minutes/{step}", json=body, headers=headers[who]).is_success
+    clock.advance(days=2)
+    csrf = log_in(browser, "l.moradi")  # two days later: a new session
+    followed = browser.post(
+        f"/desks/{desk}/forms/1/follow-up", data={"csrf": csrf, "carried_out": "yes", "result": "آزاد شد"}
+    )
+    assert followed.status_code == 303 and followed.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    record = desks.get(f"/desks/{desk}", headers=ms).json()
+    form = next(f for f in record["forms"] if f["number"] == "1")
+    assert form["decision"] == "گمرک کالا را آزاد کند"
+    assert form["follow_up"]["carried_out"] is True and form["follow_up"]["by"] == "l.moradi"
+    assert browser.post(f"/desks/{desk}/forms/1/other", data={"csrf": csrf}).status_code == 404
