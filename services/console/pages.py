@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -845,11 +846,16 @@ def _desk_page(request: Request, session: Session, desk_id: str, error: Any = No
     return render(request, session, "desk.html.j2", status, desk=desk, forms=forms, error=error)
 
 
+def _decision(form: Any) -> dict[str, Any]:
+    return {"decision": first(form, "decision")}
+
+
+def _follow_up(form: Any) -> dict[str, Any]:
+    return {"carried_out": first(form, "carried_out") == "yes", "result": first(form, "result")}
+
+
 # The steps of a problem form recorded from the desk's page: step -> the JSON body made from the form
-DESK_STEPS = {
-    "decision": lambda form: {"decision": first(form, "decision")},
-    "follow-up": lambda form: {"carried_out": first(form, "carried_out") == "yes", "result": first(form, "result")},
-}
+DESK_STEPS: dict[str, Callable[[Any], dict[str, Any]]] = {"decision": _decision, "follow-up": _follow_up}
 
 
 @pages.post("/desks/{desk_id}/forms/{number}/{step}")
