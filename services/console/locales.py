@@ -665,3 +665,72 @@ def duration(seconds: float | None, language: str) -> str:
     sign = "−" if seconds < 0 else ""
     minutes = int(abs(seconds) // 60)
     return digits(f"{sign}{minutes // 60}:{minutes % 60:02d}", language)
+
+
+# The titles of a complaint's recorded steps (the complaints service names them in English), by the event's name in
+# its wire type (crm.complaints.complaint.<name>.v1, here in CamelCase), shown in the person's language on the
+# complaint's page; an event missing here keeps the service's title.
+COMPLAINT_STEP_TITLES: dict[str, dict[str, str]] = {
+    "fa": {
+        "Received": "ثبت در فرم شکایت",
+        "Acknowledged": "اعلام وصول به عضو",
+        "InformationAdded": "افزودن اطلاعات توسط مدیر ارتباط با اعضا",
+        "StakeholdersRecorded": "ثبت ذی‌نفعان",
+        "TrackingIssued": "ارائهٔ رمز پیگیری به شاکی",
+        "Assessed": "ارزیابی اولیه (شدت، فوریت، پیچیدگی، اولویت)",
+        "ReviewCompleted": "پایان بررسی",
+        "Referred": "ارجاع به دبیرکل",
+        "HandlerAssigned": "تعیین رسیدگی‌کننده",
+        "AssignmentRefused": "رد ارجاع (تعارض منافع)",
+        "InvestigationReported": "ثبت گزارش رسیدگی",
+        "Decided": "تصمیم دبیرکل",
+        "CommitteeConvened": "تشکیل کمیتهٔ رسیدگی به شکایات",
+        "CommitteeNotConvened": "پذیرش بدون تشکیل کمیته",
+        "CommitteeDecided": "تصمیم کمیتهٔ رسیدگی به شکایات",
+        "CorrectiveActionOpened": "گشودن اقدام اصلاحی",
+        "CorrectiveActionCompleted": "انجام اقدام اصلاحی (SY-PR-05-00-02)",
+        "MemberNotified": "اعلام نتیجه به عضو",
+        "Closed": "بسته شد",
+        "SatisfactionRecorded": "رضایت عضو از رسیدگی",
+        "Reopened": "بازگشایی: عضو راضی نیست",
+        "ConfidentialityChanged": "تغییر محرمانگی",
+        "DocumentAttached": "پیوست سند",
+        "DeadlineBreached": "گذشت مهلت مرحله",
+        "ReviewMinutesRecorded": "طرح در جلسهٔ بازنگری شش‌ماهه (صورت‌جلسه)",
+    },
+    "tr": {
+        "Received": "Şikâyet formuna kaydedildi",
+        "Acknowledged": "Alındığı üyeye bildirildi",
+        "InformationAdded": "Üye ilişkileri müdürü bilgi ekledi",
+        "StakeholdersRecorded": "İlgili taraflar kaydedildi",
+        "TrackingIssued": "Şikâyetçiye takip şifresi verildi",
+        "Assessed": "İlk değerlendirme (ciddiyet, aciliyet, karmaşıklık, öncelik)",
+        "ReviewCompleted": "İnceleme tamamlandı",
+        "Referred": "Genel sekretere iletildi",
+        "HandlerAssigned": "Sorumlu atandı",
+        "AssignmentRefused": "Atama reddedildi (çıkar çatışması)",
+        "InvestigationReported": "İnceleme raporu verildi",
+        "Decided": "Genel sekreterin kararı",
+        "CommitteeConvened": "Şikâyet kurulu toplandı",
+        "CommitteeNotConvened": "Kurul toplanmadan kabul edildi",
+        "CommitteeDecided": "Şikâyet kurulunun kararı",
+        "CorrectiveActionOpened": "Düzeltici faaliyet açıldı",
+        "CorrectiveActionCompleted": "Düzeltici faaliyet yapıldı (SY-PR-05-00-02)",
+        "MemberNotified": "Sonuç üyeye bildirildi",
+        "Closed": "Kapatıldı",
+        "SatisfactionRecorded": "Üyenin işlemden memnuniyeti",
+        "Reopened": "Yeniden açıldı: üye memnun değil",
+        "ConfidentialityChanged": "Gizlilik değiştirildi",
+        "DocumentAttached": "Belge eklendi",
+        "DeadlineBreached": "Aşama süresi geçti",
+        "ReviewMinutesRecorded": "Altı aylık gözden geçirme toplantısında görüşüldü (tutanak)",
+    },
+}
+
+
+def complaint_step(language: str, event: str | None, title: str) -> str:
+    """A complaint step's title in the person's language, from the step's wire type; English (and any step not
+    listed) as the service says."""
+    parts = (event or "").split(".")
+    name = "".join(p.title() for p in parts[3].split("_")) if len(parts) == 5 else ""
+    return COMPLAINT_STEP_TITLES.get(language, {}).get(name, title)

@@ -538,7 +538,10 @@ def _complaint_page(
         "complaint.html.j2",
         status,
         complaint=record,
-        steps=(form or {}).get("steps", []),
+        steps=[
+            {**s, "title": locales.complaint_step(session.user.language, s.get("event"), s.get("title", ""))}
+            for s in (form or {}).get("steps", [])
+        ],
         forms=COMPLAINT_FORMS.get(record.get("state", ""), ()) if _mine(record, session) else (),
         waiting=record.get("waiting_on") or {},
         printable=printable,

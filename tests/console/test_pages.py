@@ -229,6 +229,7 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
     advance(complaints, world.who, cid, "accepted")
     csrf = log_in(browser, "sg")
     page = browser.get(f"/complaints/{cid}").text
+    assert "ثبت در فرم شکایت" in page and "Registered on the complaint form" not in page  # step titles in Persian
     assert 'id="step-committee"' in page and 'id="step-committee-not-needed"' in page
     convened = browser.post(
         f"/complaints/{cid}/committee",
