@@ -41,6 +41,7 @@ def test_a_person_changes_the_password_and_logs_in_with_the_new_one_only(site: W
     page.get_by_label("تکرار گذرواژه جدید").fill(new)
     page.get_by_role("button", name="ثبت").click()
     assert page.locator("[role=status]").inner_text() == "گذرواژه شما تغییر کرد؛ نشست‌های دیگر شما بسته شد."
+    assert page.locator("#acting-unit").inner_text() == "امور بازرگانی"
     screenshot(page, "console-password-changed-fa")
     history = [e["type"] for e in site.directory.history("s.ahmadi")]
     assert history.count("user.password_changed") == 1
@@ -56,6 +57,7 @@ def test_a_person_with_two_roles_switches_and_the_menu_follows(site: World, page
     log_in(page, site, "f.alavi")
     page.wait_for_url(f"{site.url}/work")
     assert page.locator("#acting-role").inner_text() == "Birim müdürü"
+    assert page.locator("#acting-unit").inner_text() == "Trade and commerce"  # the unit's name, not its id
     assert page.get_by_role("link", name="Birim listesi").count() == 1
     screenshot(page, "console-role-unit-manager-tr")
     page.select_option("#role-switch", "expert")
