@@ -174,8 +174,16 @@ SERVICES: dict[str, Service] = {
             index_label="notifications index",
             consumes=("members", "calls", "complaints", "desks", "reporting"),
         ),
-        # The staff console: pages over the other services' APIs, and the console's users; no event store.
-        Service("console", port_setting="console_port", create_app="services.console.main:create_app"),
+        # The staff console: pages over the other services' APIs, and the console's users' accounts (event-sourced).
+        Service(
+            "console",
+            port_setting="console_port",
+            create_app="services.console.main:create_app",
+            application="services.console.main:build_book",
+            relays=True,
+            index="services.console.main:build_index",
+            index_label="console users index",
+        ),
     )
 }
 

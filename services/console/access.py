@@ -42,6 +42,9 @@ PAGES: dict[str, frozenset[Role]] = {
     "desks": DESK_STAFF,
     "plan": PLAN_READERS,
     "reports": REPORT_READERS,
+    # Everyone reads the messages sent to them; the notifications service decides whose boxes a role sees
+    # (admins, the auditor, the SG and the member-relations manager all of them).
+    "mailbox": EVERY_STAFF,
     "users": frozenset({Role.ADMIN}),
 }
 HREFS = {
@@ -56,6 +59,7 @@ HREFS = {
     "desks": "/desks",
     "plan": "/plan",
     "reports": "/reports",
+    "mailbox": "/mailbox",
     "users": "/admin/users",
 }
 

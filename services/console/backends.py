@@ -25,6 +25,7 @@ PORTS = {
     "members": "members_port",
     "actions": "actions_port",
     "plan": "plan_port",
+    "notifications": "notifications_port",
 }
 
 

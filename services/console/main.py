@@ -1,10 +1,11 @@
-"""Composition root of the staff console: the users and their sessions, the clients of the services' APIs, the
-pages, the users API and the static files (htmx, the style sheet)."""
+"""Composition root of the staff console: the users' accounts (an event store, its index and the relay of the
+store to Kafka), their sessions, the clients of the services' APIs, the pages, the users API and the static files
+(htmx, the style sheet)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -12,8 +13,10 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.console.accounts import UserBook
 from services.console.api import users_api
 from services.console.backends import Backends, ServiceProblem
+from services.console.index import UserIndex
 from services.console.oidc import oidc
 from services.console.pages import pages
 from services.console.users import UserDirectory
@@ -26,8 +29,11 @@ from services.console.web import (
     problem_text,
     render,
 )
+from shared.auth import TokenStore
 from shared.clock import Clock, system_clock
-from shared.service import create_service_app
+from shared.db import create_engine
+from shared.eventstore import store_env
+from shared.service import event_sourced_service
 from shared.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
@@ -47,13 +53,34 @@ SECURITY_HEADERS = {
 }
 
 
-def build_directory(
-    settings: Settings, clock: Clock = system_clock, hasher: PasswordHasher | None = None
-) -> UserDirectory:
-    from shared.auth import TokenStore
+def build_book(settings: Settings) -> UserBook:
+    """The event store of the users' accounts."""
+    return UserBook(store_env(settings, "console"))
 
+
+def build_index(settings: Settings, book: UserBook) -> UserIndex:
+    return UserIndex(book, create_engine(settings.local_db_url("console_index")))
+
+
+def build_directory(
+    settings: Settings,
+    clock: Clock = system_clock,
+    hasher: PasswordHasher | None = None,
+    *,
+    tokens: TokenStore | None = None,
+    book: UserBook | None = None,
+) -> UserDirectory:
+    """The users over their event store and its index (the CLI builds its own; the service passes its own)."""
+    book = book or build_book(settings)
+    index = build_index(settings, book)
     return UserDirectory(
-        settings.local_db_url("console"), TokenStore(settings.auth_db_url), settings.console, clock, hasher
+        settings.local_db_url("console"),
+        tokens or TokenStore(settings.auth_db_url),
+        settings.console,
+        clock,
+        hasher,
+        book=book,
+        names=index.names,
     )
 
 
@@ -63,20 +90,38 @@ def create_app(
     clock: Clock = system_clock,
     clients: Mapping[str, httpx.Client] | None = None,
     hasher: PasswordHasher | None = None,
+    relay: bool | None = None,
 ) -> FastAPI:
     """`clients` replaces the HTTP clients of the services (tests pass clients of the real services in-process);
-    `hasher` a cheaper argon2 for tests."""
+    `hasher` a cheaper argon2 for tests; `relay=False` keeps the accounts' store off Kafka."""
     backends = Backends(settings, clients)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            backends.close()
+    book = build_book(settings)
+    index = build_index(settings, book)
 
-    app = create_service_app("console", settings, title="CRM staff console", description=DESCRIPTION, lifespan=lifespan)
-    directory = UserDirectory(settings.local_db_url("console"), app.state.tokens, settings.console, clock, hasher)
+    async def close_backends(stop: asyncio.Event) -> None:
+        await stop.wait()
+        backends.close()
+
+    app = event_sourced_service(
+        "console",
+        settings,
+        book,
+        index.follower,
+        title="CRM staff console",
+        description=DESCRIPTION,
+        relay=relay,
+        background=lambda stop: [close_backends(stop)],
+    )
+    directory = UserDirectory(
+        settings.local_db_url("console"),
+        app.state.tokens,
+        settings.console,
+        clock,
+        hasher,
+        book=book,
+        names=index.names,
+    )
     app.state.console = Console(settings, directory, backends)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(users_api)

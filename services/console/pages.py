@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -537,7 +538,10 @@ def _complaint_page(
         "complaint.html.j2",
         status,
         complaint=record,
-        steps=(form or {}).get("steps", []),
+        steps=[
+            {**s, "title": locales.complaint_step(session.user.language, s.get("event"), s.get("title", ""))}
+            for s in (form or {}).get("steps", [])
+        ],
         forms=COMPLAINT_FORMS.get(record.get("state", ""), ()) if _mine(record, session) else (),
         waiting=record.get("waiting_on") or {},
         printable=printable,
@@ -827,8 +831,12 @@ def desks_page(request: Request) -> HTMLResponse:
 @pages.get("/desks/{desk_id}")
 def desk_page(request: Request, desk_id: str) -> HTMLResponse:
     """A desk's schedule: its problem forms in slot order with the waiting list, attendance, decisions and
-    follow-ups, and the printable final list for the agency's representative."""
+    follow-ups (each recorded here through the desks API), and the printable final list for the agency."""
     session = page_session(request, "desks")
+    return _desk_page(request, session, desk_id)
+
+
+def _desk_page(request: Request, session: Session, desk_id: str, error: Any = None, status: int = 200) -> HTMLResponse:
     try:
         desk = get(request, session, "desks", f"/desks/{uuid.UUID(desk_id)}")
     except ValueError:
@@ -838,7 +846,37 @@ def desk_page(request: Request, desk_id: str) -> HTMLResponse:
             request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
         )
     forms = sorted(desk.get("forms", []), key=lambda f: (f.get("slot_start") is None, f.get("slot_start") or ""))
-    return render(request, session, "desk.html.j2", desk=desk, forms=forms)
+    return render(request, session, "desk.html.j2", status, desk=desk, forms=forms, error=error)
+
+
+def _decision(form: Any) -> dict[str, Any]:
+    return {"decision": first(form, "decision")}
+
+
+def _follow_up(form: Any) -> dict[str, Any]:
+    return {"carried_out": first(form, "carried_out") == "yes", "result": first(form, "result")}
+
+
+# The steps of a problem form recorded from the desk's page: step -> the JSON body made from the form
+DESK_STEPS: dict[str, Callable[[Any], dict[str, Any]]] = {"decision": _decision, "follow-up": _follow_up}
+
+
+@pages.post("/desks/{desk_id}/forms/{number}/{step}")
+async def desk_step(request: Request, desk_id: str, number: str, step: str) -> Response:
+    """The agency's decision on a problem form, or the follow-up call's result, sent to the desks service as the
+    person's own command (the service checks the order of the steps and the role)."""
+    session, form = await checked_form(request, "desks")
+    if step not in DESK_STEPS:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, step, session))
+    try:
+        path = f"/desks/{uuid.UUID(desk_id)}/registrations/{quote(number, safe='')}/{step}"
+        call(request, session, "desks", "POST", path, json=DESK_STEPS[step](form))
+    except ValueError:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, desk_id, session))
+    except ServiceProblem as problem:
+        error = problem_text(problem, session.user.language)
+        return _desk_page(request, session, desk_id, error, problem.status)
+    return see_other(f"/desks/{desk_id}?saved=1#form-{number}")
 
 
 @pages.get("/plan")
@@ -972,3 +1010,52 @@ async def change_user(request: Request, name: str) -> Response:
     except DomainError as exc:
         return _users(request, session, _local_error(exc.status, str(exc), session), exc.status)
     return see_other("/admin/users?saved=1")
+
+
+# ------------------------------------------------------------------------------------------------------- mailbox
+
+# The two folders of the notifications service: e-mails by address, SMS by phone number.
+BOXES = {"mail": "/mailbox", "sms": "/sms-outbox"}
+
+
+def _mail_error(request: Request, session: Session, problem: ServiceProblem) -> HTMLResponse:
+    return render(request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language))
+
+
+@pages.get("/mailbox")
+def mailbox(request: Request) -> HTMLResponse:
+    """The boxes the person may read, as the notifications service decides with the person's own token: staff
+    their own address and number, admins, the auditor, the SG and the member-relations manager every box."""
+    session = page_session(request, "mailbox")
+    try:
+        boxes = {kind: get(request, session, "notifications", path) for kind, path in BOXES.items()}
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    return render(request, session, "mailbox.html.j2", boxes=boxes, box=None, messages=None, message=None)
+
+
+@pages.get("/mailbox/{kind}/{address}")
+def mailbox_box(request: Request, kind: str, address: str) -> HTMLResponse:
+    session = page_session(request, "mailbox")
+    if kind not in BOXES:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, kind, session))
+    try:
+        found = get(request, session, "notifications", f"{BOXES[kind]}/{quote(address, safe='@+')}")
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    box = {"kind": kind, "address": address}
+    return render(request, session, "mailbox.html.j2", boxes=None, box=box, messages=found, message=None)
+
+
+@pages.get("/mailbox/{kind}/{address}/{name}")
+def mailbox_message(request: Request, kind: str, address: str, name: str) -> HTMLResponse:
+    session = page_session(request, "mailbox")
+    if kind not in BOXES:
+        return render(request, session, "error.html.j2", 404, error=_local_error(404, kind, session))
+    path = f"{BOXES[kind]}/{quote(address, safe='@+')}/{quote(name, safe='')}"
+    try:
+        found = get(request, session, "notifications", path)
+    except ServiceProblem as problem:
+        return _mail_error(request, session, problem)
+    box = {"kind": kind, "address": address}
+    return render(request, session, "mailbox.html.j2", boxes=None, box=box, messages=None, message=found)

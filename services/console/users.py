@@ -1,9 +1,10 @@
 """The console's users, their sessions and the record of every change made to them.
 
 A user has a user name, a password hashed with argon2id (never the password itself), one or more roles of
-shared.auth.Role, a unit, a language (fa, tr or en), an e-mail address and a telephone number. Every change is
-kept as an event in `console_user_events` (who did what to whom, when, with what), oldest first, so that an
-auditor can read who was given which role by whom; the table is only ever appended to.
+shared.auth.Role, a unit, a language (fa, tr or en), an e-mail address and a telephone number. The account is an
+event-sourced aggregate (services/console/accounts.py): every change is an event of the console's store (who did
+what to whom, when, with what), published and exported for the audit like every other service's. The password
+hashes are kept in `console_credentials` and never in an event; logins and logouts in `console_logins`.
 
 Sessions are server-side: the browser holds a random session id in a cookie, the table holds its SHA-256, the
 CSRF token of the session, the role acted in, and the bearer token minted for the user so that every command the
@@ -13,10 +14,9 @@ console sends to a service is that user's own, audited command. Time comes from 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.console.accounts import UserAccount, UserBook
 from shared.auth import Role, TokenStore
 from shared.clock import Clock
 from shared.db import create_engine, create_tables
@@ -37,28 +38,22 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{5,30}$")
 
 metadata = sa.MetaData()
-users = sa.Table(
-    "console_users",
+# The secrets of the accounts, which never go into their events (the audit export is read by auditors).
+credentials = sa.Table(
+    "console_credentials",
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("password_hash", sa.String(200), nullable=True),  # null: OpenID Connect only, or never set
-    sa.Column("roles", sa.String(400), nullable=False),  # comma-separated, the first is the one a login acts in
-    sa.Column("unit", sa.String(100), nullable=True),
-    sa.Column("language", sa.String(2), nullable=False),
-    sa.Column("email", sa.String(254), nullable=True),
-    sa.Column("phone", sa.String(40), nullable=True),
-    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
-events = sa.Table(
-    "console_user_events",
+# Logins and logouts: many a day for every person, kept here rather than as events of the account.
+logins = sa.Table(
+    "console_logins",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("user_name", sa.String(64), nullable=False, index=True),
     sa.Column("type", sa.String(60), nullable=False),
-    sa.Column("by", sa.String(200), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("data", sa.Text, nullable=False),  # JSON; never a password or its hash
+    sa.Column("role", sa.String(40), nullable=True),
 )
 failures = sa.Table(
     "console_login_failures",
@@ -152,41 +147,50 @@ class UserDirectory:
         config: ConsoleSettings,
         clock: Clock,
         hasher: PasswordHasher | None = None,
+        *,
+        book: UserBook,
+        names: Callable[[], list[str]],
     ):
+        """`book` is the accounts' event store, `names` lists every account (the index of the store)."""
         self.engine = create_engine(url)
         create_tables(metadata, self.engine)  # several replicas may start together
         self.tokens = tokens
         self.config = config
         self.clock = clock
+        self.book = book
+        self.names = names
         # argon2id with argon2-cffi's defaults (RFC 9106's second recommended option: 64 MiB, 3 passes)
         self.hasher = hasher or PasswordHasher()
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))  # checked for unknown names: same time spent
 
     # ------------------------------------------------------------------ users
 
-    def _row(self, conn: sa.Connection, name: str) -> Any:
-        return conn.execute(sa.select(users).where(users.c.name == name)).first()
+    def _hash(self, conn: sa.Connection, name: str) -> str | None:
+        return conn.execute(sa.select(credentials.c.password_hash).where(credentials.c.name == name)).scalar()
 
-    @staticmethod
-    def _user(row: Any) -> User:
+    def _user(self, account: UserAccount, password_hash: str | None) -> User:
         return User(
-            name=row.name,
-            roles=tuple(Role(r) for r in row.roles.split(",") if r),
-            unit=row.unit,
-            language=row.language,
-            email=row.email,
-            phone=row.phone,
-            disabled=bool(row.disabled),
-            has_password=row.password_hash is not None,
-            created_at=_aware(row.created_at),
+            name=account.name,
+            roles=tuple(Role(r) for r in account.roles),
+            unit=account.unit,
+            language=account.language,
+            email=account.email,
+            phone=account.phone,
+            disabled=bool(account.disabled),
+            has_password=password_hash is not None,
+            created_at=account.created_at,
         )
 
-    def get(self, name: str) -> User:
-        with self.engine.connect() as conn:
-            row = self._row(conn, name)
-        if row is None:
+    def _account(self, name: str) -> UserAccount:
+        account = self.book.account(name)
+        if account is None:
             raise NotFound(f"no user {name!r}")
-        return self._user(row)
+        return account
+
+    def get(self, name: str) -> User:
+        account = self._account(name)
+        with self.engine.connect() as conn:
+            return self._user(account, self._hash(conn, account.name))
 
     def find(self, name: str) -> User | None:
         try:
@@ -195,21 +199,23 @@ class UserDirectory:
             return None
 
     def all(self) -> list[User]:
-        with self.engine.connect() as conn:
-            return [self._user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
+        found = (self.find(name) for name in self.names())
+        return [u for u in found if u is not None]
 
     def history(self, name: str) -> list[dict[str, Any]]:
+        """The account's events, then its logins and logouts, merged by time (oldest first)."""
         self.get(name)
+        changes = self.book.history(name)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(events).where(events.c.user_name == name).order_by(events.c.id))
-            return [{"type": r.type, "by": r.by, "at": _aware(r.at), "data": json.loads(r.data)} for r in rows]
+            rows = conn.execute(sa.select(logins).where(logins.c.user_name == name).order_by(logins.c.id))
+            sessions_ = [
+                {"type": r.type, "by": name, "at": _aware(r.at), "data": {"role": r.role} if r.role else {}}
+                for r in rows
+            ]
+        return sorted(changes + sessions_, key=lambda e: e["at"])  # stable: changes first at the same instant
 
-    def _record(self, conn: sa.Connection, name: str, type_: str, by: str, **data: Any) -> None:
-        conn.execute(
-            events.insert().values(
-                user_name=name, type=type_, by=by, at=self.clock(), data=json.dumps(data, ensure_ascii=False)
-            )
-        )
+    def _log(self, conn: sa.Connection, name: str, type_: str, role: str | None = None) -> None:
+        conn.execute(logins.insert().values(user_name=name, type=type_, at=self.clock(), role=role))
 
     def _check_password(self, password: str, name: str) -> None:
         if len(password) < self.config.min_password_length:
@@ -259,34 +265,29 @@ class UserDirectory:
         self._details(language, email, phone)
         if password is not None:
             self._check_password(password, name)
+        if self.book.account(name) is not None:
+            raise DomainError(f"user {name!r} exists already")
+        account = UserAccount(
+            name=name,
+            roles=[r.value for r in checked],
+            unit=unit or None,
+            language=language,
+            email=email or None,
+            phone=phone or None,
+            password_set=password is not None,
+            by=by,
+            at=self.clock(),
+        )
         with self.engine.begin() as conn:
-            if self._row(conn, name) is not None:
-                raise DomainError(f"user {name!r} exists already")
+            # The secret first: an account saved without its hash could not log in, a hash without an account is
+            # replaced when the name is added again.
+            conn.execute(credentials.delete().where(credentials.c.name == name))
             conn.execute(
-                users.insert().values(
-                    name=name,
-                    password_hash=self.hasher.hash(password) if password is not None else None,
-                    roles=",".join(r.value for r in checked),
-                    unit=unit or None,
-                    language=language,
-                    email=email or None,
-                    phone=phone or None,
-                    disabled=False,
-                    created_at=self.clock(),
+                credentials.insert().values(
+                    name=name, password_hash=self.hasher.hash(password) if password is not None else None
                 )
             )
-            self._record(
-                conn,
-                name,
-                "user.added",
-                by,
-                roles=[r.value for r in checked],
-                unit=unit or None,
-                language=language,
-                email=email or None,
-                phone=phone or None,
-                password_set=password is not None,
-            )
+        self.book.save_or_conflict(account, what=f"user {name!r}")
         return self.get(name)
 
     def change(
@@ -304,41 +305,40 @@ class UserDirectory:
         """Change what is given (roles, unit, language, e-mail, telephone); each change is one recorded event."""
         current = self.get(name)
         self._details(language, email, phone)
-        values: dict[str, Any] = {}
-        recorded: list[tuple[str, dict[str, Any]]] = []
+        account = self._account(name)
+        now = self.clock()
+        changed: set[str] = set()
         if roles is not None:
             checked = self._roles(roles)
             if checked != current.roles:
-                values["roles"] = ",".join(r.value for r in checked)
-                recorded.append(
-                    ("user.roles_changed", {"from": [r.value for r in current.roles], "to": [r.value for r in checked]})
+                account.change_roles(
+                    before=[r.value for r in current.roles], after=[r.value for r in checked], by=by, at=now
                 )
+                changed.add("roles")
         new_unit = None if clear_unit else (unit if unit is not None else current.unit)
         if (new_unit or None) != current.unit:
-            values["unit"] = new_unit or None
-            recorded.append(("user.unit_changed", {"from": current.unit, "to": new_unit or None}))
+            account.change_unit(before=current.unit, after=new_unit or None, by=by, at=now)
+            changed.add("unit")
         if language is not None and language != current.language:
-            values["language"] = language
-            recorded.append(("user.language_changed", {"from": current.language, "to": language}))
-        for key, value in (("email", email), ("phone", phone)):
-            if value is not None and (value or None) != getattr(current, key):
-                values[key] = value or None
-                recorded.append((f"user.{key}_changed", {"to": value or None}))
-        if values:
-            with self.engine.begin() as conn:
-                conn.execute(users.update().where(users.c.name == current.name).values(**values))
-                for type_, data in recorded:
-                    self._record(conn, current.name, type_, by, **data)
-        if "roles" in values or "unit" in values:
+            account.change_language(before=current.language, after=language, by=by, at=now)
+        if email is not None and (email or None) != current.email:
+            account.change_email(after=email or None, by=by, at=now)
+        if phone is not None and (phone or None) != current.phone:
+            account.change_phone(after=phone or None, by=by, at=now)
+        self.book.save_or_conflict(account, what=f"user {current.name!r}")
+        if changed:
             self.end_sessions(current.name)  # a session acts with the roles it was opened with: start over
         return self.get(name)
 
     def set_disabled(self, name: str, disabled: bool, *, by: str) -> User:
         current = self.get(name)
         if current.disabled != disabled:
-            with self.engine.begin() as conn:
-                conn.execute(users.update().where(users.c.name == current.name).values(disabled=disabled))
-                self._record(conn, current.name, "user.disabled" if disabled else "user.enabled", by)
+            account = self._account(current.name)
+            if disabled:
+                account.disable(by=by, at=self.clock())
+            else:
+                account.enable(by=by, at=self.clock())
+            self.book.save_or_conflict(account, what=f"user {current.name!r}")
         if disabled:
             self.end_sessions(current.name)
         return self.get(name)
@@ -346,11 +346,15 @@ class UserDirectory:
     def set_password(self, name: str, password: str, *, by: str) -> None:
         current = self.get(name)
         self._check_password(password, current.name)
+        account = self._account(current.name)
+        account.password_changed(by=by, at=self.clock())
         with self.engine.begin() as conn:
             conn.execute(
-                users.update().where(users.c.name == current.name).values(password_hash=self.hasher.hash(password))
+                credentials.update()
+                .where(credentials.c.name == current.name)
+                .values(password_hash=self.hasher.hash(password))
             )
-            self._record(conn, current.name, "user.password_changed", by)
+        self.book.save_or_conflict(account, what=f"user {current.name!r}")
 
     def change_own_password(self, session: Session, old: str, new: str) -> None:
         """The user's own change: the old password is checked first (failures count towards the lock-out)."""
@@ -381,30 +385,33 @@ class UserDirectory:
                 raise LockedOut(
                     f"too many failed logins: try again in {self.config.lockout_minutes:g} minutes, or ask an admin"
                 )
-            row = self._row(conn, name)
+            stored = self._hash(conn, name)
+        account = self.book.account(name) if stored else None
         ok = False
         try:
-            ok = self.hasher.verify(
-                row.password_hash if row is not None and row.password_hash else self._dummy, password
-            )
+            ok = self.hasher.verify(stored or self._dummy, password)
         except (VerificationError, InvalidHashError):
             ok = False
-        if not ok or row is None or row.password_hash is None or row.disabled:
+        if not ok or account is None or stored is None or account.disabled:
             with self.engine.begin() as conn:
                 conn.execute(failures.insert().values(user_name=name, at=self.clock()))
             raise BadCredentials("the user name or the password is wrong")
         with self.engine.begin() as conn:
             conn.execute(failures.delete().where(failures.c.user_name == name))
-            if self.hasher.check_needs_rehash(row.password_hash):
+            if self.hasher.check_needs_rehash(stored):
                 conn.execute(
-                    users.update().where(users.c.name == name).values(password_hash=self.hasher.hash(password))
+                    credentials.update()
+                    .where(credentials.c.name == name)
+                    .values(password_hash=self.hasher.hash(password))
                 )
-        return self._user(row)
+        return self._user(account, stored)
 
     def unlock(self, name: str, *, by: str) -> None:
+        account = self._account(name)
         with self.engine.begin() as conn:
             conn.execute(failures.delete().where(failures.c.user_name == name))
-            self._record(conn, name, "user.unlocked", by)
+        account.unlocked(by=by, at=self.clock())
+        self.book.save_or_conflict(account, what=f"user {name!r}")
 
     # ------------------------------------------------------------------ sessions
 
@@ -430,7 +437,7 @@ class UserDirectory:
                     last_seen=now,
                 )
             )
-            self._record(conn, user.name, "user.logged_in", user.name, role=role.value)
+            self._log(conn, user.name, "user.logged_in", role.value)
         return Session(session_id, user, role, csrf, token, now, now)
 
     def session(self, session_id: str | None) -> Session | None:
@@ -441,20 +448,21 @@ class UserDirectory:
         digest = _hash_id(session_id)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(sessions).where(sessions.c.id_hash == digest)).first()
-            user_row = self._row(conn, row.user_name) if row is not None else None
-        if row is None or user_row is None:
+        account = self.book.account(row.user_name) if row is not None else None
+        if row is None or account is None:
             return None
         now = self.clock()
         created, seen = _aware(row.created_at), _aware(row.last_seen)
         expired = now - created > timedelta(hours=self.config.session_hours) or now - seen > timedelta(
             minutes=self.config.idle_minutes
         )
-        if expired or user_row.disabled:
+        if expired or account.disabled:
             self._end(digest, row.token)
             return None
         with self.engine.begin() as conn:
             conn.execute(sessions.update().where(sessions.c.id_hash == digest).values(last_seen=now))
-        return Session(session_id, self._user(user_row), Role(row.role), row.csrf, row.token, created, now)
+            user = self._user(account, self._hash(conn, account.name))
+        return Session(session_id, user, Role(row.role), row.csrf, row.token, created, now)
 
     def _end(self, digest: str, token: str) -> None:
         with self.engine.begin() as conn:
@@ -464,7 +472,7 @@ class UserDirectory:
     def close_session(self, session: Session) -> None:
         self._end(_hash_id(session.id), session.token)
         with self.engine.begin() as conn:
-            self._record(conn, session.user.name, "user.logged_out", session.user.name)
+            self._log(conn, session.user.name, "user.logged_out")
 
     def end_sessions(self, name: str, keep: str | None = None) -> int:
         kept = _hash_id(keep) if keep else None

@@ -137,12 +137,21 @@ def render(
             num=lambda v: locales.digits(v, lang),
             duration=lambda s: locales.duration(s, lang),
             label=lambda kind, value: locales.label(lang, kind, value),
+            unit_name=lambda unit: _unit_name(state.settings, unit, lang),
             path=request.url.path,
             saved=request.query_params.get("saved") == "1",
             **{"error": None, "values": {}, **context},
         )
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _unit_name(settings: Any, unit: str | None, language: str) -> str:
+    """A unit as the organisation file names it (its local name on Persian pages), or its id if it is not there."""
+    found = next((u for u in settings.organisation.units if u.id == unit), None) if unit else None
+    if found is None:
+        return unit or ""
+    return (found.name_local or found.name) if language == "fa" else found.name
 
 
 def _isolated(text: str) -> Markup | str:

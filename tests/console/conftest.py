@@ -17,6 +17,7 @@ from services.console.main import create_app
 from services.console.users import UserDirectory, fast_hasher
 from services.desks.main import create_app as desks_app
 from services.members.main import create_app as members_app
+from services.notifications.main import create_app as notifications_app
 from services.plan.main import create_app as plan_app
 from services.reporting.main import create_app as reporting_app
 from services.surveys.main import create_app as surveys_app
@@ -26,7 +27,17 @@ from shared.settings import ConsoleSettings, Settings
 PASSWORD = "correct horse battery"
 NOWHERE = {
     name: "http://127.0.0.1:9"
-    for name in ("calls", "complaints", "surveys", "desks", "reporting", "members", "actions", "plan")
+    for name in (
+        "calls",
+        "complaints",
+        "surveys",
+        "desks",
+        "reporting",
+        "members",
+        "actions",
+        "plan",
+        "notifications",
+    )
 }
 
 
@@ -99,6 +110,7 @@ def world(settings, clock, tokens, token_store) -> Iterator[World]:
         "surveys": surveys_app(settings, clock=clock, relay=False),
         "desks": desks_app(settings, clock=clock, relay=False),
         "plan": plan_app(settings, clock=clock, relay=False),
+        "notifications": notifications_app(settings, clock=clock, relay=False),
     }
     more = {"handler": ("p.mohammadi", Role.EXPERT, "international")}
     who = {**tokens, **{k: {"Authorization": f"Bearer {token_store.create(n, r, u)}"} for k, (n, r, u) in more.items()}}

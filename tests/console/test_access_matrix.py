@@ -50,9 +50,13 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
     ),
     ("GET", "/desks"): ("desks", "/desks", {}),
     ("GET", "/desks/{desk_id}"): ("desks", f"/desks/{ID}", {}),
+    ("POST", "/desks/{desk_id}/forms/{number}/{step}"): ("desks", f"/desks/{ID}/forms/1/decision", {"decision": "x"}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
     ("GET", "/documents/{name}"): ("my_work", "/documents/units", {}),
+    ("GET", "/mailbox"): ("mailbox", "/mailbox", {}),
+    ("GET", "/mailbox/{kind}/{address}"): ("mailbox", "/mailbox/mail/a@x.example", {}),
+    ("GET", "/mailbox/{kind}/{address}/{name}"): ("mailbox", "/mailbox/sms/0912/m1", {}),
     ("GET", "/admin/users"): ("users", "/admin/users", {}),
     ("POST", "/admin/users"): ("users", "/admin/users", {"name": "x"}),
     ("POST", "/admin/users/{name}"): ("users", "/admin/users/nobody", {"action": "enable"}),
@@ -80,6 +84,7 @@ API_ROUTES = {
     ("POST", "/users/{name}/disable"): row(ADMIN),
     ("POST", "/users/{name}/enable"): row(ADMIN),
     ("GET", "/users/{name}/history"): row(AUDITOR),
+    ("GET", "/audit/events"): row(AUDITOR),
 }
 # The staff roles of the console (machines get bearer tokens, not logins), with a user each.
 PEOPLE = [r for r in Role if r not in (Role.TELEPHONY, Role.MONITORING, Role.SERVICE)]

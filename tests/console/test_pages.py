@@ -5,6 +5,7 @@ in the console is recorded as the logged-in person's."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import httpx
 import pytest
@@ -131,8 +132,9 @@ def test_openid_connect_logs_in_an_existing_user_named_by_the_provider(world: Wo
         assert client.get("/work").status_code == 200
         session = app.state.console.directory.session(client.cookies["crm_session"])
         assert session.user.name == "z.rahimi" and app.state.tokens.verify(session.token).name == "z.rahimi"
-    seen["who"] = "stranger"
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        # A second browser (the app's store closes when it stops, so the same app serves both)
+        seen["who"] = "stranger"
+        client.cookies.clear()
         state = httpx.URL(client.get("/oidc/login").headers["location"]).params["state"]
         assert client.get("/oidc/callback", params={"state": state, "code": "code-2"}).status_code == 403
 
@@ -227,6 +229,7 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
     advance(complaints, world.who, cid, "accepted")
     csrf = log_in(browser, "sg")
     page = browser.get(f"/complaints/{cid}").text
+    assert "ثبت در فرم شکایت" in page and "Registered on the complaint form" not in page  # step titles in Persian
     assert 'id="step-committee"' in page and 'id="step-committee-not-needed"' in page
     convened = browser.post(
         f"/complaints/{cid}/committee",
@@ -234,7 +237,8 @@ def test_the_committee_decides_a_corrective_action_in_the_console_and_it_is_mark
     )
     assert convened.status_code == 303, convened.text
     world.directory.add("committee-1", ["committee"], by="operator", password=PASSWORD)
-    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as member:
+    # A second browser on the running console (not a second start: stopping would close the users' store)
+    with nullcontext(TestClient(world.console, base_url="https://testserver", follow_redirects=False)) as member:
         member_csrf = log_in(member, "committee-1")
         decided = member.post(
             f"/complaints/{cid}/committee/decision",
@@ -292,7 +296,92 @@ def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, 
     log_in(browser, "s.ahmadi")
     assert 'id="step-callback"' in browser.get(f"/calls/{call_id}").text  # the expert who owes it
     world.directory.add("k.rezaei", ["expert"], by="operator", password=PASSWORD, unit="trade")
-    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as other:
+    # A second browser on the running console (not a second start: stopping would close the users' store)
+    with nullcontext(TestClient(world.console, base_url="https://testserver", follow_redirects=False)) as other:
         log_in(other, "k.rezaei")
         page = other.get(f"/calls/{call_id}").text
         assert 'id="call-path"' in page and 'id="step-callback"' not in page
+
+
+def _write_mail(folder, address: str, name: str, subject: str, body: str) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "crm@chamber.example", address, subject
+    message["Date"] = "Sun, 29 Nov 2026 08:00:00 +0000"
+    message.set_content(body)
+    box = folder / address
+    box.mkdir(parents=True, exist_ok=True)
+    (box / name).write_bytes(bytes(message))
+
+
+def test_the_mailbox_shows_staff_their_own_messages_and_the_sg_every_box(world: World, settings) -> None:
+    from services.notifications.mailbox import mailbox_folder, sms_folder
+
+    mail = mailbox_folder(settings.data_dir)
+    _write_mail(mail, "f.alavi@example.org", "20261129T080000-a.eml", "فهرست پایان روز", "۳ تماس بی‌پاسخ")
+    _write_mail(mail, "m.karimi@example.org", "20261129T080001-b.eml", "Complaint CP-7", "for the MR manager")
+    (sms_folder(settings.data_dir) / "+989121234567").mkdir(parents=True)
+    (sms_folder(settings.data_dir) / "+989121234567" / "20261129T0801-c.txt").write_text(
+        "To: +989121234567\nDate: 2026-11-29T08:01:00Z\n\nYour slot is at 10:00", encoding="utf-8"
+    )
+    with TestClient(world.console, base_url="https://testserver", follow_redirects=False) as manager:
+        log_in(manager, "f.alavi")
+        page = manager.get("/mailbox").text
+        assert "f.alavi@example.org" in page and "m.karimi@example.org" not in page and "+98912" not in page
+        box = manager.get("/mailbox/mail/f.alavi@example.org").text
+        assert "فهرست پایان روز" in box and 'href="/mailbox/mail/f.alavi%40example.org/20261129T080000-a.eml"' in box
+        one = manager.get("/mailbox/mail/f.alavi@example.org/20261129T080000-a.eml")
+        assert one.status_code == 200 and "۳ تماس بی‌پاسخ" in one.text
+        refused = manager.get("/mailbox/mail/m.karimi@example.org")  # another's box: the service refuses
+        assert refused.status_code == 403 and "for the MR manager" not in refused.text
+        assert manager.get("/mailbox/post/f.alavi@example.org").status_code == 404
+        log_in(manager, "sg")
+        page = manager.get("/mailbox").text
+        assert all(a in page for a in ("f.alavi@example.org", "m.karimi@example.org", "+989121234567"))
+        sms = manager.get("/mailbox/sms/+989121234567/20261129T0801-c.txt")
+        assert sms.status_code == 200 and "Your slot is at 10:00" in sms.text
+
+
+def test_member_services_record_a_desk_s_decisions_and_follow_ups_in_the_console(
+    world: World, browser, token_store, clock
+) -> None:
+
+    from shared.auth import Role
+    from tests.desks.test_api import STARTS_AT, announced, registration
+
+    desks = world.services["desks"]
+    ms = {"Authorization": f"Bearer {token_store.create('l.moradi', Role.MS_EXPERT)}"}
+    headers = {**world.who, "ms_expert": ms}
+    headers["ms_manager"] = {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"}
+    desk = announced(desks, headers)
+    assert desks.post(f"/desks/{desk}/registrations", json=registration("Ali"), headers=ms).is_success
+    clock.now = STARTS_AT
+    assert desks.post(f"/desks/{desk}/registrations/1/attendance", json={"attended": True}, headers=ms).is_success
+    world.directory.add("l.moradi", ["member_services_expert"], by="operator", password=PASSWORD)
+    csrf = log_in(browser, "l.moradi")
+    page = browser.get(f"/desks/{desk}").text
+    assert f'action="/desks/{desk}/forms/1/decision"' in page and "/follow-up" not in page
+    empty = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "  "})
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    decided = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "گمرک کالا را آزاد کند"})
+    assert decided.status_code == 303 and decided.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    page = browser.get(f"/desks/{desk}").text
+    assert "گمرک کالا را آزاد کند" in page and f'action="/desks/{desk}/forms/1/follow-up"' in page
+    for step, body, who in (
+        ("review", None, "ms_manager"),
+        ("send", {"to": "customs"}, "ms_expert"),
+        ("archive", None, "ms_expert"),
+    ):
+        assert desks.post(f"/desks/{desk}/minutes/{step}", json=body, headers=headers[who]).is_success
+    clock.advance(days=2)
+    csrf = log_in(browser, "l.moradi")  # two days later: a new session
+    followed = browser.post(
+        f"/desks/{desk}/forms/1/follow-up", data={"csrf": csrf, "carried_out": "yes", "result": "آزاد شد"}
+    )
+    assert followed.status_code == 303 and followed.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    record = desks.get(f"/desks/{desk}", headers=ms).json()
+    form = next(f for f in record["forms"] if f["number"] == "1")
+    assert form["decision"] == "گمرک کالا را آزاد کند"
+    assert form["follow_up"]["carried_out"] is True and form["follow_up"]["by"] == "l.moradi"
+    assert browser.post(f"/desks/{desk}/forms/1/other", data={"csrf": csrf}).status_code == 404

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 from fastapi.testclient import TestClient
 
 from services.console.users import BadCredentials, LockedOut, UserDirectory
 from shared.auth import Role
-from shared.errors import DomainError, InvalidInput
+from shared.errors import DomainError, InvalidInput, NotFound
 from tests.console.conftest import PASSWORD, csrf_of, log_in
 from tests.helpers import assert_problem
 
@@ -15,7 +17,7 @@ from tests.helpers import assert_problem
 def test_a_password_is_kept_as_an_argon2id_hash_and_checked(directory: UserDirectory) -> None:
     directory.add("z.rahimi", ["expert"], by="operator", password=PASSWORD, unit="member_relations")
     with directory.engine.connect() as conn:
-        stored = conn.exec_driver_sql("select password_hash from console_users").scalar_one()
+        stored = conn.exec_driver_sql("select password_hash from console_credentials").scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert directory.authenticate("Z.Rahimi ", PASSWORD).roles == (Role.EXPERT,)
     with pytest.raises(BadCredentials):
@@ -207,7 +209,7 @@ def test_the_password_page_checks_the_old_password_and_ends_the_other_sessions(a
     directory.add("z.rahimi", ["expert"], by="operator", password=PASSWORD)
     with (
         TestClient(app, base_url="https://testserver", follow_redirects=False) as one,
-        TestClient(app, base_url="https://testserver", follow_redirects=False) as two,
+        nullcontext(TestClient(app, base_url="https://testserver", follow_redirects=False)) as two,
     ):
         csrf = log_in(one, "z.rahimi")
         log_in(two, "z.rahimi")
@@ -222,7 +224,7 @@ def test_the_password_page_checks_the_old_password_and_ends_the_other_sessions(a
         assert ok.status_code == 200
         assert one.get("/work").status_code == 200
         assert two.get("/work").status_code == 303
-    assert directory.authenticate("z.rahimi", new).name == "z.rahimi"
+        assert directory.authenticate("z.rahimi", new).name == "z.rahimi"
 
 
 def test_after_login_the_console_only_goes_back_to_its_own_pages(client: TestClient, directory) -> None:
@@ -279,3 +281,41 @@ def test_logging_out_of_one_session_leaves_the_person_s_other_sessions_and_token
     assert app.state.tokens.verify(tablet.token).name == "z.rahimi" and directory.session(tablet.id) is not None
     assert app.state.tokens.verify(machine).name == "z.rahimi"
     assert app.state.tokens.revoke_token(laptop.token) is False  # already revoked
+
+
+def test_changes_to_users_are_events_in_the_signed_audit_export_without_any_password(
+    client: TestClient, directory, tokens, console_settings
+) -> None:
+    import json
+
+    from services.console.main import build_index
+    from shared.audit.chain import split_line
+
+    directory.add("f.alavi", ["unit_manager"], by="operator", password=PASSWORD, unit="trade")
+    directory.change("f.alavi", by="admin-2", roles=["unit_manager", "expert"], clear_unit=True)
+    directory.set_password("f.alavi", "another long one", by="admin-2")
+    directory.unlock("f.alavi", by="admin-2")
+    log_in(client, "f.alavi", "another long one")  # a login is kept in its table, not exported
+    response = client.get("/audit/events", headers=tokens["auditor"])
+    assert response.status_code == 200, response.text
+    exported = [json.loads(split_line(line)[0]) for line in response.content.splitlines()]
+    assert [e["type"] for e in exported] == [
+        "crm.console.user.added.v1",
+        "crm.console.user.roles_changed.v1",
+        "crm.console.user.unit_changed.v1",
+        "crm.console.user.password_changed.v1",
+        "crm.console.user.unlocked.v1",
+    ]
+    assert exported[1]["data"]["after"] == ["unit_manager", "expert"] and exported[1]["data"]["by"] == "admin-2"
+    assert "argon2" not in response.text and "another long one" not in response.text
+    assert [e["type"] for e in directory.history("f.alavi")][-1] == "user.logged_in"
+    # The users list is an index of the store, rebuilt from it alone
+    index = build_index(console_settings, directory.book)
+    assert index.rebuild() == 5 and index.names() == ["f.alavi"]
+    assert [u.name for u in directory.all()] == ["f.alavi"]
+
+
+def test_an_unknown_user_cannot_be_unlocked_and_nothing_is_recorded(directory) -> None:
+    with pytest.raises(NotFound):
+        directory.unlock("nobody", by="operator")
+    assert directory.book.recorder.max_notification_id() in (None, 0)

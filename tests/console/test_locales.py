@@ -1,0 +1,27 @@
+"""The console's words: every complaint step the complaints service names has its Persian and Turkish title."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.complaints.contract import CONTRACT
+from services.complaints.views import STEP_TITLES
+from services.console.locales import COMPLAINT_STEP_TITLES, complaint_step
+
+
+@pytest.mark.parametrize("language", ["fa", "tr"])
+def test_every_complaint_step_has_a_title_in_the_language(language: str) -> None:
+    assert set(COMPLAINT_STEP_TITLES[language]) == set(STEP_TITLES)
+    for wire_type in CONTRACT.wire_types:
+        name = CONTRACT.events[wire_type].rsplit(".", 1)[1]
+        if wire_type.startswith("crm.complaints.complaint."):
+            english = STEP_TITLES[name]
+            assert complaint_step(language, wire_type, english) == COMPLAINT_STEP_TITLES[language][name] != english
+
+
+def test_english_and_unknown_steps_keep_the_service_s_title() -> None:
+    decided = "crm.complaints.complaint.decided.v1"
+    assert complaint_step("en", decided, "Decision of the secretary general") == "Decision of the secretary general"
+    assert complaint_step("fa", "crm.complaints.complaint.something_new.v1", "Something new") == "Something new"
+    assert complaint_step("tr", None, "Closed") == "Closed"
+    assert complaint_step("tr", "crm.complaints.complaint.closed.v1", "Closed") == "Kapatıldı"
