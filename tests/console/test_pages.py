@@ -296,3 +296,16 @@ def test_a_call_s_page_offers_each_step_to_the_people_who_take_it(world: World, 
         log_in(other, "k.rezaei")
         page = other.get(f"/calls/{call_id}").text
         assert 'id="call-path"' in page and 'id="step-callback"' not in page
+
+
+def test_a_unit_manager_s_work_lists_the_unit_s_callbacks_owed_once_each(world: World, browser) -> None:
+    """The unit manager calls back the unit's unanswered calls: they are on the manager's My work, not only on
+    the expert's who missed them, and a call in both queues is listed once."""
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    log_in(browser, "f.alavi")
+    page = browser.get("/work").text
+    assert page.count(f'href="/calls/{call_id}"') == 1, page[:3000]
+    log_in(browser, "s.ahmadi")
+    assert browser.get("/work").text.count(f'href="/calls/{call_id}"') == 1
