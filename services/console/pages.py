@@ -230,7 +230,15 @@ def _left(request: Request, due: str | None) -> float | None:
 
 def _calls_work(request: Request, session: Session) -> list[dict[str, Any]]:
     items = []
-    for c in quietly(request, session, "calls", "/queues/experts/me") or []:
+    queue = quietly(request, session, "calls", "/queues/experts/me") or []
+    if session.role == Role.UNIT_MANAGER and session.user.unit:
+        # The unit's manager calls back the unit's unanswered calls, whichever expert missed them.
+        queue = [*queue, *(quietly(request, session, "calls", f"/queues/units/{session.user.unit}") or [])]
+    seen: set[str] = set()
+    for c in queue:
+        if c["id"] in seen:
+            continue
+        seen.add(c["id"])
         mr_follow_up = c.get("follow_up_due") and not c.get("callback_due")
         items.append(
             {

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.members import access, normalise
 from services.members.application import MemberDirectory, member_record
@@ -105,19 +105,29 @@ class ContactIn(BaseModel):
     )
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an item of the list is blank: leave it out")
+    return value
+
+
+# An item of a list: a blank one is refused rather than silently dropped, which turned a list of blanks into an
+# empty list that replaced the member's stored one.
+Item300 = Annotated[str, Field(max_length=300), AfterValidator(_not_blank)]
+Item100 = Annotated[str, Field(max_length=100), AfterValidator(_not_blank)]
+
+
 class MemberFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trade_group: str | None = Field(default=None, max_length=300, description="trade group or commission")
     field_of_activity: str | None = Field(
         description="what the member does, as written on the membership form", default=None, max_length=500
     )
-    products: list[Annotated[str, Field(max_length=300)]] = Field(
-        default=[], max_length=200, description="products or services"
-    )
-    import_countries: list[Annotated[str, Field(max_length=100)]] = Field(
+    products: list[Item300] = Field(default=[], max_length=200, description="products or services")
+    import_countries: list[Item100] = Field(
         default=[], max_length=250, description="ISO 3166 alpha-2 or alpha-3 codes, or names"
     )
-    export_countries: list[Annotated[str, Field(max_length=100)]] = Field(
+    export_countries: list[Item100] = Field(
         description="countries the member exports to: ISO 3166 alpha-2 or alpha-3 codes, or names",
         default=[],
         max_length=250,

@@ -385,3 +385,38 @@ def test_member_services_record_a_desk_s_decisions_and_follow_ups_in_the_console
     assert form["decision"] == "گمرک کالا را آزاد کند"
     assert form["follow_up"]["carried_out"] is True and form["follow_up"]["by"] == "l.moradi"
     assert browser.post(f"/desks/{desk}/forms/1/other", data={"csrf": csrf}).status_code == 404
+
+
+def test_a_unit_manager_s_work_lists_the_unit_s_callbacks_owed_once_each(world: World, browser) -> None:
+    """The unit manager calls back the unit's unanswered calls: they are on the manager's My work, not only on
+    the expert's who missed them, and a call in both queues is listed once."""
+    from tests.calls.test_api import unanswered_call
+
+    call_id = unanswered_call(world.services["calls"], world.who, expert="s.ahmadi")
+    log_in(browser, "f.alavi")
+    page = browser.get("/work").text
+    assert page.count(f'href="/calls/{call_id}"') == 1, page[:3000]
+    log_in(browser, "s.ahmadi")
+    assert browser.get("/work").text.count(f'href="/calls/{call_id}"') == 1
+
+
+@pytest.mark.parametrize("language", ["fa", "tr", "en"])
+def test_the_end_of_day_table_heads_its_day_column_without_the_search_field_s_format_hint(language) -> None:
+    from services.console import locales
+    from services.console.web import environment
+
+    words = locales.words(language)
+    html = (
+        environment()
+        .get_template("end_of_day.html.j2")
+        .render(
+            L=words,
+            lang=language,
+            lists=[{"day": "2026-11-28", "unit": "trade", "count": 8, "manager": "f.alavi"}],
+            when=lambda v, with_time=True: v,
+            num=str,
+        )
+    )
+    head = html.split('id="end-of-day"', 1)[1].split("</thead>", 1)[0]
+    assert f">{words['day_column']}</th>" in head
+    assert "YYYY" not in head and "۱۴۰۵" not in head

@@ -407,3 +407,14 @@ def test_selection_errors(client, tokens):
 def test_health_reports_the_index_position(client, tokens, members):
     body = client.get("/health").json()
     assert body["service"] == "members" and body["index_position"] >= 6
+
+
+@pytest.mark.parametrize("field", ["products", "import_countries", "export_countries"])
+def test_a_blank_item_in_a_list_is_422_and_the_stored_list_is_kept(client, tokens, field):
+    """A list of only blanks used to be cleaned to [] and replace the member's list: a mistyped form wiped it."""
+    before = register(client, tokens)[field]
+    assert before
+    assert_problem(client.patch("/members/1001", json={field: [" "]}, headers=tokens["expert"]), 422, "blank")
+    assert_problem(client.patch("/members/1001", json={field: [""]}, headers=tokens["expert"]), 422, "blank")
+    assert client.get("/members/1001", headers=tokens["expert"]).json()[field] == before
+    assert client.patch("/members/1001", json={field: []}, headers=tokens["expert"]).status_code == 200
