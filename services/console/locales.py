@@ -705,6 +705,7 @@ def duration(seconds: float | None, language: str) -> str:
 # complaint's page; an event missing here keeps the service's title.
 COMPLAINT_STEP_TITLES: dict[str, dict[str, str]] = {
     "fa": {
+        "DeadlineMoved": "جابه‌جایی مهلت مرحله با تغییر تقویم اتاق",
         "Received": "ثبت در فرم شکایت",
         "Acknowledged": "اعلام وصول به عضو",
         "InformationAdded": "افزودن اطلاعات توسط مدیر ارتباط با اعضا",
@@ -732,6 +733,7 @@ COMPLAINT_STEP_TITLES: dict[str, dict[str, str]] = {
         "ReviewMinutesRecorded": "طرح در جلسهٔ بازنگری شش‌ماهه (صورت‌جلسه)",
     },
     "tr": {
+        "DeadlineMoved": "Oda takvimindeki değişiklikle aşama süresi kaydırıldı",
         "Received": "Şikâyet formuna kaydedildi",
         "Acknowledged": "Alındığı üyeye bildirildi",
         "InformationAdded": "Üye ilişkileri müdürü bilgi ekledi",

@@ -41,6 +41,7 @@ from services.desks.schemas import (
     ReminderCall,
     ReminderRow,
 )
+from shared.as_of import AsOfText, as_of_moment
 from shared.errors import NotFound
 from shared.paging import Limit, Offset, paged
 from shared.validation import SaneDate
@@ -114,9 +115,9 @@ def follow_ups_due(office: OfficeDep, index: IndexDep, _: Runner, overdue: bool 
     "/reports/ratio",
     summary="Problems solved to problems raised in a week or month, per desk, per agency and in all",
 )
-def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None = None) -> Any:
-    """Problems solved against problems raised on the desks of the week or month containing the given day (today when omitted), per desk, per agency and in all; read only."""
-    return office.ratio(period.value, on)
+def get_ratio(office: OfficeDep, _: Reader, period: Period, on: SaneDate | None = None, as_of: AsOfText = None) -> Any:
+    """Problems solved against problems raised on the desks of the week or month containing the given day (today when omitted), per desk, per agency and in all; read only. With `as_of`, the report as it stood at that moment (422 for a moment to come or unreadable)."""
+    return office.ratio(period.value, on, as_of=as_of_moment(as_of, office.calendar, office.clock()))
 
 
 @router.post(

@@ -16,6 +16,7 @@ from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.session_office import SessionOffice
 from services.desks.views import desk_record, final_list, reminder_list
+from shared.as_of import aggregate_as_of
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -288,10 +289,17 @@ class DeskOffice(SessionOffice):
         self._command(desk, lambda d, now: d.complete_checklist(note=note, by=by, at=now))
 
     # -- the ratio of problems solved to problems raised ----------------------------------------------------------
-    def ratio(self, period: str, on: date | None = None) -> dict[str, Any]:
-        """The figures of the week or month holding `on` (today when omitted)."""
-        start, end = period_bounds(self.calendar, period, on or self._today(self.clock()))
-        return {"period": period, "start": start, "end": end, **ratio_figures(self.desks(), start, end)}
+    def ratio(self, period: str, on: date | None = None, *, as_of: datetime | None = None) -> dict[str, Any]:
+        """The figures of the week or month holding `on` (today when omitted); with `as_of`, as they stood then:
+        every desk replayed from its events up to that moment, and "today" that moment's day."""
+        start, end = period_bounds(self.calendar, period, on or self._today(as_of or self.clock()))
+        desks = self.desks() if as_of is None else self.desks_as_of(as_of)
+        return {"period": period, "start": start, "end": end, **ratio_figures(desks, start, end)}
+
+    def desks_as_of(self, when: datetime) -> list[Desk]:
+        """Every desk planned by `when`, as it stood then."""
+        found = (aggregate_as_of(self, i, when) for i in self.desk_ids())
+        return sorted((d for d in found if isinstance(d, Desk)), key=lambda d: d.starts_at)
 
     def issue_ratio_report(self, period: str, on: date | None = None, *, by: str | None) -> tuple[dict[str, Any], bool]:
         """Record the figures as reported to the SG and the president (an event); issuing again records them again

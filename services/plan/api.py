@@ -4,7 +4,6 @@ and of the risk register (import of the process card, risks, re-scoring, the reg
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -30,8 +29,8 @@ from services.plan.schemas import (
     VersionDetail,
     VersionPublic,
 )
+from shared.as_of import AsOfText, as_of_moment
 from shared.http import read_body
-from shared.validation import SaneDate
 
 
 def get_office(request: Request) -> PlanOffice:
@@ -176,13 +175,14 @@ async def import_card(request: Request, office: OfficeDep, principal: RiskKeeper
     "",
     response_model=list[RiskPublic],
     description="Any member of staff or the auditor reads the risk register, highest R (O × Ş) first, each risk with "
-    "its band and trend. With `as_of` (YYYY-MM-DD) the register is shown as it stood at the end of that "
-    "day (UTC), for the management review or an audit.",
-    summary="The risk register, highest R first; as it stood at the end of a day (UTC) with `as_of`",
+    "its band and trend. With `as_of` (a time, or a day, ISO or Solar Hijri, meaning its end in the chamber's "
+    "time zone) the register is shown as it stood then, replayed from the events recorded by that moment, for "
+    "the management review or an audit; a moment still to come or unreadable is refused with 422.",
+    summary="The risk register, highest R first; as it stood at a past moment with `as_of`",
 )
-def register(office: OfficeDep, _: Reader, as_of: SaneDate | None = None) -> Any:
-    moment = None if as_of is None else datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC)
-    return office.risks.register_as_of(moment)
+def register(request: Request, office: OfficeDep, _: Reader, as_of: AsOfText = None) -> Any:
+    calendar = request.app.state.settings.business_calendar
+    return office.risks.register_as_of(as_of_moment(as_of, calendar, office.clock()))
 
 
 @risks_router.post(
@@ -286,12 +286,15 @@ def enter_actual(office: OfficeDep, principal: ActualEnterer, body: ActualEntry,
     "/progress",
     description="Any member of staff or the auditor sees, for each activity of the year, the actual figure per month,"
     " the months marked in the plan that are over with nothing recorded, the projection to the year's end"
-    " and whether the activity is on track, at risk or off track.",
+    " and whether the activity is on track, at risk or off track; with `as_of`, as it stood at a past moment.",
     summary="Each activity's year: actual per month, misses (a marked month over with nothing recorded), "
     "projection to year end and status (on track, at risk, off track)",
 )
-def year_progress(office: OfficeDep, index: IndexDep, _: Reader, year: Year = None) -> Any:
-    return progress_report(office, index, year or office.clock().year)
+def year_progress(
+    request: Request, office: OfficeDep, index: IndexDep, _: Reader, year: Year = None, as_of: AsOfText = None
+) -> Any:
+    when = as_of_moment(as_of, request.app.state.settings.business_calendar, office.clock())
+    return progress_report(office, index, year or (when or office.clock()).year, when)
 
 
 @kpi_router.get(
@@ -304,6 +307,7 @@ def year_progress(office: OfficeDep, index: IndexDep, _: Reader, year: Year = No
     responses={200: {"content": {"text/csv": {}}}},
 )
 def quarterly_monitoring(
+    request: Request,
     office: OfficeDep,
     index: IndexDep,
     _: Reader,
@@ -311,8 +315,10 @@ def quarterly_monitoring(
     year: Year = None,
     unit: str | None = Query(None, max_length=200, description="one responsible unit, as the plan names it"),
     format: Literal["json", "csv"] = "json",
+    as_of: AsOfText = None,
 ) -> Any:
-    report = quarterly_report(office, index, year or office.clock().year, quarter, unit)
+    when = as_of_moment(as_of, request.app.state.settings.business_calendar, office.clock())
+    report = quarterly_report(office, index, year or (when or office.clock()).year, quarter, unit, when)
     if format == "csv":
         name = f"plan-{report['year']}-q{quarter}.csv"
         return Response(

@@ -16,6 +16,7 @@ from services.plan.domain.manual import ManualActual, check_month, manual_id
 from services.plan.domain.revision import RevisionTask, day_of, revision_id
 from services.plan.domain.risk import PROBABILITY, SEVERITY, TEXT_FIELDS, Risk, risk_id
 from services.plan.domain.spending import Spending, spending_id
+from shared.as_of import aggregate_as_of
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
@@ -212,9 +213,17 @@ class PlanOffice(CrmApplication):
             raise PlanNotFound(f"no strategic plan {key!r} has been imported")
         return found
 
-    def version(self, number: int | None = None, key: str = DEFAULT_PLAN) -> dict[str, Any]:
-        """A version of the plan (the one in force when `number` is None): its facts and what it holds."""
+    def version(
+        self, number: int | None = None, key: str = DEFAULT_PLAN, *, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """A version of the plan (the one in force when `number` is None; with `as_of`, the one in force then): its
+        facts and what it holds."""
         plan = self.get_plan(key)
+        if as_of is not None:
+            then = aggregate_as_of(self, plan.id, as_of)
+            if not isinstance(then, StrategicPlan):
+                raise PlanNotFound(f"no strategic plan {key!r} had been imported by {as_of.isoformat()}")
+            plan = then
         if number is None:
             chosen = plan.current
         elif 1 <= number <= len(plan.versions):
@@ -380,6 +389,10 @@ class RiskRegister:
 
     def register_as_of(self, moment: datetime | None = None) -> list[dict[str, Any]]:
         """Every risk as it stood at `moment` (now when None), highest R first."""
-        records = [risk_record(r, moment) for r in (self.find(i) for i in self.lister()) if r is not None]
+        if moment is None:
+            found_risks = (self.find(i) for i in self.lister())
+        else:  # each risk replayed from its events up to then: its version, actions and prompts as they stood
+            found_risks = (aggregate_as_of(self.office, i, moment) for i in self.lister())
+        records = [risk_record(r, moment) for r in found_risks if isinstance(r, Risk)]
         found = [r for r in records if r is not None]
         return sorted(found, key=lambda r: (-r["score"], r["process"], r["title"]))

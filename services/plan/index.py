@@ -7,19 +7,31 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from services.plan.application import PlanOffice
 from services.plan.domain.kpi import Binding, measure
 from services.plan.domain.manual import ManualActual
 from services.plan.domain.signals import Signal
 from services.plan.domain.spending import Spending
+from shared.as_of import aggregate_as_of
 from shared.envelope import CloudEvent
 from shared.follower import NotificationFollower
 
 REGISTERED = "Risk.Registered"
+
+
+def _moment(when: datetime) -> str:
+    """A moment as the measures keep it: UTC, ISO with microseconds, so that text order is time order."""
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 MANUAL = ("ManualActual.Entered", "ManualActual.Corrected")
 SPENDING = ("Spending.Recorded", "Spending.Corrected")
 
@@ -38,6 +50,8 @@ measured = sa.Table(
     sa.Column("month", sa.String(7), nullable=False, index=True),
     sa.Column("value", sa.Float, nullable=False),
     sa.Column("distinct_key", sa.String(300)),
+    # When the measured event happened (UTC, ISO with microseconds): `as_of` counts only those by then.
+    sa.Column("at", sa.String(40)),
 )
 manual = sa.Table(
     "plan_manual_actuals",
@@ -78,6 +92,9 @@ class PlanIndex:
         self.bindings = bindings or {}
         self.signals = signals or {}
         metadata.create_all(engine)
+        if "at" not in {c["name"] for c in sa.inspect(engine).get_columns(measured.name)}:
+            with engine.begin() as conn:  # an index made before `as_of`: its measures count at any moment
+                conn.execute(sa.text(f'ALTER TABLE {measured.name} ADD COLUMN "at" VARCHAR(40)'))
         self.follower = NotificationFollower(office, "plan_index", engine, self._apply)
 
     # -- own store ---------------------------------------------------------------------------------------------
@@ -154,6 +171,7 @@ class PlanIndex:
                                 month=month,
                                 value=value,
                                 distinct_key=distinct,
+                                at=_moment(datetime.fromisoformat(e.time)),
                             )
                         )
                         added += 1
@@ -176,10 +194,28 @@ class PlanIndex:
                 ).scalar_one()
             )
 
-    def spent(self, year: int) -> dict[str, dict[int, float]]:
-        """Each activity's spending per month of `year`."""
-        self.follower.catch_up()
+    def _as_of(self, created: type, when: datetime) -> list[Any]:
+        """Every aggregate whose creating event is `created`, as it stood at `when` (None where not yet made)."""
+        topic = get_topic(created)
+        found: list[Any] = []
+        start = 0
+        while True:
+            batch = self.office.recorder.select_notifications(start, 1000, topics=[topic], inclusive_of_start=False)
+            if not batch:
+                return found
+            found.extend(aggregate_as_of(self.office, uuid.UUID(str(n.originator_id)), when) for n in batch)
+            start = batch[-1].id
+
+    def spent(self, year: int, as_of: datetime | None = None) -> dict[str, dict[int, float]]:
+        """Each activity's spending per month of `year`; with `as_of`, the entries as they stood then."""
         out: dict[str, dict[int, float]] = defaultdict(dict)
+        if as_of is not None:
+            for paid in self._as_of(Spending.Recorded, as_of):  # type: ignore[attr-defined]  # made by @event
+                if isinstance(paid, Spending) and paid.month.startswith(f"{year:04d}-"):
+                    m = int(paid.month[5:7])
+                    out[paid.activity][m] = out[paid.activity].get(m, 0.0) + float(paid.amount)
+            return dict(out)
+        self.follower.catch_up()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(spending.c.activity, spending.c.month, sa.func.sum(spending.c.amount))
@@ -190,25 +226,37 @@ class PlanIndex:
                 out[activity][int(month[5:7])] = float(amount)
         return dict(out)
 
-    def actuals(self, year: int) -> dict[str, dict[int, float]]:
-        """Each activity's actual per month of `year`: measured events (by their aggregation) and manual entries."""
+    def actuals(self, year: int, as_of: datetime | None = None) -> dict[str, dict[int, float]]:
+        """Each activity's actual per month of `year`: measured events (by their aggregation) and manual entries;
+        with `as_of`, only the events that happened by then and the manual entries as they stood then."""
         self.follower.catch_up()
         out: dict[str, dict[int, float]] = defaultdict(dict)
         prefix = f"{year:04d}-%"
+        in_year: sa.ColumnElement[bool] = measured.c.month.like(prefix)
+        if as_of is not None:
+            in_year = in_year & (measured.c.at.is_(None) | (measured.c.at <= _moment(as_of)))
         with self.engine.connect() as conn:
             summed = conn.execute(
                 sa.select(measured.c.activity, measured.c.month, sa.func.sum(measured.c.value))
-                .where(measured.c.month.like(prefix) & measured.c.distinct_key.is_(None))
+                .where(in_year & measured.c.distinct_key.is_(None))
                 .group_by(measured.c.activity, measured.c.month)
             )
             distinct = conn.execute(
                 sa.select(measured.c.activity, measured.c.month, sa.func.count(sa.distinct(measured.c.distinct_key)))
-                .where(measured.c.month.like(prefix) & measured.c.distinct_key.is_not(None))
+                .where(in_year & measured.c.distinct_key.is_not(None))
                 .group_by(measured.c.activity, measured.c.month)
             )
-            entered = conn.execute(
-                sa.select(manual.c.activity, manual.c.month, manual.c.value).where(manual.c.month.like(prefix))
-            )
+            entered: Iterable[tuple[str, str, float]]
+            if as_of is None:
+                entered = conn.execute(
+                    sa.select(manual.c.activity, manual.c.month, manual.c.value).where(manual.c.month.like(prefix))
+                ).tuples()
+            else:
+                entered = [
+                    (e.activity, e.month, e.value)
+                    for e in self._as_of(ManualActual.Entered, as_of)  # type: ignore[attr-defined]  # made by @event
+                    if isinstance(e, ManualActual) and e.month.startswith(f"{year:04d}-")
+                ]
             for activity, month, value in [*summed, *distinct, *entered]:
                 m = int(month[5:7])
                 out[activity][m] = out[activity].get(m, 0.0) + float(value)

@@ -48,10 +48,11 @@ def _binding(office: PlanOffice, key: str) -> str | None:
     return b.kind if b else None
 
 
-def progress_report(office: PlanOffice, index: PlanIndex, year: int) -> dict[str, Any]:
-    plan = office.version()
-    actuals = index.actuals(year)
-    over = months_over(office.clock(), year)
+def progress_report(office: PlanOffice, index: PlanIndex, year: int, as_of: datetime | None = None) -> dict[str, Any]:
+    """With `as_of`: the plan in force then, the actuals known by then, and the months over by then."""
+    plan = office.version(as_of=as_of)
+    actuals = index.actuals(year, as_of)
+    over = months_over(as_of or office.clock(), year)
     rows = [
         {**progress(a, actuals.get(a["key"], {}), over), "binding": _binding(office, a["key"])}
         for a in plan["content"]["activities"]
@@ -60,13 +61,19 @@ def progress_report(office: PlanOffice, index: PlanIndex, year: int) -> dict[str
 
 
 def quarterly_report(
-    office: PlanOffice, index: PlanIndex, year: int, quarter: int, unit: str | None = None
+    office: PlanOffice,
+    index: PlanIndex,
+    year: int,
+    quarter: int,
+    unit: str | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
-    """Per target, per responsible unit: the activities' figures for the quarter and the year to its end."""
-    plan = office.version()
-    rows = quarterly(plan["content"], index.actuals(year), quarter, months_over(office.clock(), year))
+    """Per target, per responsible unit: the activities' figures for the quarter and the year to its end; with
+    `as_of`, as they stood then."""
+    plan = office.version(as_of=as_of)
+    rows = quarterly(plan["content"], index.actuals(year, as_of), quarter, months_over(as_of or office.clock(), year))
     costs = {a["key"]: (a.get("cost") or {}).get("year") or 0 for a in plan["content"]["activities"]}
-    spent = index.spent(year)
+    spent = index.spent(year, as_of)
     groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
     for row in rows:
         if unit is not None and row["unit"] != unit:

@@ -10,33 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Request
 
 from services.reporting.readmodel import ReadModel
-from shared.calendar import BusinessCalendar
+from shared.as_of import FUTURE, AsOfText, parse_as_of
 
-AS_OF_DESCRIPTION = (
-    "show the report as it stood at this moment, computed from the events applied by then: an ISO time "
-    "(2026-11-24T10:25:00+03:30; without a zone, the chamber's local time) or a day, ISO or Solar Hijri "
-    "(1405/09/03), meaning the end of that day"
-)
-AsOfText = Annotated[str | None, Query(description=AS_OF_DESCRIPTION, max_length=40, examples=["1405/09/03"])]
-
-
-def parse_as_of(text: str, calendar: BusinessCalendar) -> datetime:
-    """The moment `text` names, in UTC; ValueError when it names none."""
-    text = text.strip()
-    if "T" in text or ":" in text:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=calendar.tz)
-        return moment.astimezone(UTC)
-    day: date = calendar.parse_date(text)
-    following = datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.tz)
-    return (following - timedelta(microseconds=1)).astimezone(UTC)
+__all__ = ["AsOfText", "parse_as_of"]
 
 
 class AsOfCache:
@@ -74,7 +56,7 @@ def get_readmodel(request: Request, as_of: AsOfText = None) -> ReadModel:
     except (ValueError, OverflowError) as exc:
         raise HTTPException(422, f"query.as_of: {exc}") from None
     if when > request.app.state.clock().astimezone(UTC):
-        raise HTTPException(422, "query.as_of: a moment still to come; a report can be asked only as it stood")
+        raise HTTPException(422, f"query.as_of: {FUTURE}")
     cache: AsOfCache | None = getattr(request.app.state, "as_of_cache", None)
     if cache is None:
         cache = request.app.state.as_of_cache = AsOfCache()

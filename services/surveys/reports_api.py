@@ -32,6 +32,7 @@ from services.surveys.schemas import (
     WeeklySummary,
 )
 from services.surveys.weekly import weekly_csv, weekly_html
+from shared.as_of import AsOfText, as_of_moment
 from shared.problems import DomainError
 
 router = APIRouter(prefix="/surveys", tags=["surveys"])
@@ -42,9 +43,9 @@ router = APIRouter(prefix="/surveys", tags=["surveys"])
     response_model=Scores,
     summary="Scores so far: per question n, mean, sd, percentage, distribution; the overall score",
 )
-def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
-    """The scores of the answers received so far, per question and overall, as percentages of the scale."""
-    return office.stats(survey_id)
+def scores(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID, as_of: AsOfText = None) -> Any:
+    """The scores of the answers received so far (by `as_of`, when given), per question and overall, as percentages of the scale."""
+    return office.stats(survey_id, as_of_moment(as_of, office.calendar, office.clock()))
 
 
 @router.post(
@@ -95,9 +96,9 @@ def import_export(office: OfficeDep, principal: Runner, survey_id: uuid.UUID, bo
     response_model=list[WeeklySummary],
     summary="The weekly summaries: responses, response rate, per-question scores, new complaints",
 )
-def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Any:
-    """The weekly summaries recorded while the survey ran, oldest first."""
-    return office.summaries(survey_id)
+def weekly_summaries(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID, as_of: AsOfText = None) -> Any:
+    """The weekly summaries recorded while the survey ran, oldest first; with `as_of`, those recorded by then."""
+    return office.summaries(survey_id, as_of_moment(as_of, office.calendar, office.clock()))
 
 
 @router.get(
@@ -115,10 +116,12 @@ def weekly_summary(
     week_ending: Annotated[date, FastApiPath(description="the last working day of the week (ISO date)")],
     format: Literal["json", "csv", "html"] = "json",
     lang: Literal["fa", "tr", "en"] | None = None,
+    as_of: AsOfText = None,
 ) -> Any:
-    """The summary recorded at the end of that working week: responses so far, the response rate, each question's score against its threshold and the complaints opened since the previous summary. The page prints on A4, in Persian right to left (Solar Hijri dates) or Turkish; without `lang`, in the chamber's language."""
+    """The summary recorded at the end of that working week: responses so far, the response rate, each question's score against its threshold and the complaints opened since the previous summary. The page prints on A4, in Persian right to left (Solar Hijri dates) or Turkish; without `lang`, in the chamber's language. With `as_of`, 404 unless it was recorded by then."""
     language = lang or ("tr" if request.app.state.settings.chamber == "TR" else "fa")
-    body = office.weekly_report(survey_id, week_ending, lang=language)
+    when = as_of_moment(as_of, office.calendar, office.clock())
+    body = office.weekly_report(survey_id, week_ending, lang=language, as_of=when)
     name = f"survey-{survey_id}-week-{week_ending.isoformat()}"
     if format == "csv":
         return Response(
@@ -164,9 +167,10 @@ def report(
     summary="The satisfaction trend chart: the overall score and each question, round over round",
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def trend_chart(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID) -> Response:
-    """An SVG line chart of the overall and per-question scores of this survey's rounds."""
-    return Response(trend_svg(office.trend(survey_id)), media_type="image/svg+xml")
+def trend_chart(office: OfficeDep, _: SurveyReader, survey_id: uuid.UUID, as_of: AsOfText = None) -> Response:
+    """An SVG line chart of the overall and per-question scores of this survey's rounds; with `as_of`, as it stood then."""
+    trend = office.trend(survey_id, as_of_moment(as_of, office.calendar, office.clock()))
+    return Response(trend_svg(trend), media_type="image/svg+xml")
 
 
 internal = APIRouter(prefix="/internal/surveys", tags=["internal"])

@@ -4,7 +4,7 @@ trend round over round and the final report."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.surveys.domain import (
@@ -15,17 +15,40 @@ from services.surveys.domain import (
     survey_stats,
 )
 from services.surveys.reports import final_report, week_due, weekly_figures
-from services.surveys.store import SummaryNotFound, SurveyStore
+from services.surveys.store import SummaryNotFound, SurveyNotFound, SurveyStore
 from services.surveys.views import survey_record
 from services.surveys.weekly import weekly_report
+from shared.as_of import aggregate_as_of
 from shared.problems import DomainError
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class SummarySteps(SurveyStore):
-    def stats(self, sid: uuid.UUID | str) -> dict[str, Any]:
-        """Every question's n, mean, standard deviation, percentage and distribution, and the overall score."""
-        view = self.survey_view(sid)
-        return survey_stats(list(view.questions), (r["answers"] for r in self.responses(str(view.id))))
+    def stats(self, sid: uuid.UUID | str, as_of: datetime | None = None) -> dict[str, Any]:
+        """Every question's n, mean, standard deviation, percentage and distribution, and the overall score; with
+        `as_of`, from the responses received by then."""
+        if as_of is None:
+            view = self.survey_view(sid)
+            return survey_stats(list(view.questions), (r["answers"] for r in self.responses(str(view.id))))
+        s = self.survey_as_of(sid, as_of)
+        questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
+        return survey_stats(questions, (r["answers"] for r in self._responses_by(str(s.id), as_of)))
+
+    def survey_as_of(self, sid: uuid.UUID | str, as_of: datetime | None) -> Survey:
+        """The survey now, or with `as_of` replayed from its events up to then (404 if not yet requested then)."""
+        s = self.get_survey(sid)
+        if as_of is None:
+            return s
+        then = aggregate_as_of(self, s.id, as_of)
+        if not isinstance(then, Survey):
+            raise SurveyNotFound(f"the survey {s.id} was not requested yet at {as_of.isoformat()}")
+        return then
+
+    def _responses_by(self, sid: str, as_of: datetime) -> list[dict[str, Any]]:
+        return [r for r in self.responses(sid) if _utc(r["at"]) <= as_of]
 
     def _threshold_complaints(self, s: Survey, stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The complaints the scores call for; `stats` when the caller has them already."""
@@ -94,13 +117,17 @@ class SummarySteps(SurveyStore):
                 done.append(summary)
         return done
 
-    def summaries(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
-        s = self.get_survey(sid)
+    def summaries(self, sid: uuid.UUID | str, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """The weekly summaries recorded (by `as_of`, when given), oldest first."""
+        s = self.survey_as_of(sid, as_of)
         return [{"week_ending": x["week_ending"], "at": x["at"], **x["figures"]} for x in s.summaries]
 
-    def weekly_report(self, sid: uuid.UUID | str, week_ending: date, *, lang: str = "fa") -> dict[str, Any]:
-        """One recorded weekly summary as the SG and the president read it (weekly.py)."""
-        s = self.get_survey(sid)
+    def weekly_report(
+        self, sid: uuid.UUID | str, week_ending: date, *, lang: str = "fa", as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """One recorded weekly summary as the SG and the president read it (weekly.py); with `as_of`, only if it
+        was recorded by then."""
+        s = self.survey_as_of(sid, as_of)
         found = next((x for x in s.summaries if x["week_ending"] == week_ending.isoformat()), None)
         if found is None:
             raise SummaryNotFound(f"no weekly summary of the week ending {week_ending.isoformat()} for this survey")
@@ -113,17 +140,21 @@ class SummarySteps(SurveyStore):
             lang=lang,
         )
 
-    def trend(self, sid: uuid.UUID | str) -> list[dict[str, Any]]:
+    def trend(self, sid: uuid.UUID | str, as_of: datetime | None = None) -> list[dict[str, Any]]:
         """Each periodic round up to this one (for a project survey: itself), with its overall and per-question
-        scores: the satisfaction trend, as data."""
-        s = self.get_survey(sid)
+        scores: the satisfaction trend, as data; with `as_of`, the rounds and responses as they stood then."""
+        s = self.survey_as_of(sid, as_of)
         if s.kind != SurveyKind.PERIODIC:
             rounds = [survey_record(s)]
         else:
+            every = self._all_surveys()
+            if as_of is not None:
+                then = (aggregate_as_of(self, uuid.UUID(str(r["id"])), as_of) for r in every)
+                every = [survey_record(x) for x in then if isinstance(x, Survey)]
             rounds = sorted(
                 (
                     r
-                    for r in self._all_surveys()
+                    for r in every
                     if r["kind"] == SurveyKind.PERIODIC
                     and r["stage"] in (Stage.RUNNING, Stage.CLOSED)
                     and (r["period"] or "") <= (s.period or "")
@@ -132,7 +163,7 @@ class SummarySteps(SurveyStore):
             )
         out = []
         for r in rounds:
-            stats = self.stats(r["id"])
+            stats = self.stats(r["id"], as_of)
             out.append(
                 {
                     "survey_id": r["id"],

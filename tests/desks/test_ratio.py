@@ -14,6 +14,7 @@ from shared.settings import Settings
 from tests.desks.helpers import STARTS_AT, announced, register
 from tests.desks.test_api import announced as announced_over_http
 from tests.desks.test_api import post, registration
+from tests.helpers import assert_problem
 
 
 @pytest.fixture
@@ -87,3 +88,46 @@ def test_the_report_is_an_event_recorded_again_only_when_the_figures_change(clie
     metrics = client.get("/metrics", headers=headers["monitoring"]).text
     assert 'crm_desks_problems_solved_total{agency="customs"} 1.0' in metrics
     assert 'crm_desks_registrations_total{agency="tax"} 0.0' in metrics
+
+
+def test_the_ratio_as_of_a_past_moment_is_byte_for_byte_what_it_showed_then(client, headers, clock):
+    desk = announced_over_http(client, headers)
+    post(client, headers, "ms_expert", f"/desks/{desk}/registrations", registration("Ali"), 201)
+    clock.now = STARTS_AT
+    post(client, headers, "ms_expert", f"/desks/{desk}/registrations/1/attendance", {"attended": True})
+    post(client, headers, "ms_expert", f"/desks/{desk}/registrations/1/decision", {"decision": "release"})
+    then = clock.now
+    params = {"period": "week", "on": "2026-11-25"}
+    stored = client.get("/desks/reports/ratio", params=params, headers=headers["sg"])
+    assert stored.status_code == 200 and stored.json()["total"]["ratio"] == 0.0
+    without_on = client.get("/desks/reports/ratio", params={"period": "week"}, headers=headers["sg"]).content
+
+    clock.advance(hours=2)  # later the same day: the follow-up found the decision carried out
+    post(client, headers, "ms_manager", f"/desks/{desk}/minutes/review")
+    post(client, headers, "ms_expert", f"/desks/{desk}/minutes/send", {"to": "agency"})
+    post(
+        client, headers, "ms_expert", f"/desks/{desk}/registrations/1/follow-up", {"carried_out": True, "result": "ok"}
+    )
+    now = client.get("/desks/reports/ratio", params=params, headers=headers["sg"])
+    assert now.json()["total"]["ratio"] == 1.0 and now.json()["total"]["followed_up"] == 1
+
+    for moment in (then.isoformat(), then.astimezone(UTC).isoformat()):
+        again = client.get("/desks/reports/ratio", params={**params, "as_of": moment}, headers=headers["sg"])
+        assert again.status_code == 200, again.text
+        assert again.content == stored.content
+    # Without `on`, "today" is the as_of moment's day, not the clock's.
+    clock.advance(days=7)
+    again = client.get(
+        "/desks/reports/ratio", params={"period": "week", "as_of": then.isoformat()}, headers=headers["sg"]
+    )
+    assert again.content == without_on
+    # Before the desk was planned, the week shows nothing.
+    empty = client.get("/desks/reports/ratio", params={**params, "as_of": "2026-11-01"}, headers=headers["sg"]).json()
+    assert empty["desks"] == [] and empty["total"]["ratio"] is None
+
+
+def test_the_ratio_as_of_a_moment_to_come_or_unreadable_is_refused(client, headers, clock):
+    later = (clock.now + timedelta(minutes=1)).isoformat()
+    for bad, says in ((later, "still to come"), ("yesterday", "as_of"), ("1405/13/40", "as_of")):
+        response = client.get("/desks/reports/ratio", params={"period": "week", "as_of": bad}, headers=headers["sg"])
+        assert_problem(response, 422, says)

@@ -40,7 +40,7 @@ MATRIX = {
     ("GET", "/plan/progress"): row(READERS),
     ("GET", "/plan/reports/quarterly"): row(READERS, params={"quarter": 4, "format": "csv"}),
     ("POST", "/plan/risks/imports"): row(RISK_KEEPERS, content=CARD.read_bytes(), headers=TSV),
-    ("GET", "/plan/risks"): row(READERS, params={"as_of": "2026-11-21"}),
+    ("GET", "/plan/risks"): row(READERS, params={"as_of": "2026-11-20"}),
     ("POST", "/plan/risks"): row(RISK_KEEPERS, json={"process": "P", "title": "R", "probability": 1, "severity": 2}),
     ("GET", "/plan/risks/{risk_id}"): row(READERS),
     ("POST", "/plan/risks/{risk_id}/score"): row(RISK_KEEPERS, json={"probability": 2, "severity": 4}),

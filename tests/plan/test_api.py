@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -131,3 +132,21 @@ def test_a_measure_asks_for_a_corrective_action_keyed_by_the_risk(client, tokens
     assert response.status_code == 202 and response.json()["source_ref"] == f"risk:{rid}:1"
     requests = client.get(f"/plan/risks/{rid}", headers=tokens["sg"]).json()["action_requests"]
     assert [(r["measure"], r["by"]) for r in requests] == [("Seminer", "m.karimi")]
+
+
+def test_the_risk_register_as_of_a_past_moment_is_byte_for_byte_what_it_showed(client, tokens, clock):
+    body = {"process": "P.2.3", "title": "Cevapsız çağrılar", "area": "Üye ilişkileri", "probability": 4, "severity": 4}
+    rid = client.post("/plan/risks", json=body, headers=tokens["sg"]).json()["id"]
+    clock.advance(hours=1)
+    then = clock.now
+    stored = client.get("/plan/risks", headers=tokens["sg"]).content
+    clock.advance(hours=1)
+    score = {"probability": 5, "severity": 4, "reason": "kuyruk uzadı"}
+    assert client.post(f"/plan/risks/{rid}/score", json=score, headers=tokens["sg"]).status_code < 300
+    client.post("/plan/risks", json={**body, "title": "Geç cevaplanan şikâyetler"}, headers=tokens["sg"])
+    assert client.get("/plan/risks", headers=tokens["sg"]).content != stored
+    local = then.astimezone(ZoneInfo("Asia/Tehran")).replace(tzinfo=None).isoformat()  # the chamber's time, no zone
+    for moment in (then.isoformat(), local):
+        again = client.get("/plan/risks", params={"as_of": moment}, headers=tokens["sg"])
+        assert again.status_code == 200, again.text
+        assert again.content == stored

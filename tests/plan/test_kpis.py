@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,49 @@ def test_metrics_show_activities_by_status_bound_activities_and_risks_by_band(pl
     assert 'crm_plan_risks{band="1"} 1.0' in text
     statuses = [line for line in text.splitlines() if line.startswith("crm_plan_activities{")]
     assert sum(float(line.rsplit(" ", 1)[1]) for line in statuses) == 64
+
+
+def test_progress_and_the_quarterly_report_as_of_a_past_moment_are_byte_for_byte_what_they_showed(
+    planned, tokens, app, clock
+):
+    client = planned
+    opened = "crm.actions.corrective_action.opened.v1"
+    app.state.index.apply_events([event("e-1", opened, "2026-01-15T08:00:00Z", source_kind="survey")])
+    app.state.index.apply_events([event("m-1", SESSION_MINUTES, "2026-10-20T08:00:00Z")])
+    entry = {"activity": "F.2.1.3", "month": "2026-10", "value": 14, "evidence": "F.12 Görüşme Formu 2026/10"}
+    assert client.post("/plan/actuals", json=entry, headers=tokens["sg"]).status_code == 201
+    asked = [
+        ("/plan/progress", {}),
+        ("/plan/reports/quarterly", {"quarter": 4}),
+        ("/plan/reports/quarterly", {"quarter": 4, "format": "csv"}),
+    ]
+    then = clock.now
+    stored = {}
+    for path, params in asked:
+        response = client.get(path, params=params, headers=tokens["sg"])
+        assert response.status_code == 200, response.text
+        stored[(path, tuple(params.items()))] = response.content
+
+    # A month later: another survey action, another meeting, the October figure corrected.
+    clock.advance(days=30)
+    app.state.index.apply_events([event("e-2", opened, "2026-12-03T08:00:00Z", source_kind="survey")])
+    app.state.index.apply_events([event("m-2", SESSION_MINUTES, "2026-12-01T08:00:00Z")])
+    assert client.post("/plan/actuals", json={**entry, "value": 15}, headers=tokens["sg"]).json()["changed"] is True
+    rows = {r["activity"]: r for r in client.get("/plan/progress", headers=tokens["sg"]).json()["activities"]}
+    assert rows["F.2.1.3"]["actual"] == 15 and rows["F.2.1.2"]["actual_by_month"] == {"1": 1.0, "12": 1.0}
+    assert client.get("/plan/progress", headers=tokens["sg"]).content != stored[("/plan/progress", ())]
+
+    for path, params in asked:
+        response = client.get(path, params={**params, "as_of": then.isoformat()}, headers=tokens["sg"])
+        assert response.status_code == 200, response.text
+        assert response.content == stored[(path, tuple(params.items()))], path
+
+
+def test_kpi_reports_as_of_a_moment_to_come_unreadable_or_before_the_plan_are_refused(client, tokens, clock):
+    later = (clock.now + timedelta(seconds=1)).isoformat()
+    for path, params in (("/plan/progress", {}), ("/plan/reports/quarterly", {"quarter": 1}), ("/plan/risks", {})):
+        for bad, says in ((later, "still to come"), ("1405/13/01", "as_of")):
+            assert_problem(client.get(path, params={**params, "as_of": bad}, headers=tokens["sg"]), 422, says)
+    # Before any plan was imported there was nothing to report on.
+    assert client.post("/plan/imports", content=SEED.read_bytes(), headers={**tokens["sg"], **TSV}).status_code == 201
+    assert_problem(client.get("/plan/progress", params={"as_of": "2026-11-01"}, headers=tokens["sg"]), 404)

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.calls.domain import CallbackOutcome
-from services.reporting.as_of import parse_as_of
 from services.reporting.main import create_app
+from shared.as_of import parse_as_of
 from tests.helpers import assert_problem
 from tests.reporting.test_api import Day, abandoned, tehran
 

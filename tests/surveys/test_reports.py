@@ -5,7 +5,7 @@ the Prometheus figures."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from services.surveys.reports import trend_svg, week_due, week_end_weekday
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from shared.settings import SurveySettings
 from tests.conftest import FakeClock
+from tests.helpers import assert_problem
 from tests.surveys.conftest import BOARD, member_event
 from tests.surveys.test_domain import Roster
 from tests.surveys.test_scores import QUESTIONS
@@ -195,3 +196,61 @@ def test_the_metrics_give_each_rounds_scores_and_the_complaints_by_reason(clock,
         (("reason", "question"), ("survey", "2026-H2")): 2,
         (("reason", "overall"), ("survey", "2026-H2")): 1,
     }
+
+
+def test_summaries_scores_and_the_trend_as_of_a_past_moment_are_byte_for_byte_what_they_showed(
+    app, client, clock, headers, project
+):
+    client.post(f"/surveys/{project}/members", json={"numbers": ["12-1", "12-2"]}, headers=headers["unit_manager"])
+    client.post(f"/surveys/{project}/members/approve", headers=headers["mr_manager"])
+    client.post(f"/surveys/{project}/start", headers=headers["mr_manager"])
+    url = f"/surveys/{project}/contacts"
+    answer = {"line": "fixed", "answers": {"overall": 4}}
+    assert client.post(f"{url}/12-2/response", json=answer, headers=headers["expert"]).status_code < 300
+    clock.now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Thursday after closing: the first week is over
+    assert len(client.post("/internal/surveys/weekly-summaries", headers=headers["service"]).json()) == 1
+    asked = [
+        f"/surveys/{project}/summaries",
+        f"/surveys/{project}/summaries/2026-11-26",
+        f"/surveys/{project}/summaries/2026-11-26?format=csv",
+        f"/surveys/{project}/scores",
+        f"/surveys/{project}/trend.svg",
+    ]
+    then = clock.now
+    stored = {}
+    for path in asked:
+        response = client.get(path, headers=headers["sg"])
+        assert response.status_code == 200, (path, response.text)
+        stored[path] = response.content
+
+    # The next week: another answer and the next summary.
+    clock.now = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    answer = {"line": "fixed", "answers": {"overall": 2}}
+    assert client.post(f"{url}/12-1/response", json=answer, headers=headers["expert"]).status_code < 300
+    assert len(client.post("/internal/surveys/weekly-summaries", headers=headers["service"]).json()) == 1
+    assert len(client.get(f"/surveys/{project}/summaries", headers=headers["sg"]).json()) == 2
+    assert client.get(f"/surveys/{project}/scores", headers=headers["sg"]).json()["responses"] == 2
+    assert client.get(f"/surveys/{project}/trend.svg", headers=headers["sg"]).content != stored[asked[-1]]
+
+    for path in asked:
+        sep = "&" if "?" in path else "?"
+        response = client.get(f"{path}{sep}as_of={then.isoformat().replace('+', '%2B')}", headers=headers["sg"])
+        assert response.status_code == 200, (path, response.text)
+        assert response.content == stored[path], path
+    # A summary not yet recorded then is not found then; before the survey was requested, neither is the survey.
+    week_two = client.get(
+        f"/surveys/{project}/summaries/2026-12-03", params={"as_of": then.isoformat()}, headers=headers["sg"]
+    )
+    assert week_two.status_code == 404
+    assert (
+        client.get(f"/surveys/{project}/summaries", params={"as_of": "2026-01-01"}, headers=headers["sg"]).status_code
+        == 404
+    )
+
+
+def test_survey_reports_as_of_a_moment_to_come_or_unreadable_are_refused(client, clock, headers, project):
+    later = (clock.now + timedelta(minutes=1)).isoformat()
+    for path in ("summaries", "scores", "trend.svg"):
+        url = f"/surveys/{project}/{path}"
+        assert_problem(client.get(url, params={"as_of": later}, headers=headers["sg"]), 422, "still to come")
+        assert_problem(client.get(url, params={"as_of": "someday"}, headers=headers["sg"]), 422, "as_of")
