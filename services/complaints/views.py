@@ -37,6 +37,7 @@ STEP_TITLES = {
     "DocumentAttached": "Document attached",
     "DeadlineBreached": "Stage deadline passed",
     "DeadlineMoved": "Stage deadline moved by a change of the chamber's calendar",
+    "ComplainantErased": "The complainant's personal data erased at their request",
     "ReviewMinutesRecorded": "Discussed at the six-monthly review meeting (minutes)",
 }
 

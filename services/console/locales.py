@@ -706,6 +706,7 @@ def duration(seconds: float | None, language: str) -> str:
 COMPLAINT_STEP_TITLES: dict[str, dict[str, str]] = {
     "fa": {
         "DeadlineMoved": "جابه‌جایی مهلت مرحله با تغییر تقویم اتاق",
+        "ComplainantErased": "پاک‌کردن اطلاعات شخصی شاکی به درخواست او",
         "Received": "ثبت در فرم شکایت",
         "Acknowledged": "اعلام وصول به عضو",
         "InformationAdded": "افزودن اطلاعات توسط مدیر ارتباط با اعضا",
@@ -734,6 +735,7 @@ COMPLAINT_STEP_TITLES: dict[str, dict[str, str]] = {
     },
     "tr": {
         "DeadlineMoved": "Oda takvimindeki değişiklikle aşama süresi kaydırıldı",
+        "ComplainantErased": "Şikâyetçinin kişisel verileri talebi üzerine silindi",
         "Received": "Şikâyet formuna kaydedildi",
         "Acknowledged": "Alındığı üyeye bildirildi",
         "InformationAdded": "Üye ilişkileri müdürü bilgi ekledi",
