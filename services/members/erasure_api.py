@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.members import access
-from services.members.api import DirectoryDep, MemberPublic, _public
+from services.members.api import DirectoryDep, _public
+from services.members.schemas import MemberPublic
 
 router = APIRouter(prefix="/members", tags=["members"])
 
