@@ -1,4 +1,5 @@
-"""The console's words: every complaint step the complaints service names has its Persian and Turkish title."""
+"""The console's words: a language's file names only words English has, and every complaint step the complaints
+service names has its Persian and Turkish title."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from services.complaints.contract import CONTRACT
 from services.complaints.views import STEP_TITLES
+from services.console import locales
 from services.console.locales import COMPLAINT_STEP_TITLES, complaint_step
 
 
@@ -25,3 +27,12 @@ def test_english_and_unknown_steps_keep_the_service_s_title() -> None:
     assert complaint_step("fa", "crm.complaints.complaint.something_new.v1", "Something new") == "Something new"
     assert complaint_step("tr", None, "Closed") == "Closed"
     assert complaint_step("tr", "crm.complaints.complaint.closed.v1", "Closed") == "Kapatıldı"
+
+
+@pytest.mark.parametrize("language", ["fa", "tr"])
+def test_each_language_file_names_only_words_english_has(language: str) -> None:
+    """A word misspelt in a language's file would never be shown: the page would fall back to English."""
+    assert len(locales.EN) > 100 and locales.WORDS[language].keys() == locales.EN.keys()
+    assert set(locales.FA if language == "fa" else locales.TR) <= set(locales.EN)
+    assert locales.words(language)["logout"] != locales.EN["logout"]
+    assert locales.label(language, "call", "called_back") != locales.label("en", "call", "called_back") == "called back"
