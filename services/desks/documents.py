@@ -16,43 +16,9 @@ from services.desks.domain import PROBLEM_FORM, Desk, FormState
 from services.desks.views import final_list
 from shared.calendar import BusinessCalendar
 from shared.errors import DomainError
+from shared.locales import load_words
 
-LOCALES: dict[str, dict[str, str]] = {
-    "fa": {
-        "lang": "fa",
-        "dir": "rtl",
-        "font": '"Vazirmatn", "Vazir", "Noto Naskh Arabic", Tahoma, sans-serif',
-        "title": "فهرست نهایی میز خدمت",
-        "agency": "دستگاه",
-        "day": "تاریخ",
-        "place": "محل",
-        "form": "فرم",
-        "slot": "نوبت",
-        "time": "ساعت",
-        "member": "عضو",
-        "company": "شرکت",
-        "problem": "مشکل",
-        "documents": "مدارک",
-        "nobody": "هنوز کسی نوبت ندارد.",
-    },
-    "tr": {
-        "lang": "tr",
-        "dir": "ltr",
-        "font": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
-        "title": "Hizmet masası kesin listesi",
-        "agency": "Kurum",
-        "day": "Tarih",
-        "place": "Yer",
-        "form": "Form",
-        "slot": "Sıra",
-        "time": "Saat",
-        "member": "Üye",
-        "company": "Firma",
-        "problem": "Sorun",
-        "documents": "Belgeler",
-        "nobody": "Henüz randevusu olan yok.",
-    },
-}
+LOCALES: dict[str, Any] = load_words(__file__, "final_list")  # locales/final_list.<language>.json
 CSV_COLUMNS = ["slot", "starts_at", "ends_at", "form", "member_name", "company", "problem", "documents"]
 
 

@@ -24,6 +24,7 @@ from services.desks.domain import Channel, Desk, Stage
 from shared.calendar import BusinessCalendar
 from shared.errors import DomainError
 from shared.http import read_body
+from shared.locales import load_words
 from shared.ratelimit import RateLimiter
 from shared.validation import control_character
 
@@ -31,74 +32,7 @@ MAX_BODY = 32 * 1024
 HONEYPOT = "homepage"
 FIELDS = {"member_name": 200, "company": 300, "member_id": 100, "phone": 40, "problem": 4000}
 
-LOCALES: dict[str, dict[str, Any]] = {
-    "fa": {
-        "lang": "fa",
-        "dir": "rtl",
-        "font": '"Vazirmatn", "Vazir", "Noto Naskh Arabic", Tahoma, sans-serif',
-        "page_title": "ثبت‌نام میز خدمت",
-        "no_desks": "در حال حاضر میز خدمتی برای ثبت‌نام باز نیست.",
-        "form_code": "فرم",
-        "member_name": "نام و نام خانوادگی",
-        "company": "نام شرکت",
-        "member_id": "شماره عضویت (در صورت وجود)",
-        "optional": "اختیاری",
-        "phone": "تلفن همراه",
-        "problem": "شرح مشکل",
-        "submit": "ثبت",
-        "back": "بازگشت به فهرست میزها",
-        "scheduled": "ثبت شد. شماره فرم شما {number} است و نوبت شما ساعت {time} است. یک روز کاری پیش از میز با شما تماس می‌گیریم.",
-        "waiting": "ظرفیت تکمیل است؛ شما نفر {position} فهرست انتظار هستید (شماره فرم {number}). اگر نوبتی آزاد شود با شما تماس می‌گیریم.",
-        "required": "نام، تلفن و شرح مشکل را وارد کنید.",
-        "too_long": "متن وارد شده بیش از اندازه طولانی است.",
-        "control": "متن وارد شده نویسه‌های نامعتبر دارد.",
-        "closed": "ثبت‌نام این میز بسته است.",
-        "unknown": "این میز خدمت پیدا نشد.",
-        "too_many": "تعداد درخواست‌ها از این نشانی زیاد است؛ لطفاً بعداً دوباره تلاش کنید.",
-        "agencies": {
-            "customs": "گمرک",
-            "taaziraat": "تعزیرات حکومتی",
-            "industrial_estates": "شرکت شهرک‌های صنعتی",
-            "agriculture": "جهاد کشاورزی",
-            "tax": "امور مالیاتی",
-            "foreign_currency": "ارز",
-            "industry_mine_trade": "صنعت، معدن و تجارت",
-        },
-    },
-    "tr": {
-        "lang": "tr",
-        "dir": "ltr",
-        "font": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
-        "page_title": "Hizmet masası kaydı",
-        "no_desks": "Şu anda kayda açık hizmet masası yok.",
-        "form_code": "Form",
-        "member_name": "Ad soyad",
-        "company": "Firma adı",
-        "member_id": "Üye numarası (varsa)",
-        "optional": "isteğe bağlı",
-        "phone": "Cep telefonu",
-        "problem": "Sorunun açıklaması",
-        "submit": "Kaydet",
-        "back": "Masalar listesine dön",
-        "scheduled": "Kaydınız alındı. Form numaranız {number}, randevu saatiniz {time}. Masadan bir iş günü önce sizi arayacağız.",
-        "waiting": "Kontenjan dolu; bekleme listesinde {position}. sıradasınız (form {number}). Yer açılırsa sizi arayacağız.",
-        "required": "Ad, telefon ve sorunun açıklamasını girin.",
-        "too_long": "Girilen metin çok uzun.",
-        "control": "Girilen metin geçersiz karakterler içeriyor.",
-        "closed": "Bu masanın kaydı kapandı.",
-        "unknown": "Bu hizmet masası bulunamadı.",
-        "too_many": "Bu adresten çok fazla istek geldi; lütfen daha sonra tekrar deneyin.",
-        "agencies": {
-            "customs": "Gümrük",
-            "taaziraat": "Devlet cezaları",
-            "industrial_estates": "Organize sanayi bölgeleri",
-            "agriculture": "Tarım",
-            "tax": "Vergi",
-            "foreign_currency": "Döviz",
-            "industry_mine_trade": "Sanayi, maden ve ticaret",
-        },
-    },
-}
+LOCALES: dict[str, Any] = load_words(__file__, "public_page")  # locales/public_page.<language>.json
 
 
 @cache

@@ -23,6 +23,7 @@ from typing import Any
 
 from services.notifications.contacts import Contact, Contacts, EventContacts
 from shared.envelope import CloudEvent
+from shared.locales import load_words
 from shared.organisation import Organisation
 
 EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
@@ -66,19 +67,7 @@ WAITING = {
 }
 
 # The complaint's outcome as the complainant reads it, per language (the template receives the words, not the code).
-OUTCOMES = {
-    "en": {"accepted": "your complaint was upheld", "rejected": "your complaint was not upheld", "settled": "settled"},
-    "fa": {
-        "accepted": "شکایت شما وارد دانسته شد",
-        "rejected": "شکایت شما وارد دانسته نشد",
-        "settled": "با توافق حل شد",
-    },
-    "tr": {
-        "accepted": "şikayetiniz yerinde bulundu",
-        "rejected": "şikayetiniz yerinde bulunmadı",
-        "settled": "uzlaşmayla çözüldü",
-    },
-}
+OUTCOMES = load_words(__file__, "outcomes")  # locales/outcomes.<language>.json
 
 
 @dataclass(frozen=True)

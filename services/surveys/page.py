@@ -19,50 +19,14 @@ from services.surveys.application import SurveyOffice
 from services.surveys.domain import LANGUAGES, ContactRefused, QuestionKind, Stage, Status
 from services.surveys.links import LinkKeeper
 from shared.errors import InvalidInput
+from shared.locales import load_words
 
 FONTS = {
     "fa": '"Vazirmatn", "Vazir", "Sahel", "Noto Sans Arabic", "Tahoma", "Noto Sans", "DejaVu Sans", sans-serif',
     "tr": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
     "en": '"Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif',
 }
-WORDS = {
-    "fa": {
-        "title": "نظرسنجی اتاق بازرگانی",
-        "yes": "بله",
-        "no": "خیر",
-        "send": "ارسال پاسخ‌ها",
-        "thanks": "پاسخ‌های شما ثبت شد. از همکاری شما سپاسگزاریم.",
-        "answered": "پاسخ این پیوند پیش‌تر ثبت شده است.",
-        "expired": "مهلت این نظرسنجی به پایان رسیده است.",
-        "unknown": "این پیوند معتبر نیست.",
-        "empty": "لطفاً دست‌کم به یک پرسش پاسخ دهید.",
-        "invalid": "پاسخ‌ها را بررسی کنید: یکی از گزینه‌ها معتبر نبود.",
-    },
-    "tr": {
-        "title": "Oda memnuniyet anketi",
-        "yes": "Evet",
-        "no": "Hayır",
-        "send": "Yanıtları gönder",
-        "thanks": "Yanıtlarınız kaydedildi. Katılımınız için teşekkür ederiz.",
-        "answered": "Bu bağlantının yanıtları daha önce kaydedildi.",
-        "expired": "Bu anketin süresi doldu.",
-        "unknown": "Bu bağlantı geçerli değil.",
-        "empty": "Lütfen en az bir soruyu yanıtlayın.",
-        "invalid": "Yanıtlarınızı kontrol edin: bir seçenek geçerli değildi.",
-    },
-    "en": {
-        "title": "Chamber satisfaction survey",
-        "yes": "Yes",
-        "no": "No",
-        "send": "Send my answers",
-        "thanks": "Your answers are recorded. Thank you.",
-        "answered": "This link has been answered already.",
-        "expired": "This survey has ended.",
-        "unknown": "This link is not valid.",
-        "empty": "Please answer at least one question.",
-        "invalid": "Please check your answers: one of them was not an option.",
-    },
-}
+WORDS = load_words(__file__, "link_page")  # locales/link_page.<language>.json
 HEADERS = {
     "Cache-Control": "private, no-store",
     "X-Content-Type-Options": "nosniff",

@@ -1,0 +1,447 @@
+"""HTTP API of the calls service: telephony ingestion and the staff's work on calls."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from pydantic import ValidationError
+
+from services.calls import access
+from services.calls.application import CallCentre, IngestResult, call_summary, normalise_number
+from services.calls.domain import Direction, State
+from services.calls.index import CallIndex
+from services.calls.schemas import (
+    AmiBatch,
+    CallAnswer,
+    CallbackRecord,
+    CallCreate,
+    CallPublic,
+    CallRoute,
+    CallTransfer,
+    EventBatch,
+    IngestBatchOutcome,
+    IngestOutcome,
+    QueueItem,
+    Resolution,
+    SubjectTakeDown,
+    UnansweredRegister,
+    UnmappedQueue,
+)
+from services.calls.telephony import CallEventIn, TelephonyError, parse_ami_event
+from shared.auth import forbid
+from shared.paging import page, paged
+from shared.problems import capped_errors, problem
+from shared.validation import Limit, Offset, check_day
+
+
+# Async on purpose: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per dependency per
+# request for what is an attribute lookup (bench/end_to_end.py).
+async def get_centre(request: Request) -> CallCentre:
+    return request.app.state.centre
+
+
+async def get_index(request: Request) -> CallIndex:
+    return request.app.state.index
+
+
+def day_param(
+    centre: Annotated[CallCentre, Depends(get_centre)],
+    day: str | None = Query(
+        None,
+        description="the chamber's local date of the call: ISO (2026-11-26) or Solar Hijri (1405/09/05)",
+        examples=["1405/09/05"],
+    ),
+) -> date | None:
+    if day is None:
+        return None
+    try:
+        return check_day(centre.calendar.parse_date(day))
+    except ValueError as exc:
+        raise HTTPException(422, f"query.day: {exc}") from None
+
+
+CentreDep = Annotated[CallCentre, Depends(get_centre)]
+IndexDep = Annotated[CallIndex, Depends(get_index)]
+
+
+def _public(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
+    return call_summary(centre.get_call(call_id))
+
+
+router = APIRouter(tags=["calls"])
+telephony = APIRouter(prefix="/telephony", tags=["telephony"])
+
+Telephony = access.Telephony
+
+
+def _ingest_all(centre: CallCentre, index: CallIndex, source: str, items: list[tuple[Any, Any]]) -> list[IngestResult]:
+    results = centre.ingest_batch([event for _, event in items])  # one transaction for the whole request
+    for (payload, event), result in zip(items, results, strict=True):
+        if result.status == "rejected":
+            index.record_rejection(
+                source=source,
+                event_id=result.event_id,
+                call_id=event.call_id,
+                reason=result.reason or "",
+                payload=payload,
+                at=centre.clock(),
+            )
+    return results
+
+
+def _respond(results: list[IngestResult], single: bool) -> Any:
+    if single:
+        r = results[0]
+        if r.invalid:
+            return problem(422, "Invalid telephony event", r.reason, event_id=r.event_id, call_id=r.call_id)
+        if r.status == "rejected":
+            return problem(409, "Telephony event refused", r.reason, event_id=r.event_id, call_id=r.call_id)
+        return IngestOutcome(**r.__dict__)
+    counts = {
+        k: sum(1 for r in results if r.status == k) for k in ("applied", "duplicate", "ignored", "held", "rejected")
+    }
+    return IngestBatchOutcome(results=[IngestOutcome(**r.__dict__) for r in results], **counts)
+
+
+@telephony.post(
+    "/events",
+    summary="Canonical call-event webhook: one event or a list of up to 1000, idempotent by event_id",
+    response_model=IngestOutcome | IngestBatchOutcome,
+    responses={409: {"description": "the event does not fit the call's state (kept as a rejection)"}},
+)
+def post_call_events(
+    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[CallEventIn | EventBatch, Body()]
+) -> Any:
+    """For the telephone system (role telephony): posts what happened to a call, one event or a list. Each event is applied once: an event_id seen before is answered as a duplicate and changes nothing, so the PBX may resend freely. An event that does not fit the call's state is kept in the rejections list for the telephony administrator."""
+    items = body if isinstance(body, list) else [body]
+    results = _ingest_all(
+        centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
+    )
+    return _respond(results, single=not isinstance(body, list))
+
+
+@telephony.post(
+    "/ami",
+    summary="Asterisk AMI queue events as JSON (one or a list); events that carry nothing for call tracking are ignored",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "Event": "AgentConnect",
+                        "Queue": "601",
+                        "Uniqueid": "1710221400.102",
+                        "Linkedid": "1710221400.102",
+                        "CallerIDNum": "09131234567",
+                        "Interface": "PJSIP/201",
+                        "HoldTime": "12",
+                        "Timestamp": "1710221412.000000",
+                    }
+                }
+            }
+        }
+    },
+    response_model=IngestOutcome | IngestBatchOutcome,
+)
+def post_ami_events(
+    centre: CentreDep, index: IndexDep, _: Telephony, body: Annotated[dict[str, Any] | AmiBatch, Body()]
+) -> Any:
+    """For an Asterisk PBX: its AMI queue events (QueueCallerJoin, AgentConnect, AgentRingNoAnswer, QueueCallerAbandon, Hangup and the like) forwarded as JSON objects, one or a list. If any event of a list cannot be read, none is applied and the answer names each bad one."""
+    items = body if isinstance(body, list) else [body]
+    parsed = []
+    received = centre.clock()
+    errors: list[dict[str, Any]] = []
+    for n, payload in enumerate(items):
+        try:
+            event = parse_ami_event(payload, received_at=received)
+        except (TelephonyError, ValidationError, ValueError) as exc:
+            errors.append({"loc": ["body", n], "msg": str(exc), "type": "telephony"})
+            continue
+        parsed.append((payload, event))
+    if errors:
+        # Nothing of a partly malformed batch is applied: the PBX resends it whole once corrected.
+        listed, _detail = capped_errors(errors)
+        detail = "; ".join(e["msg"] for e in listed) + (
+            f"; and {len(errors) - len(listed)} more" if errors[len(listed) :] else ""
+        )
+        return problem(422, "Malformed AMI event", detail, errors=listed)
+    relevant = [(p, e) for p, e in parsed if e is not None]
+    results = _ingest_all(centre, index, "ami", relevant)
+    if not isinstance(body, list):
+        if not results:
+            return IngestOutcome(event_id=str(body.get("Event", "")), call_id=None, status="ignored")
+        return _respond(results, single=True)
+    skipped = len(parsed) - len(relevant)
+    out = _respond(results, single=False)
+    out.ignored += skipped
+    return out
+
+
+@telephony.get("/rejections", summary="Telephony events that could not be applied, with the reason")
+def get_rejections(
+    index: IndexDep,
+    response: Response,
+    _: access.RejectionReader,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """The telephony administrator's list of events that could not be applied, newest first, with the reason, so that the PBX's mapping or the event log can be corrected. X-Total-Count gives the number before paging."""
+    return paged(response, index.rejections(limit, offset), index.rejection_count())
+
+
+@telephony.get(
+    "/unmapped-queues",
+    response_model=list[UnmappedQueue],
+    summary="PBX queues no unit owns, with the calls kept unrouted: map them, then replay the log to route the calls",
+)
+def get_unmapped_queues(
+    index: IndexDep,
+    response: Response,
+    _: access.RejectionReader,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """PBX queues that no unit of the chamber owns, with how many calls came through each. Once the queue is mapped to a unit in the organisation file, replaying the queue log routes the kept calls."""
+    return page(response, index.unmapped_queues(), limit, offset)
+
+
+@router.post(
+    "/calls", status_code=201, response_model=CallPublic, summary="Register a call by hand (incoming or outgoing)"
+)
+def create_call(centre: CentreDep, principal: access.MemberRelationsStaff, body: CallCreate) -> Any:
+    """Registers a call that the telephone system did not report: an incoming call taken on a line outside the PBX, or an outgoing call member relations makes for a survey, an announcement or a complaint follow-up."""
+    call_id = centre.receive_call(
+        direction=body.direction,
+        caller=body.caller,
+        callee=body.callee,
+        unit=body.unit,
+        purpose=body.purpose,
+        placed_by=principal.name if body.direction == Direction.OUTGOING else None,
+    )
+    return _public(centre, call_id)
+
+
+@router.get("/calls", response_model=list[CallPublic], summary="Search calls by member, number, unit, state, day")
+def search_calls(
+    index: IndexDep,
+    centre: CentreDep,
+    scope: access.Search,
+    response: Response,
+    member_id: str | None = None,
+    number: str | None = Query(None, description="caller number, in any common notation"),
+    state: State | None = None,
+    day: Annotated[date | None, Depends(day_param)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """Finds calls by member, by caller number in any notation, by state or by day (a Solar Hijri or Gregorian date in the chamber's calendar). Unit staff see their own unit's calls; member relations, managers and auditors see all. X-Total-Count gives the number before paging."""
+    e164 = None
+    if number:
+        e164 = normalise_number(number, centre.region)
+        if e164 is None:
+            raise HTTPException(422, f"{number!r} is not a phone number")
+    items, total = index.search_page(
+        member_id=member_id,
+        number=e164,
+        unit=scope.unit,
+        state=state.value if state else None,
+        day=day,
+        expert=scope.expert,
+        limit=limit,
+        offset=offset,
+    )
+    return paged(response, items, total)
+
+
+@router.get("/calls/{call_id}", response_model=CallPublic, summary="A call's record and its course")
+def get_call(centre: CentreDep, _: access.CallReader, call_id: uuid.UUID) -> Any:
+    """The call's current record with its whole course: routing, answer, misses, transfer, registration and callbacks."""
+    return _public(centre, call_id)
+
+
+@router.post("/calls/{call_id}/route", response_model=CallPublic, summary="Route the call to its destination unit")
+def route_call(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, body: CallRoute) -> Any:
+    """Sends a ringing call to the chamber unit it is for; it then waits in the unit's queue for an expert."""
+    centre.route_call(call_id, body.unit)
+    return _public(centre, call_id)
+
+
+def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
+    """Who answered decides access here, so the rule needs the body: nobody records another unit's answer."""
+    if not access.may_record_answer_by(principal, centre.organisation, body.expert):
+        raise forbid("an expert records only his or her own answer, a unit manager those of the unit's experts")
+    return body
+
+
+@router.post("/calls/{call_id}/answer", response_model=CallPublic, summary="An expert answered the call")
+def answer_call(centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswer, Depends(answer_permitted)]) -> Any:
+    """Records that an expert of the destination unit took the call. Only an expert of that unit (or the telephone system) may record it."""
+    centre.record_answer(call_id, body.expert)
+    return _public(centre, call_id)
+
+
+@router.post("/calls/{call_id}/unit-not-answered", response_model=CallPublic, summary="The unit did not answer")
+def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+    """Records that nobody in the destination unit answered; the call goes to member relations."""
+    centre.record_unit_not_answered(call_id)
+    return _public(centre, call_id)
+
+
+@router.post(
+    "/calls/{call_id}/transfer-to-member-relations",
+    response_model=CallPublic,
+    summary="Hand the call the unit let go to member relations",
+)
+def transfer_to_member_relations(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+    """Hands a call the unit let go over to member relations, whose expert takes the caller's subject down."""
+    centre.transfer_to_member_relations(call_id)
+    return _public(centre, call_id)
+
+
+@router.post(
+    "/calls/{call_id}/subject", response_model=CallPublic, summary="The member-relations expert takes the subject down"
+)
+def take_down_subject(
+    centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: SubjectTakeDown
+) -> Any:
+    """The member-relations expert records what the caller wanted and who to call back, before trying the unit again or registering the call as unanswered."""
+    centre.take_down_subject(
+        call_id,
+        subject=body.subject,
+        by=principal.name,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+    )
+    return _public(centre, call_id)
+
+
+@router.post("/calls/{call_id}/transfer", response_model=CallPublic, summary="Transfer to another expert of the unit")
+def transfer_call(
+    centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: CallTransfer
+) -> Any:
+    """The second attempt: member relations puts the call through to another expert of the destination unit."""
+    centre.transfer_to_expert(call_id, expert=body.expert, by=principal.name)
+    return _public(centre, call_id)
+
+
+@router.post(
+    "/calls/{call_id}/unanswered",
+    response_model=CallPublic,
+    summary="Register the call as unanswered and hand it to the unit (callback within 24 working hours)",
+)
+def register_unanswered(
+    centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: UnansweredRegister
+) -> Any:
+    """When the unit still does not answer, member relations registers the call for a callback: the assigned expert finds it in the personal queue (cartable) and must call back within the callback deadline (24 working hours by default)."""
+    centre.register_unanswered(
+        call_id,
+        by=principal.name,
+        subject=body.subject,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+        unit=body.unit,
+        expert=body.expert,
+    )
+    return _public(centre, call_id)
+
+
+@router.post("/calls/{call_id}/callback", response_model=CallPublic, summary="Record the callback and its outcome")
+def record_callback(
+    centre: CentreDep,
+    principal: access.CallbackRecorder,
+    call_id: uuid.UUID,
+    body: CallbackRecord,
+) -> Any:
+    """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
+    call = centre.record_callback(
+        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
+    )
+    return call_summary(call)
+
+
+@router.post(
+    "/calls/{call_id}/resolve", response_model=CallPublic, summary="Member relations answered the member itself"
+)
+def resolve_call(
+    centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: Resolution
+) -> Any:
+    """Member relations settled the caller's matter itself, so no callback by the unit is needed."""
+    centre.resolve_by_member_relations(call_id, by=principal.name, note=body.note)
+    return _public(centre, call_id)
+
+
+queues = APIRouter(prefix="/queues", tags=["queues"])
+
+
+def _queue_page(
+    request: Request, centre: CallCentre, items: list[dict[str, Any]], response: Response, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    shown = page(response, items, limit, offset)
+    calendar = centre.calendar
+    now = centre.clock()
+    lookup = getattr(request.app.state, "members", None)
+    names = lookup.names_of(i.get("member_id") for i in shown) if lookup is not None else {}
+    out = []
+    for item in shown:
+        due_text = item.get("callback_due") or item.get("follow_up_due")
+        due = datetime.fromisoformat(due_text) if due_text else None
+        out.append(
+            {
+                **item,
+                "member_name": names.get(item.get("member_id")),
+                "received_at_local": calendar.format(datetime.fromisoformat(item["received_at"])),
+                "due": due,
+                "due_local": calendar.format(due) if due else None,
+                "working_seconds_left": calendar.working_time_between(now, due).total_seconds() if due else None,
+            }
+        )
+    return out
+
+
+@queues.get("/experts/me", response_model=list[QueueItem], summary="My personal queue (cartable) of unanswered calls")
+def my_queue(
+    request: Request,
+    centre: CentreDep,
+    index: IndexDep,
+    response: Response,
+    principal: access.QueueOwner,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
+    return _queue_page(request, centre, index.queue(expert=principal.name), response, limit, offset)
+
+
+@queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
+def expert_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    _: access.ExpertQueueReader,
+    expert: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
+    return _queue_page(request, centre, index.queue(expert=expert), response, limit, offset)
+
+
+@queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
+def unit_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    _: access.UnitQueueReader,
+    unit: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
+    if not centre.organisation.has_unit(unit):
+        raise HTTPException(404, f"no unit {unit!r}")
+    return _queue_page(request, centre, index.queue(unit=unit), response, limit, offset)

@@ -1,0 +1,269 @@
+"""The calls service's own search index and queues: a projection of its event store, rebuilt at will.
+
+Staff search calls by member, number, unit, state and day, and open their personal and unit queues, from here.
+Telephony events that could not be applied are kept here too, with the reason, for the operators to examine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+from prometheus_client import Gauge
+
+from services.calls.application import CallCentre, call_summary
+from services.calls.domain import Call
+from shared.calendar import BusinessCalendar
+from shared.db import create_tables
+from shared.envelope import dumps
+from shared.follower import NotificationFollower
+
+log = logging.getLogger(__name__)
+
+# Queue names are the PBX's configuration, never personal data: safe as a label, and few.
+UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
+
+metadata = sa.MetaData()
+calls = sa.Table(
+    "calls_index",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("state", sa.String(40), nullable=False, index=True),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("caller", sa.String(40), index=True),
+    sa.Column("member_id", sa.String(100), index=True),
+    sa.Column("assigned_expert", sa.String(200), index=True),
+    sa.Column("day", sa.String(10), index=True),  # the chamber's local date of the first ring
+    sa.Column("received_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("callback_due", sa.DateTime(timezone=True)),
+    sa.Column("summary", sa.Text, nullable=False),
+)
+unrouted = sa.Table(
+    "calls_unrouted",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("queue", sa.String(100), nullable=False, index=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+rejections = sa.Table(
+    "telephony_rejections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("event_id", sa.String(300)),
+    sa.Column("call_id", sa.String(300)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text),
+)
+
+
+class CallIndex:
+    def __init__(self, app: CallCentre, engine: sa.Engine, calendar: BusinessCalendar):
+        self.app = app
+        self.engine = engine
+        self.calendar = calendar
+        create_tables(metadata, engine)
+        self._unrouted_queues: set[str] = set()
+        # Woken once per save, catching up each time took a third of the service's CPU when events came one per
+        # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
+        self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
+        self._rebuilding = False
+
+    def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
+        ids = dict.fromkeys(n.originator_id for n in notifications if ":Call." in n.topic)
+        if not ids:
+            return
+        rows = []
+        stored: list[Call] = []
+        for call_id in ids:
+            # Read only: a rebuild (nothing else writing) takes the cached call as it is rather than a deep copy.
+            call: Call = self.app.repository.get(call_id, deepcopy_from_cache=not self._rebuilding)
+            stored.append(call)
+            summary = call_summary(call)
+            rows.append(
+                {
+                    "id": summary["id"],
+                    "state": summary["state"],
+                    "direction": summary["direction"],
+                    "unit": summary["unit"],
+                    "caller": summary["caller"],
+                    "member_id": summary["member_id"],
+                    "assigned_expert": summary["assigned_expert"],
+                    "day": self.calendar.working_day_of(call.received_at).isoformat(),
+                    "received_at": call.received_at,
+                    "callback_due": call.callback_due or call.follow_up_due,
+                    "summary": dumps(summary).decode(),
+                }
+            )
+        conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
+        conn.execute(calls.insert(), rows)
+        conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
+        # The calls just read (once each: a load was a third of a rebuild).
+        held: list[dict[str, Any]] = [
+            {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
+            for call in stored
+            if call.unrouted_queue is not None
+        ]
+        if held:
+            conn.execute(unrouted.insert(), held)
+        self._count_unrouted(conn)
+
+    def _count_unrouted(self, conn: sa.Connection) -> None:
+        counts: dict[str, int] = dict(
+            conn.execute(sa.select(unrouted.c.queue, sa.func.count()).group_by(unrouted.c.queue)).all()
+        )
+        for queue in self._unrouted_queues - counts.keys():
+            UNROUTED.labels(queue).set(0)
+        for queue, n in counts.items():
+            UNROUTED.labels(queue).set(n)
+        self._unrouted_queues = set(counts)
+
+    def unmapped_queues(self) -> list[dict[str, Any]]:
+        """PBX queues the organisation file does not map, with the calls kept unrouted for each."""
+        q = (
+            sa.select(
+                unrouted.c.queue,
+                sa.func.count().label("calls"),
+                sa.func.min(unrouted.c.received_at).label("first_call_at"),
+                sa.func.max(unrouted.c.received_at).label("last_call_at"),
+            )
+            .group_by(unrouted.c.queue)
+            .order_by(unrouted.c.queue)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def rebuild(self) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(calls.delete())
+            conn.execute(unrouted.delete())
+        self.follower.reset()
+        self._rebuilding = True
+        try:
+            return self.follower.catch_up()
+        finally:
+            self._rebuilding = False
+
+    def search(
+        self,
+        *,
+        member_id: str | None = None,
+        number: str | None = None,
+        unit: str | None = None,
+        state: str | None = None,
+        day: date | None = None,
+        expert: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        return self.search_page(
+            member_id=member_id,
+            number=number,
+            unit=unit,
+            state=state,
+            day=day,
+            expert=expert,
+            limit=limit,
+            offset=offset,
+        )[0]
+
+    def search_page(
+        self,
+        *,
+        member_id: str | None = None,
+        number: str | None = None,
+        unit: str | None = None,
+        state: str | None = None,
+        day: date | None = None,
+        expert: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the calls found, newest first, and how many were found in all."""
+        conditions = []
+        if member_id:
+            conditions.append(calls.c.member_id == member_id)
+        if number:
+            conditions.append(calls.c.caller == number)
+        if unit:
+            conditions.append(calls.c.unit == unit)
+        if state:
+            conditions.append(calls.c.state == state)
+        if day:
+            conditions.append(calls.c.day == day.isoformat())
+        if expert:
+            conditions.append(calls.c.assigned_expert == expert)
+        q = (
+            sa.select(calls.c.summary)
+            .where(*conditions)
+            .order_by(calls.c.received_at.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(calls).where(*conditions)).scalar() or 0
+            return [json.loads(s) for (s,) in conn.execute(q)], total
+
+    def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
+        """Unanswered calls awaiting a callback, the earliest deadline first; an expert's queue also holds the calls
+        he or she answered for member relations and still owes an outcome."""
+        waiting = calls.c.state == "unanswered"
+        if expert:
+            waiting = sa.or_(
+                waiting, sa.and_(calls.c.state == "with_member_relations", calls.c.callback_due.is_not(None))
+            )
+        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due)
+        if unit:
+            q = q.where(calls.c.unit == unit)
+        if expert:
+            q = q.where(calls.c.assigned_expert == expert)
+        with self.engine.connect() as conn:
+            return [json.loads(s) for (s,) in conn.execute(q)]
+
+    def open_call_ids(self) -> list[uuid.UUID]:
+        """Calls whose callback or member-relations follow-up deadline may still be running."""
+        q = sa.select(calls.c.id).where(calls.c.state.in_(("unanswered", "with_member_relations")))
+        with self.engine.connect() as conn:
+            return [uuid.UUID(i) for (i,) in conn.execute(q)]
+
+    def record_rejection(
+        self, *, source: str, event_id: str | None, call_id: str | None, reason: str, payload: Any, at: datetime
+    ) -> None:
+        with self.engine.begin() as conn:
+            if event_id is not None:
+                # The PBX resending the same refused event is one rejection, not one per attempt.
+                known = conn.execute(
+                    sa.select(rejections.c.id).where(rejections.c.source == source, rejections.c.event_id == event_id)
+                ).first()
+                if known is not None:
+                    return
+            conn.execute(
+                rejections.insert().values(
+                    recorded_at=at,
+                    source=source,
+                    event_id=event_id,
+                    call_id=call_id,
+                    reason=reason,
+                    payload=dumps(payload).decode(),
+                )
+            )
+
+    def rejections(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        q = sa.select(rejections).order_by(rejections.c.id.desc()).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [
+                {**dict(r._mapping), "payload": json.loads(r.payload) if r.payload else None} for r in conn.execute(q)
+            ]
+
+    def rejection_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(rejections)).scalar() or 0

@@ -1,0 +1,119 @@
+"""Composition root of the calls service: event store, search index, relay to Kafka, HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from services.calls import outgoing
+from services.calls.api import queues, router, telephony
+from services.calls.application import CallCentre
+from services.calls.calendar import DeadlineMover
+from services.calls.calendar_api import router as calendar_router
+from services.calls.index import CallIndex
+from services.calls.members import MemberLookup
+from services.calls.referrals import ComplaintReferrals, http_opener
+from shared.clock import Clock, system_clock
+from shared.db import create_engine
+from shared.eventstore import store_env
+from shared.service import event_sourced_service
+from shared.settings import Settings
+from shared.topic_feed import follow_topics
+
+DESCRIPTION = """Every member's call tracked from the first ring to the callback (procedure of the Member
+Communication Center): telephony ingestion, the member-relations experts' work on calls, unanswered-call records
+and the personal and unit queues."""
+
+
+def build_centre(settings: Settings, clock: Clock = system_clock) -> CallCentre:
+    return CallCentre(
+        store_env(settings, "calls"),
+        organisation=settings.organisation,
+        calendar=settings.business_calendar,
+        clock=clock,
+        region=settings.chamber,
+        callback_deadline=timedelta(hours=settings.callback_deadline_working_hours),
+        mr_followup_deadline=timedelta(hours=settings.mr_followup_deadline_working_hours),
+    )
+
+
+def build_index(settings: Settings, centre: CallCentre, engine: sa.Engine | None = None) -> CallIndex:
+    """The search index; `engine` is shared with the member lookup, which keeps its table in the same database."""
+    engine = engine or create_engine(settings.local_db_url("calls_index"))
+    return CallIndex(centre, engine, settings.business_calendar)
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
+    """`relay=False` keeps the service off Kafka (no relay, no member feed): for tests of the API alone."""
+    centre = build_centre(settings, clock)
+    engine = create_engine(settings.local_db_url("calls_index"))
+    index = build_index(settings, centre, engine)
+    lookup = MemberLookup(engine)
+    centre.member_lookup = lookup.member_of
+    referrals = ComplaintReferrals(
+        centre, engine, http_opener(settings.complaints_base_url, settings.calls_service_token), clock
+    )
+
+    def open_calls() -> list:
+        index.follower.catch_up()  # a call registered a moment ago has its deadline moved too
+        return index.open_call_ids()
+
+    mover = DeadlineMover(centre, engine, open_calls)
+
+    async def move_deadlines(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = mover.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        mover.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
+    async def deliver_referrals(stop: asyncio.Event) -> None:
+        stop_thread = threading.Event()
+        thread = referrals.follower.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        referrals.follower.wake()
+        await asyncio.to_thread(thread.join, 10)
+
+    def background(stop: asyncio.Event) -> list:
+        group = f"{settings.topic_prefix}-calls-members"
+        return [
+            follow_topics(
+                lookup.apply,
+                bootstrap=settings.kafka_bootstrap,
+                topics=[settings.topic_of("members")],
+                group=group,
+                stop=stop,
+                partitions=settings.kafka_partitions,
+                name="calls member lookup",
+            ),
+            deliver_referrals(stop),
+            move_deadlines(stop),
+        ]
+
+    app = event_sourced_service(
+        "calls",
+        settings,
+        centre,
+        index.follower,
+        title="CRM calls service",
+        description=DESCRIPTION,
+        relay=relay,
+        background=background,
+    )
+    app.state.centre = centre
+    app.state.index = index
+    app.state.referrals = referrals
+    app.state.deadline_mover = mover
+    app.state.members = lookup
+    app.include_router(telephony)
+    app.include_router(router)
+    app.include_router(queues)
+    app.include_router(calendar_router)
+    app.include_router(outgoing.internal)
+    return app

@@ -1,0 +1,48 @@
+"""`crm privacy erase`: forget a person at their request while the audit trail stays whole (shared/privacy.py).
+
+The person's key is deleted, so the personal data sealed with it in the event store can never be read again; the
+erasure is recorded as an event naming who erased whom and why. Reads the services through the registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from services import registry
+from shared.problems import DomainError
+from shared.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse names no public type for it
+    privacy = sub.add_parser("privacy", help="personal data: erase a person at their request (crypto-shredding)")
+    commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    erase = commands.add_parser(
+        "erase", help="delete the key sealing a member's personal data; exit 0 erased, 1 refused (already erased)"
+    )
+    whom = erase.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--member", help="the membership number of the member to erase")
+    whom.add_argument("--complaint", help="the id of the complaint whose complainant is to be erased")
+    erase.add_argument("--reason", required=True, help="why: the person's request and its date (kept in the trail)")
+    erase.add_argument("--by", default=None, help="who erases (default: the operating-system user)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    by = args.by or getpass.getuser()
+    service = "members" if args.member else "complaints"
+    app = registry.load(registry.SERVICES[service].application)(settings)
+    try:
+        if args.member:
+            app.erase_member(args.member, args.reason, by=by)
+            done = f"member {args.member}: personal data erased (name, contacts, e-mail, address)"
+        else:
+            app.erase_complainant(args.complaint, args.reason, by=by)
+            done = f"complaint {args.complaint}: the complainant's name and contact details erased"
+    except DomainError as exc:
+        print(f"crm privacy: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(f"{done}; the erasure is recorded")
+    return 0

@@ -1,0 +1,281 @@
+"""Writing an export: chained JSON Lines per service, then the signed manifest that lists them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from shared.audit.canonical import Plain, _to_json, canonical
+from shared.audit.chain import GENESIS, event_record, line_hash, make_line
+from shared.audit.merkle import MerkleBuilder
+from shared.audit.signing import fingerprint, public_pem, sign
+from shared.eventstore import CrmApplication
+
+FORMAT = "crm-audit-export/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+PUBLIC_KEY = "public-key.pem"
+BATCH = 2000  # notifications read per query: large enough that the query costs little per event
+
+
+@dataclass
+class FileSummary:
+    name: str
+    service: str
+    lines: int
+    sha256: str
+    merkle_root: str
+    first_position: int | None
+    last_position: int | None
+    last_line_sha256: str
+
+
+class Chain:
+    """The running state of one export file: the hash chain, the Merkle tree of its events, its own SHA-256."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.tree = MerkleBuilder()
+        self.file_hash = hashlib.sha256()
+        self.lines = 0
+        self.first_position: int | None = None
+        self.last_position: int | None = None
+
+    def line(self, record: dict[str, Any]) -> bytes:
+        """The next line (with its newline) for one event record."""
+        event = canonical(record)
+        line = make_line(event, self.prev)
+        self.prev = line_hash(line)
+        self.tree.add(event)
+        out = line + b"\n"
+        self.file_hash.update(out)
+        self.lines += 1
+        if self.first_position is None:
+            self.first_position = record["position"]
+        self.last_position = record["position"]
+        return out
+
+    def summary(self, name: str, service: str) -> FileSummary:
+        return FileSummary(
+            name=name,
+            service=service,
+            lines=self.lines,
+            sha256=self.file_hash.hexdigest(),
+            merkle_root=self.tree.root(),
+            first_position=self.first_position,
+            last_position=self.last_position,
+            last_line_sha256=self.prev,
+        )
+
+
+def write_file(out: IO[bytes], records: Iterable[dict[str, Any]]) -> Chain:
+    chain = Chain()
+    buffer: list[bytes] = []
+    for record in records:
+        buffer.append(chain.line(record))
+        if len(buffer) >= 1000:
+            out.write(b"".join(buffer))
+            buffer.clear()
+    out.write(b"".join(buffer))
+    return chain
+
+
+class StoredRow(NamedTuple):
+    """A stored event as the SQLite recorder keeps it (a Notification's fields, the id as text)."""
+
+    id: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def _dashed(hex_id: str) -> str:
+    """str(UUID(hex_id)) for the 32 lowercase hex digits SQLite stores, without building the UUID."""
+    if len(hex_id) == 32 and not hex_id.strip("0123456789abcdef"):
+        return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    # Already dashed and lowercase (ids written by other tools): the text str(UUID(...)) would give.
+    dashed = len(hex_id) == 36 and hex_id[8] == hex_id[13] == hex_id[18] == hex_id[23] == "-"
+    if dashed and not hex_id.replace("-", "").strip("0123456789abcdef"):
+        return hex_id
+    return str(UUID(hex_id))
+
+
+class _CustomType(Exception):
+    """A stored value of a type the fast reading does not know: that event is read through the transcoder."""
+
+
+def _plain(d: dict[str, Any]) -> Any:
+    # eventsourcing's JSONTranscoder stores a UUID, Decimal or datetime as {"_type_": name, "_data_": text}; they go
+    # straight to the strings canonical() would make of the decoded objects (str(UUID), str(Decimal), ISO time in
+    # UTC), without building the objects first. Building them and turning them back into strings had taken a
+    # quarter of the export's time.
+    if len(d) == 2 and "_type_" in d and "_data_" in d:
+        kind, text = d["_type_"], d["_data_"]
+        if isinstance(text, str):
+            if kind == "datetime_iso":
+                return text if text.endswith("+00:00") else _to_json(datetime.fromisoformat(text))
+            if kind == "uuid_hex":
+                return _dashed(text)
+            if kind == "decimal_str":
+                return str(Decimal(text))
+        raise _CustomType(kind)
+    return d
+
+
+class _NotPlain(Exception):
+    """A float or an integer past 2**53 in a stored event: canonical() must look at it (RFC 8785 numbers)."""
+
+
+def _no_float(text: str) -> float:
+    raise _NotPlain
+
+
+def _short_int(text: str) -> int:
+    if len(text) > 15:  # 2**53 has 16 digits; a scan of the text for long digit runs had cost more than this
+        raise _NotPlain
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(object_hook=_plain)
+_PLAIN_DECODER = json.JSONDecoder(object_hook=_plain, parse_float=_no_float, parse_int=_short_int)
+
+
+class EventReader:
+    """A service's stored events in notification-log order, as export records: its contract names each type."""
+
+    BOOKKEEPING = ("originator_id", "originator_version", "originator_topic")
+
+    def __init__(self, app: CrmApplication):
+        self.app = app
+        self.mapper = app.mapper
+        self.contract = app.contract
+
+    def _state(self, n: Notification | StoredRow) -> bytes:
+        state = n.state
+        if self.mapper.cipher:
+            state = self.mapper.cipher.decrypt(state)
+        if self.mapper.compressor:
+            state = self.mapper.compressor.decompress(state)
+        return state
+
+    def record(self, n: Notification | StoredRow) -> dict[str, Any]:
+        state = self._state(n).decode()
+        plain = True
+        try:
+            try:
+                data = _PLAIN_DECODER.decode(state)
+            except _NotPlain:
+                plain = False
+                data = _DECODER.decode(state)
+        except _CustomType:
+            return self.record_through_transcoder(n)
+        timestamp = data.pop("timestamp", None)
+        data.pop("originator_id", None)
+        data.pop("originator_version", None)
+        data.pop("originator_topic", None)
+        record = {
+            "position": n.id,
+            "aggregate_id": str(n.originator_id),
+            "version": n.originator_version,
+            "type": self.contract.wire_type(n.topic),
+            "time": str(timestamp),
+            "data": data,
+        }
+        return Plain(record) if plain else record
+
+    def record_through_transcoder(self, n: Notification | StoredRow) -> dict[str, Any]:
+        """The same record, decoded by the application's own transcoder (any type it has a transcoding for)."""
+        data = self.mapper.transcoder.decode(self._state(n))
+        timestamp = data.pop("timestamp", None)
+        for key in self.BOOKKEEPING:
+            data.pop(key, None)
+        return event_record(
+            position=n.id,
+            aggregate_id=str(n.originator_id),
+            version=n.originator_version,
+            wire_type=self.contract.wire_type(n.topic),
+            time=_to_json(timestamp) if isinstance(timestamp, datetime) else str(timestamp),
+            data=json.loads(canonical(data)),
+        )
+
+    def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification | StoredRow]:
+        recorder = self.app.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            yield from self._sqlite_rows(recorder, start, stop)
+            return
+        position = start
+        while True:
+            batch = recorder.select_notifications(position, BATCH, stop=stop)
+            yield from batch
+            if len(batch) < BATCH:
+                return
+            position = batch[-1].id + 1
+
+    @staticmethod
+    def _sqlite_rows(recorder: SQLiteApplicationRecorder, start: int, stop: int | None) -> Iterator[StoredRow]:
+        # The recorder's own query, without its Notification objects and UUID conversions: on SQLite those took a
+        # quarter of the export's CPU. The row is the same (rowid is the notification id); ids are stored as text.
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {recorder.events_table_name} WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?"
+        )
+        position, last = start, stop if stop is not None else 2**63 - 1
+        uuids = recorder.datastore.originator_id_type == "uuid"
+        while True:
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(statement, (position, last, BATCH))
+                rows = [StoredRow(r[0], _dashed(r[1]) if uuids else r[1], r[2], r[3], r[4]) for r in c.fetchall()]
+            yield from rows
+            if len(rows) < BATCH:
+                return
+            position = rows[-1].id + 1
+
+    def records(
+        self, start: datetime | None = None, end: datetime | None = None, *, first: int = 1, last: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Events recorded in [start, end) (any time when None), between positions `first` and `last`."""
+        for n in self.notifications(first, last):
+            record = self.record(n)
+            if start is not None or end is not None:
+                when = datetime.fromisoformat(record["time"])
+                if (start is not None and when < start) or (end is not None and when >= end):
+                    continue
+            yield record
+
+
+def write_manifest(
+    out: Path,
+    files: list[FileSummary],
+    key: Any,
+    *,
+    period: dict[str, str | None],
+    previous_signature: str | None,
+    created_at: datetime,
+) -> str:
+    """manifest.json (canonical JSON), its Ed25519 signature in manifest.sig and the public key; returns the
+    signature, which the next export's manifest names so that exports form a chain."""
+    manifest = {
+        "format": FORMAT,
+        "created_at": created_at.astimezone(UTC).isoformat(),
+        "period": period,
+        "files": [asdict(f) for f in files],
+        "previous_signature": previous_signature,
+        "public_key_sha256": fingerprint(key.public_key()),
+    }
+    body = canonical(manifest)
+    signature = sign(key, body)
+    (out / MANIFEST).write_bytes(body)
+    (out / SIGNATURE).write_text(signature + "\n")
+    (out / PUBLIC_KEY).write_bytes(public_pem(key.public_key()))
+    return signature

@@ -1,0 +1,156 @@
+"""The base of every service's eventsourcing Application: where its store lives and who to wake after a save."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
+
+from shared.contracts import EventContract
+from shared.errors import DomainError, NotFound
+from shared.privacy import FileKeyStore, KeyStore, MemoryKeyStore, Sealer, SealingMapper
+from shared.settings import Settings
+
+PRIVACY_KEYS = "CRM_PRIVACY_KEYS_DIR"  # the env entry naming the application's key folder
+
+
+def store_env(settings: Settings, service: str) -> dict[str, str]:
+    """The eventsourcing environment of one service: its own SQLite file, or its own PostgreSQL schema."""
+    keys = {PRIVACY_KEYS: str(settings.privacy_keys.resolve())}
+    if settings.store == "postgres":
+        schema = f"{settings.postgres_schema_prefix}{service}"
+        ensure_schema(settings, schema)
+        return {
+            **keys,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": settings.postgres_dbname,
+            "POSTGRES_HOST": settings.postgres_host,
+            "POSTGRES_PORT": str(settings.postgres_port),
+            "POSTGRES_USER": settings.postgres_user,
+            "POSTGRES_PASSWORD": settings.postgres_password,
+            "POSTGRES_SCHEMA": schema,
+            "CREATE_TABLE": "y",
+        }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        **keys,
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str((settings.data_dir / f"{service}.events.db").resolve()),
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "CREATE_TABLE": "y",
+    }
+
+
+def ensure_schema(settings: Settings, schema: str) -> None:
+    """Each service keeps its events in a schema of its own, created on first start."""
+    import psycopg
+
+    with psycopg.connect(
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        user=settings.postgres_user,
+        password=settings.postgres_password or None,
+        dbname=settings.postgres_dbname,
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+A = TypeVar("A")
+
+
+class CrmApplication(Application[Any]):
+    """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
+
+    service: ClassVar[str]
+    contract: ClassVar[EventContract]  # the events it publishes, with their wire types (services/<service>/contract.py)
+    # Per aggregate class, its events' fields holding personal data: stored sealed with a key per person, the
+    # aggregate (shared/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {}
+    sealer: Sealer | None = None
+
+    def construct_mapper(self) -> Mapper[Any]:
+        mapper = super().construct_mapper()
+        if not self.personal_fields:
+            return mapper
+        folder = self.env.get(PRIVACY_KEYS)
+        keys: KeyStore = FileKeyStore(Path(folder)) if folder else MemoryKeyStore()
+        self.sealer = Sealer(keys, self.personal_fields)
+        return SealingMapper(
+            self.sealer, transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher
+        )
+
+    def __init__(self, env: dict[str, Any] | None = None):
+        for attempt in range(3):
+            try:
+                super().__init__(env)
+                break
+            except IntegrityError:
+                # A service and its relay started together both create the tables; on PostgreSQL the loser of
+                # that race gets a unique violation on the catalogue even with IF NOT EXISTS. The tables exist now.
+                if attempt == 2:
+                    raise
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
+        if recordings:
+            for listener in list(self._listeners):
+                listener()
+
+    def find_aggregate(self, aggregate_id: UUID | str, kind: type[A]) -> A | None:
+        """The `kind` aggregate stored under `aggregate_id`, or None: for an id that is not a UUID, one never stored
+        and one that holds another kind of aggregate (an id taken from a URL may name anything)."""
+        try:
+            found: Any = self.repository.get(
+                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+            )
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return found if isinstance(found, kind) else None
+
+    def get_aggregate(self, aggregate_id: UUID | str, kind: type[A], not_found: type[NotFound], message: str) -> A:
+        """The `kind` aggregate stored under `aggregate_id`, or `not_found(message)` (a 404 problem) when there is
+        none, as `find_aggregate` decides."""
+        found = self.find_aggregate(aggregate_id, kind)
+        if found is None:
+            raise not_found(message)
+        return found
+
+    def save_or_conflict(self, *objs: Any, what: str) -> None:
+        """Save, or refuse with 409 when another request saved a newer version of `what` first: the caller acted
+        on a state that no longer holds, so it has to look again rather than have its change merged blindly."""
+        try:
+            self.save(*objs)
+        except IntegrityError:
+            raise DomainError(f"{what} changed meanwhile; reload it and try again") from None
+
+    def event_history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
+        """Every event of one aggregate, oldest first, as consumers see them on Kafka (type, version, data)."""
+        return [
+            {
+                "type": self.contract.wire_type_of(type(e)),
+                "version": e.originator_version,
+                "recorded_at": e.timestamp,  # type: ignore[attr-defined]  # every stored event has one
+                "data": event_data(e),
+            }
+            for e in self.repository.event_store.get(aggregate_id)
+        ]
+
+
+# What every stored event carries for the store's own bookkeeping; the rest is what the event says.
+BOOKKEEPING = ("timestamp", "originator_id", "originator_version", "originator_topic")
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    return {k: v for k, v in event.__dict__.items() if k not in BOOKKEEPING}

@@ -1,0 +1,145 @@
+"""A local projection that follows its own service's notification log, tracking its position in the same
+transaction as the rows it writes, so a crash between the two cannot lose or repeat an event."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Notification
+
+from shared.eventstore import CrmApplication
+
+log = logging.getLogger(__name__)
+
+tracking_metadata = sa.MetaData()
+positions = sa.Table(
+    "follower_positions",
+    tracking_metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+MAX_RETRY_SECONDS = 30.0
+
+Apply = Callable[[sa.Connection, Sequence[Notification]], None]
+
+
+class NotificationFollower:
+    """Catch-ups are serialised: the follower thread and a request that needs the index up to date at once (taking a
+    selection, a test) never apply the same batch twice. `linger` lets the saves of the next moment come too once
+    woken, so that events arriving one per request are indexed in one go rather than one catch-up each."""
+
+    def __init__(
+        self,
+        app: CrmApplication,
+        name: str,
+        engine: sa.Engine,
+        apply: Apply,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        linger: float = 0.0,
+    ):
+        self.app = app
+        self.name = name
+        self.engine = engine
+        self.apply = apply
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.linger = linger
+        self._wake = threading.Event()
+        # Why the last catch-up failed and where, until one succeeds: /health reports it (503) rather than the
+        # follower retrying the same event unseen for ever.
+        self.failure: str | None = None
+        self._serial = threading.RLock()
+        tracking_metadata.create_all(engine)
+        app.on_recorded(self._wake.set)
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar() or 0
+
+    def catch_up(self) -> int:
+        """Apply everything recorded so far; returns how many notifications were applied."""
+        with self._serial:
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
+        done = 0
+        conflicts = 0
+        while True:
+            try:
+                applied = self._apply_batch()
+            except sa.exc.IntegrityError:
+                # Another replica following the same index wrote the same rows or its first position meanwhile:
+                # its transaction committed, so read the position again and go on from there.
+                conflicts += 1
+                if conflicts > 3:
+                    raise
+                continue
+            if not applied:
+                return done
+            done += applied
+
+    def _apply_batch(self) -> int:
+        """One batch and the position after it, in one transaction; 0 when there was nothing new."""
+        with self.engine.begin() as conn:
+            current = conn.execute(sa.select(positions.c.position).where(positions.c.name == self.name)).scalar()
+            notifications = self.app.recorder.select_notifications(
+                current or 0, self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            self.apply(conn, notifications)
+            last = notifications[-1].id
+            if current is None:
+                conn.execute(positions.insert().values(name=self.name, position=last))
+            else:
+                conn.execute(positions.update().where(positions.c.name == self.name).values(position=last))
+        return len(notifications)
+
+    def reset(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(positions.delete().where(positions.c.name == self.name))
+
+    def run(self, stop: threading.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            failures = 0 if self.step() else failures + 1
+            if failures:
+                # An event that cannot be applied fails again until someone repairs it: retry, and log, less and
+                # less often (a lock that goes away is retried within a second).
+                stop.wait(min(self.poll_interval * 2 ** min(failures, 10), MAX_RETRY_SECONDS))
+                continue
+            if self._wake.wait(self.poll_interval) and self.linger:
+                stop.wait(self.linger)
+            self._wake.clear()
+
+    def step(self) -> bool:
+        """One catch-up of the follower thread; a failure is logged and kept in `failure` until one succeeds."""
+        try:
+            self.catch_up()
+        except Exception as exc:  # a locked database or a lost connection: log it and try again at the next wake
+            log.exception("follower %s could not catch up", self.name)
+            self.failure = self._describe(exc)
+            return False
+        self.failure = None
+        return True
+
+    def _describe(self, exc: Exception) -> str:
+        try:
+            where = f"the event after position {self.position()}"
+        except sa.exc.SQLAlchemyError:  # the database itself is out of reach: the error says so already
+            where = "an unknown position"
+        return f"cannot apply {where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stop,), name=f"follower-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def wake(self) -> None:
+        self._wake.set()

@@ -1,0 +1,225 @@
+"""Personal data in the event stores, sealed with a key per person (crypto-shredding).
+
+A service names the fields of its events that hold personal data (names, numbers, addresses, free text naming
+someone). Each such value is stored sealed: AES-256-GCM under the key of the person the event is about (the
+aggregate's id), bound to that person and field. The store, the audit exports and their hash chains only ever
+hold the sealed bytes. Erasing a person deletes the key: the sealed values stay where they are, byte for byte (so
+every export and digest made before still verifies), and can never be opened again; reading them gives ERASED.
+
+Keys live in a KeyStore: a folder of one file per person by default (`CRM_PRIVACY_KEYS_DIR`, under the data folder);
+a key-management service fits the same three calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+SEALED = "_sealed_"  # the key of a sealed value's wrapper: {"_sealed_": "v1", "ct": "<base64 nonce+ciphertext>"}
+VERSION = "v1"
+ERASED = "[erased]"  # what a sealed text reads as once its person's key is deleted
+_SUBJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+class KeyStore(Protocol):
+    """Where the per-person keys live. `key` creates one on first use; `delete` is the erasure."""
+
+    def key(self, subject: str, *, create: bool) -> bytes | None: ...
+
+    def delete(self, subject: str) -> bool: ...
+
+
+class MemoryKeyStore:
+    """Keys in memory: for an in-memory store (tests, scripts), which lives no longer than they do."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+        self._deleted: set[str] = set()
+        self._lock = threading.Lock()
+
+    def key(self, subject: str, *, create: bool) -> bytes | None:
+        with self._lock:
+            found = self._keys.get(subject)
+            if found is None and create and subject not in self._deleted:
+                found = self._keys[subject] = AESGCM.generate_key(bit_length=256)
+            return found
+
+    def delete(self, subject: str) -> bool:
+        with self._lock:
+            self._deleted.add(subject)
+            return self._keys.pop(subject, None) is not None
+
+
+class FileKeyStore:
+    """One file per person (`<id>.key`, mode 600) in a folder; deleting the file is the erasure. Read on every use,
+    never cached, so an erasure by another process (`crm privacy erase`) holds here at once. A tombstone
+    (`<id>.erased`) keeps an erased person's key from being created again by a later event."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, subject: str, suffix: str) -> Path:
+        if not _SUBJECT.match(subject):
+            raise ValueError(f"not a subject id: {subject!r}")
+        return self.folder / f"{subject}{suffix}"
+
+    def key(self, subject: str, *, create: bool) -> bytes | None:
+        path = self._path(subject, ".key")
+        try:
+            return base64.b64decode(path.read_bytes())
+        except FileNotFoundError:
+            if not create or self._path(subject, ".erased").exists():
+                return None
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = AESGCM.generate_key(bit_length=256)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return base64.b64decode(path.read_bytes())
+        with os.fdopen(fd, "wb") as out:
+            out.write(base64.b64encode(key))
+            out.flush()
+            os.fsync(out.fileno())
+        return key
+
+    def delete(self, subject: str) -> bool:
+        path = self._path(subject, ".key")
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._path(subject, ".erased").touch()
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class Sealer:
+    """Seals and opens the personal fields of event states with their person's key."""
+
+    def __init__(self, keys: KeyStore, fields: Mapping[str, Iterable[str]]):
+        """`fields`: per aggregate class (Member), the names of its events' personal fields."""
+        self.keys = keys
+        self.fields = {aggregate: frozenset(names) for aggregate, names in fields.items()}
+
+    def fields_of(self, topic: str) -> frozenset[str]:
+        """The personal fields of the events of one topic ("services.members.domain:Member.Registered")."""
+        aggregate = topic.partition(":")[2].partition(".")[0]
+        return self.fields.get(aggregate, frozenset())
+
+    def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
+        """A copy of `state` with each personal field (and each personal key of a dict field, such as the changes
+        of an update) sealed. None stays None: that a field is empty is not personal."""
+        fields = self.fields_of(topic)
+        if not fields:
+            return state
+        out = dict(state)
+        for name, value in state.items():
+            if name in fields:
+                out[name] = self.seal(subject, name, value)
+            elif isinstance(value, dict) and not is_sealed(value) and any(k in fields for k in value):
+                out[name] = {k: self.seal(subject, k, v) if k in fields else v for k, v in value.items()}
+        return out
+
+    def open_state(self, subject: str, state: dict[str, Any]) -> None:
+        """Open the sealed values of `state` in place (ERASED once the key is gone)."""
+        for name, value in state.items():
+            if is_sealed(value):
+                state[name] = self.open(subject, name, value)
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    if is_sealed(v):
+                        value[k] = self.open(subject, k, v)
+
+    def seal(self, subject: str, field: str, value: Any) -> Any:
+        if value is None or is_sealed(value):
+            return value
+        key = self.keys.key(subject, create=True)
+        if key is None:  # the person was erased: nothing new about them is kept readable
+            return ERASED if isinstance(value, str) else None
+        nonce = secrets.token_bytes(12)
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        sealed = AESGCM(key).encrypt(nonce, plain, f"{subject}/{field}".encode())
+        return {SEALED: VERSION, "kind": _kind(value), "ct": base64.b64encode(nonce + sealed).decode()}
+
+    def open(self, subject: str, field: str, value: dict[str, Any]) -> Any:
+        key = self.keys.key(subject, create=False)
+        if key is None:
+            return erased_value(value)
+        raw = base64.b64decode(value["ct"])
+        try:
+            plain = AESGCM(key).decrypt(raw[:12], raw[12:], f"{subject}/{field}".encode())
+        except InvalidTag:
+            raise ValueError(f"a sealed {field} of {subject} does not open with its key") from None
+        return json.loads(plain)
+
+    def erased(self, subject: str) -> bool:
+        return self.keys.key(subject, create=False) is None
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SEALED) == VERSION and "ct" in value
+
+
+SEALED_TEXT = "[sealed]"  # how a view without keys (the CSV of an export) shows a sealed value
+
+
+def masked(value: Any) -> Any:
+    """`value` with every sealed value in it shown as SEALED_TEXT (for reading, never for hashing)."""
+    if is_sealed(value):
+        return SEALED_TEXT
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def _kind(value: Any) -> str:
+    """The shape of a sealed value, kept beside it so that an erased one reads as the same shape."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "other"
+
+
+def erased_value(sealed: dict[str, Any]) -> Any:
+    """What an erased value reads as, in its own shape: ERASED for a text, an empty list of contacts, and so on."""
+    return {"text": ERASED, "list": [], "object": {}}.get(sealed.get("kind", "text"))
+
+
+class SealingMapper(Mapper[Any]):
+    """The application's mapper, sealing the personal fields before the transcoder and opening them after it.
+    The person is the aggregate the event belongs to."""
+
+    def __init__(self, sealer: Sealer, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.sealer = sealer
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        state = vars(domain_event)
+        sealed_state = self.sealer.seal_state(str(state["originator_id"]), get_topic(type(domain_event)), state)
+        if sealed_state is state:
+            return super().to_stored_event(domain_event)
+        copy = object.__new__(type(domain_event))
+        object.__setattr__(copy, "__dict__", sealed_state)
+        return super().to_stored_event(copy)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        self.sealer.open_state(str(stored_event.originator_id), vars(event))
+        return event

@@ -1,0 +1,328 @@
+"""The relay: follows a service's notification log in order and publishes every event to Kafka.
+
+No dual writes: HTTP handlers only append to the event store; this is the one path from the store to Kafka.
+
+Resuming without gap or duplicate: the topic itself says what has been published. On start (and after any
+failed send) the relay reads the last record of every partition and its `ce_position`; an event is sent only if
+its position is above the last position of the partition it belongs to. Partitions are chosen by the relay with
+Kafka's default partitioner (murmur2 of the key), so "the partition an event belongs to" is known before sending,
+and each partition receives its events in log order (one request in flight per partition).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+from eventsourcing.persistence import Notification
+from prometheus_client import Counter, Gauge
+
+from shared.contracts import UndeclaredEvent
+from shared.envelope import CloudEvent
+from shared.eventstore import CrmApplication
+from shared.retry import Backoff, run_with_retry
+
+log = logging.getLogger(__name__)
+
+RELAY_PUBLISHED = Counter("crm_relay_published", "Events published to Kafka by the relay", ["service"])
+RELAY_LAG_EVENTS = Gauge("crm_relay_lag_events", "Events stored but not yet published", ["service"])
+RELAY_LAG_SECONDS = Gauge("crm_relay_lag_seconds", "Age of the oldest stored event not yet published", ["service"])
+RELAY_POSITION = Gauge("crm_relay_position", "Last notification-log position published", ["service"])
+
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f50-4a53-4f7a-9d0e-2c4f5b7d1e11")
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """Kafka's default partitioner (the Java client's), so every producer agrees on where a key lives."""
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
+
+
+class EnvelopeMapper:
+    """Turns stored notifications into CloudEvents, typed by the service's contract (an undeclared event raises
+    UndeclaredEvent: publishing it under a guessed type would hand consumers a type nobody agreed on)."""
+
+    def __init__(self, app: CrmApplication):
+        self.app = app
+        self.service = app.service
+        self.source = f"/crm/{app.service}"
+        self.contract = app.contract
+
+    def __call__(self, n: Notification) -> CloudEvent:
+        mapper = self.app.mapper
+        state = n.state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        data = mapper.transcoder.decode(state)
+        timestamp = data.pop("timestamp", None)
+        data.pop("originator_id", None)
+        data.pop("originator_version", None)
+        data.pop("originator_topic", None)  # a Python name: not part of any contract
+        ce_type = self.contract.wire_type(n.topic)
+        subject = str(n.originator_id)
+        if self.app.sealer is not None:  # consumers get personal data opened, or [erased] once the key is gone
+            self.app.sealer.open_state(subject, data)
+        return CloudEvent(
+            id=str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.service}:{subject}:{n.originator_version}")),
+            source=self.source,
+            type=ce_type,
+            time=(timestamp.astimezone(UTC) if isinstance(timestamp, datetime) else datetime.now(UTC)).isoformat(),
+            subject=subject,
+            sequence=n.originator_version,
+            position=n.id,
+            data=data,
+        )
+
+
+async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+async def last_positions(bootstrap: str, topic: str) -> dict[int, int]:
+    """The highest `ce_position` in each partition of the topic (0 for an empty partition).
+
+    Reads forward from just before the reported end offset until nothing more comes: some Kafka-protocol brokers
+    report the base offset of the last batch as the end offset, so the last record may lie further on.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - a fresh client may not know the topic yet
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return {}
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        result = {tp.partition: 0 for tp in tps}
+        active = []
+        for tp in tps:
+            if ends[tp] > 0:
+                consumer.seek(tp, ends[tp] - 1)
+                active.append(tp)
+            else:
+                consumer.pause(tp)
+        while active:
+            batch = await consumer.getmany(*active, timeout_ms=300, max_records=10_000)
+            if not batch:
+                break
+            for tp, records in batch.items():
+                for record in records:
+                    for name, value in record.headers or ():
+                        if name == "ce_position":
+                            result[tp.partition] = max(result[tp.partition], int(value))
+        return result
+    finally:
+        await consumer.stop()
+
+
+async def positions_present(bootstrap: str, topic: str) -> set[int]:
+    """Every `ce_position` the topic holds (read only after the broker lost records, when the topic is short)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return set()
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        present: set[int] = set()
+        while batch := await consumer.getmany(timeout_ms=300, max_records=10_000):
+            for records in batch.values():
+                for record in records:
+                    present.update(int(v) for k, v in record.headers or () if k == "ce_position")
+        return present
+    finally:
+        await consumer.stop()
+
+
+class TopicLostRecords(Exception):
+    """The topic's end offset went back: the broker lost records (the embedded broker keeps them in memory only)."""
+
+
+class Relay:
+    def __init__(
+        self,
+        app: CrmApplication,
+        bootstrap: str,
+        topic: str,
+        *,
+        batch_size: int = 2000,
+        poll_interval: float = 0.5,
+        partitions: int = 3,
+    ):
+        self.app = app
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.partitions = partitions
+        self.to_envelope = EnvelopeMapper(app)
+        self.published_position = 0  # every event at or below this position is in the topic
+        self._partition_positions: dict[int, int] = {}
+        # End offsets seen per partition: they only grow, unless the broker restarted and lost what it held.
+        self._ends_seen: dict[int, int] = {}
+        self._lost = False
+        self._present: set[int] = set()
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ready = asyncio.Event()
+        app.on_recorded(self._on_recorded)
+
+    def _on_recorded(self) -> None:
+        # Called from whatever thread saved the events: wake the relay's loop at once rather than at the next poll.
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the relay's loop has closed since: nobody to wake
+                pass
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = wake = asyncio.Event()
+        labels = self.app.service
+
+        async def publish(backoff: Backoff) -> None:
+            producer = watcher = None
+            try:
+                await ensure_topics(self.bootstrap, [self.topic], self.partitions)
+                self._partition_positions = await last_positions(self.bootstrap, self.topic)
+                n_partitions = len(self._partition_positions) or self.partitions
+                if self._lost:
+                    # What the topic holds now is no prefix of the log: publish everything it lacks, once. This
+                    # holds until the relay has caught up again, through any failure on the way.
+                    self._present = await positions_present(self.bootstrap, self.topic)
+                    self._partition_positions = dict.fromkeys(self._partition_positions, 0)
+                    self._ends_seen = {}
+                    log.warning("relay %s: the topic lost records; publishing them again", self.app.service)
+                self.published_position = min(self._partition_positions.values(), default=0)
+                watcher = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    acks="all",
+                    linger_ms=2,
+                    max_batch_size=1 << 20,
+                    max_request_size=8 << 20,
+                )
+                await producer.start()
+                await watcher.start()
+                self.ready.set()
+                backoff.reset()
+                while not stop.is_set():
+                    # Before every batch: a batch sent to a broker that came back empty would land ahead of the
+                    # events it lost, out of log order.
+                    await self._check_topic_kept(watcher, n_partitions)
+                    sent = await self._publish_batch(producer, n_partitions, labels)
+                    if sent < self.batch_size:
+                        if self._lost:
+                            self._lost, self._present = False, set()  # the topic holds the whole log again
+                        wake.clear()
+                        wait = asyncio.ensure_future(wake.wait())
+                        stopper = asyncio.ensure_future(stop.wait())
+                        await asyncio.wait(
+                            {wait, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        wait.cancel()
+                        stopper.cancel()
+            finally:
+                if producer is not None:
+                    await producer.stop()
+                if watcher is not None:
+                    await watcher.stop()
+
+        # Broker away or the store briefly locked: re-read the topic, then go on. An undeclared event stops
+        # publishing (nothing after it may overtake it) until a release declares it: that needs a person, not
+        # patience, so it is logged as an error.
+        await run_with_retry(publish, stop, f"relay {self.app.service}", needs_a_person=(UndeclaredEvent,))
+        self._loop = None
+
+    async def _check_topic_kept(self, watcher: AIOKafkaConsumer, n_partitions: int) -> None:
+        """Raise TopicLostRecords if an end offset went back since the last look (one small request per batch or poll).
+
+        A restarted embedded broker comes back empty; the producer reconnects and nothing fails, so without this
+        the events published before the restart would be missing from the topic for good."""
+        ends = await watcher.end_offsets([TopicPartition(self.topic, p) for p in range(n_partitions)])
+        for tp, end in ends.items():
+            if end < self._ends_seen.get(tp.partition, 0):
+                self._lost = True
+                raise TopicLostRecords(
+                    f"partition {tp.partition} went back from {self._ends_seen[tp.partition]} to {end}"
+                )
+            self._ends_seen[tp.partition] = end
+
+    async def _publish_batch(self, producer: AIOKafkaProducer, n_partitions: int, labels: str) -> int:
+        notifications = await asyncio.to_thread(
+            self.app.recorder.select_notifications, self.published_position, self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            RELAY_LAG_EVENTS.labels(labels).set(0)
+            RELAY_LAG_SECONDS.labels(labels).set(0)
+            return 0
+        futures = []
+        envelopes = [self.to_envelope(n) for n in notifications]
+        oldest = datetime.fromisoformat(envelopes[0].time)
+        RELAY_LAG_SECONDS.labels(labels).set(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
+        for envelope in envelopes:
+            key = envelope.key()
+            partition = partition_for(key, n_partitions)
+            if envelope.position <= self._partition_positions.get(partition, 0) or envelope.position in self._present:
+                continue  # already in the topic from before a crash
+            futures.append(
+                await producer.send(
+                    self.topic, envelope.value(), key=key, headers=envelope.headers(), partition=partition
+                )
+            )
+        if futures:
+            await asyncio.gather(*futures)
+        last = notifications[-1].id
+        for p in self._partition_positions:
+            self._partition_positions[p] = max(self._partition_positions[p], last)
+        self.published_position = last
+        RELAY_PUBLISHED.labels(labels).inc(len(futures))
+        RELAY_POSITION.labels(labels).set(last)
+        if len(notifications) < self.batch_size:
+            # A short batch read everything there was: no lag to measure, and no query (a thread hop and a read
+            # transaction) per wake-up, which is per save when events come one at a time.
+            RELAY_LAG_EVENTS.labels(labels).set(0)
+            RELAY_LAG_SECONDS.labels(labels).set(0)
+            return len(notifications)
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        RELAY_LAG_EVENTS.labels(labels).set(max(0, (head or 0) - last))
+        if (head or 0) <= last:
+            RELAY_LAG_SECONDS.labels(labels).set(0)
+        return len(notifications)
+
+
+async def run_relay_until(relay: Relay, stop: asyncio.Event) -> None:
+    started = time.monotonic()
+    await relay.run(stop)
+    log.info(
+        "relay %s stopped after %.0fs at position %d",
+        relay.app.service,
+        time.monotonic() - started,
+        relay.published_position,
+    )
