@@ -105,16 +105,19 @@ def test_member_paging_is_bounded(members, tokens, path, offset) -> None:
 def test_a_complaint_dated_centuries_away_is_refused(client, who, year) -> None:  # noqa: F811
     body = complaint_body(occurred_at=f"{year}-11-18T10:00:00")
     assert_problem(client.post("/complaints", json=body, headers=who["expert"]), 422, "body.occurred_at")
-    assert_problem(submit(client, public_form(occurred_at=f"{year}-01-01T00:00:00")), 422, "occurred_at")
+    # The public form refuses in the complainant's language; English here, to read the rule's own words.
+    public = submit(client, public_form(occurred_at=f"{year}-01-01T00:00:00"), headers={"Accept-Language": "en"})
+    assert_problem(public, 422, "occurred_at")
 
 
 def test_the_public_form_refuses_control_characters_in_json_and_multipart(client) -> None:  # noqa: F811
-    assert_problem(submit(client, public_form(name="Nul\x00Co")), 422, "body.name")
+    assert_problem(submit(client, public_form(name="Nul\x00Co"), headers={"Accept-Language": "en"}), 422, "body.name")
     response = submit(
         client,
         data={"description": "bad\x07bell", "name": "Ayşe"},
         files={"attachments": ("note.txt", b"note", "text/plain")},
         ip="203.0.113.8",
+        headers={"Accept-Language": "en"},
     )
     assert_problem(response, 422, "body.description: contains the control character U+0007")
 
@@ -307,5 +310,9 @@ def test_a_duration_no_call_can_have_is_refused_from_every_source(calls, tokens,
 
 def test_refused_public_forms_still_count_against_the_rate_limit(client) -> None:  # noqa: F811
     for _ in range(3):  # CONFIG allows three attempts per address and window
-        assert_problem(submit(client, public_form(name="Nul\x00Co"), ip="203.0.113.9"), 422, "body.name")
+        assert_problem(
+            submit(client, public_form(name="Nul\x00Co"), ip="203.0.113.9", headers={"Accept-Language": "en"}),
+            422,
+            "body.name",
+        )
     assert_problem(submit(client, ip="203.0.113.9"), 429)
