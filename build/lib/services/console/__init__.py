@@ -1,1 +1,0 @@
-"""The staff console: the chamber's people work in a browser over the services' own APIs."""
