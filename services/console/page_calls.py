@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.console.backends import ServiceProblem
-from services.console.page_common import call, get, local_error, quietly
+from services.console.page_common import call, get, local_error, quietly, read
 from services.console.users import Session
 from services.console.web import (
     checked_form,
@@ -148,22 +148,14 @@ def units_page(request: Request) -> HTMLResponse:
 @router.get("/end-of-day")
 def end_of_day_page(request: Request) -> HTMLResponse:
     session = page_session(request, "end_of_day")
-    error, lists = None, None
-    try:
-        lists = get(request, session, "reporting", "/reports/end-of-day")
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
+    lists, error = read(request, session, "reporting", "/reports/end-of-day")
     return render(request, session, "end_of_day.html.j2", lists=lists, error=error)
 
 
 @router.get("/wallboard")
 def wallboard_page(request: Request) -> HTMLResponse:
     session = page_session(request, "wallboard")
-    error, board = None, None
-    try:
-        board = get(request, session, "reporting", "/reports/calls/wallboard")
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
+    board, error = read(request, session, "reporting", "/reports/calls/wallboard")
     partial = bool(request.headers.get("HX-Request"))  # htmx refreshing the board in place
     template = "wallboard_part.html.j2" if partial else "wallboard.html.j2"
     return render(request, session, template, board=board, error=error, partial=partial)

@@ -36,3 +36,13 @@ def quietly(request: Request, session: Session, service: str, path: str, **param
 def local_error(status: int, detail: str, session: Session) -> dict[str, Any]:
     """A refusal the console itself makes, worded like a service's, in the person's language."""
     return problem_text(ServiceProblem(status, "", detail, "console"), session.user.language)
+
+
+def read(
+    request: Request, session: Session, service: str, path: str, **params: Any
+) -> tuple[Any, dict[str, Any] | None]:
+    """A page's data from a service, or None and the service's refusal in the person's language to show instead."""
+    try:
+        return get(request, session, service, path, **params), None
+    except ServiceProblem as problem:
+        return None, problem_text(problem, session.user.language)

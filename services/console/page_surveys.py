@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.console.backends import ServiceProblem
-from services.console.page_common import call, get, local_error, quietly
+from services.console.page_common import call, get, local_error, quietly, read
 from services.console.users import Session
 from services.console.web import (
     checked_form,
@@ -29,11 +29,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/surveys")
 def surveys_page(request: Request) -> HTMLResponse:
     session = page_session(request, "surveys")
-    error, surveys = None, None
-    try:
-        surveys = get(request, session, "surveys", "/surveys")
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
+    surveys, error = read(request, session, "surveys", "/surveys")
     return render(request, session, "surveys.html.j2", surveys=surveys, survey=None, rows=None, error=error)
 
 
@@ -161,11 +157,7 @@ async def survey_response(request: Request, survey_id: str, number: str) -> Resp
 @router.get("/desks")
 def desks_page(request: Request) -> HTMLResponse:
     session = page_session(request, "desks")
-    error, desks = None, None
-    try:
-        desks = get(request, session, "desks", "/desks")
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
+    desks, error = read(request, session, "desks", "/desks")
     return render(request, session, "desks.html.j2", desks=desks, error=error)
 
 
