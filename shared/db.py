@@ -30,7 +30,8 @@ def create_engine(url: str) -> sa.Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         schema = _search_path_schema(url)
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # Few idle connections per engine: a dozen CRM processes share the server's max_connections.
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
         if schema:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

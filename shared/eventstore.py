@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,8 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_USER": settings.postgres_user,
             "POSTGRES_PASSWORD": settings.postgres_password,
             "POSTGRES_SCHEMA": schema,
+            "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE") or str(settings.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW") or str(settings.postgres_pool_overflow),
             "CREATE_TABLE": "y",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -270,6 +270,11 @@ class Settings(BaseSettings):
     postgres_password: str = ""
     postgres_dbname: str = "crm"
     postgres_schema_prefix: str = Field(default="", pattern=r"^[a-z0-9_]*$")  # schema of a service: <prefix><service>
+    # Connections each process keeps open to PostgreSQL per event store and per side database, and how many more it
+    # may open under load. A dozen CRM processes share the server's max_connections (100 by default): 2 + 8 keeps
+    # the idle total near 50 and lets a busy store grow.
+    postgres_pool_size: int = Field(default=2, ge=1)
+    postgres_pool_overflow: int = Field(default=8, ge=0)
     # SQLAlchemy URLs of the reporting read models and of the token store.
     readmodel_url: str | None = None
     auth_url: str | None = None
