@@ -3,6 +3,7 @@ transaction as the rows it writes, so a crash between the two cannot lose or rep
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -143,3 +144,13 @@ class NotificationFollower:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """Follow in a thread of its own until `stop` is set, then wake the thread and wait for it to finish (at
+        most 10 s): how a service runs an outbox or a mover beside its API."""
+        stop_thread = threading.Event()
+        thread = self.start(stop_thread)
+        await stop.wait()
+        stop_thread.set()
+        self.wake()
+        await asyncio.to_thread(thread.join, 10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -64,22 +63,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
 
     mover = DeadlineMover(centre, engine, open_calls)
 
-    async def move_deadlines(stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = mover.follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        mover.follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
-    async def deliver_referrals(stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = referrals.follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        referrals.follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
     def background(stop: asyncio.Event) -> list:
         group = f"{settings.topic_prefix}-calls-members"
         return [
@@ -92,8 +75,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 partitions=settings.kafka_partitions,
                 name="calls member lookup",
             ),
-            deliver_referrals(stop),
-            move_deadlines(stop),
+            referrals.follower.run_until(stop),
+            mover.follower.run_until(stop),
         ]
 
     app = event_sourced_service(

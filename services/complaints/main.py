@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from contextlib import suppress
 from datetime import timedelta
 
@@ -111,14 +110,6 @@ def create_app(
         clock,
     )
 
-    async def deliver_actions(stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = outbox.follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        outbox.follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
     app = event_sourced_service(
         "complaints",
         settings,
@@ -129,7 +120,7 @@ def create_app(
         relay=relay,
         background=lambda stop: [
             check_deadlines(desk, config.deadline_check_seconds, stop),
-            deliver_actions(stop),
+            outbox.follower.run_until(stop),
             follow_topics(
                 calendar_feed.apply,
                 bootstrap=settings.kafka_bootstrap,

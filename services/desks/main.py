@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from contextlib import suppress
 
 from fastapi import FastAPI
@@ -89,14 +88,6 @@ def create_app(
         clock,
     )
 
-    async def deliver_requests(stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = outbox.follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        outbox.follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
     app = event_sourced_service(
         "desks",
         settings,
@@ -107,7 +98,7 @@ def create_app(
         relay=relay,
         background=lambda stop: [
             check_deadlines(office, config.deadline_check_seconds, stop),
-            deliver_requests(stop),
+            outbox.follower.run_until(stop),
             follow_topics(
                 members.apply,
                 bootstrap=settings.kafka_bootstrap,

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -112,14 +111,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     outbox = RiskActions(office, index.engine, http_opener(actions_url, settings.plan.service_token), clock)
     watch = SignalWatch(office, index, index.signals)
 
-    async def deliver_action_requests(stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = outbox.follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        outbox.follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
     app = event_sourced_service(
         "plan",
         settings,
@@ -129,7 +120,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         description=DESCRIPTION,
         relay=relay,
         background=lambda stop: [
-            deliver_action_requests(stop),
+            outbox.follower.run_until(stop),
             follow_kpi_events(
                 index,
                 settings.kafka_bootstrap,

@@ -236,12 +236,7 @@ def create_faust_app(settings: Settings, engine: ReportingEngine, topics: Sequen
 
         @app.task
         async def run_outbox():
-            stop_thread = threading.Event()
-            thread = outbox.follower.start(stop_thread)
-            await stop_relay.wait()
-            stop_thread.set()
-            outbox.follower.wake()
-            await asyncio.to_thread(thread.join, 10)
+            await outbox.follower.run_until(stop_relay)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # faust awaits async receivers too
     async def _stop(app_, **kwargs):

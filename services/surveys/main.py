@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from contextlib import suppress
 
 import sqlalchemy as sa
@@ -25,7 +24,6 @@ from services.surveys.page import public
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
-from shared.follower import NotificationFollower
 from shared.metrics import register_collector
 from shared.service import event_sourced_service
 from shared.settings import Settings
@@ -79,14 +77,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         office, engine, http_caller(settings.calls_base_url, settings.surveys.service_token), clock
     )
 
-    async def deliver(follower: NotificationFollower, stop: asyncio.Event) -> None:
-        stop_thread = threading.Event()
-        thread = follower.start(stop_thread)
-        await stop.wait()
-        stop_thread.set()
-        follower.wake()
-        await asyncio.to_thread(thread.join, 10)
-
     async def summarise_weeks(stop: asyncio.Event) -> None:
         """Record each running survey's weekly summary once its working week has ended; idempotent, so several
         replicas may run it."""
@@ -112,8 +102,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
                 partitions=settings.kafka_partitions,
                 name="survey roster",
             ),
-            deliver(complaints.follower, stop),
-            deliver(attempt_calls.follower, stop),
+            complaints.follower.run_until(stop),
+            attempt_calls.follower.run_until(stop),
             summarise_weeks(stop),
         ]
 
