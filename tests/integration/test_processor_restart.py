@@ -160,7 +160,11 @@ def test_the_processor_stops_promptly_on_sigint_when_the_broker_is_unreachable(s
     )
     processor = crm("process", "reporting", env=crm_env(settings, CRM_PROCESSOR_PORT=str(settings.processor_port)))
     try:
-        wait_healthy(f"http://127.0.0.1:{settings.processor_port}")
+        url = f"http://127.0.0.1:{settings.processor_port}"
+        wait_healthy(url)
+        # Settled first: frozen during its first join the processor only awaits that one answer and sends nothing
+        # more, so the check below could not see it waiting; settled, it heartbeats every second.
+        wait_until(lambda: httpx.get(f"{url}/health", timeout=1).json()["caught_up"], what="the processor to settle")
         # Frozen rather than gone: requests are neither answered nor refused, so every client waits out its timeout.
         broker.send_signal(signal.SIGSTOP)
         wait_until(lambda: unread_by_broker(port) > 0, what="a request the frozen broker leaves unanswered")
