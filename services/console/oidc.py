@@ -3,11 +3,12 @@
 Set CRM_CONSOLE__OIDC_ISSUER, CRM_CONSOLE__OIDC_CLIENT_ID, CRM_CONSOLE__OIDC_CLIENT_SECRET and
 CRM_CONSOLE__OIDC_REDIRECT_URL (the console's https://…/oidc/callback as registered at the provider); the login page
 then offers the provider's login. The console reads the provider's discovery document, sends the person there with a
-random state and a PKCE challenge (both kept in an HttpOnly cookie of this browser), exchanges the code at the token
-endpoint with the client's secret, and asks the userinfo endpoint (with that access token, over TLS) who logged in.
-The claim CRM_CONSOLE__OIDC_USERNAME_CLAIM (preferred_username) names a console user, who must exist and be
-enabled: roles and unit stay the admins' decision in the console. The ID token's signature is not checked: the
-identity comes from the userinfo endpoint, reached with a token obtained by the authenticated client itself.
+random state, a nonce and a PKCE challenge (all kept in an HttpOnly cookie of this browser), and exchanges the code at
+the token endpoint with the client's secret. The ID token that comes back is verified (oidc_tokens: signature
+against the provider's JWKS, issuer, audience, times, nonce) and its claims name the person: the claim
+CRM_CONSOLE__OIDC_USERNAME_CLAIM (preferred_username; `email` when the provider does not send it) names a console
+user, who must exist and be enabled: roles and unit stay the admins' decision in the console. A provider that puts
+the name only in the userinfo endpoint's answer is asked there, and that answer counts only for the same `sub`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.console import locales
+from services.console.oidc_tokens import KeySet, TokenRefused, verify
 from services.console.web import COOKIE, console, render, see_other, set_cookie
 
 oidc = APIRouter(prefix="/oidc", include_in_schema=False)
@@ -44,6 +46,19 @@ def _discovery(request: Request) -> dict[str, Any]:
         response.raise_for_status()
         cached = request.app.state.oidc_discovery = response.json()
     return cached
+
+
+def _keys(request: Request, endpoints: dict[str, Any]) -> KeySet:
+    keys: KeySet | None = getattr(request.app.state, "oidc_keys", None)
+    if keys is None:
+        keys = request.app.state.oidc_keys = KeySet(_client(request), str(endpoints["jwks_uri"]))
+    return keys
+
+
+def _issuer(endpoints: dict[str, Any], configured: str) -> str:
+    """The issuer as the provider spells it (a trailing slash or not), which must be the configured one."""
+    published = str(endpoints.get("issuer") or "")
+    return published if published.rstrip("/") == configured else configured
 
 
 def _refused(request: Request, detail: str, status: int = 401) -> HTMLResponse:
@@ -69,6 +84,7 @@ def start(request: Request) -> Response:
         return _refused(request, f"the identity provider cannot be reached ({exc})", 503)
     state = secrets.token_urlsafe(24)
     verifier = secrets.token_urlsafe(48)
+    nonce = secrets.token_urlsafe(24)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = urlencode(
         {
@@ -77,12 +93,13 @@ def start(request: Request) -> Response:
             "redirect_uri": config.oidc_redirect_url,
             "scope": "openid profile email",
             "state": state,
+            "nonce": nonce,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         }
     )
     response = see_other(f"{endpoint}?{query}")
-    set_cookie(request, response, FLOW_COOKIE, f"{state}.{verifier}", max_age=600)
+    set_cookie(request, response, FLOW_COOKIE, f"{state}.{verifier}.{nonce}", max_age=600)
     return response
 
 
@@ -91,11 +108,13 @@ def callback(request: Request) -> Response:
     state = console(request)
     config = state.settings.console
     flow = request.cookies.get(FLOW_COOKIE, "")
-    expected, _, verifier = flow.partition(".")
+    expected, _, rest = flow.partition(".")
+    verifier, _, nonce = rest.partition(".")
     given = request.query_params.get("state", "")
     code = request.query_params.get("code", "")
-    if not expected or not secrets.compare_digest(given, expected) or not code:
+    if not expected or not nonce or not secrets.compare_digest(given, expected) or not code:
         return _refused(request, "the login did not come back from the login it started")
+    issuer = (config.oidc_issuer or "").rstrip("/")
     try:
         endpoints = _discovery(request)
         token = _client(request).post(
@@ -109,11 +128,26 @@ def callback(request: Request) -> Response:
             auth=(config.oidc_client_id or "", config.oidc_client_secret or ""),
         )
         token.raise_for_status()
-        info = _client(request).get(
-            endpoints["userinfo_endpoint"], headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        tokens = token.json()
+        claims = verify(
+            str(tokens["id_token"]),
+            _keys(request, endpoints),
+            issuer=_issuer(endpoints, issuer),
+            client_id=config.oidc_client_id or "",
+            nonce=nonce,
+            clock=state.directory.clock,
         )
-        info.raise_for_status()
-        name = str(info.json().get(config.oidc_username_claim) or "")
+        name = str(claims.get(config.oidc_username_claim) or claims.get("email") or "")
+        if not name and endpoints.get("userinfo_endpoint"):
+            info = _client(request).get(
+                endpoints["userinfo_endpoint"], headers={"Authorization": f"Bearer {tokens['access_token']}"}
+            )
+            info.raise_for_status()
+            found = info.json()
+            if found.get("sub") == claims["sub"]:  # OpenID Connect Core 5.3.2: the same person, or nobody
+                name = str(found.get(config.oidc_username_claim) or found.get("email") or "")
+    except TokenRefused as exc:
+        return _refused(request, f"the login was refused: {exc}")
     except (httpx.HTTPError, KeyError, ValueError) as exc:
         return _refused(request, f"the identity provider refused the login ({exc})")
     user = state.directory.find(name.strip().lower()) if name else None

@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from services.console import access
-from shared.settings import ConsoleSettings
 from tests.console.conftest import PASSWORD, PEOPLE, World, csrf_of, log_in
 
 
@@ -83,60 +81,6 @@ def test_an_unknown_member_is_a_404_page_in_the_person_s_language(world: World, 
     assert browser.post("/language", data={"csrf": csrf, "language": "en"}).status_code == 303
     response = browser.get("/members/99999999")
     assert response.status_code == 404 and "Not found." in response.text and 'dir="ltr"' in response.text
-
-
-def test_openid_connect_logs_in_an_existing_user_named_by_the_provider(world: World, settings, clock) -> None:
-    from services.console.main import create_app
-    from services.console.users import fast_hasher
-
-    oidc = ConsoleSettings(
-        oidc_issuer="https://id.chamber.example",
-        oidc_client_id="crm-console",
-        oidc_client_secret="s3cret",
-        oidc_redirect_url="https://crm.chamber.example/oidc/callback",
-    )
-    app = create_app(settings.model_copy(update={"console": oidc}), clock=clock, hasher=fast_hasher())
-    app.state.console.directory.add("z.rahimi", ["expert"], by="operator", unit="member_relations")
-    seen: dict[str, str] = {}
-
-    def provider(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/.well-known/openid-configuration":
-            base = "https://id.chamber.example"
-            return httpx.Response(
-                200,
-                json={
-                    "authorization_endpoint": f"{base}/auth",
-                    "token_endpoint": f"{base}/token",
-                    "userinfo_endpoint": f"{base}/userinfo",
-                },
-            )
-        if request.url.path == "/token":
-            seen["token_request"] = request.content.decode()
-            seen["authorization"] = request.headers["authorization"]
-            return httpx.Response(200, json={"access_token": "at-1", "token_type": "Bearer"})
-        if request.url.path == "/userinfo" and request.headers["authorization"] == "Bearer at-1":
-            return httpx.Response(200, json={"sub": "42", "preferred_username": seen.get("who", "z.rahimi")})
-        return httpx.Response(401)
-
-    app.state.oidc_client = httpx.Client(transport=httpx.MockTransport(provider))
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        assert 'href="/oidc/login"' in client.get("/login").text
-        start = client.get("/oidc/login")
-        assert start.status_code == 303 and start.headers["location"].startswith("https://id.chamber.example/auth?")
-        state = httpx.URL(start.headers["location"]).params["state"]
-        assert httpx.URL(start.headers["location"]).params["code_challenge_method"] == "S256"
-        assert client.get("/oidc/callback", params={"state": "forged", "code": "c"}).status_code == 401
-        back = client.get("/oidc/callback", params={"state": state, "code": "code-1"})
-        assert back.status_code == 303 and back.headers["location"] == "/work"
-        assert "code_verifier=" in seen["token_request"] and seen["authorization"].startswith("Basic ")
-        assert client.get("/work").status_code == 200
-        session = app.state.console.directory.session(client.cookies["crm_session"])
-        assert session.user.name == "z.rahimi" and app.state.tokens.verify(session.token).name == "z.rahimi"
-        # A second browser (the app's store closes when it stops, so the same app serves both)
-        seen["who"] = "stranger"
-        client.cookies.clear()
-        state = httpx.URL(client.get("/oidc/login").headers["location"]).params["state"]
-        assert client.get("/oidc/callback", params={"state": state, "code": "code-2"}).status_code == 403
 
 
 def test_csrf_of_login_page_is_present(browser) -> None:
