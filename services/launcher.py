@@ -81,6 +81,7 @@ LOCAL_SERVICE_TOKENS = {
     "desks": "CRM_DESKS__SERVICE_TOKEN",
     "plan": "CRM_PLAN__SERVICE_TOKEN",
     "surveys": "CRM_SURVEYS__SERVICE_TOKEN",
+    "notifications": "CRM_NOTIFICATIONS__SERVICE_TOKEN",
 }
 
 

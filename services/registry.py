@@ -172,7 +172,7 @@ SERVICES: dict[str, Service] = {
             relays=True,
             index="services.notifications.main:build_index",
             index_label="notifications index",
-            consumes=("members", "calls", "complaints", "desks", "reporting"),
+            consumes=("members", "calls", "complaints", "surveys", "desks", "reporting"),
         ),
         # The staff console: pages over the other services' APIs, and the console's users' accounts (event-sourced).
         Service(

@@ -226,6 +226,11 @@ class NotificationSettings(BaseModel):
     # The address members reach the public pages at (e.g. https://crm.chamber.example): a desk's announcement
     # links to its registration page under it. Unset: the page's path alone.
     public_base_url: str = ""
+    # Token (role service) the notifications service presents to the surveys service's internal door, where it reads
+    # a member's one-time survey link when the message is sent; empty: survey links wait, unsent, until one is set.
+    service_token: str | None = None
+    # Where that door answers; this machine's surveys port if unset (in deployment, e.g. http://surveys:8103).
+    surveys_url: str | None = None
 
 
 class Settings(BaseSettings):

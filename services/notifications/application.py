@@ -35,6 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.survey_links import LinkGone, SurveyLinks
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -146,8 +147,10 @@ class Notifier(CrmApplication):
         chamber_language: str = "fa",
         staff: Contacts | None = None,
         replica: str | None = None,
+        survey_links: SurveyLinks | None = None,
     ):
         super().__init__(env)
+        self.survey_links = survey_links
         # Who claims an attempt (recorded in AttemptStarted): the host and process unless a test names it
         self.replica = replica or f"{socket.gethostname()}:{os.getpid()}"
         self.clock = clock
@@ -309,9 +312,12 @@ class Notifier(CrmApplication):
             error = f"no {m.channel} channel is set up"
         else:
             try:
-                channel.send(Outgoing(str(m.id), m.address, m.recipient, m.subject, m.body, now))
+                body = self._filled_in(m)
+                channel.send(Outgoing(str(m.id), m.address, m.recipient, m.subject, body, now))
             except NotSent as exc:
                 error = str(exc)
+            except LinkGone as exc:
+                return self._withdrawn(m, f"withdrawn: {exc}", now)
         if error is None:
             m.deliver(at=now)
             SENT.labels(m.channel, m.kind).inc()
@@ -332,6 +338,23 @@ class Notifier(CrmApplication):
             log.error("message %s: outcome not recorded, the message changed meanwhile", m.id)
             return "skipped"
         return m.status if m.status != "queued" else "retrying"
+
+    def _filled_in(self, m: Message) -> str:
+        """The body as sent: a survey link's URL, with its secret, is asked for now and kept nowhere."""
+        link_id = rules.link_id_of(m.key) if rules.LINK_SLOT in m.body else None
+        if link_id is None:
+            return m.body
+        if self.survey_links is None:
+            raise NotSent("the surveys service's door is not set up")
+        return m.body.replace(rules.LINK_SLOT, self.survey_links.url(link_id))
+
+    def _withdrawn(self, m: Message, reason: str, now: datetime) -> str:
+        m.cancel(reason=reason, at=now)
+        try:
+            self.save(m)
+        except IntegrityError:
+            return "skipped"
+        return "cancelled"
 
     # -- index and queries ------------------------------------------------------------------------------------
     def _index(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from contextlib import suppress
 
+import httpx
 from fastapi import FastAPI
 
 from services.notifications.api import router
@@ -15,6 +16,7 @@ from services.notifications.channels import Channel, SmsGateway, SmsOutbox, Smtp
 from services.notifications.consumer import SOURCES, follow_topics
 from services.notifications.mailbox import sms_folder
 from services.notifications.metrics import NotificationCollector
+from services.notifications.survey_links import SurveyLinks
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
 from shared.eventstore import store_env
@@ -43,6 +45,7 @@ def build_notifier(
     clock: Clock = system_clock,
     channels: dict[str, Channel] | None = None,
     replica: str | None = None,
+    survey_links: SurveyLinks | None = None,
 ) -> Notifier:
     return Notifier(
         store_env(settings, "notifications"),
@@ -54,6 +57,12 @@ def build_notifier(
         channels=channels if channels is not None else default_channels(settings),
         chamber_language="fa" if settings.chamber == "IR" else "tr",
         replica=replica,
+        survey_links=survey_links
+        if survey_links is not None
+        else SurveyLinks(
+            httpx.Client(base_url=settings.notifications.surveys_url or settings.local_url(settings.surveys_port)),
+            settings.notifications.service_token,
+        ),
     )
 
 
@@ -79,10 +88,11 @@ def create_app(
     clock: Clock = system_clock,
     relay: bool | None = None,
     channels: dict[str, Channel] | None = None,
+    survey_links: SurveyLinks | None = None,
 ) -> FastAPI:
     """`relay=False` keeps the service off Kafka (no consumer, no relay) and its dispatcher off: for tests of the
     API alone. `channels` replaces the SMTP and SMS channels."""
-    notifier = build_notifier(settings, clock, channels)
+    notifier = build_notifier(settings, clock, channels, survey_links=survey_links)
     topics = [settings.topic_of(source) for source in SOURCES]
 
     def background(stop: asyncio.Event) -> list:

@@ -11,7 +11,8 @@ session's invitation to each member invited (sessions' invitations_requested, wh
 call-back in an expert's queue to the expert who asked for it
 (calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
 monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
-desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly).
+desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly); and each
+member's one-time survey link (surveys' link_issued; the URL is asked of the surveys service at sending).
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
 SESSION_INVITATIONS = "crm.desks.session.invitations_requested.v1"
 DESK_ANNOUNCEMENT = "crm.desks.desk.member_announcement_requested.v1"
 SLOT_REMINDERS = "crm.desks.desk.slot_reminders_due.v1"
+SURVEY_LINK = "crm.surveys.survey.link_issued.v1"
+
+# Where a survey link's URL goes in the message as requested: the URL itself (its secret) is asked of the surveys
+# service when the message is sent, so it is in no event of the notifications store either.
+LINK_SLOT = "[[survey-link]]"
 
 # The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
 WIRED = frozenset(
@@ -56,13 +62,12 @@ WIRED = frozenset(
         SESSION_INVITATIONS,
         DESK_ANNOUNCEMENT,
         SLOT_REMINDERS,
+        SURVEY_LINK,
     }
 )
 
 # Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
 WAITING = {
-    "survey_link": "surveys' links_issued carries only a count: no event names each member with the phone or "
-    "e-mail address, the language and the one-time link to send",
     "call_centre_reports": "no event says a weekly or monthly call-centre report is ready (they are read on demand)",
 }
 
@@ -317,6 +322,38 @@ def desk_ratio_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
     ]
 
 
+def survey_link_key(link_id: str) -> str:
+    """A member's link is one message however often the links are issued: the key names the link."""
+    return f"survey_link:{link_id}"
+
+
+def link_id_of(key: str) -> str | None:
+    return key.removeprefix("survey_link:") if key.startswith("survey_link:") else None
+
+
+def survey_link(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """The member's one-time survey link, by e-mail when the member's address is known, else by SMS, in the member's
+    language; the URL is filled in when the message is sent (LINK_SLOT)."""
+    d = event.data
+    member = facts.known.member(member_id=d.get("member_id")) if d.get("member_id") else None
+    member = member or facts.known.member(membership_number=d["membership_number"])
+    number = d["membership_number"]
+    contact = Contact(
+        member.name if member else number,
+        member.email if member else None,
+        member.phone if member else None,
+        (member.language if member else None) or d.get("language"),
+    )
+    expires = date.fromisoformat(d["expires_on"]) if d.get("expires_on") else None
+    context = {
+        "title": facts.known.label(d["survey_id"]).get("title") or "",
+        "period": d.get("period") or "",
+        "expires_local": facts.format_day(expires) if expires else "",
+        "link": LINK_SLOT,
+    }
+    return [Wanted(survey_link_key(d["link_id"]), "survey_link", number, contact, context)]
+
+
 RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     EOD_PRODUCED: end_of_day_list,
     COMPLAINT_ACKNOWLEDGED: complaint("complaint_acknowledged"),
@@ -330,4 +367,5 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     SESSION_INVITATIONS: session_invitations,
     DESK_ANNOUNCEMENT: desk_announcement,
     SLOT_REMINDERS: slot_reminders,
+    SURVEY_LINK: survey_link,
 }

@@ -24,6 +24,7 @@ CONTRACT = EventContract(
         "crm.surveys.survey.started.v1": "services.surveys.domain.survey:Survey.Started",
         "crm.surveys.survey.closed.v1": "services.surveys.domain.survey:Survey.Closed",
         "crm.surveys.survey.links_issued.v1": "services.surveys.domain.survey:Survey.LinksIssued",
+        "crm.surveys.survey.link_issued.v1": "services.surveys.domain.link:SurveyLink.Issued",
         "crm.surveys.survey.weekly_summary_recorded.v1": "services.surveys.domain.survey:Survey.WeeklySummaryRecorded",
         "crm.surveys.survey.complaint_raised.v1": "services.surveys.domain.survey:Survey.ComplaintRaised",
         "crm.surveys.contact.opened.v1": "services.surveys.domain.contact:Contact.Opened",

@@ -68,6 +68,14 @@ class LinkKeeper:
                 conn.execute(links.insert(), new[i : i + 5000])
         return tokens
 
+    def lookup(self, link_id: str) -> tuple[str, str, str] | None:
+        """(survey id, membership number, token) of an issued link, for the internal door; None when unknown."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(links.c.survey_id, links.c.membership_number).where(links.c.link_id == link_id)
+            ).first()
+        return (row.survey_id, row.membership_number, f"{link_id}.{self._sign(link_id)}") if row else None
+
     def resolve(self, token: str) -> tuple[str, str] | None:
         """(survey id, membership number) of a genuine link; None for anything else, told apart in no way."""
         link_id, _, signature = token.partition(".")

@@ -10,7 +10,7 @@ from contextlib import suppress
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from services.surveys import contacts_api, reports_api
+from services.surveys import contacts_api, link_events, reports_api
 from services.surveys.api import questionnaires, router
 from services.surveys.application import SurveyOffice
 from services.surveys.attempt_calls import SurveyCalls, http_caller
@@ -131,5 +131,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.include_router(reports_api.router)
     app.include_router(public)
     app.include_router(reports_api.internal)
+    app.include_router(link_events.internal)
     register_collector(app, SurveyCollector(office, index, calls))
     return app

@@ -102,6 +102,16 @@ class MemberRoster:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(roster.c.language).where(roster.c.membership_number == number)).scalar()
 
+    def identities(self, numbers: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """The member id and preferred language of each membership number the roster knows."""
+        wanted, found = list(numbers), {}
+        q = sa.select(roster.c.membership_number, roster.c.member_id, roster.c.language)
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 900):
+                for row in conn.execute(q.where(roster.c.membership_number.in_(wanted[i : i + 900]))):
+                    found[row.membership_number] = (row.member_id, row.language)
+        return found
+
     def trade_groups(self, numbers: Iterable[str]) -> dict[str, str | None]:
         wanted = list(set(numbers))
         out: dict[str, str | None] = {}

@@ -93,7 +93,7 @@ def _page(lang: str, state: str, status: int, **context: Any) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 
-def _expired(office: SurveyOffice, survey: Any, now: datetime) -> bool:
+def expired(office: SurveyOffice, survey: Any, now: datetime) -> bool:
     """The link works while the survey runs; a periodic round's also only until the end of its last day."""
     if survey.stage != Stage.RUNNING:
         return True
@@ -139,7 +139,7 @@ def open_link(request: Request, token: str, lang: str | None = Query(None, patte
     survey_id, number = found
     language = _language(request, lang, office, number)
     survey = office.survey_view(survey_id)
-    if _expired(office, survey, office.clock()):
+    if expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     contact = office.find_contact(survey_id, number)
     if contact is not None and contact.status != Status.PENDING:
@@ -164,7 +164,7 @@ async def answer_link(
     survey_id, number = found
     language = _language(request, lang, office, number)
     survey = office.survey_view(survey_id)
-    if _expired(office, survey, office.clock()):
+    if expired(office, survey, office.clock()):
         return _page(language, "expired", 410)
     questions = office.questions_of(survey_id)
     views = [_question_view(q, language) for q in questions]

@@ -20,6 +20,7 @@ from services.surveys.access import (
 from services.surveys.deps import CallsDep, OfficeDep
 from services.surveys.domain import Stage
 from services.surveys.imports import import_csv
+from services.surveys.link_events import record_links_issued
 from services.surveys.reports import report_csv, trend_svg
 from services.surveys.schemas import (
     CsvImport,
@@ -73,6 +74,7 @@ def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_i
     numbers = [n for n in survey.members if n not in answered]
     tokens = request.app.state.links.issue(str(survey.id), numbers)
     office.record_links_issued(survey_id, len(numbers), by=principal.name)
+    record_links_issued(office, str(survey.id), numbers, by=principal.name)  # one event per member, for sending
     base = request.app.state.link_base_url
     return [{"membership_number": n, "url": f"{base}/s/{tokens[n]}"} for n in numbers]
 

@@ -74,6 +74,7 @@ MATRIX = {
     ("GET", "/surveys/{survey_id}/report"): row(OF_TRADE),
     ("GET", "/surveys/{survey_id}/trend.svg"): row(OF_TRADE),
     ("POST", "/internal/surveys/weekly-summaries"): row({"service"}),
+    ("GET", "/internal/surveys/links/{link_id}"): row({"service"}),
     # The member's page: the link is the key, no token is asked (an unknown link is a 404 page for everyone).
     ("GET", "/s/{token}"): row(EVERYONE | {"president"}),
     ("POST", "/s/{token}"): row(EVERYONE | {"president"}),
@@ -103,6 +104,7 @@ def test_each_role_is_allowed_or_forbidden_as_the_table_says(
         "membership_number": "12-1",
         "token": "0" * 32 + ".x",
         "week_ending": "2026-11-26",
+        "link_id": "0" * 32,
     }
     r = MATRIX[(method, path)]
     r = row(r.allowed, json=_with_ids(r.json, ids), params=r.params, content=r.content, headers=r.headers)
