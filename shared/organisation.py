@@ -24,13 +24,17 @@ class Unit(BaseModel):
 
 class Person(BaseModel):
     """A member of the staff the CRM may write to: the user name (as on the token), where to reach him or her,
-    and the language of the messages (fa, tr or en). `queue_mail`: an e-mail for each new item in his or her queue."""
+    and the language of the messages (fa, tr or en). `queue_mail`: an e-mail for each new item in his or her queue;
+    `role`: sg or president, for the reports meant for that office."""
 
     name: str
     email: str | None = None
     phone: str | None = None  # E.164, e.g. +989131234567
     language: Literal["fa", "tr", "en"] | None = None
     queue_mail: bool = False
+    # The office held, for the messages meant for it: the SG and the president get the call centre's weekly and
+    # monthly reports.
+    role: Literal["sg", "president"] | None = None
 
 
 class Organisation(BaseModel):

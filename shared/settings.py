@@ -231,6 +231,9 @@ class NotificationSettings(BaseModel):
     service_token: str | None = None
     # Where that door answers; this machine's surveys port if unset (in deployment, e.g. http://surveys:8103).
     surveys_url: str | None = None
+    # Where the staff open the reporting service's reports (e.g. https://reports.chamber.example): the call centre's
+    # weekly and monthly report links to its figures under it. Unset: the report's path alone.
+    reports_base_url: str = ""
 
 
 class Settings(BaseSettings):

@@ -203,7 +203,8 @@ class Notifier(CrmApplication):
             tuple(self.config.report_recipients),
             self._reminder_time,
             self.calendar.format_date if self.calendar is not None else date.isoformat,
-            self.config.public_base_url,
+            reports_base_url=self.config.reports_base_url,
+            public_base_url=self.config.public_base_url,
         )
         requested = 0
         for e in events:

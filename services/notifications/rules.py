@@ -12,7 +12,8 @@ call-back in an expert's queue to the expert who asked for it
 (calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
 monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
 desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly); and each
-member's one-time survey link (surveys' link_issued; the URL is asked of the surveys service at sending).
+member's one-time survey link (surveys' link_issued; the URL is asked of the surveys service at sending), and the
+call centre's weekly and monthly report (reporting's call_centre_report.produced) to the SG and the president.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ SESSION_INVITATIONS = "crm.desks.session.invitations_requested.v1"
 DESK_ANNOUNCEMENT = "crm.desks.desk.member_announcement_requested.v1"
 SLOT_REMINDERS = "crm.desks.desk.slot_reminders_due.v1"
 SURVEY_LINK = "crm.surveys.survey.link_issued.v1"
+CALL_CENTRE_REPORT = "crm.reporting.call_centre_report.produced.v1"
 
 # Where a survey link's URL goes in the message as requested: the URL itself (its secret) is asked of the surveys
 # service when the message is sent, so it is in no event of the notifications store either.
@@ -63,13 +65,9 @@ WIRED = frozenset(
         DESK_ANNOUNCEMENT,
         SLOT_REMINDERS,
         SURVEY_LINK,
+        CALL_CENTRE_REPORT,
     }
 )
-
-# Kinds the chamber asked for whose events are not on the wire yet (the report lists them).
-WAITING = {
-    "call_centre_reports": "no event says a weekly or monthly call-centre report is ready (they are read on demand)",
-}
 
 # The complaint's outcome as the complainant reads it, per language (the template receives the words, not the code).
 OUTCOMES = load_words(__file__, "outcomes")  # locales/outcomes.<language>.json
@@ -99,6 +97,8 @@ class Facts:
     reminder_time: Callable[[date], datetime] = lambda d: datetime.combine(d, time(6, 0), UTC)
     # A day as the chamber writes it (Solar Hijri in Iran)
     format_day: Callable[[date], str] = date.isoformat
+    # Where the staff read the reporting service's reports (the call-centre report's link); "" leaves the path
+    reports_base_url: str = ""
     # Where the public pages are (a desk's registration page in its announcement); "" leaves the path as it is
     public_base_url: str = ""
 
@@ -354,6 +354,45 @@ def survey_link(event: CloudEvent, facts: Facts) -> list[Wanted]:
     return [Wanted(survey_link_key(d["link_id"]), "survey_link", number, contact, context)]
 
 
+def _percent(share: Any) -> str | None:
+    return None if share is None else f"{float(share) * 100:.1f}"
+
+
+def _report_figures(f: dict[str, Any]) -> dict[str, Any]:
+    """The figures as the message reads them: counts, shares as percentages (None when nothing to share)."""
+    return {
+        "offered": f.get("offered", 0),
+        "answered": f.get("answered", 0),
+        "abandoned": f.get("abandoned", 0),
+        "service_level": _percent(f.get("service_level")),
+        "wait_avg_seconds": f.get("wait_avg_seconds"),
+        "callbacks_due": f.get("callbacks_due", 0),
+        "callbacks_in_time": f.get("callbacks_in_time", 0),
+        "compliance": _percent(f.get("callback_compliance")),
+    }
+
+
+def call_centre_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """A closed week's or month's call-centre figures to the SG and the president: the people of the organisation
+    file with those roles, else the report recipients named in the settings."""
+    d = event.data
+    holders = [p.name for p in facts.organisation.people if p.role in ("sg", "president")]
+    link = d.get("link") or ""
+    context = {
+        "period": d["period"],
+        "first_day_local": d.get("first_day_local") or d["first_day"],
+        "last_day_local": d.get("last_day_local") or d["last_day"],
+        "f": _report_figures(d.get("figures") or {}),
+        "units": [{**_report_figures(u), "unit": u.get("unit")} for u in d.get("units") or []],
+        "link": f"{facts.reports_base_url.rstrip('/')}{link}" if facts.reports_base_url else link,
+    }
+    kind = "call_centre_report"
+    return [
+        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
+        for who in holders or facts.report_recipients
+    ]
+
+
 RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     EOD_PRODUCED: end_of_day_list,
     COMPLAINT_ACKNOWLEDGED: complaint("complaint_acknowledged"),
@@ -368,4 +407,5 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     DESK_ANNOUNCEMENT: desk_announcement,
     SLOT_REMINDERS: slot_reminders,
     SURVEY_LINK: survey_link,
+    CALL_CENTRE_REPORT: call_centre_report,
 }

@@ -29,6 +29,7 @@ CONTRACT = EventContract(
         ),
         # Stored before corrective actions moved to the actions service: still read, no longer recorded.
         "crm.reporting.corrective_action.opened.v1": "services.reporting.oversight:CorrectiveAction.Opened",
+        "crm.reporting.call_centre_report.produced.v1": "services.reporting.oversight:CallCentreReport.Produced",
         "crm.reporting.end_of_day_list.produced.v1": "services.reporting.oversight:EndOfDayList.Produced",
         "crm.reporting.end_of_day_list.delivery_requested.v1": (
             "services.reporting.oversight:EndOfDayList.DeliveryRequested"

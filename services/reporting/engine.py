@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from services.reporting import call_periods
 from services.reporting import projections as P
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import BatchOutcome, ReadModel
@@ -24,6 +25,9 @@ FOLLOW_UP_BREACHES_RECORDED = Counter(
     "crm_processor_follow_up_breaches_recorded", "Member-relations follow-up breaches detected by this processor"
 )
 LISTS_PRODUCED = Counter("crm_processor_end_of_day_lists", "End-of-day lists produced by this processor")
+REPORTS_PRODUCED = Counter(
+    "crm_processor_call_centre_reports", "Weekly and monthly call-centre reports produced by this processor", ["period"]
+)
 
 
 def item_for_list(item: dict[str, Any], calendar: BusinessCalendar) -> dict[str, Any]:
@@ -63,6 +67,7 @@ class ReportingEngine:
         self._breached: set[str] = set()
         self._follow_ups_breached: set[str] = set()
         self._closed_through: date | None = None
+        self._periods_done: dict[str, date] = {}  # week/month -> first day of the latest closed one dealt with
 
     def handle(self, events: Sequence[CloudEvent]) -> BatchOutcome:
         outcome = self.readmodel.apply(events, at=self.clock())
@@ -146,7 +151,26 @@ class ReportingEngine:
                 breaches += 1
                 BREACHES_RECORDED.inc()
             self._breached.add(item["call_id"])
-        return {"breaches": breaches, "follow_up_breaches": self.follow_up_breaches(now), "lists": self.close_days(now)}
+        return {
+            "breaches": breaches,
+            "follow_up_breaches": self.follow_up_breaches(now),
+            "lists": self.close_days(now),
+            "reports": self.close_periods(now),
+        }
+
+    def close_periods(self, now: datetime) -> int:
+        """The call-centre report of the week and the month that closed last, each recorded once."""
+        produced = 0
+        for period in ("week", "month"):
+            first, after = call_periods.last_closed(period, now, self.calendar)
+            if self._periods_done.get(period) == first:
+                continue
+            report = call_periods.report_of(period, first, after, self.readmodel, self.calendar, now)
+            if report is not None and self.oversight.produce_call_centre_report(report, produced_at=now):
+                produced += 1
+                REPORTS_PRODUCED.labels(period).inc()
+            self._periods_done[period] = first
+        return produced
 
     def follow_up_breaches(self, now: datetime) -> int:
         recorded = 0

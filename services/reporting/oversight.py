@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
@@ -207,6 +207,31 @@ class EndOfDayList(Aggregate):
         self.delivery_requested_to = to
 
 
+class CallCentreReport(Aggregate):
+    """The call centre's figures of a week or month that has closed, for the SG and the president."""
+
+    @event("Produced")
+    def __init__(
+        self,
+        *,
+        period: str,
+        first_day: str,
+        last_day: str,
+        first_day_local: str,
+        last_day_local: str,
+        figures: dict[str, Any],
+        units: list[dict[str, Any]],
+        link: str,
+        produced_at: datetime,
+    ):
+        self.period = period
+        self.first_day = first_day
+
+    @classmethod
+    def create_id(cls, *, period: str, first_day: str, **_: object) -> uuid.UUID:
+        return uuid.uuid5(NS, f"call-centre-report:{period}:{first_day}")
+
+
 class Oversight(CrmApplication):
     service: ClassVar[str] = "reporting"
     contract: ClassVar[EventContract] = CONTRACT
@@ -310,3 +335,7 @@ class Oversight(CrmApplication):
             # manager in the organisation file gets none; the report shows the list as not sent.
             produced.request_delivery(to=manager, unit=unit, day=day, count=len(items), at=produced_at)
         return self._save_once(produced)
+
+    def produce_call_centre_report(self, report: dict[str, Any], *, produced_at: datetime) -> bool:
+        """Record a closed period's report; False when it was recorded before (a restart, a second processor)."""
+        return self._save_once(CallCentreReport(**report, produced_at=produced_at))

@@ -8,11 +8,10 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-import jdatetime
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from services.reporting import access, stats
+from services.reporting import access, call_periods, stats
 from services.reporting.api import _day
 from services.reporting.as_of import ReadModelDep, now_of
 
@@ -40,16 +39,8 @@ def _range(request: Request, readmodel, period: str, day: str | None, start: str
     if period == "day":
         return anchor, anchor + timedelta(days=1)
     if period == "week":  # the chamber's week: Saturday to Friday in Iran, Monday to Sunday in Turkey
-        first_weekday = 5 if chamber == "IR" else 0
-        first = anchor - timedelta(days=(anchor.weekday() - first_weekday) % 7)
-        return first, first + timedelta(days=7)
-    if chamber == "IR":  # the Solar Hijri month
-        j = jdatetime.date.fromgregorian(date=anchor)
-        first = jdatetime.date(j.year, j.month, 1).togregorian()
-        following = jdatetime.date(j.year + (j.month == 12), j.month % 12 + 1, 1).togregorian()
-        return first, following
-    first = anchor.replace(day=1)
-    return first, (first + timedelta(days=32)).replace(day=1)
+        return call_periods.week_bounds(anchor, chamber)
+    return call_periods.month_bounds(anchor, chamber == "IR")  # the Solar Hijri month in Iran
 
 
 def _instant(d: date, calendar) -> datetime:

@@ -364,6 +364,7 @@ def test_every_kind_has_its_template_in_every_language(language):
         "desk_announcement",
         "session_invitation",
         "survey_link",
+        "call_centre_report",
     }
     for kind in kinds:
         template = Renderer().env.get_template(f"{kind}.{language}.txt")
