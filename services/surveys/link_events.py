@@ -59,9 +59,9 @@ def record_links_issued(office: SurveyOffice, survey_id: str, numbers: list[str]
 
 
 class LinkForSending(BaseModel):
-    link_id: str
-    survey_id: str
-    membership_number: str
+    link_id: str = Field(description="the link's id, as the link_issued event names it")
+    survey_id: str = Field(description="the survey (or periodic round) the link answers")
+    membership_number: str = Field(description="the member the link was issued to")
     url: str = Field(description="the member's one-time link, with its secret: to be sent, never stored")
     state: str = Field(description="open, answered (the member has answered) or expired (the survey no longer runs)")
 
