@@ -51,7 +51,9 @@ def _discovery(request: Request) -> dict[str, Any]:
 def _keys(request: Request, endpoints: dict[str, Any]) -> KeySet:
     keys: KeySet | None = getattr(request.app.state, "oidc_keys", None)
     if keys is None:
-        keys = request.app.state.oidc_keys = KeySet(_client(request), str(endpoints["jwks_uri"]))
+        keys = request.app.state.oidc_keys = KeySet(
+            _client(request), str(endpoints["jwks_uri"]), console(request).directory.clock
+        )
     return keys
 
 

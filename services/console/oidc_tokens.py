@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +23,9 @@ import jwt
 # Asymmetric algorithms only: with a symmetric one the provider's public key would become a shared secret.
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 LEEWAY_SECONDS = 60
+# An unknown kid fetches the keys again at most this often: forged tokens naming made-up kids cannot make the console
+# hammer the provider.
+REFETCH_AFTER = timedelta(seconds=30)
 
 
 class TokenRefused(Exception):
@@ -35,7 +38,9 @@ class KeySet:
 
     client: httpx.Client
     url: str
+    clock: Callable[[], datetime]
     keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
+    fetched_at: datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _fetch(self) -> None:
@@ -51,10 +56,11 @@ class KeySet:
                 continue  # a key type this library does not know: skipped, the others still serve
             found[str(entry.get("kid", ""))] = key
         self.keys = found
+        self.fetched_at = self.clock()
 
     def key(self, kid: str) -> jwt.PyJWK:
         with self.lock:
-            if kid not in self.keys:
+            if kid not in self.keys and (self.fetched_at is None or self.clock() - self.fetched_at >= REFETCH_AFTER):
                 self._fetch()
             if kid in self.keys:
                 return self.keys[kid]

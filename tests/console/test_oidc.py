@@ -171,13 +171,18 @@ def test_an_es256_id_token_is_accepted_and_a_stranger_is_not_a_user(login: Login
     assert stranger.status_code == 403 and "is not a user of the console" in stranger.text
 
 
-def test_the_keys_are_fetched_once_and_again_when_the_provider_rotates_them(login: Login) -> None:
+def test_the_keys_are_fetched_once_and_again_when_the_provider_rotates_them(login: Login, clock) -> None:
     assert login.attempt(login.rs256).status_code == 303
     assert login.attempt(login.rs256).status_code == 303
     assert login.provider.jwks_fetches == 1
     login.provider.rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     login.provider.rsa_kid = "rsa-2"
+    clock.advance(seconds=30)
     assert login.attempt(login.rs256).status_code == 303
+    assert login.provider.jwks_fetches == 2
+    # Made-up key ids do not make the console fetch the keys again and again
+    for kid in ("made-up-1", "made-up-2"):
+        login.refused(lambda nonce, kid=kid: login.rs256(nonce, kid=kid), "a key the provider does not publish")
     assert login.provider.jwks_fetches == 2
 
 
