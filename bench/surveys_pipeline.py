@@ -362,6 +362,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=3000, help="responses inserted raw for the baseline")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the last answer")
     parser.add_argument("--seed", type=int, default=1405)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the data directory here, with run.json: what was posted and seen"
+    )
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)  # the posting client's own process
     args = parser.parse_args()
     if args.client:
@@ -378,7 +381,8 @@ def main() -> None:
     }
     print(f"code measured: {C.ROOT}")
     with tempfile.TemporaryDirectory(prefix="crm-bench-surveys-pipeline-") as tmp:
-        data = Path(tmp)
+        data = args.keep.resolve() if args.keep else Path(tmp)
+        data.mkdir(parents=True, exist_ok=True)
         system = Pipeline(data)
         try:
             seed_roster(data, numbers)
@@ -472,6 +476,10 @@ def main() -> None:
             raise
         finally:
             system.stop()
+        if args.keep:
+            seen = {"survey_id": sid, "posted": posted, "topic_records": len(topic.seen) + topic.duplicates}
+            seen["topic"] = {subject: data["answers"] for subject, data in topic.seen.values()}
+            (data / "run.json").write_text(json.dumps(seen))
         raw_per_s, raw_n = baseline(data / "surveys.events.db", args.baseline)
         raw_answers_per_s = raw_per_s * PER_RESPONSE
         ratio = answers_per_s / raw_answers_per_s
