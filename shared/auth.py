@@ -187,7 +187,8 @@ def require(*roles: Role) -> Callable[..., Principal]:
 
     allowed = frozenset(roles)
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # async: a check of the role alone, with no thread hand-off of its own (a plain `def` runs in the thread pool)
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise HTTPException(403, f"role {principal.role.value!r} may not do this; allowed: {names}")
