@@ -22,7 +22,7 @@ and the responses read model behind `GET /surveys/{id}/scores`, `/trend.svg` and
 
 The figure is answers/s from the first post to the last answer visible at both ends.
 
-    .venv/bin/python bench/surveys_pipeline.py [--members 30000] [--answers 300000] [--connections 8]
+    .venv/bin/python bench/surveys_pipeline.py [--members 30000] [--answers 300000] [--connections 32]
 
 `--answers N` posts N answers (N/10 members' responses; `--members` defaults to the members needed), for a quick
 run. To compare with the code before a change, run the same script with CRM_BENCH_CODE=<other checkout>.
@@ -358,7 +358,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=int, default=300_000, help="answers posted (10 per member's response)")
     parser.add_argument("--members", type=int, default=None, help="members asked by the round (default: as needed)")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the client")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections of the client")
     parser.add_argument("--baseline", type=int, default=3000, help="responses inserted raw for the baseline")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the last answer")
     parser.add_argument("--seed", type=int, default=1405)

@@ -96,7 +96,7 @@ class SurveyIndex:
         loaded: dict[Any, Contact] = {}
         answered: dict[tuple[str, str], dict[str, Any]] = {}
         for contact_id, found in events_of.items():
-            events = [self.office.mapper.to_domain_event(n) for n in found]
+            events: list[Any] = [self.office.mapper.to_domain_event(n) for n in found]
             contact = loaded[contact_id] = self._contact(contact_id, found, events)
             for n, event in zip(found, events, strict=True):
                 if n.topic == RESPONDED:
