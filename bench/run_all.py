@@ -104,16 +104,19 @@ def main() -> int:
         rows += [[name, *r] for r in results]
     width = 118
     print("\n" + "=" * width)
-    print(f"{'benchmark':<14}{'store':<9}{'figure':<48}{'value':>11} {'unit':<9}{'target':<12}{'met':<4}")
+    # The benchmark and unit columns fit the longest name and unit.
+    col = max([14, *(len(name) + 1 for name in chosen)])
+    ucol = max([9, *(len(row[3]) + 1 for row in rows)])
+    print(f"{'benchmark':<{col}}{'store':<9}{'figure':<48}{'value':>11} {'unit':<{ucol}}{'target':<12}{'met':<4}")
     print("-" * width)
     for bench, figure, value, unit, target, met in rows:
         store = next((s for s in ("sqlite", "postgres") if f" {s} " in f" {figure} "), "sqlite")
         figure = " ".join(w for w in figure.split() if w not in ("sqlite", "postgres"))
-        print(f"{bench:<14}{store:<9}{figure:<48}{value:>11} {unit:<9}{target:<12}{met:<4}")
+        print(f"{bench:<{col}}{store:<9}{figure:<48}{value:>11} {unit:<{ucol}}{target:<12}{met:<4}")
     print("-" * width)
     for name, code, seconds, command in runs:
         state = "ok" if code == 0 else f"exit code {code}"
-        print(f"{name:<14} ran {seconds:5.0f}s, {state:<12} {command}")
+        print(f"{name:<{col}} ran {seconds:5.0f}s, {state:<12} {command}")
     if args.quick:
         print("(--quick: small sizes, figures not to be quoted)")
     return 0 if all(run[1] == 0 for run in runs) else 1
