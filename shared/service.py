@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -47,12 +47,6 @@ HTTP_DURATION = Histogram(
     ["service", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-
-
-def _route_template(request: Request) -> str:
-    # The matched route's template, never the concrete path: ids and numbers must not become label values.
-    route = request.scope.get("route")
-    return getattr(route, "path", None) or "unmatched"
 
 
 class BodyTooLarge(HTTPException):
@@ -113,6 +107,36 @@ class BodyLimit:
             if started:
                 raise
             await problem(413, "Content too large", exc.detail, instance=scope["path"])(scope, receive, send)
+
+
+class RequestMetrics:
+    """Counts and times every request by its route's template. A plain ASGI middleware: `@app.middleware("http")`
+    (Starlette's BaseHTTPMiddleware) ran each request through a task group and memory streams of its own, about a
+    tenth of a small request's time."""
+
+    def __init__(self, app: ASGIApp, service: str):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sent)
+        # The matched route's template, never the concrete path: ids and numbers must not become label values.
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        if route != "/metrics":
+            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+            HTTP_DURATION.labels(self.service, route).observe(time.perf_counter() - started)
 
 
 def _install_docs(app: FastAPI, title: str) -> None:
@@ -177,15 +201,7 @@ def create_service_app(
         BodyLimit, default=settings.http_max_body_bytes, routes={**UPLOAD_LIMITS, **settings.http_body_limits}
     )
 
-    @app.middleware("http")
-    async def _metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = _route_template(request)
-        if route != "/metrics":
-            HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
-            HTTP_DURATION.labels(service, route).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, service=service)
 
     @app.get("/health", tags=["operations"], summary="Liveness and readiness, no token needed")
     def get_health() -> Any:

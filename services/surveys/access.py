@@ -89,7 +89,8 @@ def _survey_rule(rule: Callable[[Principal, SurveyRecord], bool], refusal: str, 
     # A default rather than an Annotated hint: annotations are strings here, resolved in the module's globals,
     # where `roles` does not exist.
     def check(request: Request, survey_id: uuid.UUID, principal: Principal = Depends(require(*roles))) -> Principal:  # noqa: B008
-        record = request.app.state.office.survey(survey_id)
+        # The survey as the office keeps it between requests (read here, never changed): no copy for each request.
+        record = request.app.state.office.survey_view(survey_id).record
         if not rule(principal, record):
             raise HTTPException(403, refusal.format(**record))
         return principal

@@ -75,7 +75,7 @@ class ContactSteps(SurveyStore):
         return contact_record(c)
 
     def _save_contact(self, c: Contact) -> None:
-        self.save_or_conflict(c, what="the member's contact")
+        self.save_contact(c, what="the member's contact")
 
     def record_attempt(
         self, sid: uuid.UUID | str, number: str, *, line: str, outcome: str, by: str | None = None

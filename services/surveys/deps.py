@@ -13,15 +13,17 @@ from services.surveys.index import SurveyIndex
 MemberNumber = Annotated[str, Path(min_length=1, max_length=50, description="the member's membership number")]
 
 
-def get_office(request: Request) -> SurveyOffice:
+# Plain look-ups, so async: FastAPI runs a plain `def` dependency in its thread pool, a hand-off to another thread
+# for each one of each request.
+async def get_office(request: Request) -> SurveyOffice:
     return request.app.state.office
 
 
-def get_index(request: Request) -> SurveyIndex:
+async def get_index(request: Request) -> SurveyIndex:
     return request.app.state.index
 
 
-def get_calls(request: Request) -> CallList:
+async def get_calls(request: Request) -> CallList:
     return request.app.state.calls
 
 

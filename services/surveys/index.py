@@ -87,26 +87,27 @@ class SurveyIndex:
                 conn.execute(
                     complaints.insert().values(source_ref=ref, survey_id=ref.split(":")[1], raised_at=raised.at)
                 )
-        # Each contact once, as it now stands (its survey and member never change): its response row and its
+        # Each contact once, as the batch leaves it (its survey and member never change): its response row and its
         # call-list row, written for the whole batch in one statement each.
+        events_of: dict[Any, list[Notification]] = {}
+        for n in notifications:
+            if n.topic.startswith(CONTACT_TOPIC_PREFIX):
+                events_of.setdefault(n.originator_id, []).append(n)
         loaded: dict[Any, Contact] = {}
         answered: dict[tuple[str, str], dict[str, Any]] = {}
-        for n in notifications:
-            if not n.topic.startswith(CONTACT_TOPIC_PREFIX):
-                continue
-            contact = loaded.get(n.originator_id)
-            if contact is None:
-                contact = loaded[n.originator_id] = self.office.repository.get(n.originator_id)
-            if n.topic == RESPONDED:
-                event: Any = self.office.mapper.to_domain_event(n)
-                answered[(contact.survey_id, contact.membership_number)] = {
-                    "survey_id": contact.survey_id,
-                    "membership_number": contact.membership_number,
-                    "channel": event.channel,
-                    "answers": json.dumps(event.answers, ensure_ascii=False),
-                    "services_introduced": json.dumps(event.services_introduced, ensure_ascii=False),
-                    "responded_at": event.at,
-                }
+        for contact_id, found in events_of.items():
+            events: list[Any] = [self.office.mapper.to_domain_event(n) for n in found]
+            contact = loaded[contact_id] = self._contact(contact_id, found, events)
+            for n, event in zip(found, events, strict=True):
+                if n.topic == RESPONDED:
+                    answered[(contact.survey_id, contact.membership_number)] = {
+                        "survey_id": contact.survey_id,
+                        "membership_number": contact.membership_number,
+                        "channel": event.channel,
+                        "answers": json.dumps(event.answers, ensure_ascii=False),
+                        "services_introduced": json.dumps(event.services_introduced, ensure_ascii=False),
+                        "responded_at": event.at,
+                    }
         if answered:
             t = responses.c
             conn.execute(
@@ -117,6 +118,16 @@ class SurveyIndex:
             )
             conn.execute(responses.insert(), list(answered.values()))
         apply_contacts(conn, list(loaded.values()))
+
+    def _contact(self, contact_id: Any, found: list[Notification], events: list[Any]) -> Contact:
+        """The contact as of the batch: folded from its events when the batch holds all of them (a member answered
+        at the first call: opened and responded in one save), else loaded from the store."""
+        if [n.originator_version for n in found] == list(range(1, len(found) + 1)):
+            contact: Any = None
+            for event in events:
+                contact = event.mutate(contact)
+            return contact
+        return self.office.repository.get(contact_id)
 
     def _apply_surveys(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SURVEY_TOPIC_PREFIX))

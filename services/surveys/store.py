@@ -25,6 +25,7 @@ from services.surveys.views import questionnaire_record, survey_record
 from shared.calendar import IRAN, BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.eventstore import CrmApplication
+from shared.group_commit import GroupCommit
 from shared.organisation import Organisation
 from shared.problems import DomainError, NotFound
 from shared.settings import SurveySettings
@@ -111,9 +112,25 @@ class SurveyStore(CrmApplication):
         self.responses: Responses = responses or self._scan_responses
         self.complaint_log: Callable[[str], list[dict[str, Any]]] = self._scan_complaints
         self._views: dict[uuid.UUID, SurveyView] = {}
+        # Members' contacts saved by concurrent requests while a transaction is written go together in the next
+        # one (shared/group_commit.py): answers by phone come one member a request, and a commit each bound them.
+        self._contact_saves: GroupCommit[list[Any], None] = GroupCommit(self._store_together)
         self.running: Callable[[], list[str]] = lambda: [
             s["id"] for s in self._all_surveys() if s["stage"] == Stage.RUNNING
         ]
+
+    def _store_together(self, batches: list[list[Any]]) -> list[None]:
+        """Each item the pending events of one aggregate's change: all stored in one transaction, or none."""
+        self.save(*(event for events in batches for event in events))
+        return [None] * len(batches)
+
+    def save_contact(self, contact: Contact, *, what: str) -> None:
+        """Save one member's contact, in one transaction with the contacts other requests save at the same moment;
+        409 when another request saved a newer version of it first (only that request's change is refused)."""
+        try:
+            self._contact_saves.submit([list(contact.collect_events())])
+        except IntegrityError:
+            raise DomainError(f"{what} changed meanwhile; reload it and try again") from None
 
     # -- queries -----------------------------------------------------------------------------------------------
     def get_questionnaire(self, qid: uuid.UUID | str) -> Questionnaire:
