@@ -11,6 +11,7 @@ from services.calls.domain import Direction
 from services.calls.main import build_centre
 from shared.privacy import ERASED
 from shared.privacy_subjects import caller_subject, member_subject
+from shared.relay import EnvelopeMapper
 
 STRANGER = "09121112233"  # not a member
 MEMBER_PHONE = "09131234567"  # member 1001's
@@ -69,6 +70,11 @@ def test_erasing_a_caller_by_number_erases_their_calls_only(settings, clock, crm
         assert (call.caller, call.caller_raw, call.subject, call.contact_name) == (ERASED,) * 4
         assert (call.unit, call.state.value) == ("trade", "with_member_relations")  # the call and its figures stay
     assert (centre.get_call(other).caller, centre.get_call(other).subject) == ("+989351239876", "a visa letter")
+    # The relay, publishing (again) what is stored, can only publish [erased] for them: the key is gone.
+    published = [EnvelopeMapper(centre)(n) for n in centre.recorder.select_notifications(0, 1000)]
+    received = {e.subject: e.data for e in published if e.type == "crm.calls.call.received.v1"}
+    assert (received[first]["caller"], received[first]["caller_raw"]) == (ERASED, ERASED)
+    assert received[other]["caller"] == "+989351239876"
     centre.close()
 
     assert crm("audit", "export", "--service", "calls", "--out", after, "--key", keys[0])[0] == 0
