@@ -19,26 +19,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argpa
     privacy = sub.add_parser("privacy", help="personal data: erase a person at their request (crypto-shredding)")
     commands = privacy.add_subparsers(dest="privacy_command", required=True)
     erase = commands.add_parser(
-        "erase", help="delete the key sealing a member's personal data; exit 0 erased, 1 refused (already erased)"
+        "erase",
+        help="delete the key sealing a person's data (a member, a complainant, a caller); exit 0 erased, 1 refused",
     )
     whom = erase.add_mutually_exclusive_group(required=True)
-    whom.add_argument("--member", help="the membership number of the member to erase")
+    whom.add_argument("--member", help="the membership number of the member to erase (their calls too)")
     whom.add_argument("--complaint", help="the id of the complaint whose complainant is to be erased")
+    whom.add_argument("--caller", help="the phone number of a caller who is not a member: their calls' data")
     erase.add_argument("--reason", required=True, help="why: the person's request and its date (kept in the trail)")
     erase.add_argument("--by", default=None, help="who erases (default: the operating-system user)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     by = args.by or getpass.getuser()
-    service = "members" if args.member else "complaints"
+    service = "members" if args.member else "calls" if args.caller else "complaints"
     app = registry.load(registry.SERVICES[service].application)(settings)
     try:
         if args.member:
             app.erase_member(args.member, args.reason, by=by)
-            done = f"member {args.member}: personal data erased (name, contacts, e-mail, address)"
+            done = (
+                f"member {args.member}: personal data erased (name, contacts, e-mail, address, notes, "
+                "and the data of the calls they made)"
+            )
+        elif args.caller:
+            subject = app.erase_caller(args.caller, args.reason, by=by)
+            done = f"caller {args.caller} ({subject}): number, names, subjects and notes of their calls erased"
         else:
             app.erase_complainant(args.complaint, args.reason, by=by)
-            done = f"complaint {args.complaint}: the complainant's name and contact details erased"
+            done = f"complaint {args.complaint}: the complainant's name, contact details and free texts erased"
     except DomainError as exc:
         print(f"crm privacy: {exc}", file=sys.stderr)
         return 1

@@ -194,7 +194,7 @@ PROCESSORS: dict[str, Processor] = {
             "reporting",
             port_setting="processor_port",
             run="services.reporting.processor:run_processor",
-            sources=("calls", "complaints", "reporting"),
+            sources=("calls", "complaints", "members", "reporting"),
             readmodel="services.reporting.main:build_readmodel",
         ),
     )

@@ -84,10 +84,15 @@ class CrmApplication(Application[Any]):
             return mapper
         folder = self.env.get(PRIVACY_KEYS)
         keys: KeyStore = FileKeyStore(Path(folder)) if folder else MemoryKeyStore()
-        self.sealer = Sealer(keys, self.personal_fields)
+        self.sealer = self.construct_sealer(keys)
         return SealingMapper(
             self.sealer, transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher
         )
+
+    def construct_sealer(self, keys: KeyStore) -> Sealer:
+        """Seals each event with the key of its aggregate; a service whose events are about another person (a
+        call, about its caller) names whose key seals them."""
+        return Sealer(keys, self.personal_fields)
 
     def __init__(self, env: dict[str, Any] | None = None):
         for attempt in range(3):

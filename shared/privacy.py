@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -105,18 +105,35 @@ class FileKeyStore:
         return True
 
 
+# Whose data an event holds, when it is not the aggregate's own person: (aggregate id, event topic, event state) ->
+# the subject whose key seals it (a call's caller: the member, or the caller's number).
+SubjectOf = Callable[[str, str, Mapping[str, Any]], str]
+
+
 class Sealer:
     """Seals and opens the personal fields of event states with their person's key."""
 
-    def __init__(self, keys: KeyStore, fields: Mapping[str, Iterable[str]]):
-        """`fields`: per aggregate class (Member), the names of its events' personal fields."""
+    def __init__(self, keys: KeyStore, fields: Mapping[str, Iterable[str]], *, subject_of: SubjectOf | None = None):
+        """`fields`: per aggregate class (Member), the names of its events' personal fields: a plain name is
+        personal in every event of the aggregate, `Event.name` only in that event (a Decided's `reason` names the
+        complainant's case; a ComplainantErased's `reason` is the erasure's own, and stays readable).
+        `subject_of`: whose key seals an event, when not the aggregate's (default: the aggregate)."""
         self.keys = keys
         self.fields = {aggregate: frozenset(names) for aggregate, names in fields.items()}
+        self.subject_of = subject_of
+        self._topic_fields: dict[str, frozenset[str]] = {}
 
     def fields_of(self, topic: str) -> frozenset[str]:
         """The personal fields of the events of one topic ("services.members.domain:Member.Registered")."""
-        aggregate = topic.partition(":")[2].partition(".")[0]
-        return self.fields.get(aggregate, frozenset())
+        found = self._topic_fields.get(topic)
+        if found is None:
+            aggregate, _, event_name = topic.partition(":")[2].partition(".")
+            names = self.fields.get(aggregate, frozenset())
+            found = frozenset(
+                n.partition(".")[2] if "." in n else n for n in names if "." not in n or n.startswith(f"{event_name}.")
+            )
+            self._topic_fields[topic] = found
+        return found
 
     def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
         """A copy of `state` with each personal field (and each personal key of a dict field, such as the changes
@@ -124,6 +141,8 @@ class Sealer:
         fields = self.fields_of(topic)
         if not fields:
             return state
+        if self.subject_of is not None:
+            subject = self.subject_of(subject, topic, state)
         out = dict(state)
         for name, value in state.items():
             if name in fields:
@@ -133,7 +152,8 @@ class Sealer:
         return out
 
     def open_state(self, subject: str, state: dict[str, Any]) -> None:
-        """Open the sealed values of `state` in place (ERASED once the key is gone)."""
+        """Open the sealed values of `state` in place (ERASED once the key is gone). A value sealed for another
+        person than the aggregate names that person (`of`)."""
         for name, value in state.items():
             if is_sealed(value):
                 state[name] = self.open(subject, name, value)
@@ -151,9 +171,13 @@ class Sealer:
         nonce = secrets.token_bytes(12)
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         sealed = AESGCM(key).encrypt(nonce, plain, f"{subject}/{field}".encode())
-        return {SEALED: VERSION, "kind": _kind(value), "ct": base64.b64encode(nonce + sealed).decode()}
+        out = {SEALED: VERSION, "kind": _kind(value), "ct": base64.b64encode(nonce + sealed).decode()}
+        if self.subject_of is not None:
+            out["of"] = subject
+        return out
 
     def open(self, subject: str, field: str, value: dict[str, Any]) -> Any:
+        subject = value.get("of", subject)
         key = self.keys.key(subject, create=False)
         if key is None:
             return erased_value(value)

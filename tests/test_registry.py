@@ -136,6 +136,7 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
     assert PROCESSORS["reporting"].topics(settings) == [
         "chamber.calls.events.v1",
         "chamber.complaints.events.v1",
+        "chamber.members.events.v1",  # for its erasures only
         "chamber.reporting.events.v1",
     ]
 
@@ -171,7 +172,10 @@ def test_rebuild_reports_every_index_and_read_model_of_the_registry(settings):
     for service in SERVICES.values():
         if service.index:
             assert f"{service.index_label}: rebuilt from 0 events" in text
-    assert "reporting read models: rebuilt from 0 calls events, 0 complaints events, 0 reporting events" in text
+    assert (
+        "reporting read models: rebuilt from 0 calls events, 0 complaints events, 0 members events, 0 reporting events"
+        in text
+    )
 
 
 def test_importing_the_registry_imports_no_service():

@@ -25,14 +25,18 @@ from services.calls.domain import (
     State,
     TransitionRefused,
 )
+from services.calls.erasure import CallerErasure, erasure_id
 from services.calls.ingest import IngestResult, TelephonyIngest, normalise_number
+from services.calls.privacy import CALL_FIELDS, call_sealer
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
-from shared.problems import InvalidInput, NotFound
+from shared.privacy import KeyStore, Sealer
+from shared.privacy_subjects import caller_subject
+from shared.problems import DomainError, InvalidInput, NotFound
 
 __all__ = ["CallCentre", "CallNotFound", "IngestResult", "call_summary", "normalise_number"]
 
@@ -51,6 +55,12 @@ class CallCentre(CrmApplication):
     # another process) and the insert. Several replicas stay correct: the cached call is brought up to date from
     # the store before use, and a save on a stale version fails as before.
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    # The caller's number, what was taken down about them and the notes: sealed with the caller's key
+    # (services/calls/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Call": CALL_FIELDS}
+
+    def construct_sealer(self, keys: KeyStore) -> Sealer:
+        return call_sealer(keys, self.personal_fields, self)
 
     def __init__(
         self,
@@ -283,6 +293,34 @@ class CallCentre(CrmApplication):
 
     def resolve_by_member_relations(self, call_id: uuid.UUID, *, by: str, note: str) -> None:
         self._command(call_id, lambda c: c.resolve_by_member_relations(by, note, self.clock()))
+
+    # -- erasure (services/calls/erasure.py) ---------------------------------------------------------------------
+    def erase_caller(self, number: str, reason: str, *, by: str | None) -> str:
+        """Forget a caller who is not a known member: delete their key, then record the erasure (the key first,
+        so that nothing reading the event still opens the data). Returns the subject erased."""
+        e164 = normalise_number(number, self.region)
+        if e164 is None:
+            raise InvalidInput(f"{number!r} is not a phone number")
+        if not (reason or "").strip():
+            raise InvalidInput("the reason of the erasure is required")
+        subject = caller_subject(e164)
+        if self.find_aggregate(erasure_id(subject), CallerErasure) is not None:
+            raise DomainError(f"the caller {number} was already erased")
+        assert self.sealer is not None  # the call centre seals personal data (personal_fields)
+        self.sealer.keys.delete(subject)
+        self.forget_cached_calls()
+        self.save_or_conflict(
+            CallerErasure(subject=subject, reason=reason.strip(), by=by, at=self.clock()), what="the erasure"
+        )
+        return subject
+
+    def forget_cached_calls(self) -> None:
+        """Calls kept in memory between PBX events hold their callers' data opened: after an erasure they are
+        read again from the store, where the data now opens as [erased]."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is not None:
+            with cache.lock:
+                cache.cache.clear()
 
     # -- telephony (services/calls/ingest.py) ---------------------------------------------------------------------
     def ingest(self, ev: TelephonyEvent) -> IngestResult:

@@ -34,6 +34,7 @@ CONTRACT = EventContract(
             "services.calls.domain:Call.MemberRelationsFollowUpOpened"
         ),
         "crm.calls.call.deadline_moved.v1": "services.calls.domain:Call.DeadlineMoved",
+        "crm.calls.caller.erased.v1": "services.calls.erasure:CallerErasure.Recorded",
         "crm.calls.calendar.started.v1": "services.calls.calendar:ChamberCalendar.Started",
         "crm.calls.calendar.schedule_set.v1": "services.calls.calendar:ChamberCalendar.ScheduleSet",
         "crm.calls.calendar.day_closed.v1": "services.calls.calendar:ChamberCalendar.DayClosed",

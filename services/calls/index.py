@@ -23,6 +23,7 @@ from shared.calendar import BusinessCalendar
 from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
+from shared.privacy_subjects import caller_subject
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,30 @@ class CallIndex:
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
         ids = dict.fromkeys(n.originator_id for n in notifications if ":Call." in n.topic)
-        if not ids:
-            return
+        erasures = [n.originator_id for n in notifications if ":CallerErasure." in n.topic]
+        if erasures:
+            # A caller erased (here or by `crm privacy` in another process): their calls read [erased] now.
+            subjects: set[str] = {self.app.repository.get(e).subject for e in erasures}
+            self.app.forget_cached_calls()
+            ids.update(dict.fromkeys(self._calls_where(conn, calls.c.member_id.is_(None), subjects)))
+        if ids:
+            self._index(conn, list(ids))
+
+    def _calls_where(self, conn: sa.Connection, where: Any, subjects: set[str] | None = None) -> list[uuid.UUID]:
+        found = conn.execute(sa.select(calls.c.id, calls.c.caller).where(where)).all()
+        return [
+            uuid.UUID(i) for i, caller in found if subjects is None or (caller and caller_subject(caller) in subjects)
+        ]
+
+    def forget_members(self, membership_numbers: list[str]) -> None:
+        """Members were erased: the calls they made are indexed again, reading [erased] (their key is gone)."""
+        self.app.forget_cached_calls()
+        with self.engine.begin() as conn:
+            ids = self._calls_where(conn, calls.c.member_id.in_(membership_numbers))
+            if ids:
+                self._index(conn, ids)
+
+    def _index(self, conn: sa.Connection, ids: list[Any]) -> None:
         rows = []
         stored: list[Call] = []
         for call_id in ids:

@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     centre = build_centre(settings, clock)
     engine = create_engine(settings.local_db_url("calls_index"))
     index = build_index(settings, centre, engine)
-    lookup = MemberLookup(engine)
+    lookup = MemberLookup(engine, on_erased=index.forget_members)
     centre.member_lookup = lookup.member_of
     referrals = ComplaintReferrals(
         centre, engine, http_opener(settings.complaints_base_url, settings.calls_service_token), clock

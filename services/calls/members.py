@@ -2,19 +2,21 @@
 
 No synchronous call between services: a call from a known number shows the member even when the member service is
 down, and a member whose number changes is recognised by the new number as soon as the change reaches the topic.
-Only active members are members: a suspended or ended member's numbers are kept but not recognised.
+Only active members are members: a suspended or ended member's numbers are kept but not recognised. An erased
+member's name reads [erased] and their numbers are forgotten; the calls they made are told (`on_erased`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
 from shared.db import create_tables
 from shared.envelope import CloudEvent
+from shared.privacy import ERASED
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ MEMBER_EVENTS = {
     "crm.members.member.suspended.v1": "suspended",
     "crm.members.member.ended.v1": "ended",
     "crm.members.member.reinstated.v1": "reinstated",
+    "crm.members.member.erased.v1": "erased",
 }
 
 metadata = sa.MetaData()
@@ -92,12 +95,16 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
         return {"number": None, "active": False}
     if name == "reinstated":
         return {"number": None, "active": True}
+    if name == "erased":
+        return {"number": None, "erased": True}
     return None
 
 
 class MemberLookup:
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, on_erased: Callable[[list[str]], None] | None = None):
+        """`on_erased`: told the membership numbers of members erased by a batch, once it is applied."""
         self.engine = engine
+        self.on_erased = on_erased
         create_tables(metadata, engine)
 
     def member_of(self, e164: str) -> str | None:
@@ -122,6 +129,7 @@ class MemberLookup:
     def apply(self, events: Iterable[CloudEvent]) -> int:
         """Apply member events; an event at or below the member's version already applied changes nothing."""
         applied = 0
+        erased: list[str] = []
         with self.engine.begin() as conn:
             for event in events:
                 change = change_of(event)
@@ -135,6 +143,13 @@ class MemberLookup:
                 if row is not None and row["version"] >= event.sequence:
                     continue
                 number = change["number"] or (row["membership_number"] if row else None)
+                if change.get("erased"):
+                    conn.execute(
+                        member_names.update().where(member_names.c.member_id == event.subject).values(name=ERASED)
+                    )
+                    conn.execute(member_phones.delete().where(member_phones.c.member_id == event.subject))
+                    if number:
+                        erased.append(number)
                 active = change.get("active", row["active"] if row else True)
                 if row is None:
                     conn.execute(
@@ -164,4 +179,6 @@ class MemberLookup:
                             member_phones.insert().values(e164=e164, member_id=event.subject, membership_number=number)
                         )
                 applied += 1
+        if erased and self.on_erased is not None:
+            self.on_erased(erased)
         return applied

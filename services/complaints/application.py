@@ -49,6 +49,30 @@ from shared.settings import ComplaintSettings
 log = logging.getLogger(__name__)
 
 Lister = Callable[[], Iterable[uuid.UUID]]
+COMPLAINANT_FIELDS = frozenset(
+    {
+        "complainant_name",
+        "complainant",
+        "contact_phone",
+        "contact_phone_raw",
+        "contact_email",
+        "description",
+        "note",
+        "circumstances",
+        "root_causes",
+        "consequences",
+        "actions_taken",
+        "Decided.reason",
+        "CommitteeNotConvened.reason",
+        "Reopened.reason",
+        "ConfidentialityChanged.reason",
+        "CommitteeConvened.subject",
+        "reasoning",
+        "minutes",
+        "message",
+        "comment",
+    }
+)
 COMPLAINT_TOPIC_PREFIX = f"{Complaint.__module__}:{Complaint.__qualname__}."
 
 
@@ -59,12 +83,11 @@ class ComplaintNotFound(NotFound):
 class ComplaintDesk(ComplaintReceipt, ComplaintCommittee, ComplaintReports, CrmApplication):  # type: ignore[misc]  # mixins declare save() loosely
     service: ClassVar[str] = "complaints"
     contract: ClassVar[EventContract] = CONTRACT
-    # The complainant's name and contact details: sealed per complaint, whose complainant they are (shared/privacy.py).
-    personal_fields: ClassVar[dict[str, frozenset[str]]] = {
-        "Complaint": frozenset(
-            {"complainant_name", "complainant", "contact_phone", "contact_phone_raw", "contact_email"}
-        )
-    }
+    # The complainant's name and contact details, and every free text written by them or about their case (the
+    # description, notes, the investigation, decisions' reasons, the committee's subject, reasoning and minutes,
+    # the message sent to them, their comment on the result): sealed per complaint, whose complainant they are
+    # (shared/privacy.py). The erasure's own reason, and the reasons of deadline moves, stay readable.
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Complaint": COMPLAINANT_FIELDS}
 
     def __init__(
         self,

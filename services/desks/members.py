@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shared.envelope import CloudEvent
+from shared.privacy import ERASED
 
 # Read in full with their version (contracts/members/<type>.json): a `.v2` payload is not read as a `.v1` one.
 MEMBER_EVENTS = {
@@ -21,6 +22,7 @@ MEMBER_EVENTS = {
     "crm.members.member.suspended.v1",
     "crm.members.member.ended.v1",
     "crm.members.member.reinstated.v1",
+    "crm.members.member.erased.v1",  # the name reads [erased], the mobile number is forgotten
 }
 SELECTION_TAKEN = "crm.members.selection.taken.v1"
 HANDLED = MEMBER_EVENTS | {SELECTION_TAKEN}
@@ -83,6 +85,8 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
         if changes.get("membership_number"):
             change["membership_number"] = changes["membership_number"]
         return change
+    if kind == "erased":
+        return {"name": ERASED, "phone": None}
     return {"active": kind == "reinstated"}
 
 

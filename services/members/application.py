@@ -224,9 +224,12 @@ def member_record(member: Member) -> dict[str, Any]:
 class MemberDirectory(CrmApplication):
     service: ClassVar[str] = "members"
     contract: ClassVar[EventContract] = CONTRACT
-    # Names, contact persons with their numbers, e-mail and address: sealed per member (shared/privacy.py).
+    # Names, contact persons with their numbers, e-mail and address, and the free texts of the member's status
+    # changes: sealed per member (shared/privacy.py). The erasure's own reason stays readable.
     personal_fields: ClassVar[dict[str, frozenset[str]]] = {
-        "Member": frozenset({"name", "contacts", "email", "address"})
+        "Member": frozenset(
+            {"name", "contacts", "email", "address", "Suspended.reason", "Ended.reason", "Reinstated.note"}
+        )
     }
 
     def __init__(

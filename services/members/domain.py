@@ -21,8 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.members.normalise import LANGUAGES, Phone
 from shared.errors import DomainError, InvalidInput
-
-MEMBER_NAMESPACE = uuid.UUID("a6f3b0f2-51c4-4f0e-8b8e-3b9a9d6c2e71")
+from shared.privacy_subjects import MEMBER_NAMESPACE  # the calls seal the member's calls under the same id
 
 
 class MemberKind(StrEnum):

@@ -45,6 +45,7 @@ from shared.errors import NotFound
 from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
 from shared.organisation import Organisation
+from shared.privacy import ERASED
 from shared.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,9 @@ class Notifier(CrmApplication):
         """Keep the contacts among `events` and request the messages they ask for; returns how many are new."""
         events = list(events)
         self.known.apply(events)
+        erased = self.known.recipients_erased(events)
+        if erased:
+            self.forget_recipients(erased)
         facts = rules.Facts(
             self.organisation,
             self.staff,
@@ -220,6 +224,30 @@ class Notifier(CrmApplication):
                 SKIPPED.labels(e.type).inc()
                 log.error("notifications: skipped %s %s: %s: %s", e.type, e.id, type(exc).__name__, exc)
         return requested
+
+    def forget_recipients(self, recipients: list[str]) -> int:
+        """The people were erased: their messages not yet sent are cancelled, and the addresses the index keeps
+        of all their messages read [erased]. Returns how many were cancelled."""
+        self.follower.catch_up()  # messages asked for a moment ago are indexed
+        t = messages.c
+        pending = sa.select(t.id).where(t.recipient.in_(recipients), t.status.in_(("queued", "retrying")))
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(pending).scalars())
+        cancelled = 0
+        for mid in ids:
+            m = self.message(uuid.UUID(mid))
+            if m.cancel(reason="the recipient's personal data was erased", at=self.clock()):
+                try:
+                    self.save(m)
+                    cancelled += 1
+                except IntegrityError:  # sent meanwhile by the dispatcher
+                    pass
+        self.follower.catch_up()
+        with self.engine.begin() as conn:
+            conn.execute(
+                messages.update().where(t.recipient.in_(recipients), t.address.is_not(None)).values(address=ERASED)
+            )
+        return cancelled
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:
         """Record the message; False when the same source event asked for it already (nothing is sent twice)."""

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from shared.db import create_tables
 from shared.envelope import CloudEvent
 from shared.organisation import Organisation
+from shared.privacy import ERASED
 
 LANGUAGES = ("fa", "tr", "en")
 
@@ -109,6 +110,9 @@ REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
 MEMBER_REGISTERED = "crm.members.member.registered.v1"
 MEMBER_UPDATED = "crm.members.member.details_updated.v1"
 COMPLAINT_RECEIVED = "crm.complaints.complaint.received.v1"
+# An erased person's name reads [erased] and their addresses are forgotten: nothing more can reach them.
+MEMBER_ERASED = "crm.members.member.erased.v1"
+COMPLAINANT_ERASED = "crm.complaints.complaint.complainant_erased.v1"
 
 
 def first_phone(contacts: Iterable[Mapping[str, Any]] | None) -> str | None:
@@ -145,6 +149,18 @@ class EventContacts:
                     self._label(conn, e.subject, {"cancelled": kept if number in kept else [*kept, number]})
                 elif e.type in LABELLED:
                     self._label(conn, e.subject, {k: e.data.get(k) for k in LABELLED[e.type]})
+                elif e.type == MEMBER_ERASED:
+                    conn.execute(
+                        member_contacts.update()
+                        .where(member_contacts.c.member_id == e.subject)
+                        .values(name=ERASED, email=None, phone=None)
+                    )
+                elif e.type == COMPLAINANT_ERASED:
+                    conn.execute(
+                        complaint_contacts.update()
+                        .where(complaint_contacts.c.complaint_id == e.subject)
+                        .values(name=ERASED, email=None, phone=None)
+                    )
                 elif e.type == COMPLAINT_RECEIVED:
                     d = e.data
                     conn.execute(complaint_contacts.delete().where(complaint_contacts.c.complaint_id == e.subject))
@@ -214,6 +230,18 @@ class EventContacts:
 
     def contact_of(self, name: str) -> Contact | None:
         return self.member(member_id=name)
+
+    def recipients_erased(self, events: Iterable[CloudEvent]) -> list[str]:
+        """Who the erasures among `events` erase, as messages name their recipients: a member by id, a
+        complainant by the complaint's reference."""
+        found = [e.subject for e in events if e.type == MEMBER_ERASED]
+        complaints = [e.subject for e in events if e.type == COMPLAINANT_ERASED]
+        if complaints:
+            t = complaint_contacts
+            q = sa.select(t.c.reference).where(t.c.complaint_id.in_(complaints))
+            with self.engine.connect() as conn:
+                found.extend(conn.execute(q).scalars())
+        return found
 
     def complainant(self, complaint_id: str) -> tuple[str, Contact] | None:
         """(reference, contact) of a complaint's complainant; the member's language when the member is known."""

@@ -18,6 +18,7 @@ from services.reporting import projections as P
 from services.reporting.call_queries import CallQueries
 from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
+from services.reporting.erasure import ERASURES, erase, worth_keeping
 from services.reporting.journal import journal_rows, journaled
 from services.reporting.tables import (
     calendar_changes,
@@ -125,13 +126,15 @@ class ReadModel(CallQueries):
             if not fresh:
                 return outcome
             conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
-            if keep:
-                conn.execute(journal.insert(), journal_rows(fresh, at))
+            if keep and (kept := worth_keeping(fresh)):
+                conn.execute(journal.insert(), journal_rows(kept, at))
             rows = CallRows(conn, call_ids(fresh))
             for e in fresh:
                 self._apply_one(conn, e, outcome, rows)
             rows.write()
             self.complaints.apply(conn, fresh)
+            if any(e.type in ERASURES for e in fresh):
+                erase(conn, fresh)  # after the batch's other events, so nothing it copies stays in the clear
             outcome.applied = len(fresh)
         return outcome
 

@@ -1,0 +1,121 @@
+"""A call's personal data: the caller's number, the name and number taken down, the subject and the notes.
+
+They are sealed (shared/privacy.py) with the key of the caller, not of the call: the member's own key when the
+number is a known member's (so erasing the member erases their calls too), otherwise a key per caller number
+(shared/privacy_subjects.py; `crm privacy erase --caller`). Every value sealed this way names its subject (`of`),
+so a reader opens it without knowing whose the call was.
+
+Sealing happens on the ingest path, once or twice per PBX event: whose a call is, and that person's key, are kept in
+two bounded caches so that sealing reads no file per event. Caching a key for sealing is safe after an erasure by
+another process: what it seals can only be opened with the key's file, which is gone. Opening always reads the
+key store, so an erasure holds at once for every reader.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from eventsourcing.persistence import Mapper
+
+from shared.privacy import KeyStore, Sealer, is_sealed
+from shared.privacy_subjects import call_person
+
+# The caller's number as dialled and normalised; what member relations took down (name, number, subject); the
+# staff's notes on the call; the complaint a callback referred, with the caller's name, number and description.
+CALL_FIELDS = frozenset(
+    {"caller_raw", "caller", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
+    | {"complainant_name"}
+)
+RECEIVED = ":Call.Received"
+CACHE_SIZE = 10_000
+
+
+class _Bounded(OrderedDict[str, Any]):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+class SealKeyCache:
+    """A KeyStore that remembers the keys it handed out for sealing (bounded); lookups for opening go through."""
+
+    def __init__(self, inner: KeyStore, size: int = CACHE_SIZE):
+        self.inner = inner
+        self._keys = _Bounded(size)
+        self._lock = threading.Lock()
+
+    def key(self, subject: str, *, create: bool) -> bytes | None:
+        if not create:
+            return self.inner.key(subject, create=False)
+        with self._lock:
+            found = self._keys.get(subject)
+        if found is None:
+            found = self.inner.key(subject, create=True)
+            if found is not None:
+                with self._lock:
+                    self._keys.put(subject, found)
+        return found
+
+    def delete(self, subject: str) -> bool:
+        with self._lock:
+            self._keys.pop(subject, None)
+        return self.inner.delete(subject)
+
+
+class CallSubjects:
+    """Whose key seals an event of a call: decided by the call's Received event, remembered per call (bounded);
+    for a call not remembered, read from its stored Received event."""
+
+    def __init__(self, app: Any, size: int = CACHE_SIZE):
+        self.app = app  # its recorder and mapper exist only once it is built: read when first needed
+        self._calls = _Bounded(size)
+        self._lock = threading.Lock()
+
+    def __call__(self, aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
+        if topic.endswith(RECEIVED):
+            caller = state.get("caller")
+            person = call_person(state.get("member_id"), caller if isinstance(caller, str) else None)
+        else:
+            with self._lock:
+                person = self._calls.get(aggregate_id)
+            if person is None:
+                person = self._stored(aggregate_id)
+        person = person or aggregate_id
+        with self._lock:
+            self._calls.put(aggregate_id, person)
+        return person
+
+    def _stored(self, aggregate_id: str) -> str | None:
+        try:
+            events = self.app.recorder.select_events(uuid.UUID(aggregate_id), lte=1)
+        except ValueError:
+            return None
+        if not events:
+            return None
+        mapper: Mapper[Any] = self.app.mapper
+        state = events[0].state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        data = mapper.transcoder.decode(state)
+        for value in data.values():
+            if is_sealed(value) and "of" in value:
+                return str(value["of"])
+        caller = data.get("caller")  # stored before calls were sealed
+        return call_person(data.get("member_id"), caller if isinstance(caller, str) else None)
+
+
+def call_sealer(keys: KeyStore, fields: Mapping[str, frozenset[str]], app: Any) -> Sealer:
+    """The calls service's sealer: each call's data under its caller's key, keys for sealing cached."""
+    return Sealer(SealKeyCache(keys), fields, subject_of=CallSubjects(app))

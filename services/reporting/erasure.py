@@ -1,0 +1,158 @@
+"""The read model acts on an erasure: the personal data it copied from the topics reads [erased] from then on.
+
+Three events erase someone: a member (`crm.members.member.erased.v1`: the calls they made), a caller who is not a
+member (`crm.calls.caller.erased.v1`: their calls) and a complainant (`crm.complaints.complaint.complainant_erased.v1`:
+the complaint's complainant). The rows keep everything else (units, times, states, outcomes), so every count,
+figure and deadline stays as it was; the end-of-day lists already produced and the journal of applied events (which
+`as_of` replays) have the same fields replaced, so a report as of an earlier moment shows [erased] too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.reporting.complaint_record import facts as complaint_facts
+from services.reporting.tables import end_of_day, journal, unanswered
+from shared.envelope import CloudEvent, dumps
+from shared.privacy import ERASED
+from shared.privacy_subjects import call_person
+
+MEMBER_ERASED = "crm.members.member.erased.v1"
+CALLER_ERASED = "crm.calls.caller.erased.v1"
+COMPLAINANT_ERASED = "crm.complaints.complaint.complainant_erased.v1"
+ERASURES = frozenset({MEMBER_ERASED, CALLER_ERASED, COMPLAINANT_ERASED})
+
+CALL_RECEIVED = "crm.calls.call.received.v1"
+# The personal fields of the events and rows copied here (as the services seal them in their stores).
+CALL_FIELDS = frozenset(
+    {"caller", "caller_raw", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
+    | {"complainant_name"}
+)
+COMPLAINT_FIELDS = frozenset(
+    {"complainant_name", "complainant", "contact_phone", "contact_phone_raw", "contact_email", "description"}
+    | {"note", "circumstances", "root_causes", "consequences", "actions_taken", "reasoning", "minutes", "message"}
+    | {"comment", "subject"}
+)
+COMPLAINT_REASONS = ("decided", "committee_not_convened", "reopened", "confidentiality_changed")
+UNANSWERED_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
+LIST_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
+
+
+def worth_keeping(events: Sequence[CloudEvent]) -> list[CloudEvent]:
+    """The events to journal: of the members topic, read only for its erasures, nothing else is kept."""
+    return [e for e in events if not e.type.startswith("crm.members.") or e.type == MEMBER_ERASED]
+
+
+def erase(conn: sa.Connection, events: Sequence[CloudEvent]) -> None:
+    """Apply the erasures of a batch (already deduplicated) after its other events."""
+    persons = {e.subject if e.type == MEMBER_ERASED else e.data.get("subject") for e in events if _is_person(e)}
+    persons.discard(None)
+    if persons:
+        _erase_calls(conn, {str(p) for p in persons})
+    for e in events:
+        if e.type == COMPLAINANT_ERASED:
+            _erase_complaint(conn, e.subject)
+
+
+def _is_person(e: CloudEvent) -> bool:
+    return e.type in (MEMBER_ERASED, CALLER_ERASED)
+
+
+def _erase_calls(conn: sa.Connection, persons: set[str]) -> None:
+    calls = {
+        row.call_id
+        for row in conn.execute(sa.select(unanswered.c.call_id, unanswered.c.member_id, unanswered.c.caller))
+        if call_person(row.member_id, row.caller) in persons
+    }
+    for _seq, envelope in _journaled(conn, f'%"{CALL_RECEIVED}"%'):
+        data = envelope["data"]
+        if call_person(data.get("member_id"), data.get("caller")) in persons:
+            calls.add(envelope["subject"])
+    if not calls:
+        return
+    ids = sorted(calls)
+    for part in _chunks(ids):
+        conn.execute(
+            unanswered.update()
+            .where(unanswered.c.call_id.in_(part))
+            .values({f: sa.case((unanswered.c[f].is_(None), None), else_=ERASED) for f in UNANSWERED_FIELDS})
+        )
+    _erase_journal(conn, set(ids), lambda _type: CALL_FIELDS)
+    lists = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c["items"])
+    for unit, day, text in conn.execute(lists).all():
+        items = json.loads(text)
+        if not any(i.get("call_id") in calls for i in items):
+            continue
+        for item in items:
+            if item.get("call_id") in calls:
+                item.update({f: ERASED for f in LIST_FIELDS if item.get(f) is not None})
+        conn.execute(
+            end_of_day.update()
+            .where(end_of_day.c.unit == unit, end_of_day.c.day == day)
+            .values(items=dumps(items).decode())
+        )
+
+
+def _erase_complaint(conn: sa.Connection, complaint_id: str) -> None:
+    conn.execute(
+        complaint_facts.update()
+        .where(complaint_facts.c.complaint_id == complaint_id)
+        .values(
+            complainant_name=sa.case((complaint_facts.c.complainant_name.is_(None), None), else_=ERASED),
+            summary=sa.case((complaint_facts.c.summary.is_(None), None), else_=ERASED),
+        )
+    )
+
+    def fields(event_type: str) -> frozenset[str]:
+        if any(event_type.endswith(f".{name}.v1") for name in COMPLAINT_REASONS):
+            return COMPLAINT_FIELDS | {"reason"}
+        return COMPLAINT_FIELDS
+
+    _erase_journal(conn, {complaint_id}, fields)
+
+
+def _erase_journal(conn: sa.Connection, subjects: set[str], fields_of: Any) -> None:
+    """Replace the personal fields of the journaled events of these records (calls, complaints)."""
+    for part in _chunks(sorted(subjects), 100):  # a bounded expression per query (SQLite limits its depth)
+        for seq, envelope in _journaled(conn, None, set(part)):
+            if envelope["type"] in ERASURES:
+                continue
+            envelope["data"] = _scrubbed(envelope["data"], fields_of(envelope["type"]))
+            conn.execute(journal.update().where(journal.c.seq == seq).values(envelope=dumps(envelope).decode()))
+
+
+def _journaled(
+    conn: sa.Connection, like: str | None, subjects: set[str] | None = None
+) -> Iterable[tuple[int, dict[str, Any]]]:
+    q = sa.select(journal.c.seq, journal.c.envelope)
+    if like is not None:
+        q = q.where(journal.c.envelope.like(like))
+    if subjects is not None:
+        q = q.where(sa.or_(*(journal.c.envelope.like(f'%"{s}"%') for s in subjects)))
+    for seq, text in conn.execute(q).all():
+        envelope = json.loads(text)
+        if subjects is None or envelope.get("subject") in subjects:
+            yield seq, envelope
+
+
+def _scrubbed(data: Any, fields: frozenset[str]) -> Any:
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k in fields and v is not None:
+            out[k] = [] if isinstance(v, list) else ERASED
+        elif isinstance(v, dict):
+            out[k] = _scrubbed(v, fields)
+        else:
+            out[k] = v
+    return out
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -1,0 +1,117 @@
+"""The reporting read model acts on the erasure events: the callers', members' and complainants' data it copied from
+the topics (unanswered-call rows, complaint facts, the journal `as_of` replays) read [erased], while every count and
+figure stays. Fed with the events the services' relays publish (shared/relay.py), before and after the erasure."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from services.calls.domain import Direction
+from services.calls.main import build_centre
+from services.complaints.main import build_desk
+from services.members.main import build_directory
+from services.reporting.main import build_readmodel
+from services.reporting.tables import journal
+from shared.privacy import ERASED
+from shared.relay import EnvelopeMapper
+
+STRANGER, MEMBER_PHONE, OTHER = "09121112233", "09131234567", "09351239876"
+
+
+class Feed:
+    """What a relay has published of an application so far, and what it publishes next."""
+
+    def __init__(self, app) -> None:
+        self.app, self.mapper, self.position = app, EnvelopeMapper(app), 0
+
+    def next(self) -> list:
+        notes = self.app.recorder.select_notifications(self.position + 1, 10_000)
+        if notes:
+            self.position = notes[-1].id
+        return [self.mapper(n) for n in notes]
+
+
+def _unanswered(centre, number: str, subject: str) -> str:
+    call_id = centre.receive_call(direction=Direction.INCOMING, caller=number, unit="trade")
+    centre.record_unit_not_answered(call_id)
+    centre.transfer_to_member_relations(call_id)
+    centre.register_unanswered(call_id, by="z.rahimi", subject=subject, contact_name="رضا کریمی", contact_phone=None)
+    return str(call_id)
+
+
+def _rows(model) -> dict[str, dict]:
+    return {r["call_id"]: r for r in model.dump()["unanswered_calls"]}
+
+
+def _counts(model) -> dict[str, int]:
+    return {name: len(rows) for name, rows in model.dump().items() if name != "processed_events"}
+
+
+def test_erasing_a_caller_and_a_member_erases_their_calls_in_the_read_model(settings, clock) -> None:
+    directory = build_directory(settings, clock)
+    directory.register_member("1001", {"kind": "person", "name": "مریم احمدی"}, by="z.rahimi")
+    centre = build_centre(settings, clock)
+    centre.member_lookup = lambda number: "1001" if number == "+989131234567" else None
+    calls, members = Feed(centre), Feed(directory)
+    stranger = _unanswered(centre, STRANGER, "card renewal")
+    mine = _unanswered(centre, MEMBER_PHONE, "export permit")
+    other = _unanswered(centre, OTHER, "a visa letter")
+    model = build_readmodel(settings)
+    model.apply(calls.next() + members.next(), clock())
+    assert _rows(model)[stranger]["caller"] == "+989121112233"
+    before = _counts(model)
+
+    centre.erase_caller(STRANGER, "request", by="ops")
+    directory.erase_member("1001", "request", by="ops")
+    model.apply(calls.next() + members.next(), clock())
+
+    rows = _rows(model)
+    for call_id in (stranger, mine):
+        row = rows[call_id]
+        assert (row["caller"], row["contact_name"], row["subject"]) == (ERASED, ERASED, ERASED)
+        assert (row["unit"], row["state"]) == ("trade", "open")
+    assert (rows[other]["caller"], rows[other]["subject"]) == ("+989351239876", "a visa letter")
+    assert {k: v for k, v in _counts(model).items() if k != "event_journal"} == before
+    with model.engine.connect() as conn:
+        journaled = " ".join(conn.execute(sa.select(journal.c.envelope)).scalars())
+    for personal in ("9121112233", "9131234567", "card renewal", "export permit", "مریم"):
+        assert personal not in journaled, personal
+    assert "9351239876" in journaled and "a visa letter" in journaled
+    replayed = _rows(model.as_of(clock()))
+    assert replayed[stranger]["caller"] == ERASED and replayed[other]["subject"] == "a visa letter"
+    centre.close()
+    directory.close()
+
+
+def test_erasing_a_complainant_erases_the_complaints_facts_and_keeps_its_figures(settings, clock) -> None:
+    desk = build_desk(settings, clock=clock)
+    feed = Feed(desk)
+    complaint = desk.receive_from_website(
+        kind="complaint",
+        description="The certificate took three weeks.",
+        complainant_name="مریم احمدی",
+        phone="09121112233",
+        email=None,
+    )
+    kept = desk.receive_from_website(
+        kind="complaint", description="Fees doubled.", complainant_name="علی", phone="09121112233", email=None
+    )
+    model = build_readmodel(settings)
+    model.apply(feed.next(), clock())
+    facts = {f["complaint_id"]: f for f in model.dump()["complaint_facts"]}
+    assert facts[str(complaint.id)]["complainant_name"] == "مریم احمدی"
+
+    desk.erase_complainant(complaint.id, "request", by="ops")
+    model.apply(feed.next(), clock())
+    facts = {f["complaint_id"]: f for f in model.dump()["complaint_facts"]}
+    erased = facts[str(complaint.id)]
+    assert (erased["complainant_name"], erased["summary"]) == (ERASED, ERASED)
+    assert (erased["kind"], erased["state"], erased["channel"]) == ("complaint", "acknowledged", "website")
+    assert facts[str(kept.id)]["complainant_name"] == "علی" and len(facts) == 2
+    with model.engine.connect() as conn:
+        envelopes = [json.loads(t) for t in conn.execute(sa.select(journal.c.envelope)).scalars()]
+    text = json.dumps(envelopes, ensure_ascii=False)
+    assert "three weeks" not in text and "مریم" not in text and "Fees doubled" in text
+    desk.close()
