@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Queue names are the PBX's configuration, never personal data: safe as a label, and few.
 UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
+
+# Calls the index keeps folded in memory: a day's open calls of the biggest chamber, a few KB each.
+FOLDED_CALLS = 20_000
 
 metadata = sa.MetaData()
 calls = sa.Table(
@@ -75,19 +79,46 @@ class CallIndex:
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
-        self._rebuilding = False
+        # Calls as the index last folded them, the most recently touched last: the notifications it reads carry
+        # every event of a call in order, so a call is loaded from the store only when it is not here (its first
+        # event in a long while, or events this process did not index) and then folded forward in memory.
+        self._folded: OrderedDict[uuid.UUID, Call] = OrderedDict()
+
+    def _fold(self, notifications: Sequence[Notification]) -> list[Call]:
+        """The calls these notifications touch, each brought up to its last event among them, in first-seen order.
+
+        An event at or below the version held is skipped (a batch retried after a conflict); a gap (events another
+        replica indexed) or a call not held loads the call from the store at that event's version."""
+        touched: dict[uuid.UUID, Call] = {}
+        folded = self._folded
+        to_event = self.app.mapper.to_domain_event
+        for n in notifications:
+            call_id = uuid.UUID(str(n.originator_id)) if not isinstance(n.originator_id, uuid.UUID) else n.originator_id
+            call = touched.get(call_id) or folded.get(call_id)
+            if call is not None and n.originator_version <= call.version:
+                touched[call_id] = call
+                continue
+            if call is not None and n.originator_version == call.version + 1:
+                call = cast(Any, to_event(n)).mutate(call)
+            elif n.originator_version == 1:
+                call = cast(Any, to_event(n)).mutate(None)
+            else:
+                call = self.app.repository.get(call_id, version=n.originator_version)
+            touched[call_id] = call
+        for call_id, call in touched.items():
+            folded[call_id] = call
+            folded.move_to_end(call_id)
+        while len(folded) > FOLDED_CALLS:
+            folded.popitem(last=False)
+        return list(touched.values())
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
-        ids = dict.fromkeys(n.originator_id for n in notifications if ":Call." in n.topic)
-        if not ids:
+        stored = self._fold([n for n in notifications if ":Call." in n.topic])
+        if not stored:
             return
         rows = []
-        stored: list[Call] = []
-        for call_id in ids:
-            # Read only: a rebuild (nothing else writing) takes the cached call as it is rather than a deep copy.
-            call: Call = self.app.repository.get(call_id, deepcopy_from_cache=not self._rebuilding)
-            stored.append(call)
+        for call in stored:
             summary = call_summary(call)
             rows.append(
                 {
@@ -107,7 +138,7 @@ class CallIndex:
         conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
         conn.execute(calls.insert(), rows)
         conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
-        # The calls just read (once each: a load was a third of a rebuild).
+        # The calls just folded (a reload per call was most of a rebuild).
         held: list[dict[str, Any]] = [
             {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
             for call in stored
@@ -147,11 +178,8 @@ class CallIndex:
             conn.execute(calls.delete())
             conn.execute(unrouted.delete())
         self.follower.reset()
-        self._rebuilding = True
-        try:
-            return self.follower.catch_up()
-        finally:
-            self._rebuilding = False
+        self._folded.clear()
+        return self.follower.catch_up()
 
     def search(
         self,
