@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from services.calls.application import CallCentre
+from services.calls.domain import Call
 from shared.auth import READERS, Principal, Role, forbid, require
 from shared.organisation import Organisation
 
@@ -163,8 +164,16 @@ CalendarKeeper = Annotated[Principal, Depends(require(Role.ADMIN))]
 Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
 
 
-def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
-    call = centre.get_call(call_id)  # 404 for an unknown id
+def loaded_call(centre: Centre, call_id: uuid.UUID) -> Call:
+    """The call a request is about, loaded once (404 for an unknown id): FastAPI resolves a dependency once per
+    request, so the access rule and the command share this load instead of reading the store twice."""
+    return centre.get_call(call_id)
+
+
+LoadedCall = Annotated[Call, Depends(loaded_call)]
+
+
+def _summary(call: Call) -> dict[str, Any]:
     return {
         "unit": call.unit,
         "answered_by": call.answered_by,
@@ -173,14 +182,14 @@ def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def call_reader(principal: Reader, centre: Centre, call_id: uuid.UUID) -> Principal:
-    if not may_read_call(principal, centre.organisation, _summary(centre, call_id)):
+def call_reader(principal: Reader, centre: Centre, call: LoadedCall) -> Principal:
+    if not may_read_call(principal, centre.organisation, _summary(call)):
         raise forbid("this call belongs to another unit; its staff, member relations, the SG and auditors see it")
     return principal
 
 
-def call_worker(principal: _Staff, centre: Centre, call_id: uuid.UUID) -> Principal:
-    if not may_work_on_call(principal, centre.organisation, _summary(centre, call_id)):
+def call_worker(principal: _Staff, centre: Centre, call: LoadedCall) -> Principal:
+    if not may_work_on_call(principal, centre.organisation, _summary(call)):
         raise forbid("only the staff of the call's unit, member relations and the SG work on this call")
     return principal
 
@@ -191,12 +200,12 @@ def member_relations_staff(principal: _MemberRelationsRole, centre: Centre) -> P
     return principal
 
 
-def callback_recorder(principal: _CallbackRole, centre: Centre, call_id: uuid.UUID) -> Principal:
-    call = _summary(centre, call_id)
-    if not may_record_callback(principal, call):
+def callback_recorder(principal: _CallbackRole, call: LoadedCall) -> Principal:
+    summary = _summary(call)
+    if not may_record_callback(principal, summary):
         if principal.role == Role.EXPERT:
             raise forbid("an expert records callbacks only for the calls in his or her own queue")
-        raise forbid(f"only the manager of unit {call['unit']!r} records callbacks for its calls")
+        raise forbid(f"only the manager of unit {summary['unit']!r} records callbacks for its calls")
     return principal
 
 

@@ -257,16 +257,17 @@ def search_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallPublic, summary="A call's record and its course")
-def get_call(centre: CentreDep, _: access.CallReader, call_id: uuid.UUID) -> Any:
+def get_call(_: access.CallReader, call: access.LoadedCall) -> Any:
     """The call's current record with its whole course: routing, answer, misses, transfer, registration and callbacks."""
-    return _public(centre, call_id)
+    return call_summary(call)
 
 
 @router.post("/calls/{call_id}/route", response_model=CallPublic, summary="Route the call to its destination unit")
-def route_call(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, body: CallRoute) -> Any:
+def route_call(
+    centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall, body: CallRoute
+) -> Any:
     """Sends a ringing call to the chamber unit it is for; it then waits in the unit's queue for an expert."""
-    centre.route_call(call_id, body.unit)
-    return _public(centre, call_id)
+    return call_summary(centre.route_call(call_id, body.unit, call))
 
 
 def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
@@ -284,10 +285,9 @@ def answer_call(centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswe
 
 
 @router.post("/calls/{call_id}/unit-not-answered", response_model=CallPublic, summary="The unit did not answer")
-def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall) -> Any:
     """Records that nobody in the destination unit answered; the call goes to member relations."""
-    centre.record_unit_not_answered(call_id)
-    return _public(centre, call_id)
+    return call_summary(centre.record_unit_not_answered(call_id, call))
 
 
 @router.post(
@@ -295,10 +295,11 @@ def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUI
     response_model=CallPublic,
     summary="Hand the call the unit let go to member relations",
 )
-def transfer_to_member_relations(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+def transfer_to_member_relations(
+    centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall
+) -> Any:
     """Hands a call the unit let go over to member relations, whose expert takes the caller's subject down."""
-    centre.transfer_to_member_relations(call_id)
-    return _public(centre, call_id)
+    return call_summary(centre.transfer_to_member_relations(call_id, call))
 
 
 @router.post(
@@ -353,13 +354,14 @@ def record_callback(
     centre: CentreDep,
     principal: access.CallbackRecorder,
     call_id: uuid.UUID,
+    call: access.LoadedCall,
     body: CallbackRecord,
 ) -> Any:
     """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
-    call = centre.record_callback(
-        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
+    saved = centre.record_callback(
+        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to, loaded=call
     )
-    return call_summary(call)
+    return call_summary(saved)
 
 
 @router.post(

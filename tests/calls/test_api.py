@@ -708,3 +708,54 @@ def test_the_personal_queue_shows_local_time_the_working_time_left_and_the_membe
     assert item["received_at_local"] == "1405/08/30 10:30"
     assert item["due_local"] == "1405/09/03 10:30"  # 24 working hours: Saturday, Sunday, Monday, to Tuesday 10:30
     assert item["working_seconds_left"] == 23 * 3600
+
+
+# --- one load per command -------------------------------------------------------------------------------------------
+
+
+def test_a_callback_loads_the_call_once_for_its_access_rule_and_its_command(client: TestClient, tokens) -> None:
+    call_id = unanswered_call(client, tokens)
+    centre = client.app.state.centre
+    loads: list[str] = []
+    load = centre.get_call
+
+    def counted(cid):
+        loads.append(str(cid))
+        return load(cid)
+
+    centre.get_call = counted
+    try:
+        response = client.post(
+            f"/calls/{call_id}/callback",
+            json={"outcome": "not_reached", "note": "no answer"},
+            headers=tokens["unit_manager"],
+        )
+    finally:
+        del centre.get_call
+    assert response.status_code == 200, response.text
+    assert loads == [call_id]
+    assert response.json()["callbacks"][-1]["outcome"] == "not_reached"
+    assert response.json()["version"] == version_of(client, tokens, call_id)
+
+
+def test_a_save_between_the_access_check_and_the_command_is_still_a_conflict(client: TestClient, tokens) -> None:
+    call_id = unanswered_call(client, tokens)
+    centre = client.app.state.centre
+    load = centre.get_call
+
+    def load_then_someone_else_saves(cid):
+        call = load(cid)
+        # Another request records its callback after this one passed its access rule with the call it loaded.
+        centre.record_callback(cid, by="f.alavi", outcome="not_reached", note="the other request", loaded=load(cid))
+        return call
+
+    centre.get_call = load_then_someone_else_saves
+    try:
+        response = client.post(
+            f"/calls/{call_id}/callback", json={"outcome": "resolved"}, headers=tokens["unit_manager"]
+        )
+    finally:
+        del centre.get_call
+    assert_problem(response, 409, "the call changed meanwhile")
+    stored = client.get(f"/calls/{call_id}", headers=tokens["auditor"]).json()
+    assert [c["note"] for c in stored["callbacks"]] == ["the other request"]
