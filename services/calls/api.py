@@ -379,9 +379,9 @@ queues = APIRouter(prefix="/queues", tags=["queues"])
 
 
 def _queue_page(
-    request: Request, centre: CallCentre, items: list[dict[str, Any]], response: Response, limit: int, offset: int
+    request: Request, centre: CallCentre, found: tuple[list[dict[str, Any]], int], response: Response
 ) -> list[dict[str, Any]]:
-    shown = page(response, items, limit, offset)
+    shown = paged(response, *found)
     calendar = centre.calendar
     now = centre.clock()
     lookup = getattr(request.app.state, "members", None)
@@ -414,7 +414,7 @@ def my_queue(
     offset: Offset = 0,
 ) -> Any:
     """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
-    return _queue_page(request, centre, index.queue(expert=principal.name), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(expert=principal.name, limit=limit, offset=offset), response)
 
 
 @queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
@@ -429,7 +429,7 @@ def expert_queue(
     offset: Offset = 0,
 ) -> Any:
     """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
-    return _queue_page(request, centre, index.queue(expert=expert), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(expert=expert, limit=limit, offset=offset), response)
 
 
 @queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
@@ -446,4 +446,4 @@ def unit_queue(
     """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    return _queue_page(request, centre, index.queue(unit=unit), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(unit=unit, limit=limit, offset=offset), response)

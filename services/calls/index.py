@@ -244,18 +244,33 @@ class CallIndex:
     def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
         """Unanswered calls awaiting a callback, the earliest deadline first; an expert's queue also holds the calls
         he or she answered for member relations and still owes an outcome."""
+        with self.engine.connect() as conn:
+            return [json.loads(s) for (s,) in conn.execute(self._queue_query(unit, expert))]
+
+    def queue_page(
+        self, *, unit: str | None = None, expert: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of `queue` and how long the whole queue is: counted and cut in SQL, so that a unit's list of
+        thousands of calls costs a count and one page of rows, not every row decoded for a page of 50."""
+        q = self._queue_query(unit, expert)
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar() or 0
+            rows = conn.execute(q.limit(limit).offset(offset))
+            return [json.loads(s) for (s,) in rows], total
+
+    @staticmethod
+    def _queue_query(unit: str | None, expert: str | None) -> sa.Select[Any]:
         waiting = calls.c.state == "unanswered"
         if expert:
             waiting = sa.or_(
                 waiting, sa.and_(calls.c.state == "with_member_relations", calls.c.callback_due.is_not(None))
             )
-        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due)
+        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due, calls.c.id)
         if unit:
             q = q.where(calls.c.unit == unit)
         if expert:
             q = q.where(calls.c.assigned_expert == expert)
-        with self.engine.connect() as conn:
-            return [json.loads(s) for (s,) in conn.execute(q)]
+        return q
 
     def open_call_ids(self) -> list[uuid.UUID]:
         """Calls whose callback or member-relations follow-up deadline may still be running."""

@@ -224,3 +224,26 @@ def test_the_index_folds_the_events_it_reads_even_across_a_gap_and_a_retried_bat
     assert sorted(index.search(limit=100), key=lambda r: r["id"]) == _stored_summaries(centre, ids)
     assert index.rebuild() > 0
     assert sorted(index.search(limit=100), key=lambda r: r["id"]) == _stored_summaries(centre, ids)
+
+
+def test_a_queue_page_is_cut_in_sql_and_equals_the_slice_of_the_whole_queue(tmp_path, clock) -> None:
+    from services.calls.index import CallIndex
+    from shared.calendar import BusinessCalendar
+    from shared.db import create_engine
+
+    centre = CallCentre(organisation=ORG, clock=clock)
+    index = CallIndex(centre, create_engine(f"sqlite:///{tmp_path}/index.db"), BusinessCalendar.preset("IR"))
+    for k in range(7):
+        at = T + timedelta(minutes=k)
+        centre.ingest_batch(
+            [
+                ev("queued", at, f"page-{k}", queue="602" if k % 3 else "601", caller="09131234567"),
+                ev("abandoned", at + timedelta(seconds=30), f"page-{k}", queue="602" if k % 3 else "601"),
+            ]
+        )
+    index.follower.catch_up()
+    whole = index.queue(unit="trade")
+    assert len(whole) == 4
+    assert index.queue_page(unit="trade", limit=2, offset=1) == (whole[1:3], 4)
+    assert index.queue_page(unit="trade", limit=10, offset=4) == ([], 4)
+    assert index.queue_page(unit="membership", limit=10) == (index.queue(unit="membership"), 3)
