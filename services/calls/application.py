@@ -72,6 +72,8 @@ class CallCentre(CrmApplication):
         self.callback_deadline = callback_deadline
         self.mr_followup_deadline = mr_followup_deadline
         self.member_lookup = member_lookup or (lambda _number: None)
+        # The same lookup for many numbers in one query (the webhook looks a request's callers up together).
+        self.member_lookup_many: Callable[[Sequence[str]], dict[str, str]] | None = None
         self.telephony = TelephonyIngest(self)
         # The chamber's changes to its calendar, kept in this store, apply on top of the configured calendar.
         stored = load_calendar(self)

@@ -759,3 +759,56 @@ def test_a_save_between_the_access_check_and_the_command_is_still_a_conflict(cli
     assert_problem(response, 409, "the call changed meanwhile")
     stored = client.get(f"/calls/{call_id}", headers=tokens["auditor"]).json()
     assert [c["note"] for c in stored["callbacks"]] == ["the other request"]
+
+
+def test_the_webhook_looks_its_callers_up_in_the_member_database_before_the_group_commit(
+    client: TestClient, tokens
+) -> None:
+    def registered(n: int, phone: str) -> CloudEvent:
+        return CloudEvent(
+            id=f"m-{n}",
+            source="crm/members",
+            type="crm.members.member.registered.v1",
+            time=AT,
+            subject=f"6f1c1a1e-0000-4000-8000-00000000000{n}",
+            sequence=1,
+            position=n,
+            data={
+                "membership_number": f"11-000{n}",
+                "name": f"member {n}",
+                "status": "active",
+                "contacts": [{"phones": [{"e164": phone}]}],
+            },
+        )
+
+    members = client.app.state.members
+    members.apply([registered(1, "+989131234567")])
+    centre = client.app.state.centre
+    asked: list[list[str]] = []
+
+    def many(numbers):
+        asked.append(list(numbers))
+        return members.members_of(numbers)
+
+    def one_by_one(number):
+        raise AssertionError(f"{number} looked up inside the group commit")
+
+    centre.member_lookup, centre.member_lookup_many = one_by_one, many
+    events = [
+        webhook("w-1", "1763708400.21", "queued", queue="602", caller="09131234567"),
+        webhook("w-2", "1763708400.22", "queued", queue="602", caller="09137654321"),
+        webhook("w-3", "1763708400.21", "abandoned", at="2026-11-21T07:00:30Z", queue="602", caller="09131234567"),
+    ]
+    response = client.post("/telephony/events", json=events, headers=tokens["telephony"])
+    assert response.status_code == 200, response.text
+    assert asked == [["+989131234567", "+989137654321"]]  # one query for the request, each number once
+
+    def member_of_call(pbx: str) -> str | None:
+        return client.get(f"/calls/{call_id_for_pbx(pbx)}", headers=tokens["sg"]).json()["member_id"]
+
+    assert (member_of_call("1763708400.21"), member_of_call("1763708400.22")) == ("11-0001", None)
+    # Nothing kept after the request: the second number, registered since, is found for its next call.
+    members.apply([registered(2, "+989137654321")])
+    new = webhook("w-4", "1763708400.23", "queued", at="2026-11-21T07:01:00Z", queue="602", caller="09137654321")
+    assert client.post("/telephony/events", json=[new], headers=tokens["telephony"]).status_code == 200
+    assert member_of_call("1763708400.23") == "11-0002"
