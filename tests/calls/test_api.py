@@ -812,3 +812,17 @@ def test_the_webhook_looks_its_callers_up_in_the_member_database_before_the_grou
     new = webhook("w-4", "1763708400.23", "queued", at="2026-11-21T07:01:00Z", queue="602", caller="09137654321")
     assert client.post("/telephony/events", json=[new], headers=tokens["telephony"]).status_code == 200
     assert member_of_call("1763708400.23") == "11-0002"
+
+
+def test_metrics_count_refusals_with_their_status_too(client: TestClient, tokens) -> None:
+    assert client.get(f"/calls/{uuid.uuid4()}", headers=tokens["sg"]).status_code == 404
+    too_big = client.post(
+        "/telephony/events",
+        content=b"[" + b" " * (2 * 1024 * 1024) + b"]",
+        headers={**tokens["telephony"], "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    text = client.get("/metrics", headers=tokens["monitoring"]).text
+    assert 'crm_http_requests_total{method="GET",route="/calls/{call_id}",service="calls",status="404"} 1.0' in text
+    # Refused before any route matched: counted, under no route's name.
+    assert 'crm_http_requests_total{method="POST",route="unmatched",service="calls",status="413"} 1.0' in text
