@@ -272,3 +272,70 @@ class SyncHTTP:
 
     def close(self) -> None:
         self.conn.close()
+
+
+# --- profiles (py-spy) -----------------------------------------------------------------------------------------
+# py-spy samples a running Python process from outside (no code change, little overhead): `py_spy_record` wraps a
+# command or attaches to a pid and writes collapsed stacks ("raw" format, one `frame;frame;... count` per line),
+# which `profile_summary` turns into the lines bench/README.md quotes ("where the time goes").
+
+
+def py_spy_bin() -> str:
+    found = Path(sys.executable).with_name("py-spy")
+    if not found.exists():
+        raise SystemExit(
+            "py-spy is not installed in the venv: .venv/bin/pip install py-spy (pinned in requirements.lock)"
+        )
+    return str(found)
+
+
+def py_spy_record(
+    out: Path, *, pid: int | None = None, seconds: float | None = None, rate: int = 100, idle: bool = False
+) -> list[str]:
+    """The py-spy command line that records `pid` (for `seconds`) or, with `pid` None, the command appended to it.
+    `idle`: also the threads waiting (on a lock, a socket, the pool), to see where a request waits."""
+    cmd = [py_spy_bin(), "record", "--format", "raw", "--rate", str(rate), "--nonblocking", "-o", str(out)]
+    if idle:
+        cmd.append("--idle")
+    if pid is not None:
+        cmd += ["--pid", str(pid), "--subprocesses"]
+        if seconds is not None:
+            cmd += ["--duration", str(max(1, round(seconds)))]
+        return cmd
+    return [*cmd, "--subprocesses", "--"]
+
+
+def _frame_name(frame: str) -> str:
+    """`function (path/to/module.py:123)` -> `module.py:function` (a line number would split one function)."""
+    name, _, where = frame.partition(" (")
+    path = where.rsplit(":", 1)[0].rstrip(")")
+    parts = Path(path).parts
+    short = "/".join(parts[-2:]) if parts[-2:-1] and parts[-2] in ("calls", "reporting", "shared") else Path(path).name
+    return f"{short}:{name.strip()}"
+
+
+def profile_summary(raw: Path, top: int = 15) -> str:
+    """The functions holding the most samples, inclusive (on the stack) and self (at the top), as % of all."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [_frame_name(f) for f in stack.split(";") if " (" in f]
+        for name in set(frames):
+            inclusive[name] = inclusive.get(name, 0) + n
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+    if not total:
+        return "  (no samples)"
+    lines = [f"  {total} samples; inclusive % (on the stack):"]
+    for name, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"    {100 * n / total:5.1f}  {name}")
+    lines.append("  self % (running that function's own code):")
+    for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"    {100 * n / total:5.1f}  {name}")
+    return "\n".join(lines)

@@ -14,7 +14,10 @@ data folder, creates `--calls` unanswered calls in unit `trade` through the tele
 
 wrk and the service share the machine's two cores with everything else: the CPU seconds of each are printed.
 
-    .venv/bin/python bench/command_api.py [--calls 300] [--seconds 10] [--rate 200] [--ingest 500]
+    .venv/bin/python bench/command_api.py [--calls 300] [--seconds 10] [--rate 200] [--ingest 500] [--profile DIR]
+
+`--profile DIR`: py-spy records the service during (a) and (c) (DIR/command_api-*.txt) and the script prints
+where its time went.
 """
 
 from __future__ import annotations
@@ -256,6 +259,26 @@ class Ingest(threading.Thread):
         conn.close()
 
 
+class Profile:
+    """py-spy recording the service for one phase (`--profile`), summarised when the phase is over."""
+
+    def __init__(self, folder: Path | None, name: str, pid: int, seconds: float):
+        self.raw = folder / f"command_api-{name}.txt" if folder else None
+        self.proc = None
+        if self.raw is not None:
+            self.raw.parent.mkdir(parents=True, exist_ok=True)
+            cmd = C.py_spy_record(self.raw, pid=pid, seconds=seconds + 1, idle=False)
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # attached before the load starts
+
+    def report(self) -> None:
+        if self.proc is None or self.raw is None:
+            return
+        self.proc.wait(60)
+        print(f"    py-spy profile of the service ({self.raw}):")
+        print(C.profile_summary(self.raw, top=20))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=300)
@@ -263,6 +286,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="(a): connections of the capacity run")
     parser.add_argument("--rate", type=float, default=200.0, help="(b), (c): requests/s")
     parser.add_argument("--ingest", type=float, default=500.0, help="(c): PBX events/s posted meanwhile")
+    parser.add_argument("--profile", type=Path, help="record the service with py-spy during (a) and (c) into DIR")
     args = parser.parse_args()
     if not Path(WRK).exists():
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -280,6 +304,8 @@ def main() -> None:
         )
         id_list = ",".join(f'"{i}"' for i in ids)
 
+        assert service.proc is not None
+        profile = Profile(args.profile, "capacity", service.proc.pid, args.seconds)
         cpu0 = service.cpu_seconds()
         cap = wrk(
             service.port,
@@ -294,6 +320,7 @@ def main() -> None:
             f"{cap['p50']:.1f} ms p99 {cap['p99']:.1f} ms; non-2xx {cap['non2xx']} {cap['socket_errors']}; CPU s: "
             f"service {cap['svc_cpu']:.1f}, wrk {cap['wrk_cpu']:.1f}"
         )
+        profile.report()
 
         conns = 10
         pause = int(conns * 1000 / args.rate)
@@ -311,6 +338,7 @@ def main() -> None:
         ingest = Ingest(service.port, telephony, args.ingest)
         ingest.start()
         time.sleep(1.0)
+        profile = Profile(args.profile, "reads", service.proc.pid, args.seconds)
         posted0, t0 = ingest.posted, time.monotonic()
         cpu0 = service.cpu_seconds()
         reads = wrk(
@@ -326,6 +354,7 @@ def main() -> None:
             f"{reads['rate']:,.0f} req/s; p50 {reads['p50']:.1f} ms p99 {reads['p99']:.1f} ms; non-2xx "
             f"{reads['non2xx']}; CPU s: service {reads['svc_cpu']:.1f}, wrk {reads['wrk_cpu']:.1f}"
         )
+        profile.report()
     finally:
         service.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -580,6 +580,9 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=float, default=0.01, help="latency: seconds between GETs")
     parser.add_argument("--tick", type=float, default=2.0, help="CRM_PROCESSOR_TICK_SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs) and print where it is")
+    parser.add_argument(
+        "--start-timeout", type=float, default=120.0, help="seconds for `crm run` to be up (longer on a loaded machine)"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="CRM_X=V", help="extra environment for crm run")
     parser.add_argument(
         "--code",
@@ -649,7 +652,7 @@ def run_store(store: str, args) -> None:
     try:
         telephony = system.token("telephony", "bench-pbx")
         admin = system.token("admin", "bench-admin")
-        up = system.start()
+        up = system.start(args.start_timeout)
         print(
             f"end_to_end: crm run (code {system.code}) up in {up:.1f}s (ports {system.ports}); data {system.data_dir}"
         )

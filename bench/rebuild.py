@@ -14,7 +14,10 @@
 Printed: rows/s of each, seconds of the rebuild (target <= 100 s for 1,000,000 events) and the ratio of the
 rebuild's rate to the SELECT's (target >= 0.25). `--store sqlite|postgres|both`.
 
-    .venv/bin/python bench/rebuild.py [--events 1000000] [--store both] [--seed-calls 2000]
+    .venv/bin/python bench/rebuild.py [--events 1000000] [--store both] [--seed-calls 2000] [--profile DIR]
+
+`--profile DIR` records the rebuild with py-spy (DIR/rebuild-<store>.txt, collapsed stacks) and prints where its
+time went.
 """
 
 from __future__ import annotations
@@ -196,7 +199,7 @@ def crm_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run(store: str, events: int, seed_calls: int, tmp: Path) -> dict:
+def run(store: str, events: int, seed_calls: int, tmp: Path, profile: Path | None = None) -> dict:
     prefix = f"rb{uuid.uuid4().hex[:8]}_"
     if store == "postgres":
         settings = Settings(data_dir=tmp / store, store="postgres", postgres_schema_prefix=prefix, **C.PG)
@@ -218,9 +221,13 @@ def run(store: str, events: int, seed_calls: int, tmp: Path) -> dict:
             pg_select(f"{prefix}calls") if store == "postgres" else sqlite_select(settings.data_dir / "calls.events.db")
         )
         print(f"  {store}: raw SELECT of {n:,} rows in {select_s:.1f}s ({n / select_s:,.0f} rows/s)")
+        command = [PY, "-m", "services.cli", "rebuild"]
+        raw = profile / f"rebuild-{store}.txt" if profile else None
+        if raw is not None:
+            command = C.py_spy_record(raw) + command
         started = time.perf_counter()
         done = subprocess.run(
-            [PY, "-m", "services.cli", "rebuild"],
+            command,
             env=crm_env(settings),
             cwd=C.ROOT,
             capture_output=True,
@@ -232,6 +239,9 @@ def run(store: str, events: int, seed_calls: int, tmp: Path) -> dict:
             raise SystemExit(f"crm rebuild failed: {done.stderr[-2000:]}")
         print("    " + done.stdout.strip().replace("\n", "\n    "))
         print(f"  {store}: crm rebuild of {n:,} events in {rebuild_s:.1f}s ({n / rebuild_s:,.0f} events/s)")
+        if raw is not None:
+            print(f"  {store}: py-spy profile of the rebuild ({raw}; sampling slows it a little):")
+            print(C.profile_summary(raw, top=25))
         return {"store": store, "n": n, "select_s": select_s, "rebuild_s": rebuild_s}
     finally:
         if store == "postgres":
@@ -243,12 +253,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seed-calls", type=int, default=2000, help="calls ingested through the application")
+    parser.add_argument("--profile", type=Path, help="record `crm rebuild` with py-spy into this folder and summarise")
     args = parser.parse_args()
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
     out = []
     with tempfile.TemporaryDirectory(prefix="crm-bench-rebuild-") as tmp:
         for store in stores:
-            out.append(run(store, args.events, args.seed_calls, Path(tmp)))
+            out.append(run(store, args.events, args.seed_calls, Path(tmp), args.profile))
     print()
     print(f"{'store':<10}{'events':>11}{'SELECT rows/s':>15}{'rebuild ev/s':>14}{'rebuild s':>11}{'ratio':>8}")
     for r in out:

@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _calendar_parser(sub)
 
-    sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
+    rebuild = sub.add_parser("rebuild", help="drop the read models and rebuild them from the event stores")
+    rebuild.add_argument(
+        "--jobs", type=int, default=None, help="indexes and read models rebuilt side by side (default: one per CPU)"
+    )
     members = sub.add_parser("members", help="the member database's operator commands")
     members_sub = members.add_subparsers(dest="members_command", required=True)
     imp = members_sub.add_parser(
@@ -236,7 +239,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.command == "rebuild":
         from services.rebuild import rebuild_all
 
-        return rebuild_all(settings)
+        return rebuild_all(settings, jobs=args.jobs)
     if args.command == "audit":
         return audit_cli.run(args, settings)
     if args.command == "users":

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.db import create_engine
@@ -136,7 +137,9 @@ class TokenStore:
             )
             return [dict(r._mapping) for r in rows]
 
-    def verify(self, token: str) -> Principal | None:
+    def cached(self, token: str) -> tuple[bool, Principal | None]:
+        """(True, what `verify` would answer) when the cache still holds the token's answer, else (False, None):
+        no query, so the request's event loop may ask it without a thread."""
         digest = hash_token(token)
         now = time.monotonic()
         with self._lock:
@@ -144,7 +147,15 @@ class TokenStore:
             if hit is not None:
                 self._cache.move_to_end(digest)
         if hit and now - hit[0] < (self._cache_seconds if hit[1] else min(self._cache_seconds, self.UNKNOWN_SECONDS)):
-            return hit[1]
+            return True, hit[1]
+        return False, None
+
+    def verify(self, token: str) -> Principal | None:
+        known, principal = self.cached(token)
+        if known:
+            return principal
+        digest = hash_token(token)
+        now = time.monotonic()
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(tokens.c.name, tokens.c.role, tokens.c.unit).where(
@@ -166,12 +177,17 @@ class TokenStore:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    # Async, like `check` below: a plain `def` dependency costs every request two hops to the thread pool; only a
+    # token not in the cache (once per token every few seconds) is looked up in the database, in a thread.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "a bearer token is required (create one with `crm token create`)")
-    principal: Principal | None = request.app.state.tokens.verify(credentials.credentials)
+    store: TokenStore = request.app.state.tokens
+    known, principal = store.cached(credentials.credentials)
+    if not known:
+        principal = await run_in_threadpool(store.verify, credentials.credentials)
     if principal is None:
         raise HTTPException(401, "the bearer token is unknown or revoked")
     return principal

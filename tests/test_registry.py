@@ -262,3 +262,39 @@ def test_the_import_contracts_cover_every_registered_service():
         or (Path(__file__).resolve().parents[1] / "services" / name / "domain.py").exists()
     }
     assert {f"services.{name}.domain" for name in with_domain} <= set(plain["source_modules"])
+
+
+def test_a_rebuild_side_by_side_in_worker_processes_builds_what_one_at_a_time_builds(settings):
+    from services.calls.application import CallCentre
+    from services.calls.main import build_index
+    from services.reporting.main import build_readmodel
+    from shared.eventstore import store_env
+    from shared.organisation import Organisation
+    from tests.calls.test_application import SATURDAY_1030 as T
+    from tests.calls.test_application import ev
+
+    centre = CallCentre(
+        store_env(settings, "calls"),
+        organisation=Organisation.load(settings.organisation_file),
+        calendar=settings.business_calendar,
+    )
+    try:
+        for k in range(5):
+            centre.ingest_batch(
+                [ev("queued", T, f"par-{k}", queue="602", caller="09131234567"), ev("abandoned", T, f"par-{k}")]
+            )
+
+        def built() -> tuple[list, dict]:
+            index = build_index(settings, centre)
+            return sorted(index.search(limit=100), key=lambda r: r["id"]), build_readmodel(settings).dump()
+
+        one, two = io.StringIO(), io.StringIO()
+        assert rebuild_all(settings, out=one, jobs=1) == 0
+        sequential = built()
+        assert rebuild_all(settings, out=two, jobs=2) == 0
+    finally:
+        centre.close()
+    assert two.getvalue() == one.getvalue()
+    assert "calls events" in one.getvalue() and "reporting read models: rebuilt from 20 calls events" in one.getvalue()
+    assert built() == sequential
+    assert len(sequential[0]) == 5

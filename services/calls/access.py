@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from services.calls.application import CallCentre
+from services.calls.domain import Call
 from shared.auth import READERS, Principal, Role, forbid, require
 from shared.organisation import Organisation
 
@@ -163,8 +164,19 @@ CalendarKeeper = Annotated[Principal, Depends(require(Role.ADMIN))]
 Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
 
 
-def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
-    call = centre.get_call(call_id)  # 404 for an unknown id
+# The rules below are `async`: they only look at the principal and the loaded call, and FastAPI runs every plain
+# `def` dependency in the thread pool, a hop to a thread and back per rule and request. The load is a `def` (it
+# reads the store).
+def loaded_call(centre: Centre, call_id: uuid.UUID) -> Call:
+    """The call a request is about, loaded once (404 for an unknown id): FastAPI resolves a dependency once per
+    request, so the access rule and the command share this load instead of reading the store twice."""
+    return centre.get_call(call_id)
+
+
+LoadedCall = Annotated[Call, Depends(loaded_call)]
+
+
+def _summary(call: Call) -> dict[str, Any]:
     return {
         "unit": call.unit,
         "answered_by": call.answered_by,
@@ -173,34 +185,34 @@ def _summary(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def call_reader(principal: Reader, centre: Centre, call_id: uuid.UUID) -> Principal:
-    if not may_read_call(principal, centre.organisation, _summary(centre, call_id)):
+async def call_reader(principal: Reader, centre: Centre, call: LoadedCall) -> Principal:
+    if not may_read_call(principal, centre.organisation, _summary(call)):
         raise forbid("this call belongs to another unit; its staff, member relations, the SG and auditors see it")
     return principal
 
 
-def call_worker(principal: _Staff, centre: Centre, call_id: uuid.UUID) -> Principal:
-    if not may_work_on_call(principal, centre.organisation, _summary(centre, call_id)):
+async def call_worker(principal: _Staff, centre: Centre, call: LoadedCall) -> Principal:
+    if not may_work_on_call(principal, centre.organisation, _summary(call)):
         raise forbid("only the staff of the call's unit, member relations and the SG work on this call")
     return principal
 
 
-def member_relations_staff(principal: _MemberRelationsRole, centre: Centre) -> Principal:
+async def member_relations_staff(principal: _MemberRelationsRole, centre: Centre) -> Principal:
     if not may_take_member_relations_step(principal, centre.organisation):
         raise forbid("this step is member relations' work: its experts and the member-relations manager")
     return principal
 
 
-def callback_recorder(principal: _CallbackRole, centre: Centre, call_id: uuid.UUID) -> Principal:
-    call = _summary(centre, call_id)
-    if not may_record_callback(principal, call):
+async def callback_recorder(principal: _CallbackRole, call: LoadedCall) -> Principal:
+    summary = _summary(call)
+    if not may_record_callback(principal, summary):
         if principal.role == Role.EXPERT:
             raise forbid("an expert records callbacks only for the calls in his or her own queue")
-        raise forbid(f"only the manager of unit {call['unit']!r} records callbacks for its calls")
+        raise forbid(f"only the manager of unit {summary['unit']!r} records callbacks for its calls")
     return principal
 
 
-def searcher(
+async def searcher(
     principal: Reader,
     centre: Centre,
     unit: Annotated[str | None, Query(description="the call's destination unit")] = None,
@@ -212,7 +224,7 @@ def searcher(
     return scope
 
 
-def expert_queue_reader(principal: Reader, centre: Centre, expert: str) -> Principal:
+async def expert_queue_reader(principal: Reader, centre: Centre, expert: str) -> Principal:
     if not may_see_expert_queue(principal, centre.organisation, expert):
         if principal.role == Role.EXPERT:
             raise forbid("an expert sees only his or her own queue")
@@ -220,7 +232,7 @@ def expert_queue_reader(principal: Reader, centre: Centre, expert: str) -> Princ
     return principal
 
 
-def unit_queue_reader(principal: Reader, centre: Centre, unit: str) -> Principal:
+async def unit_queue_reader(principal: Reader, centre: Centre, unit: str) -> Principal:
     if not centre.organisation.has_unit(unit):
         return principal  # the handler answers 404 for a unit that does not exist
     if not may_see_unit_queue(principal, centre.organisation, unit):

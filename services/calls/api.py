@@ -257,16 +257,17 @@ def search_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallPublic, summary="A call's record and its course")
-def get_call(centre: CentreDep, _: access.CallReader, call_id: uuid.UUID) -> Any:
+def get_call(_: access.CallReader, call: access.LoadedCall) -> Any:
     """The call's current record with its whole course: routing, answer, misses, transfer, registration and callbacks."""
-    return _public(centre, call_id)
+    return call_summary(call)
 
 
 @router.post("/calls/{call_id}/route", response_model=CallPublic, summary="Route the call to its destination unit")
-def route_call(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, body: CallRoute) -> Any:
+def route_call(
+    centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall, body: CallRoute
+) -> Any:
     """Sends a ringing call to the chamber unit it is for; it then waits in the unit's queue for an expert."""
-    centre.route_call(call_id, body.unit)
-    return _public(centre, call_id)
+    return call_summary(centre.route_call(call_id, body.unit, call))
 
 
 def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
@@ -284,10 +285,9 @@ def answer_call(centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswe
 
 
 @router.post("/calls/{call_id}/unit-not-answered", response_model=CallPublic, summary="The unit did not answer")
-def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall) -> Any:
     """Records that nobody in the destination unit answered; the call goes to member relations."""
-    centre.record_unit_not_answered(call_id)
-    return _public(centre, call_id)
+    return call_summary(centre.record_unit_not_answered(call_id, call))
 
 
 @router.post(
@@ -295,10 +295,11 @@ def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUI
     response_model=CallPublic,
     summary="Hand the call the unit let go to member relations",
 )
-def transfer_to_member_relations(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID) -> Any:
+def transfer_to_member_relations(
+    centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall
+) -> Any:
     """Hands a call the unit let go over to member relations, whose expert takes the caller's subject down."""
-    centre.transfer_to_member_relations(call_id)
-    return _public(centre, call_id)
+    return call_summary(centre.transfer_to_member_relations(call_id, call))
 
 
 @router.post(
@@ -353,13 +354,14 @@ def record_callback(
     centre: CentreDep,
     principal: access.CallbackRecorder,
     call_id: uuid.UUID,
+    call: access.LoadedCall,
     body: CallbackRecord,
 ) -> Any:
     """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
-    call = centre.record_callback(
-        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to
+    saved = centre.record_callback(
+        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to, loaded=call
     )
-    return call_summary(call)
+    return call_summary(saved)
 
 
 @router.post(
@@ -377,9 +379,9 @@ queues = APIRouter(prefix="/queues", tags=["queues"])
 
 
 def _queue_page(
-    request: Request, centre: CallCentre, items: list[dict[str, Any]], response: Response, limit: int, offset: int
+    request: Request, centre: CallCentre, found: tuple[list[dict[str, Any]], int], response: Response
 ) -> list[dict[str, Any]]:
-    shown = page(response, items, limit, offset)
+    shown = paged(response, *found)
     calendar = centre.calendar
     now = centre.clock()
     lookup = getattr(request.app.state, "members", None)
@@ -412,7 +414,7 @@ def my_queue(
     offset: Offset = 0,
 ) -> Any:
     """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
-    return _queue_page(request, centre, index.queue(expert=principal.name), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(expert=principal.name, limit=limit, offset=offset), response)
 
 
 @queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
@@ -427,7 +429,7 @@ def expert_queue(
     offset: Offset = 0,
 ) -> Any:
     """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
-    return _queue_page(request, centre, index.queue(expert=expert), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(expert=expert, limit=limit, offset=offset), response)
 
 
 @queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
@@ -444,4 +446,4 @@ def unit_queue(
     """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
-    return _queue_page(request, centre, index.queue(unit=unit), response, limit, offset)
+    return _queue_page(request, centre, index.queue_page(unit=unit, limit=limit, offset=offset), response)

@@ -82,6 +82,8 @@ class CallCentre(CrmApplication):
         self.callback_deadline = callback_deadline
         self.mr_followup_deadline = mr_followup_deadline
         self.member_lookup = member_lookup or (lambda _number: None)
+        # The same lookup for many numbers in one query (the webhook looks a request's callers up together).
+        self.member_lookup_many: Callable[[Sequence[str]], dict[str, str]] | None = None
         self.telephony = TelephonyIngest(self)
         # The chamber's changes to its calendar, kept in this store, apply on top of the configured calendar.
         stored = load_calendar(self)
@@ -197,24 +199,26 @@ class CallCentre(CrmApplication):
         self.save(call)
         return call.id
 
-    def _command(self, call_id: uuid.UUID, action: Callable[[Call], None]) -> Call:
-        call = self.get_call(call_id)
+    def _command(self, call_id: uuid.UUID, action: Callable[[Call], None], loaded: Call | None = None) -> Call:
+        """`loaded`: the call as the request already loaded it (for its access rule), a private copy; a newer
+        version saved meanwhile makes the save a 409 as if it had been loaded here."""
+        call = loaded if loaded is not None else self.get_call(call_id)
         action(call)
         self.save_or_conflict(call, what="the call")
         return call
 
-    def route_call(self, call_id: uuid.UUID, unit: str) -> None:
+    def route_call(self, call_id: uuid.UUID, unit: str, loaded: Call | None = None) -> Call:
         self._check_unit(unit)
-        self._command(call_id, lambda c: c.route(unit, self.clock()))
+        return self._command(call_id, lambda c: c.route(unit, self.clock()), loaded)
 
     def record_answer(self, call_id: uuid.UUID, expert: str) -> None:
         self._command(call_id, lambda c: c.answer(expert, self.clock()))
 
-    def record_unit_not_answered(self, call_id: uuid.UUID) -> None:
-        self._command(call_id, lambda c: c.unit_did_not_answer(self.clock()))
+    def record_unit_not_answered(self, call_id: uuid.UUID, loaded: Call | None = None) -> Call:
+        return self._command(call_id, lambda c: c.unit_did_not_answer(self.clock()), loaded)
 
-    def transfer_to_member_relations(self, call_id: uuid.UUID) -> None:
-        self._command(call_id, lambda c: c.transfer_to_member_relations(self.clock()))
+    def transfer_to_member_relations(self, call_id: uuid.UUID, loaded: Call | None = None) -> Call:
+        return self._command(call_id, lambda c: c.transfer_to_member_relations(self.clock()), loaded)
 
     def take_down_subject(
         self, call_id: uuid.UUID, *, subject: str, by: str, contact_name: str | None, contact_phone: str | None
@@ -282,6 +286,7 @@ class CallCentre(CrmApplication):
         outcome: CallbackOutcome,
         note: str | None,
         referred_to: str | None = None,
+        loaded: Call | None = None,
     ) -> Call:
         """The call as saved with its callback (the caller answers with it instead of loading it again)."""
         if referred_to and referred_to != REFERRED_TO_COMPLAINT:
@@ -289,6 +294,7 @@ class CallCentre(CrmApplication):
         return self._command(
             call_id,
             lambda c: c.record_callback(by=by, outcome=outcome, note=note, at=self.clock(), referred_to=referred_to),
+            loaded,
         )
 
     def resolve_by_member_relations(self, call_id: uuid.UUID, *, by: str, note: str) -> None:

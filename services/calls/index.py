@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # Queue names are the PBX's configuration, never personal data: safe as a label, and few.
 UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
+
+# Calls the index keeps folded in memory: a day's open calls of the biggest chamber, a few KB each.
+FOLDED_CALLS = 20_000
 
 metadata = sa.MetaData()
 calls = sa.Table(
@@ -76,19 +80,55 @@ class CallIndex:
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
-        self._rebuilding = False
+        # Calls as the index last folded them, the most recently touched last: the notifications it reads carry
+        # every event of a call in order, so a call is loaded from the store only when it is not here (its first
+        # event in a long while, or events this process did not index) and then folded forward in memory.
+        self._folded: OrderedDict[uuid.UUID, Call] = OrderedDict()
+
+    def _fold(self, notifications: Sequence[Notification]) -> list[Call]:
+        """The calls these notifications touch, each brought up to its last event among them, in first-seen order.
+
+        An event at or below the version held is skipped (a batch retried after a conflict); a gap (events another
+        replica indexed) or a call not held loads the call from the store at that event's version."""
+        touched: dict[uuid.UUID, Call] = {}
+        folded = self._folded
+        to_event = self.app.mapper.to_domain_event
+        for n in notifications:
+            call_id = uuid.UUID(str(n.originator_id)) if not isinstance(n.originator_id, uuid.UUID) else n.originator_id
+            call = touched.get(call_id) or folded.get(call_id)
+            if call is not None and n.originator_version <= call.version:
+                touched[call_id] = call
+                continue
+            if call is not None and n.originator_version == call.version + 1:
+                call = cast(Any, to_event(n)).mutate(call)
+            elif n.originator_version == 1:
+                call = cast(Any, to_event(n)).mutate(None)
+            else:
+                call = self.app.repository.get(call_id, version=n.originator_version)
+            touched[call_id] = call
+        for call_id, call in touched.items():
+            folded[call_id] = call
+            folded.move_to_end(call_id)
+        while len(folded) > FOLDED_CALLS:
+            folded.popitem(last=False)
+        return list(touched.values())
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         # The chamber's calendar shares the store (services/calls/calendar.py); only calls are indexed here.
-        ids = dict.fromkeys(n.originator_id for n in notifications if ":Call." in n.topic)
+        stored = self._fold([n for n in notifications if ":Call." in n.topic])
         erasures = [n.originator_id for n in notifications if ":CallerErasure." in n.topic]
         if erasures:
-            # A caller erased (here or by `crm privacy` in another process): their calls read [erased] now.
+            # A caller erased (here or by `crm privacy` in another process): their calls read [erased] now, so
+            # every copy of them held here or in the application's cache is dropped and loaded again.
             subjects: set[str] = {self.app.repository.get(e).subject for e in erasures}
             self.app.forget_cached_calls()
-            ids.update(dict.fromkeys(self._calls_where(conn, calls.c.member_id.is_(None), subjects)))
-        if ids:
-            self._index(conn, list(ids))
+            self._folded.clear()
+            again = {call.id: call for call in stored}
+            for call_id in self._calls_where(conn, calls.c.member_id.is_(None), subjects):
+                again[call_id] = self.app.repository.get(call_id)
+            stored = list(again.values())
+        if stored:
+            self._index(conn, stored)
 
     def _calls_where(self, conn: sa.Connection, where: Any, subjects: set[str] | None = None) -> list[uuid.UUID]:
         found = conn.execute(sa.select(calls.c.id, calls.c.caller).where(where)).all()
@@ -99,18 +139,15 @@ class CallIndex:
     def forget_members(self, membership_numbers: list[str]) -> None:
         """Members were erased: the calls they made are indexed again, reading [erased] (their key is gone)."""
         self.app.forget_cached_calls()
+        self._folded.clear()
         with self.engine.begin() as conn:
             ids = self._calls_where(conn, calls.c.member_id.in_(membership_numbers))
             if ids:
-                self._index(conn, ids)
+                self._index(conn, [self.app.repository.get(i) for i in ids])
 
-    def _index(self, conn: sa.Connection, ids: list[Any]) -> None:
+    def _index(self, conn: sa.Connection, stored: list[Call]) -> None:
         rows = []
-        stored: list[Call] = []
-        for call_id in ids:
-            # Read only: a rebuild (nothing else writing) takes the cached call as it is rather than a deep copy.
-            call: Call = self.app.repository.get(call_id, deepcopy_from_cache=not self._rebuilding)
-            stored.append(call)
+        for call in stored:
             summary = call_summary(call)
             rows.append(
                 {
@@ -130,7 +167,7 @@ class CallIndex:
         conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
         conn.execute(calls.insert(), rows)
         conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
-        # The calls just read (once each: a load was a third of a rebuild).
+        # The calls just folded (a reload per call was most of a rebuild).
         held: list[dict[str, Any]] = [
             {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
             for call in stored
@@ -170,11 +207,8 @@ class CallIndex:
             conn.execute(calls.delete())
             conn.execute(unrouted.delete())
         self.follower.reset()
-        self._rebuilding = True
-        try:
-            return self.follower.catch_up()
-        finally:
-            self._rebuilding = False
+        self._folded.clear()
+        return self.follower.catch_up()
 
     def search(
         self,
@@ -239,18 +273,33 @@ class CallIndex:
     def queue(self, *, unit: str | None = None, expert: str | None = None) -> list[dict[str, Any]]:
         """Unanswered calls awaiting a callback, the earliest deadline first; an expert's queue also holds the calls
         he or she answered for member relations and still owes an outcome."""
+        with self.engine.connect() as conn:
+            return [json.loads(s) for (s,) in conn.execute(self._queue_query(unit, expert))]
+
+    def queue_page(
+        self, *, unit: str | None = None, expert: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of `queue` and how long the whole queue is: counted and cut in SQL, so that a unit's list of
+        thousands of calls costs a count and one page of rows, not every row decoded for a page of 50."""
+        q = self._queue_query(unit, expert)
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar() or 0
+            rows = conn.execute(q.limit(limit).offset(offset))
+            return [json.loads(s) for (s,) in rows], total
+
+    @staticmethod
+    def _queue_query(unit: str | None, expert: str | None) -> sa.Select[Any]:
         waiting = calls.c.state == "unanswered"
         if expert:
             waiting = sa.or_(
                 waiting, sa.and_(calls.c.state == "with_member_relations", calls.c.callback_due.is_not(None))
             )
-        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due)
+        q = sa.select(calls.c.summary).where(waiting).order_by(calls.c.callback_due, calls.c.id)
         if unit:
             q = q.where(calls.c.unit == unit)
         if expert:
             q = q.where(calls.c.assigned_expert == expert)
-        with self.engine.connect() as conn:
-            return [json.loads(s) for (s,) in conn.execute(q)]
+        return q
 
     def open_call_ids(self) -> list[uuid.UUID]:
         """Calls whose callback or member-relations follow-up deadline may still be running."""

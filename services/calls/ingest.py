@@ -38,6 +38,8 @@ class Centre(Protocol):
     @property
     def member_lookup(self) -> Callable[[str], str | None]: ...
     @property
+    def member_lookup_many(self) -> Callable[[Sequence[str]], dict[str, str]] | None: ...
+    @property
     def mr_followup_deadline(self) -> timedelta: ...
     @property
     def repository(self) -> Any: ...
@@ -81,6 +83,8 @@ class TelephonyIngest:
         self.centre = centre
         # Concurrent requests' batches stored in one transaction (shared/group_commit.py).
         self.group: GroupCommit[TelephonyEvent, IngestResult] = GroupCommit(self._ingest_batch_retrying)
+        # Callers' member ids looked up by the requests waiting in the group (`_prefetch_members`).
+        self._members: dict[str, str | None] = {}
 
     # -- telephony ---------------------------------------------------------------------------------------------
     def ingest(self, ev: TelephonyEvent) -> IngestResult:
@@ -102,7 +106,37 @@ class TelephonyIngest:
         A concurrent writer to one of the batch's calls makes the save fail as a whole; the batch is then redone
         from the store.
         """
-        return self.group.submit(events)
+        numbers = self._prefetch_members(events)
+        try:
+            return self.group.submit(events)
+        finally:
+            for number in numbers:
+                self._members.pop(number, None)
+
+    def _prefetch_members(self, events: Sequence[TelephonyEvent]) -> list[str]:
+        """Look the callers' numbers up in the member database before joining the group commit, in this request's
+        thread and in one query: looked up inside the group, one query per new call, the lookups ran one after the
+        other while every other request waited for the group (on PostgreSQL, half of the group's time in py-spy
+        dumps of the calls service under load). Kept for this request only, so a member added later is found."""
+        many = self.centre.member_lookup_many
+        if many is None:
+            return []
+        region = self.centre.region
+        numbers = list(
+            dict.fromkeys(n for ev in events if ev.caller and (n := normalise_number(ev.caller, region)) is not None)
+        )
+        if not numbers:
+            return []
+        found = many(numbers)
+        for number in numbers:
+            self._members[number] = found.get(number)
+        return numbers
+
+    def _member_of(self, number: str) -> str | None:
+        try:
+            return self._members[number]
+        except KeyError:
+            return self.centre.member_lookup(number)
 
     def _ingest_batch_retrying(self, events: Sequence[TelephonyEvent]) -> list[IngestResult]:
         for attempt in range(3):
@@ -172,7 +206,7 @@ class TelephonyIngest:
                     caller_raw=ev.caller,
                     caller=number,
                     callee=ev.callee,
-                    member_id=self.centre.member_lookup(number) if number else None,
+                    member_id=self._member_of(number) if number else None,
                     pbx_call_id=ev.call_id,
                     purpose=Purpose(ev.purpose) if ev.purpose else None,
                     placed_by=self.centre._expert_of(ev.agent) if ev.direction == "outgoing" else None,

@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     index = build_index(settings, centre, engine)
     lookup = MemberLookup(engine, on_erased=index.forget_members)
     centre.member_lookup = lookup.member_of
+    centre.member_lookup_many = lookup.members_of
     referrals = ComplaintReferrals(
         centre, engine, http_opener(settings.complaints_base_url, settings.calls_service_token), clock
     )

@@ -9,7 +9,7 @@ member's name reads [erased] and their numbers are forgotten; the calls they mad
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -115,6 +115,18 @@ class MemberLookup:
         )
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
+
+    def members_of(self, numbers: Sequence[str]) -> dict[str, str]:
+        """`member_of` for many numbers in one query: the numbers of active members, with their membership number."""
+        if not numbers:
+            return {}
+        q = (
+            sa.select(member_phones.c.e164, member_phones.c.membership_number)
+            .join(member_status, member_status.c.member_id == member_phones.c.member_id)
+            .where(member_phones.c.e164.in_(list(numbers)), member_status.c.active.is_(True))
+        )
+        with self.engine.connect() as conn:
+            return {e164: number for e164, number in conn.execute(q)}
 
     def names_of(self, membership_numbers: Iterable[str]) -> dict[str, str]:
         wanted = list({n for n in membership_numbers if n})

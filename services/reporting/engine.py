@@ -88,7 +88,9 @@ class ReportingEngine:
         return next((u.manager or None for u in self.organisation.units if u.id == unit), None)
 
     def check_escalation(self, unit: str) -> bool:
-        """Repeated non-answer: more unanswered calls than the threshold within the rolling window."""
+        """Repeated non-answer: more unanswered calls than the threshold within the rolling window. Every
+        escalation that is due is raised in one pass over the calls registered since the unit's last one (a flood
+        into one unit once raised one per batch, each pass re-reading a backlog that grew with every batch)."""
         last = max(filter(None, [self.readmodel.last_escalation(unit), self._last_escalation.get(unit)]), default=None)
         registrations = self.readmodel.registrations(unit, since=last or datetime(1970, 1, 1, tzinfo=UTC))
         if registrations:
@@ -96,24 +98,28 @@ class ReportingEngine:
             # holidays (Nowruz closes the Iranian chamber for about two weeks), hence the margin.
             newest = max(at for at, _ in registrations)
             horizon = self.rule.window * 2 + timedelta(days=21)
-            registrations = [(at, cid) for at, cid in registrations if at > newest - horizon]
-        crossing = P.crossing_call(registrations, self.rule, last, self.calendar)
-        if crossing is None:
-            return False
-        _, at, call_ids = crossing
-        self._last_escalation[unit] = at
-        raised = self.oversight.raise_escalation(
-            unit=unit,
-            at=at,
-            call_ids=call_ids,
-            threshold=self.rule.threshold,
-            window_days=self.rule.window.days,
-        )
-        if raised:
-            log.info(
-                "escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window
+            registrations = sorted((at, cid) for at, cid in registrations if at > newest - horizon)
+        raised_any = False
+        while True:
+            crossing = P.crossing_call(registrations, self.rule, last, self.calendar)
+            if crossing is None:
+                return raised_any
+            _, at, call_ids = crossing
+            self._last_escalation[unit] = last = at
+            # The calls up to this escalation do not count again: the next crossing is looked for after them.
+            registrations = [(t, cid) for t, cid in registrations if t > at]
+            raised = self.oversight.raise_escalation(
+                unit=unit,
+                at=at,
+                call_ids=call_ids,
+                threshold=self.rule.threshold,
+                window_days=self.rule.window.days,
             )
-        return raised
+            if raised:
+                raised_any = True
+                log.info(
+                    "escalated unit %s to the SG: %d unanswered calls within %s", unit, len(call_ids), self.rule.window
+                )
 
     def next_deadline(self) -> datetime | None:
         """When the engine next has something to record: the earliest callback or follow-up deadline not yet

@@ -708,3 +708,130 @@ def test_the_personal_queue_shows_local_time_the_working_time_left_and_the_membe
     assert item["received_at_local"] == "1405/08/30 10:30"
     assert item["due_local"] == "1405/09/03 10:30"  # 24 working hours: Saturday, Sunday, Monday, to Tuesday 10:30
     assert item["working_seconds_left"] == 23 * 3600
+
+
+# --- one load per command -------------------------------------------------------------------------------------------
+
+
+def test_a_callback_loads_the_call_once_for_its_access_rule_and_its_command(client: TestClient, tokens) -> None:
+    call_id = unanswered_call(client, tokens)
+    centre = client.app.state.centre
+    loads: list[str] = []
+    load = centre.get_call
+
+    def counted(cid):
+        loads.append(str(cid))
+        return load(cid)
+
+    centre.get_call = counted
+    try:
+        response = client.post(
+            f"/calls/{call_id}/callback",
+            json={"outcome": "not_reached", "note": "no answer"},
+            headers=tokens["unit_manager"],
+        )
+    finally:
+        del centre.get_call
+    assert response.status_code == 200, response.text
+    assert loads == [call_id]
+    assert response.json()["callbacks"][-1]["outcome"] == "not_reached"
+    assert response.json()["version"] == version_of(client, tokens, call_id)
+
+
+def test_a_save_between_the_access_check_and_the_command_is_still_a_conflict(client: TestClient, tokens) -> None:
+    call_id = unanswered_call(client, tokens)
+    centre = client.app.state.centre
+    load = centre.get_call
+
+    def load_then_someone_else_saves(cid):
+        call = load(cid)
+        # Another request records its callback after this one passed its access rule with the call it loaded.
+        centre.record_callback(cid, by="f.alavi", outcome="not_reached", note="the other request", loaded=load(cid))
+        return call
+
+    centre.get_call = load_then_someone_else_saves
+    try:
+        response = client.post(
+            f"/calls/{call_id}/callback", json={"outcome": "resolved"}, headers=tokens["unit_manager"]
+        )
+    finally:
+        del centre.get_call
+    assert_problem(response, 409, "the call changed meanwhile")
+    stored = client.get(f"/calls/{call_id}", headers=tokens["auditor"]).json()
+    assert [c["note"] for c in stored["callbacks"]] == ["the other request"]
+
+
+def test_the_webhook_looks_its_callers_up_in_the_member_database_before_the_group_commit(
+    client: TestClient, tokens
+) -> None:
+    def registered(n: int, phone: str) -> CloudEvent:
+        return CloudEvent(
+            id=f"m-{n}",
+            source="crm/members",
+            type="crm.members.member.registered.v1",
+            time=AT,
+            subject=f"6f1c1a1e-0000-4000-8000-00000000000{n}",
+            sequence=1,
+            position=n,
+            data={
+                "membership_number": f"11-000{n}",
+                "name": f"member {n}",
+                "status": "active",
+                "contacts": [{"phones": [{"e164": phone}]}],
+            },
+        )
+
+    members = client.app.state.members
+    members.apply([registered(1, "+989131234567")])
+    centre = client.app.state.centre
+    asked: list[list[str]] = []
+
+    def many(numbers):
+        asked.append(list(numbers))
+        return members.members_of(numbers)
+
+    def one_by_one(number):
+        raise AssertionError(f"{number} looked up inside the group commit")
+
+    centre.member_lookup, centre.member_lookup_many = one_by_one, many
+    events = [
+        webhook("w-1", "1763708400.21", "queued", queue="602", caller="09131234567"),
+        webhook("w-2", "1763708400.22", "queued", queue="602", caller="09137654321"),
+        webhook("w-3", "1763708400.21", "abandoned", at="2026-11-21T07:00:30Z", queue="602", caller="09131234567"),
+    ]
+    response = client.post("/telephony/events", json=events, headers=tokens["telephony"])
+    assert response.status_code == 200, response.text
+    assert asked == [["+989131234567", "+989137654321"]]  # one query for the request, each number once
+
+    def member_of_call(pbx: str) -> str | None:
+        return client.get(f"/calls/{call_id_for_pbx(pbx)}", headers=tokens["sg"]).json()["member_id"]
+
+    assert (member_of_call("1763708400.21"), member_of_call("1763708400.22")) == ("11-0001", None)
+    # Nothing kept after the request: the second number, registered since, is found for its next call.
+    members.apply([registered(2, "+989137654321")])
+    new = webhook("w-4", "1763708400.23", "queued", at="2026-11-21T07:01:00Z", queue="602", caller="09137654321")
+    assert client.post("/telephony/events", json=[new], headers=tokens["telephony"]).status_code == 200
+    assert member_of_call("1763708400.23") == "11-0002"
+
+
+def test_metrics_count_refusals_with_their_status_too(client: TestClient, tokens) -> None:
+    not_found = 'crm_http_requests_total{method="GET",route="/calls/{call_id}",service="calls",status="404"}'
+    # Refused before any route matched: counted, under no route's name.
+    too_large = 'crm_http_requests_total{method="POST",route="unmatched",service="calls",status="413"}'
+
+    def counted() -> dict[str, float]:
+        lines = client.get("/metrics", headers=tokens["monitoring"]).text.splitlines()
+        found = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith("crm_")}
+        return {series: found.get(series, 0.0) for series in (not_found, too_large)}
+
+    before = counted()
+    assert client.get(f"/calls/{uuid.uuid4()}", headers=tokens["sg"]).status_code == 404
+    too_big = client.post(
+        "/telephony/events",
+        content=b"[" + b" " * (2 * 1024 * 1024) + b"]",
+        headers={**tokens["telephony"], "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    after = counted()
+    assert after[not_found] - before[not_found] == 1
+    assert after[too_large] - before[too_large] == 1

@@ -3,12 +3,14 @@ refused event leaves no trace, a second writer's events are seen, concurrent bat
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
-from services.calls.application import CallCentre
-from services.calls.domain import State, call_id_for_pbx
+from services.calls.application import CallCentre, call_summary
+from services.calls.domain import CallbackOutcome, State, call_id_for_pbx
 from services.calls.ingest import working_copy
+from shared.envelope import dumps
 from shared.eventstore import store_env
 from shared.organisation import DEFAULT_ORGANISATION, Organisation
 from tests.calls.test_application import SATURDAY_1030 as T
@@ -175,4 +177,73 @@ def test_a_rebuilt_call_index_equals_the_one_built_live(tmp_path, clock) -> None
     assert len(live) == 6 and {r["state"] for r in live} == {"unanswered"}
     assert index.rebuild() > 0
     assert sorted(index.search(limit=100), key=lambda r: r["id"]) == live
-    assert index._rebuilding is False  # later live updates copy the call again
+
+
+def _stored_summaries(centre: CallCentre, ids) -> list[dict]:
+    return sorted((json.loads(dumps(call_summary(centre.get_call(i))).decode()) for i in ids), key=lambda r: r["id"])
+
+
+def test_the_index_folds_the_events_it_reads_even_across_a_gap_and_a_retried_batch(tmp_path, clock) -> None:
+    """The index folds each call from the notifications instead of loading it; what it stores is what loading the
+    call would give, also when another replica indexed some of the call's events (a gap: loaded at that version),
+    when the folded calls were forgotten, and when a batch is applied again after a conflict."""
+    from services.calls.index import CallIndex
+    from shared.calendar import BusinessCalendar
+    from shared.db import create_engine
+
+    centre = CallCentre(organisation=ORG, clock=clock)
+    engine = create_engine(f"sqlite:///{tmp_path}/index.db")
+    index = CallIndex(centre, engine, BusinessCalendar.preset("IR"))
+    replica = CallIndex(centre, engine, BusinessCalendar.preset("IR"))  # follows the same position
+    pbx = [f"fold-{k}" for k in range(4)]
+    for p in pbx:
+        centre.ingest(ev("queued", T, p, queue="602", caller="09131234567"))
+    index.follower.catch_up()
+    for p in pbx[:2]:
+        centre.ingest(ev("abandoned", T + timedelta(seconds=30), p, queue="602"))
+    replica.follower.catch_up()  # the first index never sees these events
+    for p in pbx:
+        centre.ingest(ev("agent_missed", T + timedelta(seconds=40), p, queue="602", agent="201"))
+    for p in pbx[2:]:
+        centre.ingest(ev("abandoned", T + timedelta(seconds=50), p, queue="602"))
+    ids = [call_id_for_pbx(p) for p in pbx]
+    clock.advance(minutes=30)
+    centre.record_callback(ids[0], by="f.alavi", outcome=CallbackOutcome.NOT_REACHED, note="no answer")
+    index.follower.catch_up()
+    assert sorted(index.search(limit=100), key=lambda r: r["id"]) == _stored_summaries(centre, ids)
+
+    # The same notifications folded again (a batch retried after a conflict) change nothing.
+    notifications = centre.recorder.select_notifications(0, 1000, inclusive_of_start=False)
+    again = {str(c.id): call_summary(c) for c in index._fold([n for n in notifications if ":Call." in n.topic])}
+    assert again == {str(i): call_summary(centre.get_call(i)) for i in ids}
+
+    # Forgotten folded calls are loaded from the store at the version the next event needs.
+    index._folded.clear()
+    centre.record_callback(ids[1], by="f.alavi", outcome=CallbackOutcome.RESOLVED, note="settled")
+    index.follower.catch_up()
+    assert sorted(index.search(limit=100), key=lambda r: r["id"]) == _stored_summaries(centre, ids)
+    assert index.rebuild() > 0
+    assert sorted(index.search(limit=100), key=lambda r: r["id"]) == _stored_summaries(centre, ids)
+
+
+def test_a_queue_page_is_cut_in_sql_and_equals_the_slice_of_the_whole_queue(tmp_path, clock) -> None:
+    from services.calls.index import CallIndex
+    from shared.calendar import BusinessCalendar
+    from shared.db import create_engine
+
+    centre = CallCentre(organisation=ORG, clock=clock)
+    index = CallIndex(centre, create_engine(f"sqlite:///{tmp_path}/index.db"), BusinessCalendar.preset("IR"))
+    for k in range(7):
+        at = T + timedelta(minutes=k)
+        centre.ingest_batch(
+            [
+                ev("queued", at, f"page-{k}", queue="602" if k % 3 else "601", caller="09131234567"),
+                ev("abandoned", at + timedelta(seconds=30), f"page-{k}", queue="602" if k % 3 else "601"),
+            ]
+        )
+    index.follower.catch_up()
+    whole = index.queue(unit="trade")
+    assert len(whole) == 4
+    assert index.queue_page(unit="trade", limit=2, offset=1) == (whole[1:3], 4)
+    assert index.queue_page(unit="trade", limit=10, offset=4) == ([], 4)
+    assert index.queue_page(unit="membership", limit=10) == (index.queue(unit="membership"), 3)

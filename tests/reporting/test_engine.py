@@ -454,6 +454,18 @@ def test_after_an_escalation_the_unit_escalates_again_only_when_new_calls_cross_
     assert raised[1].data["call_ids"] == later
 
 
+def test_a_flood_into_one_unit_raises_every_escalation_due_in_the_same_batch(centre, feed, oversight) -> None:
+    # Twelve calls in one batch, threshold 3: the 4th, 8th and 12th each cross it anew. Raised one per batch, the
+    # rest waited for later batches and each check re-read a backlog that grew with the flood.
+    flood = [abandoned(centre, tehran(2026, 11, 21, 10, minute)) for minute in range(12)]
+    feed()
+    raised = oversight_events(oversight, "escalation.raised")
+    assert [e.data["call_ids"] for e in raised] == [flood[0:4], flood[4:8], flood[8:12]]
+    assert [datetime.fromisoformat(e.data["at"]) for e in raised] == [tehran(2026, 11, 21, 10, m) for m in (3, 7, 11)]
+    feed()  # the escalations come back from the reporting topic: none is raised twice
+    assert len(oversight_events(oversight, "escalation.raised")) == 3
+
+
 # --- calls member relations answered ------------------------------------------------------------------------------
 
 
