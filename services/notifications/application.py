@@ -35,6 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.staff import StaffChoices
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
@@ -161,7 +162,9 @@ class Notifier(CrmApplication):
         # Where staff are reached: the organisation file's people; another source (the console's users with an
         # e-mail address) is chained before it when given.
         sources: list[Contacts] = [staff] if staff is not None else []
-        self.staff = ChainedContacts(*sources, OrganisationContacts(self.organisation))
+        # The console's accounts (their addresses and each person's choice of optional messages) over the file's
+        self.choices = StaffChoices(self.engine, OrganisationContacts(self.organisation))
+        self.staff = ChainedContacts(*sources, self.choices)
         self.renderer = Renderer()
         create_tables(metadata, self.engine)
         self.follower = NotificationFollower(self, "notifications_index", self.engine, self._index)
@@ -192,6 +195,7 @@ class Notifier(CrmApplication):
         """Keep the contacts among `events` and request the messages they ask for; returns how many are new."""
         events = list(events)
         self.known.apply(events)
+        self.choices.apply(events)
         facts = rules.Facts(
             self.organisation,
             self.staff,
@@ -201,6 +205,7 @@ class Notifier(CrmApplication):
             self._reminder_time,
             self.calendar.format_date if self.calendar is not None else date.isoformat,
             self.config.public_base_url,
+            self.choices.choice,
         )
         requested = 0
         for e in events:

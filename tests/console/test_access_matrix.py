@@ -22,6 +22,11 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
         {"old_password": "x", "new_password": "a", "new_password_again": "b"},
     ),
     ("POST", "/language"): ("my_work", "/language", {"language": "fa"}),
+    ("POST", "/account/notifications"): (
+        "my_work",
+        "/account/notifications",
+        {"queue_item": "none", "complaint_step": "none", "weekly_reports": "email"},
+    ),
     ("POST", "/role"): ("my_work", "/role", {"role": "expert"}),
     ("GET", "/calls"): ("calls", "/calls", {}),
     ("GET", "/calls/{call_id}"): ("calls", f"/calls/{ID}", {}),
