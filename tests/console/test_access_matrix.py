@@ -56,6 +56,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
     ("GET", "/desks"): ("desks", "/desks", {}),
     ("GET", "/desks/{desk_id}"): ("desks", f"/desks/{ID}", {}),
     ("POST", "/desks/{desk_id}/forms/{number}/{step}"): ("desks", f"/desks/{ID}/forms/1/decision", {"decision": "x"}),
+    ("POST", "/desks/{desk_id}/steps/{step}"): ("desks", f"/desks/{ID}/steps/checklist", {}),
     ("GET", "/plan"): ("plan", "/plan", {}),
     ("GET", "/reports"): ("reports", "/reports", {}),
     ("GET", "/documents/{name}"): ("my_work", "/documents/units", {}),
