@@ -440,8 +440,10 @@ def test_the_end_of_day_table_heads_its_day_column_without_the_search_field_s_fo
             lists=[{"day": "2026-11-28", "unit": "trade", "count": 8, "manager": "f.alavi"}],
             when=lambda v, with_time=True: v,
             num=str,
+            unit_name=lambda unit: {"trade": "Trade and commerce"}.get(unit, unit),
         )
     )
+    assert "<td>Trade and commerce</td>" in html  # the unit's name, never its code
     head = html.split('id="end-of-day"', 1)[1].split("</thead>", 1)[0]
     assert f">{words['day_column']}</th>" in head
     assert "YYYY" not in head and "۱۴۰۵" not in head
