@@ -112,6 +112,9 @@ def _users_parser(sub: Any) -> None:
     roles.add_argument("--unit")
     for command, text in (("disable", "disable a user and end the sessions"), ("enable", "enable a user again")):
         users_sub.add_parser(command, help=text).add_argument("name")
+    users_sub.add_parser(
+        "migrate", help="import the users of an install older than the event-sourced accounts (once; start does too)"
+    )
     passwd = users_sub.add_parser("passwd", help="set a user's password (and lift a lock-out)")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")

@@ -164,17 +164,8 @@ SERVICES: dict[str, Service] = {
             create_app="services.reporting.main:create_app",
             application="services.reporting.main:build_oversight",
         ),
-        Service(
-            "notifications",
-            port_setting="notifications_port",
-            create_app="services.notifications.main:create_app",
-            application="services.notifications.main:build_notifier",
-            relays=True,
-            index="services.notifications.main:build_index",
-            index_label="notifications index",
-            consumes=("members", "calls", "complaints", "surveys", "desks", "reporting"),
-        ),
-        # The staff console: pages over the other services' APIs, and the console's users' accounts (event-sourced).
+        # The staff console: pages over the other services' APIs, and the console's users' accounts (event-sourced);
+        # before the notifications, which follow its topic for each person's choice of messages.
         Service(
             "console",
             port_setting="console_port",
@@ -183,6 +174,16 @@ SERVICES: dict[str, Service] = {
             relays=True,
             index="services.console.main:build_index",
             index_label="console users index",
+        ),
+        Service(
+            "notifications",
+            port_setting="notifications_port",
+            create_app="services.notifications.main:create_app",
+            application="services.notifications.main:build_notifier",
+            relays=True,
+            index="services.notifications.main:build_index",
+            index_label="notifications index",
+            consumes=("members", "calls", "complaints", "surveys", "desks", "reporting", "console"),
         ),
     )
 }

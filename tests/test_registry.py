@@ -129,8 +129,8 @@ def test_topics_are_one_per_event_store_and_the_dead_letter_topic():
         "chamber.plan.events.v1",
         "chamber.surveys.events.v1",
         "chamber.reporting.events.v1",
-        "chamber.notifications.events.v1",
         "chamber.console.events.v1",
+        "chamber.notifications.events.v1",
         "chamber.deadletter.v1",
     ]
     assert PROCESSORS["reporting"].topics(settings) == [

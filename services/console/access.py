@@ -26,6 +26,10 @@ MEMBER_READERS = frozenset(
 )
 SURVEY_STAFF = frozenset({Role.EXPERT, Role.MR_MANAGER, Role.SG, Role.PRESIDENT, Role.AUDITOR})
 DESK_STAFF = frozenset({Role.MS_EXPERT, Role.MS_MANAGER, Role.SG, Role.PRESIDENT, Role.AUDITOR})
+# Of them, who records a desk's steps (the desks service's runners) and who reviews the minutes (its approver);
+# the others read
+DESK_RUNNERS = frozenset({Role.MS_EXPERT, Role.MS_MANAGER})
+DESK_APPROVERS = frozenset({Role.MS_MANAGER})
 PLAN_READERS = frozenset({Role.SG, Role.PRESIDENT, Role.MR_MANAGER, Role.UNIT_MANAGER, Role.AUDITOR, Role.ADMIN})
 REPORT_READERS = frozenset({Role.UNIT_MANAGER, Role.MR_MANAGER, Role.SG, Role.PRESIDENT, Role.AUDITOR})
 

@@ -54,6 +54,7 @@ class UserAccount(Aggregate):
         self.phone = phone
         self.disabled = False
         self.created_at = at
+        self.notifications: dict[str, str] = {}  # optional message -> channel, as the user chose them
 
     @classmethod
     def create_id(cls, *, name: str, **_: object) -> uuid.UUID:
@@ -95,6 +96,11 @@ class UserAccount(Aggregate):
     def unlocked(self, *, by: str, at: datetime) -> None:
         pass
 
+    @event("NotificationsChosen")
+    def choose_notifications(self, *, choices: dict[str, str], by: str, at: datetime) -> None:
+        """`choices`: every optional message (shared/notification_choices.py) and its channel, or "none"."""
+        self.notifications = dict(choices)
+
 
 # The history's names of the events and of their fields (as the users API has always shown them).
 HISTORY_TYPES = {
@@ -108,6 +114,7 @@ HISTORY_TYPES = {
     "Enabled": "user.enabled",
     "PasswordChanged": "user.password_changed",
     "Unlocked": "user.unlocked",
+    "NotificationsChosen": "user.notifications_chosen",
 }
 HISTORY_FIELDS = {"before": "from", "after": "to"}
 

@@ -53,6 +53,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         elif args.users_command in ("disable", "enable"):
             directory.set_disabled(args.name, args.users_command == "disable", by=by)
             print(f"user {args.name} {args.users_command}d")
+        elif args.users_command == "migrate":
+            from services.console.migration import OLD_TABLE, migrate_old_users
+
+            print(f"{migrate_old_users(directory)} users imported from {OLD_TABLE}")
         elif args.users_command == "passwd":
             directory.set_password(args.name, _password(args.password_stdin), by=by)
             directory.unlock(args.name, by=by)

@@ -23,5 +23,6 @@ CONTRACT = EventContract(
         "crm.console.user.enabled.v1": f"{_ACCOUNT}.Enabled",
         "crm.console.user.password_changed.v1": f"{_ACCOUNT}.PasswordChanged",
         "crm.console.user.unlocked.v1": f"{_ACCOUNT}.Unlocked",
+        "crm.console.user.notifications_chosen.v1": f"{_ACCOUNT}.NotificationsChosen",
     },
 )

@@ -17,6 +17,7 @@ from services.console.accounts import UserBook
 from services.console.api import users_api
 from services.console.backends import Backends, ServiceProblem
 from services.console.index import UserIndex
+from services.console.migration import migrate_old_users
 from services.console.oidc import oidc
 from services.console.pages import pages
 from services.console.users import UserDirectory
@@ -122,6 +123,7 @@ def create_app(
         book=book,
         names=index.names,
     )
+    migrate_old_users(directory)  # an install from before the accounts were event-sourced: once
     app.state.console = Console(settings, directory, backends)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(users_api)

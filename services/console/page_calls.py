@@ -14,6 +14,7 @@ from services.console.page_common import call, get, local_error, quietly, read
 from services.console.users import Session
 from services.console.web import (
     checked_form,
+    console,
     first,
     page_session,
     problem_text,
@@ -89,6 +90,7 @@ def _call_page(
         fields=CALL_STEPS,
         error=error,
         values=values or {},
+        units=[u.id for u in console(request).settings.organisation.units],
     )
 
 

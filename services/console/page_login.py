@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console import locales
+from services.console import choices, locales
 from services.console.page_common import local_error
-from services.console.users import LANGUAGES, BadCredentials, LockedOut
+from services.console.users import LANGUAGES, BadCredentials, LockedOut, Session
 from services.console.web import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -25,6 +26,7 @@ from services.console.web import (
 )
 from shared.auth import Role
 from shared.errors import DomainError
+from shared.notification_choices import CHANNELS
 
 router = APIRouter(include_in_schema=False)
 
@@ -104,8 +106,45 @@ async def logout(request: Request) -> Response:
 
 @router.get("/password")
 def password_page(request: Request) -> HTMLResponse:
+    """The person's own account: the password, and the optional messages and the channel each comes by."""
     session = page_session(request, "my_work")
-    return render(request, session, "password.html.j2", message=None)
+    message = (
+        locales.words(session.user.language)["notifications_saved"] if request.query_params.get("chosen") else None
+    )
+    return _account(request, session, message=message)
+
+
+def _account(request: Request, session: Session, status: int = 200, **context: Any) -> HTMLResponse:
+    state = console(request)
+    person = next((p for p in state.settings.organisation.people if p.name == session.user.name), None)
+    return render(
+        request,
+        session,
+        "password.html.j2",
+        status,
+        notify_kinds=choices.offered(session.user, state.settings),
+        notify_now=choices.current(session.user, bool(person and person.queue_mail)),
+        channels=CHANNELS,
+        **{"message": None, **context},
+    )
+
+
+@router.post("/account/notifications")
+async def choose_notifications(request: Request) -> Response:
+    session, form = await checked_form(request, "my_work")
+    state = console(request)
+    kinds = choices.offered(session.user, state.settings)
+    try:
+        choices.choose(
+            state.directory,
+            session.user.name,
+            {kind: first(form, kind) for kind in kinds},
+            by=session.user.name,
+            kinds=kinds,
+        )
+    except DomainError as exc:
+        return _account(request, session, exc.status, error=local_error(exc.status, str(exc), session))
+    return see_other("/password?chosen=1")
 
 
 @router.post("/password")
@@ -114,39 +153,16 @@ async def change_password(request: Request) -> HTMLResponse:
     words = locales.words(session.user.language)
     new = first(form, "new_password")
     if new != first(form, "new_password_again"):
-        return render(
-            request,
-            session,
-            "password.html.j2",
-            422,
-            message=None,
-            error=local_error(422, words["passwords_differ"], session),
-        )
+        return _account(request, session, 422, error=local_error(422, words["passwords_differ"], session))
     try:
         console(request).directory.change_own_password(session, first(form, "old_password"), new)
     except LockedOut:
-        return render(
-            request, session, "password.html.j2", 429, message=None, error=local_error(429, words["locked"], session)
-        )
+        return _account(request, session, 429, error=local_error(429, words["locked"], session))
     except BadCredentials:
-        return render(
-            request,
-            session,
-            "password.html.j2",
-            401,
-            message=None,
-            error=local_error(401, words["bad_login"], session),
-        )
+        return _account(request, session, 401, error=local_error(401, words["bad_login"], session))
     except DomainError as exc:
-        return render(
-            request,
-            session,
-            "password.html.j2",
-            exc.status,
-            message=None,
-            error=local_error(exc.status, str(exc), session),
-        )
-    return render(request, session, "password.html.j2", message=words["password_changed"])
+        return _account(request, session, exc.status, error=local_error(exc.status, str(exc), session))
+    return _account(request, session, message=words["password_changed"])
 
 
 @router.post("/language")

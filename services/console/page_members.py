@@ -42,6 +42,8 @@ def member_page(request: Request, number: str) -> HTMLResponse:
     record_id = member.get("id")
     calls = quietly(request, session, "calls", "/calls", member_id=record_id, limit=50) if record_id else None
     complaints = quietly(request, session, "complaints", "/complaints", member_number=number, limit=50)
+    # The member's problem forms at every desk (member services' list: another role reads none)
+    desk_forms = quietly(request, session, "desks", "/desks/forms", member_id=record_id) if record_id else None
     surveys = [
         {"survey": s, "contact": contact}
         for s in (quietly(request, session, "surveys", "/surveys") or [])[:20]
@@ -55,5 +57,6 @@ def member_page(request: Request, number: str) -> HTMLResponse:
         number=number,
         calls=calls,
         complaints=complaints,
+        desk_forms=desk_forms,
         surveys=surveys,
     )

@@ -1,9 +1,8 @@
-"""The pages of surveys (contacts and their answers), service desks, plan KPIs, reports and their documents."""
+"""The pages of surveys (contacts and their answers), plan KPIs, reports and their documents."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -152,64 +151,6 @@ async def survey_response(request: Request, survey_id: str, number: str) -> Resp
         error = problem_text(problem, session.user.language)
         return _contact_page(request, session, survey_id, number, error, problem.status)
     return see_other(f"/surveys/{survey_id}?saved=1")
-
-
-@router.get("/desks")
-def desks_page(request: Request) -> HTMLResponse:
-    session = page_session(request, "desks")
-    desks, error = read(request, session, "desks", "/desks")
-    return render(request, session, "desks.html.j2", desks=desks, error=error)
-
-
-@router.get("/desks/{desk_id}")
-def desk_page(request: Request, desk_id: str) -> HTMLResponse:
-    """A desk's schedule: its problem forms in slot order with the waiting list, attendance, decisions and
-    follow-ups (each recorded here through the desks API), and the printable final list for the agency."""
-    session = page_session(request, "desks")
-    return _desk_page(request, session, desk_id)
-
-
-def _desk_page(request: Request, session: Session, desk_id: str, error: Any = None, status: int = 200) -> HTMLResponse:
-    try:
-        desk = get(request, session, "desks", f"/desks/{uuid.UUID(desk_id)}")
-    except ValueError:
-        return render(request, session, "error.html.j2", 404, error=local_error(404, desk_id, session))
-    except ServiceProblem as problem:
-        return render(
-            request, session, "error.html.j2", problem.status, error=problem_text(problem, session.user.language)
-        )
-    forms = sorted(desk.get("forms", []), key=lambda f: (f.get("slot_start") is None, f.get("slot_start") or ""))
-    return render(request, session, "desk.html.j2", status, desk=desk, forms=forms, error=error)
-
-
-def _decision(form: Any) -> dict[str, Any]:
-    return {"decision": first(form, "decision")}
-
-
-def _follow_up(form: Any) -> dict[str, Any]:
-    return {"carried_out": first(form, "carried_out") == "yes", "result": first(form, "result")}
-
-
-# The steps of a problem form recorded from the desk's page: step -> the JSON body made from the form
-DESK_STEPS: dict[str, Callable[[Any], dict[str, Any]]] = {"decision": _decision, "follow-up": _follow_up}
-
-
-@router.post("/desks/{desk_id}/forms/{number}/{step}")
-async def desk_step(request: Request, desk_id: str, number: str, step: str) -> Response:
-    """The agency's decision on a problem form, or the follow-up call's result, sent to the desks service as the
-    person's own command (the service checks the order of the steps and the role)."""
-    session, form = await checked_form(request, "desks")
-    if step not in DESK_STEPS:
-        return render(request, session, "error.html.j2", 404, error=local_error(404, step, session))
-    try:
-        path = f"/desks/{uuid.UUID(desk_id)}/registrations/{quote(number, safe='')}/{step}"
-        call(request, session, "desks", "POST", path, json=DESK_STEPS[step](form))
-    except ValueError:
-        return render(request, session, "error.html.j2", 404, error=local_error(404, desk_id, session))
-    except ServiceProblem as problem:
-        error = problem_text(problem, session.user.language)
-        return _desk_page(request, session, desk_id, error, problem.status)
-    return see_other(f"/desks/{desk_id}?saved=1#form-{number}")
 
 
 @router.get("/plan")

@@ -6,9 +6,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.console import page_calls, page_complaints, page_login, page_members, page_surveys, page_users, page_work
+from services.console import (
+    page_calls,
+    page_complaints,
+    page_desks,
+    page_login,
+    page_members,
+    page_surveys,
+    page_users,
+    page_work,
+)
 
 # The areas in the order their routes are matched: no path of one area is matched by another's.
 pages = APIRouter(include_in_schema=False)
-for area in (page_login, page_work, page_calls, page_complaints, page_members, page_surveys, page_users):
+for area in (page_login, page_work, page_calls, page_complaints, page_members, page_surveys, page_desks, page_users):
     pages.include_router(area.router)

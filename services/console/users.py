@@ -96,6 +96,7 @@ class User:
     disabled: bool
     has_password: bool
     created_at: datetime
+    notifications: dict[str, str] = field(default_factory=dict)  # optional message -> channel, as chosen
 
     def public(self) -> dict[str, Any]:
         return {
@@ -179,6 +180,7 @@ class UserDirectory:
             disabled=bool(account.disabled),
             has_password=password_hash is not None,
             created_at=account.created_at,
+            notifications=dict(getattr(account, "notifications", {})),
         )
 
     def _account(self, name: str) -> UserAccount:

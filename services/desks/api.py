@@ -96,8 +96,8 @@ def list_desks(
     response_model=list[MemberForm],
     summary="The problem forms one member registered, at every desk",
 )
-def forms_of_member(index: IndexDep, _: Runner, member_id: MemberId) -> Any:
-    """Every problem form MM-FR-02-05-01 registered under a member's id, at any desk, with its state, its slot, and whether the agency decided on it and the decision was followed up: what the expert sees when the member calls."""
+def forms_of_member(index: IndexDep, _: Reader, member_id: MemberId) -> Any:
+    """Every problem form MM-FR-02-05-01 registered under a member's id, at any desk, with its state, its slot, and whether the agency decided on it and the decision was followed up: what the expert sees when the member calls, and what the SG, the president and the auditor, who read every desk, see on the member's page."""
     return index.forms_of_member(member_id)
 
 

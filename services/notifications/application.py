@@ -35,6 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.staff import StaffChoices
 from services.notifications.survey_links import LinkGone, SurveyLinks
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -165,7 +166,9 @@ class Notifier(CrmApplication):
         # Where staff are reached: the organisation file's people; another source (the console's users with an
         # e-mail address) is chained before it when given.
         sources: list[Contacts] = [staff] if staff is not None else []
-        self.staff = ChainedContacts(*sources, OrganisationContacts(self.organisation))
+        # The console's accounts (their addresses and each person's choice of optional messages) over the file's
+        self.choices = StaffChoices(self.engine, OrganisationContacts(self.organisation))
+        self.staff = ChainedContacts(*sources, self.choices)
         self.renderer = Renderer()
         create_tables(metadata, self.engine)
         self.follower = NotificationFollower(self, "notifications_index", self.engine, self._index)
@@ -199,6 +202,7 @@ class Notifier(CrmApplication):
         erased = self.known.recipients_erased(events)
         if erased:
             self.forget_recipients(erased)
+        self.choices.apply(events)
         facts = rules.Facts(
             self.organisation,
             self.staff,
@@ -209,6 +213,7 @@ class Notifier(CrmApplication):
             self.calendar.format_date if self.calendar is not None else date.isoformat,
             reports_base_url=self.config.reports_base_url,
             public_base_url=self.config.public_base_url,
+            choice=self.choices.choice,
         )
         requested = 0
         for e in events:

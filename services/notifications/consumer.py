@@ -11,7 +11,7 @@ from shared import topic_feed
 from shared.envelope import CloudEvent
 
 # The services whose events ask for messages or tell where people are (services/registry.py names the same).
-SOURCES = ("members", "calls", "complaints", "surveys", "desks", "reporting")
+SOURCES = ("members", "calls", "complaints", "surveys", "desks", "reporting", "console")
 
 
 async def follow_topics(

@@ -8,17 +8,18 @@ member_announcement_requested), the reminder of a member's slot (desks' slot_rem
 emits on the reminder day: the notifier keeps no reminder schedule of its own; a reminder still unsent when its
 registration is cancelled is withdrawn, and one asked for after the cancellation is not sent), the specialised
 session's invitation to each member invited (sessions' invitations_requested, which names them), a new
-call-back in an expert's queue to the expert who asked for it
-(calls' unanswered_registered naming the expert, `queue_mail = true` in the organisation file), and the weekly and
-monthly reports to the SG and the president: a survey's weekly summary (surveys' weekly_summary_recorded) and the
-desks' ratio of solved to raised problems (desks' ratio_report issued and reissued, weekly or monthly); and each
-member's one-time survey link (surveys' link_issued; the URL is asked of the surveys service at sending), and the
-call centre's weekly and monthly report (reporting's call_centre_report.produced) to the SG and the president.
+call-back in an expert's queue to the expert who asked for it (calls' unanswered_registered naming the expert:
+the expert's own choice in the console, else `queue_mail = true` in the organisation file), a complaint handed to
+a person (complaints' handler_assigned) to that person if he or she chose it in the console, and the weekly and
+monthly reports to the SG and the president (unless turned off in the console): a survey's weekly summary (surveys'
+weekly_summary_recorded), the desks' ratio of solved to raised problems (desks' ratio_report issued and reissued,
+weekly or monthly) and the call centre's weekly and monthly report (reporting's call_centre_report.produced); and
+each member's one-time survey link (surveys' link_issued; the URL is asked of the surveys service at sending).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -47,6 +48,7 @@ CALL_CENTRE_REPORT = "crm.reporting.call_centre_report.produced.v1"
 # Where a survey link's URL goes in the message as requested: the URL itself (its secret) is asked of the surveys
 # service when the message is sent, so it is in no event of the notifications store either.
 LINK_SLOT = "[[survey-link]]"
+HANDLER_ASSIGNED = "crm.complaints.complaint.handler_assigned.v1"
 
 # The wire types the rules read (besides the contacts' own): the consumer skips everything else cheaply.
 WIRED = frozenset(
@@ -66,6 +68,7 @@ WIRED = frozenset(
         SLOT_REMINDERS,
         SURVEY_LINK,
         CALL_CENTRE_REPORT,
+        HANDLER_ASSIGNED,
     }
 )
 
@@ -101,6 +104,9 @@ class Facts:
     reports_base_url: str = ""
     # Where the public pages are (a desk's registration page in its announcement); "" leaves the path as it is
     public_base_url: str = ""
+    # The channel a member of staff chose in the console for an optional message (email, sms or none); None: the
+    # person never chose, and the organisation file decides
+    choice: Callable[[str, str], str | None] = lambda name, kind: None
 
 
 def _key(event: CloudEvent, kind: str, recipient: str) -> str:
@@ -267,11 +273,22 @@ def session_invitations(event: CloudEvent, facts: Facts) -> list[Wanted]:
     return wanted
 
 
+def _chosen(facts: Facts, who: str, kind: str, default: bool) -> tuple[bool, str | None]:
+    """Whether `who` gets the optional message `kind`, and by which channel (None: the usual one)."""
+    chosen = facts.choice(who, kind)
+    if chosen is None:
+        return default, None
+    return chosen != "none", chosen if chosen in ("email", "sms") else None
+
+
 def queue_item(event: CloudEvent, facts: Facts) -> list[Wanted]:
     d = event.data
     expert = d.get("expert")
+    if not expert:
+        return []
     person = next((p for p in facts.organisation.people if p.name == expert), None)
-    if not expert or person is None or not person.queue_mail:
+    send, channel = _chosen(facts, expert, "queue_item", person is not None and person.queue_mail)
+    if not send:
         return []
     due = datetime.fromisoformat(d["callback_due"]) if d.get("callback_due") else None
     context = {
@@ -281,7 +298,36 @@ def queue_item(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "subject": d.get("subject"),
         "callback_due_local": facts.format_time(due) if due else "",
     }
-    return [Wanted(_key(event, "queue_item", expert), "queue_item", expert, facts.staff.contact_of(expert), context)]
+    contact = facts.staff.contact_of(expert)
+    return [Wanted(_key(event, "queue_item", expert), "queue_item", expert, contact, context, channel)]
+
+
+def complaint_step(event: CloudEvent, facts: Facts) -> list[Wanted]:
+    """A complaint handed to a person: the handler is told, if he or she asked for it in the console."""
+    d = event.data
+    handler = d.get("handler")
+    if d.get("handler_kind") != "person" or not handler:
+        return []
+    send, channel = _chosen(facts, handler, "complaint_step", False)
+    if not send:
+        return []
+    found = facts.known.complainant(event.subject)
+    context = {"reference": found[0] if found else "", "round": d.get("round") or 1}
+    kind = "complaint_step"
+    return [Wanted(_key(event, kind, handler), kind, handler, facts.staff.contact_of(handler), context, channel)]
+
+
+def _report(
+    event: CloudEvent, facts: Facts, kind: str, context: dict[str, Any], recipients: Sequence[str] | None = None
+) -> list[Wanted]:
+    """A weekly or monthly report to each recipient (the settings' report recipients unless named) who has not
+    turned the reports off in the console."""
+    out = []
+    for who in facts.report_recipients if recipients is None else recipients:
+        send, channel = _chosen(facts, who, "weekly_reports", True)
+        if send:
+            out.append(Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context, channel))
+    return out
 
 
 def survey_weekly_summary(event: CloudEvent, facts: Facts) -> list[Wanted]:
@@ -295,11 +341,7 @@ def survey_weekly_summary(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "overall": figures.get("overall"),
         "new_complaints": figures.get("new_complaints", 0),
     }
-    kind = "survey_weekly_summary"
-    return [
-        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
-        for who in facts.report_recipients
-    ]
+    return _report(event, facts, "survey_weekly_summary", context)
 
 
 def desk_ratio_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
@@ -315,11 +357,7 @@ def desk_ratio_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "ratio": total.get("ratio"),
         "reissued": event.type == RATIO_REISSUED,
     }
-    kind = "desk_ratio_report"
-    return [
-        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
-        for who in facts.report_recipients
-    ]
+    return _report(event, facts, "desk_ratio_report", context)
 
 
 def survey_link_key(link_id: str) -> str:
@@ -386,11 +424,7 @@ def call_centre_report(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "units": [{**_report_figures(u), "unit": u.get("unit")} for u in d.get("units") or []],
         "link": f"{facts.reports_base_url.rstrip('/')}{link}" if facts.reports_base_url else link,
     }
-    kind = "call_centre_report"
-    return [
-        Wanted(_key(event, kind, who), kind, who, facts.staff.contact_of(who), context)
-        for who in holders or facts.report_recipients
-    ]
+    return _report(event, facts, "call_centre_report", context, holders or None)
 
 
 RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
@@ -408,4 +442,5 @@ RULES: dict[str, Callable[[CloudEvent, Facts], list[Wanted]]] = {
     SLOT_REMINDERS: slot_reminders,
     SURVEY_LINK: survey_link,
     CALL_CENTRE_REPORT: call_centre_report,
+    HANDLER_ASSIGNED: complaint_step,
 }

@@ -82,7 +82,7 @@ def test_a_unit_manager_sees_the_unit_list_with_the_callbacks_owed(day: Day, pag
     report(day)
     log_in(page, day, "f.alavi")
     page.get_by_role("link", name="فهرست واحدها").click()
-    figures = page.locator("#unit-figures tbody tr", has_text="trade")
+    figures = page.locator("#unit-figures tbody tr", has_text="امور بازرگانی")  # the unit's name, not its code
     assert figures.locator("td").nth(3).inner_text() == "۱"  # one call left unanswered, in Persian digits
     queue = page.locator("#unit-queue")
     assert "s.ahmadi" in queue.inner_text() and "تمدید کارت بازرگانی" in queue.inner_text()
@@ -167,7 +167,8 @@ def test_the_mr_manager_reviews_and_refers_and_the_sg_sees_the_conflict_refusal_
     assert page.locator("h1").inner_text() == "Duvar panosu"
     refreshed = page.request.get(f"{day.url}/wallboard", headers={"HX-Request": "true"})  # what htmx asks for
     assert refreshed.ok and refreshed.text().startswith('<div id="board"')
-    assert "Bekleyen: 1" in page.locator("#board").inner_text() and "trade" in page.locator("#board").inner_text()
+    board = page.locator("#board").inner_text()
+    assert "Bekleyen: 1" in board and "Trade and commerce" in board and "\ttrade\t" not in board  # the unit's name
     screenshot(page, "console-sg-wallboard-tr")
     page.get_by_role("link", name="Plan göstergeleri").click()
     assert page.locator("h1").inner_text() == "Plan göstergeleri"

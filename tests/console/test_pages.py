@@ -287,10 +287,11 @@ def test_the_mailbox_shows_staff_their_own_messages_and_the_sg_every_box(world: 
         assert sms.status_code == 200 and "Your slot is at 10:00" in sms.text
 
 
-def test_member_services_record_a_desk_s_decisions_and_follow_ups_in_the_console(
+def test_member_services_take_every_step_of_a_desk_s_day_and_after_in_the_console(
     world: World, browser, token_store, clock
 ) -> None:
-
+    """Attendance, the decision, the minutes (reviewed by the manager, sent, archived), the follow-up call and the
+    checklist, each a form of the desk's page shown to the roles that take the step, each the person's command."""
     from shared.auth import Role
     from tests.desks.test_api import STARTS_AT, announced, registration
 
@@ -299,36 +300,60 @@ def test_member_services_record_a_desk_s_decisions_and_follow_ups_in_the_console
     headers = {**world.who, "ms_expert": ms}
     headers["ms_manager"] = {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"}
     desk = announced(desks, headers)
-    assert desks.post(f"/desks/{desk}/registrations", json=registration("Ali"), headers=ms).is_success
-    clock.now = STARTS_AT
-    assert desks.post(f"/desks/{desk}/registrations/1/attendance", json={"attended": True}, headers=ms).is_success
+    for name in ("Ali", "Bahar"):
+        assert desks.post(f"/desks/{desk}/registrations", json=registration(name), headers=ms).is_success
     world.directory.add("l.moradi", ["member_services_expert"], by="operator", password=PASSWORD)
+    world.directory.add("p.nouri", ["member_services_manager"], by="operator", password=PASSWORD)
+    csrf = log_in(browser, "l.moradi")
+    early = browser.post(f"/desks/{desk}/forms/1/attendance", data={"csrf": csrf, "attended": "yes"})
+    assert early.status_code == 409 and 'role="alert"' in early.text  # attendance is taken on the desk's day
+    clock.now = STARTS_AT
     csrf = log_in(browser, "l.moradi")
     page = browser.get(f"/desks/{desk}").text
-    assert f'action="/desks/{desk}/forms/1/decision"' in page and "/follow-up" not in page
+    assert (
+        f'action="/desks/{desk}/forms/1/attendance"' in page and f'action="/desks/{desk}/forms/1/decision"' not in page
+    )
+    for number, came in (("1", "yes"), ("2", "no")):
+        done = browser.post(f"/desks/{desk}/forms/{number}/attendance", data={"csrf": csrf, "attended": came})
+        assert done.status_code == 303 and done.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    page = browser.get(f"/desks/{desk}").text
+    assert f'action="/desks/{desk}/forms/1/decision"' in page and f'action="/desks/{desk}/forms/2/decision"' not in page
+    assert "/steps/minutes-review" not in page  # the expert does not review the minutes
     empty = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "  "})
     assert empty.status_code == 422 and 'role="alert"' in empty.text
     decided = browser.post(f"/desks/{desk}/forms/1/decision", data={"csrf": csrf, "decision": "گمرک کالا را آزاد کند"})
     assert decided.status_code == 303 and decided.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    refused = browser.post(f"/desks/{desk}/steps/minutes-review", data={"csrf": csrf})
+    assert refused.status_code == 403 and 'role="alert"' in refused.text  # the service refuses the expert
+    manager = log_in(browser, "p.nouri")
+    assert f'action="/desks/{desk}/steps/minutes-review"' in browser.get(f"/desks/{desk}").text
+    reviewed = browser.post(f"/desks/{desk}/steps/minutes-review", data={"csrf": manager, "note": "همه تصمیم دارند"})
+    assert reviewed.status_code == 303 and reviewed.headers["location"].endswith("#desk-steps")
+    csrf = log_in(browser, "l.moradi")
     page = browser.get(f"/desks/{desk}").text
-    assert "گمرک کالا را آزاد کند" in page and f'action="/desks/{desk}/forms/1/follow-up"' in page
-    for step, body, who in (
-        ("review", None, "ms_manager"),
-        ("send", {"to": "customs"}, "ms_expert"),
-        ("archive", None, "ms_expert"),
-    ):
-        assert desks.post(f"/desks/{desk}/minutes/{step}", json=body, headers=headers[who]).is_success
+    assert "/steps/minutes-review" not in page and f'action="/desks/{desk}/steps/minutes-send"' in page
+    assert browser.post(f"/desks/{desk}/steps/minutes-send", data={"csrf": csrf, "to": ""}).status_code == 422
+    assert browser.post(f"/desks/{desk}/steps/minutes-send", data={"csrf": csrf, "to": "دفتر مدیرکل گمرک"}).is_redirect
+    assert browser.post(f"/desks/{desk}/steps/minutes-archive", data={"csrf": csrf}).is_redirect
+    assert browser.post(f"/desks/{desk}/steps/checklist", data={"csrf": csrf}).status_code == 409  # not followed up
     clock.advance(days=2)
     csrf = log_in(browser, "l.moradi")  # two days later: a new session
     followed = browser.post(
         f"/desks/{desk}/forms/1/follow-up", data={"csrf": csrf, "carried_out": "yes", "result": "آزاد شد"}
     )
     assert followed.status_code == 303 and followed.headers["location"].startswith(f"/desks/{desk}?saved=1")
+    assert f'action="/desks/{desk}/steps/checklist"' in browser.get(f"/desks/{desk}").text
+    assert browser.post(f"/desks/{desk}/steps/checklist", data={"csrf": csrf, "note": "انجام شد"}).is_redirect
     record = desks.get(f"/desks/{desk}", headers=ms).json()
     form = next(f for f in record["forms"] if f["number"] == "1")
-    assert form["decision"] == "گمرک کالا را آزاد کند"
+    assert form["decision"] == "گمرک کالا را آزاد کند" and form["attended"] is True
     assert form["follow_up"]["carried_out"] is True and form["follow_up"]["by"] == "l.moradi"
+    assert record["minutes"]["reviewed"]["by"] == "p.nouri" and record["minutes"]["sent"]["to"] == "دفتر مدیرکل گمرک"
+    assert record["stage"] == "closed" and record["checklist"]["by"] == "l.moradi"
+    page = browser.get(f"/desks/{desk}").text
+    assert "بسته" in page and "/steps/" not in page  # the stage in Persian; nothing left to do
     assert browser.post(f"/desks/{desk}/forms/1/other", data={"csrf": csrf}).status_code == 404
+    assert browser.post(f"/desks/{desk}/steps/other", data={"csrf": csrf}).status_code == 404
 
 
 def test_a_unit_manager_s_work_lists_the_unit_s_callbacks_owed_once_each(world: World, browser) -> None:
@@ -359,8 +384,36 @@ def test_the_end_of_day_table_heads_its_day_column_without_the_search_field_s_fo
             lists=[{"day": "2026-11-28", "unit": "trade", "count": 8, "manager": "f.alavi"}],
             when=lambda v, with_time=True: v,
             num=str,
+            unit_name=lambda unit: {"trade": "Trade and commerce"}.get(unit, unit),
         )
     )
+    assert "<td>Trade and commerce</td>" in html  # the unit's name, never its code
     head = html.split('id="end-of-day"', 1)[1].split("</thead>", 1)[0]
     assert f">{words['day_column']}</th>" in head
     assert "YYYY" not in head and "۱۴۰۵" not in head
+
+
+def test_a_member_s_page_lists_the_member_s_desk_problems_to_those_who_read_the_desks(
+    world: World, browser, token_store
+) -> None:
+    from shared.auth import Role
+    from tests.desks.test_api import announced, registration
+    from tests.members.test_api import register
+
+    member = register(world.services["members"], world.who, membership_number="7007")
+    desks = world.services["desks"]
+    ms = {"Authorization": f"Bearer {token_store.create('l.moradi', Role.MS_EXPERT)}"}
+    headers = {**world.who, "ms_expert": ms}
+    headers["ms_manager"] = {"Authorization": f"Bearer {token_store.create('p.nouri', Role.MS_MANAGER)}"}
+    desk = announced(desks, headers)
+    body = {**registration("Ali"), "member_id": member["id"], "problem": "کالا در گمرک مانده است"}
+    assert desks.post(f"/desks/{desk}/registrations", json=body, headers=ms).is_success
+    assert desks.post(f"/desks/{desk}/registrations", json=registration("Someone else"), headers=ms).is_success
+    log_in(browser, "sg")
+    page = browser.get("/members/7007")
+    assert page.status_code == 200, page.text[:500]
+    assert 'id="member-desk-forms"' in page.text and "کالا در گمرک مانده است" in page.text
+    assert f'href="/desks/{desk}#form-1"' in page.text and "Someone else" not in page.text
+    assert "نوبت داده شده" in page.text  # the form's state in Persian, not "scheduled"
+    log_in(browser, "s.ahmadi")  # an expert of a unit reads no desks: the section is not shown
+    assert 'id="member-desk-forms"' not in browser.get("/members/7007").text

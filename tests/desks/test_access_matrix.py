@@ -30,7 +30,7 @@ MATRIX = {
     ("POST", "/desks"): row(RUNNERS, json={**PLAN, "capacity": 0}),
     ("GET", "/desks"): row(READERS),
     ("GET", "/desks/{desk_id}"): row(READERS),
-    ("GET", "/desks/forms"): row(RUNNERS, params={"member_id": "M-1"}),
+    ("GET", "/desks/forms"): row(READERS, params={"member_id": "M-1"}),
     ("GET", "/desks/follow-ups"): row(RUNNERS, params={"overdue": "true"}),
     ("GET", "/desks/reports/ratio"): row(READERS, params={"period": "week"}),
     ("POST", "/desks/reports/ratio"): row(RUNNERS, json={"period": "year"}),

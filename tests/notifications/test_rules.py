@@ -360,6 +360,7 @@ def test_every_kind_has_its_template_in_every_language(language):
         "queue_item",
         "survey_weekly_summary",
         "desk_ratio_report",
+        "complaint_step",
         "desk_reminder",
         "desk_announcement",
         "session_invitation",
