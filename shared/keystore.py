@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _ERASED = b""  # in the cache: the person was erased (a tombstone never goes away, so it may be cached)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 class KeyConflict(Exception):
@@ -176,9 +185,10 @@ class SqliteKeyStore:
             self._remember(subject, _ERASED)
 
     def _import_key_files(self) -> None:
-        """Keys and tombstones of the former layout (`<id>.key`, `<id>.erased`): moved into the file once."""
-        keys = list(self.folder.glob("*.key"))
-        tombstones = list(self.folder.glob("*.erased"))
+        """Keys and tombstones of the former layout (`<id>.key`, `<id>.erased`, the id an aggregate's UUID): moved
+        into the file once. Other files are left alone (an audit signing key kept in the same folder, say)."""
+        keys = [p for p in self.folder.glob("*.key") if _is_uuid(p.stem)]
+        tombstones = [p for p in self.folder.glob("*.erased") if _is_uuid(p.stem)]
         if not keys and not tombstones:
             return
         self._db.execute("BEGIN IMMEDIATE")

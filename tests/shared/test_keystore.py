@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
+import uuid
 
 import pytest
 
@@ -84,10 +85,12 @@ def test_the_cache_is_bounded_and_keys_are_read_again_past_it(tmp_path) -> None:
 def test_key_files_of_the_former_layout_move_into_the_file(tmp_path) -> None:
     folder = tmp_path / "keys"
     folder.mkdir()
+    kept, erased = str(uuid.uuid4()), str(uuid.uuid4())
     key = bytes(range(32))
-    (folder / "p1.key").write_bytes(base64.b64encode(key))
-    (folder / "p2.erased").touch()
+    (folder / f"{kept}.key").write_bytes(base64.b64encode(key))
+    (folder / f"{erased}.erased").touch()
+    (folder / "audit-ed25519.key").write_bytes(b"not a person's key")
     keys = SqliteKeyStore(folder)
-    assert keys.key("p1", create=False) == key
-    assert keys.key("p2", create=True) is None
-    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("keys.db")) == []
+    assert keys.key(kept, create=False) == key
+    assert keys.key(erased, create=True) is None
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("keys.db")) == ["audit-ed25519.key"]
