@@ -7,7 +7,8 @@ number) so the rejection path is measured too. Prints rows/s and total seconds o
 1. the first import (every member registered, in batches of 500 per transaction);
 2. the same file again (idempotent: every row compared, nothing written);
 3. the search index catching up with the store.
-Target: the first import under 60 s.
+Target: the first import under 60 s. The CPU seconds of the first import are printed too: on a loaded machine the
+rest of its time is waiting for a core as much as for the disk.
 
     .venv/bin/python bench/members_import.py [--rows 30000] [--seed 1405]
 """
@@ -94,12 +95,13 @@ def main() -> None:
 
         directory = build_directory(settings)
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = import_csv(directory, path, by="bench")
-            first = time.perf_counter() - started
+            first, first_cpu = time.perf_counter() - started, time.process_time() - cpu
             print(
                 f"first import: {first:.1f} s, {args.rows / first:,.0f} rows/s "
-                f"({report.created} registered, {len(report.rejected)} rejected, {directory.recorder.max_notification_id()} events)"
+                f"({report.created} registered, {len(report.rejected)} rejected, {directory.recorder.max_notification_id()} events); "
+                f"CPU {first_cpu:.1f} s, so {max(0.0, first - first_cpu):.1f} s waiting (disk, or the other work on the machine)"
             )
             assert len(report.rejected) == broken, (len(report.rejected), broken)
 
@@ -121,6 +123,7 @@ def main() -> None:
 
     print(C.result_line("members import rows/s", args.rows / first, "rows/s", "-", None))
     print(C.result_line("members import seconds", first, "s", "< 60", first < 60))
+    print(C.result_line("members import CPU seconds", first_cpu, "s", "-", None))
     print(C.result_line("members re-import seconds", second, "s", "-", None))
     print(C.result_line("members index catch-up seconds", indexing, "s", "-", None))
 

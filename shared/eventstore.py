@@ -10,11 +10,11 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper, Recording
+from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recording
 
 from shared.contracts import EventContract
 from shared.errors import DomainError, NotFound
-from shared.privacy import FileKeyStore, KeyStore, MemoryKeyStore, Sealer, SealingMapper
+from shared.privacy import KeyStore, MemoryKeyStore, Sealer, SealingEventStore, SealingMapper, SqliteKeyStore
 from shared.settings import Settings
 
 PRIVACY_KEYS = "CRM_PRIVACY_KEYS_DIR"  # the env entry naming the application's key folder
@@ -83,7 +83,7 @@ class CrmApplication(Application[Any]):
         if not self.personal_fields:
             return mapper
         folder = self.env.get(PRIVACY_KEYS)
-        keys: KeyStore = FileKeyStore(Path(folder)) if folder else MemoryKeyStore()
+        keys: KeyStore = SqliteKeyStore(Path(folder)) if folder else MemoryKeyStore()
         self.sealer = self.construct_sealer(keys)
         return SealingMapper(
             self.sealer, transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher
@@ -93,6 +93,11 @@ class CrmApplication(Application[Any]):
         """Seals each event with the key of its aggregate; a service whose events are about another person (a
         call, about its caller) names whose key seals them."""
         return Sealer(keys, self.personal_fields)
+
+    def construct_event_store(self) -> EventStore[Any]:
+        if isinstance(self.mapper, SealingMapper):  # the keys a save makes are stored before its events
+            return SealingEventStore(self.mapper, self.recorder)
+        return super().construct_event_store()
 
     def __init__(self, env: dict[str, Any] | None = None):
         for attempt in range(3):
@@ -106,6 +111,12 @@ class CrmApplication(Application[Any]):
                     raise
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+
+    def close(self) -> None:
+        super().close()
+        close_keys = getattr(self.sealer.keys, "close", None) if self.sealer is not None else None
+        if close_keys is not None:
+            close_keys()
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         with self._listeners_lock:

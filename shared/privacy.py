@@ -6,8 +6,9 @@ aggregate's id), bound to that person and field. The store, the audit exports an
 hold the sealed bytes. Erasing a person deletes the key: the sealed values stay where they are, byte for byte (so
 every export and digest made before still verifies), and can never be opened again; reading them gives ERASED.
 
-Keys live in a KeyStore: a folder of one file per person by default (`CRM_PRIVACY_KEYS_DIR`, under the data folder);
-a key-management service fits the same three calls.
+Keys live in a KeyStore: by default one SQLite file in the key folder (`CRM_PRIVACY_KEYS_DIR`, under the data
+folder; shared/keystore.py), cached in memory and written a batch of events at a time; a key-management service fits
+the same calls (`key`, `delete`, and optionally `batch`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,25 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+)
 from eventsourcing.utils import get_topic
+
+from shared.keystore import KeyConflict as KeyConflict
+from shared.keystore import SqliteKeyStore as SqliteKeyStore
 
 SEALED = "_sealed_"  # the key of a sealed value's wrapper: {"_sealed_": "v1", "ct": "<base64 nonce+ciphertext>"}
 VERSION = "v1"
@@ -144,28 +156,57 @@ class Sealer:
         if self.subject_of is not None:
             subject = self.subject_of(subject, topic, state)
         out = dict(state)
+        found: list[bytes | None] = []  # the person's key, looked up once for all the fields of the event
+
+        def seal(name: str, value: Any) -> Any:
+            if value is None or is_sealed(value):
+                return value
+            if not found:
+                found.append(self.keys.key(subject, create=True))
+            return self._seal_with(found[0], subject, name, value)
+
         for name, value in state.items():
             if name in fields:
-                out[name] = self.seal(subject, name, value)
+                out[name] = seal(name, value)
             elif isinstance(value, dict) and not is_sealed(value) and any(k in fields for k in value):
-                out[name] = {k: self.seal(subject, k, v) if k in fields else v for k, v in value.items()}
+                out[name] = {k: seal(k, v) if k in fields else v for k, v in value.items()}
         return out
 
     def open_state(self, subject: str, state: dict[str, Any]) -> None:
         """Open the sealed values of `state` in place (ERASED once the key is gone). A value sealed for another
         person than the aggregate names that person (`of`)."""
+        found: dict[str, bytes | None] = {}  # each person's key, looked up once for all the fields of the event
+
+        def open_(name: str, value: dict[str, Any]) -> Any:
+            whose = value.get("of", subject)
+            if whose not in found:
+                found[whose] = self.keys.key(whose, create=False)
+            return self._open_with(found[whose], whose, name, value)
+
         for name, value in state.items():
             if is_sealed(value):
-                state[name] = self.open(subject, name, value)
+                state[name] = open_(name, value)
             elif isinstance(value, dict):
                 for k, v in value.items():
                     if is_sealed(v):
-                        value[k] = self.open(subject, k, v)
+                        value[k] = open_(k, v)
 
     def seal(self, subject: str, field: str, value: Any) -> Any:
         if value is None or is_sealed(value):
             return value
-        key = self.keys.key(subject, create=True)
+        return self._seal_with(self.keys.key(subject, create=True), subject, field, value)
+
+    def open(self, subject: str, field: str, value: dict[str, Any]) -> Any:
+        subject = value.get("of", subject)
+        return self._open_with(self.keys.key(subject, create=False), subject, field, value)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Keys made while sealing inside are stored together on leaving, for key stores that can (SqliteKeyStore);
+        leave it before storing what was sealed."""
+        batch = getattr(self.keys, "batch", None)
+        return batch() if batch is not None else nullcontext()
+
+    def _seal_with(self, key: bytes | None, subject: str, field: str, value: Any) -> Any:
         if key is None:  # the person was erased: nothing new about them is kept readable
             return ERASED if isinstance(value, str) else None
         nonce = secrets.token_bytes(12)
@@ -176,9 +217,8 @@ class Sealer:
             out["of"] = subject
         return out
 
-    def open(self, subject: str, field: str, value: dict[str, Any]) -> Any:
-        subject = value.get("of", subject)
-        key = self.keys.key(subject, create=False)
+    @staticmethod
+    def _open_with(key: bytes | None, subject: str, field: str, value: dict[str, Any]) -> Any:
         if key is None:
             return erased_value(value)
         raw = base64.b64decode(value["ct"])
@@ -247,3 +287,38 @@ class SealingMapper(Mapper[Any]):
         event = super().to_domain_event(stored_event)
         self.sealer.open_state(str(stored_event.originator_id), vars(event))
         return event
+
+
+class SealingEventStore(EventStore[Any]):
+    """The application's event store: seals a save's events as one batch of the key store, so that the keys made
+    for them are stored together, before the events (an event is never stored sealed with a key that is not)."""
+
+    def __init__(self, mapper: SealingMapper, recorder: AggregateRecorder):
+        super().__init__(mapper, recorder)
+        self.sealer = mapper.sealer
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[Any]]:
+        for attempt in range(3):
+            try:
+                with self.sealer.batch():
+                    stored_events = [self.mapper.to_stored_event(e) for e in domain_events]
+                break
+            except KeyConflict:  # another process stored a key first (or erased the person): seal again with it
+                if attempt == 2:
+                    raise
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not notification_ids:
+            return []
+        return [
+            Recording(
+                d,
+                Notification(
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                    id=n_id,
+                ),
+            )
+            for d, s, n_id in zip(domain_events, stored_events, notification_ids, strict=True)
+        ]

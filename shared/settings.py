@@ -345,8 +345,8 @@ class Settings(BaseSettings):
     # trail). Without a key no digest is made.
     audit_key_file: Path | None = None
     audit_digest_seconds: float = Field(default=3600, gt=0)
-    # Where the per-person keys that seal personal data in the event stores live (shared/privacy.py): one file per
-    # person; deleting it is the erasure. Default: <data folder>/privacy-keys. Every process of a service (its API,
+    # Where the per-person keys that seal personal data in the event stores live (shared/privacy.py): one SQLite
+    # file, keys.db (shared/keystore.py); deleting a key is the erasure. Default: <data folder>/privacy-keys. Every process of a service (its API,
     # relay, `crm rebuild`, `crm audit export`) must see the same folder.
     privacy_keys_dir: Path | None = None
 

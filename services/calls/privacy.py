@@ -5,10 +5,9 @@ number is a known member's (so erasing the member erases their calls too), other
 (shared/privacy_subjects.py; `crm privacy erase --caller`). Every value sealed this way names its subject (`of`),
 so a reader opens it without knowing whose the call was.
 
-Sealing happens on the ingest path, once or twice per PBX event: whose a call is, and that person's key, are kept in
-two bounded caches so that sealing reads no file per event. Caching a key for sealing is safe after an erasure by
-another process: what it seals can only be opened with the key's file, which is gone. Opening always reads the
-key store, so an erasure holds at once for every reader.
+Sealing happens on the ingest path, once or twice per PBX event: whose a call is is kept in a bounded cache here,
+and that person's key in the key store's own (shared/keystore.py), which drops a key as soon as any process erases
+it, so sealing reads nothing from disk per event and an erasure holds at once for every reader.
 """
 
 from __future__ import annotations
@@ -44,32 +43,6 @@ class _Bounded(OrderedDict[str, Any]):
         self.move_to_end(key)
         if len(self) > self.size:
             self.popitem(last=False)
-
-
-class SealKeyCache:
-    """A KeyStore that remembers the keys it handed out for sealing (bounded); lookups for opening go through."""
-
-    def __init__(self, inner: KeyStore, size: int = CACHE_SIZE):
-        self.inner = inner
-        self._keys = _Bounded(size)
-        self._lock = threading.Lock()
-
-    def key(self, subject: str, *, create: bool) -> bytes | None:
-        if not create:
-            return self.inner.key(subject, create=False)
-        with self._lock:
-            found = self._keys.get(subject)
-        if found is None:
-            found = self.inner.key(subject, create=True)
-            if found is not None:
-                with self._lock:
-                    self._keys.put(subject, found)
-        return found
-
-    def delete(self, subject: str) -> bool:
-        with self._lock:
-            self._keys.pop(subject, None)
-        return self.inner.delete(subject)
 
 
 class CallSubjects:
@@ -117,5 +90,5 @@ class CallSubjects:
 
 
 def call_sealer(keys: KeyStore, fields: Mapping[str, frozenset[str]], app: Any) -> Sealer:
-    """The calls service's sealer: each call's data under its caller's key, keys for sealing cached."""
-    return Sealer(SealKeyCache(keys), fields, subject_of=CallSubjects(app))
+    """The calls service's sealer: each call's data under its caller's key (the key store caches the keys)."""
+    return Sealer(keys, fields, subject_of=CallSubjects(app))

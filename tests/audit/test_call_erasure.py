@@ -105,20 +105,19 @@ def test_erasing_a_member_erases_the_calls_they_made(settings, clock, crm) -> No
     centre.close()
 
 
-def test_sealing_reads_no_key_file_per_event(settings, clock, monkeypatch) -> None:
-    from shared.privacy import FileKeyStore
+def test_sealing_reads_no_key_per_event(settings, clock, monkeypatch) -> None:
+    from shared.keystore import SqliteKeyStore
 
-    reads: list[str] = []
-    original = FileKeyStore.key
+    loaded: list[str] = []
+    original = SqliteKeyStore._remember
 
-    def counting(self, subject: str, *, create: bool):
-        if create:
-            reads.append(subject)
-        return original(self, subject, create=create)
+    def counting(self, subject: str, key: bytes) -> None:
+        loaded.append(subject)
+        original(self, subject, key)
 
-    monkeypatch.setattr(FileKeyStore, "key", counting)
+    monkeypatch.setattr(SqliteKeyStore, "_remember", counting)
     centre = _centre(settings, clock)
     for _ in range(5):
         _call(centre, STRANGER, "fees")
-    assert reads == [caller_subject("+989121112233")]  # once, then from the bounded cache
+    assert loaded == [caller_subject("+989121112233")]  # made once, then from the key store's cache
     centre.close()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from shared.privacy import ERASED, FileKeyStore, MemoryKeyStore, Sealer, is_sealed
+from shared.privacy import ERASED, FileKeyStore, MemoryKeyStore, Sealer, SqliteKeyStore, is_sealed
 
 TOPIC = "services.members.domain:Member.Registered"
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["sqlite", "file", "memory"])
 def sealer(request, tmp_path) -> Sealer:
-    keys = FileKeyStore(tmp_path / "keys") if request.param == "file" else MemoryKeyStore()
+    keys = {"sqlite": SqliteKeyStore, "file": FileKeyStore}.get(request.param, lambda _: MemoryKeyStore())(
+        tmp_path / "keys"
+    )
     return Sealer(keys, {"Member": {"name", "contacts", "email"}})
 
 
