@@ -77,7 +77,7 @@ def _holds_float(data: dict[str, Any]) -> bool:
 
 
 def encode_record(
-    state: bytes, *, position: int, aggregate_id: str, version: int, wire_type: str
+    state: bytes, position: int, aggregate_id: str, version: int, wire_type: str
 ) -> tuple[bytes, str] | None:
     """(the canonical JSON of the export record, its time) for one stored event's JSON, or None: then the event
     takes the pure-Python way."""
