@@ -13,6 +13,7 @@ from prometheus_client import Counter
 from services.reporting import projections as P
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import BatchOutcome, ReadModel
+from services.reporting.snapshots import take_snapshots
 from shared.calendar import BusinessCalendar
 from shared.envelope import CloudEvent
 from shared.organisation import Organisation
@@ -128,7 +129,8 @@ class ReportingEngine:
         return min(candidates, default=None)
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
-        """Record the breaches that are due and produce the end-of-day lists of the working days that have ended."""
+        """Record the breaches that are due and produce the end-of-day lists of the working days that have ended;
+        take the read model's `as_of` snapshots that are due."""
         # In UTC: the read model compares stored UTC times in SQL, and SQLite would compare a Tehran-zoned `now` by
         # its wall-clock text, 3.5 hours off.
         now = (now or self.clock()).astimezone(UTC)
@@ -146,7 +148,9 @@ class ReportingEngine:
                 breaches += 1
                 BREACHES_RECORDED.inc()
             self._breached.add(item["call_id"])
-        return {"breaches": breaches, "follow_up_breaches": self.follow_up_breaches(now), "lists": self.close_days(now)}
+        done = {"breaches": breaches, "follow_up_breaches": self.follow_up_breaches(now), "lists": self.close_days(now)}
+        take_snapshots(self.readmodel)  # for `as_of`: one each EVERY journaled events, none most ticks
+        return done
 
     def follow_up_breaches(self, now: datetime) -> int:
         recorded = 0
