@@ -254,15 +254,8 @@ class EventReader:
     def _sqlite_rows(recorder: SQLiteApplicationRecorder, start: int, stop: int | None) -> Iterator[StoredRow]:
         # The recorder's own query, without its Notification objects and UUID conversions: on SQLite those took a
         # quarter of the export's CPU. The row is the same (rowid is the notification id); ids are stored as text.
-        # SQLite puts the dashes into the 32 lowercase hex digits the recorder stores (the text str(UUID) gives);
-        # any other id comes back NULL there, and _dashed() reads it.
-        dashed = (
-            "CASE WHEN length(originator_id)=32 AND originator_id NOT GLOB '*[^0-9a-f]*' THEN "
-            "substr(originator_id,1,8)||'-'||substr(originator_id,9,4)||'-'||substr(originator_id,13,4)||'-'||"
-            "substr(originator_id,17,4)||'-'||substr(originator_id,21) END"
-        )
         statement = (
-            f"SELECT rowid, {dashed}, originator_id, originator_version, topic, state "
+            "SELECT rowid, originator_id, originator_version, topic, state "
             f"FROM {recorder.events_table_name} WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?"
         )
         position, last = start, stop if stop is not None else 2**63 - 1
@@ -270,9 +263,7 @@ class EventReader:
         while True:
             with recorder.datastore.transaction(commit=False) as c:
                 c.execute(statement, (position, last, BATCH))
-                rows = [
-                    StoredRow(r[0], (r[1] or _dashed(r[2])) if uuids else r[2], r[3], r[4], r[5]) for r in c.fetchall()
-                ]
+                rows = [StoredRow(r[0], _dashed(r[1]) if uuids else r[1], r[2], r[3], r[4]) for r in c.fetchall()]
             yield from rows
             if len(rows) < BATCH:
                 return
