@@ -30,6 +30,7 @@ QUICK_ARGS = {
     "members_import": ["--rows", "2000"],
     "desks_index": ["--desks", "20"],
     "audit": ["--events", "20000"],
+    "as_of": ["--events", "20000", "--every", "5000"],
     "surveys": ["--members", "3000", "--responses", "300", "--imported", "1000"],
     "breach": ["--calls", "50", "--span", "4"],
     "command_api": ["--calls", "100", "--seconds", "3"],

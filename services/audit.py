@@ -15,7 +15,7 @@ from services import registry
 from shared.audit import proofs, signing
 from shared.audit.csvview import write_csv
 from shared.audit.digests import check_digests
-from shared.audit.export import SIGNATURE, EventReader, write_file, write_manifest
+from shared.audit.export import SIGNATURE, EventReader, write_events, write_manifest
 from shared.audit.signing import AuditKeyError
 from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Failure, Unreadable, verify_series
 from shared.contracts import UndeclaredEvent
@@ -125,7 +125,7 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         app = registry.load(registry.SERVICES[name].application)(settings)
         try:
             with (out / f"{name}.jsonl").open("wb") as f:
-                chain = write_file(f, EventReader(app).records(start, end))
+                chain = write_events(f, EventReader(app).encoded(start, end))
         except UndeclaredEvent as exc:
             # An event its service's contract does not name has no wire type to export it under; an export
             # without it would be incomplete, so none is left behind (an unsigned folder would only mislead).

@@ -14,6 +14,7 @@ from services.reporting import call_periods
 from services.reporting import projections as P
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import BatchOutcome, ReadModel
+from services.reporting.snapshots import take_snapshots
 from shared.calendar import BusinessCalendar
 from shared.envelope import CloudEvent
 from shared.organisation import Organisation
@@ -139,7 +140,8 @@ class ReportingEngine:
         return min(candidates, default=None)
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
-        """Record the breaches that are due and produce the end-of-day lists of the working days that have ended."""
+        """Record the breaches that are due and produce the end-of-day lists of the working days that have ended;
+        take the read model's `as_of` snapshots that are due."""
         # In UTC: the read model compares stored UTC times in SQL, and SQLite would compare a Tehran-zoned `now` by
         # its wall-clock text, 3.5 hours off.
         now = (now or self.clock()).astimezone(UTC)
@@ -157,12 +159,14 @@ class ReportingEngine:
                 breaches += 1
                 BREACHES_RECORDED.inc()
             self._breached.add(item["call_id"])
-        return {
+        done = {
             "breaches": breaches,
             "follow_up_breaches": self.follow_up_breaches(now),
             "lists": self.close_days(now),
             "reports": self.close_periods(now),
         }
+        take_snapshots(self.readmodel)  # for `as_of`: one each EVERY journaled events, none most ticks
+        return done
 
     def close_periods(self, now: datetime) -> int:
         """The call-centre report of the week and the month that closed last, each recorded once."""

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.reporting.complaint_record import facts as complaint_facts
+from services.reporting.snapshots import snapshots
 from services.reporting.tables import end_of_day, journal, unanswered
 from shared.envelope import CloudEvent, dumps
 from shared.privacy import ERASED
@@ -53,9 +54,13 @@ def erase(conn: sa.Connection, events: Sequence[CloudEvent]) -> None:
     persons.discard(None)
     if persons:
         _erase_calls(conn, {str(p) for p in persons})
-    for e in events:
-        if e.type == COMPLAINANT_ERASED:
-            _erase_complaint(conn, e.subject)
+    complainants = [e.subject for e in events if e.type == COMPLAINANT_ERASED]
+    for complaint in complainants:
+        _erase_complaint(conn, complaint)
+    if persons or complainants:
+        # The `as_of` snapshots hold the read model as it was, the person's data with it: they go, and the next
+        # ticks take them again from the journal, which now reads [erased].
+        conn.execute(snapshots.delete())
 
 
 def _is_person(e: CloudEvent) -> bool:

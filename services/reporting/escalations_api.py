@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting import access
-from services.reporting.oversight import Oversight
+from services.reporting.oversight import Escalation, EscalationNotFound, Oversight
+from shared.as_of import AsOfText, aggregate_as_of, as_of_moment
 from shared.organisation import Organisation
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -95,8 +96,13 @@ def get_oversight(request: Request) -> Oversight:
 OversightDep = Annotated[Oversight, Depends(get_oversight)]
 
 
-def _escalation(oversight: Oversight, escalation_id: uuid.UUID) -> dict[str, Any]:
+def _escalation(oversight: Oversight, escalation_id: uuid.UUID, as_of: datetime | None = None) -> dict[str, Any]:
     e = oversight.escalation(escalation_id)
+    if as_of is not None:
+        then = aggregate_as_of(oversight, e.id, as_of)
+        if not isinstance(then, Escalation):
+            raise EscalationNotFound(f"the escalation {escalation_id} was not raised yet at {as_of.isoformat()}")
+        e = then
     return {
         "id": str(e.id),
         "unit": e.unit,
@@ -110,13 +116,24 @@ def _escalation(oversight: Oversight, escalation_id: uuid.UUID) -> dict[str, Any
     }
 
 
-@router.get("/escalations/{escalation_id}", response_model=EscalationPublic, summary="One escalation and its step")
+@router.get(
+    "/escalations/{escalation_id}",
+    response_model=EscalationPublic,
+    summary="One escalation and its step; as it stood at a past moment with `as_of`",
+)
 def get_escalation(
-    request: Request, oversight: OversightDep, principal: access.EscalationUnitReader, escalation_id: uuid.UUID
+    request: Request,
+    oversight: OversightDep,
+    principal: access.EscalationUnitReader,
+    escalation_id: uuid.UUID,
+    as_of: AsOfText = None,
 ) -> Any:
     """One escalation of repeated non-answer, with the step it has reached under SY-PR-05-00-02. The
-    member-relations manager, the SG, auditors and admins see any; a unit manager sees the unit's own."""
-    found = _escalation(oversight, escalation_id)
+    member-relations manager, the SG, auditors and admins see any; a unit manager sees the unit's own. With
+    `as_of`, the step it had reached then (404 when it was not raised yet)."""
+    calendar = request.app.state.settings.business_calendar
+    when = as_of_moment(as_of, calendar, request.app.state.clock())
+    found = _escalation(oversight, escalation_id, when)
     access.check_unit(principal, request.app.state.settings.organisation.member_relations_unit, found["unit"])
     return found
 

@@ -25,19 +25,20 @@ def journal_rows(events: Sequence[CloudEvent], at: datetime | None) -> list[dict
     ]
 
 
-def journaled(engine: sa.Engine, when: datetime) -> Iterator[list[CloudEvent]]:
-    """The events applied by `when`, in the order they were applied, in batches."""
-    when = utc(when)
-    last = 0
+def journaled(
+    engine: sa.Engine, when: datetime | None, *, after: int = 0, upto: int | None = None
+) -> Iterator[list[CloudEvent]]:
+    """The events applied by `when` (any time when None), in the order they were applied, in batches: those after
+    journal seq `after` and up to `upto`."""
+    last = after
     with engine.connect() as conn:
         while True:
-            q = (
-                sa.select(journal.c.seq, journal.c.envelope)
-                .where(journal.c.seq > last, journal.c.applied_at <= when)
-                .order_by(journal.c.seq)
-                .limit(REPLAY_BATCH)
-            )
-            rows = list(conn.execute(q))
+            q = sa.select(journal.c.seq, journal.c.envelope).where(journal.c.seq > last)
+            if when is not None:
+                q = q.where(journal.c.applied_at <= utc(when))
+            if upto is not None:
+                q = q.where(journal.c.seq <= upto)
+            rows = list(conn.execute(q.order_by(journal.c.seq).limit(REPLAY_BATCH)))
             if not rows:
                 return
             yield [_envelope(text) for _, text in rows]

@@ -20,6 +20,7 @@ from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
 from services.reporting.erasure import ERASURES, erase, worth_keeping
 from services.reporting.journal import journal_rows, journaled
+from services.reporting.snapshots import nearest, restore
 from services.reporting.tables import (
     calendar_changes,
     call_facts,
@@ -103,12 +104,13 @@ class ReadModel(CallQueries):
     # -- writing ---------------------------------------------------------------------------------------------
     def apply(self, events: Sequence[CloudEvent], at: datetime | None = None, *, keep: bool = True) -> BatchOutcome:
         """Apply a batch once. `at`: when (the processor's clock); without it, each event's own time (a rebuild from
-        the stores). `keep`: journal the events, so that `as_of` can replay them later."""
+        the stores). `keep`: record the events as processed and journal them, so that `as_of` can replay them
+        later; a replay of the journal (keep=False) has each event once already, so its replica keeps neither."""
         outcome = BatchOutcome()
         if not events:
             return outcome
         with self.engine.begin() as conn:
-            ids = list(dict.fromkeys(e.id for e in events))
+            ids = list(dict.fromkeys(e.id for e in events)) if keep else []
             seen: set[str] = set()
             for chunk in range(0, len(ids), 500):
                 part = ids[chunk : chunk + 500]
@@ -125,9 +127,10 @@ class ReadModel(CallQueries):
                 fresh.append(e)
             if not fresh:
                 return outcome
-            conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
-            if keep and (kept := worth_keeping(fresh)):
-                conn.execute(journal.insert(), journal_rows(kept, at))
+            if keep:
+                conn.execute(processed.insert(), [{"event_id": e.id, "source": e.source} for e in fresh])
+                if kept := worth_keeping(fresh):
+                    conn.execute(journal.insert(), journal_rows(kept, at))
             rows = CallRows(conn, call_ids(fresh))
             for e in fresh:
                 self._apply_one(conn, e, outcome, rows)
@@ -256,13 +259,23 @@ class ReadModel(CallQueries):
         if not updated:
             conn.execute(table.insert().values(**{key: key_value}, **values))
 
-    def as_of(self, when: datetime) -> ReadModel:
+    def as_of(self, when: datetime, *, snapshots: bool = True) -> ReadModel:
         """A fresh in-memory model holding what this one held at `when`: the journaled events applied up to then,
-        replayed in the order they were applied, onto the chamber's calendar as configured."""
-        replica = ReadModel("sqlite://", BusinessCalendar(self.calendar.config))
-        for batch in journaled(self.engine, when):
+        replayed in the order they were applied, onto the chamber's calendar as configured; from the nearest
+        snapshot that stands for `when` (snapshots.py), replaying only the events after it."""
+        replica = self.blank_replica()
+        found = nearest(self.engine, when) if snapshots else None
+        after = 0
+        if found is not None:
+            after, image = found
+            restore(replica, image)
+        for batch in journaled(self.engine, when, after=after):
             replica.apply(batch, keep=False)
         return replica
+
+    def blank_replica(self) -> ReadModel:
+        """An empty in-memory model on the chamber's calendar as configured, for replaying the journal into."""
+        return ReadModel("sqlite://", BusinessCalendar(self.calendar.config))
 
     def journaled_by(self, when: datetime) -> int:
         """How many journaled events were applied by `when`: an `as_of` model stays valid while it is unchanged."""

@@ -141,7 +141,7 @@ def weekly_summary(
     "/{survey_id}/report",
     response_model=FinalReport,
     summary="The final report (JSON, or CSV with format=csv): statistics, breakdowns, rates, best and worst "
-    "questions, suggested corrective actions, the satisfaction trend",
+    "questions, suggested corrective actions, the satisfaction trend; as it stood at a past moment with `as_of`",
     responses={200: {"content": {"text/csv": {}}}},
 )
 def report(
@@ -151,9 +151,13 @@ def report(
     survey_id: uuid.UUID,
     format: Literal["json", "csv"] = "json",
     lang: Literal["fa", "tr", "en"] = "fa",
+    as_of: AsOfText = None,
 ) -> Any:
-    """The survey's final report for the president and the SG; format=csv gives it as a spreadsheet."""
-    body = office.final_report(survey_id, counts=calls.counts(str(survey_id)), lang=lang)
+    """The survey's final report for the president and the SG; format=csv gives it as a spreadsheet. With `as_of`,
+    the report as it stood at that moment (404 when the survey was not requested yet)."""
+    when = as_of_moment(as_of, office.calendar, office.clock())
+    counts = calls.counts(str(survey_id)) if when is None else {}
+    body = office.final_report(survey_id, counts=counts, lang=lang, as_of=when)
     if format == "csv":
         return Response(
             report_csv(body),

@@ -4,14 +4,18 @@ trend round over round and the final report."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
 from services.surveys.domain import (
+    Contact,
     Stage,
+    Status,
     Survey,
     SurveyKind,
     below_thresholds,
+    contact_id,
     survey_stats,
 )
 from services.surveys.reports import final_report, week_due, weekly_figures
@@ -46,6 +50,15 @@ class SummarySteps(SurveyStore):
         if not isinstance(then, Survey):
             raise SurveyNotFound(f"the survey {s.id} was not requested yet at {as_of.isoformat()}")
         return then
+
+    def _contact_counts(self, s: Survey, as_of: datetime) -> dict[str, int]:
+        """How many of the survey's members stood at each contact status at `as_of` (as the call list counts them
+        now): each member's contact replayed to then; one not contacted yet is pending."""
+        counts: Counter[str] = Counter()
+        for number in s.members:
+            contact = aggregate_as_of(self, contact_id(s.id, number), as_of)
+            counts[contact.status if isinstance(contact, Contact) else Status.PENDING.value] += 1
+        return dict(counts)
 
     def _responses_by(self, sid: str, as_of: datetime) -> list[dict[str, Any]]:
         return [r for r in self.responses(sid) if _utc(r["at"]) <= as_of]
@@ -175,12 +188,20 @@ class SummarySteps(SurveyStore):
             )
         return out
 
-    def final_report(self, sid: uuid.UUID | str, *, counts: dict[str, int], lang: str = "fa") -> dict[str, Any]:
+    def final_report(
+        self, sid: uuid.UUID | str, *, counts: dict[str, int], lang: str = "fa", as_of: datetime | None = None
+    ) -> dict[str, Any]:
         """Statistics per question, breakdowns by trade group, unit and channel, response and reach rates, best and
-        worst questions, suggested corrective actions and the satisfaction trend."""
-        s = self.get_survey(sid)
+        worst questions, suggested corrective actions and the satisfaction trend. With `as_of`, as it stood then:
+        the survey, its responses, contacts, complaints and trend replayed to that moment (`counts` unused); the
+        members' trade groups are the ones the roster gives now."""
+        s = self.survey_as_of(sid, as_of)
         questions = self.get_questionnaire(s.questionnaire_id).questions_of(s.questionnaire_version)
-        responses = self.responses(str(s.id))
+        responses = self.responses(str(s.id)) if as_of is None else self._responses_by(str(s.id), as_of)
+        complaints = self.complaint_log(str(s.id))
+        if as_of is not None:
+            counts = self._contact_counts(s, as_of)
+            complaints = [c for c in complaints if c["at"] <= as_of]
         trade_groups = getattr(self.roster, "trade_groups", None)
         return final_report(
             survey=survey_record(s),
@@ -188,8 +209,8 @@ class SummarySteps(SurveyStore):
             responses=responses,
             counts=counts,
             trade_groups=trade_groups([r["membership_number"] for r in responses]) if trade_groups else {},
-            complaints=[c["source_ref"] for c in self.complaint_log(str(s.id))],
-            trend=self.trend(sid),
+            complaints=[c["source_ref"] for c in complaints],
+            trend=self.trend(sid, as_of),
             threshold=self.config.question_threshold,
             lang=lang,
         )

@@ -64,9 +64,9 @@ def audit_router(application: CrmApplication) -> APIRouter:
         def lines() -> Iterator[bytes]:
             chain = Chain()
             buffer: list[bytes] = []
-            records = reader.records(lo, hi + timedelta(days=1) if hi else None, last=last) if last else iter(())
-            for record in records:
-                buffer.append(chain.line(record))
+            events = reader.encoded(lo, hi + timedelta(days=1) if hi else None, last=last) if last else iter(())
+            for position, event in events:
+                buffer.append(chain.add(position, event))
                 if len(buffer) >= 500:
                     yield b"".join(buffer)
                     buffer.clear()

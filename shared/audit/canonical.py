@@ -1,11 +1,13 @@
 """Canonical JSON (RFC 8785, the JSON Canonicalization Scheme): one byte string per value, so hashes agree.
 
 The pinned `rfc8785` package is the reference, but it is pure Python and canonicalised a typical event at 60,000/s
-on the CI machine, too close to the export's target of 50,000 events/s with hashing and writing on top. For the
-values events hold, the standard library's encoder with sorted keys gives the very same bytes (same escapes, UTF-8,
-no spaces, integers as digits) at about 230,000/s; it differs from RFC 8785 only on floats (ECMAScript number
-formatting), integers past 2**53 and keys outside the Basic Multilingual Plane (sorted by UTF-16 code units).
-Values holding any of those go through `rfc8785` instead; a test compares both paths on random values.
+on the CI machine, too slow for the export's target of 50,000 events/s with reading, hashing and writing on top.
+For the values events hold, orjson with sorted keys gives the very same bytes (same escapes, UTF-8, no spaces,
+integers as digits) in C; it differs from RFC 8785 only on floats (ECMAScript number formatting), integers past
+2**53 and keys outside the Basic Multilingual Plane (sorted by UTF-16 code units). Values holding any of those go
+through `rfc8785` instead; values orjson cannot write (keys that are not strings, integers past 64 bits) through
+the standard library's encoder, which agrees with orjson wherever both write. Tests compare every path with the
+reference on random values (tests/audit/test_canonical_and_merkle.py, tests/audit/test_fast.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 from shared.envelope import _default as _event_default
@@ -38,13 +41,13 @@ def _needs_reference(value: Any) -> bool:
             continue
         if kind is dict:
             stack.extend(item.values())
-        elif kind is list or kind is tuple:
+        elif kind is list or kind is tuple or kind is set or kind is frozenset:
             stack.extend(item)
         elif isinstance(item, float) or (isinstance(item, int) and not -_MAX_EXACT_INT <= item <= _MAX_EXACT_INT):
             return True
         elif isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, list | tuple | set | frozenset):
             stack.extend(item)
     return False
 
@@ -55,6 +58,10 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+# Datetimes and dates as the envelope writes them (orjson's own form differs), dataclasses refused as there.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 class Plain(dict[str, Any]):
     """A JSON object its maker has already seen to hold no float and no integer past 2**53 (the export's reader
     sees that while parsing a stored event), so canonical() need not look through it again."""
@@ -62,11 +69,15 @@ class Plain(dict[str, Any]):
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value (datetimes, UUIDs and Decimals first become the strings events carry)."""
-    text = _ENCODER.encode(value)
-    encoded = text.encode()
+    if type(value) is not Plain and _needs_reference(value):
+        return rfc8785.dumps(json.loads(_ENCODER.encode(value)))
+    try:
+        encoded = orjson.dumps(value, default=_to_json, option=_ORJSON)
+    except (TypeError, orjson.JSONEncodeError):  # a key that is not a string, an integer past 64 bits
+        encoded = _ENCODER.encode(value).encode()
     # A lead byte of a 4-byte UTF-8 sequence: a character outside the BMP, perhaps in a key, where RFC 8785 sorts
     # by UTF-16 code units; rare enough (emoji) to hand the whole value to the reference.
-    # (An all-ASCII text, which str.isascii() tells at once, has none.)
-    if (type(value) is not Plain and _needs_reference(value)) or (not text.isascii() and _ASTRAL.search(encoded)):
-        return rfc8785.dumps(json.loads(text))
+    # (An all-ASCII text, which bytes.isascii() tells at once, has none.)
+    if not encoded.isascii() and _ASTRAL.search(encoded):
+        return rfc8785.dumps(json.loads(encoded))
     return encoded

@@ -72,9 +72,9 @@ class Digester:
         tree = MerkleBuilder()
         last = first - 1
         upto = min(upto, first + self.MAX_EVENTS - 1)
-        for record in EventReader(self.application).records(first=first, last=upto):
-            tree.add(canonical(record))
-            last = record["position"]
+        for position, event in EventReader(self.application).encoded(first=first, last=upto):
+            tree.add(event)
+            last = position
         if tree.size == 0:
             return None
         digest = {

@@ -5,6 +5,7 @@ figure stays. Fed with the events the services' relays publish (shared/relay.py)
 from __future__ import annotations
 
 import json
+import zlib
 
 import sqlalchemy as sa
 
@@ -13,6 +14,7 @@ from services.calls.main import build_centre
 from services.complaints.main import build_desk
 from services.members.main import build_directory
 from services.reporting.main import build_readmodel
+from services.reporting.snapshots import snapshots, take_snapshots
 from services.reporting.tables import journal
 from shared.privacy import ERASED
 from shared.relay import EnvelopeMapper
@@ -61,6 +63,7 @@ def test_erasing_a_caller_and_a_member_erases_their_calls_in_the_read_model(sett
     model = build_readmodel(settings)
     model.apply(calls.next() + members.next(), clock())
     assert _rows(model)[stranger]["caller"] == "+989121112233"
+    assert take_snapshots(model, every=5) > 0  # an `as_of` snapshot holding the callers as they were
     before = _counts(model)
 
     centre.erase_caller(STRANGER, "request", by="ops")
@@ -79,8 +82,14 @@ def test_erasing_a_caller_and_a_member_erases_their_calls_in_the_read_model(sett
     for personal in ("9121112233", "9131234567", "card renewal", "export permit", "مریم"):
         assert personal not in journaled, personal
     assert "9351239876" in journaled and "a visa letter" in journaled
+    with model.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(snapshots)).scalar() == 0
     replayed = _rows(model.as_of(clock()))
     assert replayed[stranger]["caller"] == ERASED and replayed[other]["subject"] == "a visa letter"
+    assert take_snapshots(model, every=5) > 0  # taken again from the journal, without them
+    with model.engine.connect() as conn:
+        images = conn.execute(sa.select(snapshots.c.image)).scalars().all()
+    assert images and not any(b"9121112233" in zlib.decompress(image) for image in images)
     centre.close()
     directory.close()
 

@@ -253,3 +253,27 @@ def test_the_actions_service_takes_the_request_as_sent(settings, clock, client, 
         outbox.follower.reset()
         outbox.follower.catch_up()
         assert chamber.oversight.escalation(uuid.UUID(chamber.escalation_id)).corrective_action_id == action_id
+
+
+def test_one_escalation_as_of_a_past_moment_is_byte_for_byte_what_it_showed_then(
+    client, tokens, chamber, clock
+) -> None:
+    path = f"/reports/escalations/{chamber.escalation_id}"
+    raised = client.get(path, headers=tokens["mr_manager"])
+    assert raised.status_code == 200, raised.text
+    then = clock.now
+
+    clock.now = then + timedelta(hours=2)
+    reported(client, tokens, chamber.escalation_id)
+    now = client.get(path, headers=tokens["mr_manager"])
+    assert now.json()["status"] == "reported"
+
+    again = client.get(path, params={"as_of": then.isoformat()}, headers=tokens["mr_manager"])
+    assert again.status_code == 200, again.text
+    assert again.content == raised.content
+    later = client.get(path, params={"as_of": clock.now.isoformat()}, headers=tokens["mr_manager"])
+    assert later.content == now.content
+    before = client.get(path, params={"as_of": (then - timedelta(days=1)).isoformat()}, headers=tokens["mr_manager"])
+    assert_problem(before, 404, "not raised yet")
+    to_come = client.get(path, params={"as_of": (then + timedelta(days=1)).isoformat()}, headers=tokens["mr_manager"])
+    assert_problem(to_come, 422, "a moment still to come")

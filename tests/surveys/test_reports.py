@@ -248,9 +248,52 @@ def test_summaries_scores_and_the_trend_as_of_a_past_moment_are_byte_for_byte_wh
     )
 
 
+def test_the_final_report_as_of_a_past_moment_is_byte_for_byte_what_it_showed_then(
+    app, client, clock, headers, project
+):
+    app.state.roster.apply(
+        [member_event("a", "12-1", trade_group="carpets"), member_event("b", "12-2", trade_group="textiles")]
+    )
+    client.post(
+        f"/surveys/{project}/members", json={"numbers": ["12-1", "12-2", "12-3"]}, headers=headers["unit_manager"]
+    )
+    client.post(f"/surveys/{project}/members/approve", headers=headers["mr_manager"])
+    client.post(f"/surveys/{project}/start", headers=headers["mr_manager"])
+    url = f"/surveys/{project}/contacts"
+    answer = {"line": "fixed", "answers": {"overall": 5, "recommend": True, "comments": "great"}}
+    assert client.post(f"{url}/12-1/response", json=answer, headers=headers["expert"]).status_code < 300
+    declined = {"line": "fixed", "outcome": "declined"}
+    assert client.post(f"{url}/12-3/attempts", json=declined, headers=headers["expert"]).status_code < 300
+    asked = [f"/surveys/{project}/report", f"/surveys/{project}/report?format=csv"]
+    then = clock.now
+    stored = {}
+    for path in asked:
+        response = client.get(path, headers=headers["sg"])
+        assert response.status_code == 200, (path, response.text)
+        stored[path] = response.content
+
+    # Two days on: a dissatisfied answer (a complaint), then the survey closes.
+    clock.now = then + timedelta(days=2)
+    answer = {"line": "fixed", "answers": {"overall": 2, "recommend": False}}
+    assert client.post(f"{url}/12-2/response", json=answer, headers=headers["expert"]).status_code < 300
+    assert client.post(f"/surveys/{project}/close", headers=headers["mr_manager"]).status_code < 300
+    now = client.get(asked[0], headers=headers["sg"]).json()
+    assert now["survey"]["stage"] == "closed" and f"surveys:{project}:member:12-2:dissatisfied" in now["complaints"]
+    assert client.get(asked[1], headers=headers["sg"]).content != stored[asked[1]]
+
+    moment = then.isoformat().replace("+", "%2B")
+    for path in asked:
+        sep = "&" if "?" in path else "?"
+        response = client.get(f"{path}{sep}as_of={moment}", headers=headers["sg"])
+        assert response.status_code == 200, (path, response.text)
+        assert response.content == stored[path], path
+    before = client.get(asked[0], params={"as_of": "2026-01-01"}, headers=headers["sg"])
+    assert before.status_code == 404
+
+
 def test_survey_reports_as_of_a_moment_to_come_or_unreadable_are_refused(client, clock, headers, project):
     later = (clock.now + timedelta(minutes=1)).isoformat()
-    for path in ("summaries", "scores", "trend.svg"):
+    for path in ("summaries", "scores", "trend.svg", "report"):
         url = f"/surveys/{project}/{path}"
         assert_problem(client.get(url, params={"as_of": later}, headers=headers["sg"]), 422, "still to come")
         assert_problem(client.get(url, params={"as_of": "someday"}, headers=headers["sg"]), 422, "as_of")
