@@ -36,3 +36,15 @@ def test_each_language_file_names_only_words_english_has(language: str) -> None:
     assert set(locales.FA if language == "fa" else locales.TR) <= set(locales.EN)
     assert locales.words(language)["logout"] != locales.EN["logout"]
     assert locales.label(language, "call", "called_back") != locales.label("en", "call", "called_back") == "called back"
+
+
+@pytest.mark.parametrize("language", ["fa", "tr", "en"])
+def test_every_agency_a_desk_can_be_held_with_is_named_in_each_language(language: str) -> None:
+    """Desk pages show the agency by name: a code such as `customs` on a Persian page is a word nobody chose."""
+    from shared.settings import DEFAULT_AGENCIES
+
+    names = {code: locales.label(language, "agency", code) for code in DEFAULT_AGENCIES}
+    assert all(name != code for code, name in names.items()), names
+    assert len(set(names.values())) == len(DEFAULT_AGENCIES)
+    if language == "fa":
+        assert names["customs"] == "گمرک"
