@@ -30,7 +30,7 @@ def test_a_person_changes_the_password_and_logs_in_with_the_new_one_only(site: W
     new = "یک گذرواژهٔ تازه و بلند"
     log_in(page, site, "s.ahmadi")
     page.wait_for_url(f"{site.url}/work")
-    page.get_by_role("link", name="تغییر گذرواژه").click()
+    page.get_by_role("link", name="حساب من").click()
     page.get_by_label("گذرواژه فعلی").fill("not the password")
     page.get_by_label("گذرواژه جدید", exact=True).fill(new)
     page.get_by_label("تکرار گذرواژه جدید").fill(new)

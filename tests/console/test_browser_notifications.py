@@ -67,7 +67,7 @@ def test_a_person_turns_the_queue_mail_off_and_on_again_in_the_console(site: Wor
     assert notifier.take([unanswered("s.ahmadi", 1)]) == 1  # the organisation file's queue_mail = true
     log_in(page, site, "s.ahmadi")
     page.wait_for_url(f"{site.url}/work")
-    page.get_by_role("link", name="تغییر گذرواژه").click()
+    page.get_by_role("link", name="حساب من").click()
     queue = page.locator("fieldset", has_text="تماس برگشتی تازه در صف من")
     assert queue.get_by_label("رایانامه").is_checked()  # what the organisation file gives until the person chooses
     assert page.locator("fieldset", has_text="گزارش‌های هفتگی").count() == 0  # an expert gets no weekly reports
