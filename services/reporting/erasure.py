@@ -16,8 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.reporting.complaint_record import facts as complaint_facts
-from services.reporting.snapshots import snapshots
-from services.reporting.tables import end_of_day, journal, unanswered
+from services.reporting.tables import end_of_day, journal, snapshots, unanswered
 from shared.envelope import CloudEvent, dumps
 from shared.privacy import ERASED
 from shared.privacy_subjects import call_person

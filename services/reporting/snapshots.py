@@ -18,29 +18,32 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from services.reporting.journal import journaled
-from services.reporting.tables import Time, journal, metadata
+from services.reporting.tables import journal, snapshots
 from shared.db import utc
 
-if TYPE_CHECKING:
-    from services.reporting.readmodel import ReadModel
+
+class Replayable(Protocol):
+    """What a snapshot needs of services.reporting.readmodel.ReadModel (named here, not imported: the read model
+    imports this module)."""
+
+    engine: sa.Engine
+
+    def blank_replica(self) -> Replayable: ...
+
+    def apply(self, events: Any, at: Any = ..., *, keep: bool = ...) -> Any: ...
+
+    def refresh_calendar(self) -> None: ...
+
 
 EVERY = 25_000  # journaled events between two snapshots: at most this many are replayed on top of one
 
-snapshots = sa.Table(
-    "as_of_snapshots",
-    metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("applied_by", Time, nullable=False, index=True),
-    sa.Column("image", sa.LargeBinary, nullable=False),
-)
 
-
-def _sqlite(replica: ReadModel) -> sqlite3.Connection:
+def _sqlite(replica: Replayable) -> sqlite3.Connection:
     # The replica is "sqlite://": one in-memory database behind one connection (shared.db.create_engine).
     raw = replica.engine.raw_connection()
     try:
@@ -51,12 +54,12 @@ def _sqlite(replica: ReadModel) -> sqlite3.Connection:
         raw.close()  # back to the pool; the StaticPool keeps the one connection open
 
 
-def image_of(replica: ReadModel) -> bytes:
+def image_of(replica: Replayable) -> bytes:
     # Compressed: SQLite pages of ids and times shrink about threefold, and inflate faster than they replay.
     return zlib.compress(_sqlite(replica).serialize(), 1)
 
 
-def restore(replica: ReadModel, image: bytes) -> None:
+def restore(replica: Replayable, image: bytes) -> None:
     """The replica becomes the snapshot: its tables, and the chamber's calendar with the changes they hold."""
     _sqlite(replica).deserialize(zlib.decompress(image))
     replica.refresh_calendar()
@@ -98,7 +101,7 @@ def _boundaries(engine: sa.Engine, after: int, every: int) -> Iterator[tuple[int
             after = int(seq)
 
 
-def take_snapshots(model: ReadModel, every: int = EVERY) -> int:
+def take_snapshots(model: Replayable, every: int = EVERY) -> int:
     """Take the snapshots due (one per `every` journaled events since the last); how many were taken. Cheap when
     none is due: two indexed queries."""
     seq, applied_by = _last(model.engine)

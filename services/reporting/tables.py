@@ -119,3 +119,12 @@ journal = sa.Table(
     sa.Column("applied_at", Time, nullable=False, index=True),
     sa.Column("envelope", sa.Text, nullable=False),
 )
+
+# The `as_of` replica's whole database after the journal up to `seq` (services/reporting/snapshots.py).
+snapshots = sa.Table(
+    "as_of_snapshots",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_by", Time, nullable=False, index=True),
+    sa.Column("image", sa.LargeBinary, nullable=False),
+)

@@ -188,10 +188,12 @@ def test_a_days_calls_end_with_the_end_of_day_list_in_each_unit_managers_mailbox
     assert r.status_code == 200 and r.json()["applied"] == len(batch)
 
     managers = {"f.alavi@example.org": 2, "h.tehrani@example.org": 1, "d.kazemi@example.org": 3}
-    # During the working day nothing is sent: the list is made when the day ends.
+    # During the working day no list is sent: it is made when the day ends. (The expert who asked for a mail per
+    # call-back in his queue, s.ahmadi in the organisation file, may already have his.)
     admin = {"Authorization": f"Bearer {TokenStore(settings.auth_db_url).create('operator', Role.ADMIN)}"}
     notifications = f"http://127.0.0.1:{settings.notifications_port}"
-    assert httpx.get(f"{notifications}/mailbox", headers=admin).json() == []
+    during = {box["address"] for box in httpx.get(f"{notifications}/mailbox", headers=admin).json()}
+    assert during <= {"s.ahmadi@example.org"}, during
 
     end = settings.business_calendar.end_of_working_day(DAY)
     assert end is not None
