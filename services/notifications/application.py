@@ -35,7 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
-from services.notifications.privacy import MESSAGE_FIELDS, MessageSealer, member_of
+from services.notifications.privacy import FORM_KINDS, MESSAGE_FIELDS, MessageSealer, member_of
 from services.notifications.staff import StaffChoices
 from services.notifications.survey_links import LinkGone, SurveyLinks
 from shared.calendar import BusinessCalendar
@@ -241,7 +241,8 @@ class Notifier(CrmApplication):
         of all their messages read [erased]. Returns how many were cancelled."""
         self.follower.catch_up()  # messages asked for a moment ago are indexed
         t = messages.c
-        pending = sa.select(t.id).where(t.recipient.in_(recipients), t.status.in_(("queued", "retrying")))
+        theirs = sa.and_(t.recipient.in_(recipients), t.kind.not_in(FORM_KINDS))  # a form number is no one's id
+        pending = sa.select(t.id).where(theirs, t.status.in_(("queued", "retrying")))
         with self.engine.connect() as conn:
             ids = list(conn.execute(pending).scalars())
         cancelled = 0
@@ -255,9 +256,7 @@ class Notifier(CrmApplication):
                     pass
         self.follower.catch_up()
         with self.engine.begin() as conn:
-            conn.execute(
-                messages.update().where(t.recipient.in_(recipients), t.address.is_not(None)).values(address=ERASED)
-            )
+            conn.execute(messages.update().where(theirs, t.address.is_not(None)).values(address=ERASED))
         return cancelled
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:

@@ -17,6 +17,8 @@ from shared.privacy import KeyStore, Sealer
 
 MESSAGE_FIELDS = frozenset({"Requested.address", "Requested.body"})
 REQUESTED = ":Message.Requested"
+# Kinds whose recipient is a desk's form number, not a member: never taken for a membership number.
+FORM_KINDS = frozenset({"desk_registration", "desk_reminder"})
 
 
 def member_of(engine: Callable[[], sa.Engine]) -> Callable[[str], str | None]:
@@ -38,10 +40,15 @@ class MessageSealer(Sealer):
         self._member = member
         super().__init__(keys, fields, subject_of=self._subject)
 
+    def _member_named(self, state: Mapping[str, Any]) -> str | None:
+        if state.get("kind") in FORM_KINDS:
+            return None
+        return self._member(str(state.get("recipient")))
+
     def _subject(self, aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
-        return self._member(str(state.get("recipient"))) or aggregate_id
+        return self._member_named(state) or aggregate_id
 
     def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
-        if topic.endswith(REQUESTED) and self._member(str(state.get("recipient"))) is None:
+        if topic.endswith(REQUESTED) and self._member_named(state) is None:
             return state  # staff and people who are not members: plain
         return super().seal_state(subject, topic, state)

@@ -53,12 +53,16 @@ def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_
     to_staff = Contact("Zahra Rahimi", "z.rahimi@example.org", None, "en")
     assert notifier.request(Wanted("m-1", "session_invitation", "11-2233", to_member, dict(CONTEXT)), source)
     assert notifier.request(Wanted("s-1", "session_invitation", "z.rahimi", to_staff, dict(CONTEXT)), source)
+    form = {"number": "11-2233", "problem": None, "slot_start_local": "10:00", "place": "hall 2"}
+    # A desk's form number that reads like a membership number is still not that member.
+    assert notifier.request(Wanted("d-1", "desk_reminder", "11-2233", to_staff, form), source)
 
     sealed = _stored_request(notifier, "m-1")
     assert is_sealed(sealed["address"]) and is_sealed(sealed["body"]) and sealed["address"]["of"] == member
     assert "anka@example.org" not in str(sealed) and "Anka Ltd" not in str(sealed)
     plain = _stored_request(notifier, "s-1")
     assert plain["address"] == "z.rahimi@example.org" and "Zahra Rahimi" in plain["body"]
+    assert _stored_request(notifier, "d-1")["address"] == "z.rahimi@example.org"
     mine = notifier.message(uuid.UUID(notifier.search(recipient="11-2233")[0][0]["id"]))
     assert (mine.address, "Anka Ltd" in mine.body) == ("anka@example.org", True)
 
@@ -66,7 +70,9 @@ def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_
     notifier.sealer.keys.delete(member)  # what the members service does first when it erases the member
     notifier.take([event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, member, 2)])
     listed, _ = notifier.search(recipient="11-2233")
-    assert [(m["status"], m["address"]) for m in listed] == [("cancelled", ERASED)]
+    found = {m["kind"]: (m["status"], m["address"]) for m in listed}
+    assert found == {"session_invitation": ("cancelled", ERASED), "desk_reminder": ("queued", "z.rahimi@example.org")}
+    listed = [m for m in listed if m["kind"] == "session_invitation"]
     erased = notifier.message(uuid.UUID(listed[0]["id"]))
     assert (erased.address, erased.body) == (ERASED, ERASED)
     assert notifier.search(recipient="z.rahimi")[0][0]["address"] == "z.rahimi@example.org"
