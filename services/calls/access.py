@@ -162,6 +162,8 @@ _CallbackRole = Annotated[Principal, Depends(require(*CALLBACK))]
 CalendarKeeper = Annotated[Principal, Depends(require(Role.ADMIN))]
 # Other CRM services (a survey's contact attempts) record outgoing calls through the internal door only.
 Internal = Annotated[Principal, Depends(require(Role.SERVICE, Role.ADMIN))]
+# Erasing a caller's data for good is the operator's, on a request the chamber accepted (as for members).
+Eraser = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 # The rules below are `async`: they only look at the principal and the loaded call, and FastAPI runs every plain

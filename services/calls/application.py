@@ -27,7 +27,7 @@ from services.calls.domain import (
 )
 from services.calls.erasure import CallerErasure, erasure_id
 from services.calls.ingest import IngestResult, TelephonyIngest, normalise_number
-from services.calls.privacy import CALL_FIELDS, call_sealer
+from services.calls.privacy import CALL_FIELDS, call_sealer, other_party
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
@@ -184,7 +184,9 @@ class CallCentre(CrmApplication):
             caller_raw=caller,
             caller=number,
             callee=callee,
-            member_id=self.member_lookup(number) if number else None,
+            member_id=self.member_lookup(party)
+            if (party := other_party(direction, number, callee, self.region))
+            else None,
             purpose=purpose,
             placed_by=placed_by,
             # eventsourcing 9.5 requires every keyword-only argument of an @event __init__, defaults or not.

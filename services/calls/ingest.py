@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.calls.domain import Call, Direction, Purpose, State, call_id_for_pbx
+from services.calls.privacy import other_party
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock
@@ -206,7 +207,9 @@ class TelephonyIngest:
                     caller_raw=ev.caller,
                     caller=number,
                     callee=ev.callee,
-                    member_id=self._member_of(number) if number else None,
+                    member_id=self._member_of(party)
+                    if (party := other_party(ev.direction, number, ev.callee, self.centre.region))
+                    else None,
                     pbx_call_id=ev.call_id,
                     purpose=Purpose(ev.purpose) if ev.purpose else None,
                     placed_by=self.centre._expert_of(ev.agent) if ev.direction == "outgoing" else None,

@@ -13,6 +13,7 @@ from services.calls.api import queues, router, telephony
 from services.calls.application import CallCentre
 from services.calls.calendar import DeadlineMover
 from services.calls.calendar_api import router as calendar_router
+from services.calls.erasure_api import router as erasure_router
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup
 from services.calls.referrals import ComplaintReferrals, http_opener
@@ -100,4 +101,5 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     app.include_router(queues)
     app.include_router(calendar_router)
     app.include_router(outgoing.internal)
+    app.include_router(erasure_router)
     return app

@@ -1,4 +1,4 @@
-"""A call's personal data: the caller's number, the name and number taken down, the subject and the notes.
+"""A call's personal data: the caller's number (an outgoing call's dialled number), the name and number taken down, the subject and the notes.
 
 They are sealed (shared/privacy.py) with the key of the caller, not of the call: the member's own key when the
 number is a known member's (so erasing the member erases their calls too), otherwise a key per caller number
@@ -20,16 +20,30 @@ from typing import Any
 
 from eventsourcing.persistence import Mapper
 
+from shared.phones import e164, parse_phone
 from shared.privacy import KeyStore, Sealer, is_sealed
 from shared.privacy_subjects import call_person
 
-# The caller's number as dialled and normalised; what member relations took down (name, number, subject); the
-# staff's notes on the call; the complaint a callback referred, with the caller's name, number and description.
+# The caller's number as dialled and normalised; the number an outgoing call dialled; what member relations took down
+# (name, number, subject); the staff's notes on the call; the complaint a callback referred, with the caller's name,
+# number and description.
 CALL_FIELDS = frozenset(
-    {"caller_raw", "caller", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
+    {"caller_raw", "caller", "callee", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
     | {"complainant_name"}
 )
 RECEIVED = ":Call.Received"
+OUTGOING = "outgoing"
+
+
+def other_party(direction: str, caller: str | None, callee: str | None, region: str) -> str | None:
+    """The number of the person at the other end, in E.164: the caller's; for an outgoing call placed with only
+    the number dialled, that number. None when there is none."""
+    if caller or direction != OUTGOING or not callee:
+        return caller
+    parsed = parse_phone(callee, region)
+    return e164(parsed) if parsed else None
+
+
 CACHE_SIZE = 10_000
 
 
@@ -56,8 +70,7 @@ class CallSubjects:
 
     def __call__(self, aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
         if topic.endswith(RECEIVED):
-            caller = state.get("caller")
-            person = call_person(state.get("member_id"), caller if isinstance(caller, str) else None)
+            person = call_person(state.get("member_id"), _number_of(state, self.app.region))
         else:
             with self._lock:
                 person = self._calls.get(aggregate_id)
@@ -85,10 +98,30 @@ class CallSubjects:
         for value in data.values():
             if is_sealed(value) and "of" in value:
                 return str(value["of"])
-        caller = data.get("caller")  # stored before calls were sealed
-        return call_person(data.get("member_id"), caller if isinstance(caller, str) else None)
+        return call_person(data.get("member_id"), _number_of(data, self.app.region))  # stored before sealing
+
+
+def _number_of(state: Mapping[str, Any], region: str) -> str | None:
+    caller, callee = state.get("caller"), state.get("callee")
+    return other_party(
+        str(state.get("direction")),
+        caller if isinstance(caller, str) else None,
+        callee if isinstance(callee, str) else None,
+        region,
+    )
+
+
+class CallSealer(Sealer):
+    """The number an incoming call dialled is the chamber's own line: it stays plain; an outgoing call's is the
+    person's, sealed with the rest of the call."""
+
+    def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
+        out = super().seal_state(subject, topic, state)
+        if topic.endswith(RECEIVED) and str(state.get("direction")) != OUTGOING and "callee" in state:
+            out["callee"] = state["callee"]
+        return out
 
 
 def call_sealer(keys: KeyStore, fields: Mapping[str, frozenset[str]], app: Any) -> Sealer:
     """The calls service's sealer: each call's data under its caller's key (the key store caches the keys)."""
-    return Sealer(keys, fields, subject_of=CallSubjects(app))
+    return CallSealer(keys, fields, subject_of=CallSubjects(app))

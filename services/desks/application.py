@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from services.desks.contract import CONTRACT
 from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
+from services.desks.privacy import DESK_FIELDS, desk_sealer
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.session_office import SessionOffice
 from services.desks.views import desk_record, final_list, reminder_list
@@ -20,6 +21,7 @@ from shared.as_of import aggregate_as_of
 from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
+from shared.privacy import KeyStore, Sealer
 from shared.problems import DomainError, InvalidInput, NotFound
 from shared.settings import DeskSettings
 
@@ -34,6 +36,7 @@ class DeskNotFound(NotFound):
 class DeskOffice(SessionOffice):
     service: ClassVar[str] = "desks"
     contract: ClassVar[EventContract] = CONTRACT
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Desk": DESK_FIELDS}
 
     def __init__(
         self,
@@ -51,6 +54,16 @@ class DeskOffice(SessionOffice):
         # in (services/desks/main.py), which lists only desks not closed and sessions with decisions still open.
         self.open_desks: Callable[[], list[uuid.UUID]] = self.desk_ids
         self.sessions_with_open_decisions: Callable[[], list[uuid.UUID]] = self.session_ids
+
+    def construct_sealer(self, keys: KeyStore) -> Sealer:
+        return desk_sealer(keys, self.personal_fields)
+
+    def forget_cached_desks(self) -> None:
+        """Desks kept in memory hold their registrants' data opened: after an erasure they are read again."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is not None:
+            with cache.lock:
+                cache.cache.clear()
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_desk(self, desk: uuid.UUID | str) -> Desk | None:

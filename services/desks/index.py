@@ -136,19 +136,32 @@ class DeskIndex:
         desk_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(DESK_TOPIC_PREFIX))
         session_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SESSION_TOPIC_PREFIX))
         if desk_ids:
-            ids = [str(i) for i in desk_ids]
-            conn.execute(forms.delete().where(forms.c.desk_id.in_(ids)))
-            conn.execute(desks.delete().where(desks.c.id.in_(ids)))
-            for did in desk_ids:
-                row, form_rows = _desk_rows(self.office.repository.get(did))
-                conn.execute(desks.insert(), [row])
-                if form_rows:
-                    conn.execute(forms.insert(), form_rows)
+            self._index_desks(conn, list(desk_ids))
         if session_ids:
             now = self.office.clock()
             rows = [_session_row(self.office.repository.get(sid), now) for sid in session_ids]
             conn.execute(sessions.delete().where(sessions.c.id.in_([r["id"] for r in rows])))
             conn.execute(sessions.insert(), rows)
+
+    def _index_desks(self, conn: sa.Connection, desk_ids: Sequence[uuid.UUID | str]) -> None:
+        ids = [str(i) for i in desk_ids]
+        conn.execute(forms.delete().where(forms.c.desk_id.in_(ids)))
+        conn.execute(desks.delete().where(desks.c.id.in_(ids)))
+        for did in desk_ids:
+            row, form_rows = _desk_rows(self.office.repository.get(uuid.UUID(str(did))))
+            conn.execute(desks.insert(), [row])
+            if form_rows:
+                conn.execute(forms.insert(), form_rows)
+
+    def forget_members(self, membership_numbers: list[str]) -> None:
+        """Members were erased: the desks holding their problem forms are indexed again, their names and phones
+        reading [erased] (their key is gone), and the desks kept in memory are read again from the store."""
+        self.office.forget_cached_desks()
+        with self.follower._serial, self.engine.begin() as conn:
+            found = conn.execute(sa.select(forms.c.desk_id).where(forms.c.member_id.in_(membership_numbers)))
+            ids = list(dict.fromkeys(d for (d,) in found))
+            if ids:
+                self._index_desks(conn, ids)
 
     def catch_up(self) -> int:
         return self.follower.catch_up()

@@ -77,7 +77,7 @@ def create_app(
     `open_action` and `open_complaint` replace the HTTP calls to the actions and complaints services' doors."""
     office = build_office(settings, clock)
     index = build_index(settings, office)
-    members = MemberBook(create_engine(settings.local_db_url("desks_members")))
+    members = MemberBook(create_engine(settings.local_db_url("desks_members")), on_erased=index.forget_members)
     config = settings.desks
     actions_url = config.actions_url or settings.local_url(settings.actions_port)
     outbox = Outbox(

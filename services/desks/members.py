@@ -7,7 +7,7 @@ synchronous call to the members service.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,8 +91,11 @@ def change_of(event: CloudEvent) -> dict[str, Any] | None:
 
 
 class MemberBook:
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, on_erased: Callable[[list[str]], None] | None = None):
+        """`on_erased`: told the membership numbers of the members an applied batch erased (the desks' index
+        reads their problem forms again)."""
         self.engine = engine
+        self.on_erased = on_erased
         metadata.create_all(engine)
 
     def selection(self, selection_id: str) -> dict[str, Any] | None:
@@ -127,6 +130,7 @@ class MemberBook:
     def apply(self, events: Iterable[CloudEvent]) -> int:
         """Apply member events; an event at or below the member's version already applied changes nothing."""
         applied = 0
+        erased: list[str] = []
         with self.engine.begin() as conn:
             for event in events:
                 if event.type == SELECTION_TAKEN:
@@ -152,6 +156,8 @@ class MemberBook:
                 row = conn.execute(sa.select(book).where(book.c.member_id == event.subject)).mappings().first()
                 if row is not None and row["version"] >= event.sequence:
                     continue
+                if change.get("name") == ERASED and row is not None and row["membership_number"]:
+                    erased.append(str(row["membership_number"]))
                 if row is None:
                     conn.execute(
                         book.insert().values(
@@ -163,4 +169,6 @@ class MemberBook:
                         book.update().where(book.c.member_id == event.subject).values(**change, version=event.sequence)
                     )
                 applied += 1
+        if erased and self.on_erased is not None:
+            self.on_erased(erased)
         return applied

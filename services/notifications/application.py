@@ -35,6 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.privacy import FORM_KINDS, MESSAGE_FIELDS, MessageSealer, member_of
 from services.notifications.staff import StaffChoices
 from services.notifications.survey_links import LinkGone, SurveyLinks
 from shared.calendar import BusinessCalendar
@@ -46,7 +47,7 @@ from shared.errors import NotFound
 from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
 from shared.organisation import Organisation
-from shared.privacy import ERASED
+from shared.privacy import ERASED, KeyStore, Sealer
 from shared.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,11 @@ def record_of(m: Message) -> dict[str, Any]:
 class Notifier(CrmApplication):
     service: ClassVar[str] = "notifications"
     contract: ClassVar[EventContract] = CONTRACT
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Message": MESSAGE_FIELDS}
+
+    def construct_sealer(self, keys: KeyStore) -> Sealer:
+        # The mapper is made before the contacts' engine: the lookup reads it when it first seals.
+        return MessageSealer(keys, self.personal_fields, member_of(lambda: self.engine))
 
     def __init__(
         self,
@@ -235,7 +241,8 @@ class Notifier(CrmApplication):
         of all their messages read [erased]. Returns how many were cancelled."""
         self.follower.catch_up()  # messages asked for a moment ago are indexed
         t = messages.c
-        pending = sa.select(t.id).where(t.recipient.in_(recipients), t.status.in_(("queued", "retrying")))
+        theirs = sa.and_(t.recipient.in_(recipients), t.kind.not_in(FORM_KINDS))  # a form number is no one's id
+        pending = sa.select(t.id).where(theirs, t.status.in_(("queued", "retrying")))
         with self.engine.connect() as conn:
             ids = list(conn.execute(pending).scalars())
         cancelled = 0
@@ -249,9 +256,7 @@ class Notifier(CrmApplication):
                     pass
         self.follower.catch_up()
         with self.engine.begin() as conn:
-            conn.execute(
-                messages.update().where(t.recipient.in_(recipients), t.address.is_not(None)).values(address=ERASED)
-            )
+            conn.execute(messages.update().where(theirs, t.address.is_not(None)).values(address=ERASED))
         return cancelled
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:

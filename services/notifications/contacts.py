@@ -235,6 +235,10 @@ class EventContacts:
         """Who the erasures among `events` erase, as messages name their recipients: a member by id, a
         complainant by the complaint's reference."""
         found = [e.subject for e in events if e.type == MEMBER_ERASED]
+        if found:  # a message may name a member by membership number (a survey link, a session's invitation)
+            q = sa.select(member_contacts.c.membership_number).where(member_contacts.c.member_id.in_(found))
+            with self.engine.connect() as conn:
+                found.extend(n for n in conn.execute(q).scalars() if n)
         complaints = [e.subject for e in events if e.type == COMPLAINANT_ERASED]
         if complaints:
             t = complaint_contacts

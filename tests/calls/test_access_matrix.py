@@ -48,6 +48,7 @@ MATRIX = {
     ("GET", "/queues/experts/{expert}"): row({"other_manager", "mr_manager", "sg", "auditor", "admin"}),
     ("GET", "/queues/units/{unit}"): row(READERS_OF_MEMBERSHIP),
     ("POST", "/internal/calls"): row({"service", "admin"}, json={}),
+    ("POST", "/callers/erasure"): row({"admin"}, json={"number": "09121112233", "reason": "request"}),
     **{route: row(EVERYONE) for route in DOC_ROUTES},
 }
 

@@ -1,0 +1,98 @@
+"""A desk's problem forms keep the registrant's name, company and phone sealed with the registrant's key: the
+member's when the form names one (erasing the member makes their forms read [erased], the desk's index too, while
+the forms and their count stay), otherwise the form's own registrant's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.desks.index import forms
+from services.desks.main import build_index, build_office
+from services.desks.members import MemberBook
+from services.desks.privacy import registrant_subject
+from shared.db import create_engine
+from shared.envelope import CloudEvent
+from shared.privacy import ERASED, is_sealed
+from shared.privacy_subjects import member_subject
+from tests.desks.helpers import announced
+
+AT = "2026-11-21T07:00:00+00:00"
+MEMBER = member_subject("1001")
+
+
+def _member_event(type_: str, data: dict, sequence: int) -> CloudEvent:
+    return CloudEvent(
+        id=f"{MEMBER}:{sequence}",
+        source="/crm/members",
+        type=type_,
+        time=AT,
+        subject=MEMBER,
+        sequence=sequence,
+        position=sequence,
+        data=data,
+    )
+
+
+def _stored_forms(office, desk) -> list[dict[str, Any]]:
+    """The registration events of the desk as stored, before any opening."""
+    mapper = office.mapper
+    found = []
+    for stored in office.recorder.select_events(desk):
+        if not stored.topic.endswith("Desk.MemberRegistered"):
+            continue
+        state = stored.state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        found.append(mapper.transcoder.decode(state))
+    return found
+
+
+def _register(office, desk, name: str, member_id: str | None) -> str:
+    return office.register_member(
+        desk,
+        member_id=member_id,
+        member_name=name,
+        company=f"{name} Co.",
+        phone="09131234567",
+        channel="phone",
+        problem="clearance held at the border",
+        by="l.moradi",
+    )
+
+
+def test_forms_are_sealed_per_registrant_and_a_members_erasure_reaches_them(settings, clock, tmp_path) -> None:
+    office = build_office(settings, clock)
+    index = build_index(settings, office)
+    book = MemberBook(create_engine(f"sqlite:///{tmp_path / 'book.db'}"), on_erased=index.forget_members)
+    desk = announced(office)
+    mine = _register(office, desk, "مریم احمدی", "1001")
+    stranger = _register(office, desk, "Ali Karimi", None)
+
+    stored = {s["number"]: s for s in _stored_forms(office, desk)}
+    assert all(is_sealed(stored[mine][f]) for f in ("member_name", "company", "phone"))
+    assert stored[mine]["member_name"]["of"] == MEMBER
+    assert stored[stranger]["phone"]["of"] == registrant_subject(str(desk), stranger)
+    assert "09131234567" not in str(stored) and "Ali Karimi" not in str(stored)
+    index.catch_up()
+    record = {f["number"]: f for f in office.record(desk)["forms"]}
+    assert record[mine]["member_name"] == "مریم احمدی" and record[stranger]["phone"] == "09131234567"
+
+    registered = {"membership_number": "1001", "name": "مریم احمدی", "status": "active", "contacts": []}
+    book.apply([_member_event("crm.members.member.registered.v1", registered, 1)])
+    assert office.sealer is not None
+    office.sealer.keys.delete(MEMBER)  # what the members service does first when it erases the member
+    book.apply([_member_event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, 2)])
+
+    record = {f["number"]: f for f in office.record(desk)["forms"]}
+    assert len(record) == 2  # the forms stay, and count
+    assert (record[mine]["member_name"], record[mine]["company"], record[mine]["phone"]) == (ERASED,) * 3
+    assert record[stranger]["member_name"] == "Ali Karimi"
+    with index.engine.connect() as conn:
+        query = sa.select(forms.c.number, forms.c.member_name).where(forms.c.desk_id == str(desk))
+        rows = {str(number): name for number, name in conn.execute(query)}
+    assert rows == {mine: ERASED, stranger: "Ali Karimi"}
+    office.close()

@@ -1,0 +1,78 @@
+"""A message to a member is stored with its address and body sealed under the member's key, so the member's erasure
+makes them unreadable in the notifier's store; a message to someone who is not a member (staff) stays plain."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.notifications.application import Notifier
+from services.notifications.contacts import Contact
+from services.notifications.domain import message_id
+from services.notifications.rules import Wanted
+from shared.privacy import ERASED, is_sealed
+from tests.notifications.helpers import event
+from tests.notifications.test_rules import channels  # noqa: F401 - the fixture
+
+AT = "2026-11-21T07:10:00+00:00"
+CONTEXT = {"trade_group": "carpet", "starts_at_local": "1405/09/05 10:00", "place": "hall 2", "topics": []}
+
+
+@pytest.fixture
+def notifier(settings, clock, channels) -> Notifier:  # noqa: F811
+    return Notifier(
+        organisation=settings.organisation, calendar=settings.business_calendar, clock=clock, channels=channels
+    )
+
+
+def _stored_request(notifier: Notifier, key: str) -> dict[str, Any]:
+    mapper = notifier.mapper
+    state = notifier.recorder.select_events(message_id(key), lte=1)[0].state
+    if mapper.cipher:
+        state = mapper.cipher.decrypt(state)
+    if mapper.compressor:
+        state = mapper.compressor.decompress(state)
+    return mapper.transcoder.decode(state)
+
+
+def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_plain(notifier) -> None:
+    member = str(uuid.uuid4())
+    registered = {
+        "membership_number": "11-2233",
+        "name": "Anka Ltd",
+        "email": "anka@example.org",
+        "preferred_language": "en",
+        "contacts": [],
+        "status": "active",
+    }
+    source = event("crm.members.member.registered.v1", registered, member)
+    notifier.take([source])
+    to_member = Contact("Anka Ltd", "anka@example.org", None, "en")
+    to_staff = Contact("Zahra Rahimi", "z.rahimi@example.org", None, "en")
+    assert notifier.request(Wanted("m-1", "session_invitation", "11-2233", to_member, dict(CONTEXT)), source)
+    assert notifier.request(Wanted("s-1", "session_invitation", "z.rahimi", to_staff, dict(CONTEXT)), source)
+    form = {"number": "11-2233", "problem": None, "slot_start_local": "10:00", "place": "hall 2"}
+    # A desk's form number that reads like a membership number is still not that member.
+    assert notifier.request(Wanted("d-1", "desk_reminder", "11-2233", to_staff, form), source)
+
+    sealed = _stored_request(notifier, "m-1")
+    assert is_sealed(sealed["address"]) and is_sealed(sealed["body"]) and sealed["address"]["of"] == member
+    assert "anka@example.org" not in str(sealed) and "Anka Ltd" not in str(sealed)
+    plain = _stored_request(notifier, "s-1")
+    assert plain["address"] == "z.rahimi@example.org" and "Zahra Rahimi" in plain["body"]
+    assert _stored_request(notifier, "d-1")["address"] == "z.rahimi@example.org"
+    mine = notifier.message(uuid.UUID(notifier.search(recipient="11-2233")[0][0]["id"]))
+    assert (mine.address, "Anka Ltd" in mine.body) == ("anka@example.org", True)
+
+    assert notifier.sealer is not None
+    notifier.sealer.keys.delete(member)  # what the members service does first when it erases the member
+    notifier.take([event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, member, 2)])
+    listed, _ = notifier.search(recipient="11-2233")
+    found = {m["kind"]: (m["status"], m["address"]) for m in listed}
+    assert found == {"session_invitation": ("cancelled", ERASED), "desk_reminder": ("queued", "z.rahimi@example.org")}
+    listed = [m for m in listed if m["kind"] == "session_invitation"]
+    erased = notifier.message(uuid.UUID(listed[0]["id"]))
+    assert (erased.address, erased.body) == (ERASED, ERASED)
+    assert notifier.search(recipient="z.rahimi")[0][0]["address"] == "z.rahimi@example.org"
