@@ -132,7 +132,7 @@ class CrmApplication(Application[Any]):
         from the primary key's index. The recorder's own `select_events(desc=True, limit=1)` reads the whole last
         event, a large one at that (a started round's event names 30,000 members)."""
         recorder: Any = self.recorder
-        datastore: Any = recorder.datastore
+        datastore: Any = getattr(recorder, "datastore", None)  # none in memory
         if hasattr(datastore, "schema"):  # PostgreSQL
             from psycopg.sql import SQL, Identifier
 
