@@ -18,7 +18,11 @@ def create_engine(url: str) -> sa.Engine:
         if not parsed.database or parsed.database == ":memory:":
             # One connection shared by every thread: each new connection to ":memory:" would be a new, empty database.
             return sa.create_engine(url, connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Connections kept for as many threads as a service's request pool runs at once (40): past the default 5,
+        # each concurrent request opened a connection (with its pragmas) and closed it again, at every request.
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=30
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:  # WAL lets readers go on while a projection writes

@@ -120,9 +120,14 @@ Runner = Annotated[
         )
     ),
 ]
-Caller = Annotated[
-    Principal,
-    Depends(
-        _survey_rule(may_call, "only the staff of the unit that runs the survey ({runner}) call its members", CALLERS)
-    ),
-]
+CALL_REFUSAL = "only the staff of the unit that runs the survey ({runner}) call its members"
+Caller = Annotated[Principal, Depends(_survey_rule(may_call, CALL_REFUSAL, CALLERS))]
+# The role alone, for a handler that reads the survey itself in its worker thread and applies `check_caller` to it
+# there: the busiest request (an answer) then reads the survey's version once and hands off to a thread once.
+CallerRole = Annotated[Principal, Depends(require(*CALLERS))]
+
+
+def check_caller(principal: Principal, survey: SurveyRecord) -> None:
+    """The `Caller` rule on a survey the handler has read: 403 unless the principal may call its members."""
+    if not may_call(principal, survey):
+        raise HTTPException(403, CALL_REFUSAL.format(**survey))

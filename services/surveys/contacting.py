@@ -34,8 +34,8 @@ class ContactSteps(SurveyStore):
             day = self.calendar.next_working_day(day)
         return self.calendar.working_intervals(day)[0][0].astimezone(UTC)
 
-    def _running(self, sid: uuid.UUID | str, number: str) -> SurveyView:
-        s = self.survey_view(sid)
+    def _running(self, sid: uuid.UUID | str, number: str, survey: SurveyView | None = None) -> SurveyView:
+        s = survey if survey is not None else self.survey_view(sid)
         if s.stage != Stage.RUNNING:
             raise DomainError(f"the survey is {s.stage.replace('_', ' ')}: members are asked only while it runs")
         if number not in s.members:
@@ -105,9 +105,12 @@ class ContactSteps(SurveyStore):
         services_introduced: list[str] | None = None,
         dissatisfaction: str | None = None,
         by: str | None = None,
+        survey: SurveyView | None = None,
     ) -> dict[str, Any]:
-        """The member's answers; dissatisfaction voiced in the same call is recorded with them, as a complaint."""
-        s = self._running(sid, number)
+        """The member's answers; dissatisfaction voiced in the same call is recorded with them, as a complaint.
+        `survey`: the survey's view the caller has just read for this very request (its access check), so that
+        its version is not read a second time."""
+        s = self._running(sid, number, survey)
         c = self._contact(s, number)
         self._answer(s, c, answers, channel, line, services_introduced, dissatisfaction, by, self.clock())
         self._save_contact(c)

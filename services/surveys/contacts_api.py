@@ -9,9 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.surveys.access import (
-    Caller,
-)
+from services.surveys.access import Caller, CallerRole, check_caller
 from services.surveys.deps import CallsDep, MemberNumber, OfficeDep
 from services.surveys.domain import Stage, Status
 from services.surveys.schemas import (
@@ -99,7 +97,7 @@ def record_attempt(
 async def record_response(
     office: OfficeDep,
     calls: CallsDep,
-    principal: Caller,
+    principal: CallerRole,
     survey_id: uuid.UUID,
     membership_number: MemberNumber,
     body: PhoneResponse,
@@ -107,6 +105,8 @@ async def record_response(
     """The member's answers by phone; a voiced dissatisfaction opens a complaint naming the member."""
 
     def record() -> dict[str, Any]:
+        survey = office.survey_view(survey_id)  # 404 when unknown; its version read once for the whole step
+        check_caller(principal, survey.record)
         calls.check_free_for(str(survey_id), membership_number, principal.name)
         return office.record_response(
             survey_id,
@@ -117,10 +117,11 @@ async def record_response(
             services_introduced=body.services_introduced,
             dissatisfaction=body.dissatisfaction,
             by=principal.name,
+            survey=survey,
         )
 
     # The experts' busiest request (a round asks 30,000 members): one hand-off to a worker thread for the whole
-    # step, and the answer serialised here rather than in a second one.
+    # step (the access check on the survey included), and the answer serialised here rather than in a second one.
     return await run_in_threadpool(record)
 
 

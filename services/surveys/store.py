@@ -140,9 +140,10 @@ class SurveyStore(CrmApplication):
         return self.get_aggregate(sid, Survey, SurveyNotFound, f"no survey with id {sid}")
 
     def _latest_version(self, aggregate_id: uuid.UUID) -> int | None:
-        """The version of the aggregate's last stored event: one indexed row, nothing decoded."""
-        last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
-        return last[0].originator_version if last else None
+        """The version of the aggregate's last stored event: the version column of one indexed row. Not the last
+        event itself: a round's Started event names every member asked, and reading it for each answer made an
+        answer cost more the larger the round."""
+        return self.latest_version(aggregate_id)
 
     def survey_view(self, sid: uuid.UUID | str) -> SurveyView:
         """The survey as of its latest version, loaded only when it changed since the last call (every replica

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import date
 
 import pytest
@@ -198,6 +199,8 @@ def test_survey_attempts_become_calls_once_and_answers_keep_the_view_on_postgres
         office.record_attempt(sid, "1405000", line="fixed", outcome="no_answer")
         office.record_response(sid, "1405001", answers={"overall": 4}, line="fixed")
         assert office.survey_view(sid).version == office.survey_view(sid).version  # kept between answers
+        assert office.latest_version(sid) == office.get_survey(sid).version  # the version column alone
+        assert office.latest_version(uuid.uuid4()) is None
         replica.close_survey(sid)
         with pytest.raises(DomainError, match="closed"):
             office.record_response(sid, "1405002", answers={"overall": 4}, line="fixed")

@@ -4,6 +4,7 @@ taken since, by itself or by another replica on the same store."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -100,3 +101,14 @@ def test_an_export_is_recorded_a_batch_to_a_transaction_and_a_member_answered_me
     assert all(c["status"] == "responded" for c in statuses.values())
     assert statuses[7]["answers"] == {"overall": 1} and statuses[7]["channel"] == "phone"
     assert statuses[0]["answers"] == {"overall": 3} and statuses[0]["channel"] == "import"
+
+
+def test_the_version_is_read_without_the_started_round_s_member_list(replicas):
+    """The version check reads the version column only: the round's last event (Started) names every member."""
+    office, _ = replicas
+    sid = started_round(office)
+    survey = office.get_survey(sid)
+    assert office.latest_version(survey.id) == survey.version
+    office.record_links_issued(sid, 3)
+    assert office.latest_version(survey.id) == survey.version + 1
+    assert office.latest_version(uuid.uuid4()) is None
