@@ -339,3 +339,25 @@ def profile_summary(raw: Path, top: int = 15) -> str:
     for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
         lines.append(f"    {100 * n / total:5.1f}  {name}")
     return "\n".join(lines)
+
+
+def incoming_call(at: datetime, caller_raw: str, pbx_call_id: str, caller: str | None = None):
+    """A new call from `caller_raw` to the chamber's line, as the calls service opens one on the PBX's ringing event
+    (its `Received` event, nothing else); `caller`: the number already normalised, else normalised here."""
+    from services.calls.application import normalise_number
+    from services.calls.domain import Call, Direction
+
+    return Call(
+        direction=Direction.INCOMING,
+        at=at,
+        caller_raw=caller_raw,
+        caller=caller or normalise_number(caller_raw, "IR"),
+        callee="03136645000",
+        member_id=None,
+        purpose=None,
+        placed_by=None,
+        pbx_call_id=pbx_call_id,
+        pbx_event_id=f"{pbx_call_id}-ring",
+        line=None,
+        source_ref=None,
+    )

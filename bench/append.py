@@ -216,7 +216,6 @@ def append_only(env: dict[str, str], n: int, seed: int, raw) -> Measured:
     """A new call per save (`Call(...)` + `save`, one `Received` event), with nothing to load first: what the event
     store's append itself costs."""
     from services.calls.application import normalise_number
-    from services.calls.domain import Call, Direction
 
     rng = random.Random(seed)
     at = C.now_utc() - timedelta(days=1)
@@ -227,22 +226,7 @@ def append_only(env: dict[str, str], n: int, seed: int, raw) -> Measured:
     def step(part: range) -> Callable[[], None]:
         def run() -> None:
             for i in part:
-                centre.save(
-                    Call(
-                        direction=Direction.INCOMING,
-                        at=at,
-                        caller_raw=callers[i],
-                        caller=numbers[i],
-                        callee="03136645000",
-                        member_id=None,
-                        purpose=None,
-                        placed_by=None,
-                        pbx_call_id=f"append-only-{seed}-{i}",
-                        pbx_event_id=f"append-only-{seed}-{i}-ring",
-                        line=None,
-                        source_ref=None,
-                    )
-                )
+                centre.save(C.incoming_call(at, callers[i], f"append-only-{seed}-{i}", caller=numbers[i]))
 
         return run
 

@@ -24,8 +24,6 @@ from pathlib import Path
 
 import _common as C  # noqa: I001 - puts the project on sys.path
 
-from services.calls.application import normalise_number  # noqa: E402
-from services.calls.domain import Call, Direction  # noqa: E402
 from services.calls.main import build_centre  # noqa: E402
 from services.reporting.readmodel import ReadModel  # noqa: E402
 from services.reporting.snapshots import snapshots, take_snapshots  # noqa: E402
@@ -44,20 +42,7 @@ def templates(settings: Settings) -> list[list[dict]]:
     raw = "09131234567"
     calls = []
     for n, answered in enumerate((True, False)):
-        call = Call(
-            direction=Direction.INCOMING,
-            at=BASE,
-            caller_raw=raw,
-            caller=normalise_number(raw, "IR"),
-            callee="03136645000",
-            member_id=None,
-            purpose=None,
-            placed_by=None,
-            pbx_call_id=f"as-of-bench-{n}",
-            pbx_event_id=f"as-of-bench-{n}-ring",
-            line=None,
-            source_ref=None,
-        )
+        call = C.incoming_call(BASE, raw, f"as-of-bench-{n}")
         call.route("trade", BASE + timedelta(seconds=2), queue="602", pbx_event_id=f"as-of-bench-{n}-q")
         if answered:
             call.answer("ext:201", BASE + timedelta(seconds=20), pbx_event_id=f"as-of-bench-{n}-a")

@@ -23,8 +23,6 @@ from pathlib import Path
 
 import _common as C  # noqa: I001 - puts the project on sys.path
 
-from services.calls.application import normalise_number  # noqa: E402
-from services.calls.domain import Call, Direction  # noqa: E402
 from services.calls.main import build_centre  # noqa: E402
 from shared.audit import signing  # noqa: E402
 from shared.audit.export import EventReader, write_events, write_manifest  # noqa: E402
@@ -38,20 +36,7 @@ def fill(settings: Settings, n: int) -> int:
     centre = build_centre(settings)
     at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     raw = "09131234567"
-    call = Call(
-        direction=Direction.INCOMING,
-        at=at,
-        caller_raw=raw,
-        caller=normalise_number(raw, "IR"),
-        callee="03136645000",
-        member_id=None,
-        purpose=None,
-        placed_by=None,
-        pbx_call_id="audit-bench-0",
-        pbx_event_id="audit-bench-0-ring",
-        line=None,
-        source_ref=None,
-    )
+    call = C.incoming_call(at, raw, "audit-bench-0")
     call.route("trade", at + timedelta(seconds=2), queue="602", pbx_event_id="audit-bench-0-q")
     call.answer("ext:201", at + timedelta(seconds=20), pbx_event_id="audit-bench-0-a")
     call.hang_up(at + timedelta(seconds=200), talk_seconds=180, pbx_event_id="audit-bench-0-c")

@@ -24,8 +24,8 @@ from pathlib import Path
 import _common as C  # noqa: I001 - puts the project on sys.path
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
 
-from services.calls.application import CallCentre, normalise_number  # noqa: E402
-from services.calls.domain import Call, Direction  # noqa: E402
+from services.calls.application import CallCentre  # noqa: E402
+from services.calls.domain import Call  # noqa: E402
 from shared.broker import start_broker  # noqa: E402
 from shared.eventstore import store_env  # noqa: E402
 from shared.organisation import Organisation  # noqa: E402
@@ -46,20 +46,7 @@ def fill(centre: CallCentre, n: int, seed: int = 11) -> int:
     while written + pending_events < n:
         at = start + timedelta(seconds=7 * i)
         raw = C.mobile(rng)
-        call = Call(
-            direction=Direction.INCOMING,
-            at=at,
-            caller_raw=raw,
-            caller=normalise_number(raw, "IR"),
-            callee="03136645000",
-            member_id=None,
-            purpose=None,
-            placed_by=None,
-            pbx_call_id=f"relay-bench-{i}",
-            pbx_event_id=f"relay-bench-{i}-ring",
-            line=None,
-            source_ref=None,
-        )
+        call = C.incoming_call(at, raw, f"relay-bench-{i}")
         left = n - written - pending_events
         if left > 1:
             call.route(rng.choice(UNITS), at + timedelta(seconds=2), queue="601", pbx_event_id=f"relay-bench-{i}-q")

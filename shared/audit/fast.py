@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from shared.audit.chain import event_record
+
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")
 _BOOKKEEPING = ("originator_id", "originator_version", "originator_topic")
 # Sorted keys, and an integer past 2**53 refused (then the event goes the slow way, as RFC 8785 wants it).
@@ -88,14 +90,9 @@ def encode_record(
     time = str(data.pop("timestamp", None))
     for key in _BOOKKEEPING:
         data.pop(key, None)
-    record = {
-        "position": position,
-        "aggregate_id": aggregate_id,
-        "version": version,
-        "type": wire_type,
-        "time": time,
-        "data": data,
-    }
+    record = event_record(
+        position=position, aggregate_id=aggregate_id, version=version, wire_type=wire_type, time=time, data=data
+    )
     try:
         out = orjson.dumps(record, option=_OPTIONS)
     except orjson.JSONEncodeError:
