@@ -190,6 +190,13 @@ class Sealer:
                 for k, v in value.items():
                     if is_sealed(v):
                         value[k] = open_(k, v)
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                # a list of people (an announcement's recipients), each item's values sealed for that person
+                for item in value:
+                    if isinstance(item, dict):
+                        for k, v in item.items():
+                            if is_sealed(v):
+                                item[k] = open_(k, v)
 
     def seal(self, subject: str, field: str, value: Any) -> Any:
         if value is None or is_sealed(value):

@@ -1,8 +1,11 @@
-"""A desk's registrants' personal data: the name, company and phone typed on a problem form (MM-FR-02-05-01).
+"""A desk's registrants' personal data: the name, company, phone and problem typed on a problem form
+(MM-FR-02-05-01), and the names and phones of the members an announcement or a slot reminder goes to.
 
 They are sealed (shared/privacy.py) with the registrant's key, not the desk's: the member's own when the form names
-a member (so erasing the member erases their forms too), otherwise a key of the form's own registrant. Every value
-sealed this way names its subject (`of`), so a reader opens it without knowing whose the form was.
+a member (so erasing the member erases their forms too), otherwise a key of the form's own registrant (erased with
+`crm privacy erase --registrant`). An announcement's recipients are members: each one's name and phone under that
+member's key; a slot reminder's under its form's registrant's. Every value sealed this way names its subject (`of`),
+so a reader opens it without knowing whose the form was.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from shared.privacy import KeyStore, Sealer
+from shared.privacy import KeyStore, Sealer, is_sealed
 from shared.privacy_subjects import member_subject
 
 REGISTRANT_NAMESPACE = uuid.UUID("9c0f2e57-3d5b-4a8e-b1f4-6a2d7c9e0b13")
-_FORM_FIELDS = ("member_name", "company", "phone")
+_FORM_FIELDS = ("member_name", "company", "phone", "problem")
 # MemberRegistered, and Registered as stored before registrations carried the member's language.
 DESK_FIELDS = frozenset(f"{event}.{name}" for event in ("MemberRegistered", "Registered") for name in _FORM_FIELDS)
+# Events naming several people, each in an item of a list: event -> (list field, personal fields of an item).
+LISTED = {
+    "MemberAnnouncementRequested": ("recipients", ("name", "phone")),
+    "SlotRemindersDue": ("reminders", ("member_name", "phone")),
+}
 
 
 def registrant_subject(desk_id: str, number: str) -> str:
@@ -33,5 +41,25 @@ def registrant_of(aggregate_id: str, topic: str, state: Mapping[str, Any]) -> st
     return registrant_subject(aggregate_id, str(state.get("number")))
 
 
+class DeskSealer(Sealer):
+    """Seals a form under its registrant's key, and each person listed in an announcement or a reminder under
+    theirs (an announcement's recipient is always a member: `member_id` is the membership number)."""
+
+    def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
+        out = super().seal_state(subject, topic, state)
+        listed = LISTED.get(topic.rpartition(".")[2]) if topic.startswith("services.desks.domain:Desk.") else None
+        if listed is None or not state.get(listed[0]):
+            return out
+        name, fields = listed
+        items = []
+        for item in state[name]:
+            if not isinstance(item, dict) or all(item.get(f) is None or is_sealed(item.get(f)) for f in fields):
+                items.append(item)
+                continue
+            whose = registrant_of(subject, topic, item)
+            items.append({k: self.seal(whose, k, v) if k in fields else v for k, v in item.items()})
+        return {**out, name: items}
+
+
 def desk_sealer(keys: KeyStore, fields: Mapping[str, frozenset[str]]) -> Sealer:
-    return Sealer(keys, fields, subject_of=registrant_of)
+    return DeskSealer(keys, fields, subject_of=registrant_of)
