@@ -10,14 +10,13 @@ so a reader opens it without knowing whose the form was.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from shared.privacy import KeyStore, Sealer, is_sealed
-from shared.privacy_subjects import member_subject
+from shared.privacy_subjects import form_person
+from shared.privacy_subjects import registrant_subject as registrant_subject
 
-REGISTRANT_NAMESPACE = uuid.UUID("9c0f2e57-3d5b-4a8e-b1f4-6a2d7c9e0b13")
 _FORM_FIELDS = ("member_name", "company", "phone", "problem")
 # MemberRegistered, and Registered as stored before registrations carried the member's language.
 DESK_FIELDS = frozenset(f"{event}.{name}" for event in ("MemberRegistered", "Registered") for name in _FORM_FIELDS)
@@ -28,17 +27,10 @@ LISTED = {
 }
 
 
-def registrant_subject(desk_id: str, number: str) -> str:
-    """The subject of a registrant who named no member: one per form of a desk."""
-    return str(uuid.uuid5(REGISTRANT_NAMESPACE, f"desk-registrant:{desk_id}:{number}"))
-
-
 def registrant_of(aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
     """Whose key seals a form: the member's when it names one, else the form's registrant's."""
     member = state.get("member_id")
-    if member:
-        return member_subject(str(member))
-    return registrant_subject(aggregate_id, str(state.get("number")))
+    return form_person(aggregate_id, str(member) if member else None, str(state.get("number")))
 
 
 class DeskSealer(Sealer):

@@ -257,6 +257,7 @@ class Notifier(CrmApplication):
         self.follower.catch_up()
         with self.engine.begin() as conn:
             conn.execute(messages.update().where(theirs, t.address.is_not(None)).values(address=ERASED))
+            conn.execute(messages.update().where(theirs, t.subject != "").values(subject=ERASED))
         return cancelled
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:
@@ -283,6 +284,7 @@ class Notifier(CrmApplication):
             source_id=source.id,
             at=self.clock(),
             send_at=wanted.send_at,
+            person=wanted.person,
         )
         try:
             self.save(message)
