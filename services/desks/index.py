@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification
 
 from services.desks.application import DeskOffice
 from services.desks.domain import Desk, FormState, Stage
+from services.desks.erasure import RegistrantErasure
 from services.desks.ratio import desk_figures
 from services.desks.sessions import Session
 from services.desks.views import desk_summary, session_record
@@ -73,6 +74,7 @@ sessions = sa.Table(
 
 DESK_TOPIC_PREFIX = f"{Desk.__module__}:{Desk.__qualname__}."
 SESSION_TOPIC_PREFIX = f"{Session.__module__}:{Session.__qualname__}."
+ERASURE_TOPIC_PREFIX = f"{RegistrantErasure.__module__}:{RegistrantErasure.__qualname__}."
 LIVE = (FormState.SCHEDULED.value, FormState.WAITING.value)
 
 
@@ -133,7 +135,13 @@ class DeskIndex:
         self.follower = NotificationFollower(office, "desks_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
-        desk_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(DESK_TOPIC_PREFIX))
+        desk_ids = dict.fromkeys(str(n.originator_id) for n in notifications if n.topic.startswith(DESK_TOPIC_PREFIX))
+        erasures = [n.originator_id for n in notifications if n.topic.startswith(ERASURE_TOPIC_PREFIX)]
+        if erasures:
+            # A registrant erased (here or by `crm privacy` in another process): their form reads [erased] now, so
+            # the desks kept in memory are read again, and the desk is indexed again.
+            self.office.forget_cached_desks()
+            desk_ids.update(dict.fromkeys(str(self.office.repository.get(e).desk_id) for e in erasures))
         session_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SESSION_TOPIC_PREFIX))
         if desk_ids:
             self._index_desks(conn, list(desk_ids))

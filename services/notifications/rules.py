@@ -42,6 +42,8 @@ RATIO_REISSUED = "crm.desks.ratio_report.reissued.v1"
 REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
 SESSION_INVITATIONS = "crm.desks.session.invitations_requested.v1"
 DESK_ANNOUNCEMENT = "crm.desks.desk.member_announcement_requested.v1"
+# A desk's registrant erased: the messages to their form not yet sent are cancelled (Notifier.forget_registrants).
+REGISTRANT_ERASED = "crm.desks.registrant.erased.v1"
 SLOT_REMINDERS = "crm.desks.desk.slot_reminders_due.v1"
 SURVEY_LINK = "crm.surveys.survey.link_issued.v1"
 CALL_CENTRE_REPORT = "crm.reporting.call_centre_report.produced.v1"
@@ -70,6 +72,7 @@ WIRED = frozenset(
         SURVEY_LINK,
         CALL_CENTRE_REPORT,
         HANDLER_ASSIGNED,
+        REGISTRANT_ERASED,
     }
 )
 
@@ -165,6 +168,11 @@ def complaint(kind: str) -> Callable[[CloudEvent, Facts], list[Wanted]]:
 def reminder_key(desk_id: str, number: str) -> str:
     """The reminder of one registration, keyed by the registration itself: its cancellation finds it."""
     return f"desk_reminder:{desk_id}:{number}"
+
+
+def registrants_erased(events: Sequence[CloudEvent]) -> list[tuple[str, str]]:
+    """The desks' forms (desk id, number) whose registrants the erasures among `events` erase."""
+    return [(str(e.data["desk_id"]), str(e.data["number"])) for e in events if e.type == REGISTRANT_ERASED]
 
 
 def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:

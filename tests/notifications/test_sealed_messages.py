@@ -124,3 +124,20 @@ def test_a_desk_registrants_messages_are_sealed_with_the_forms_key(notifier):
     assert notifier.sealer is not None
     notifier.sealer.keys.delete(registrant_subject(desk, "1"))
     assert _message_of(notifier, "1", "desk_registration").address == ERASED
+
+
+def test_a_desk_registrants_erasure_cancels_their_pending_messages_and_leaves_other_forms(notifier):
+    from shared.privacy_subjects import registrant_subject
+
+    desk, other_desk = str(uuid.uuid4()), str(uuid.uuid4())
+    notifier.take([desk_planned(desk), desk_registered(desk, "1", 2), desk_registered(desk, "2", 3)])
+    notifier.take([desk_planned(other_desk), desk_registered(other_desk, "1", 2)])  # the same number elsewhere
+    assert notifier.sealer is not None
+    notifier.sealer.keys.delete(registrant_subject(desk, "1"))  # what the desks service does first
+    erasure = {"desk_id": desk, "number": "1", "subject": registrant_subject(desk, "1"), "reason": "request"}
+    notifier.take([event("crm.desks.registrant.erased.v1", {**erasure, "by": "ops", "at": AT})])
+
+    listed = notifier.search(recipient="1")[0]
+    found = sorted((m["status"], m["address"]) for m in listed)
+    assert found == [("cancelled", ERASED), ("queued", "+989121234567")]
+    assert [m["status"] for m in notifier.search(recipient="2")[0]] == ["queued"]
