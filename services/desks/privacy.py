@@ -1,11 +1,12 @@
 """A desk's registrants' personal data: the name, company, phone and problem typed on a problem form
-(MM-FR-02-05-01), and the names and phones of the members an announcement or a slot reminder goes to.
+(MM-FR-02-05-01), and the names and phones of the people an announcement, a slot reminder or a session's invitations
+go to.
 
 They are sealed (shared/privacy.py) with the registrant's key, not the desk's: the member's own when the form names
 a member (so erasing the member erases their forms too), otherwise a key of the form's own registrant (erased with
-`crm privacy erase --registrant`). An announcement's recipients are members: each one's name and phone under that
-member's key; a slot reminder's under its form's registrant's. Every value sealed this way names its subject (`of`),
-so a reader opens it without knowing whose the form was.
+`crm privacy erase --registrant`). An announcement's recipients and a session's invitees are members: each one's
+name and phone under that member's key; a slot reminder's under its form's registrant's. Every value sealed this
+way names its subject (`of`), so a reader opens it without knowing whose it was.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from shared.privacy_subjects import registrant_subject as registrant_subject
 _FORM_FIELDS = ("member_name", "company", "phone", "problem")
 # MemberRegistered, and Registered as stored before registrations carried the member's language.
 DESK_FIELDS = frozenset(f"{event}.{name}" for event in ("MemberRegistered", "Registered") for name in _FORM_FIELDS)
-# Events naming several people, each in an item of a list: event -> (list field, personal fields of an item).
+# Events naming several people, each in an item of a list: aggregate.event -> (list field, personal fields of an
+# item). An announcement's recipients and a session's invitees are members (`member_id`: the membership number).
 LISTED = {
-    "MemberAnnouncementRequested": ("recipients", ("name", "phone")),
-    "SlotRemindersDue": ("reminders", ("member_name", "phone")),
+    "Desk.MemberAnnouncementRequested": ("recipients", ("name", "phone")),
+    "Desk.SlotRemindersDue": ("reminders", ("member_name", "phone")),
+    "Session.InviteesSelected": ("invitees", ("name", "company", "phone")),
+    "Session.InvitationsRequested": ("invitees", ("name", "phone")),
 }
 
 
@@ -34,12 +38,12 @@ def registrant_of(aggregate_id: str, topic: str, state: Mapping[str, Any]) -> st
 
 
 class DeskSealer(Sealer):
-    """Seals a form under its registrant's key, and each person listed in an announcement or a reminder under
-    theirs (an announcement's recipient is always a member: `member_id` is the membership number)."""
+    """Seals a form under its registrant's key, and each person listed in an announcement, a reminder or a
+    session's invitations under theirs."""
 
     def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
         out = super().seal_state(subject, topic, state)
-        listed = LISTED.get(topic.rpartition(".")[2]) if topic.startswith("services.desks.domain:Desk.") else None
+        listed = LISTED.get(topic.partition(":")[2])
         if listed is None or not state.get(listed[0]):
             return out
         name, fields = listed

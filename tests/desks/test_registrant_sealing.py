@@ -170,3 +170,44 @@ def test_a_slot_reminder_is_sealed_with_its_registrants_key(settings, clock) -> 
     [event] = [e for e in office.event_history(desk) if e["type"].endswith("slot_reminders_due.v1")]
     assert [r["member_name"] for r in event["data"]["reminders"]] == ["مریم احمدی", "Ali Karimi"]
     office.close()
+
+
+def test_a_sessions_invitees_are_sealed_each_with_their_members_key(settings, clock, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    office = build_office(settings, clock)
+    index = build_index(settings, office)
+    book = MemberBook(create_engine(f"sqlite:///{tmp_path / 'book.db'}"), on_erased=index.forget_members)
+    session = office.plan_session(
+        trade_group="textile exporters",
+        starts_at=datetime(2026, 12, 2, 6, 30, tzinfo=UTC),
+        place="Hall 1",
+        topics=["export refunds"],
+        by="mr.manager",
+    )
+    invitees = [
+        {"member_id": "1001", "name": "مریم احمدی", "company": "Ahmadi Textiles", "phone": "09131234567"},
+        {"member_id": "1002", "name": "Bahar"},
+    ]
+    office.select_invitees(session, selection_id="sel-42", criteria={}, invitees=invitees, by="mr.manager")
+    mapper = office.mapper
+    [stored] = [
+        mapper.transcoder.decode(s.state) for s in office.recorder.select_events(session) if "Invitees" in s.topic
+    ]
+    first = stored["invitees"][0]
+    assert all(is_sealed(first[f]) and first[f]["of"] == MEMBER for f in ("name", "company", "phone"))
+    assert "Ahmadi" not in str(stored) and "Bahar" not in str(stored)
+    assert office.session_record(session)["selection"]["invitees"][0]["company"] == "Ahmadi Textiles"
+
+    index.catch_up()
+    registered = {"membership_number": "1001", "name": "مریم احمدی", "status": "active", "contacts": []}
+    book.apply([_member_event("crm.members.member.registered.v1", registered, 1)])
+    assert office.sealer is not None
+    office.sealer.keys.delete(MEMBER)
+    book.apply([_member_event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, 2)])
+    chosen = office.session_record(session)["selection"]["invitees"]
+    assert (chosen[0]["name"], chosen[0]["company"], chosen[1]["name"]) == (ERASED, ERASED, "Bahar")
+    with index.engine.connect() as conn:
+        summary = conn.execute(sa.text("SELECT summary FROM sessions_index")).scalar()
+    assert "مریم" not in summary and "Bahar" in summary  # the index's copy too
+    office.close()
