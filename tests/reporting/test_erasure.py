@@ -177,3 +177,26 @@ def test_call_events_read_after_an_erasure_they_preceded_are_applied_erased(sett
     assert _rows(model)[mine]["caller"] == ERASED
     centre.close()
     directory.close()
+
+
+def test_a_complaints_events_read_after_its_complainants_erasure_are_applied_erased(settings, clock) -> None:
+    desk = build_desk(settings, clock=clock)
+    feed = Feed(desk)
+    complaint = desk.receive_from_website(
+        kind="complaint",
+        description="The certificate took three weeks.",
+        complainant_name="مریم احمدی",
+        phone="09121112233",
+        email=None,
+    )
+    published_before = feed.next()
+    desk.erase_complainant(complaint.id, "request", by="ops")
+    model = build_readmodel(settings)
+    model.apply(feed.next(), clock())  # the erasure first (a topic read again from its start, say)
+    model.apply(published_before, clock())
+    [facts] = model.dump()["complaint_facts"]
+    assert (facts["complainant_name"], facts["summary"], facts["kind"]) == (ERASED, ERASED, "complaint")
+    with model.engine.connect() as conn:
+        text = " ".join(conn.execute(sa.select(journal.c.envelope)).scalars())
+    assert "three weeks" not in text and "مریم" not in text
+    desk.close()
