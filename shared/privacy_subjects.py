@@ -39,12 +39,15 @@ class CallerNames:
     def __init__(self, secret: bytes):
         if len(secret) < 16:
             raise ValueError("the secret naming callers' keys is too short")
-        self._secret = secret
+        # Keyed once: each name copies the keyed state (a third of the cost of keying HMAC again per number; an
+        # erasure matches every call the index holds against it).
+        self._keyed = hmac.new(secret, b"crm/caller/", hashlib.sha256)
 
     def subject(self, e164: str) -> str:
         """The subject a new key of this caller is made under."""
-        digest = hmac.new(self._secret, f"crm/caller/{e164}".encode(), hashlib.sha256).hexdigest()
-        return CALLER_PREFIX + digest[:40]
+        mac = self._keyed.copy()
+        mac.update(e164.encode())
+        return CALLER_PREFIX + mac.hexdigest()[:40]
 
     def names(self, e164: str) -> tuple[str, str]:
         """Every name this caller's keys may have: the keyed one, and the unkeyed one of keys made before."""

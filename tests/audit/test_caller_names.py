@@ -4,6 +4,8 @@ under the old unkeyed names stay readable (the values they sealed name them), an
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sqlite3
 
 import pytest
@@ -30,6 +32,9 @@ def test_the_secret_is_made_once_and_names_differ_from_the_unkeyed_hash(tmp_path
     assert names.subject(E164) != legacy_caller_subject(E164)
     assert names.names(E164) == (names.subject(E164), legacy_caller_subject(E164))
     assert names.subject(E164).startswith("caller-") and E164 not in names.subject(E164)
+    # The name must never change, or the keys made under it could no longer be found: HMAC-SHA256, hex, 40 digits.
+    mac = hmac.new(first.secret(CALLER_SECRET), f"crm/caller/{E164}".encode(), hashlib.sha256).hexdigest()
+    assert names.subject(E164) == f"caller-{mac[:40]}"
     for store in (first, second, elsewhere):
         store.close()
     with pytest.raises(ValueError):
