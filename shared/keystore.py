@@ -12,11 +12,15 @@ Erasure holds in every process at once, cache or no cache:
   cache before answering.
 A key written by two processes for the same new person: the first one stored wins; the loser's batch finds out
 before its events are stored (KeyConflict) and seals them again with the winner's key.
+
+The file also keeps the store's secrets (`secrets(name, value)`): made once, the first process's winning, never
+exported or erased; the one that names callers' keys (shared/privacy_subjects.py) is the first.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 import sqlite3
 import threading
 import uuid
@@ -43,7 +47,8 @@ class KeyConflict(Exception):
 
 
 class SqliteKeyStore:
-    """Keys in `<folder>/keys.db`: `keys(subject, key)`, key NULL once erased; `erasures(seq, subject)`."""
+    """Keys in `<folder>/keys.db`: `keys(subject, key)`, key NULL once erased; `erasures(seq, subject)`; the
+    store's own `secrets(name, value)`."""
 
     FILE = "keys.db"
 
@@ -67,6 +72,8 @@ class SqliteKeyStore:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS erasures (seq INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL)"
             )
+            self._db.execute("CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            self._secrets: dict[str, bytes] = {}
             self._import_key_files()
             self._seen_erasure = self._db.execute("SELECT coalesce(max(seq), 0) FROM erasures").fetchone()[0]
             self._version = self._data_version()
@@ -120,6 +127,17 @@ class SqliteKeyStore:
             # empty the log. Busy readers can keep it for a moment; the next erasure tries again.
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return had
+
+    def secret(self, name: str) -> bytes:
+        """The store's secret of that name (32 random bytes), made on first use; every process reads the same."""
+        with self._lock:
+            found = self._secrets.get(name)
+            if found is None:
+                made = secrets.token_bytes(32)
+                self._db.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, made))
+                found = bytes(self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0])
+                self._secrets[name] = found
+            return found
 
     @contextmanager
     def batch(self) -> Iterator[None]:

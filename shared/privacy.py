@@ -46,11 +46,14 @@ _SUBJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 class KeyStore(Protocol):
-    """Where the per-person keys live. `key` creates one on first use; `delete` is the erasure."""
+    """Where the per-person keys live. `key` creates one on first use; `delete` is the erasure; `secret` is a
+    random value of the store's own, made once and never erased (it keys the names of callers' keys)."""
 
     def key(self, subject: str, *, create: bool) -> bytes | None: ...
 
     def delete(self, subject: str) -> bool: ...
+
+    def secret(self, name: str) -> bytes: ...
 
 
 class MemoryKeyStore:
@@ -59,7 +62,12 @@ class MemoryKeyStore:
     def __init__(self) -> None:
         self._keys: dict[str, bytes] = {}
         self._deleted: set[str] = set()
+        self._secrets: dict[str, bytes] = {}
         self._lock = threading.Lock()
+
+    def secret(self, name: str) -> bytes:
+        with self._lock:
+            return self._secrets.setdefault(name, secrets.token_bytes(32))
 
     def key(self, subject: str, *, create: bool) -> bytes | None:
         with self._lock:
@@ -105,6 +113,25 @@ class FileKeyStore:
             out.flush()
             os.fsync(out.fileno())
         return key
+
+    def secret(self, name: str) -> bytes:
+        """A secret of the folder (`<name>.secret`, mode 600), made once: the first process to write it wins."""
+        path = self._path(name, ".secret")
+        try:
+            return base64.b64decode(path.read_bytes())
+        except FileNotFoundError:
+            pass
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return base64.b64decode(path.read_bytes())
+        made = secrets.token_bytes(32)
+        with os.fdopen(fd, "wb") as out:
+            out.write(base64.b64encode(made))
+            out.flush()
+            os.fsync(out.fileno())
+        return made
 
     def delete(self, subject: str) -> bool:
         path = self._path(subject, ".key")
@@ -190,6 +217,13 @@ class Sealer:
                 for k, v in value.items():
                     if is_sealed(v):
                         value[k] = open_(k, v)
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                # a list of people (an announcement's recipients), each item's values sealed for that person
+                for item in value:
+                    if isinstance(item, dict):
+                        for k, v in item.items():
+                            if is_sealed(v):
+                                item[k] = open_(k, v)
 
     def seal(self, subject: str, field: str, value: Any) -> Any:
         if value is None or is_sealed(value):

@@ -35,7 +35,7 @@ from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
 from shared.organisation import Organisation
 from shared.privacy import KeyStore, Sealer
-from shared.privacy_subjects import caller_subject
+from shared.privacy_subjects import CallerNames, caller_names
 from shared.problems import DomainError, InvalidInput, NotFound
 
 __all__ = ["CallCentre", "CallNotFound", "IngestResult", "call_summary", "normalise_number"]
@@ -60,7 +60,10 @@ class CallCentre(CrmApplication):
     personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Call": CALL_FIELDS}
 
     def construct_sealer(self, keys: KeyStore) -> Sealer:
+        self.callers = caller_names(keys)  # how callers' keys are named: keyed with the key store's secret
         return call_sealer(keys, self.personal_fields, self)
+
+    callers: CallerNames
 
     def __init__(
         self,
@@ -311,11 +314,16 @@ class CallCentre(CrmApplication):
             raise InvalidInput(f"{number!r} is not a phone number")
         if not (reason or "").strip():
             raise InvalidInput("the reason of the erasure is required")
-        subject = caller_subject(e164)
-        if self.find_aggregate(erasure_id(subject), CallerErasure) is not None:
+        names = self.callers.names(e164)
+        subject, legacy = names
+        if any(self.find_aggregate(erasure_id(n), CallerErasure) is not None for n in names):
             raise DomainError(f"the caller {number} was already erased")
         assert self.sealer is not None  # the call centre seals personal data (personal_fields)
         self.sealer.keys.delete(subject)
+        # A key made before callers' names were keyed: deleted too, but no tombstone is written under the unkeyed
+        # name for a caller who never had one (it would tell anyone who hashes the number that they were erased).
+        if self.sealer.keys.key(legacy, create=False) is not None:
+            self.sealer.keys.delete(legacy)
         self.forget_cached_calls()
         self.save_or_conflict(
             CallerErasure(subject=subject, reason=reason.strip(), by=by, at=self.clock()), what="the erasure"

@@ -24,7 +24,6 @@ from shared.calendar import BusinessCalendar
 from shared.db import create_tables
 from shared.envelope import dumps
 from shared.follower import NotificationFollower
-from shared.privacy_subjects import caller_subject
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +131,11 @@ class CallIndex:
 
     def _calls_where(self, conn: sa.Connection, where: Any, subjects: set[str] | None = None) -> list[uuid.UUID]:
         found = conn.execute(sa.select(calls.c.id, calls.c.caller).where(where)).all()
+        names = self.app.callers.names
         return [
-            uuid.UUID(i) for i, caller in found if subjects is None or (caller and caller_subject(caller) in subjects)
+            uuid.UUID(i)
+            for i, caller in found
+            if subjects is None or (caller and not subjects.isdisjoint(names(caller)))
         ]
 
     def forget_members(self, membership_numbers: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 They are sealed (shared/privacy.py) with the key of the caller, not of the call: the member's own key when the
 number is a known member's (so erasing the member erases their calls too), otherwise a key per caller number
-(shared/privacy_subjects.py; `crm privacy erase --caller`). Every value sealed this way names its subject (`of`),
+named by a keyed hash of it (shared/privacy_subjects.py; `crm privacy erase --caller`). Every value sealed this way names its subject (`of`),
 so a reader opens it without knowing whose the call was.
 
 Sealing happens on the ingest path, once or twice per PBX event: whose a call is is kept in a bounded cache here,
@@ -22,7 +22,6 @@ from eventsourcing.persistence import Mapper
 
 from shared.phones import e164, parse_phone
 from shared.privacy import KeyStore, Sealer, is_sealed
-from shared.privacy_subjects import call_person
 
 # The caller's number as dialled and normalised; the number an outgoing call dialled; what member relations took down
 # (name, number, subject); the staff's notes on the call; the complaint a callback referred, with the caller's name,
@@ -70,7 +69,7 @@ class CallSubjects:
 
     def __call__(self, aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
         if topic.endswith(RECEIVED):
-            person = call_person(state.get("member_id"), _number_of(state, self.app.region))
+            person = self.app.callers.call_person(state.get("member_id"), _number_of(state, self.app.region))
         else:
             with self._lock:
                 person = self._calls.get(aggregate_id)
@@ -98,7 +97,7 @@ class CallSubjects:
         for value in data.values():
             if is_sealed(value) and "of" in value:
                 return str(value["of"])
-        return call_person(data.get("member_id"), _number_of(data, self.app.region))  # stored before sealing
+        return self.app.callers.call_person(data.get("member_id"), _number_of(data, self.app.region))  # not sealed
 
 
 def _number_of(state: Mapping[str, Any], region: str) -> str | None:

@@ -35,6 +35,8 @@ Reader = Annotated[Principal, Depends(require(*READERS))]
 Runner = Annotated[Principal, Depends(require(*RUNNERS))]
 Approver = Annotated[Principal, Depends(require(*APPROVERS))]
 Internal = Annotated[Principal, Depends(require(Role.SERVICE))]
+# Erasing a registrant's data for good is the operator's, on a request the chamber accepted (as a member's).
+Eraser = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 # -- specialised sessions ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from services.desks.contract import CONTRACT
 from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
+from services.desks.erasure import RegistrantErasure, check_erasable, erasure_id
 from services.desks.privacy import DESK_FIELDS, desk_sealer
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.session_office import SessionOffice
@@ -64,6 +65,22 @@ class DeskOffice(SessionOffice):
         if cache is not None:
             with cache.lock:
                 cache.cache.clear()
+
+    def erase_registrant(self, desk: uuid.UUID | str, number: str, reason: str, *, by: str | None) -> str:
+        """Forget the registrant of a form who named no member: delete their key, then record the erasure (the key
+        first, so that nothing reading the event still opens the data). Returns the subject erased."""
+        found = self.get_desk(desk)
+        form = {**found.form(str(number)), "desk_id": str(found.id)}
+        already = self.find_aggregate(erasure_id(str(found.id), str(number)), RegistrantErasure) is not None
+        subject = check_erasable(form, reason, already)
+        assert self.sealer is not None  # the desks seal personal data (personal_fields)
+        self.sealer.keys.delete(subject)
+        self.forget_cached_desks()
+        erasure = RegistrantErasure(
+            desk_id=str(found.id), number=str(number), subject=subject, reason=reason.strip(), by=by, at=self.clock()
+        )
+        self.save_or_conflict(erasure, what="the erasure")
+        return subject
 
     # -- queries -----------------------------------------------------------------------------------------------
     def find_desk(self, desk: uuid.UUID | str) -> Desk | None:

@@ -103,6 +103,9 @@ CONTRACT = EventContract(
         "crm.desks.session.decision_taken.v1": f"{_SESSION}.DecisionTaken",
         "crm.desks.session.decision_done.v1": f"{_SESSION}.DecisionDone",
         "crm.desks.session.decision_overdue.v1": f"{_SESSION}.DecisionOverdue",
+        # A desk's registrant who named no member, erased at their request: who erased which form's registrant, when
+        # and why; consumers forget what they copied of the form's registrant (the notifier: their messages).
+        "crm.desks.registrant.erased.v1": "services.desks.erasure:RegistrantErasure.Recorded",
         "crm.desks.ratio_report.issued.v1": "services.desks.domain:RatioReport.Issued",
         "crm.desks.ratio_report.reissued.v1": "services.desks.domain:RatioReport.Reissued",
     },

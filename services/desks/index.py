@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification
 
 from services.desks.application import DeskOffice
 from services.desks.domain import Desk, FormState, Stage
+from services.desks.erasure import RegistrantErasure
 from services.desks.ratio import desk_figures
 from services.desks.sessions import Session
 from services.desks.views import desk_summary, session_record
@@ -73,6 +74,7 @@ sessions = sa.Table(
 
 DESK_TOPIC_PREFIX = f"{Desk.__module__}:{Desk.__qualname__}."
 SESSION_TOPIC_PREFIX = f"{Session.__module__}:{Session.__qualname__}."
+ERASURE_TOPIC_PREFIX = f"{RegistrantErasure.__module__}:{RegistrantErasure.__qualname__}."
 LIVE = (FormState.SCHEDULED.value, FormState.WAITING.value)
 
 
@@ -133,15 +135,26 @@ class DeskIndex:
         self.follower = NotificationFollower(office, "desks_index", engine, self._apply, batch_size=batch_size)
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
-        desk_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(DESK_TOPIC_PREFIX))
+        desk_ids = dict.fromkeys(str(n.originator_id) for n in notifications if n.topic.startswith(DESK_TOPIC_PREFIX))
+        erasures = [n.originator_id for n in notifications if n.topic.startswith(ERASURE_TOPIC_PREFIX)]
+        if erasures:
+            # A registrant erased (here or by `crm privacy` in another process): their form reads [erased] now, so
+            # the desks kept in memory are read again, and the desk is indexed again.
+            self.office.forget_cached_desks()
+            desk_ids.update(dict.fromkeys(str(self.office.repository.get(e).desk_id) for e in erasures))
         session_ids = dict.fromkeys(n.originator_id for n in notifications if n.topic.startswith(SESSION_TOPIC_PREFIX))
         if desk_ids:
             self._index_desks(conn, list(desk_ids))
         if session_ids:
-            now = self.office.clock()
-            rows = [_session_row(self.office.repository.get(sid), now) for sid in session_ids]
-            conn.execute(sessions.delete().where(sessions.c.id.in_([r["id"] for r in rows])))
-            conn.execute(sessions.insert(), rows)
+            self._index_sessions(conn, list(session_ids))
+
+    def _index_sessions(self, conn: sa.Connection, session_ids: Sequence[uuid.UUID | str]) -> None:
+        if not session_ids:
+            return
+        now = self.office.clock()
+        rows = [_session_row(self.office.repository.get(uuid.UUID(str(sid))), now) for sid in session_ids]
+        conn.execute(sessions.delete().where(sessions.c.id.in_([r["id"] for r in rows])))
+        conn.execute(sessions.insert(), rows)
 
     def _index_desks(self, conn: sa.Connection, desk_ids: Sequence[uuid.UUID | str]) -> None:
         ids = [str(i) for i in desk_ids]
@@ -154,14 +167,16 @@ class DeskIndex:
                 conn.execute(forms.insert(), form_rows)
 
     def forget_members(self, membership_numbers: list[str]) -> None:
-        """Members were erased: the desks holding their problem forms are indexed again, their names and phones
-        reading [erased] (their key is gone), and the desks kept in memory are read again from the store."""
+        """Members were erased: the desks holding their problem forms, and the sessions, are indexed again, their
+        names and phones reading [erased] (their key is gone), and the desks kept in memory are read again."""
         self.office.forget_cached_desks()
         with self.follower._serial, self.engine.begin() as conn:
             found = conn.execute(sa.select(forms.c.desk_id).where(forms.c.member_id.in_(membership_numbers)))
             ids = list(dict.fromkeys(d for (d,) in found))
             if ids:
                 self._index_desks(conn, ids)
+            # A session's invitees read [erased] too: the sessions (a few a month) are indexed again.
+            self._index_sessions(conn, [str(i) for i in self.office.session_ids()])
 
     def catch_up(self) -> int:
         return self.follower.catch_up()

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from services.desks.api import internal, router
 from services.desks.application import DeskOffice
+from services.desks.erasure_api import router as erasure
 from services.desks.index import DeskIndex
 from services.desks.members import MemberBook
 from services.desks.metrics import DeskCollector
@@ -117,6 +118,7 @@ def create_app(
     app.state.outbox = outbox
     app.include_router(internal)
     app.include_router(router)
+    app.include_router(erasure)
     app.include_router(sessions)
     app.include_router(public)
     app.state.public_limiter = limiter(office, config.public_rate_limit, config.public_rate_window_seconds)

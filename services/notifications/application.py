@@ -48,6 +48,7 @@ from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
 from shared.organisation import Organisation
 from shared.privacy import ERASED, KeyStore, Sealer
+from shared.privacy_subjects import registrant_subject
 from shared.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,9 @@ class Notifier(CrmApplication):
         erased = self.known.recipients_erased(events)
         if erased:
             self.forget_recipients(erased)
+        forms = rules.registrants_erased(events)
+        if forms:
+            self.forget_registrants(forms)
         self.choices.apply(events)
         facts = rules.Facts(
             self.organisation,
@@ -257,6 +261,38 @@ class Notifier(CrmApplication):
         self.follower.catch_up()
         with self.engine.begin() as conn:
             conn.execute(messages.update().where(theirs, t.address.is_not(None)).values(address=ERASED))
+            conn.execute(messages.update().where(theirs, t.subject != "").values(subject=ERASED))
+        return cancelled
+
+    def forget_registrants(self, forms: list[tuple[str, str]]) -> int:
+        """Desks' registrants were erased: the messages to their forms not yet sent are cancelled, and the index's
+        copies of all their messages read [erased]. A message to a form is known by its person, the form's
+        registrant (the form number alone is every desk's). Returns how many were cancelled."""
+        self.follower.catch_up()
+        persons = {registrant_subject(desk, number) for desk, number in forms}
+        t = messages.c
+        numbers = sorted({number for _, number in forms})
+        candidates = sa.select(t.id).where(t.kind.in_(FORM_KINDS), t.recipient.in_(numbers))
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(candidates).scalars())
+        theirs, cancelled = [], 0
+        for mid in ids:
+            m = self.message(uuid.UUID(mid))
+            if getattr(m, "person", None) not in persons:
+                continue
+            theirs.append(mid)
+            if m.cancel(reason="the recipient's personal data was erased", at=self.clock()):
+                try:
+                    self.save(m)
+                    cancelled += 1
+                except IntegrityError:  # sent meanwhile by the dispatcher
+                    pass
+        self.follower.catch_up()
+        if theirs:
+            with self.engine.begin() as conn:
+                mine = t.id.in_(theirs)
+                conn.execute(messages.update().where(mine, t.address.is_not(None)).values(address=ERASED))
+                conn.execute(messages.update().where(mine, t.subject != "").values(subject=ERASED))
         return cancelled
 
     def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:
@@ -283,6 +319,7 @@ class Notifier(CrmApplication):
             source_id=source.id,
             at=self.clock(),
             send_at=wanted.send_at,
+            person=wanted.person,
         )
         try:
             self.save(message)

@@ -54,8 +54,10 @@ class Message(Aggregate):
         source_id: str,
         at: datetime,
         send_at: datetime | None = None,
+        person: str | None = None,
     ):
         self.key = key
+        self.person = person  # whose key seals the address, subject and body (services/notifications/privacy.py)
         self.kind = kind
         self.channel = channel
         self.recipient = recipient

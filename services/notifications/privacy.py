@@ -1,9 +1,11 @@
-"""A message to a member keeps its address and rendered body sealed with the member's key (shared/privacy.py), so
-that erasing the member makes them unreadable in the notifier's store; a message to staff (or to a complainant or a
-desk's registrant, who are not members) stays plain.
+"""A message to a person keeps its address, subject line and rendered body sealed with that person's key
+(shared/privacy.py), so that erasing the person makes them unreadable in the notifier's store: a member's message
+under the member's key, a complainant's under the complaint's, a desk registrant's under the form's registrant's
+(the member's when the form names one). A message to staff stays plain.
 
-Whether a recipient is a member is read from the members the notifier knows (services/notifications/contacts.py):
-a message names a member by the member's record id or membership number; the key's subject is the record id."""
+A message names its person (`person`, set by the rule that asked for it: a complaint's messages, a desk's forms'),
+or else its recipient is looked up among the members the notifier knows (services/notifications/contacts.py): by
+the member's record id or membership number; the key's subject is the record id."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from services.notifications.contacts import member_contacts
 from shared.privacy import KeyStore, Sealer
 
-MESSAGE_FIELDS = frozenset({"Requested.address", "Requested.body"})
+MESSAGE_FIELDS = frozenset({"Requested.address", "Requested.subject", "Requested.body"})
 REQUESTED = ":Message.Requested"
 # Kinds whose recipient is a desk's form number, not a member: never taken for a membership number.
 FORM_KINDS = frozenset({"desk_registration", "desk_reminder"})
@@ -34,21 +36,24 @@ def member_of(engine: Callable[[], sa.Engine]) -> Callable[[str], str | None]:
 
 
 class MessageSealer(Sealer):
-    """Seals a Requested message under its member recipient's key; leaves others' messages as they are."""
+    """Seals a Requested message under its person's key (named, or its member recipient's); leaves staff's
+    messages as they are."""
 
     def __init__(self, keys: KeyStore, fields: Mapping[str, frozenset[str]], member: Callable[[str], str | None]):
         self._member = member
         super().__init__(keys, fields, subject_of=self._subject)
 
-    def _member_named(self, state: Mapping[str, Any]) -> str | None:
+    def _person(self, state: Mapping[str, Any]) -> str | None:
+        if state.get("person"):
+            return str(state["person"])
         if state.get("kind") in FORM_KINDS:
             return None
         return self._member(str(state.get("recipient")))
 
     def _subject(self, aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
-        return self._member_named(state) or aggregate_id
+        return self._person(state) or aggregate_id
 
     def seal_state(self, subject: str, topic: str, state: dict[str, Any]) -> dict[str, Any]:
-        if topic.endswith(REQUESTED) and self._member_named(state) is None:
-            return state  # staff and people who are not members: plain
+        if topic.endswith(REQUESTED) and self._person(state) is None:
+            return state  # staff: plain
         return super().seal_state(subject, topic, state)

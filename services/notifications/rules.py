@@ -28,6 +28,7 @@ from services.notifications.contacts import Contact, Contacts, EventContacts
 from shared.envelope import CloudEvent
 from shared.locales import load_words
 from shared.organisation import Organisation
+from shared.privacy_subjects import form_person
 
 EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
 COMPLAINT_ACKNOWLEDGED = "crm.complaints.complaint.acknowledged.v1"
@@ -41,6 +42,8 @@ RATIO_REISSUED = "crm.desks.ratio_report.reissued.v1"
 REGISTRATION_CANCELLED = "crm.desks.desk.registration_cancelled.v1"
 SESSION_INVITATIONS = "crm.desks.session.invitations_requested.v1"
 DESK_ANNOUNCEMENT = "crm.desks.desk.member_announcement_requested.v1"
+# A desk's registrant erased: the messages to their form not yet sent are cancelled (Notifier.forget_registrants).
+REGISTRANT_ERASED = "crm.desks.registrant.erased.v1"
 SLOT_REMINDERS = "crm.desks.desk.slot_reminders_due.v1"
 SURVEY_LINK = "crm.surveys.survey.link_issued.v1"
 CALL_CENTRE_REPORT = "crm.reporting.call_centre_report.produced.v1"
@@ -69,6 +72,7 @@ WIRED = frozenset(
         SURVEY_LINK,
         CALL_CENTRE_REPORT,
         HANDLER_ASSIGNED,
+        REGISTRANT_ERASED,
     }
 )
 
@@ -87,6 +91,9 @@ class Wanted:
     context: dict[str, Any] = field(default_factory=dict)
     channel: str | None = None  # forced channel (sms for a phone-only registration); None: e-mail when known
     send_at: datetime | None = None  # not before (a reminder); None: at once
+    # Whose key seals the stored message (a complainant's: the complaint; a desk's registrant's), when the recipient
+    # is not a known member by id or number (services/notifications/privacy.py); None: found from the recipient.
+    person: str | None = None
 
 
 @dataclass
@@ -153,7 +160,7 @@ def complaint(kind: str) -> Callable[[CloudEvent, Facts], list[Wanted]]:
         if not (contact.email or contact.phone):
             return []  # an anonymous complaint or one without an address: nobody to tell
         context = {"reference": reference, "outcome": event.data.get("outcome"), "note": event.data.get("note")}
-        return [Wanted(_key(event, kind, reference), kind, reference, contact, context)]
+        return [Wanted(_key(event, kind, reference), kind, reference, contact, context, person=event.subject)]
 
     return rule
 
@@ -161,6 +168,11 @@ def complaint(kind: str) -> Callable[[CloudEvent, Facts], list[Wanted]]:
 def reminder_key(desk_id: str, number: str) -> str:
     """The reminder of one registration, keyed by the registration itself: its cancellation finds it."""
     return f"desk_reminder:{desk_id}:{number}"
+
+
+def registrants_erased(events: Sequence[CloudEvent]) -> list[tuple[str, str]]:
+    """The desks' forms (desk id, number) whose registrants the erasures among `events` erase."""
+    return [(str(e.data["desk_id"]), str(e.data["number"])) for e in events if e.type == REGISTRANT_ERASED]
 
 
 def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
@@ -184,7 +196,9 @@ def desk_registration(event: CloudEvent, facts: Facts) -> list[Wanted]:
     else:
         return []
     number = d["number"]
-    return [Wanted(_key(event, "desk_registration", number), "desk_registration", number, contact, context, channel)]
+    person = form_person(event.subject, d.get("member_id"), number)
+    key = _key(event, "desk_registration", number)
+    return [Wanted(key, "desk_registration", number, contact, context, channel, person=person)]
 
 
 def slot_reminders(event: CloudEvent, facts: Facts) -> list[Wanted]:
@@ -208,7 +222,9 @@ def slot_reminders(event: CloudEvent, facts: Facts) -> list[Wanted]:
             contact, channel = member, None
         else:  # nowhere to send it: recorded as failed so the expert's reminder call knows
             contact, channel = Contact(r.get("member_name") or number, None, None, r.get("language")), "sms"
-        wanted.append(Wanted(reminder_key(event.subject, number), "desk_reminder", number, contact, context, channel))
+        person = form_person(event.subject, r.get("member_id"), number)
+        key = reminder_key(event.subject, number)
+        wanted.append(Wanted(key, "desk_reminder", number, contact, context, channel, person=person))
     return wanted
 
 

@@ -5,6 +5,15 @@ member (`crm.calls.caller.erased.v1`: their calls) and a complainant (`crm.compl
 the complaint's complainant). The rows keep everything else (units, times, states, outcomes), so every count,
 figure and deadline stays as it was; the end-of-day lists already produced and the journal of applied events (which
 `as_of` replays) have the same fields replaced, so a report as of an earlier moment shows [erased] too.
+
+The topics are read each at its own pace: a call event published before the caller's or member's erasure may be read
+after it (the calls topic behind the members topic). So whom an erasure reached is remembered (`erased_subjects`:
+the persons, their calls, the complaints), and every later batch's events about them are redacted as they are
+applied (`redact_late`), not only at the next `crm rebuild`.
+
+A caller's key is named by a keyed hash of the number (shared/privacy_subjects.py): the read model matches calls to
+an erased caller with the same secret, read from the key store (`CallerNames`), and by the unkeyed name of keys made
+before; without it (a bare model in tests) it matches members and those older names only.
 """
 
 from __future__ import annotations
@@ -16,10 +25,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.reporting.complaint_record import facts as complaint_facts
-from services.reporting.tables import end_of_day, journal, snapshots, unanswered
+from services.reporting.tables import end_of_day, erased, journal, snapshots, unanswered
 from shared.envelope import CloudEvent, dumps
+from shared.keystore import SqliteKeyStore
 from shared.privacy import ERASED
-from shared.privacy_subjects import call_person
+from shared.privacy_subjects import CallerNames, caller_names, legacy_caller_subject, member_subject
+from shared.settings import Settings
 
 MEMBER_ERASED = "crm.members.member.erased.v1"
 CALLER_ERASED = "crm.calls.caller.erased.v1"
@@ -47,13 +58,35 @@ def worth_keeping(events: Sequence[CloudEvent]) -> list[CloudEvent]:
     return [e for e in events if not e.type.startswith("crm.members.") or e.type == MEMBER_ERASED]
 
 
-def erase(conn: sa.Connection, events: Sequence[CloudEvent]) -> None:
+def callers_of(settings: Settings) -> CallerNames:
+    """How callers' keys are named, from the key store's secret (the folder every service shares): the read model
+    finds an erased caller's calls by it."""
+    keys = SqliteKeyStore(settings.privacy_keys)
+    try:
+        return caller_names(keys)
+    finally:
+        keys.close()
+
+
+def call_persons(callers: CallerNames | None, member_id: str | None, caller: str | None) -> frozenset[str]:
+    """Every key subject a call's data may be sealed under: the member's, or the caller's number's names."""
+    if callers is not None:
+        return callers.call_persons(member_id, caller)
+    if member_id:
+        return frozenset({member_subject(member_id)})
+    return frozenset({legacy_caller_subject(caller)}) if caller else frozenset()
+
+
+def erase(conn: sa.Connection, events: Sequence[CloudEvent], callers: CallerNames | None = None) -> None:
     """Apply the erasures of a batch (already deduplicated) after its other events."""
     persons = {e.subject if e.type == MEMBER_ERASED else e.data.get("subject") for e in events if _is_person(e)}
     persons.discard(None)
     if persons:
-        _erase_calls(conn, {str(p) for p in persons})
+        found = {str(p) for p in persons}
+        _remember(conn, found, "person")
+        _erase_calls(conn, _calls_of(conn, found, callers))
     complainants = [e.subject for e in events if e.type == COMPLAINANT_ERASED]
+    _remember(conn, set(complainants), "complaint")
     for complaint in complainants:
         _erase_complaint(conn, complaint)
     if persons or complainants:
@@ -66,16 +99,65 @@ def _is_person(e: CloudEvent) -> bool:
     return e.type in (MEMBER_ERASED, CALLER_ERASED)
 
 
-def _erase_calls(conn: sa.Connection, persons: set[str]) -> None:
+def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: CallerNames | None = None) -> None:
+    """After a batch's events are applied: those about someone erased before (a call of an erased member or caller,
+    a complaint whose complainant was erased) have what they copied replaced by [erased], as the erasure did."""
+    calls = {e.subject for e in events if e.type.startswith("crm.calls.call.")}
+    complaints = {e.subject for e in events if e.type.startswith("crm.complaints.complaint.")}
+    if not calls and not complaints:
+        return
+    if conn.execute(sa.select(erased.c.subject).limit(1)).first() is None:
+        return  # nobody was erased: the usual case costs this one lookup
+    known = _remembered(conn, calls | complaints)
+    late = {c for c in calls if ("call", c) in known}
+    persons: set[str] | None = None
+    for e in events:
+        if e.type == CALL_RECEIVED and e.subject not in late:
+            if persons is None:
+                persons = _remembered_persons(conn)
+            if not persons.isdisjoint(call_persons(callers, e.data.get("member_id"), e.data.get("caller"))):
+                late.add(e.subject)
+    if late:
+        _remember(conn, late, "call")
+        _erase_calls(conn, late)
+    for complaint in sorted(c for c in complaints if ("complaint", c) in known):
+        _erase_complaint(conn, complaint)
+
+
+def _remember(conn: sa.Connection, subjects: set[str], kind: str) -> None:
+    fresh = subjects - {s for (_k, s) in _remembered(conn, subjects)}
+    if fresh:
+        conn.execute(erased.insert(), [{"subject": s, "kind": kind} for s in sorted(fresh)])
+
+
+def _remembered(conn: sa.Connection, subjects: set[str]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for part in _chunks(sorted(subjects)):
+        q = sa.select(erased.c.kind, erased.c.subject).where(erased.c.subject.in_(part))
+        found.update((kind, subject) for kind, subject in conn.execute(q))
+    return found
+
+
+def _remembered_persons(conn: sa.Connection) -> set[str]:
+    return set(conn.execute(sa.select(erased.c.subject).where(erased.c.kind == "person")).scalars())
+
+
+def _calls_of(conn: sa.Connection, persons: set[str], callers: CallerNames | None) -> set[str]:
+    """The calls of these persons the model has seen: by its unanswered rows and the calls' received events."""
     calls = {
         row.call_id
         for row in conn.execute(sa.select(unanswered.c.call_id, unanswered.c.member_id, unanswered.c.caller))
-        if call_person(row.member_id, row.caller) in persons
+        if not persons.isdisjoint(call_persons(callers, row.member_id, row.caller))
     }
     for _seq, envelope in _journaled(conn, f'%"{CALL_RECEIVED}"%'):
         data = envelope["data"]
-        if call_person(data.get("member_id"), data.get("caller")) in persons:
+        if not persons.isdisjoint(call_persons(callers, data.get("member_id"), data.get("caller"))):
             calls.add(envelope["subject"])
+    _remember(conn, calls, "call")
+    return calls
+
+
+def _erase_calls(conn: sa.Connection, calls: set[str]) -> None:
     if not calls:
         return
     ids = sorted(calls)

@@ -15,6 +15,7 @@ from prometheus_client.core import (
 from services.reporting.api import router, unit_figure_rows
 from services.reporting.complaints import collect_complaint_metrics
 from services.reporting.complaints_api import router as complaint_reports
+from services.reporting.erasure import callers_of
 from services.reporting.escalations_api import router as escalation_review
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import ReadModel
@@ -83,7 +84,7 @@ def build_oversight(settings: Settings) -> Oversight:
 
 
 def build_readmodel(settings: Settings, url: str | None = None) -> ReadModel:
-    return ReadModel(url or settings.readmodel_db_url, settings.business_calendar)
+    return ReadModel(url or settings.readmodel_db_url, settings.business_calendar, callers_of(settings))
 
 
 def create_app(

@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_late
 from services.reporting.actions_outbox import CorrectiveActionOutbox, http_opener
 from services.reporting.deadlines import DeadlineTimer
 from services.reporting.engine import ReportingEngine
+from services.reporting.erasure import callers_of
 from services.reporting.oversight import Oversight
 from services.reporting.projections import EscalationRule
 from services.reporting.readmodel import ReadModel
@@ -99,7 +100,7 @@ def _arm_stop_deadline(seconds: float) -> None:
 def build_engine(settings: Settings, clock: Callable[[], datetime]) -> ReportingEngine:
     calendar = settings.business_calendar
     return ReportingEngine(
-        ReadModel(settings.readmodel_db_url, calendar),
+        ReadModel(settings.readmodel_db_url, calendar, callers_of(settings)),
         Oversight(store_env(settings, "reporting")),
         settings.organisation,
         calendar,

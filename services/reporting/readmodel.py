@@ -18,7 +18,7 @@ from services.reporting import projections as P
 from services.reporting.call_queries import CallQueries
 from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
-from services.reporting.erasure import ERASURES, erase, worth_keeping
+from services.reporting.erasure import ERASURES, erase, redact_late, worth_keeping
 from services.reporting.journal import journal_rows, journaled
 from services.reporting.snapshots import nearest, restore
 from services.reporting.tables import (
@@ -36,6 +36,7 @@ from shared.calendar import BusinessCalendar
 from shared.calendar_feed import apply_change as apply_calendar_change
 from shared.db import create_engine, create_tables, utc, utc_row
 from shared.envelope import CloudEvent, dumps
+from shared.privacy_subjects import CallerNames
 
 # The call events that set, move or end a callback or follow-up deadline.
 DEADLINE_EVENTS = frozenset(
@@ -55,9 +56,11 @@ class BatchOutcome:
 
 
 class ReadModel(CallQueries):
-    def __init__(self, url: str, calendar: BusinessCalendar):
+    def __init__(self, url: str, calendar: BusinessCalendar, callers: CallerNames | None = None):
+        """`callers`: how callers' keys are named (the key store's secret), to find an erased caller's calls."""
         self.engine = create_engine(url)
         self.calendar = calendar
+        self.callers = callers
         create_tables(metadata, self.engine)
         self._add_missing_columns()
         self.complaints = ComplaintReadModel(self.engine, calendar)
@@ -136,8 +139,9 @@ class ReadModel(CallQueries):
                 self._apply_one(conn, e, outcome, rows)
             rows.write()
             self.complaints.apply(conn, fresh)
+            redact_late(conn, fresh, self.callers)  # events about someone erased before, read only now
             if any(e.type in ERASURES for e in fresh):
-                erase(conn, fresh)  # after the batch's other events, so nothing it copies stays in the clear
+                erase(conn, fresh, self.callers)  # after the batch's other events: nothing they copy stays clear
             outcome.applied = len(fresh)
         return outcome
 
@@ -275,7 +279,7 @@ class ReadModel(CallQueries):
 
     def blank_replica(self) -> ReadModel:
         """An empty in-memory model on the chamber's calendar as configured, for replaying the journal into."""
-        return ReadModel("sqlite://", BusinessCalendar(self.calendar.config))
+        return ReadModel("sqlite://", BusinessCalendar(self.calendar.config), self.callers)
 
     def journaled_by(self, when: datetime) -> int:
         """How many journaled events were applied by `when`: an `as_of` model stays valid while it is unchanged."""

@@ -128,3 +128,13 @@ snapshots = sa.Table(
     sa.Column("applied_by", Time, nullable=False, index=True),
     sa.Column("image", sa.LargeBinary, nullable=False),
 )
+
+
+# Whom the erasure events applied here erased (a member's or caller's key subject, a complaint, a call of theirs): an
+# event about them read later (the calls topic lags behind the members topic) is redacted as it is applied.
+erased = sa.Table(
+    "erased_subjects",
+    metadata,
+    sa.Column("subject", sa.String(100), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # person, call, complaint
+)

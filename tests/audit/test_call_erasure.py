@@ -10,7 +10,7 @@ from services.calls.application import CallCentre
 from services.calls.domain import Direction
 from services.calls.main import build_centre
 from shared.privacy import ERASED
-from shared.privacy_subjects import caller_subject, member_subject
+from shared.privacy_subjects import legacy_caller_subject, member_subject
 from shared.relay import EnvelopeMapper
 
 STRANGER = "09121112233"  # not a member
@@ -43,7 +43,8 @@ def test_a_call_is_sealed_with_its_callers_key_and_reads_back(settings, clock) -
     stored = _stored(settings)
     for personal in (b"9121112233", b"9131234567", "رضا".encode(), b"card renewal", b"export permit"):
         assert personal not in stored
-    assert caller_subject("+989121112233").encode() in stored  # each value names whose key seals it
+    assert centre.callers.subject("+989121112233").encode() in stored  # each value names whose key seals it
+    assert legacy_caller_subject("+989121112233").encode() not in stored  # a name only the key store can make
     assert member_subject("1001").encode() in stored
     centre.close()
     centre = _centre(settings, clock)  # read back from the store, not from the calls kept in memory
@@ -119,5 +120,5 @@ def test_sealing_reads_no_key_per_event(settings, clock, monkeypatch) -> None:
     centre = _centre(settings, clock)
     for _ in range(5):
         _call(centre, STRANGER, "fees")
-    assert loaded == [caller_subject("+989121112233")]  # made once, then from the key store's cache
+    assert loaded == [centre.callers.subject("+989121112233")]  # made once, then from the key store's cache
     centre.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from shared.privacy import ERASED
-from shared.privacy_subjects import caller_subject
 from tests.calls.test_api import app, new_call  # noqa: F401 - fixture and builder
 from tests.helpers import assert_problem, settle
 
@@ -19,7 +18,7 @@ def test_an_operator_erases_a_caller_by_number_and_the_calls_read_erased(client:
 
     response = client.post(ERASURE, json={"number": "0912 111 2233", "reason": "request"}, headers=tokens["admin"])
     assert response.status_code == 200, response.text
-    assert response.json()["subject"] == caller_subject("+989121112233")
+    assert response.json()["subject"] == client.app.state.centre.callers.subject("+989121112233")
     assert "9121112233" not in response.text
 
     erased = client.get(f"/calls/{mine}", headers=tokens["auditor"]).json()

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from shared.privacy import ERASED, is_sealed
-from shared.privacy_subjects import caller_subject, member_subject
+from shared.privacy_subjects import member_subject
 from tests.calls.test_api import app  # noqa: F401 - fixture
 
 
@@ -35,7 +35,9 @@ def test_an_outgoing_calls_dialled_number_is_sealed_and_erased_with_the_number(c
     out = call(client, tokens, direction="outgoing", callee="0912 111 2233", purpose="survey")
     incoming = call(client, tokens, caller="09351239876", callee="03136645000", unit="trade")
     stored = stored_received(client, out)
-    assert is_sealed(stored["callee"]) and stored["callee"]["of"] == caller_subject("+989121112233")
+    assert is_sealed(stored["callee"]) and stored["callee"]["of"] == client.app.state.centre.callers.subject(
+        "+989121112233"
+    )
     assert "9121112233" not in str(stored)
     assert stored_received(client, incoming)["callee"] == "03136645000"  # the chamber's line
     assert client.get(f"/calls/{out}", headers=tokens["auditor"]).json()["callee"] == "0912 111 2233"

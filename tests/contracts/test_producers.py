@@ -47,6 +47,7 @@ NOT_EXERCISED: list[str] = [
     "crm.desks.desk.registered.v1",
     # A ratio report issued again after late follow-ups: the desks demo issues each report once.
     "crm.desks.ratio_report.reissued.v1",
+    "crm.desks.registrant.erased.v1",  # erasing a desk's registrant: tests/desks/test_registrant_erasure.py
     # The call centre's weekly and monthly report: the demo's three working days close no week or month.
     "crm.reporting.call_centre_report.produced.v1",
     "crm.reporting.member_relations_follow_up_breach.recorded.v1",

@@ -53,6 +53,7 @@ MATRIX = {
     ("POST", "/desks/{desk_id}/minutes/send"): row(RUNNERS, json={}),
     ("POST", "/desks/{desk_id}/minutes/archive"): row(RUNNERS, json={"bad": 1}),
     ("POST", FORM + "/follow-up"): row(RUNNERS, json={}),
+    ("POST", FORM + "/registrant-erasure"): row({"admin"}, json={}),
     ("POST", "/desks/{desk_id}/checklist"): row(RUNNERS, json={"bad": 1}),
     ("POST", "/internal/desks/deadline-check"): row({"service"}),
     ("POST", "/sessions"): row(SESSION_RUNNERS, json={}),

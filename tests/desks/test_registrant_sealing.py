@@ -96,3 +96,118 @@ def test_forms_are_sealed_per_registrant_and_a_members_erasure_reaches_them(sett
         rows = {str(number): name for number, name in conn.execute(query)}
     assert rows == {mine: ERASED, stranger: "Ali Karimi"}
     office.close()
+
+
+def _stored(office, desk, event: str) -> list[dict[str, Any]]:
+    mapper = office.mapper
+    found = []
+    for stored in office.recorder.select_events(desk):
+        if stored.topic.endswith(f"Desk.{event}"):
+            state = stored.state
+            if mapper.cipher:
+                state = mapper.cipher.decrypt(state)
+            if mapper.compressor:
+                state = mapper.compressor.decompress(state)
+            found.append(mapper.transcoder.decode(state))
+    return found
+
+
+def test_a_forms_problem_is_sealed_with_its_registrants_other_data(settings, clock) -> None:
+    office = build_office(settings, clock)
+    desk = announced(office)
+    stranger = _register(office, desk, "Ali Karimi", None)
+    [stored] = _stored_forms(office, desk)
+    assert is_sealed(stored["problem"]) and stored["problem"]["of"] == registrant_subject(str(desk), stranger)
+    assert "clearance" not in str(stored)
+    assert office.record(desk)["forms"][0]["problem"] == "clearance held at the border"
+    office.close()
+
+
+def test_an_announcements_recipients_are_sealed_each_with_their_members_key(settings, clock) -> None:
+    from tests.desks.helpers import approved
+
+    office = build_office(settings, clock)
+    desk = approved(office)
+    recipients = [
+        {"member_id": "1001", "name": "مریم احمدی", "phone": "09131234567", "language": "fa"},
+        {"member_id": "1002", "name": "Zeynep Yıldız", "phone": "+905321234567", "language": "tr"},
+    ]
+    assert office.request_member_announcement(desk, selection_id="sel-1", recipients=recipients, by="l.moradi") == 2
+    [stored] = _stored(office, desk, "MemberAnnouncementRequested")
+    first, second = stored["recipients"]
+    assert is_sealed(first["name"]) and is_sealed(first["phone"]) and first["name"]["of"] == MEMBER
+    assert second["phone"]["of"] == member_subject("1002")
+    assert (first["member_id"], first["language"]) == ("1001", "fa")  # whom and in which language stay plain
+    assert "Zeynep" not in str(stored) and "0913" not in str(stored)
+
+    def published() -> list[dict[str, Any]]:
+        [event] = [e for e in office.event_history(desk) if e["type"].endswith("member_announcement_requested.v1")]
+        return [(r["member_id"], r["name"], r["phone"]) for r in event["data"]["recipients"]]
+
+    assert published() == [("1001", "مریم احمدی", "09131234567"), ("1002", "Zeynep Yıldız", "+905321234567")]
+    assert office.sealer is not None
+    office.sealer.keys.delete(MEMBER)  # the member's erasure
+    office.forget_cached_desks()
+    assert published() == [("1001", ERASED, ERASED), ("1002", "Zeynep Yıldız", "+905321234567")]
+    assert office.record(desk)["member_announcements"][0]["recipients"] == 2  # the count stays
+    office.close()
+
+
+def test_a_slot_reminder_is_sealed_with_its_registrants_key(settings, clock) -> None:
+    from datetime import timedelta
+
+    from tests.desks.helpers import STARTS_AT
+
+    office = build_office(settings, clock)
+    desk = announced(office)
+    mine = _register(office, desk, "مریم احمدی", "1001")
+    stranger = _register(office, desk, "Ali Karimi", None)
+    clock.now = STARTS_AT - timedelta(days=1)
+    assert [n for _, n in office.record_reminders_due()] == [mine, stranger]
+    [stored] = _stored(office, desk, "SlotRemindersDue")
+    assert [r["phone"]["of"] for r in stored["reminders"]] == [MEMBER, registrant_subject(str(desk), stranger)]
+    assert "Ali Karimi" not in str(stored)
+    [event] = [e for e in office.event_history(desk) if e["type"].endswith("slot_reminders_due.v1")]
+    assert [r["member_name"] for r in event["data"]["reminders"]] == ["مریم احمدی", "Ali Karimi"]
+    office.close()
+
+
+def test_a_sessions_invitees_are_sealed_each_with_their_members_key(settings, clock, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    office = build_office(settings, clock)
+    index = build_index(settings, office)
+    book = MemberBook(create_engine(f"sqlite:///{tmp_path / 'book.db'}"), on_erased=index.forget_members)
+    session = office.plan_session(
+        trade_group="textile exporters",
+        starts_at=datetime(2026, 12, 2, 6, 30, tzinfo=UTC),
+        place="Hall 1",
+        topics=["export refunds"],
+        by="mr.manager",
+    )
+    invitees = [
+        {"member_id": "1001", "name": "مریم احمدی", "company": "Ahmadi Textiles", "phone": "09131234567"},
+        {"member_id": "1002", "name": "Bahar"},
+    ]
+    office.select_invitees(session, selection_id="sel-42", criteria={}, invitees=invitees, by="mr.manager")
+    mapper = office.mapper
+    [stored] = [
+        mapper.transcoder.decode(s.state) for s in office.recorder.select_events(session) if "Invitees" in s.topic
+    ]
+    first = stored["invitees"][0]
+    assert all(is_sealed(first[f]) and first[f]["of"] == MEMBER for f in ("name", "company", "phone"))
+    assert "Ahmadi" not in str(stored) and "Bahar" not in str(stored)
+    assert office.session_record(session)["selection"]["invitees"][0]["company"] == "Ahmadi Textiles"
+
+    index.catch_up()
+    registered = {"membership_number": "1001", "name": "مریم احمدی", "status": "active", "contacts": []}
+    book.apply([_member_event("crm.members.member.registered.v1", registered, 1)])
+    assert office.sealer is not None
+    office.sealer.keys.delete(MEMBER)
+    book.apply([_member_event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, 2)])
+    chosen = office.session_record(session)["selection"]["invitees"]
+    assert (chosen[0]["name"], chosen[0]["company"], chosen[1]["name"]) == (ERASED, ERASED, "Bahar")
+    with index.engine.connect() as conn:
+        summary = conn.execute(sa.text("SELECT summary FROM sessions_index")).scalar()
+    assert "مریم" not in summary and "Bahar" in summary  # the index's copy too
+    office.close()

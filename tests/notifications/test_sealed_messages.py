@@ -13,7 +13,7 @@ from services.notifications.contacts import Contact
 from services.notifications.domain import message_id
 from services.notifications.rules import Wanted
 from shared.privacy import ERASED, is_sealed
-from tests.notifications.helpers import event
+from tests.notifications.helpers import complaint_received, desk_planned, desk_registered, event
 from tests.notifications.test_rules import channels  # noqa: F401 - the fixture
 
 AT = "2026-11-21T07:10:00+00:00"
@@ -28,8 +28,13 @@ def notifier(settings, clock, channels) -> Notifier:  # noqa: F811
 
 
 def _stored_request(notifier: Notifier, key: str) -> dict[str, Any]:
+    return _stored(notifier, message_id(key))
+
+
+def _stored(notifier: Notifier, mid: uuid.UUID) -> dict[str, Any]:
+    """A message's Requested event as stored, before any opening."""
     mapper = notifier.mapper
-    state = notifier.recorder.select_events(message_id(key), lte=1)[0].state
+    state = notifier.recorder.select_events(mid, lte=1)[0].state
     if mapper.cipher:
         state = mapper.cipher.decrypt(state)
     if mapper.compressor:
@@ -59,6 +64,7 @@ def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_
 
     sealed = _stored_request(notifier, "m-1")
     assert is_sealed(sealed["address"]) and is_sealed(sealed["body"]) and sealed["address"]["of"] == member
+    assert is_sealed(sealed["subject"]) and sealed["subject"]["of"] == member  # an e-mail's subject line too
     assert "anka@example.org" not in str(sealed) and "Anka Ltd" not in str(sealed)
     plain = _stored_request(notifier, "s-1")
     assert plain["address"] == "z.rahimi@example.org" and "Zahra Rahimi" in plain["body"]
@@ -73,6 +79,65 @@ def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_
     found = {m["kind"]: (m["status"], m["address"]) for m in listed}
     assert found == {"session_invitation": ("cancelled", ERASED), "desk_reminder": ("queued", "z.rahimi@example.org")}
     listed = [m for m in listed if m["kind"] == "session_invitation"]
+    assert listed[0]["subject"] == ERASED  # in the index too
     erased = notifier.message(uuid.UUID(listed[0]["id"]))
-    assert (erased.address, erased.body) == (ERASED, ERASED)
+    assert (erased.address, erased.subject, erased.body) == (ERASED, ERASED, ERASED)
     assert notifier.search(recipient="z.rahimi")[0][0]["address"] == "z.rahimi@example.org"
+
+
+def _message_of(notifier: Notifier, recipient: str, kind: str) -> Any:
+    [found] = [m for m in notifier.search(recipient=recipient)[0] if m["kind"] == kind]
+    return notifier.message(uuid.UUID(found["id"]))
+
+
+def test_a_complainants_messages_are_sealed_with_the_complaints_key_and_erased_with_the_complainant(notifier):
+    complaint = str(uuid.uuid4())
+    acknowledged = {"by": "z.rahimi", "method": "email", "note": None, "at": AT}
+    notifier.take(
+        [complaint_received(complaint), event("crm.complaints.complaint.acknowledged.v1", acknowledged, complaint, 2)]
+    )
+    [m] = notifier.search(recipient="C-1405-0007")[0]
+    stored = _stored(notifier, uuid.UUID(m["id"]))
+    assert all(is_sealed(stored[f]) and stored[f]["of"] == complaint for f in ("address", "subject", "body"))
+    assert "member@example.org" not in str(stored) and "Reza Karimi" not in str(stored)
+    opened = _message_of(notifier, "C-1405-0007", "complaint_acknowledged")
+    assert opened.address == "member@example.org" and "C-1405-0007" in opened.subject
+
+    assert notifier.sealer is not None
+    notifier.sealer.keys.delete(complaint)  # what the complaints service does first when it erases the complainant
+    erasure = {"reason": "request", "by": "ops", "at": AT}
+    notifier.take([event("crm.complaints.complaint.complainant_erased.v1", erasure, complaint, 3)])
+    erased = _message_of(notifier, "C-1405-0007", "complaint_acknowledged")
+    assert (erased.address, erased.subject, erased.body, erased.status) == (ERASED, ERASED, ERASED, "cancelled")
+
+
+def test_a_desk_registrants_messages_are_sealed_with_the_forms_key(notifier):
+    from shared.privacy_subjects import registrant_subject
+
+    desk = str(uuid.uuid4())
+    notifier.take([desk_planned(desk), desk_registered(desk, "1", 2)])
+    [m] = notifier.search(recipient="1")[0]
+    stored = _stored(notifier, uuid.UUID(m["id"]))
+    assert is_sealed(stored["address"]) and stored["address"]["of"] == registrant_subject(desk, "1")
+    assert "+989121234567" not in str(stored) and "Sara Nouri" not in str(stored)
+    assert _message_of(notifier, "1", "desk_registration").address == "+989121234567"
+    assert notifier.sealer is not None
+    notifier.sealer.keys.delete(registrant_subject(desk, "1"))
+    assert _message_of(notifier, "1", "desk_registration").address == ERASED
+
+
+def test_a_desk_registrants_erasure_cancels_their_pending_messages_and_leaves_other_forms(notifier):
+    from shared.privacy_subjects import registrant_subject
+
+    desk, other_desk = str(uuid.uuid4()), str(uuid.uuid4())
+    notifier.take([desk_planned(desk), desk_registered(desk, "1", 2), desk_registered(desk, "2", 3)])
+    notifier.take([desk_planned(other_desk), desk_registered(other_desk, "1", 2)])  # the same number elsewhere
+    assert notifier.sealer is not None
+    notifier.sealer.keys.delete(registrant_subject(desk, "1"))  # what the desks service does first
+    erasure = {"desk_id": desk, "number": "1", "subject": registrant_subject(desk, "1"), "reason": "request"}
+    notifier.take([event("crm.desks.registrant.erased.v1", {**erasure, "by": "ops", "at": AT})])
+
+    listed = notifier.search(recipient="1")[0]
+    found = sorted((m["status"], m["address"]) for m in listed)
+    assert found == [("cancelled", ERASED), ("queued", "+989121234567")]
+    assert [m["status"] for m in notifier.search(recipient="2")[0]] == ["queued"]
