@@ -238,6 +238,16 @@ class CallList:
             ).all()
         return [self._row(r) for r in rows], total
 
+    def closed_numbers(self, survey_id: str) -> set[str]:
+        """The members whose contact is closed, whatever the outcome: answered, declined or not reached."""
+        self.catch_up()
+        t = call_list.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.membership_number).where(t.survey_id == survey_id, t.status != Status.PENDING.value)
+            )
+            return set(rows.scalars())
+
     def counts(self, survey_id: str) -> dict[str, int]:
         t = call_list.c
         with self.engine.connect() as conn:
