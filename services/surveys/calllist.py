@@ -249,6 +249,8 @@ class CallList:
             return set(rows.scalars())
 
     def counts(self, survey_id: str) -> dict[str, int]:
+        """Members per status, as of every step recorded so far (the final report's rates)."""
+        self.catch_up()
         t = call_list.c
         with self.engine.connect() as conn:
             q = sa.select(t.status, sa.func.count()).where(t.survey_id == survey_id).group_by(t.status)

@@ -70,7 +70,11 @@ class LinkForSending(BaseModel):
 
 
 # A closed contact's outcome as the door names it ("answered" as it always has for a member who responded).
-CLOSED_STATES = {Status.RESPONDED: "answered", Status.DECLINED: "declined", Status.NOT_REACHED: "not_reached"}
+CLOSED_STATES: dict[str, str] = {
+    Status.RESPONDED: "answered",
+    Status.DECLINED: "declined",
+    Status.NOT_REACHED: "not_reached",
+}
 
 internal = APIRouter(prefix="/internal/surveys", tags=["internal"])
 
