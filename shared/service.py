@@ -191,6 +191,10 @@ def create_service_app(
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(validation.refuse_control_characters)],
+        # The services report through their own Prometheus metrics and configure no OpenTelemetry provider, so
+        # FastAPI's telemetry never records anything; switched on, it still asked on every request whether a
+        # provider had appeared meanwhile (a twentieth of a small request's time).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.tokens = TokenStore(settings.auth_db_url)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 
 from services.surveys.application import SurveyOffice
+from services.surveys.complaints import OUTBOX_LINGER
 from services.surveys.domain import Contact
 from shared import outbox
 from shared.clock import Clock
@@ -54,6 +55,7 @@ class SurveyCalls:
             clock=clock,
         )
         self.follower = self.outbox.follower
+        self.follower.linger = OUTBOX_LINGER  # as the complaints' outbox: the calls of a moment told together
 
     def request_of(self, n: Notification) -> Delivery | None:
         """The outgoing call an attempt asks the calls service to record, or None for any other event."""

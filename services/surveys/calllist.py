@@ -118,6 +118,13 @@ def apply_contacts(conn: sa.Connection, contacts: Sequence[Contact]) -> None:
     )
 
 
+# Who holds a member, asked before every step recorded on him or her (an answer by phone included): built once, so
+# that SQLAlchemy neither builds the statement nor works out its cache key again for each request.
+HOLDER = sa.select(call_list.c.claimed_by, call_list.c.claimed_until).where(
+    call_list.c.survey_id == sa.bindparam("b_survey"), call_list.c.membership_number == sa.bindparam("b_number")
+)
+
+
 class ClaimHeld(DomainError):
     """Another expert holds the member: the caller must leave him or her alone until the claim runs out."""
 
@@ -213,11 +220,8 @@ class CallList:
 
     def check_free_for(self, survey_id: str, number: str, expert: str) -> None:
         """Refuse to record a step on a member another expert holds right now."""
-        t = call_list.c
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.claimed_by, t.claimed_until).where(t.survey_id == survey_id, t.membership_number == number)
-            ).first()
+            row = conn.execute(HOLDER, {"b_survey": survey_id, "b_number": number}).first()
         if row is None or row.claimed_by in (None, expert):
             return
         if utc(row.claimed_until) and utc(row.claimed_until) > self.clock():  # type: ignore[operator]
@@ -238,7 +242,19 @@ class CallList:
             ).all()
         return [self._row(r) for r in rows], total
 
+    def closed_numbers(self, survey_id: str) -> set[str]:
+        """The members whose contact is closed, whatever the outcome: answered, declined or not reached."""
+        self.catch_up()
+        t = call_list.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.membership_number).where(t.survey_id == survey_id, t.status != Status.PENDING.value)
+            )
+            return set(rows.scalars())
+
     def counts(self, survey_id: str) -> dict[str, int]:
+        """Members per status, as of every step recorded so far (the final report's rates)."""
+        self.catch_up()
         t = call_list.c
         with self.engine.connect() as conn:
             q = sa.select(t.status, sa.func.count()).where(t.survey_id == survey_id).group_by(t.status)

@@ -37,6 +37,9 @@ def http_opener(base_url: str, token: str | None, timeout: float = 10.0) -> Open
     return outbox.http_opener(base_url, "/internal/complaints", token, "CRM_SURVEYS__SERVICE_TOKEN", timeout)
 
 
+OUTBOX_LINGER = 0.2  # seconds an outbox follower, once woken, lets the next saves come before it catches up
+
+
 class SurveyComplaints:
     def __init__(self, office: SurveyOffice, engine: sa.Engine, open_complaint: OpenComplaint, clock: Clock):
         self.office = office
@@ -54,6 +57,9 @@ class SurveyComplaints:
             clock=clock,
         )
         self.follower = self.outbox.follower
+        # Woken by every save, nearly all answers without a complaint: a catch-up per answer cost as much as the
+        # index's. A complaint waits a moment longer to be told, with the saves of that moment.
+        self.follower.linger = OUTBOX_LINGER
 
     def _complaint_of(self, n: Notification) -> Delivery | None:
         if not n.topic.endswith(CARRIERS):

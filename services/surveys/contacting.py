@@ -105,13 +105,17 @@ class ContactSteps(SurveyStore):
         services_introduced: list[str] | None = None,
         dissatisfaction: str | None = None,
         by: str | None = None,
-        survey: SurveyView | None = None,
+        known: tuple[SurveyView, Contact | None] | None = None,
     ) -> dict[str, Any]:
         """The member's answers; dissatisfaction voiced in the same call is recorded with them, as a complaint.
-        `survey`: the survey's view the caller has just read for this very request (its access check), so that
-        its version is not read a second time."""
-        s = self._running(sid, number, survey)
-        c = self._contact(s, number)
+        `known`: the survey's view and the member's contact as the caller has just read them for this very request
+        (`survey_and_contact`, for its access check), so that neither is read a second time."""
+        if known is None:
+            s = self._running(sid, number)
+            c = self._contact(s, number)
+        else:
+            s = self._running(sid, number, known[0])
+            c = known[1] or Contact.open(survey_id=str(s.id), kind=s.kind, membership_number=number, at=self.clock())
         self._answer(s, c, answers, channel, line, services_introduced, dissatisfaction, by, self.clock())
         self._save_contact(c)
         return contact_record(c)

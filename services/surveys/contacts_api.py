@@ -3,13 +3,16 @@ and dissatisfaction voiced in the call."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import APIRouter, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request, Response
 
 from services.surveys.access import Caller, CallerRole, check_caller
+from services.surveys.application import SurveyOffice
+from services.surveys.calllist import CallList
 from services.surveys.deps import CallsDep, MemberNumber, OfficeDep
 from services.surveys.domain import Stage, Status
 from services.surveys.schemas import (
@@ -23,6 +26,10 @@ from shared.paging import Limit, Offset, paged
 from shared.problems import DomainError
 
 router = APIRouter(prefix="/surveys", tags=["surveys"])
+
+# The threads that record answers by phone: as many as requests an expert team keeps in flight, each waiting its
+# turn in the store's group commit (shared/group_commit.py) while the others' saves are written.
+ANSWER_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="survey-answers")
 
 
 # -- running: the call list, attempts, answers -------------------------------------------------------------------
@@ -95,17 +102,21 @@ def record_attempt(
     summary="Record the answers given by phone, the new services introduced, and any dissatisfaction voiced",
 )
 async def record_response(
-    office: OfficeDep,
-    calls: CallsDep,
+    request: Request,
     principal: CallerRole,
     survey_id: uuid.UUID,
     membership_number: MemberNumber,
     body: PhoneResponse,
 ) -> Any:
     """The member's answers by phone; a voiced dissatisfaction opens a complaint naming the member."""
+    # The office and the call list straight from the app rather than as dependencies: FastAPI's work per
+    # dependency was a good part of the busiest request's (a round asks 30,000 members).
+    office: SurveyOffice = request.app.state.office
+    calls: CallList = request.app.state.calls
 
     def record() -> dict[str, Any]:
-        survey = office.survey_view(survey_id)  # 404 when unknown; its version read once for the whole step
+        # 404 when unknown; the survey's version and the member's contact read once, together, for the whole step
+        survey, contact = office.survey_and_contact(survey_id, membership_number)
         check_caller(principal, survey.record)
         calls.check_free_for(str(survey_id), membership_number, principal.name)
         return office.record_response(
@@ -117,12 +128,13 @@ async def record_response(
             services_introduced=body.services_introduced,
             dissatisfaction=body.dissatisfaction,
             by=principal.name,
-            survey=survey,
+            known=(survey, contact),
         )
 
-    # The experts' busiest request (a round asks 30,000 members): one hand-off to a worker thread for the whole
-    # step (the access check on the survey included), and the answer serialised here rather than in a second one.
-    return await run_in_threadpool(record)
+    # One hand-off to a worker thread for the whole step (the access check on the survey included), and the answer
+    # serialised here rather than in a second one; to a pool of the answers' own, which costs the event loop less
+    # per hand-off than the framework's thread pool.
+    return await asyncio.get_running_loop().run_in_executor(ANSWER_THREADS, record)
 
 
 @router.post(

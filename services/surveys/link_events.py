@@ -63,8 +63,18 @@ class LinkForSending(BaseModel):
     survey_id: str = Field(description="the survey (or periodic round) the link answers")
     membership_number: str = Field(description="the member the link was issued to")
     url: str = Field(description="the member's one-time link, with its secret: to be sent, never stored")
-    state: str = Field(description="open, answered (the member has answered) or expired (the survey no longer runs)")
+    state: str = Field(
+        description="open; answered, declined or not_reached (the member's contact is closed with that outcome); "
+        "or expired (the survey no longer runs)"
+    )
 
+
+# A closed contact's outcome as the door names it ("answered" as it always has for a member who responded).
+CLOSED_STATES: dict[str, str] = {
+    Status.RESPONDED: "answered",
+    Status.DECLINED: "declined",
+    Status.NOT_REACHED: "not_reached",
+}
 
 internal = APIRouter(prefix="/internal/surveys", tags=["internal"])
 
@@ -83,7 +93,7 @@ def link_for_sending(request: Request, _: Internal, link_id: str) -> Any:
     office: SurveyOffice = request.app.state.office
     contact = office.find_contact(survey_id, number)
     if contact is not None and contact.status != Status.PENDING:
-        state = "answered"
+        state = CLOSED_STATES[contact.status]
     elif expired(office, office.survey_view(uuid.UUID(survey_id)), office.clock()):
         state = "expired"
     else:

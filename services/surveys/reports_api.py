@@ -63,15 +63,16 @@ def evaluate(office: OfficeDep, principal: Evaluator, survey_id: uuid.UUID) -> A
 @router.post(
     "/{survey_id}/links",
     response_model=list[IssuedLink],
-    summary="Issue the one-time online links of the members still to answer (the same links if issued again)",
+    summary="Issue the one-time online links of the members still to be reached (the same links if issued again)",
 )
-def issue_links(request: Request, office: OfficeDep, principal: Runner, survey_id: uuid.UUID) -> Any:
-    """One-time links for the members who have not answered, to send by SMS or e-mail."""
+def issue_links(request: Request, office: OfficeDep, calls: CallsDep, principal: Runner, survey_id: uuid.UUID) -> Any:
+    """One-time links for the members still to be reached, to send by SMS or e-mail: not to those who answered,
+    declined or were given up on as not reached."""
     survey = office.get_survey(survey_id)
     if survey.stage != Stage.RUNNING:
         raise DomainError("links are issued while the survey runs")
-    answered = {r["membership_number"] for r in office.responses(str(survey.id))}
-    numbers = [n for n in survey.members if n not in answered]
+    closed = calls.closed_numbers(str(survey.id))
+    numbers = [n for n in survey.members if n not in closed]
     tokens = request.app.state.links.issue(str(survey.id), numbers)
     office.record_links_issued(survey_id, len(numbers), by=principal.name)
     record_links_issued(office, str(survey.id), numbers, by=principal.name)  # one event per member, for sending

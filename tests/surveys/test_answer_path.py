@@ -4,6 +4,7 @@ the store once per answer."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -43,23 +44,32 @@ def test_an_unknown_survey_or_a_member_not_asked_is_404_and_the_holder_s_member_
     assert_problem(r, 409, "is calling this member")
 
 
-def test_the_survey_s_version_is_read_once_per_answer_and_a_second_answer_is_refused(app, client, headers, running):
-    office = app.state.office
-    reads = []
-    latest = office._latest_version
+def test_an_answer_reads_the_store_in_one_transaction_and_a_second_answer_is_refused(
+    app, client, headers, running, monkeypatch
+):
+    """The survey's version and the member's contact are read together: one read transaction and the save's write
+    transaction per answer (the first answer of a survey loads its view once more)."""
+    datastore = app.state.office.recorder.datastore
+    opened: list[bool] = []
+    transaction = datastore.transaction
 
-    def counted(aggregate_id):
-        reads.append(aggregate_id)
-        return latest(aggregate_id)
+    def counted(*, commit: bool):
+        if threading.current_thread().name.startswith("survey-answers"):  # the answer's own, not the followers'
+            opened.append(commit)
+        return transaction(commit=commit)
 
-    office._latest_version = counted
+    monkeypatch.setattr(datastore, "transaction", counted)
+    app.state.office.survey_view(running)  # the view as the start left it, kept between answers
     r = client.post(f"/surveys/{running}/contacts/12-1/response", json=BODY, headers=headers["expert"])
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "responded" and r.json()["answers"] == BODY["answers"]
-    assert reads == [uuid.UUID(running)]
+    assert opened == [False, True]
     again = client.post(f"/surveys/{running}/contacts/12-1/response", json=BODY, headers=headers["expert"])
     assert_problem(again, 409)
-    assert len(reads) == 2
+    assert opened == [False, True, False]  # refused from what the one read found: nothing written
+    other = client.post(f"/surveys/{running}/contacts/12-2/response", json=BODY, headers=headers["expert"])
+    assert other.status_code == 200 and other.json()["membership_number"] == "12-2"
+    assert opened == [False, True, False, False, True]
 
 
 def test_an_answer_after_the_survey_closed_is_refused(client, headers, running):

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from services.notifications.main import create_app as notifications_app
 from services.notifications.survey_links import SurveyLinks
+from services.surveys.domain import contact_id
 from shared.auth import Role
 from shared.envelope import CloudEvent
 from shared.relay import EnvelopeMapper
@@ -125,3 +126,38 @@ def test_the_internal_door_is_for_services_only_and_unknown_links_are_404(client
     client.post(f"/surveys/{running}/links", headers=headers["mr_manager"])
     assert client.get("/internal/surveys/links/" + "0" * 32, headers=headers["service"]).status_code == 404
     assert client.get("/internal/surveys/links/" + "0" * 32, headers=headers["mr_manager"]).status_code == 403
+
+
+def test_members_declined_or_not_reached_get_no_link_and_the_door_names_the_outcome(
+    client, headers, running, clock
+) -> None:
+    issued = client.post(f"/surveys/{running}/links", headers=headers["mr_manager"]).json()
+    assert {x["membership_number"] for x in issued} == {"12-1", "12-2"}
+
+    def attempt(number: str, outcome: str) -> None:
+        r = client.post(
+            f"/surveys/{running}/contacts/{number}/attempts",
+            json={"line": "fixed", "outcome": outcome},
+            headers=headers["expert"],
+        )
+        assert r.status_code == 200, r.text
+
+    def door(number: str) -> str:
+        link_id = contact_id(running, number).hex
+        r = client.get(f"/internal/surveys/links/{link_id}", headers=headers["service"])
+        assert r.status_code == 200, r.text
+        return r.json()["state"]
+
+    attempt("12-1", "declined")
+    assert door("12-1") == "declined" and door("12-2") == "open"
+    assert [
+        x["membership_number"] for x in client.post(f"/surveys/{running}/links", headers=headers["mr_manager"]).json()
+    ] == ["12-2"]
+
+    for _ in range(2):  # a project survey's required attempts, a working day apart
+        attempt("12-2", "no_answer")
+        clock.advance(days=7)
+    gave_up = client.post(f"/surveys/{running}/contacts/12-2/not-reached", headers=headers["expert"])
+    assert gave_up.status_code == 200 and gave_up.json()["status"] == "not_reached"
+    assert door("12-2") == "not_reached" and door("12-1") == "declined"
+    assert client.post(f"/surveys/{running}/links", headers=headers["mr_manager"]).json() == []
