@@ -86,6 +86,8 @@ class CallIndex:
             with engine.begin() as conn:
                 conn.execute(sa.schema.CreateIndex(added, if_not_exists=True))
         self._unrouted_queues: set[str] = set()
+        with engine.connect() as conn:  # the gauges from the start; then again only when a batch changes them
+            self._count_unrouted(conn)
         # Woken once per save, catching up each time took a third of the service's CPU when events came one per
         # request (bench/end_to_end.py); staff searching their queues do not notice 20 ms.
         self.follower = NotificationFollower(app, "calls_index", engine, self._apply, linger=0.02)
@@ -175,7 +177,7 @@ class CallIndex:
             )
         conn.execute(calls.delete().where(calls.c.id.in_([r["id"] for r in rows])))
         conn.execute(calls.insert(), rows)
-        conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows])))
+        released = conn.execute(unrouted.delete().where(unrouted.c.id.in_([r["id"] for r in rows]))).rowcount
         # The calls just folded (a reload per call was most of a rebuild).
         held: list[dict[str, Any]] = [
             {"id": str(call.id), "queue": call.unrouted_queue, "received_at": call.received_at}
@@ -184,7 +186,8 @@ class CallIndex:
         ]
         if held:
             conn.execute(unrouted.insert(), held)
-        self._count_unrouted(conn)
+        if held or released:  # otherwise the counts are as they were: no query per batch of routed calls
+            self._count_unrouted(conn)
 
     def _count_unrouted(self, conn: sa.Connection) -> None:
         counts: dict[str, int] = dict(
@@ -215,6 +218,7 @@ class CallIndex:
         with self.engine.begin() as conn:
             conn.execute(calls.delete())
             conn.execute(unrouted.delete())
+            self._count_unrouted(conn)
         self.follower.reset()
         self._folded.clear()
         return self.follower.catch_up()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from services.calls.application import CallCentre
-from services.calls.index import CallIndex, calls
+from services.calls.index import UNROUTED, CallIndex, calls
 from shared.calendar import BusinessCalendar
 from shared.db import create_engine
 from shared.organisation import DEFAULT_ORGANISATION, Organisation
@@ -70,3 +70,29 @@ def test_queue_pages_and_counts_use_the_queue_indexes_without_sorting(tmp_path, 
     assert "COVERING INDEX ix_calls_index_expert_queue" in expert_count
     whole = index.queue(expert=expert)
     assert index.queue_page(expert=expert, limit=7, offset=3) == (whole[3:10], len(whole))
+
+
+def test_the_unrouted_gauges_hold_from_the_start_and_follow_only_the_batches_that_change_them(tmp_path, clock) -> None:
+    from prometheus_client import REGISTRY
+
+    def gauge(queue: str) -> float | None:
+        return REGISTRY.get_sample_value("crm_calls_unrouted", {"queue": queue})
+
+    centre = CallCentre(organisation=ORG, clock=clock)
+    engine = create_engine(f"sqlite:///{tmp_path}/index.db")
+    index = CallIndex(centre, engine, BusinessCalendar.preset("IR"))
+    centre.ingest(ev("queued", T, "held-1", queue="691", caller="09131234567"))
+    index.follower.catch_up()
+    assert gauge("691") == 1
+    centre.ingest(ev("queued", T, "routed-1", queue="602", caller="09131234567"))  # a batch that changes nothing
+    index.follower.catch_up()
+    assert gauge("691") == 1
+    centre.ingest(ev("queued", T + timedelta(seconds=5), "held-2", queue="691", caller="09131234567"))
+    index.follower.catch_up()
+    assert gauge("691") == 2
+    # Another process started on the same index file reports the kept calls before any new event.
+    UNROUTED.labels("691").set(0)
+    CallIndex(centre, engine, BusinessCalendar.preset("IR"))
+    assert gauge("691") == 2
+    index.rebuild()
+    assert gauge("691") == 2
