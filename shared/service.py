@@ -79,8 +79,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        length, chunked = b"", False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not length and not chunked:  # no body at all (most reads): nothing to limit, no route to look up
+            await self.app(scope, receive, send)
+            return
         limit = self.limit_of(scope["path"])
-        length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             response = problem(413, "Content too large", BodyTooLarge(limit).detail, instance=scope["path"])
             await response(scope, receive, send)
