@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.calls import access
 from services.calls.application import CallCentre, IngestResult, call_summary, normalise_number
@@ -86,7 +86,8 @@ def _ingest_all(centre: CallCentre, index: CallIndex, source: str, items: list[t
                 event_id=result.event_id,
                 call_id=event.call_id,
                 reason=result.reason or "",
-                payload=payload,
+                # A webhook event is kept as the PBX sent it, dumped here: only a refused event needs it.
+                payload=payload.model_dump(mode="json", by_alias=True) if isinstance(payload, BaseModel) else payload,
                 at=centre.clock(),
             )
     return results
@@ -117,9 +118,7 @@ def post_call_events(
 ) -> Any:
     """For the telephone system (role telephony): posts what happened to a call, one event or a list. Each event is applied once: an event_id seen before is answered as a duplicate and changes nothing, so the PBX may resend freely. An event that does not fit the call's state is kept in the rejections list for the telephony administrator."""
     items = body if isinstance(body, list) else [body]
-    results = _ingest_all(
-        centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
-    )
+    results = _ingest_all(centre, index, "webhook", [(i, i.to_event()) for i in items])
     return _respond(results, single=not isinstance(body, list))
 
 
