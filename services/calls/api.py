@@ -49,7 +49,7 @@ async def get_index(request: Request) -> CallIndex:
     return request.app.state.index
 
 
-def day_param(
+async def day_param(
     centre: Annotated[CallCentre, Depends(get_centre)],
     day: str | None = Query(
         None,
@@ -235,7 +235,7 @@ def create_call(centre: CentreDep, principal: access.MemberRelationsStaff, body:
 
 
 @router.get("/calls", response_model=list[CallPublic], summary="Search calls by member, number, unit, state, day")
-def search_calls(
+async def search_calls(
     index: IndexDep,
     centre: CentreDep,
     scope: access.Search,
@@ -253,7 +253,8 @@ def search_calls(
         e164 = normalise_number(number, centre.region)
         if e164 is None:
             raise HTTPException(422, f"{number!r} is not a phone number")
-    items, total = index.search_page(
+    items, total = await run_in_threadpool(
+        index.search_page,
         member_id=member_id,
         number=e164,
         unit=scope.unit,
@@ -280,7 +281,7 @@ async def route_call(
     return call_summary(await run_in_threadpool(centre.route_call, call_id, body.unit, call))
 
 
-def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
+async def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
     """Who answered decides access here, so the rule needs the body: nobody records another unit's answer."""
     if not access.may_record_answer_by(principal, centre.organisation, body.expert):
         raise forbid("an expert records only his or her own answer, a unit manager those of the unit's experts")

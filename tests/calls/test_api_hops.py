@@ -80,3 +80,21 @@ def test_the_queue_reads_take_one_thread_job(client: TestClient, tokens, thread_
     assert thread_jobs == ["_queue"]
     item = unit.json()[0]
     assert item["due"] == item["callback_due"] and item["received_at_local"] and item["due_local"]
+
+
+def test_a_search_takes_one_thread_job_and_an_answer_one_for_its_command(client: TestClient, tokens, thread_jobs):
+    call_id = unanswered_call(client, tokens)
+    settle(client.app)
+    client.get("/calls?limit=1", headers=tokens["unit_manager"])  # the token known (cached) from here on
+    thread_jobs.clear()
+    found = client.get("/calls?state=unanswered&day=1405/08/30&limit=5", headers=tokens["unit_manager"])
+    assert found.status_code == 200 and [c["id"] for c in found.json()] == [call_id]
+    assert thread_jobs == ["search_page"]
+    ringing = client.post("/calls", json={"caller": "09131234567", "unit": "trade"}, headers=tokens["expert"]).json()
+    client.get("/calls?limit=1", headers=tokens["trade_expert"])
+    thread_jobs.clear()
+    me = client.app.state.tokens.verify(tokens["trade_expert"]["Authorization"].split()[1]).name
+    answered = client.post(f"/calls/{ringing['id']}/answer", json={"expert": me}, headers=tokens["trade_expert"])
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["answered_by"] == me
+    assert thread_jobs == ["loaded_call", "_then_public"]
