@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recording
+from eventsourcing.sqlite import SQLiteConnectionPool
 
 from shared.contracts import EventContract
 from shared.errors import DomainError, NotFound
@@ -67,6 +68,21 @@ def ensure_schema(settings: Settings, schema: str) -> None:
 
 A = TypeVar("A")
 
+# SQLite connections an event store keeps open between uses. eventsourcing keeps 5 and closes every connection
+# handed back past that: with a service's requests reading the store from more threads at once (its request pool
+# runs 40), each such read opened a connection (and asked its journal mode) and closed it again, a twelfth of a
+# staff command's CPU time under load (bench/command_api.py).
+SQLITE_POOL_SIZE = 20
+SQLITE_POOL_OVERFLOW = 20
+
+
+def keep_sqlite_connections(recorder: Any) -> None:
+    """Widen the pool of a SQLite event store (only: PostgreSQL's is sized by POSTGRES_POOL_SIZE)."""
+    pool = getattr(getattr(recorder, "datastore", None), "pool", None)
+    if isinstance(pool, SQLiteConnectionPool) and not pool.is_sqlite_memory_mode:
+        pool.pool_size = max(pool.pool_size, SQLITE_POOL_SIZE)
+        pool.max_overflow = max(pool.max_overflow, SQLITE_POOL_OVERFLOW)
+
 
 class CrmApplication(Application[Any]):
     """An Application that tells its followers (relay, local projections) as soon as new events are stored."""
@@ -109,6 +125,7 @@ class CrmApplication(Application[Any]):
                 # that race gets a unique violation on the catalogue even with IF NOT EXISTS. The tables exist now.
                 if attempt == 2:
                     raise
+        keep_sqlite_connections(self.recorder)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
 

@@ -81,9 +81,11 @@ class NotificationFollower:
                 if conflicts > 3:
                     raise
                 continue
-            if not applied:
-                return done
             done += applied
+            if applied < self.batch_size:
+                # A short batch was everything recorded when it was read: looking again would cost another
+                # transaction to find nothing (what was recorded since wakes the follower again).
+                return done
 
     def _apply_batch(self) -> int:
         """One batch and the position after it, in one transaction; 0 when there was nothing new."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
@@ -15,6 +16,7 @@ from fastapi import Depends, FastAPI, HTTPException, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -77,8 +79,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        length, chunked = b"", False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not length and not chunked:  # no body at all (most reads): nothing to limit, no route to look up
+            await self.app(scope, receive, send)
+            return
         limit = self.limit_of(scope["path"])
-        length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             response = problem(413, "Content too large", BodyTooLarge(limit).detail, instance=scope["path"])
             await response(scope, receive, send)
@@ -139,6 +149,16 @@ class RequestMetrics:
             HTTP_DURATION.labels(self.service, route).observe(time.perf_counter() - started)
 
 
+def native_telemetry(environ: Mapping[str, str] | None = None) -> TelemetryConfig | None:
+    """FastAPI's own OpenTelemetry traces, metrics and logs where the deployment configures OpenTelemetry (an OTEL_
+    variable), as before; otherwise off. Left on, FastAPI asked the environment for a tracer, a meter and a logger
+    provider at every request to find that none was set: about a twentieth of a staff command's CPU time."""
+    environ = os.environ if environ is None else environ
+    if any(name.startswith("OTEL_") for name in environ):
+        return None
+    return TelemetryConfig(tracing=False, metrics=False, logs=False)
+
+
 def _install_docs(app: FastAPI, title: str) -> None:
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
@@ -191,10 +211,7 @@ def create_service_app(
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(validation.refuse_control_characters)],
-        # The services report through their own Prometheus metrics and configure no OpenTelemetry provider, so
-        # FastAPI's telemetry never records anything; switched on, it still asked on every request whether a
-        # provider had appeared meanwhile (a twentieth of a small request's time).
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=native_telemetry(),
     )
     app.state.settings = settings
     app.state.tokens = TokenStore(settings.auth_db_url)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from pydantic import ValidationError
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ValidationError
 
 from services.calls import access
 from services.calls.application import CallCentre, IngestResult, call_summary, normalise_number
@@ -24,7 +27,6 @@ from services.calls.schemas import (
     EventBatch,
     IngestBatchOutcome,
     IngestOutcome,
-    QueueItem,
     Resolution,
     SubjectTakeDown,
     UnansweredRegister,
@@ -47,7 +49,7 @@ async def get_index(request: Request) -> CallIndex:
     return request.app.state.index
 
 
-def day_param(
+async def day_param(
     centre: Annotated[CallCentre, Depends(get_centre)],
     day: str | None = Query(
         None,
@@ -71,6 +73,15 @@ def _public(centre: CallCentre, call_id: uuid.UUID) -> dict[str, Any]:
     return call_summary(centre.get_call(call_id))
 
 
+# The staff's commands and reads below are `async` and hand their store work to the thread pool themselves, in one
+# hop: a plain `def` endpoint runs in the pool and FastAPI then validates its answer against the response model in
+# another hop to the pool, a third of the thread hand-offs of a command (bench/command_api.py).
+def _then_public(centre: CallCentre, call_id: uuid.UUID, command: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """Run the command, then read the call as it now is: both in the one thread the request hands over."""
+    command(*args)
+    return _public(centre, call_id)
+
+
 router = APIRouter(tags=["calls"])
 telephony = APIRouter(prefix="/telephony", tags=["telephony"])
 
@@ -86,7 +97,8 @@ def _ingest_all(centre: CallCentre, index: CallIndex, source: str, items: list[t
                 event_id=result.event_id,
                 call_id=event.call_id,
                 reason=result.reason or "",
-                payload=payload,
+                # A webhook event is kept as the PBX sent it, dumped here: only a refused event needs it.
+                payload=payload.model_dump(mode="json", by_alias=True) if isinstance(payload, BaseModel) else payload,
                 at=centre.clock(),
             )
     return results
@@ -117,9 +129,7 @@ def post_call_events(
 ) -> Any:
     """For the telephone system (role telephony): posts what happened to a call, one event or a list. Each event is applied once: an event_id seen before is answered as a duplicate and changes nothing, so the PBX may resend freely. An event that does not fit the call's state is kept in the rejections list for the telephony administrator."""
     items = body if isinstance(body, list) else [body]
-    results = _ingest_all(
-        centre, index, "webhook", [(i.model_dump(mode="json", by_alias=True), i.to_event()) for i in items]
-    )
+    results = _ingest_all(centre, index, "webhook", [(i, i.to_event()) for i in items])
     return _respond(results, single=not isinstance(body, list))
 
 
@@ -225,7 +235,7 @@ def create_call(centre: CentreDep, principal: access.MemberRelationsStaff, body:
 
 
 @router.get("/calls", response_model=list[CallPublic], summary="Search calls by member, number, unit, state, day")
-def search_calls(
+async def search_calls(
     index: IndexDep,
     centre: CentreDep,
     scope: access.Search,
@@ -243,7 +253,8 @@ def search_calls(
         e164 = normalise_number(number, centre.region)
         if e164 is None:
             raise HTTPException(422, f"{number!r} is not a phone number")
-    items, total = index.search_page(
+    items, total = await run_in_threadpool(
+        index.search_page,
         member_id=member_id,
         number=e164,
         unit=scope.unit,
@@ -257,20 +268,20 @@ def search_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallPublic, summary="A call's record and its course")
-def get_call(_: access.CallReader, call: access.LoadedCall) -> Any:
+async def get_call(_: access.CallReader, call: access.LoadedCall) -> Any:
     """The call's current record with its whole course: routing, answer, misses, transfer, registration and callbacks."""
     return call_summary(call)
 
 
 @router.post("/calls/{call_id}/route", response_model=CallPublic, summary="Route the call to its destination unit")
-def route_call(
+async def route_call(
     centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall, body: CallRoute
 ) -> Any:
     """Sends a ringing call to the chamber unit it is for; it then waits in the unit's queue for an expert."""
-    return call_summary(centre.route_call(call_id, body.unit, call))
+    return call_summary(await run_in_threadpool(centre.route_call, call_id, body.unit, call))
 
 
-def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
+async def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: CallAnswer) -> CallAnswer:
     """Who answered decides access here, so the rule needs the body: nobody records another unit's answer."""
     if not access.may_record_answer_by(principal, centre.organisation, body.expert):
         raise forbid("an expert records only his or her own answer, a unit manager those of the unit's experts")
@@ -278,16 +289,19 @@ def answer_permitted(principal: access.CallWorker, centre: CentreDep, body: Call
 
 
 @router.post("/calls/{call_id}/answer", response_model=CallPublic, summary="An expert answered the call")
-def answer_call(centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswer, Depends(answer_permitted)]) -> Any:
+async def answer_call(
+    centre: CentreDep, call_id: uuid.UUID, body: Annotated[CallAnswer, Depends(answer_permitted)]
+) -> Any:
     """Records that an expert of the destination unit took the call. Only an expert of that unit (or the telephone system) may record it."""
-    centre.record_answer(call_id, body.expert)
-    return _public(centre, call_id)
+    return await run_in_threadpool(_then_public, centre, call_id, centre.record_answer, call_id, body.expert)
 
 
 @router.post("/calls/{call_id}/unit-not-answered", response_model=CallPublic, summary="The unit did not answer")
-def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall) -> Any:
+async def unit_not_answered(
+    centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall
+) -> Any:
     """Records that nobody in the destination unit answered; the call goes to member relations."""
-    return call_summary(centre.record_unit_not_answered(call_id, call))
+    return call_summary(await run_in_threadpool(centre.record_unit_not_answered, call_id, call))
 
 
 @router.post(
@@ -295,37 +309,46 @@ def unit_not_answered(centre: CentreDep, _: access.CallWorker, call_id: uuid.UUI
     response_model=CallPublic,
     summary="Hand the call the unit let go to member relations",
 )
-def transfer_to_member_relations(
+async def transfer_to_member_relations(
     centre: CentreDep, _: access.CallWorker, call_id: uuid.UUID, call: access.LoadedCall
 ) -> Any:
     """Hands a call the unit let go over to member relations, whose expert takes the caller's subject down."""
-    return call_summary(centre.transfer_to_member_relations(call_id, call))
+    return call_summary(await run_in_threadpool(centre.transfer_to_member_relations, call_id, call))
 
 
 @router.post(
     "/calls/{call_id}/subject", response_model=CallPublic, summary="The member-relations expert takes the subject down"
 )
-def take_down_subject(
+async def take_down_subject(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: SubjectTakeDown
 ) -> Any:
     """The member-relations expert records what the caller wanted and who to call back, before trying the unit again or registering the call as unanswered."""
-    centre.take_down_subject(
+    return await run_in_threadpool(
+        _then_public,
+        centre,
         call_id,
-        subject=body.subject,
-        by=principal.name,
-        contact_name=body.contact_name,
-        contact_phone=body.contact_phone,
+        partial(
+            centre.take_down_subject,
+            call_id,
+            subject=body.subject,
+            by=principal.name,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+        ),
     )
-    return _public(centre, call_id)
 
 
 @router.post("/calls/{call_id}/transfer", response_model=CallPublic, summary="Transfer to another expert of the unit")
-def transfer_call(
+async def transfer_call(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: CallTransfer
 ) -> Any:
     """The second attempt: member relations puts the call through to another expert of the destination unit."""
-    centre.transfer_to_expert(call_id, expert=body.expert, by=principal.name)
-    return _public(centre, call_id)
+    return await run_in_threadpool(
+        _then_public,
+        centre,
+        call_id,
+        partial(centre.transfer_to_expert, call_id, expert=body.expert, by=principal.name),
+    )
 
 
 @router.post(
@@ -333,24 +356,29 @@ def transfer_call(
     response_model=CallPublic,
     summary="Register the call as unanswered and hand it to the unit (callback within 24 working hours)",
 )
-def register_unanswered(
+async def register_unanswered(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: UnansweredRegister
 ) -> Any:
     """When the unit still does not answer, member relations registers the call for a callback: the assigned expert finds it in the personal queue (cartable) and must call back within the callback deadline (24 working hours by default)."""
-    centre.register_unanswered(
+    return await run_in_threadpool(
+        _then_public,
+        centre,
         call_id,
-        by=principal.name,
-        subject=body.subject,
-        contact_name=body.contact_name,
-        contact_phone=body.contact_phone,
-        unit=body.unit,
-        expert=body.expert,
+        partial(
+            centre.register_unanswered,
+            call_id,
+            by=principal.name,
+            subject=body.subject,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+            unit=body.unit,
+            expert=body.expert,
+        ),
     )
-    return _public(centre, call_id)
 
 
 @router.post("/calls/{call_id}/callback", response_model=CallPublic, summary="Record the callback and its outcome")
-def record_callback(
+async def record_callback(
     centre: CentreDep,
     principal: access.CallbackRecorder,
     call_id: uuid.UUID,
@@ -358,8 +386,16 @@ def record_callback(
     body: CallbackRecord,
 ) -> Any:
     """The assigned expert records calling the member back and how it went. Resolved and referred close the record; follow_up means the unit still owes a final outcome; not_reached leaves the callback owed."""
-    saved = centre.record_callback(
-        call_id, by=principal.name, outcome=body.outcome, note=body.note, referred_to=body.referred_to, loaded=call
+    saved = await run_in_threadpool(
+        partial(
+            centre.record_callback,
+            call_id,
+            by=principal.name,
+            outcome=body.outcome,
+            note=body.note,
+            referred_to=body.referred_to,
+            loaded=call,
+        )
     )
     return call_summary(saved)
 
@@ -367,83 +403,13 @@ def record_callback(
 @router.post(
     "/calls/{call_id}/resolve", response_model=CallPublic, summary="Member relations answered the member itself"
 )
-def resolve_call(
+async def resolve_call(
     centre: CentreDep, principal: access.MemberRelationsStaff, call_id: uuid.UUID, body: Resolution
 ) -> Any:
     """Member relations settled the caller's matter itself, so no callback by the unit is needed."""
-    centre.resolve_by_member_relations(call_id, by=principal.name, note=body.note)
-    return _public(centre, call_id)
-
-
-queues = APIRouter(prefix="/queues", tags=["queues"])
-
-
-def _queue_page(
-    request: Request, centre: CallCentre, found: tuple[list[dict[str, Any]], int], response: Response
-) -> list[dict[str, Any]]:
-    shown = paged(response, *found)
-    calendar = centre.calendar
-    now = centre.clock()
-    lookup = getattr(request.app.state, "members", None)
-    names = lookup.names_of(i.get("member_id") for i in shown) if lookup is not None else {}
-    out = []
-    for item in shown:
-        due_text = item.get("callback_due") or item.get("follow_up_due")
-        due = datetime.fromisoformat(due_text) if due_text else None
-        out.append(
-            {
-                **item,
-                "member_name": names.get(item.get("member_id")),
-                "received_at_local": calendar.format(datetime.fromisoformat(item["received_at"])),
-                "due": due,
-                "due_local": calendar.format(due) if due else None,
-                "working_seconds_left": calendar.working_time_between(now, due).total_seconds() if due else None,
-            }
-        )
-    return out
-
-
-@queues.get("/experts/me", response_model=list[QueueItem], summary="My personal queue (cartable) of unanswered calls")
-def my_queue(
-    request: Request,
-    centre: CentreDep,
-    index: IndexDep,
-    response: Response,
-    principal: access.QueueOwner,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> Any:
-    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
-    return _queue_page(request, centre, index.queue_page(expert=principal.name, limit=limit, offset=offset), response)
-
-
-@queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
-def expert_queue(
-    request: Request,
-    index: IndexDep,
-    centre: CentreDep,
-    response: Response,
-    _: access.ExpertQueueReader,
-    expert: str,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> Any:
-    """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
-    return _queue_page(request, centre, index.queue_page(expert=expert, limit=limit, offset=offset), response)
-
-
-@queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
-def unit_queue(
-    request: Request,
-    index: IndexDep,
-    centre: CentreDep,
-    response: Response,
-    _: access.UnitQueueReader,
-    unit: str,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> Any:
-    """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
-    if not centre.organisation.has_unit(unit):
-        raise HTTPException(404, f"no unit {unit!r}")
-    return _queue_page(request, centre, index.queue_page(unit=unit, limit=limit, offset=offset), response)
+    return await run_in_threadpool(
+        _then_public,
+        centre,
+        call_id,
+        partial(centre.resolve_by_member_relations, call_id, by=principal.name, note=body.note),
+    )

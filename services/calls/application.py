@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from eventsourcing.persistence import IntegrityError
+
 from services.calls.calendar import (
     ChamberCalendar,
     apply_change,
@@ -33,6 +35,7 @@ from shared.calendar import BusinessCalendar
 from shared.clock import Clock, system_clock
 from shared.contracts import EventContract
 from shared.eventstore import CrmApplication
+from shared.group_commit import GroupCommit
 from shared.organisation import Organisation
 from shared.privacy import KeyStore, Sealer
 from shared.privacy_subjects import CallerNames, caller_names
@@ -88,6 +91,11 @@ class CallCentre(CrmApplication):
         # The same lookup for many numbers in one query (the webhook looks a request's callers up together).
         self.member_lookup_many: Callable[[Sequence[str]], dict[str, str]] | None = None
         self.telephony = TelephonyIngest(self)
+        # Staff commands handed in by concurrent requests while one is being committed are stored together in the
+        # next transaction (shared/group_commit.py): one commit, and so one disk flush, for many commands. A command
+        # whose call changed meanwhile fails that shared transaction; each command is then stored on its own, so
+        # the 409 falls on that command alone, as when each committed by itself.
+        self._commands: GroupCommit[Any, None] = GroupCommit(self._store_events)
         # The chamber's changes to its calendar, kept in this store, apply on top of the configured calendar.
         stored = load_calendar(self)
         for change in stored.changes if stored else []:
@@ -209,8 +217,19 @@ class CallCentre(CrmApplication):
         version saved meanwhile makes the save a 409 as if it had been loaded here."""
         call = loaded if loaded is not None else self.get_call(call_id)
         action(call)
-        self.save_or_conflict(call, what="the call")
+        events = call.collect_events()
+        if events:
+            try:
+                self._commands.submit(events)
+            except IntegrityError:
+                raise DomainError("the call changed meanwhile; reload it and try again") from None
         return call
+
+    def _store_events(self, events: list[Any]) -> list[None]:
+        """One transaction for the events of every command in the round. The events, not the calls, are handed
+        over: a failed round leaves them as they were for each command's own transaction."""
+        self.save(*events)
+        return [None] * len(events)
 
     def route_call(self, call_id: uuid.UUID, unit: str, loaded: Call | None = None) -> Call:
         self._check_unit(unit)

@@ -9,13 +9,14 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.calls import outgoing
-from services.calls.api import queues, router, telephony
+from services.calls.api import router, telephony
 from services.calls.application import CallCentre
 from services.calls.calendar import DeadlineMover
 from services.calls.calendar_api import router as calendar_router
 from services.calls.erasure_api import router as erasure_router
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup
+from services.calls.queue_api import queues
 from services.calls.referrals import ComplaintReferrals, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine

@@ -99,7 +99,7 @@ def may_complete_action(principal: Principal, owner: str | None, committee_membe
 
 
 # -- the dependencies ----------------------------------------------------------------------------------------------
-def _desk(request: Request) -> ComplaintDesk:
+async def _desk(request: Request) -> ComplaintDesk:  # async: no thread hop for an attribute
     return request.app.state.desk
 
 

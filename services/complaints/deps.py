@@ -13,11 +13,13 @@ from services.complaints.application import ComplaintDesk
 from services.complaints.index import ComplaintIndex
 
 
-def get_desk(request: Request) -> ComplaintDesk:
+# Async on purpose: FastAPI runs a plain `def` dependency in the thread pool, a hop to a thread and back per
+# dependency and request for an attribute lookup (bench/command_api.py).
+async def get_desk(request: Request) -> ComplaintDesk:
     return request.app.state.desk
 
 
-def get_index(request: Request) -> ComplaintIndex:
+async def get_index(request: Request) -> ComplaintIndex:
     return request.app.state.index
 
 

@@ -180,3 +180,25 @@ def test_two_replicas_catching_up_the_same_index_at_once_apply_each_row_once(
     assert raced == [3]
     assert positions_seen(engine) == [1, 2, 3]
     assert first.position() == second.position() == 3
+
+
+def test_a_catch_up_stops_at_a_short_batch_without_reading_the_log_again(
+    notebook: Notebook, engine: sa.Engine, monkeypatch
+) -> None:
+    reads: list[int] = []
+    select = notebook.recorder.select_notifications
+
+    def counted(*args, **kwargs):
+        found = select(*args, **kwargs)
+        reads.append(len(found))
+        return found
+
+    monkeypatch.setattr(notebook.recorder, "select_notifications", counted)
+    write(notebook, 4)
+    follower = NotificationFollower(notebook, "notes", engine, record, batch_size=2)
+    assert follower.catch_up() == 4
+    assert reads == [2, 2, 0]  # full batches: look again until one is short
+    write(notebook, 1)
+    assert follower.catch_up() == 1
+    assert reads[3:] == [1]  # a short batch was everything there was
+    assert positions_seen(engine) == [1, 2, 3, 4, 5]

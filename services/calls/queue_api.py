@@ -1,0 +1,106 @@
+"""HTTP API of the staff's queues: the personal queue (cartable) and a unit's list of calls awaiting a callback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.calls import access
+from services.calls.api import CentreDep, IndexDep
+from services.calls.application import CallCentre
+from services.calls.index import CallIndex
+from services.calls.schemas import QueueItem
+from shared.paging import paged
+from shared.validation import Limit, Offset
+
+queues = APIRouter(prefix="/queues", tags=["queues"])
+
+
+def _queue_page(
+    request: Request, centre: CallCentre, found: tuple[list[dict[str, Any]], int], response: Response
+) -> list[dict[str, Any]]:
+    shown = paged(response, *found)
+    calendar = centre.calendar
+    now = centre.clock()
+    lookup = getattr(request.app.state, "members", None)
+    names = lookup.names_of(i.get("member_id") for i in shown) if lookup is not None else {}
+    out = []
+    for item in shown:
+        due_text = item.get("callback_due") or item.get("follow_up_due")
+        due = datetime.fromisoformat(due_text) if due_text else None
+        out.append(
+            {
+                **item,
+                "member_name": names.get(item.get("member_id")),
+                "received_at_local": calendar.format(datetime.fromisoformat(item["received_at"])),
+                "due": due,
+                "due_local": calendar.format(due) if due else None,
+                "working_seconds_left": calendar.working_time_between(now, due).total_seconds() if due else None,
+            }
+        )
+    return out
+
+
+def _queue(
+    request: Request,
+    centre: CallCentre,
+    index: CallIndex,
+    response: Response,
+    unit: str | None,
+    expert: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """A page of a queue read from the index and the member database, in the request's one thread hop."""
+    return _queue_page(
+        request, centre, index.queue_page(unit=unit, expert=expert, limit=limit, offset=offset), response
+    )
+
+
+@queues.get("/experts/me", response_model=list[QueueItem], summary="My personal queue (cartable) of unanswered calls")
+async def my_queue(
+    request: Request,
+    centre: CentreDep,
+    index: IndexDep,
+    response: Response,
+    principal: access.QueueOwner,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
+    return await run_in_threadpool(_queue, request, centre, index, response, None, principal.name, limit, offset)
+
+
+@queues.get("/experts/{expert}", response_model=list[QueueItem], summary="An expert's personal queue")
+async def expert_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    _: access.ExpertQueueReader,
+    expert: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """An expert's personal queue as the unit manager or member-relations manager sees it, to follow up late callbacks."""
+    return await run_in_threadpool(_queue, request, centre, index, response, None, expert, limit, offset)
+
+
+@queues.get("/units/{unit}", response_model=list[QueueItem], summary="A unit's unanswered calls awaiting callback")
+async def unit_queue(
+    request: Request,
+    index: IndexDep,
+    centre: CentreDep,
+    response: Response,
+    _: access.UnitQueueReader,
+    unit: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
+    if not centre.organisation.has_unit(unit):
+        raise HTTPException(404, f"no unit {unit!r}")
+    return await run_in_threadpool(_queue, request, centre, index, response, unit, None, limit, offset)
