@@ -86,6 +86,12 @@ def _murmur2(data: bytes) -> int:
 _SEALED_KEY = f'"{SEALED}"'.encode()
 
 
+def _utc_text(timestamp: Any) -> str:
+    if not isinstance(timestamp, datetime):
+        return datetime.now(UTC).isoformat()
+    return (timestamp if timestamp.tzinfo is UTC else timestamp.astimezone(UTC)).isoformat()
+
+
 class EnvelopeMapper:
     """Turns stored notifications into CloudEvents, typed by the service's contract (an undeclared event raises
     UndeclaredEvent: publishing it under a guessed type would hand consumers a type nobody agreed on)."""
@@ -129,7 +135,7 @@ class EnvelopeMapper:
             id=event_id(f"{self.service}:{subject}:{n.originator_version}"),
             source=self.source,
             type=ce_type,
-            time=(timestamp.astimezone(UTC) if isinstance(timestamp, datetime) else datetime.now(UTC)).isoformat(),
+            time=_utc_text(timestamp),
             subject=subject,
             sequence=n.originator_version,
             position=n.id,

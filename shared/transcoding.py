@@ -5,37 +5,53 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Transcoder
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Transcoder, UUIDAsHex
 
 
 class _ReadBySlowWay(Exception):
     """A stored value orjson may not read as the transcoder does (a float: an integer past 64 bits reads as one)."""
 
 
-def _hooked(value: Any, hook: Callable[[dict[str, Any]], Any]) -> Any:
-    """What json's object_hook makes of a value orjson parsed: each object's members first, then the object."""
+# What eventsourcing's own transcodings decode their text with: called straight, not through the hook.
+_STRAIGHT: dict[type, Callable[[str], Any]] = {
+    DatetimeAsISO: datetime.fromisoformat,
+    UUIDAsHex: UUID,
+    DecimalAsStr: Decimal,
+}
+
+
+def _hooked(value: Any, hook: Callable[[dict[str, Any]], Any], names: dict[str, Any] | None) -> Any:
+    """What json's object_hook makes of a value orjson parsed: each object's members first, then the object.
+    `names`: the transcoder's transcodings, when the hook is the transcoder's own (then a tag of eventsourcing's
+    own kinds is decoded straight)."""
     kind = type(value)
     if kind is dict:
         for k, v in value.items():
             kind = type(v)
             if kind is dict:
-                if len(v) == 2 and type(v.get("_data_")) is str and type(v.get("_type_")) is str:
-                    value[k] = hook(v)  # a tagged value (a time, a UUID): no members of its own to hook first
+                data = v.get("_data_")
+                if len(v) == 2 and type(data) is str and type(tag := v.get("_type_")) is str:
+                    # A tagged value (a time, a UUID): no members of its own to hook first.
+                    straight = _STRAIGHT.get(type(names.get(tag))) if names is not None else None
+                    value[k] = straight(data) if straight is not None else hook(v)
                 else:
-                    value[k] = _hooked(v, hook)
+                    value[k] = _hooked(v, hook, names)
             elif kind is list:
-                value[k] = _hooked(v, hook)
+                value[k] = _hooked(v, hook, names)
             elif kind is float:
                 raise _ReadBySlowWay
-        return hook(value)
+        return value if names is not None and len(value) != 2 else hook(value)  # the hook's own first question
     if kind is list:
         for i, v in enumerate(value):
             kind = type(v)
             if kind is dict or kind is list:
-                value[i] = _hooked(v, hook)
+                value[i] = _hooked(v, hook, names)
             elif kind is float:
                 raise _ReadBySlowWay
         return value
@@ -63,11 +79,13 @@ def fast_decoder(transcoder: Transcoder) -> Callable[[bytes], Any]:
     if not stock or not isinstance(decoder, json.JSONDecoder):
         return transcoder.decode
     hook = decoder.object_hook
+    own = isinstance(transcoder, JSONTranscoder) and hook == transcoder._decode_obj  # noqa: SLF001
+    names = transcoder.names if own and isinstance(transcoder, JSONTranscoder) else None
     slow = transcoder.decode
 
     def decode(data: bytes) -> Any:
         try:
-            return _hooked(orjson.loads(data), hook)
+            return _hooked(orjson.loads(data), hook, names)
         except (orjson.JSONDecodeError, _ReadBySlowWay):
             return slow(data)
 
