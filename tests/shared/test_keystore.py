@@ -136,3 +136,24 @@ def test_outside_a_batch_every_lookup_still_asks_for_erasures_by_other_processes
         assert service.key("p1", create=False) == key
     cli.delete("p1")
     assert service.key("p1", create=False) is None
+
+
+def test_the_relay_publishes_an_erasure_made_by_another_process_from_its_next_batch_on(tmp_path) -> None:
+    from services.members.main import build_directory
+    from shared.relay import EnvelopeMapper
+    from shared.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", store="sqlite")
+    directory = build_directory(settings)
+    try:
+        directory.register_member("1001", {"kind": "company", "name": "شرکت فرش دستباف", "email": "a@b.ir"})
+        mapper = EnvelopeMapper(directory)
+        batch = directory.recorder.select_notifications(0, 10, inclusive_of_start=False)
+        assert mapper.many(batch)[0].data["name"] == "شرکت فرش دستباف"  # the key is in the relay's cache now
+        member = directory.get_member("1001")
+        SqliteKeyStore(settings.privacy_keys).delete(str(member.id))  # `crm privacy erase`, another process
+        published = mapper.many(batch)[0]
+        assert published.data["name"] == ERASED and published.data["email"] == ERASED
+        assert b"\\u0634" not in published.value() and "شرکت".encode() not in published.value()
+    finally:
+        directory.close()
