@@ -30,7 +30,7 @@ def replay(app: CrmApplication, readmodel: Any) -> int:
         notifications = app.recorder.select_notifications(position, BATCH, inclusive_of_start=False)
         if not notifications:
             return total
-        readmodel.apply([mapper(n) for n in notifications])
+        readmodel.apply(mapper.many(notifications))
         position = notifications[-1].id
         total += len(notifications)
 

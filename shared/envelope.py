@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 SPECVERSION = "1.0"
 
 
@@ -30,8 +32,49 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in an event envelope")
 
 
+# json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
+# Datetimes in UTC or naive, dates and UUIDs orjson writes itself, to the very text _default gives them; other
+# datetimes go through _default (orjson would keep their offset), dataclasses too (json refuses them).
+_ORJSON = orjson.OPT_PASSTHROUGH_DATACLASS
+_ORJSON_VIA_DEFAULT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_PLAIN = frozenset({str, int, bool, type(None), date, uuid.UUID, Decimal})
+_NOT_SAME, _SAME, _SAME_VIA_DEFAULT = 0, 1, 2
+
+
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":")).encode()
+    """The compact JSON of an event's data (the value consumers read on Kafka): the standard library's encoder with
+    ensure_ascii off and _default for datetimes, UUIDs, Decimals, sets and enums. Data holding only the types
+    orjson writes to the same bytes goes through orjson, in C (a sixth of the relay's time had gone here); any
+    other (a float, whose text orjson writes differently, an enum, a subclass) through the standard library.
+    tests/shared/test_envelope_json.py compares the two on generated data."""
+    same = _same_in_orjson(data)
+    if same:
+        try:
+            return orjson.dumps(data, default=_default, option=_ORJSON if same == _SAME else _ORJSON_VIA_DEFAULT)
+        except orjson.JSONEncodeError:  # an integer past 64 bits, a key that is no text, a lone surrogate...
+            pass
+    return _ENCODER.encode(data).encode()
+
+
+def _same_in_orjson(value: Any) -> int:
+    found = _SAME
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is datetime:
+            if item.tzinfo is not None and item.tzinfo is not UTC:
+                found = _SAME_VIA_DEFAULT
+        elif kind is list or kind is tuple or kind is set or kind is frozenset:
+            stack.extend(item)
+        else:
+            return _NOT_SAME
+    return found
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ Erasure holds in every process at once, cache or no cache:
   transaction, with SQLite's secure_delete on (the freed bytes are overwritten) and the write-ahead log truncated;
 * every lookup first asks SQLite whether another connection has written to the file since the last lookup
   (`PRAGMA data_version`, no disk read); if so, it reads the erasures added since, and drops those keys from the
-  cache before answering.
+  cache before answering. A reader of many events at once (the relay, a batch of 2,000) asks once for all of them
+  instead (`reading`): the question cost as much as the rest of the lookup, and an erasure made by another
+  process is still seen before the next batch is read.
 A key written by two processes for the same new person: the first one stored wins; the loser's batch finds out
 before its events are stored (KeyConflict) and seals them again with the winner's key.
 
@@ -64,6 +66,7 @@ class SqliteKeyStore:
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._pending: dict[str, bytes] = {}  # made in a batch, not yet written
         self._batching = threading.local()
+        self._reading = threading.local()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -85,7 +88,8 @@ class SqliteKeyStore:
     # -- the KeyStore calls --------------------------------------------------------------------------------------
     def key(self, subject: str, *, create: bool) -> bytes | None:
         with self._lock:
-            self._drop_erased_elsewhere()
+            if not getattr(self._reading, "depth", 0):
+                self._drop_erased_elsewhere()
             found = self._cache.get(subject)
             if found is not None:
                 self._cache.move_to_end(subject)
@@ -150,6 +154,18 @@ class SqliteKeyStore:
             self._batching.depth -= 1
         if self._batching.depth == 0:
             self.flush()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Lookups inside (in this thread) trust what was known on entering: the erasures made by other processes
+        are read once, here, not before every lookup. Erasures made through this store hold inside at once."""
+        with self._lock:
+            self._drop_erased_elsewhere()
+        self._reading.depth = getattr(self._reading, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._reading.depth -= 1
 
     def flush(self) -> None:
         """Write every key made in a batch, in one transaction."""

@@ -19,11 +19,12 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import (
@@ -161,6 +162,9 @@ class Sealer:
         self.fields = {aggregate: frozenset(names) for aggregate, names in fields.items()}
         self.subject_of = subject_of
         self._topic_fields: dict[str, frozenset[str]] = {}
+        # Per thread, inside `batch` or `reading`: each key's AESGCM, made once for all the values it seals or opens
+        # there (making one cost twice as much as opening a value with it). Dropped on leaving.
+        self._scope = threading.local()
 
     def fields_of(self, topic: str) -> frozenset[str]:
         """The personal fields of the events of one topic ("services.members.domain:Member.Registered")."""
@@ -211,9 +215,11 @@ class Sealer:
             return self._open_with(found[whose], whose, name, value)
 
         for name, value in state.items():
+            if not isinstance(value, dict):  # most values: asked first, as this runs for every event read
+                continue
             if is_sealed(value):
                 state[name] = open_(name, value)
-            elif isinstance(value, dict):
+            else:
                 for k, v in value.items():
                     if is_sealed(v):
                         value[k] = open_(k, v)
@@ -234,36 +240,107 @@ class Sealer:
         subject = value.get("of", subject)
         return self._open_with(self.keys.key(subject, create=False), subject, field, value)
 
-    def batch(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def batch(self) -> Iterator[None]:
         """Keys made while sealing inside are stored together on leaving, for key stores that can (SqliteKeyStore);
         leave it before storing what was sealed."""
         batch = getattr(self.keys, "batch", None)
-        return batch() if batch is not None else nullcontext()
+        with batch() if batch is not None else nullcontext(), self._ciphers():
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Many events opened one after the other (a batch the relay publishes): the key store checks for erasures
+        by other processes once, on entering, for key stores that can (SqliteKeyStore), rather than per lookup.
+        Enter it again for the next batch, so that an erasure made meanwhile holds there."""
+        reading = getattr(self.keys, "reading", None)
+        with reading() if reading is not None else nullcontext(), self._ciphers():
+            yield
+
+    @contextmanager
+    def _ciphers(self) -> Iterator[None]:
+        if getattr(self._scope, "ciphers", None) is not None:  # nested: the outer scope's
+            yield
+            return
+        self._scope.ciphers = {}
+        try:
+            yield
+        finally:
+            self._scope.ciphers = None
+
+    def _aead(self, key: bytes) -> AESGCM:
+        ciphers: dict[bytes, AESGCM] | None = getattr(self._scope, "ciphers", None)
+        if ciphers is None:
+            return AESGCM(key)
+        found = ciphers.get(key)
+        if found is None:
+            found = ciphers[key] = AESGCM(key)
+        return found
 
     def _seal_with(self, key: bytes | None, subject: str, field: str, value: Any) -> Any:
         if key is None:  # the person was erased: nothing new about them is kept readable
             return ERASED if isinstance(value, str) else None
         nonce = secrets.token_bytes(12)
-        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        sealed = AESGCM(key).encrypt(nonce, plain, f"{subject}/{field}".encode())
+        sealed = self._aead(key).encrypt(nonce, _plain_json(value), f"{subject}/{field}".encode())
         out = {SEALED: VERSION, "kind": _kind(value), "ct": base64.b64encode(nonce + sealed).decode()}
         if self.subject_of is not None:
             out["of"] = subject
         return out
 
-    @staticmethod
-    def _open_with(key: bytes | None, subject: str, field: str, value: dict[str, Any]) -> Any:
+    def _open_with(self, key: bytes | None, subject: str, field: str, value: dict[str, Any]) -> Any:
         if key is None:
             return erased_value(value)
         raw = base64.b64decode(value["ct"])
         try:
-            plain = AESGCM(key).decrypt(raw[:12], raw[12:], f"{subject}/{field}".encode())
+            plain = self._aead(key).decrypt(raw[:12], raw[12:], f"{subject}/{field}".encode())
         except InvalidTag:
             raise ValueError(f"a sealed {field} of {subject} does not open with its key") from None
-        return json.loads(plain)
+        return _from_plain_json(plain)
 
     def erased(self, subject: str) -> bool:
         return self.keys.key(subject, create=False) is None
+
+
+# Built once: json.dumps with options builds a new encoder for every value sealed.
+_PLAIN_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain_json(value: Any) -> bytes:
+    """The JSON of a value to seal, as json.dumps(value, ensure_ascii=False, separators=(",", ":")) wrote it: a
+    text (most personal values) by orjson, which writes texts to the same bytes, anything else by the standard
+    library's encoder, built once (tests/shared/test_privacy_json.py)."""
+    if type(value) is str:
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:  # a lone surrogate: the standard library's error, as before
+            pass
+    return _PLAIN_ENCODER.encode(value).encode()
+
+
+def _from_plain_json(plain: bytes) -> Any:
+    """json.loads(plain), parsed in C. orjson reads an integer past 64 bits as a float, and floats are rare in
+    personal data: a value holding a float is read again by the standard library."""
+    try:
+        value = orjson.loads(plain)
+    except orjson.JSONDecodeError:  # NaN, a lone surrogate: the standard library's reading (or error)
+        return json.loads(plain)
+    if type(value) is str or not _has_float(value):
+        return value
+    return json.loads(plain)
+
+
+def _has_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return False
 
 
 def is_sealed(value: Any) -> bool:

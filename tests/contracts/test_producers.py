@@ -12,6 +12,8 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -27,6 +29,7 @@ from services.members.application import MemberDirectory
 from services.reporting.oversight import CorrectiveAction, Escalation, Oversight
 from shared.contracts import EventContract, UndeclaredEvent, load_schemas, render
 from shared.envelope import CloudEvent
+from shared.envelope import _default as envelope_default
 from shared.eventstore import CrmApplication
 from shared.relay import EnvelopeMapper
 from shared.settings import Settings
@@ -54,9 +57,30 @@ NOT_EXERCISED: list[str] = [
 ]
 
 
-def published(app: CrmApplication) -> list[CloudEvent]:
-    mapper = EnvelopeMapper(app)
-    return [mapper(n) for n in app.recorder.select_notifications(0, 1_000_000, inclusive_of_start=False)]
+class Published(list[CloudEvent]):
+    """A service's events as the relay publishes them, and beside each the value and time the standard library's
+    JSON wrote for it before orjson took over (tests/shared/test_envelope_json.py)."""
+
+    written_before: list[tuple[bytes, str]]
+
+
+def published(app: CrmApplication) -> Published:
+    notifications = app.recorder.select_notifications(0, 1_000_000, inclusive_of_start=False)
+    events = Published(EnvelopeMapper(app).many(notifications))
+    events.written_before = [written_before(app, n) for n in notifications]
+    return events
+
+
+def written_before(app: CrmApplication, n: Any) -> tuple[bytes, str]:
+    data = app.mapper.transcoder.decode(n.state)  # in memory: no cipher, no compressor
+    timestamp = data.pop("timestamp")
+    for key in ("originator_id", "originator_version", "originator_topic"):
+        data.pop(key, None)
+    if app.sealer is not None:
+        with mock.patch("shared.privacy._from_plain_json", json.loads):
+            app.sealer.open_state(str(n.originator_id), data)
+    value = json.dumps(data, default=envelope_default, ensure_ascii=False, separators=(",", ":")).encode()
+    return value, timestamp.astimezone(UTC).isoformat()
 
 
 def event_classes(contract: EventContract) -> set[type]:
@@ -167,7 +191,7 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[CloudEvent]]:
+def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Published]:
     from services import demo as calls_demo
     from services.complaints import demo as complaints_demo
     from services.demo import desk_members
@@ -178,7 +202,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     out = io.StringIO()
     now = datetime.now(UTC)
     clock = Clock(now)
-    events: dict[str, list[CloudEvent]] = {}
+    events: dict[str, Published] = {}
 
     directory = MemberDirectory(clock=clock, region=settings.chamber)
     load_members(directory, count=40, seed=7, out=out)
@@ -292,6 +316,17 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Clou
     desks_demo._Demo(desks, desks.clock, members, out).run()  # type: ignore[arg-type]  # its clock moves
     events["desks"] = published(desks)
     return events
+
+
+@pytest.mark.parametrize("service", sorted(CONTRACTS))
+def test_every_event_a_service_stores_goes_on_the_wire_as_the_standard_library_wrote_it(
+    service: str, demo_events: dict[str, Published]
+) -> None:
+    events = demo_events[service]
+    assert len(events) == len(events.written_before) > 10
+    for envelope, (value, time) in zip(events, events.written_before, strict=True):
+        assert envelope.value() == value, envelope.type
+        assert envelope.time == time
 
 
 @pytest.mark.parametrize("service", sorted(CONTRACTS))

@@ -94,3 +94,66 @@ def test_key_files_of_the_former_layout_move_into_the_file(tmp_path) -> None:
     assert keys.key(kept, create=False) == key
     assert keys.key(erased, create=True) is None
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("keys.db")) == ["audit-ed25519.key"]
+
+
+def test_a_reader_of_many_events_sees_another_processes_erasure_from_its_next_batch_on(tmp_path) -> None:
+    service, cli = SqliteKeyStore(tmp_path / "keys"), SqliteKeyStore(tmp_path / "keys")
+    sealer = Sealer(service, FIELDS)
+    sealed = sealer.seal_state("p1", TOPIC, {"name": "علی", "email": "a@b.ir"})
+
+    def opened() -> dict:
+        state = dict(sealed)
+        sealer.open_state("p1", state)
+        return state
+
+    with sealer.reading():
+        assert opened()["name"] == "علی"
+        cli.delete("p1")  # while a batch is being read: that batch was read before the erasure
+        assert opened()["name"] == "علی"
+    with sealer.reading():  # the next batch: erased, though the key is in the cache
+        assert opened() == {"name": ERASED, "email": ERASED}
+    assert opened() == {"name": ERASED, "email": ERASED}
+
+
+def test_an_erasure_in_the_same_process_holds_at_once_even_inside_a_batch_being_read(tmp_path) -> None:
+    keys = SqliteKeyStore(tmp_path / "keys")
+    sealer = Sealer(keys, FIELDS)
+    sealed = sealer.seal_state("p1", TOPIC, {"name": "Ayşe", "email": None})
+    with sealer.reading():
+        state = dict(sealed)
+        sealer.open_state("p1", state)
+        assert state["name"] == "Ayşe"
+        keys.delete("p1")
+        state = dict(sealed)
+        sealer.open_state("p1", state)
+        assert state["name"] == ERASED
+
+
+def test_outside_a_batch_every_lookup_still_asks_for_erasures_by_other_processes(tmp_path) -> None:
+    service, cli = SqliteKeyStore(tmp_path / "keys"), SqliteKeyStore(tmp_path / "keys")
+    key = service.key("p1", create=True)
+    with Sealer(service, FIELDS).reading():
+        assert service.key("p1", create=False) == key
+    cli.delete("p1")
+    assert service.key("p1", create=False) is None
+
+
+def test_the_relay_publishes_an_erasure_made_by_another_process_from_its_next_batch_on(tmp_path) -> None:
+    from services.members.main import build_directory
+    from shared.relay import EnvelopeMapper
+    from shared.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", store="sqlite")
+    directory = build_directory(settings)
+    try:
+        directory.register_member("1001", {"kind": "company", "name": "شرکت فرش دستباف", "email": "a@b.ir"})
+        mapper = EnvelopeMapper(directory)
+        batch = directory.recorder.select_notifications(0, 10, inclusive_of_start=False)
+        assert mapper.many(batch)[0].data["name"] == "شرکت فرش دستباف"  # the key is in the relay's cache now
+        member = directory.get_member("1001")
+        SqliteKeyStore(settings.privacy_keys).delete(str(member.id))  # `crm privacy erase`, another process
+        published = mapper.many(batch)[0]
+        assert published.data["name"] == ERASED and published.data["email"] == ERASED
+        assert b"\\u0634" not in published.value() and "شرکت".encode() not in published.value()
+    finally:
+        directory.close()
