@@ -215,14 +215,13 @@ class Sealer:
             return self._open_with(found[whose], whose, name, value)
 
         for name, value in state.items():
-            if not isinstance(value, dict):  # most values: asked first, as this runs for every event read
-                continue
-            if is_sealed(value):
-                state[name] = open_(name, value)
-            else:
-                for k, v in value.items():
-                    if is_sealed(v):
-                        value[k] = open_(k, v)
+            if isinstance(value, dict):  # most values are neither dict nor list: asked first, as this runs per event
+                if is_sealed(value):
+                    state[name] = open_(name, value)
+                else:
+                    for k, v in value.items():
+                        if is_sealed(v):
+                            value[k] = open_(k, v)
             elif isinstance(value, list) and value and isinstance(value[0], dict):
                 # a list of people (an announcement's recipients), each item's values sealed for that person
                 for item in value:
