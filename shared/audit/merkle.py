@@ -45,6 +45,17 @@ class MerkleBuilder:
         stack.append((size, node))
         self.size += 1
 
+    def add_hashes(self, digests: bytes) -> None:
+        """add_hash of each 32-byte leaf hash in `digests`, one after the other, in one loop."""
+        stack, sha256 = self._stack, _sha256
+        for i in range(0, len(digests), 32):
+            size, node = 1, digests[i : i + 32]
+            while stack and stack[-1][0] == size:
+                node = sha256(b"\x01" + stack.pop()[1] + node).digest()
+                size *= 2
+            stack.append((size, node))
+        self.size += len(digests) // 32
+
     def root(self) -> str:
         if not self._stack:
             return EMPTY_ROOT
