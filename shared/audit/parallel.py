@@ -28,8 +28,12 @@ from typing import IO
 from shared.audit.chain import GENESIS
 from shared.audit.export import Chain, EventReader, _write_block, write_events
 
-CHUNK = 16_384  # positions per task: a few MB a result, and enough tasks that the workers end close together
+CHUNK = 8192  # positions per task: a few MB a result, and enough tasks that the workers end close together
+# Ranges in flight per worker: the results come back in order, so a worker the scheduler left behind would hold
+# up the others once they ran out of ranges ahead of it.
+WINDOW = 4
 _HEAD, _MID, _TAIL = b'{"event":', b',"prev":"', b'"}'
+_BETWEEN = _MID + b"\n" + _HEAD  # one event's line up to its prev, a newline, the next one's head
 
 # What a forked worker reads: (reader, start, end), set in the parent just before the fork.
 _job: tuple[EventReader, datetime | None, datetime | None] | None = None
@@ -55,7 +59,7 @@ def export_events(
         # Forked with the reader in memory (its contract and mapper do not pickle cheaply); each worker opens its
         # own connection, and never touches the recorder's.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return _chain(out, _results(pool, last, 2 * jobs))
+            return _chain(out, _results(pool, last, WINDOW * jobs))
     finally:
         _job = None
 
@@ -106,12 +110,14 @@ def _encode_range(lo: int, hi: int) -> tuple[bytes, bytes, int, int | None]:
     if reader.connection is None:
         reader.open_connection()
     sha256 = hashlib.sha256
-    heads: list[bytes] = []
+    events: list[bytes] = []
     leaves: list[bytes] = []
     first, position = 0, None
     for position, event in reader.encoded(start, end, first=lo, last=hi):
-        if not heads:
+        if not events:
             first = position
-        heads.append(_HEAD + event + _MID)
+        events.append(event)
         leaves.append(sha256(b"\x00" + event).digest())
-    return b"\n".join(heads), b"".join(leaves), first, position
+    if not events:
+        return b"", b"", first, position
+    return _HEAD + _BETWEEN.join(events) + _MID, b"".join(leaves), first, position
