@@ -5,9 +5,10 @@ realistic call (received, routed, answered, completed) is recorded through the a
 events are copied under new aggregate ids, so the fill takes seconds and is not what is measured. Then it runs the
 export of `crm audit export` (read the notification log, canonical JSON, hash chain, Merkle tree, signed manifest)
 and the verification of `crm audit verify` (signature, every line's chain, file hashes and roots), and prints
-events/s of each. Target: 50,000 events/s each.
+events/s of each. Target: 50,000 events/s each. The export runs as `crm audit export` does, in `--jobs` worker
+processes (default one per CPU); its CPU figure counts the workers too.
 
-    .venv/bin/python bench/audit.py [--events 1000000] [--keep DIR]
+    .venv/bin/python bench/audit.py [--events 1000000] [--keep DIR] [--jobs N]
 """
 
 from __future__ import annotations
