@@ -15,7 +15,8 @@ from services import registry
 from shared.audit import proofs, signing
 from shared.audit.csvview import write_csv
 from shared.audit.digests import check_digests
-from shared.audit.export import SIGNATURE, EventReader, write_events, write_manifest
+from shared.audit.export import SIGNATURE, EventReader, write_manifest
+from shared.audit.parallel import export_events
 from shared.audit.signing import AuditKeyError
 from shared.audit.verify import TAMPERED, UNREADABLE, VERIFIED, Failure, Unreadable, verify_series
 from shared.contracts import UndeclaredEvent
@@ -39,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argpa
     export.add_argument("--key", type=Path, help="the private key (default: CRM_AUDIT_KEY_FILE)")
     export.add_argument(
         "--previous", type=Path, help="the export before this one (default: the last one made from this data folder)"
+    )
+    export.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes that read and encode events side by side (default: one per CPU; 1: none)",
     )
 
     verify = commands.add_parser(
@@ -106,6 +113,8 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     key = signing.load_private_key(key_path)
     if args.start and args.end and args.end < args.start:
         return _fail("--to is before --from")
+    if args.jobs is not None and args.jobs < 1:
+        return _fail("--jobs must be 1 or more")
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         return _fail(f"{out} is not empty: an export goes to a folder of its own")
@@ -125,7 +134,7 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         app = registry.load(registry.SERVICES[name].application)(settings)
         try:
             with (out / f"{name}.jsonl").open("wb") as f:
-                chain = write_events(f, EventReader(app).encoded(start, end))
+                chain = export_events(f, EventReader(app), start, end, jobs=args.jobs)
         except UndeclaredEvent as exc:
             # An event its service's contract does not name has no wire type to export it under; an export
             # without it would be incomplete, so none is left behind (an unsigned folder would only mislead).

@@ -318,6 +318,11 @@ class Settings(BaseSettings):
     escalation_threshold: int = Field(default=5, ge=1)
     escalation_window_days: int = Field(default=7, ge=1)
     processor_tick_seconds: float = Field(default=5.0, gt=0)
+    # `as_of` snapshots (services/reporting/snapshots.py): the newest `kept` stay, and one in `sparse` of the older
+    # ones. 1 keeps them all: thinning to one in two saved 31 % of the space at 500,000 events (249 -> 173 MB) but
+    # a moment between two older snapshots then replayed up to 50,000 events (3.6 s of CPU instead of 1.5).
+    as_of_snapshots_kept: int = Field(default=4, ge=1)
+    as_of_snapshots_sparse: int = Field(default=1, ge=1)
     # The reporting store's relay runs in one processor replica only; set false on the others.
     processor_relay: bool = True
 

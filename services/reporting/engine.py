@@ -14,7 +14,7 @@ from services.reporting import call_periods
 from services.reporting import projections as P
 from services.reporting.oversight import Oversight
 from services.reporting.readmodel import BatchOutcome, ReadModel
-from services.reporting.snapshots import take_snapshots
+from services.reporting.snapshots import KEEP, SPARSE, take_snapshots
 from shared.calendar import BusinessCalendar
 from shared.envelope import CloudEvent
 from shared.organisation import Organisation
@@ -57,7 +57,11 @@ class ReportingEngine:
         calendar: BusinessCalendar,
         rule: P.EscalationRule,
         clock: Callable[[], datetime],
+        *,
+        snapshots_kept: int = KEEP,
+        snapshots_sparse: int = SPARSE,
     ):
+        self.snapshots_kept, self.snapshots_sparse = snapshots_kept, snapshots_sparse
         self.readmodel = readmodel
         self.oversight = oversight
         self.organisation = organisation
@@ -165,7 +169,8 @@ class ReportingEngine:
             "lists": self.close_days(now),
             "reports": self.close_periods(now),
         }
-        take_snapshots(self.readmodel)  # for `as_of`: one each EVERY journaled events, none most ticks
+        # For `as_of`: one each EVERY journaled events, none most ticks.
+        take_snapshots(self.readmodel, keep=self.snapshots_kept, sparse=self.snapshots_sparse)
         return done
 
     def close_periods(self, now: datetime) -> int:

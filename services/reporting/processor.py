@@ -106,6 +106,8 @@ def build_engine(settings: Settings, clock: Callable[[], datetime]) -> Reporting
         calendar,
         EscalationRule(settings.escalation_threshold, timedelta(days=settings.escalation_window_days)),
         clock,
+        snapshots_kept=settings.as_of_snapshots_kept,
+        snapshots_sparse=settings.as_of_snapshots_sparse,
     )
 
 

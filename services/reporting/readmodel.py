@@ -19,7 +19,7 @@ from services.reporting.call_queries import CallQueries
 from services.reporting.call_rows import CallRows, call_ids
 from services.reporting.complaints import ComplaintReadModel
 from services.reporting.erasure import ERASURES, erase, redact_late, worth_keeping
-from services.reporting.journal import journal_rows, journaled
+from services.reporting.journal import journal_rows, journaled, last_applied
 from services.reporting.snapshots import nearest, restore
 from services.reporting.tables import (
     calendar_changes,
@@ -273,8 +273,10 @@ class ReadModel(CallQueries):
         if found is not None:
             after, image = found
             restore(replica, image)
-        for batch in journaled(self.engine, when, after=after):
-            replica.apply(batch, keep=False)
+        upto = last_applied(self.engine, when)
+        if upto > after:
+            for batch in journaled(self.engine, when, after=after, upto=upto):
+                replica.apply(batch, keep=False)
         return replica
 
     def blank_replica(self) -> ReadModel:

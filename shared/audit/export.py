@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -188,9 +189,31 @@ class EventReader:
         self.app = app
         self.mapper = app.mapper
         self.contract = app.contract
+        # A connection of this process's own to the SQLite file, when the recorder's pool must not be used (in a
+        # worker forked by shared.audit.parallel: the parent's connections are not the child's to use).
+        self.connection: sqlite3.Connection | None = None
+
+    def sqlite_file(self) -> str | None:
+        """The SQLite database the recorder reads (a name for sqlite3.connect(..., uri=True)), or None: another
+        store, or one in memory, which only this process can read."""
+        recorder = self.app.recorder
+        if not isinstance(recorder, SQLiteApplicationRecorder):
+            return None
+        pool = recorder.datastore.pool
+        return None if pool.is_sqlite_memory_mode else str(pool.db_name)
+
+    def open_connection(self) -> None:
+        """Read through a connection of this process's own (read-only), not the recorder's pool."""
+        name = self.sqlite_file()
+        if name is None:
+            raise ValueError("only a SQLite file can be read through a connection of its own")
+        self.connection = sqlite3.connect(name, uri=True, check_same_thread=False)
+        self.connection.execute("PRAGMA query_only=1")
 
     def _state(self, n: Notification | StoredRow) -> bytes:
-        state = n.state
+        return self._unsealed(n.state)
+
+    def _unsealed(self, state: bytes) -> bytes:
         if self.mapper.cipher:
             state = self.mapper.cipher.decrypt(state)
         if self.mapper.compressor:
@@ -238,6 +261,11 @@ class EventReader:
         )
 
     def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Notification | StoredRow]:
+        for batch in self.stored_rows(start, stop):
+            yield from (StoredRow(*row) for row in batch)
+
+    def stored_rows(self, start: int, stop: int | None) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
+        """Batches of (position, aggregate id as str(UUID) gives it, version, topic, stored state)."""
         recorder = self.app.recorder
         if isinstance(recorder, SQLiteApplicationRecorder):
             yield from self._sqlite_rows(recorder, start, stop)
@@ -245,13 +273,14 @@ class EventReader:
         position = start
         while True:
             batch = recorder.select_notifications(position, BATCH, stop=stop)
-            yield from batch
+            yield [(n.id, str(n.originator_id), n.originator_version, n.topic, n.state) for n in batch]
             if len(batch) < BATCH:
                 return
             position = batch[-1].id + 1
 
-    @staticmethod
-    def _sqlite_rows(recorder: SQLiteApplicationRecorder, start: int, stop: int | None) -> Iterator[StoredRow]:
+    def _sqlite_rows(
+        self, recorder: SQLiteApplicationRecorder, start: int, stop: int | None
+    ) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
         # The recorder's own query, without its Notification objects and UUID conversions: on SQLite those took a
         # quarter of the export's CPU. The row is the same (rowid is the notification id); ids are stored as text.
         statement = (
@@ -260,14 +289,20 @@ class EventReader:
         )
         position, last = start, stop if stop is not None else 2**63 - 1
         uuids = recorder.datastore.originator_id_type == "uuid"
+        own = self.connection
         while True:
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(statement, (position, last, BATCH))
-                rows = [StoredRow(r[0], _dashed(r[1]) if uuids else r[1], r[2], r[3], r[4]) for r in c.fetchall()]
-            yield from rows
-            if len(rows) < BATCH:
+            if own is not None:
+                found = own.execute(statement, (position, last, BATCH)).fetchall()
+            else:
+                with recorder.datastore.transaction(commit=False) as c:
+                    c.execute(statement, (position, last, BATCH))
+                    found = [tuple(r) for r in c.fetchall()]  # the pool's connections give sqlite3.Row
+            if uuids:
+                found = [(r[0], _dashed(r[1]), r[2], r[3], r[4]) for r in found]
+            yield found
+            if len(found) < BATCH:
                 return
-            position = rows[-1].id + 1
+            position = found[-1][0] + 1
 
     def encoded(
         self, start: datetime | None = None, end: datetime | None = None, *, first: int = 1, last: int | None = None
@@ -276,23 +311,26 @@ class EventReader:
         gives for each record; most go the fast way (fast.py), the others through record() and canonical()."""
         wire_types: dict[str, str] = {}
         stored_plain = not self.mapper.cipher and not self.mapper.compressor
-        for n in self.notifications(first, last):
-            wire_type = wire_types.get(n.topic)
-            if wire_type is None:
-                wire_type = wire_types[n.topic] = self.contract.wire_type(n.topic)
-            fast = encode_record(
-                n.state if stored_plain else self._state(n), n.id, str(n.originator_id), n.originator_version, wire_type
-            )
-            if fast is None:
-                record = self.record(n)
-                event, time = canonical(record), record["time"]
-            else:
-                event, time = fast
-            if start is not None or end is not None:
-                when = datetime.fromisoformat(time)
-                if (start is not None and when < start) or (end is not None and when >= end):
-                    continue
-            yield n.id, event
+        in_period = start is None and end is None
+        wire_type_of = self.contract.wire_type
+        for rows in self.stored_rows(first, last):
+            for position, aggregate_id, version, topic, state in rows:
+                wire_type = wire_types.get(topic)
+                if wire_type is None:
+                    wire_type = wire_types[topic] = wire_type_of(topic)
+                fast = encode_record(
+                    state if stored_plain else self._unsealed(state), position, aggregate_id, version, wire_type
+                )
+                if fast is None:
+                    record = self.record(StoredRow(position, aggregate_id, version, topic, state))
+                    event, time = canonical(record), record["time"]
+                else:
+                    event, time = fast
+                if not in_period:
+                    when = datetime.fromisoformat(time)
+                    if (start is not None and when < start) or (end is not None and when >= end):
+                        continue
+                yield position, event
 
     def records(
         self, start: datetime | None = None, end: datetime | None = None, *, first: int = 1, last: int | None = None

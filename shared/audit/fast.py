@@ -53,7 +53,13 @@ def _plain(value: Any) -> Any:
     if kind is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             return _untagged(value)
-        return {k: _plain(v) for k, v in value.items()}
+        # In place, as plain_data does at the top: most nested objects (a sealed field's ciphertext, its key's
+        # name) hold only strings, and a new dict for each had been a third of this module's time.
+        for k, v in value.items():
+            kind = type(v)
+            if not (kind is str or kind is int or kind is bool or v is None):
+                value[k] = _plain(v)
+        return value
     if kind is list:
         return [_plain(v) for v in value]
     raise _Slow  # a float

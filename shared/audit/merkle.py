@@ -23,33 +23,46 @@ class MerkleBuilder:
     remaining ones folded from the right at the end, which is the RFC 6962 shape."""
 
     def __init__(self) -> None:
-        self._stack: list[tuple[int, bytes]] = []
+        # The roots of the full subtrees so far, largest first: one for each 1 bit of `size`, so a new leaf merges
+        # with as many of them as `size` has trailing 1 bits, and the sizes need not be kept.
+        self._stack: list[bytes] = []
         self.size = 0
 
     def add(self, data: bytes) -> None:
         # add_hash(leaf_hash(data)) without the calls: this runs once per exported or verified event.
-        size, node = 1, _sha256(b"\x00" + data).digest()
-        stack = self._stack
-        while stack and stack[-1][0] == size:
-            node = _sha256(b"\x01" + stack.pop()[1] + node).digest()
-            size *= 2
-        stack.append((size, node))
+        node = _sha256(b"\x00" + data).digest()
+        stack, n = self._stack, self.size
+        while n & 1:
+            node = _sha256(b"\x01" + stack.pop() + node).digest()
+            n >>= 1
+        stack.append(node)
         self.size += 1
 
     def add_hash(self, digest: bytes) -> None:
-        size, node = 1, digest
-        stack = self._stack
-        while stack and stack[-1][0] == size:
-            _, left = stack.pop()
-            size, node = size * 2, node_hash(left, node)
-        stack.append((size, node))
+        node, stack, n = digest, self._stack, self.size
+        while n & 1:
+            node = node_hash(stack.pop(), node)
+            n >>= 1
+        stack.append(node)
         self.size += 1
+
+    def add_hashes(self, digests: bytes) -> None:
+        """add_hash of each 32-byte leaf hash in `digests`, one after the other, in one loop."""
+        stack, sha256, size = self._stack, _sha256, self.size
+        for i in range(0, len(digests), 32):
+            node, n = digests[i : i + 32], size
+            while n & 1:
+                node = sha256(b"\x01" + stack.pop() + node).digest()
+                n >>= 1
+            stack.append(node)
+            size += 1
+        self.size = size
 
     def root(self) -> str:
         if not self._stack:
             return EMPTY_ROOT
-        node = self._stack[-1][1]
-        for _, left in reversed(self._stack[:-1]):
+        node = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
             node = node_hash(left, node)
         return node.hex()
 

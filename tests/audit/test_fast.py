@@ -132,7 +132,8 @@ def test_events_as_the_calls_store_holds_them_all_take_the_fast_way(settings, cl
 
 
 def _encoded(reader: EventReader, n: Notification) -> list[tuple[int, bytes]]:
-    reader.notifications = lambda *_: iter([n])  # type: ignore[method-assign]
+    row = (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+    reader.stored_rows = lambda *_: iter([[row]])  # type: ignore[method-assign]
     return list(reader.encoded())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from services.reporting.as_of import AsOfCache
@@ -57,9 +58,15 @@ def test_reports_as_of_any_moment_are_the_same_with_snapshots_as_without(setting
             return out
 
         without = read_all()
-        taken = take_snapshots(writer, every=every)
+        taken = take_snapshots(writer, every=every, keep=2, sparse=2)
         assert taken == len(events) // every >= 5
         assert take_snapshots(writer, every=every) == 0  # none due until `every` more events
+        with writer.engine.connect() as conn:
+            kept = [seq for (seq,) in conn.execute(sa.select(snapshots.c.seq).order_by(snapshots.c.seq))]
+        # The newest two, and of the older ones those at an even multiple of `every`: the moments before them are
+        # answered from an older snapshot, or from the start.
+        newest = [k * every for k in range(taken - 1, taken + 1)]
+        assert kept == [k * every for k in range(2, taken - 1, 2)] + newest
         with_snapshots = read_all()
 
     assert with_snapshots == without
