@@ -26,14 +26,16 @@ from services.reporting.journal import envelope_text
 from services.reporting.main import build_oversight, build_readmodel
 from services.reporting.readmodel import ReadModel
 from services.reporting.tables import journal
+from shared.db import utc
 from shared.envelope import CloudEvent, dumps
 from shared.relay import EnvelopeMapper
+from tests.reporting.test_complaint_readmodel import postgres_url  # noqa: F401 - a fixture
 
 
 def _journal(model: ReadModel) -> list[tuple]:
     with model.engine.connect() as conn:
         rows = conn.execute(sa.select(journal.c.seq, journal.c.applied_at, journal.c.envelope).order_by(journal.c.seq))
-        return [tuple(r) for r in rows]
+        return [(seq, utc(at), text) for seq, at, text in rows]
 
 
 def _live(settings, url: str) -> ReadModel:
@@ -118,6 +120,20 @@ def test_a_bulk_rebuild_equals_the_read_model_built_event_by_event(settings, clo
     assert any(r["breached_at"] is not None for r in dump["unanswered_calls"])
     assert dump["calendar_changes"] and dump["escalations"]
     assert sum("[erased]" in text or "erased" in text for _, _, text in _journal(rebuilt)) > 0
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_a_bulk_rebuild_on_postgresql_equals_the_read_model_built_event_by_event(settings, clock, postgres_url):  # noqa: F811
+    _stores(settings, clock)
+    live = _live(settings, f"sqlite:///{settings.data_dir / 'live.db'}")
+    rebuild_readmodel(settings, postgres_url)
+    rebuilt = build_readmodel(settings, postgres_url)
+    try:
+        assert rebuilt.dump() == live.dump()
+        assert _journal(rebuilt) == _journal(live)
+    finally:
+        rebuilt.engine.dispose()
 
 
 _scalars = (
