@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 SPECVERSION = "1.0"
 
 
@@ -31,7 +33,38 @@ def _default(value: Any) -> Any:
 
 
 def dumps(data: Any) -> bytes:
+    """Compact JSON, UTF-8, the standard library's text to the byte (consumers and stored rows hold it). Made by
+    orjson, several times faster, when its text is the same: it writes some floats otherwise (0.00001 for 1e-05,
+    null for NaN) and refuses what the standard encoder takes (integers past 64 bits, keys that are not strings,
+    deep nesting); anything holding those is written by the standard encoder."""
+    if _plain_floats(data):
+        try:
+            return orjson.dumps(data, default=_default, option=_ORJSON)
+        except TypeError:
+            pass
     return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# Datetimes, dataclasses and subclasses of str, int, dict and list go through _default, as with the standard encoder.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_floats(data: Any) -> bool:
+    """No float that orjson writes otherwise than the standard encoder (which follows repr: an exponent below
+    1e-4 and from 1e16 on, NaN and Infinity)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if type(value) in _LEAVES:
+            continue
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
+        elif isinstance(value, float) and not (value == 0.0 or 1e-4 <= abs(value) < 1e16):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 
 from services.reporting.tables import journal
 from shared.db import utc
 from shared.envelope import CloudEvent, dumps
-from shared.envelope import _default as _event_default
 
 REPLAY_BATCH = 5000
 
@@ -24,42 +22,9 @@ def journal_rows(events: Sequence[CloudEvent], at: datetime | None) -> list[dict
     return [{"applied_at": utc(at) if at is not None else event_time(e), "envelope": envelope_text(e)} for e in events]
 
 
-_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-
-
 def envelope_text(e: CloudEvent) -> str:
-    """The envelope as journaled: the very text of shared.envelope.dumps (the standard library's encoder), made
-    by orjson in a tenth of the time. orjson writes some floats differently (0.00001 for 1e-05, null for NaN) and
-    refuses what the standard encoder takes (integers past 64 bits, keys that are not strings): an envelope holding
-    any of these is written by the standard encoder."""
-    d = e.as_dict()
-    if _plain_floats(d["data"]):
-        try:
-            return orjson.dumps(d, default=_event_default, option=_ORJSON).decode()
-        except TypeError:
-            pass
-    return dumps(d).decode()
-
-
-_LEAVES = frozenset({str, int, bool, type(None)})
-
-
-def _plain_floats(data: Any) -> bool:
-    """No float that orjson writes otherwise than the standard encoder (which follows repr: an exponent below
-    1e-4 and from 1e16 on)."""
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        kind = type(value)
-        if kind in _LEAVES:
-            continue
-        if isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list | tuple):
-            pending.extend(value)
-        elif isinstance(value, float) and not (value == 0.0 or 1e-4 <= abs(value) < 1e16):
-            return False
-    return True
+    """The envelope as journaled."""
+    return dumps(e.as_dict()).decode()
 
 
 def journaled(

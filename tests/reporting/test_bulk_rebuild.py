@@ -5,13 +5,10 @@ model built live, event by event through ReadModel.apply, from the same stores."
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import example, given
-from hypothesis import settings as settings_
-from hypothesis import strategies as st
 
 from bench import _common as C
 from services import rebuild
@@ -22,12 +19,10 @@ from services.members.main import build_directory
 from services.rebuild import rebuild_readmodel
 from services.registry import PROCESSORS, SERVICES, load
 from services.reporting import bulk
-from services.reporting.journal import envelope_text
 from services.reporting.main import build_oversight, build_readmodel
 from services.reporting.readmodel import ReadModel
 from services.reporting.tables import journal
 from shared.db import utc
-from shared.envelope import CloudEvent, dumps
 from shared.relay import EnvelopeMapper
 from tests.reporting.test_complaint_readmodel import postgres_url  # noqa: F401 - a fixture
 
@@ -134,47 +129,3 @@ def test_a_bulk_rebuild_on_postgresql_equals_the_read_model_built_event_by_event
         assert _journal(rebuilt) == _journal(live)
     finally:
         rebuilt.engine.dispose()
-
-
-_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text()
-    | st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=3, minutes=30))]))
-    | st.dates()
-    | st.uuids()
-    | st.decimals(allow_nan=False, allow_infinity=False)
-    | st.sampled_from([CallbackOutcome.RESOLVED, Direction.INCOMING])
-)
-_data = st.recursive(
-    _scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=4)
-        | st.tuples(inner, inner)
-    ),
-    max_leaves=12,
-)
-
-
-@settings_(max_examples=400, deadline=None)
-@example(data={"wait": 1e-05}, subject="s")  # orjson: 0.00001
-@example(data={"talk": 2.5e-07}, subject="s")
-@example(data={"x": [float("nan"), float("inf")]}, subject="s")  # orjson: null
-@example(data={"big": 2**64, "keys": {1: "a"}}, subject="s")  # orjson refuses both
-@example(data={"edge": [1e-4, 9.999e-5, 1e16, 9.999999999999998e15]}, subject="s")
-@given(data=st.dictionaries(st.text(max_size=10), _data, max_size=6), subject=st.text(max_size=40))
-def test_the_journaled_text_is_the_standard_encoder_s_to_the_byte(data, subject):
-    e = CloudEvent(
-        id="e1",
-        source="/crm/calls",
-        type="crm.calls.call.received.v1",
-        time="2026-11-21T07:00:00+00:00",
-        subject=subject,
-        sequence=1,
-        position=7,
-        data=data,
-    )
-    assert envelope_text(e) == dumps(e.as_dict()).decode()
