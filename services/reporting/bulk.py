@@ -6,8 +6,8 @@ order, as ReadModel.apply) and the rows, the processed ids and the journal are w
 DBAPI executemany, a transaction per flush, instead of a transaction, a read of the touched rows and SQLAlchemy's
 per-row work for every 2,000 events. Any other event (the calendar, complaints, the reporting store's breaches and
 escalations, erasures) is rare: the rows held are written first and its batch goes through ReadModel.apply, so it
-finds the tables as the events before it left them. The result equals a replay batch by batch through
-ReadModel.apply (tests/reporting/test_bulk_rebuild.py).
+finds the tables as the events before it left them. The result, journal included, equals the model built event by
+event through ReadModel.apply (tests/reporting/test_bulk_rebuild.py).
 """
 
 from __future__ import annotations
