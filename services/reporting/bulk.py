@@ -12,8 +12,10 @@ event through ReadModel.apply (tests/reporting/test_bulk_rebuild.py).
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -57,7 +59,7 @@ class _Statement:
         self.names = [str(n) for n in (compiled.positiontup if dialect.positional else by_name) or []]
         columns = [by_name[n] for n in self.names]
         self.values = operator.itemgetter(*(c.name for c in columns))
-        processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        processors = [_processor(c, dialect) for c in columns]
         self.conversions = [(i, f) for i, f in enumerate(processors) if f is not None]
         self.positional = dialect.positional
 
@@ -77,6 +79,21 @@ class _Statement:
             params.append(tuple(v) if self.positional else dict(zip(self.names, v, strict=True)))
         if params:
             conn.exec_driver_sql(self.sql, params)
+
+
+def _processor(column: sa.Column[Any], dialect: sa.Dialect) -> Callable[[Any], Any] | None:
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or dialect.name != "sqlite" or not isinstance(column.type, sa.DateTime):
+        return process
+    return functools.partial(sqlite_datetime, process)
+
+
+def sqlite_datetime(process: Callable[[Any], Any], value: Any) -> Any:
+    """The text SQLAlchemy's SQLite DATETIME stores ('2026-11-21 07:00:00.000000', any zone left out), from the C
+    isoformat rather than its %-formatting of every field; `process` (SQLAlchemy's) for anything but a datetime."""
+    if type(value) is datetime:
+        return value.isoformat(" ", "microseconds")[:26]
+    return process(value)
 
 
 @cache

@@ -5,10 +5,14 @@ model built live, event by event through ReadModel.apply, from the same stores."
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from bench import _common as C
 from services import rebuild
@@ -129,3 +133,11 @@ def test_a_bulk_rebuild_on_postgresql_equals_the_read_model_built_event_by_event
         assert _journal(rebuilt) == _journal(live)
     finally:
         rebuilt.engine.dispose()
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.none() | st.just(UTC)) | st.dates())
+def test_the_bulk_writes_store_a_time_as_sqlalchemy_stores_it_on_sqlite(value):
+    process = sa.DateTime(timezone=True).dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    assert process is not None
+    assert bulk.sqlite_datetime(process, value) == process(value)
