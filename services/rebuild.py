@@ -24,6 +24,7 @@ BATCH = 2000
 
 
 def replay(app: CrmApplication, readmodel: Any) -> int:
+    """Every event of the application's store, in order, into `readmodel.apply` (a read model or its bulk loader)."""
     mapper = EnvelopeMapper(app)
     position, total = 0, 0
     while True:
@@ -40,13 +41,16 @@ def rebuild_readmodel(settings: Settings, url: str | None = None, processor: str
     entry: Processor = PROCESSORS[processor]
     readmodel = load(entry.readmodel)(settings, url)
     readmodel.drop()
+    target = load(entry.rebuilder)(readmodel) if entry.rebuilder else readmodel
     counts = {}
     for source in entry.sources:
         app = load(SERVICES[source].application)(settings)
         try:
-            counts[source] = replay(app, readmodel)
+            counts[source] = replay(app, target)
         finally:
             app.close()
+    if entry.rebuilder:
+        target.close()
     return counts
 
 

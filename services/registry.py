@@ -71,6 +71,9 @@ class Processor:
     sources: tuple[str, ...]  # the services whose topics it consumes
     # (settings, url | None) -> a read model with drop() and apply(envelopes), for `crm rebuild` from the stores
     readmodel: str
+    # (read model) -> a bulk loader with apply(envelopes) and close(), fed every event of a rebuild in place of the
+    # read model's own apply (None: the rebuild applies them batch by batch through the read model)
+    rebuilder: str | None = None
 
     @property
     def part(self) -> str:
@@ -197,6 +200,7 @@ PROCESSORS: dict[str, Processor] = {
             run="services.reporting.processor:run_processor",
             sources=("calls", "complaints", "members", "reporting"),
             readmodel="services.reporting.main:build_readmodel",
+            rebuilder="services.reporting.bulk:BulkRebuild",
         ),
     )
 }

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # Queue names are the PBX's configuration, never personal data: safe as a label, and few.
 UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
 
+REBUILD_BATCH = 5000  # notifications per transaction of a rebuild
+
 # Calls the index keeps folded in memory: a day's open calls of the biggest chamber, a few KB each.
 FOLDED_CALLS = 20_000
 
@@ -223,7 +225,13 @@ class CallIndex:
             self._count_unrouted(conn)
         self.follower.reset()
         self._folded.clear()
-        return self.follower.catch_up()
+        # Larger batches than the live follower's: fewer transactions, and a call's events mostly in one batch, so
+        # that it is written once rather than once for each batch its events fall in.
+        live, self.follower.batch_size = self.follower.batch_size, REBUILD_BATCH
+        try:
+            return self.follower.catch_up()
+        finally:
+            self.follower.batch_size = live
 
     def search(
         self,

@@ -19,10 +19,12 @@ REPLAY_BATCH = 5000
 
 def journal_rows(events: Sequence[CloudEvent], at: datetime | None) -> list[dict[str, Any]]:
     """Rows for a batch applied `at` (the processor's clock), or at each event's own time (a rebuild)."""
-    return [
-        {"applied_at": utc(at) if at is not None else _event_time(e), "envelope": dumps(e.as_dict()).decode()}
-        for e in events
-    ]
+    return [{"applied_at": utc(at) if at is not None else event_time(e), "envelope": envelope_text(e)} for e in events]
+
+
+def envelope_text(e: CloudEvent) -> str:
+    """The envelope as journaled."""
+    return dumps(e.as_dict()).decode()
 
 
 def journaled(
@@ -56,7 +58,7 @@ def last_applied(engine: sa.Engine, when: datetime) -> int:
         return int(conn.execute(q).scalar() or 0)
 
 
-def _event_time(e: CloudEvent) -> datetime:
+def event_time(e: CloudEvent) -> datetime:
     stamp = datetime.fromisoformat(e.time)
     return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from shared.envelope import CloudEvent, MalformedRecord, dumps, from_kafka
+from shared.envelope import CloudEvent, MalformedRecord, _default, dumps, from_kafka
 
 
 class Colour(StrEnum):
@@ -115,3 +119,56 @@ def test_time_is_taken_as_given() -> None:
     assert datetime.fromisoformat(from_kafka(event.headers(), event.value()).time) == datetime(
         2026, 11, 21, 7, 0, tzinfo=UTC
     )
+
+
+def _standard(data: object) -> bytes:
+    """The standard library's encoder with the envelope's settings: the text `dumps` must give, byte for byte."""
+    return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Point(NamedTuple):
+    x: float
+    y: float
+
+
+class Level(IntEnum):
+    HIGH = 3
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(min_value=-1e-3, max_value=1e-3)
+    | st.text()
+    | st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=3, minutes=30))]))
+    | st.dates()
+    | st.uuids()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([Colour.RED, Level.HIGH, Point(1.5, 2e-7)])
+)
+_data = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.frozensets(st.integers(), max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@example(data={"wait": 1e-05})  # orjson: 0.00001
+@example(data={"talk": 2.5e-07})
+@example(data={"x": [float("nan"), float("inf")]})  # orjson: null
+@example(data={"big": 2**64})  # orjson refuses it
+@example(data={"keys": {1: "a"}})  # and this
+@example(data={"edge": [1e-4, 9.999e-5, 1e16, 9.999999999999998e15, -0.0]})
+@example(data={"deep": functools.reduce(lambda inner, _: [inner], range(300), [1])})  # past orjson's depth
+@given(data=st.dictionaries(st.text(max_size=10), _data, max_size=6) | _data)
+def test_dumps_writes_the_standard_encoder_s_text_to_the_byte(data):
+    assert dumps(data) == _standard(data)
+    assert dumps(an_event(payload=data).as_dict()) == _standard(an_event(payload=data).as_dict())
