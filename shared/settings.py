@@ -247,10 +247,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
 
-    # The ports of the services' APIs; services/registry.py says which field each service uses. Surveys are not
-    # built yet: the port is reserved so that a deployment's firewall rules need not change.
-    # The ports of the services' APIs; services/registry.py says which field each service uses. Desks is not built
-    # yet: its port is reserved so that a deployment's firewall rules need not change.
+    # The ports of the services' APIs (CRM_<SERVICE>_PORT); services/registry.py says which field each service uses.
     calls_port: int = 8101
     complaints_port: int = 8102
     surveys_port: int = 8103
