@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from services.reporting.complaint_record import facts as complaint_facts
 from services.reporting.tables import end_of_day, erased, journal, snapshots, unanswered
 from shared.envelope import CloudEvent, dumps
+from shared.erased_memory import ErasedMemory
 from shared.keystore import SqliteKeyStore
 from shared.privacy import ERASED
 from shared.privacy_subjects import CallerNames, caller_names, legacy_caller_subject, member_subject
@@ -51,6 +52,7 @@ COMPLAINT_FIELDS = frozenset(
 COMPLAINT_REASONS = ("decided", "committee_not_convened", "reopened", "confidentiality_changed")
 UNANSWERED_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
 LIST_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
+MEMORY = ErasedMemory(erased)
 
 
 def worth_keeping(events: Sequence[CloudEvent]) -> list[CloudEvent]:
@@ -106,15 +108,15 @@ def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: Call
     complaints = {e.subject for e in events if e.type.startswith("crm.complaints.complaint.")}
     if not calls and not complaints:
         return
-    if conn.execute(sa.select(erased.c.subject).limit(1)).first() is None:
+    if not MEMORY.any(conn):
         return  # nobody was erased: the usual case costs this one lookup
-    known = _remembered(conn, calls | complaints)
+    known = MEMORY.remembered(conn, calls | complaints)
     late = {c for c in calls if ("call", c) in known}
     persons: set[str] | None = None
     for e in events:
         if e.type == CALL_RECEIVED and e.subject not in late:
             if persons is None:
-                persons = _remembered_persons(conn)
+                persons = MEMORY.of_kind(conn, "person")
             if not persons.isdisjoint(call_persons(callers, e.data.get("member_id"), e.data.get("caller"))):
                 late.add(e.subject)
     if late:
@@ -125,21 +127,7 @@ def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: Call
 
 
 def _remember(conn: sa.Connection, subjects: set[str], kind: str) -> None:
-    fresh = subjects - {s for (_k, s) in _remembered(conn, subjects)}
-    if fresh:
-        conn.execute(erased.insert(), [{"subject": s, "kind": kind} for s in sorted(fresh)])
-
-
-def _remembered(conn: sa.Connection, subjects: set[str]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for part in _chunks(sorted(subjects)):
-        q = sa.select(erased.c.kind, erased.c.subject).where(erased.c.subject.in_(part))
-        found.update((kind, subject) for kind, subject in conn.execute(q))
-    return found
-
-
-def _remembered_persons(conn: sa.Connection) -> set[str]:
-    return set(conn.execute(sa.select(erased.c.subject).where(erased.c.kind == "person")).scalars())
+    MEMORY.remember(conn, subjects, kind)
 
 
 def _calls_of(conn: sa.Connection, persons: set[str], callers: CallerNames | None) -> set[str]:
