@@ -120,3 +120,10 @@ def test_an_announcement_read_after_the_members_erasure_messages_only_those_not_
     )
     assert notifier.take([reminders_due(desk, [reminder("3"), reminder("4")])]) == 1
     assert [m["recipient"] for m in notifier.search(kind="desk_reminder")[0]] == ["4"]
+
+
+def test_a_sessions_invitees_are_kept_by_membership_number_only(notifier):
+    session = str(uuid.uuid4())
+    invitees = [{"member_id": "11-2233", "name": "Anka Ltd", "company": "Anka", "phone": "+905321112233"}]
+    notifier.take([event("crm.desks.session.invitees_selected.v1", {"invitees": invitees}, session)])
+    assert notifier.known.label(session) == {"invitees": [{"member_id": "11-2233"}]}
