@@ -39,6 +39,8 @@ COMPLAINANT_ERASED = "crm.complaints.complaint.complainant_erased.v1"
 ERASURES = frozenset({MEMBER_ERASED, CALLER_ERASED, COMPLAINANT_ERASED})
 
 CALL_RECEIVED = "crm.calls.call.received.v1"
+# The reporting service's own list of a unit's unanswered calls: its entries copy the callers (by call id).
+EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
 # The personal fields of the events and rows copied here (as the services seal them in their stores).
 CALL_FIELDS = frozenset(
     {"caller", "caller_raw", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
@@ -104,7 +106,14 @@ def _is_person(e: CloudEvent) -> bool:
 def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: CallerNames | None = None) -> None:
     """After a batch's events are applied: those about someone erased before (a call of an erased member or caller,
     a complaint whose complainant was erased) have what they copied replaced by [erased], as the erasure did."""
-    calls = {e.subject for e in events if e.type.startswith("crm.calls.call.")}
+    listed = {
+        str(item["call_id"]): item
+        for e in events
+        if e.type == EOD_PRODUCED
+        for item in e.data.get("items") or []
+        if isinstance(item, dict) and item.get("call_id")
+    }
+    calls = {e.subject for e in events if e.type.startswith("crm.calls.call.")} | set(listed)
     complaints = {e.subject for e in events if e.type.startswith("crm.complaints.complaint.")}
     if not calls and not complaints:
         return
@@ -119,6 +128,12 @@ def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: Call
                 persons = MEMORY.of_kind(conn, "person")
             if not persons.isdisjoint(call_persons(callers, e.data.get("member_id"), e.data.get("caller"))):
                 late.add(e.subject)
+    for call_id, item in listed.items():
+        if call_id not in late and item.get("caller") != ERASED:
+            if persons is None:
+                persons = MEMORY.of_kind(conn, "person")
+            if not persons.isdisjoint(call_persons(callers, item.get("member_id"), item.get("caller"))):
+                late.add(call_id)
     if late:
         _remember(conn, late, "call")
         _erase_calls(conn, late)
@@ -159,16 +174,26 @@ def _erase_calls(conn: sa.Connection, calls: set[str]) -> None:
     lists = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c["items"])
     for unit, day, text in conn.execute(lists).all():
         items = json.loads(text)
-        if not any(i.get("call_id") in calls for i in items):
-            continue
-        for item in items:
-            if item.get("call_id") in calls:
-                item.update({f: ERASED for f in LIST_FIELDS if item.get(f) is not None})
-        conn.execute(
-            end_of_day.update()
-            .where(end_of_day.c.unit == unit, end_of_day.c.day == day)
-            .values(items=dumps(items).decode())
-        )
+        if _erase_entries(items, calls):
+            conn.execute(
+                end_of_day.update()
+                .where(end_of_day.c.unit == unit, end_of_day.c.day == day)
+                .values(items=dumps(items).decode())
+            )
+    # The lists as journaled (the reporting topic's events), which `as_of` replays.
+    for seq, envelope in _journaled(conn, f'%"{EOD_PRODUCED}"%'):
+        if _erase_entries(envelope["data"].get("items") or [], calls):
+            conn.execute(journal.update().where(journal.c.seq == seq).values(envelope=dumps(envelope).decode()))
+
+
+def _erase_entries(items: list[Any], calls: set[str]) -> bool:
+    """Replace the callers of these calls' entries of a list in place; whether any was there."""
+    found = False
+    for item in items:
+        if isinstance(item, dict) and item.get("call_id") in calls:
+            item.update({f: ERASED for f in LIST_FIELDS if item.get(f) is not None})
+            found = True
+    return found
 
 
 def _erase_complaint(conn: sa.Connection, complaint_id: str) -> None:
