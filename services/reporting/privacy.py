@@ -45,7 +45,11 @@ class OversightSealer(Sealer):
         caller = item.get("caller")
         whose = self.callers.call_person(item.get("member_id"), caller if caller != ERASED else None)
         whose = whose or str(item["call_id"])
-        return {k: self.seal(whose, k, v) if k in LIST_FIELDS and v != ERASED else v for k, v in item.items()}
+        key = self.keys.key(whose, create=True)  # once for the entry's fields
+        return {
+            k: self._seal_with(key, whose, k, v) if k in LIST_FIELDS and not _nothing_to_seal(v) else v
+            for k, v in item.items()
+        }
 
 
 def _the_aggregate(aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
