@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 from services.desks.contract import CONTRACT
 from services.desks.domain import Desk, RatioReport, Stage, desk_id, report_id
 from services.desks.erasure import RegistrantErasure, check_erasable, erasure_id
-from services.desks.privacy import DESK_FIELDS, desk_sealer
+from services.desks.privacy import DESK_FIELDS, SESSION_FIELDS, desk_sealer
 from services.desks.ratio import period_bounds, ratio_figures
 from services.desks.session_office import SessionOffice
 from services.desks.views import desk_record, final_list, reminder_list
@@ -37,7 +37,7 @@ class DeskNotFound(NotFound):
 class DeskOffice(SessionOffice):
     service: ClassVar[str] = "desks"
     contract: ClassVar[EventContract] = CONTRACT
-    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Desk": DESK_FIELDS}
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"Desk": DESK_FIELDS, "Session": SESSION_FIELDS}
 
     def __init__(
         self,

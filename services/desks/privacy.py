@@ -5,22 +5,28 @@ go to.
 They are sealed (shared/privacy.py) with the registrant's key, not the desk's: the member's own when the form names
 a member (so erasing the member erases their forms too), otherwise a key of the form's own registrant (erased with
 `crm privacy erase --registrant`). An announcement's recipients and a session's invitees are members: each one's
-name and phone under that member's key; a slot reminder's under its form's registrant's. Every value sealed this
-way names its subject (`of`), so a reader opens it without knowing whose it was.
+name and phone under that member's key; a slot reminder's under its form's registrant's. A problem raised at a
+specialised session is sealed under the key of the member who raised it, or, when it names none, under a key of
+that problem's own. Every value sealed this way names its subject (`of`), so a reader opens it without knowing whose
+it was.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from shared.privacy import KeyStore, Sealer, is_sealed
-from shared.privacy_subjects import form_person
+from shared.privacy_subjects import REGISTRANT_NAMESPACE, form_person, member_subject
 from shared.privacy_subjects import registrant_subject as registrant_subject
 
 _FORM_FIELDS = ("member_name", "company", "phone", "problem")
 # MemberRegistered, and Registered as stored before registrations carried the member's language.
 DESK_FIELDS = frozenset(f"{event}.{name}" for event in ("MemberRegistered", "Registered") for name in _FORM_FIELDS)
+# A problem raised at a specialised session, as the member put it.
+SESSION_FIELDS = frozenset({"ProblemRaised.text"})
+PROBLEM_RAISED = "Session.ProblemRaised"
 # Events naming several people, each in an item of a list: aggregate.event -> (list field, personal fields of an
 # item). An announcement's recipients and a session's invitees are members (`member_id`: the membership number).
 LISTED = {
@@ -31,9 +37,17 @@ LISTED = {
 }
 
 
+def session_problem_subject(session_id: str, number: str) -> str:
+    """The subject of a problem raised at a session by someone it does not name as a member: one per problem."""
+    return str(uuid.uuid5(REGISTRANT_NAMESPACE, f"session-problem:{session_id}:{number}"))
+
+
 def registrant_of(aggregate_id: str, topic: str, state: Mapping[str, Any]) -> str:
-    """Whose key seals a form: the member's when it names one, else the form's registrant's."""
+    """Whose key seals a form: the member's when it names one, else the form's registrant's (a problem raised at a
+    session: the member's, else the problem's own)."""
     member = state.get("member_id")
+    if topic.endswith(PROBLEM_RAISED):
+        return member_subject(str(member)) if member else session_problem_subject(aggregate_id, str(state["number"]))
     return form_person(aggregate_id, str(member) if member else None, str(state.get("number")))
 
 

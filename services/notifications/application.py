@@ -35,6 +35,7 @@ from services.notifications.contacts import (
 )
 from services.notifications.contract import CONTRACT
 from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.erased import LateErasures
 from services.notifications.privacy import FORM_KINDS, MESSAGE_FIELDS, MessageSealer, member_of
 from services.notifications.staff import StaffChoices
 from services.notifications.survey_links import LinkGone, SurveyLinks
@@ -170,6 +171,7 @@ class Notifier(CrmApplication):
         self.default_language = self.config.default_language or chamber_language
         self.engine = engine or sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
         self.known = EventContacts(self.engine)
+        self.late = LateErasures(self.engine)
         # Where staff are reached: the organisation file's people; another source (the console's users with an
         # e-mail address) is chained before it when given.
         sources: list[Contacts] = [staff] if staff is not None else []
@@ -212,6 +214,8 @@ class Notifier(CrmApplication):
         forms = rules.registrants_erased(events)
         if forms:
             self.forget_registrants(forms)
+        self.late.remember(events, erased, forms)  # what is read about them later asks for nothing
+        anyone_erased = self.late.anyone()
         self.choices.apply(events)
         facts = rules.Facts(
             self.organisation,
@@ -229,6 +233,8 @@ class Notifier(CrmApplication):
         for e in events:
             try:
                 asked = rules.wanted(e, facts)
+                if anyone_erased:
+                    asked = self.late.not_erased(asked)
                 for wanted in asked:
                     requested += self.request(wanted, e)
                 for key in rules.cancelled_reminders(e):

@@ -101,7 +101,6 @@ LABELLED = {
     RATIO_ISSUED: ("period", "start", "end"),
     DESK_PLANNED: ("agency", "starts_at", "desk_day", "reminder_day", "place"),
     SESSION_PLANNED: ("trade_group", "starts_at", "place", "topics"),
-    SESSION_INVITEES: ("invitees",),
 }
 
 # A desk's cancelled registrations (by number), kept in its label: a reminder asked for later is not sent
@@ -147,6 +146,11 @@ class EventContacts:
                     kept = self._read_label(conn, e.subject).get("cancelled") or []
                     number = e.data["number"]
                     self._label(conn, e.subject, {"cancelled": kept if number in kept else [*kept, number]})
+                elif e.type == SESSION_INVITEES:
+                    # The membership numbers only: the names and phones are the members' (sealed in the desks'
+                    # store), and a copy here would outlive their erasure.
+                    invitees = [{"member_id": i.get("member_id")} for i in e.data.get("invitees") or []]
+                    self._label(conn, e.subject, {"invitees": invitees})
                 elif e.type in LABELLED:
                     self._label(conn, e.subject, {k: e.data.get(k) for k in LABELLED[e.type]})
                 elif e.type == MEMBER_ERASED:

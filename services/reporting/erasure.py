@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from services.reporting.complaint_record import facts as complaint_facts
 from services.reporting.tables import end_of_day, erased, journal, snapshots, unanswered
 from shared.envelope import CloudEvent, dumps
+from shared.erased_memory import ErasedMemory
 from shared.keystore import SqliteKeyStore
 from shared.privacy import ERASED
 from shared.privacy_subjects import CallerNames, caller_names, legacy_caller_subject, member_subject
@@ -38,6 +39,8 @@ COMPLAINANT_ERASED = "crm.complaints.complaint.complainant_erased.v1"
 ERASURES = frozenset({MEMBER_ERASED, CALLER_ERASED, COMPLAINANT_ERASED})
 
 CALL_RECEIVED = "crm.calls.call.received.v1"
+# The reporting service's own list of a unit's unanswered calls: its entries copy the callers (by call id).
+EOD_PRODUCED = "crm.reporting.end_of_day_list.produced.v1"
 # The personal fields of the events and rows copied here (as the services seal them in their stores).
 CALL_FIELDS = frozenset(
     {"caller", "caller_raw", "contact_name", "contact_phone", "subject", "note", "description", "phone"}
@@ -51,6 +54,7 @@ COMPLAINT_FIELDS = frozenset(
 COMPLAINT_REASONS = ("decided", "committee_not_convened", "reopened", "confidentiality_changed")
 UNANSWERED_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
 LIST_FIELDS = ("caller", "contact_phone", "contact_name", "subject")
+MEMORY = ErasedMemory(erased)
 
 
 def worth_keeping(events: Sequence[CloudEvent]) -> list[CloudEvent]:
@@ -102,21 +106,34 @@ def _is_person(e: CloudEvent) -> bool:
 def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: CallerNames | None = None) -> None:
     """After a batch's events are applied: those about someone erased before (a call of an erased member or caller,
     a complaint whose complainant was erased) have what they copied replaced by [erased], as the erasure did."""
-    calls = {e.subject for e in events if e.type.startswith("crm.calls.call.")}
+    listed = {
+        str(item["call_id"]): item
+        for e in events
+        if e.type == EOD_PRODUCED
+        for item in e.data.get("items") or []
+        if isinstance(item, dict) and item.get("call_id")
+    }
+    calls = {e.subject for e in events if e.type.startswith("crm.calls.call.")} | set(listed)
     complaints = {e.subject for e in events if e.type.startswith("crm.complaints.complaint.")}
     if not calls and not complaints:
         return
-    if conn.execute(sa.select(erased.c.subject).limit(1)).first() is None:
+    if not MEMORY.any(conn):
         return  # nobody was erased: the usual case costs this one lookup
-    known = _remembered(conn, calls | complaints)
+    known = MEMORY.remembered(conn, calls | complaints)
     late = {c for c in calls if ("call", c) in known}
     persons: set[str] | None = None
     for e in events:
         if e.type == CALL_RECEIVED and e.subject not in late:
             if persons is None:
-                persons = _remembered_persons(conn)
+                persons = MEMORY.of_kind(conn, "person")
             if not persons.isdisjoint(call_persons(callers, e.data.get("member_id"), e.data.get("caller"))):
                 late.add(e.subject)
+    for call_id, item in listed.items():
+        if call_id not in late and item.get("caller") != ERASED:
+            if persons is None:
+                persons = MEMORY.of_kind(conn, "person")
+            if not persons.isdisjoint(call_persons(callers, item.get("member_id"), item.get("caller"))):
+                late.add(call_id)
     if late:
         _remember(conn, late, "call")
         _erase_calls(conn, late)
@@ -125,21 +142,7 @@ def redact_late(conn: sa.Connection, events: Sequence[CloudEvent], callers: Call
 
 
 def _remember(conn: sa.Connection, subjects: set[str], kind: str) -> None:
-    fresh = subjects - {s for (_k, s) in _remembered(conn, subjects)}
-    if fresh:
-        conn.execute(erased.insert(), [{"subject": s, "kind": kind} for s in sorted(fresh)])
-
-
-def _remembered(conn: sa.Connection, subjects: set[str]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for part in _chunks(sorted(subjects)):
-        q = sa.select(erased.c.kind, erased.c.subject).where(erased.c.subject.in_(part))
-        found.update((kind, subject) for kind, subject in conn.execute(q))
-    return found
-
-
-def _remembered_persons(conn: sa.Connection) -> set[str]:
-    return set(conn.execute(sa.select(erased.c.subject).where(erased.c.kind == "person")).scalars())
+    MEMORY.remember(conn, subjects, kind)
 
 
 def _calls_of(conn: sa.Connection, persons: set[str], callers: CallerNames | None) -> set[str]:
@@ -171,16 +174,26 @@ def _erase_calls(conn: sa.Connection, calls: set[str]) -> None:
     lists = sa.select(end_of_day.c.unit, end_of_day.c.day, end_of_day.c["items"])
     for unit, day, text in conn.execute(lists).all():
         items = json.loads(text)
-        if not any(i.get("call_id") in calls for i in items):
-            continue
-        for item in items:
-            if item.get("call_id") in calls:
-                item.update({f: ERASED for f in LIST_FIELDS if item.get(f) is not None})
-        conn.execute(
-            end_of_day.update()
-            .where(end_of_day.c.unit == unit, end_of_day.c.day == day)
-            .values(items=dumps(items).decode())
-        )
+        if _erase_entries(items, calls):
+            conn.execute(
+                end_of_day.update()
+                .where(end_of_day.c.unit == unit, end_of_day.c.day == day)
+                .values(items=dumps(items).decode())
+            )
+    # The lists as journaled (the reporting topic's events), which `as_of` replays.
+    for seq, envelope in _journaled(conn, f'%"{EOD_PRODUCED}"%'):
+        if _erase_entries(envelope["data"].get("items") or [], calls):
+            conn.execute(journal.update().where(journal.c.seq == seq).values(envelope=dumps(envelope).decode()))
+
+
+def _erase_entries(items: list[Any], calls: set[str]) -> bool:
+    """Replace the callers of these calls' entries of a list in place; whether any was there."""
+    found = False
+    for item in items:
+        if isinstance(item, dict) and item.get("call_id") in calls:
+            item.update({f: ERASED for f in LIST_FIELDS if item.get(f) is not None})
+            found = True
+    return found
 
 
 def _erase_complaint(conn: sa.Connection, complaint_id: str) -> None:

@@ -17,9 +17,11 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
 from services.reporting.contract import CONTRACT
+from services.reporting.privacy import OversightSealer
 from shared.contracts import EventContract
 from shared.errors import DomainError, NotFound
 from shared.eventstore import CrmApplication
+from shared.privacy import KeyStore, Sealer
 
 NS = uuid.UUID("0b8a6a2e-0f5f-4d7e-8f0a-6a1e7c3b9d55")
 
@@ -235,6 +237,11 @@ class CallCentreReport(Aggregate):
 class Oversight(CrmApplication):
     service: ClassVar[str] = "reporting"
     contract: ClassVar[EventContract] = CONTRACT
+    # The end-of-day lists name callers: each entry sealed under its caller's key (services/reporting/privacy.py).
+    personal_fields: ClassVar[dict[str, frozenset[str]]] = {"EndOfDayList": frozenset()}
+
+    def construct_sealer(self, keys: KeyStore) -> Sealer:
+        return OversightSealer(keys)
 
     def _save_once(self, *aggregates: Aggregate) -> bool:
         try:

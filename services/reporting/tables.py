@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shared.erased_memory import erased_table
+
 metadata = sa.MetaData()
 Time = sa.DateTime(timezone=True)
 
@@ -132,9 +134,4 @@ snapshots = sa.Table(
 
 # Whom the erasure events applied here erased (a member's or caller's key subject, a complaint, a call of theirs): an
 # event about them read later (the calls topic lags behind the members topic) is redacted as it is applied.
-erased = sa.Table(
-    "erased_subjects",
-    metadata,
-    sa.Column("subject", sa.String(100), primary_key=True),
-    sa.Column("kind", sa.String(20), nullable=False),  # person, call, complaint
-)
+erased = erased_table(metadata)  # kinds: person, call, complaint

@@ -88,3 +88,18 @@ def test_an_erased_member_is_forgotten_by_the_lookup_and_their_calls_by_the_inde
     assert rows[str(mine)][0] == ERASED and "9131234567" not in rows[str(mine)][1]
     assert rows[str(stranger)][0] == "+989121112233"
     centre.close()
+
+
+def test_a_members_events_read_after_their_erasure_copy_nothing_into_the_lookup(tmp_path) -> None:
+    """The erasure reached the lookup first (its older events read again, or a consumer that joined late): the
+    member's version, kept with the erasure, makes the older events change nothing."""
+    told: list[list[str]] = []
+    lookup = MemberLookup(create_engine(f"sqlite:///{tmp_path / 'lookup.db'}"), on_erased=told.append)
+    erased = {"reason": "request", "by": "ops", "at": AT}
+    lookup.apply([_member_event("erased", 3, erased)])
+    assert lookup.apply([_member_event("registered", 1, REGISTERED)]) == 0
+    assert lookup.apply([_member_event("details_updated", 2, {"changes": {"name": "Maryam"}})]) == 0
+    assert lookup.member_of("+989131234567") is None
+    assert lookup.names_of(["1001"]) == {}
+    with lookup.engine.connect() as conn:
+        assert conn.execute(sa.select(member_phones)).all() == [] and conn.execute(sa.select(member_names)).all() == []

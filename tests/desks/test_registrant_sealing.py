@@ -211,3 +211,33 @@ def test_a_sessions_invitees_are_sealed_each_with_their_members_key(settings, cl
         summary = conn.execute(sa.text("SELECT summary FROM sessions_index")).scalar()
     assert "مریم" not in summary and "Bahar" in summary  # the index's copy too
     office.close()
+
+
+def test_what_the_book_and_the_index_read_after_a_members_erasure_reads_erased(settings, clock, tmp_path) -> None:
+    """The erasure is applied before older events: the book keeps the member's version with the erasure, so their
+    older events change nothing; the index, catching up only after the member's key is gone, opens [erased]."""
+    office = build_office(settings, clock)
+    index = build_index(settings, office)
+    book = MemberBook(create_engine(f"sqlite:///{tmp_path / 'book.db'}"), on_erased=index.forget_members)
+    desk = announced(office)
+    mine = _register(office, desk, "مریم احمدی", "1001")  # registered before the erasure, not indexed yet
+
+    assert office.sealer is not None
+    office.sealer.keys.delete(MEMBER)
+    book.apply([_member_event("crm.members.member.erased.v1", {"reason": "request", "by": "ops", "at": AT}, 3)])
+    registered = {
+        "membership_number": "1001",
+        "name": "مریم احمدی",
+        "status": "active",
+        "contacts": [{"phones": [{"e164": "+989131234567", "kind": "mobile"}]}],
+    }
+    assert book.apply([_member_event("crm.members.member.registered.v1", registered, 1)]) == 0
+    book.apply([_member_event("crm.members.selection.taken.v1", {"members": ["1001"], "criteria": {}}, 4)])
+    selection = book.selection(MEMBER)
+    assert selection is not None and selection["recipients"] == []  # nobody to message: no name, no number
+
+    index.catch_up()
+    with index.engine.connect() as conn:
+        query = sa.select(forms.c.number, forms.c.member_name, forms.c.phone).where(forms.c.desk_id == str(desk))
+        assert [tuple(r) for r in conn.execute(query)] == [(mine, ERASED, ERASED)]
+    office.close()

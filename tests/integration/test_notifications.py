@@ -211,6 +211,8 @@ def test_a_days_calls_end_with_the_end_of_day_list_in_each_unit_managers_mailbox
         assert body.count("مهلت تماس برگشتی") == count
     trade = mails(settings.data_dir, "f.alavi@example.org")[0].get_body().get_content()
     assert "کارشناس: s.ahmadi" in trade  # the expert who missed t-1 on extension 211
+    legal = mails(settings.data_dir, "d.kazemi@example.org")[0].get_body().get_content()
+    assert "+989131110000" in legal  # the callers, sealed in the reporting store, reach the manager opened
 
     # The deliveries are events of the notifications service, listed with their state.
     page = httpx.get(f"{notifications}/notifications", params={"kind": "end_of_day_list"}, headers=admin).json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -200,3 +201,47 @@ def test_a_complaints_events_read_after_its_complainants_erasure_are_applied_era
         text = " ".join(conn.execute(sa.select(journal.c.envelope)).scalars())
     assert "three weeks" not in text and "مریم" not in text
     desk.close()
+
+
+def test_end_of_day_lists_read_before_or_after_a_callers_erasure_read_erased(settings, clock) -> None:
+    """The lists the reporting service recorded name callers: the model's copy and its journal (which `as_of`
+    replays) read [erased] after the erasure, also for a list published before it and read only after it."""
+    from services.reporting.processor import build_engine
+
+    centre = build_centre(settings, clock)
+    calls = Feed(centre)
+    engine = build_engine(settings, clock)
+    model, lists = engine.readmodel, Feed(engine.oversight)
+    stranger = _unanswered(centre, STRANGER, "card renewal")
+    other = _unanswered(centre, OTHER, "a visa letter")
+    engine.handle(calls.next())
+    assert engine.tick(clock() + timedelta(days=1))["lists"] >= 1
+    first = lists.next()
+    engine.handle(first)  # the first day's list, read before the erasure
+
+    def entries() -> dict[str, dict]:
+        found = {}
+        for unit, day in model.end_of_day_days():
+            found.update({i["call_id"]: i for i in model.end_of_day_list(unit, day)["items"]})
+        return found
+
+    assert entries()[stranger]["caller"] == "+989121112233"
+    assert engine.tick(clock() + timedelta(days=4))["lists"] >= 1
+    published_before = lists.next()  # the next days' lists, published before the erasure
+
+    centre.erase_caller(STRANGER, "request", by="ops")
+    engine.handle(calls.next())  # the erasure, read first
+    engine.handle(published_before)  # then the lists the reporting topic published before it
+
+    for found in (entries(), {i["call_id"]: i for i in _replayed_items(model, clock)}):
+        assert (found[stranger]["caller"], found[stranger]["subject"]) == (ERASED, ERASED)
+        assert found[other]["subject"] == "a visa letter"
+    with model.engine.connect() as conn:
+        journaled = " ".join(conn.execute(sa.select(journal.c.envelope)).scalars())
+    assert "9121112233" not in journaled and "card renewal" not in journaled and "a visa letter" in journaled
+    centre.close()
+
+
+def _replayed_items(model, clock) -> list[dict]:
+    replayed = model.as_of(clock() + timedelta(days=5))
+    return [i for unit, day in replayed.end_of_day_days() for i in replayed.end_of_day_list(unit, day)["items"]]
