@@ -47,14 +47,16 @@ _NAMESPACE_SHA1 = hashlib.sha1(EVENT_ID_NAMESPACE.bytes, usedforsecurity=False)
 
 
 def event_id(name: str) -> str:
-    """`str(uuid.uuid5(EVENT_ID_NAMESPACE, name))`, without building a UUID object (once per event published)."""
+    """`str(uuid.uuid5(EVENT_ID_NAMESPACE, name))`, without building a UUID object (once per event published): the
+    SHA-1's first 32 hex digits with the version digit set to 5 and the variant's two top bits to 10."""
     sha = _NAMESPACE_SHA1.copy()
     sha.update(name.encode())
-    digest = bytearray(sha.digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = sha.hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+# A hex digit with its two top bits set to 10 (RFC 4122's variant)
+_VARIANT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
 
 
 def partition_for(key: bytes, partitions: int) -> int:
