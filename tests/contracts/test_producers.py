@@ -31,7 +31,8 @@ from shared.contracts import EventContract, UndeclaredEvent, load_schemas, rende
 from shared.envelope import CloudEvent
 from shared.envelope import _default as envelope_default
 from shared.eventstore import CrmApplication
-from shared.relay import EnvelopeMapper
+from shared.notification_log import rows_of
+from shared.relay import EnvelopeMapper, Record
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2] / "contracts"
@@ -62,12 +63,14 @@ class Published(list[CloudEvent]):
     JSON wrote for it before orjson took over (tests/shared/test_envelope_json.py)."""
 
     written_before: list[tuple[bytes, str]]
+    records: list[Record]  # what the relay sends, written from the stored rows without the CloudEvent
 
 
 def published(app: CrmApplication) -> Published:
     notifications = app.recorder.select_notifications(0, 1_000_000, inclusive_of_start=False)
     events = Published(EnvelopeMapper(app).many(notifications))
     events.written_before = [written_before(app, n) for n in notifications]
+    events.records = EnvelopeMapper(app).records(rows_of(notifications))
     return events
 
 
@@ -327,6 +330,20 @@ def test_every_event_a_service_stores_goes_on_the_wire_as_the_standard_library_w
     for envelope, (value, time) in zip(events, events.written_before, strict=True):
         assert envelope.value() == value, envelope.type
         assert envelope.time == time
+
+
+@pytest.mark.parametrize("service", sorted(CONTRACTS))
+def test_every_event_the_relay_sends_is_the_bytes_of_its_cloudevent(
+    service: str, demo_events: dict[str, Published]
+) -> None:
+    events = demo_events[service]
+    assert len(events.records) == len(events) > 10
+    for envelope, (position, key, value, headers, time) in zip(events, events.records, strict=True):
+        assert position == envelope.position
+        assert key == envelope.key()
+        assert value == envelope.value()
+        assert headers == envelope.headers(), envelope.type
+        assert time == envelope.time
 
 
 @pytest.mark.parametrize("service", sorted(CONTRACTS))

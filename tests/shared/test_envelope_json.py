@@ -17,6 +17,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from shared.envelope import _default, _same_in_orjson, dumps
+from shared.relay import _utc_text
 from shared.transcoding import fast_decoder
 
 
@@ -203,3 +204,44 @@ def test_another_transcoder_is_used_as_it_is() -> None:
 
     own = Own()
     assert fast_decoder(own)(b"{}") == {"own": True}
+
+
+@examples(max_examples=500, deadline=None)
+@given(
+    st.datetimes(
+        timezones=st.one_of(
+            st.just(UTC),
+            st.just(ZoneInfo("UTC")),
+            st.just(ZoneInfo("Asia/Tehran")),
+            st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-900, 900)),
+        )
+    )
+    | st.datetimes(),
+    stored,
+)
+def test_the_event_time_read_as_stored_text_gives_the_time_the_datetime_gave(at: datetime, rest: dict) -> None:
+    t = transcoder()
+    raw = t.encode({"timestamp": at, **rest, "originator_version": 1})
+    fast = fast_decoder(t, time_as_text="timestamp")(raw)
+    slow = t.decode(raw)
+    time = fast.pop("timestamp")
+    assert type(time) in (str, datetime)  # the text, or on the transcoder's path the datetime
+    assert _utc_text(time) == _utc_text(slow.pop("timestamp"))
+    assert same(fast, slow)
+
+
+def test_the_event_time_is_the_stored_text_only_when_tagged_as_eventsourcings_datetime() -> None:
+    t = transcoder()
+    at = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+    decode = fast_decoder(t, time_as_text="timestamp")
+    assert decode(t.encode({"timestamp": at, "x": 1})) == {"timestamp": at.isoformat(), "x": 1}
+    assert decode(t.encode({"timestamp": uuid.UUID(int=3), "x": 1})) == {"timestamp": uuid.UUID(int=3), "x": 1}
+    assert decode(b'{"timestamp":{"_type_":"decimal_str","_data_":"1.5"},"x":1}') == {
+        "timestamp": Decimal("1.5"),
+        "x": 1,
+    }
+    assert decode(b'{"timestamp":{"_data_":"2026-11-29T17:00:00+00:00"},"x":1}') == {
+        "timestamp": {"_data_": "2026-11-29T17:00:00+00:00"},
+        "x": 1,
+    }
+    assert fast_decoder(t)(t.encode({"timestamp": at})) == {"timestamp": at}
