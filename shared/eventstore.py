@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recording, StoredEvent
 from eventsourcing.sqlite import SQLiteConnectionPool
 
@@ -130,6 +131,23 @@ class CrmApplication(Application[Any]):
         keep_sqlite_connections(self.recorder)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """eventsourcing's `save`, collecting an aggregate's events without its two runtime protocol checks per
+        object (is it a domain event? does it collect events?): a twentieth of an import's CPU. An `Aggregate` is
+        no domain event (it has no originator_id) and collects its own; anything else goes the library's way."""
+        if not objs or not all(isinstance(o, Aggregate) for o in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[Any] = ProcessingEvent()
+        for obj in objs:
+            processing_event.events.extend(obj.collect_events())
+            processing_event.aggregates[obj.id] = obj
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's own (deprecated) hook, as its save calls it
+        return recordings
 
     def close(self) -> None:
         super().close()

@@ -197,6 +197,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)  # an import names the same few dozen countries on every row
 def country(code_or_name: str | None) -> str:
     """ISO 3166-1 alpha-2 code of a country given by its alpha-2 or alpha-3 code (any case) or its name in
     English, Persian, Turkish or Arabic. Raises InvalidInput for anything else."""
