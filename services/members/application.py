@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -22,6 +22,17 @@ from shared.problems import DomainError, InvalidInput, NotFound
 
 Resolver = Callable[[Criteria], list[str]]
 IMPORT_BATCH = 500
+
+
+def _chunks(rows: Iterable[MemberRow], size: int) -> Iterator[list[MemberRow]]:
+    chunk: list[MemberRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class MemberNotFound(NotFound):
@@ -327,35 +338,47 @@ class MemberDirectory(CrmApplication):
         seen: dict[str, int | None] = {}
         pending: list[tuple[Member, MemberRow, str]] = []
         at = self.clock()
-        for row in rows:
-            report.rows += 1
-            number = row.membership_number
-            if number in seen:
-                first = seen[number]
-                where = f" (first on line {first})" if first is not None else ""
-                report.reject(
-                    row.line, number, "membership_number", f"duplicate membership number {number} in the file{where}"
-                )
-                continue
-            seen[number] = row.line
-            try:
-                outcome, member = self._apply_row(row, by, at)
-            except DomainError as exc:
-                report.reject(row.line, number, None, str(exc))
-                continue
-            if outcome == "unchanged":
-                report.unchanged += 1
-                continue
-            pending.append((member, row, outcome))
-            if len(pending) >= batch_size:
-                self._flush(pending, report)
-                pending = []
+        for chunk in _chunks(rows, batch_size):
+            fresh: list[MemberRow] = []
+            for row in chunk:
+                report.rows += 1
+                number = row.membership_number
+                if number in seen:
+                    first = seen[number]
+                    where = f" (first on line {first})" if first is not None else ""
+                    report.reject(
+                        row.line,
+                        number,
+                        "membership_number",
+                        f"duplicate membership number {number} in the file{where}",
+                    )
+                    continue
+                seen[number] = row.line
+                fresh.append(row)
+            stored = self.find_members([row.membership_number for row in fresh])  # one query for the chunk
+            for row in fresh:
+                try:
+                    outcome, member = self._apply_row(row, stored.get(row.membership_number), by, at)
+                except DomainError as exc:
+                    report.reject(row.line, row.membership_number, None, str(exc))
+                    continue
+                if outcome == "unchanged":
+                    report.unchanged += 1
+                    continue
+                pending.append((member, row, outcome))
+                if len(pending) >= batch_size:
+                    self._flush(pending, report)
+                    pending = []
         if pending:
             self._flush(pending, report)
         return report
 
-    def _apply_row(self, row: MemberRow, by: str | None, at: datetime) -> tuple[str, Member]:
-        member = self.find_member(row.membership_number)
+    def find_members(self, membership_numbers: list[str]) -> dict[str, Member]:
+        """The stored members among these (canonical) membership numbers, read from the store at once."""
+        ids = {member_id(n): n for n in membership_numbers}
+        return {ids[i]: m for i, m in self.find_aggregates(list(ids), Member).items()}
+
+    def _apply_row(self, row: MemberRow, member: Member | None, by: str | None, at: datetime) -> tuple[str, Member]:
         reason = row.status_reason or "set by import"
         if member is None:
             member = Member.register(

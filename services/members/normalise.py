@@ -18,7 +18,7 @@ import phonenumbers
 import pycountry
 
 from shared.errors import InvalidInput
-from shared.phones import ascii_digits, e164, parse_phone
+from shared.phones import ascii_digits, e164, parse_phone, valid_number
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -113,6 +113,7 @@ class Phone:
 
 
 _PHONE_NOISE = re.compile(r"[\s\-–—.()\[\]/\u200c\u200e\u200f]")
+_PHONE_TEXT = re.compile(r"(\+|00)?\d{4,17}")
 _KINDS = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
     phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
@@ -126,8 +127,11 @@ def phone(raw: str | None, region: str = "IR") -> Phone:
     if not original:
         raise InvalidInput("the phone number is empty")
     text = _PHONE_NOISE.sub("", ascii_digits(unicodedata.normalize("NFKC", original)))
-    if not re.fullmatch(r"(\+|00)?\d{4,17}", text):
+    if not _PHONE_TEXT.fullmatch(text):
         raise InvalidInput(f"{original!r} is not a phone number")
+    quick = valid_number(text, region)  # most numbers: the same answer as below, without phonenumbers' parse
+    if quick is not None:
+        return Phone(raw=original, e164=quick[0], kind=_KINDS.get(quick[1], "other"))
     parsed = parse_phone(text, region)
     if parsed is None:
         raise InvalidInput(f"{original!r} is not a phone number")
@@ -193,6 +197,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)  # an import names the same few dozen countries on every row
 def country(code_or_name: str | None) -> str:
     """ISO 3166-1 alpha-2 code of a country given by its alpha-2 or alpha-3 code (any case) or its name in
     English, Persian, Turkish or Arabic. Raises InvalidInput for anything else."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from services.members.application import member_record
 from services.members.criteria import Criteria
 from services.members.csv_import import import_csv
 from services.members.main import build_directory, build_index
@@ -28,6 +29,9 @@ def test_import_search_selection_and_lookup_on_postgresql(settings, clock, pg_sc
         assert report.created == 5 and len(report.rejected) == 8
         head = directory.recorder.max_notification_id()
         assert import_csv(directory, FIXTURE).unchanged == 5 and directory.recorder.max_notification_id() == head
+        found = directory.find_members(["1001", "1010", "9999"])  # one query of the schema for a batch
+        assert sorted(found) == ["1001", "1010"]
+        assert member_record(found["1001"]) == member_record(directory.get_member("1001"))
         index.catch_up()
         found = index.search(Criteria(name="شرکه الکیمیاء"))  # Persian keyboard for "شركة الكيمياء"
         assert [m["membership_number"] for m in found] == ["1010"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.members.application import AlreadyRegistered, MemberDirectory, MemberNotFound, member_record
-from services.members.domain import Member, StatusRefused, member_id
+from services.members.domain import Member, StatusRefused, copied, member_id
 from shared.problems import DomainError, InvalidInput
 
 AT = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
@@ -193,3 +197,26 @@ def test_the_history_lists_every_event_with_its_kafka_type(directory, clock):
     assert history[2]["data"]["reason"] == "عدم تمدید"
     assert history[0]["data"]["status"] == "active"
     assert history[0]["data"]["contacts"][0]["phones"][0]["e164"] == "+989131234567"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _containers(value: Any) -> list[int]:
+    if isinstance(value, list):
+        return [id(value), *(i for v in value for i in _containers(v))]
+    if isinstance(value, dict):
+        return [id(value), *(i for v in value.values() for i in _containers(v))]
+    return []
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_a_detail_s_copy_equals_a_deep_copy_and_shares_no_list_or_dict(value: Any) -> None:
+    made = copied(value)
+    assert made == copy.deepcopy(value) and type(made) is type(value)
+    assert not set(_containers(made)) & set(_containers(value))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.members.application import MemberDirectory, MemberRow
+from services.members.application import MemberDirectory, MemberRow, member_record
 from services.members.criteria import Criteria
 from services.members.csv_import import import_csv, import_csv_bytes
 from services.members.demo import load_members
@@ -199,3 +199,17 @@ def test_the_index_and_the_store_scan_resolve_criteria_alike(directory, index):
     ]:
         c = criteria.normalised()
         assert index.resolve(c) == sorted(directory._scan(c)), criteria  # noqa: SLF001
+
+
+def test_the_members_of_a_batch_are_read_at_once_as_each_is_read_alone(directory):
+    import_csv(directory, FIXTURE)
+    directory.update_member("1001", {"email": "sales@farsh.example"})
+    directory.suspend_member("1010", "عدم تمدید")
+    directory.erase_member("1011", "the person asked to be forgotten")
+    numbers = ["1001", "1002", "1003", "1010", "1011", "9999"]
+    found = directory.find_members(numbers)
+    assert sorted(found) == ["1001", "1002", "1003", "1010", "1011"]  # 9999 was never registered
+    for number, member in found.items():
+        assert member_record(member) == member_record(directory.get_member(number))
+        assert member.version == directory.get_member(number).version
+    assert found["1011"].name == "[erased]" and found["1001"].email == "sales@farsh.example"

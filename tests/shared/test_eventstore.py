@@ -98,3 +98,31 @@ def test_a_bad_unknown_or_other_kind_of_id_finds_nothing_and_gets_a_404(given: s
     with pytest.raises(TicketNotFound, match=f"no ticket {aggregate_id}") as missing:
         desk.get_aggregate(aggregate_id, Ticket, TicketNotFound, f"no ticket {aggregate_id}")
     assert missing.value.status == 404
+
+
+def test_saving_aggregates_stores_what_the_library_s_own_save_stores() -> None:
+    """`CrmApplication.save` collects aggregates' events itself, skipping the library's protocol checks."""
+    from eventsourcing.application import Application
+    from eventsourcing.domain import DomainEventProtocol
+
+    ours, theirs = Desk(), Desk()
+    heard: list[int] = []
+    ours.on_recorded(lambda: heard.append(1))
+    tickets = [Ticket("printer"), Ticket("scanner")]
+    tickets[0].rename("printer on floor 2")
+    assert not any(isinstance(t, DomainEventProtocol) for t in tickets)  # so the library would collect them too
+    copies = list(tickets)
+    recordings = ours.save(*tickets)
+    assert [(r.notification.originator_version, r.notification.topic) for r in recordings] == [
+        (1, f"{__name__}:Ticket.Opened"),
+        (2, f"{__name__}:Ticket.Renamed"),
+        (1, f"{__name__}:Ticket.Opened"),
+    ]
+    assert heard == [1] and not tickets[0].pending_events
+    again = [Ticket("printer"), Ticket("scanner")]
+    again[0].rename("printer on floor 2")
+    Application.save(theirs, *again)
+    assert [ours.event_history(t.id)[-1]["data"] for t in copies] == [
+        theirs.event_history(t.id)[-1]["data"] for t in again
+    ]
+    assert ours.repository.get(tickets[0].id).subject == "printer on floor 2"
