@@ -9,45 +9,12 @@ from datetime import date
 
 import pytest
 
-from services.calls.application import CallCentre
 from services.notifications.application import Notifier
 from services.reporting import call_periods
 from services.reporting.engine import ReportingEngine
-from services.reporting.oversight import Oversight
-from services.reporting.readmodel import ReadModel
 from shared.calendar import IRAN, TURKEY, BusinessCalendar
 from tests.notifications.helpers import Recorder
-from tests.reporting.test_engine import ORGANISATION, RULE, Feed, abandoned, oversight_events, tehran
-
-
-@pytest.fixture
-def calendar() -> BusinessCalendar:
-    return BusinessCalendar(IRAN)
-
-
-@pytest.fixture
-def centre(clock, calendar) -> CallCentre:
-    return CallCentre(organisation=ORGANISATION, calendar=calendar, clock=clock)
-
-
-@pytest.fixture
-def readmodel(tmp_path, calendar) -> ReadModel:
-    return ReadModel(f"sqlite:///{tmp_path}/rm.db", calendar)
-
-
-@pytest.fixture
-def oversight() -> Oversight:
-    return Oversight()
-
-
-@pytest.fixture
-def engine(readmodel, oversight, calendar, clock) -> ReportingEngine:
-    return ReportingEngine(readmodel, oversight, ORGANISATION, calendar, RULE, clock)
-
-
-@pytest.fixture
-def feed(engine, centre, oversight) -> Feed:
-    return Feed(engine, centre, oversight)
+from tests.reporting.test_engine import ORGANISATION, RULE, abandoned, oversight_events, tehran
 
 
 def test_the_chamber_s_weeks_and_months() -> None:

@@ -7,52 +7,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
-from services.calls.application import CallCentre
 from services.calls.domain import Direction
 from services.reporting.deadlines import DeadlineTimer
-from services.reporting.engine import ReportingEngine
-from services.reporting.oversight import Oversight
-from services.reporting.readmodel import ReadModel
-from shared.calendar import IRAN, BusinessCalendar
 from tests.reporting.test_engine import (
-    ORGANISATION,
-    RULE,
-    Feed,
     abandoned,
     answered_by_member_relations,
     called_back,
     oversight_events,
     tehran,
 )
-
-
-@pytest.fixture
-def calendar() -> BusinessCalendar:
-    return BusinessCalendar(IRAN)
-
-
-@pytest.fixture
-def centre(clock, calendar) -> CallCentre:
-    return CallCentre(organisation=ORGANISATION, calendar=calendar, clock=clock)
-
-
-@pytest.fixture
-def oversight() -> Oversight:
-    return Oversight()
-
-
-@pytest.fixture
-def engine(tmp_path, oversight, calendar, clock) -> ReportingEngine:
-    return ReportingEngine(
-        ReadModel(f"sqlite:///{tmp_path}/rm.db", calendar), oversight, ORGANISATION, calendar, RULE, clock
-    )
-
-
-@pytest.fixture
-def feed(engine, centre, oversight) -> Feed:
-    return Feed(engine, centre, oversight)
 
 
 class ClockWait:

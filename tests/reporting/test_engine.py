@@ -9,8 +9,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from services.calls.application import CallCentre
 from services.calls.domain import CallbackOutcome, Direction, call_id_for_pbx
 from services.calls.telephony import TelephonyEvent
@@ -63,36 +61,6 @@ class Feed:
                 self.positions[app] = new[-1].position
             events.extend(new)
         return self.engine.handle(events)
-
-
-@pytest.fixture
-def calendar() -> BusinessCalendar:
-    return BusinessCalendar(IRAN)
-
-
-@pytest.fixture
-def centre(clock, calendar) -> CallCentre:
-    return CallCentre(organisation=ORGANISATION, calendar=calendar, clock=clock)
-
-
-@pytest.fixture
-def readmodel(tmp_path, calendar) -> ReadModel:
-    return ReadModel(f"sqlite:///{tmp_path}/rm.db", calendar)
-
-
-@pytest.fixture
-def oversight() -> Oversight:
-    return Oversight()
-
-
-@pytest.fixture
-def engine(readmodel, oversight, calendar, clock) -> ReportingEngine:
-    return ReportingEngine(readmodel, oversight, ORGANISATION, calendar, RULE, clock)
-
-
-@pytest.fixture
-def feed(engine, centre, oversight) -> Feed:
-    return Feed(engine, centre, oversight)
 
 
 def abandoned(
