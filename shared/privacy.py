@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -43,7 +40,6 @@ from shared.keystore import SqliteKeyStore as SqliteKeyStore
 SEALED = "_sealed_"  # the key of a sealed value's wrapper: {"_sealed_": "v1", "ct": "<base64 nonce+ciphertext>"}
 VERSION = "v1"
 ERASED = "[erased]"  # what a sealed text reads as once its person's key is deleted
-_SUBJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 class KeyStore(Protocol):
@@ -81,68 +77,6 @@ class MemoryKeyStore:
         with self._lock:
             self._deleted.add(subject)
             return self._keys.pop(subject, None) is not None
-
-
-class FileKeyStore:
-    """One file per person (`<id>.key`, mode 600) in a folder; deleting the file is the erasure. Read on every use,
-    never cached, so an erasure by another process (`crm privacy erase`) holds here at once. A tombstone
-    (`<id>.erased`) keeps an erased person's key from being created again by a later event."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def _path(self, subject: str, suffix: str) -> Path:
-        if not _SUBJECT.match(subject):
-            raise ValueError(f"not a subject id: {subject!r}")
-        return self.folder / f"{subject}{suffix}"
-
-    def key(self, subject: str, *, create: bool) -> bytes | None:
-        path = self._path(subject, ".key")
-        try:
-            return base64.b64decode(path.read_bytes())
-        except FileNotFoundError:
-            if not create or self._path(subject, ".erased").exists():
-                return None
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = AESGCM.generate_key(bit_length=256)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return base64.b64decode(path.read_bytes())
-        with os.fdopen(fd, "wb") as out:
-            out.write(base64.b64encode(key))
-            out.flush()
-            os.fsync(out.fileno())
-        return key
-
-    def secret(self, name: str) -> bytes:
-        """A secret of the folder (`<name>.secret`, mode 600), made once: the first process to write it wins."""
-        path = self._path(name, ".secret")
-        try:
-            return base64.b64decode(path.read_bytes())
-        except FileNotFoundError:
-            pass
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return base64.b64decode(path.read_bytes())
-        made = secrets.token_bytes(32)
-        with os.fdopen(fd, "wb") as out:
-            out.write(base64.b64encode(made))
-            out.flush()
-            os.fsync(out.fileno())
-        return made
-
-    def delete(self, subject: str) -> bool:
-        path = self._path(subject, ".key")
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._path(subject, ".erased").touch()
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
 
 
 # Whose data an event holds, when it is not the aggregate's own person: (aggregate id, event topic, event state) ->
