@@ -226,7 +226,7 @@ class Notifier(CrmApplication):
                 if anyone_erased:
                     asked = self.late.not_erased(asked)
                 for wanted in asked:
-                    requested += self.request(wanted, e)
+                    requested += self.request(wanted, e, erased_before=anyone_erased)
                 for key in rules.cancelled_reminders(e):
                     self.withdraw(key, f"withdrawn: {e.type}")
             except (KeyError, TypeError, ValueError, TemplateError) as exc:
@@ -313,8 +313,9 @@ class Notifier(CrmApplication):
                 conn.execute(messages.update().where(mine, t.address.is_not(None)).values(address=ERASED))
                 conn.execute(messages.update().where(mine, t.subject != "").values(subject=ERASED))
 
-    def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:
-        """Record the message; False when the same source event asked for it already (nothing is sent twice)."""
+    def request(self, wanted: rules.Wanted, source: CloudEvent, *, erased_before: bool = True) -> bool:
+        """Record the message; False when the same source event asked for it already (nothing is sent twice).
+        `erased_before`: whether any erasure was read before (False spares looking up whom a list names)."""
         contact = wanted.contact or Contact(wanted.recipient)
         language = contact.language if contact.language in LANGUAGES else self.default_language
         context = {**wanted.context, "recipient": contact.name or wanted.recipient}
@@ -345,7 +346,9 @@ class Notifier(CrmApplication):
             self.save(message)
         except IntegrityError:
             return False
-        if named and self.late.erased_among(named):  # someone on the list was erased before it was read
+        if (
+            named and erased_before and self.late.erased_among(named)
+        ):  # someone on the list was erased before it was read
             self.forget_listed([str(message.id)])
         return True
 
