@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse
 
 from services.notifications import mailbox as mb
 from services.notifications.access import Overseer, Staff, check_box, may_read_box
-from services.notifications.application import Notifier
+from services.notifications.application import MessageNotFound, Notifier
 from services.notifications.schemas import Box, MailPublic, MessageDetail, MessagePage
 from shared.errors import NotFound
+from shared.privacy import ERASED
 from shared.validation import Limit, Offset
 
 
@@ -96,11 +97,24 @@ def _boxes(request: Request, principal: Any, sms: bool, fmt: str, base: str) -> 
     return found
 
 
+def _unless_erased(notifier: Notifier, mail: dict[str, Any]) -> dict[str, Any]:
+    """A mail as kept, or, when the notifier's message it was sent as now reads [erased] (someone it names was
+    erased), with its subject and text [erased] too."""
+    try:
+        mid = uuid.UUID(mail.get("message") or "")
+        erased = notifier.message(mid).body == ERASED
+    except (ValueError, MessageNotFound):  # not sent by the notifier, or by another one
+        return mail
+    return {**mail, "subject": ERASED, "body": ERASED} if erased else mail
+
+
 def _box(request: Request, principal: Any, address: str, sms: bool, fmt: str, base: str) -> Any:
     check_box(request, principal, address)
     found = mb.messages(_folder(request, sms), address, sms=sms)
     if found is None:
         raise NotFound(f"no box for {address}")
+    if not sms:
+        found = [_unless_erased(request.app.state.notifier, m) for m in found]
     if fmt == "html":
         rows = [
             f'<li><a href="{base}/{html.escape(address)}/{html.escape(m["name"])}?format=html">'
@@ -116,6 +130,8 @@ def _one(request: Request, principal: Any, address: str, name: str, sms: bool, f
     found = mb.message(_folder(request, sms), address, name, sms=sms)
     if found is None:
         raise NotFound(f"no message {name} for {address}")
+    if not sms:
+        found = _unless_erased(request.app.state.notifier, found)
     if fmt == "html":
         head = "".join(
             f"<dt>{k}</dt><dd>{html.escape(str(found.get(key, '')))}</dd>"

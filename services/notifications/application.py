@@ -14,13 +14,12 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Notification
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import TemplateError
 from prometheus_client import Counter
 
 from services.notifications import rules
@@ -34,9 +33,11 @@ from services.notifications.contacts import (
     OrganisationContacts,
 )
 from services.notifications.contract import CONTRACT
-from services.notifications.domain import Message, backoff_delay, message_id
+from services.notifications.domain import MESSAGE_PERSON, Message, backoff_delay, message_id
 from services.notifications.erased import LateErasures
+from services.notifications.listed import ListedSubjects, erased_subjects
 from services.notifications.privacy import FORM_KINDS, MESSAGE_FIELDS, MessageSealer, member_of
+from services.notifications.renderer import Renderer
 from services.notifications.staff import StaffChoices
 from services.notifications.survey_links import LinkGone, SurveyLinks
 from shared.calendar import BusinessCalendar
@@ -54,8 +55,6 @@ from shared.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).with_name("templates")
-
 SENT = Counter("crm_notifications_sent", "Messages handed over to their channel", ["channel", "kind"])
 FAILED = Counter("crm_notifications_failed", "Messages given up after their last attempt", ["channel", "kind"])
 SKIPPED = Counter("crm_notifications_skipped", "Events whose rule could not read them (logged)", ["type"])
@@ -65,20 +64,6 @@ RETRIED = Counter("crm_notifications_retried", "Failed attempts that will be tri
 
 class MessageNotFound(NotFound):
     pass
-
-
-class Renderer:
-    """Subject, body and SMS text of a kind of message in a language, from templates/<kind>.<language>.txt."""
-
-    def __init__(self, folder: Path = TEMPLATES):
-        # Plain text: nothing is HTML-escaped (a name with & reads as written); StrictUndefined: a template naming a
-        # value the rule does not give fails in the tests rather than sending a blank.
-        self.env = Environment(loader=FileSystemLoader(folder), autoescape=False, undefined=StrictUndefined)
-
-    def render(self, kind: str, language: str, context: dict[str, Any]) -> dict[str, str]:
-        template = self.env.get_template(f"{kind}.{language}.txt")
-        ctx = template.new_context(context)
-        return {name: "".join(template.blocks[name](ctx)).strip() for name in ("subject", "body", "sms")}
 
 
 metadata = sa.MetaData()
@@ -172,6 +157,8 @@ class Notifier(CrmApplication):
         self.engine = engine or sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
         self.known = EventContacts(self.engine)
         self.late = LateErasures(self.engine)
+        assert self.sealer is not None  # a message's personal data is sealed (personal_fields)
+        self.listed = ListedSubjects(self.engine, self.sealer.keys)
         # Where staff are reached: the organisation file's people; another source (the console's users with an
         # e-mail address) is chained before it when given.
         sources: list[Contacts] = [staff] if staff is not None else []
@@ -214,7 +201,10 @@ class Notifier(CrmApplication):
         forms = rules.registrants_erased(events)
         if forms:
             self.forget_registrants(forms)
-        self.late.remember(events, erased, forms)  # what is read about them later asks for nothing
+        named = erased_subjects(events)
+        if named:
+            self.forget_listed(self.listed.naming(named))
+        self.late.remember(events, [*erased, *named], forms)  # what is read about them later asks for nothing
         anyone_erased = self.late.anyone()
         self.choices.apply(events)
         facts = rules.Facts(
@@ -236,7 +226,7 @@ class Notifier(CrmApplication):
                 if anyone_erased:
                     asked = self.late.not_erased(asked)
                 for wanted in asked:
-                    requested += self.request(wanted, e)
+                    requested += self.request(wanted, e, erased_before=anyone_erased)
                 for key in rules.cancelled_reminders(e):
                     self.withdraw(key, f"withdrawn: {e.type}")
             except (KeyError, TypeError, ValueError, TemplateError) as exc:
@@ -255,15 +245,7 @@ class Notifier(CrmApplication):
         pending = sa.select(t.id).where(theirs, t.status.in_(("queued", "retrying")))
         with self.engine.connect() as conn:
             ids = list(conn.execute(pending).scalars())
-        cancelled = 0
-        for mid in ids:
-            m = self.message(uuid.UUID(mid))
-            if m.cancel(reason="the recipient's personal data was erased", at=self.clock()):
-                try:
-                    self.save(m)
-                    cancelled += 1
-                except IntegrityError:  # sent meanwhile by the dispatcher
-                    pass
+        cancelled = sum(self._cancel_erased(self.message(uuid.UUID(mid))) for mid in ids)
         self.follower.catch_up()
         with self.engine.begin() as conn:
             conn.execute(messages.update().where(theirs, t.address.is_not(None)).values(address=ERASED))
@@ -287,22 +269,54 @@ class Notifier(CrmApplication):
             if getattr(m, "person", None) not in persons:
                 continue
             theirs.append(mid)
-            if m.cancel(reason="the recipient's personal data was erased", at=self.clock()):
-                try:
-                    self.save(m)
-                    cancelled += 1
-                except IntegrityError:  # sent meanwhile by the dispatcher
-                    pass
+            cancelled += self._cancel_erased(m)
         self.follower.catch_up()
-        if theirs:
-            with self.engine.begin() as conn:
-                mine = t.id.in_(theirs)
-                conn.execute(messages.update().where(mine, t.address.is_not(None)).values(address=ERASED))
-                conn.execute(messages.update().where(mine, t.subject != "").values(subject=ERASED))
+        self._erase_indexed(theirs)
         return cancelled
 
-    def request(self, wanted: rules.Wanted, source: CloudEvent) -> bool:
-        """Record the message; False when the same source event asked for it already (nothing is sent twice)."""
+    def forget_listed(self, ids: list[str]) -> int:
+        """People named in messages sealed under keys of their own (end-of-day lists, services/notifications/
+        listed.py) were erased: those messages' keys are deleted, so their address, subject and body read [erased];
+        the ones not yet sent are cancelled. Returns how many were cancelled."""
+        if not ids:
+            return 0
+        assert self.sealer is not None
+        for key in (f"{MESSAGE_PERSON}{mid}" for mid in ids):
+            if not self.sealer.erased(key):  # a list naming two erased callers is erased once
+                self.sealer.keys.delete(key)
+        self.follower.catch_up()
+        found = []
+        for mid in ids:
+            try:
+                found.append(self.message(uuid.UUID(mid)))
+            except MessageNotFound:  # named before it was stored, and never stored
+                continue
+        cancelled = sum(self._cancel_erased(m) for m in found)
+        self.follower.catch_up()
+        self._erase_indexed(ids)
+        return cancelled
+
+    def _cancel_erased(self, m: Message) -> int:
+        if not m.cancel(reason="the recipient's personal data was erased", at=self.clock()):
+            return 0
+        try:
+            self.save(m)
+        except IntegrityError:  # sent meanwhile by the dispatcher
+            return 0
+        return 1
+
+    def _erase_indexed(self, ids: list[str]) -> None:
+        """The index's copies of these messages' address and subject read [erased]."""
+        if ids:
+            t = messages.c
+            with self.engine.begin() as conn:
+                mine = t.id.in_(ids)
+                conn.execute(messages.update().where(mine, t.address.is_not(None)).values(address=ERASED))
+                conn.execute(messages.update().where(mine, t.subject != "").values(subject=ERASED))
+
+    def request(self, wanted: rules.Wanted, source: CloudEvent, *, erased_before: bool = True) -> bool:
+        """Record the message; False when the same source event asked for it already (nothing is sent twice).
+        `erased_before`: whether any erasure was read before (False spares looking up whom a list names)."""
         contact = wanted.contact or Contact(wanted.recipient)
         language = contact.language if contact.language in LANGUAGES else self.default_language
         context = {**wanted.context, "recipient": contact.name or wanted.recipient}
@@ -327,10 +341,16 @@ class Notifier(CrmApplication):
             send_at=wanted.send_at,
             person=wanted.person,
         )
+        named = self.listed.named_by(wanted.context.get("items") or []) if wanted.kind == "end_of_day_list" else ()
+        self.listed.record(str(message.id), named)  # before the message: an erasure read meanwhile finds it
         try:
             self.save(message)
         except IntegrityError:
             return False
+        if (
+            named and erased_before and self.late.erased_among(named)
+        ):  # someone on the list was erased before it was read
+            self.forget_listed([str(message.id)])
         return True
 
     # -- sending ----------------------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ def message_id(key: str) -> uuid.UUID:
     return uuid.uuid5(NS, key)
 
 
+MESSAGE_PERSON = "message:"
+
+
+def message_person(key: str) -> str:
+    """The key subject of a message sealed under a key of its own (one naming several people: an end-of-day list)."""
+    return f"{MESSAGE_PERSON}{message_id(key)}"
+
+
 def backoff_delay(attempt: int, first_seconds: float, max_seconds: float) -> timedelta:
     """The wait after the `attempt`-th failed attempt (1, 2, ...): doubled each time, capped."""
     return timedelta(seconds=min(first_seconds * (2 ** (attempt - 1)), max_seconds))

@@ -4,7 +4,7 @@ The notifier reads several topics, each at its own pace: an announcement, an inv
 before a member's erasure may be read after the members topic brought the erasure. Such an event carries the
 member's name and number opened; a message asked for from it would copy them and reach someone erased. So the
 subjects an erasure reached are remembered (the member's record id and membership number, the complaint and its
-reference, a desk registrant's key subject) and a message asked for later to any of them is not requested.
+reference, a desk registrant's key subject, a caller's keyed name) and a message asked for later to any of them is not requested.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ class LateErasures:
     def anyone(self) -> bool:
         with self.engine.connect() as conn:
             return self.memory.any(conn)
+
+    def erased_among(self, subjects: Iterable[str]) -> bool:
+        """Whether an erasure read before reached any of `subjects`."""
+        with self.engine.connect() as conn:
+            return bool(self.memory.remembered(conn, set(subjects)))
 
     def not_erased(self, asked: list[Wanted]) -> list[Wanted]:
         """The messages asked for, less those to someone erased before."""

@@ -105,6 +105,7 @@ def read_mail(path: Path) -> dict[str, Any]:
         "subject": str(message.get("Subject", "")),
         "date": str(message.get("Date", "")),
         "body": body.get_content() if body is not None else "",
+        "message": str(message.get("X-CRM-Message", "")),  # the notifier's message it is (channels.py)
     }
 
 

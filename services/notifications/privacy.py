@@ -1,7 +1,8 @@
 """A message to a person keeps its address, subject line and rendered body sealed with that person's key
 (shared/privacy.py), so that erasing the person makes them unreadable in the notifier's store: a member's message
 under the member's key, a complainant's under the complaint's, a desk registrant's under the form's registrant's
-(the member's when the form names one). A message to staff stays plain.
+(the member's when the form names one), an end-of-day list (which names callers) under a key of its own
+(services/notifications/listed.py). Any other message to staff stays plain.
 
 A message names its person (`person`, set by the rule that asked for it: a complaint's messages, a desk's forms'),
 or else its recipient is looked up among the members the notifier knows (services/notifications/contacts.py): by

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.notifications.contacts import Contact, Contacts, EventContacts
+from services.notifications.domain import message_person
 from shared.envelope import CloudEvent
 from shared.locales import load_words
 from shared.organisation import Organisation
@@ -140,14 +141,10 @@ def end_of_day_list(event: CloudEvent, facts: Facts) -> list[Wanted]:
         "items": d.get("items") or [],
         "count": len(d.get("items") or []),
     }
+    key = _key(event, "end_of_day_list", manager)
+    # The list names callers: sealed under a key of its own, deleted when any of them is erased (listed.py)
     return [
-        Wanted(
-            _key(event, "end_of_day_list", manager),
-            "end_of_day_list",
-            manager,
-            facts.staff.contact_of(manager),
-            context,
-        )
+        Wanted(key, "end_of_day_list", manager, facts.staff.contact_of(manager), context, person=message_person(key))
     ]
 
 

@@ -349,7 +349,7 @@ def test_the_desks_ratio_report_and_its_revision_go_to_the_sg_and_the_president(
 
 @pytest.mark.parametrize("language", ["fa", "tr", "en"])
 def test_every_kind_has_its_template_in_every_language(language):
-    from services.notifications.application import TEMPLATES, Renderer
+    from services.notifications.renderer import TEMPLATES, Renderer
 
     kinds = {p.name.split(".")[0] for p in TEMPLATES.glob("*.txt")}
     assert kinds == {
