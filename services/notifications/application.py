@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Notification
 from jinja2 import TemplateError
-from prometheus_client import Counter
 
 from services.notifications import rules
 from services.notifications.channels import Channel, NotSent, Outgoing
@@ -33,6 +32,7 @@ from services.notifications.contacts import (
     OrganisationContacts,
 )
 from services.notifications.contract import CONTRACT
+from services.notifications.counters import CLAIM_LOST, FAILED, RETRIED, SENT, SKIPPED
 from services.notifications.domain import MESSAGE_PERSON, Message, backoff_delay, message_id
 from services.notifications.erased import LateErasures
 from services.notifications.listed import ListedSubjects, erased_subjects
@@ -54,12 +54,6 @@ from shared.privacy_subjects import registrant_subject
 from shared.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
-
-SENT = Counter("crm_notifications_sent", "Messages handed over to their channel", ["channel", "kind"])
-FAILED = Counter("crm_notifications_failed", "Messages given up after their last attempt", ["channel", "kind"])
-SKIPPED = Counter("crm_notifications_skipped", "Events whose rule could not read them (logged)", ["type"])
-CLAIM_LOST = Counter("crm_notifications_claims_lost", "Attempts another replica had claimed first")
-RETRIED = Counter("crm_notifications_retried", "Failed attempts that will be tried again", ["channel", "kind"])
 
 
 class MessageNotFound(NotFound):
