@@ -7,25 +7,12 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from services.notifications import mailbox
 from services.notifications.application import Notifier
 from services.notifications.channels import SmtpChannel
 from services.notifications.main import create_app
 from shared.privacy import ERASED
 from shared.settings import NotificationSettings
-from tests.integration.conftest import free_port
 from tests.notifications.test_listed_erasure import caller_erased, listing
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = free_port()
-    server = mailbox.local_mail_server(mailbox.mailbox_folder(settings.data_dir), port=port)
-    server.start()
-    try:
-        yield port
-    finally:
-        server.stop()
 
 
 @pytest.fixture

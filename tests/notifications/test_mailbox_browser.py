@@ -6,24 +6,11 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from services.notifications import mailbox
 from services.notifications.channels import SmtpChannel
 from services.notifications.main import create_app
 from shared.settings import NotificationSettings
 from tests.browser import screenshot, serve
-from tests.integration.conftest import free_port
 from tests.notifications.helpers import end_of_day
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = free_port()
-    server = mailbox.local_mail_server(mailbox.mailbox_folder(settings.data_dir), port=port)
-    server.start()
-    try:
-        yield port
-    finally:
-        server.stop()
 
 
 @pytest.fixture
