@@ -761,7 +761,7 @@ def test_a_save_between_the_access_check_and_the_command_is_still_a_conflict(cli
     assert [c["note"] for c in stored["callbacks"]] == ["the other request"]
 
 
-def test_the_webhook_looks_its_callers_up_in_the_member_database_before_the_group_commit(
+def test_the_webhook_looks_its_callers_up_in_the_member_database_once_per_stored_round(
     client: TestClient, tokens
 ) -> None:
     def registered(n: int, phone: str) -> CloudEvent:
@@ -801,7 +801,7 @@ def test_the_webhook_looks_its_callers_up_in_the_member_database_before_the_grou
     ]
     response = client.post("/telephony/events", json=events, headers=tokens["telephony"])
     assert response.status_code == 200, response.text
-    assert asked == [["+989131234567", "+989137654321"]]  # one query for the request, each number once
+    assert asked == [["+989131234567", "+989137654321"]]  # one query for the round, each number once
 
     def member_of_call(pbx: str) -> str | None:
         return client.get(f"/calls/{call_id_for_pbx(pbx)}", headers=tokens["sg"]).json()["member_id"]

@@ -85,6 +85,8 @@ def test_concurrent_batches_are_stored_in_one_transaction_each_with_its_own_resu
         return real(events)
 
     centre.telephony.group._run = slow_first
+    asked: list[list[str]] = []  # the member lookups: one query per transaction, not one per request
+    centre.member_lookup_many = lambda numbers: asked.append(list(numbers)) or {}
     out: dict[str, list] = {}
 
     def post(name: str, events) -> None:
@@ -114,6 +116,7 @@ def test_concurrent_batches_are_stored_in_one_transaction_each_with_its_own_resu
     for t in (a, b, c):
         t.join(10)
     assert sizes == [1, 3]  # b and c together in the second transaction
+    assert asked == [["+989131234567"], ["+989131234567"]]  # b's and c's caller looked up once, for both
     assert [r.call_id for r in out["b"]] == [str(call_id_for_pbx("c-b"))]
     assert [r.status for r in out["c"]] == ["applied", "applied"]
     assert centre.get_call(call_id_for_pbx("c-c")).state == State.UNANSWERED
