@@ -205,9 +205,12 @@ class CrmApplication(Application[Any]):
 
     def find_aggregates(self, aggregate_ids: list[UUID], kind: type[A]) -> dict[UUID, A]:
         """The `kind` aggregates stored under these ids, as `find_aggregate` finds each one, from one query of the
-        store for all of them (an import's batch of members) rather than one per id."""
+        store for all of them (an import's batch of members, a webhook round's calls) rather than one per id.
+
+        With the aggregate cache on, an aggregate the cache holds at its stored version is the cached object
+        itself (copy it before changing it, as `repository.get(..., deepcopy_from_cache=False)` asks too); one
+        the store holds newer events of (another process wrote it) is read again from the store, and cached."""
         recorder: Any = self.recorder
-        datastore: Any = getattr(recorder, "datastore", None)
         table = getattr(recorder, "events_table_name", None)
         if len(aggregate_ids) > FIND_BATCH:
             found: dict[UUID, A] = {}
@@ -216,9 +219,42 @@ class CrmApplication(Application[Any]):
             return found
         if not aggregate_ids:
             return {}
-        if self.repository.cache is not None or self.snapshots is not None or table is None:
+        if self.snapshots is not None or table is None:
             each = {i: self.find_aggregate(i, kind) for i in aggregate_ids}  # what only the repository knows
             return {i: a for i, a in each.items() if a is not None}
+        cache: Any = self.repository.cache
+        cached: dict[UUID, Any] = {}
+        if cache is not None:
+            for i in aggregate_ids:
+                try:
+                    cached[i] = cache.get(i)
+                except KeyError:
+                    pass
+        rows: dict[UUID, list[tuple[int, str, bytes]]] = {}
+        for originator_id, version, topic, state in self._select_events_of(aggregate_ids):
+            key = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+            rows.setdefault(key, []).append((version, topic, state))
+        aggregates: dict[UUID, Any] = {}
+        with self.sealer.reading() if self.sealer is not None else nullcontext():
+            for i, stored in rows.items():
+                held = cached.get(i)
+                if held is not None and stored[-1][0] == held.version:
+                    aggregates[i] = held
+                    continue
+                aggregate: Any = None
+                for version, topic, state in stored:
+                    event: Any = self.mapper.to_domain_event(StoredEvent(i, version, topic, state))
+                    aggregate = event.mutate(aggregate)
+                aggregates[i] = aggregate
+                if cache is not None and aggregate is not None:
+                    cache.put(i, aggregate)
+        return {i: a for i, a in aggregates.items() if isinstance(a, kind)}
+
+    def _select_events_of(self, aggregate_ids: list[UUID]) -> list[tuple[Any, int, str, bytes]]:
+        """Every stored event of these aggregates in one query, by aggregate and version."""
+        recorder: Any = self.recorder
+        datastore: Any = getattr(recorder, "datastore", None)
+        table = recorder.events_table_name
         columns = "originator_id, originator_version, topic, state"
         if hasattr(datastore, "schema"):  # PostgreSQL
             from psycopg.sql import SQL, Identifier
@@ -229,25 +265,18 @@ class CrmApplication(Application[Any]):
             ).format(schema=Identifier(datastore.schema), table=Identifier(table))
             with datastore.get_connection() as conn, conn.cursor() as curs:
                 curs.execute(statement, [list(aggregate_ids)])
-                rows = [
+                return [
                     (r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                     for r in curs.fetchall()
                 ]
-        else:  # SQLite
-            marks = ",".join("?" * len(aggregate_ids))
-            with datastore.transaction(commit=False) as c:
-                c.execute(
-                    f"SELECT {columns} FROM {table} WHERE originator_id IN ({marks}) "
-                    "ORDER BY originator_id, originator_version",
-                    [i.hex for i in aggregate_ids],
-                )
-                rows = [(recorder.convert_originator_id(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
-        aggregates: dict[UUID, Any] = {}
-        with self.sealer.reading() if self.sealer is not None else nullcontext():
-            for originator_id, version, topic, state in rows:
-                event: Any = self.mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
-                aggregates[originator_id] = event.mutate(aggregates.get(originator_id))
-        return {i if isinstance(i, UUID) else UUID(i): a for i, a in aggregates.items() if isinstance(a, kind)}
+        marks = ",".join("?" * len(aggregate_ids))  # SQLite
+        with datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {columns} FROM {table} WHERE originator_id IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                [i.hex for i in aggregate_ids],
+            )
+            return [(recorder.convert_originator_id(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
 
     def get_aggregate(self, aggregate_id: UUID | str, kind: type[A], not_found: type[NotFound], message: str) -> A:
         """The `kind` aggregate stored under `aggregate_id`, or `not_found(message)` (a 404 problem) when there is
