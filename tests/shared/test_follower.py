@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -202,3 +203,28 @@ def test_a_catch_up_stops_at_a_short_batch_without_reading_the_log_again(
     assert follower.catch_up() == 1
     assert reads[3:] == [1]  # a short batch was everything there was
     assert positions_seen(engine) == [1, 2, 3, 4, 5]
+
+
+def test_each_batch_is_applied_inside_one_reading_of_the_key_store(notebook: Notebook, engine: sa.Engine) -> None:
+    """Erasures made by other processes are looked for once per batch, as the relay does, not once per key."""
+    readings: list[str] = []
+
+    class Keys:
+        @contextmanager
+        def reading(self) -> Iterator[None]:
+            readings.append("enter")
+            yield
+            readings.append("leave")
+
+    write(notebook, 3)
+    notebook.sealer = Keys()  # type: ignore[assignment]
+    inside: list[list[str]] = []
+
+    def apply(conn: sa.Connection, notifications: Sequence[Notification]) -> None:
+        inside.append(list(readings))
+        record(conn, notifications)
+
+    NotificationFollower(notebook, "seen", engine, apply, batch_size=2).catch_up()
+    assert inside == [["enter"], ["enter", "leave", "enter"]]
+    assert readings == ["enter", "leave", "enter", "leave"]
+    assert positions_seen(engine) == [1, 2, 3]
