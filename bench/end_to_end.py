@@ -81,13 +81,16 @@ class System:
         from shared.settings import Settings
 
         names = [n[: -len("_port")] for n in Settings.model_fields if n.endswith("_port") and n != "postgres_port"]
-        self.ports = dict(zip(names, C.free_ports(len(names)), strict=True))
+        # and the local mail server `crm run` starts as well (CRM_NOTIFICATIONS__SMTP_PORT, 8025 by default).
+        *free, self.smtp_port = C.free_ports(len(names) + 1)
+        self.ports = dict(zip(names, free, strict=True))
         broker = self.ports["broker"]
         self.env = {
             **C.clean_crm_env(),
             "CRM_DATA_DIR": str(data_dir),
             **{f"CRM_{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
             "CRM_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker}",
+            "CRM_NOTIFICATIONS__SMTP_PORT": str(self.smtp_port),
             "CRM_PROCESSOR_TICK_SECONDS": str(tick),
             **extra_env,
         }

@@ -112,6 +112,7 @@ class Outbox:
         clock: Clock,
         on_opened: Opened | None = None,
         poll_interval: float = 5.0,
+        topics: Sequence[str] = (),
     ):
         self.app = app
         self.engine = engine
@@ -125,7 +126,10 @@ class Outbox:
         # Race-safe: a service and its processor, or two replicas, may start on one database at once.
         create_tables(self.table.metadata, engine)
         # Every few seconds, not at once: a service that is down is retried without hammering it.
-        self.follower = NotificationFollower(app, follower_name, engine, self._apply, poll_interval=poll_interval)
+        # `topics`: the only events that can ask for a delivery, when known; the store then skips the others.
+        self.follower = NotificationFollower(
+            app, follower_name, engine, self._apply, poll_interval=poll_interval, topics=topics
+        )
 
     def catch_up(self) -> int:
         return self.follower.catch_up()

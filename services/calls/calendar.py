@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from shared.calendar import CLOSURE_REASONS, SCHEDULE_PRESETS, BusinessCalendar, normalise_hours
 from shared.errors import InvalidInput
@@ -114,7 +115,10 @@ class DeadlineMover:
     def __init__(self, centre: Any, engine: sa.Engine, open_calls: Any):
         self.centre = centre
         self.open_calls = open_calls  # () -> ids of the calls whose deadlines may still run
-        self.follower = NotificationFollower(centre, "calendar_deadlines", engine, self._apply, poll_interval=1.0)
+        changes = [f"{get_topic(ChamberCalendar)}.{name}" for name in ("ScheduleSet", "DayClosed")]  # its events
+        self.follower = NotificationFollower(
+            centre, "calendar_deadlines", engine, self._apply, poll_interval=1.0, topics=changes
+        )
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:
         for n in notifications:

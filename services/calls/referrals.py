@@ -13,8 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from services.calls.application import CallCentre
+from services.calls.domain import Call
 from shared import outbox
 from shared.clock import Clock
 from shared.outbox import Columns, Delivery, Open, Outbox
@@ -48,6 +50,7 @@ class ComplaintReferrals:
             requests=self._referral_of,
             opener=open_complaint,
             clock=clock,
+            topics=[f"{get_topic(Call)}.{REQUESTED.split('.', 1)[1]}"],
             on_opened=lambda n, _, complaint_id: log.info(
                 "complaint %s opened for call %s", complaint_id, n.originator_id
             ),

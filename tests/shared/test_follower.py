@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from shared.contracts import EventContract
 from shared.db import create_engine
@@ -25,10 +26,20 @@ class Note(Aggregate):
     def __init__(self, text: str) -> None:
         self.text = text
 
+    @event("Signed")
+    def sign(self, by: str) -> None:
+        self.by = by
+
 
 class Notebook(CrmApplication):
     service = "notes"
-    contract = EventContract("notes", {"crm.notes.note.written.v1": f"{__name__}:Note.Written"})
+    contract = EventContract(
+        "notes",
+        {
+            "crm.notes.note.written.v1": f"{__name__}:Note.Written",
+            "crm.notes.note.signed.v1": f"{__name__}:Note.Signed",
+        },
+    )
 
 
 @pytest.fixture
@@ -228,3 +239,24 @@ def test_each_batch_is_applied_inside_one_reading_of_the_key_store(notebook: Not
     assert inside == [["enter"], ["enter", "leave", "enter"]]
     assert readings == ["enter", "leave", "enter", "leave"]
     assert positions_seen(engine) == [1, 2, 3]
+
+
+def test_a_follower_of_some_topics_is_given_only_those_and_moves_over_the_rest(
+    notebook: Notebook, engine: sa.Engine
+) -> None:
+    signed = get_topic(Note.Signed)
+    follower = NotificationFollower(notebook, "signatures", engine, record, batch_size=2, topics=[signed])
+    write(notebook, 3)  # positions 1-3: nothing to give, but the position moves past them
+    assert follower.catch_up() == 0
+    assert follower.position() == 3 and positions_seen(engine) == []
+    for i in range(3):
+        note = Note(text=f"to sign {i}")
+        note.sign(by="sg")
+        notebook.save(note)  # positions 4, 6, 8 written; 5, 7, 9 signed
+    write(notebook, 2)  # 10, 11
+    assert follower.catch_up() == 3  # in batches of two: 5 and 7, then 9
+    assert positions_seen(engine) == [5, 7, 9]
+    with engine.connect() as conn:
+        assert set(conn.execute(sa.select(seen.c.topic)).scalars()) == {signed}
+    assert follower.position() == 11  # the next catch-up reads nothing already passed
+    assert follower.catch_up() == 0 and positions_seen(engine) == [5, 7, 9]
