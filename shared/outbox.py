@@ -113,6 +113,7 @@ class Outbox:
         on_opened: Opened | None = None,
         poll_interval: float = 5.0,
         topics: Sequence[str] = (),
+        linger: float = 0.0,
     ):
         self.app = app
         self.engine = engine
@@ -127,8 +128,9 @@ class Outbox:
         create_tables(self.table.metadata, engine)
         # Every few seconds, not at once: a service that is down is retried without hammering it.
         # `topics`: the only events that can ask for a delivery, when known; the store then skips the others.
+        # `linger`: once woken by a save, wait this long for the next ones (a look per save is a query or three).
         self.follower = NotificationFollower(
-            app, follower_name, engine, self._apply, poll_interval=poll_interval, topics=topics
+            app, follower_name, engine, self._apply, poll_interval=poll_interval, topics=topics, linger=linger
         )
 
     def catch_up(self) -> int:

@@ -116,8 +116,10 @@ class DeadlineMover:
         self.centre = centre
         self.open_calls = open_calls  # () -> ids of the calls whose deadlines may still run
         changes = [f"{get_topic(ChamberCalendar)}.{name}" for name in ("ScheduleSet", "DayClosed")]  # its events
+        # Woken by every save of the store, it looks at most once a second: a calendar change is rare, and moving
+        # deadlines a second later changes nothing, where a look per save was three queries per call event.
         self.follower = NotificationFollower(
-            centre, "calendar_deadlines", engine, self._apply, poll_interval=1.0, topics=changes
+            centre, "calendar_deadlines", engine, self._apply, poll_interval=1.0, linger=1.0, topics=changes
         )
 
     def _apply(self, conn: sa.Connection, notifications: Sequence[Notification]) -> None:

@@ -51,6 +51,7 @@ class ComplaintReferrals:
             opener=open_complaint,
             clock=clock,
             topics=[f"{get_topic(Call)}.{REQUESTED.split('.', 1)[1]}"],
+            linger=0.25,  # a referral a quarter of a second later, rather than a look at the store per call event
             on_opened=lambda n, _, complaint_id: log.info(
                 "complaint %s opened for call %s", complaint_id, n.originator_id
             ),
