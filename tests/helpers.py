@@ -32,3 +32,20 @@ def settle(app: FastAPI) -> None:
         except sa.exc.SQLAlchemyError:  # the follower thread committed the same batch first
             if attempt == 4:
                 raise
+
+
+def as_stored(app: Any, aggregate_id: Any, *, topic: str = "", lte: int | None = None) -> list[dict[str, Any]]:
+    """The aggregate's events (those whose topic ends with `topic`) as its store holds them: each state deciphered,
+    decompressed and decoded, but no sealed field opened: what someone holding the database file reads."""
+    mapper = app.mapper
+    found = []
+    for stored in app.recorder.select_events(aggregate_id, lte=lte):
+        if not stored.topic.endswith(topic):
+            continue
+        state = stored.state
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        found.append(mapper.transcoder.decode(state))
+    return found

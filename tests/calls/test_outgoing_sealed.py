@@ -12,17 +12,12 @@ from fastapi.testclient import TestClient
 from shared.privacy import ERASED, is_sealed
 from shared.privacy_subjects import member_subject
 from tests.calls.test_api import app  # noqa: F401 - fixture
+from tests.helpers import as_stored
 
 
 def stored_received(client: TestClient, call_id: str) -> dict[str, Any]:
     """The call's first event as stored, before any opening."""
-    centre = client.app.state.centre
-    state = centre.recorder.select_events(uuid.UUID(call_id), lte=1)[0].state
-    if centre.mapper.cipher:
-        state = centre.mapper.cipher.decrypt(state)
-    if centre.mapper.compressor:
-        state = centre.mapper.compressor.decompress(state)
-    return centre.mapper.transcoder.decode(state)
+    return as_stored(client.app.state.centre, uuid.UUID(call_id), lte=1)[0]
 
 
 def call(client: TestClient, tokens, **body: Any) -> str:

@@ -17,6 +17,7 @@ from shared.envelope import CloudEvent
 from shared.privacy import ERASED, is_sealed
 from shared.privacy_subjects import member_subject
 from tests.desks.helpers import announced
+from tests.helpers import as_stored
 
 AT = "2026-11-21T07:00:00+00:00"
 MEMBER = member_subject("1001")
@@ -37,18 +38,7 @@ def _member_event(type_: str, data: dict, sequence: int) -> CloudEvent:
 
 def _stored_forms(office, desk) -> list[dict[str, Any]]:
     """The registration events of the desk as stored, before any opening."""
-    mapper = office.mapper
-    found = []
-    for stored in office.recorder.select_events(desk):
-        if not stored.topic.endswith("Desk.MemberRegistered"):
-            continue
-        state = stored.state
-        if mapper.cipher:
-            state = mapper.cipher.decrypt(state)
-        if mapper.compressor:
-            state = mapper.compressor.decompress(state)
-        found.append(mapper.transcoder.decode(state))
-    return found
+    return as_stored(office, desk, topic="Desk.MemberRegistered")
 
 
 def _register(office, desk, name: str, member_id: str | None) -> str:
@@ -99,17 +89,7 @@ def test_forms_are_sealed_per_registrant_and_a_members_erasure_reaches_them(sett
 
 
 def _stored(office, desk, event: str) -> list[dict[str, Any]]:
-    mapper = office.mapper
-    found = []
-    for stored in office.recorder.select_events(desk):
-        if stored.topic.endswith(f"Desk.{event}"):
-            state = stored.state
-            if mapper.cipher:
-                state = mapper.cipher.decrypt(state)
-            if mapper.compressor:
-                state = mapper.compressor.decompress(state)
-            found.append(mapper.transcoder.decode(state))
-    return found
+    return as_stored(office, desk, topic=f"Desk.{event}")
 
 
 def test_a_forms_problem_is_sealed_with_its_registrants_other_data(settings, clock) -> None:

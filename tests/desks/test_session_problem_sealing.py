@@ -11,20 +11,11 @@ from shared.privacy import ERASED, is_sealed
 from shared.privacy_subjects import member_subject
 from tests.desks.test_api import post
 from tests.desks.test_sessions import STARTS, ratified
+from tests.helpers import as_stored
 
 
 def _stored_problems(office, session: str) -> list[dict[str, Any]]:
-    mapper = office.mapper
-    found = []
-    for stored in office.recorder.select_events(uuid.UUID(session)):
-        if stored.topic.endswith("Session.ProblemRaised"):
-            state = stored.state
-            if mapper.cipher:
-                state = mapper.cipher.decrypt(state)
-            if mapper.compressor:
-                state = mapper.compressor.decompress(state)
-            found.append(mapper.transcoder.decode(state))
-    return found
+    return as_stored(office, uuid.UUID(session), topic="Session.ProblemRaised")
 
 
 def test_a_session_problem_is_sealed_with_the_members_key_and_erased_with_the_member(

@@ -13,6 +13,7 @@ from services.notifications.contacts import Contact
 from services.notifications.domain import message_id
 from services.notifications.rules import Wanted
 from shared.privacy import ERASED, is_sealed
+from tests.helpers import as_stored
 from tests.notifications.helpers import complaint_received, desk_planned, desk_registered, event
 from tests.notifications.test_rules import channels  # noqa: F401 - the fixture
 
@@ -33,13 +34,7 @@ def _stored_request(notifier: Notifier, key: str) -> dict[str, Any]:
 
 def _stored(notifier: Notifier, mid: uuid.UUID) -> dict[str, Any]:
     """A message's Requested event as stored, before any opening."""
-    mapper = notifier.mapper
-    state = notifier.recorder.select_events(mid, lte=1)[0].state
-    if mapper.cipher:
-        state = mapper.cipher.decrypt(state)
-    if mapper.compressor:
-        state = mapper.compressor.decompress(state)
-    return mapper.transcoder.decode(state)
+    return as_stored(notifier, mid, lte=1)[0]
 
 
 def test_a_members_message_is_sealed_and_erased_with_the_member_and_staffs_stay_plain(notifier) -> None:

@@ -16,6 +16,7 @@ from shared.calendar import IRAN, BusinessCalendar
 from shared.eventstore import PRIVACY_KEYS
 from shared.privacy import ERASED, is_sealed
 from shared.privacy_subjects import member_subject
+from tests.helpers import as_stored
 from tests.reporting.test_engine import ORGANISATION, RULE, Feed, abandoned, oversight_events, tehran
 
 NUMBER = "+989131234567"
@@ -45,15 +46,10 @@ def engine(tmp_path, oversight, clock) -> ReportingEngine:
 
 
 def _stored_items(oversight: Oversight) -> list[dict[str, Any]]:
-    mapper = oversight.mapper
     items = []
-    for stored in oversight.recorder.select_events(*[n.originator_id for n in _produced(oversight)]):
-        state = stored.state
-        if mapper.cipher:
-            state = mapper.cipher.decrypt(state)
-        if mapper.compressor:
-            state = mapper.compressor.decompress(state)
-        items.extend(mapper.transcoder.decode(state).get("items") or [])
+    for list_id in dict.fromkeys(n.originator_id for n in _produced(oversight)):
+        for state in as_stored(oversight, list_id):
+            items.extend(state.get("items") or [])
     return items
 
 
