@@ -132,6 +132,23 @@ def abandoned_call(call_id: str, at: datetime, queue: str, caller: str) -> tuple
     )
 
 
+def end_of_day_entry(call_id: str, n: int) -> dict:
+    """One unanswered call of a unit's end-of-day list, as the reporting processor writes it (caller n's number)."""
+    return {
+        "call_id": call_id,
+        "caller": f"+98913{n:07d}",
+        "contact_phone": f"+98913{n:07d}",
+        "contact_name": "Ali Karimi",
+        "member_id": None,
+        "subject": "export permit",
+        "expert": None,
+        "registered_at": "2026-11-21T07:00:00+00:00",
+        "callback_due": "2026-11-22T07:00:00+00:00",
+        "callback_due_local": "1405/09/01 10:30",
+        "automatic": True,
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import _common as C  # noqa: F401, I001 - puts the project on sys.path
+import _common as C  # noqa: I001 - puts the project on sys.path
 import sqlalchemy as sa  # noqa: E402
 
 from services.notifications.application import Notifier  # noqa: E402
@@ -28,22 +28,7 @@ ENTRIES = 20
 
 
 def listing(n: int) -> CloudEvent:
-    items = [
-        {
-            "call_id": f"c-{n}-{i}",
-            "caller": f"+98913{n * ENTRIES + i:07d}",
-            "contact_phone": f"+98913{n * ENTRIES + i:07d}",
-            "contact_name": "Ali Karimi",
-            "member_id": None,
-            "subject": "export permit",
-            "expert": None,
-            "registered_at": "2026-11-21T07:00:00+00:00",
-            "callback_due": "2026-11-22T07:00:00+00:00",
-            "callback_due_local": "1405/09/01 10:30",
-            "automatic": True,
-        }
-        for i in range(ENTRIES)
-    ]
+    items = [C.end_of_day_entry(f"c-{n}-{i}", n * ENTRIES + i) for i in range(ENTRIES)]
     data = {"unit": "trade", "day": "2026-11-21", "manager": "f.alavi", "produced_at": "2026-11-21T12:30:00+00:00"}
     return CloudEvent(
         id=f"eod-{n}:1",

@@ -15,7 +15,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
-import _common as C  # noqa: F401, I001 - puts the project on sys.path
+import _common as C  # noqa: I001 - puts the project on sys.path
 
 from services.reporting.oversight import Oversight  # noqa: E402
 from shared.eventstore import PRIVACY_KEYS  # noqa: E402
@@ -28,22 +28,7 @@ def main() -> None:
     parser.add_argument("--lists", type=int, default=200)
     args = parser.parse_args()
     app = Oversight({PRIVACY_KEYS: tempfile.mkdtemp()})
-    items = [
-        {
-            "call_id": f"c-{n}",
-            "caller": f"+98913{n:07d}",
-            "contact_phone": f"+98913{n:07d}",
-            "contact_name": "Ali Karimi",
-            "member_id": None,
-            "subject": "export permit",
-            "expert": None,
-            "registered_at": "2026-11-21T07:00:00+00:00",
-            "callback_due": "2026-11-22T07:00:00+00:00",
-            "callback_due_local": "1405/09/01 10:30",
-            "automatic": True,
-        }
-        for n in range(ENTRIES)
-    ]
+    items = [C.end_of_day_entry(f"c-{n}", n) for n in range(ENTRIES)]
     start = time.process_time()
     for day in range(args.lists):
         at = datetime.now(UTC)
