@@ -196,9 +196,12 @@ class CrmApplication(Application[Any]):
         """The `kind` aggregate stored under `aggregate_id`, or None: for an id that is not a UUID, one never stored
         and one that holds another kind of aggregate (an id taken from a URL may name anything)."""
         try:
-            found: Any = self.repository.get(
-                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
-            )
+            # Its events opened as one batch of the key store's: erasures by other processes asked once, not once
+            # per event, and each key's cipher made once (a staff command loads its call's whole course).
+            with self.sealer.reading() if self.sealer is not None else nullcontext():
+                found: Any = self.repository.get(
+                    aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+                )
         except (ValueError, AggregateNotFoundError):
             return None
         return found if isinstance(found, kind) else None
