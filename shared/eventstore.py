@@ -197,13 +197,10 @@ class CrmApplication(Application[Any]):
         and one that holds another kind of aggregate (an id taken from a URL may name anything). `deepcopy=False`:
         the repository's cached aggregate itself, for a caller that makes its own, cheaper private copy."""
         try:
-            # Its events opened as one batch of the key store's: erasures by other processes asked once, not once
-            # per event, and each key's cipher made once (a staff command loads its call's whole course).
-            with self.sealer.reading() if self.sealer is not None else nullcontext():
-                found: Any = self.repository.get(
-                    aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id)),
-                    deepcopy_from_cache=deepcopy,
-                )
+            found: Any = self.repository.get(
+                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id)),
+                deepcopy_from_cache=deepcopy,
+            )
         except (ValueError, AggregateNotFoundError):
             return None
         return found if isinstance(found, kind) else None
