@@ -37,7 +37,9 @@ def _queue(
     body = _rendered(request, index).page(
         rows, centre.calendar, centre.clock(), lookup.names_of if lookup is not None else None
     )
-    return Response(body, media_type="application/json", headers=dict(response.headers))
+    answer = Response(body, media_type="application/json")
+    answer.raw_headers.extend(response.raw_headers)  # what the page's dependencies set (the total), as FastAPI would
+    return answer
 
 
 def _rendered(request: Request, index: CallIndex) -> RenderedCalls:
