@@ -2,15 +2,16 @@
 
 A queue page is 50 calls with every callback attempt of each: validating and serialising them against the response
 model on every read was more than half of a queue read's CPU (bench/command_api.py), for calls that had not changed
-since the last read. Here a call's `CallPublic` JSON is kept with the summary it came from and used again as long as
-the index holds the same summary for the call; only the fields that depend on the moment (the working time left)
-or on other records (the member's name) are serialised per read. The bytes are the ones FastAPI would send for
-`list[QueueItem]`: the public part is pydantic's own JSON of `CallPublic`, the rest pydantic's JSON of the
-`QueueItem` fields that `CallPublic` has not, in `QueueItem`'s order.
+since the last read. Here a call's `CallPublic` JSON is kept with a digest of the summary it came from and used
+again as long as the index holds the same summary for the call; only the fields that depend on the moment (the
+working time left) or on other records (the member's name) are serialised per read. The bytes are the ones FastAPI
+would send for `list[QueueItem]`: the public part is pydantic's own JSON of `CallPublic`, the rest pydantic's JSON of
+the `QueueItem` fields that `CallPublic` has not, in `QueueItem`'s order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -34,7 +35,7 @@ QueueExtras: type[BaseModel] = create_model("QueueExtras", **_EXTRA_FIELDS)
 
 @dataclass(frozen=True, slots=True)
 class RenderedCall:
-    summary: str  # the index's summary it was rendered from
+    digest: bytes  # of the index's summary it was rendered from (the summary itself is not kept twice)
     head: bytes  # the call's CallPublic JSON without its closing brace
     member_id: str | None
     received_at: datetime
@@ -64,13 +65,14 @@ class RenderedCalls:
                 self._seen_erasures = self._erasures()
                 self._held.clear()
             held = self._held.get(call_id)
-            if held is not None and held.summary == summary:
+            digest = hashlib.blake2b(summary.encode(), digest_size=16).digest()
+            if held is not None and held.digest == digest:
                 self._held.move_to_end(call_id)
                 return held
         item = json.loads(summary)
         due_text = item.get("callback_due") or item.get("follow_up_due")
         made = RenderedCall(
-            summary=summary,
+            digest=digest,
             head=_PUBLIC.dump_json(_PUBLIC.validate_python(item))[:-1],
             member_id=item.get("member_id"),
             received_at=datetime.fromisoformat(item["received_at"]),
