@@ -40,17 +40,72 @@ import _common as C  # noqa: I001 - puts the project on sys.path
 PY = sys.executable
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
-LUA_CALLBACK = """
+# Open-loop pacing for (b) and (c), as wrk2 does it: each wrk thread keeps a schedule of its own (rate / threads
+# requests/s, the second thread half a slot after the first) in absolute times from CLOCK_MONOTONIC (LuaJIT's ffi;
+# Debian's wrk is built on LuaJIT). A connection that has its answer takes the next slot and waits until it is due
+# (wrk's `delay()`, whole milliseconds, rounded down); a slot that passed while every connection was busy is sent
+# at once, and how late it went out is counted. wrk's Lua does not say which connection asks, so the slots are the
+# thread's, not one schedule per connection: a slow answer on one connection never moves the others' requests.
+# The connections' first requests (sent on connecting) take the first slots.
+LUA_PACING = """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } crm_timespec;
+int clock_gettime(int clock, crm_timespec *tp);
+]]
+local ts = ffi.new("crm_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local rate = %(rate)s  -- requests/s of the whole run; 0: as fast as the connections go
+local wrk_threads = %(threads)d
+local per_thread = math.max(1, math.floor(%(connections)d / wrk_threads))
+local threads = {}
+local interval, next_due = 0, 0
+sent_late, late_max, late_sum, paced = 0, 0, 0, 0
+setup = function(thread)
+  thread:set("first", #threads)
+  table.insert(threads, thread)
+end
+local function start_schedule()
+  if rate <= 0 then return end
+  interval = wrk_threads * 1000 / rate
+  -- the connections' first requests took slots 0 .. per_thread - 1; the next delay() takes slot per_thread
+  next_due = now_ms() + ((first or 0) / wrk_threads + per_thread - 1) * interval
+end
+if rate > 0 then
+  delay = function()
+    next_due = next_due + interval
+    paced = paced + 1
+    local wait = next_due - now_ms()
+    if wait >= 0 then
+      return wait
+    end
+    if wait < -1 then  -- sent more than a millisecond after its slot: every connection of the thread was busy
+      sent_late = sent_late + 1
+      late_sum = late_sum - wait
+      if -wait > late_max then late_max = -wait end
+    end
+    return 0
+  end
+end
+done = function(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    io.write(string.format("PACING %%d %%d %%.3f %%.3f\\n", t:get("paced"), t:get("sent_late"), t:get("late_max"),
+      t:get("late_sum")))
+  end
+end
+"""
+
+LUA_CALLBACK = (
+    LUA_PACING
+    + """
 local ids = {%(ids)s}
 local token = "%(token)s"
-local pause = %(pause)s
 local n = 0
-local threads = 0
-setup = function(thread)
-  thread:set("first", threads)
-  threads = threads + 1
-end
 init = function(args)
+  start_schedule()
   -- each of wrk's (two) threads starts half the list away from the other: two requests on one call at once would
   -- be a 409 (changed meanwhile); random starting points met now and then and turned hundreds of requests into 409s
   n = (first or 0) * math.floor(#ids / 2)
@@ -62,16 +117,18 @@ request = function()
   return wrk.format("POST", "/calls/" .. id .. "/callback",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
-if pause > 0 then
-  delay = function() return pause end
-end
 """
+)
 
-LUA_READS = """
+LUA_READS = (
+    LUA_PACING
+    + """
 local expert = "%(expert)s"
 local manager = "%(manager)s"
-local pause = %(pause)s
 local n = 0
+init = function(args)
+  start_schedule()
+end
 request = function()
   n = n + 1
   if n %% 2 == 0 then
@@ -79,8 +136,10 @@ request = function()
   end
   return wrk.format("GET", "/queues/units/trade?limit=50", {["Authorization"] = "Bearer " .. manager})
 end
-delay = function() return pause end
 """
+)
+
+WRK_THREADS = 2
 
 
 class Service:
@@ -186,7 +245,7 @@ def wrk(port: int, script: str, connections: int, seconds: float, tmp: Path) -> 
     cmd = [
         WRK,
         "-t",
-        "2",
+        str(WRK_THREADS),
         "-c",
         str(connections),
         "-d",
@@ -203,6 +262,11 @@ def wrk(port: int, script: str, connections: int, seconds: float, tmp: Path) -> 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {p: _ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M)}
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    pacing = [
+        (int(a), int(b), float(c), float(d))
+        for a, b, c, d in re.findall(r"^PACING (\d+) (\d+) (\S+) (\S+)$", out, re.M)
+    ]
+    late = sum(p[1] for p in pacing)
     errors = re.search(r"Socket errors:.*", out)
     return {
         "rate": rate,
@@ -212,6 +276,10 @@ def wrk(port: int, script: str, connections: int, seconds: float, tmp: Path) -> 
         "socket_errors": errors.group(0) if errors else "",
         "wrk_cpu": (after.children_user - before.children_user) + (after.children_system - before.children_system),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        # open-loop runs: requests sent more than 1 ms after their slot, the latest and the mean of those
+        "late": late,
+        "late_max": max((p[2] for p in pacing), default=0.0),
+        "late_mean": sum(p[3] for p in pacing) / late if late else 0.0,
         "raw": out,
     }
 
@@ -221,6 +289,13 @@ def _per_request(run: dict) -> str:
     return f"{1000 * run['svc_cpu'] / max(run['requests'], 1):.2f} ms/request"
 
 
+def _late(run: dict) -> str:
+    """How far an open-loop run kept to its schedule: the requests sent more than 1 ms after their slot."""
+    if not run["late"]:
+        return "all sent on time"
+    return f"{run['late']} sent late (mean {run['late_mean']:.1f} ms, max {run['late_max']:.0f} ms)"
+
+
 def _ms(text: str) -> float:
     m = re.match(r"([\d.]+)(us|ms|s)", text)
     assert m, text
@@ -228,46 +303,73 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-class Ingest(threading.Thread):
-    """Posts `rate` PBX events/s to the webhook: batches of 10 (5 abandoned calls) every 10/rate seconds."""
+class Ingest:
+    """Posts `rate` PBX events/s to the webhook in batches of 10 (5 abandoned calls), batch i due at start + i x
+    10/rate s, open-loop: `connections` threads, each with a keep-alive connection of its own, take every
+    connections-th batch, so that one slow POST delays only its thread's next batches, not the whole schedule (a
+    single connection posting every 20 ms fell behind as soon as a POST took longer than that). Each thread counts
+    how late its batches went out and its own CPU time (building, encoding and posting the batches)."""
 
-    def __init__(self, port: int, token: str, rate: float):
-        super().__init__(daemon=True)
+    def __init__(self, port: int, token: str, rate: float, connections: int = 4):
         self.port, self.token, self.rate = port, token, rate
         self.stop = threading.Event()
+        self.period = 10 / rate
+        self.threads = [
+            threading.Thread(target=self._run, args=(k, connections), daemon=True) for k in range(connections)
+        ]
+        self.lock = threading.Lock()
         self.posted = 0
-        self.behind_max = 0.0
         self.errors = 0
+        self.behind_max = 0.0  # s: the latest a batch went out after its due time
+        self.cpu = 0.0  # s of CPU of the posting threads, added as each one ends
+        self.at = C.now_utc() - timedelta(minutes=30)
+        self.start_time = 0.0
 
-    def run(self) -> None:
+    def start(self) -> None:
+        self.start_time = time.monotonic() + 0.05
+        for t in self.threads:
+            t.start()
+
+    def join(self, timeout: float) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout)
+
+    def _run(self, k: int, step: int) -> None:
         import http.client
 
+        cpu0 = time.thread_time()
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        period = 10 / self.rate
-        start = time.monotonic()
-        at = C.now_utc() - timedelta(minutes=30)
-        i = 0
+        i = k
         while not self.stop.is_set():
-            due = start + i * period
+            due = self.start_time + i * self.period
             now = time.monotonic()
             if due > now:
-                self.stop.wait(due - now)
+                if self.stop.wait(due - now):
+                    break
+                behind = 0.0
             else:
-                self.behind_max = max(self.behind_max, now - due)
+                behind = now - due
             events = []
-            for k in range(5):
-                q, ab = C.abandoned_call(f"load-{i}-{k}", at + timedelta(milliseconds=i * 10 + k), "602", "09131234567")
+            for j in range(5):
+                q, ab = C.abandoned_call(
+                    f"load-{i}-{j}", self.at + timedelta(milliseconds=i * 10 + j), "602", "09131234567"
+                )
                 events += [q, ab]
             conn.request("POST", "/telephony/events", body=json.dumps(events), headers=headers)
             r = conn.getresponse()
             r.read()
-            if r.status == 200:
-                self.posted += len(events)
-            else:
-                self.errors += 1
-            i += 1
+            with self.lock:
+                self.behind_max = max(self.behind_max, behind)
+                if r.status == 200:
+                    self.posted += len(events)
+                else:
+                    self.errors += 1
+            i += step
         conn.close()
+        with self.lock:
+            self.cpu += time.thread_time() - cpu0
 
 
 class Profile:
@@ -320,7 +422,8 @@ def main() -> None:
         cpu0 = service.cpu_seconds()
         cap = wrk(
             service.port,
-            LUA_CALLBACK % {"ids": id_list, "token": manager, "pause": 0},
+            LUA_CALLBACK
+            % {"rate": 0, "threads": WRK_THREADS, "connections": args.connections, "ids": id_list, "token": manager},
             args.connections,
             args.seconds,
             tmp,
@@ -334,16 +437,24 @@ def main() -> None:
         profile.report()
 
         conns = 10
-        pause = int(conns * 1000 / args.rate)
+        paced = {"rate": args.rate, "threads": WRK_THREADS, "connections": conns}
         cpu0 = service.cpu_seconds()
-        at = wrk(
-            service.port, LUA_CALLBACK % {"ids": id_list, "token": manager, "pause": pause}, conns, args.seconds, tmp
-        )
+        at = wrk(service.port, LUA_CALLBACK % {**paced, "ids": id_list, "token": manager}, conns, args.seconds, tmp)
         at["svc_cpu"] = service.cpu_seconds() - cpu0
         print(
-            f"(b) callback at ~{args.rate:g} req/s ({conns} connections, {pause} ms pause): {at['rate']:,.0f} req/s; "
-            f"p50 {at['p50']:.1f} ms p99 {at['p99']:.1f} ms; non-2xx {at['non2xx']}; CPU s: service "
+            f"(b) callback at {args.rate:g} req/s open-loop ({conns} connections): {at['rate']:,.0f} req/s; "
+            f"p50 {at['p50']:.1f} ms p99 {at['p99']:.1f} ms; {_late(at)}; non-2xx {at['non2xx']}; CPU s: service "
             f"{at['svc_cpu']:.1f} ({_per_request(at)}), wrk {at['wrk_cpu']:.1f}"
+        )
+
+        reads_lua = LUA_READS % {**paced, "expert": expert, "manager": manager}
+        cpu0 = service.cpu_seconds()
+        alone = wrk(service.port, reads_lua, conns, max(2.0, args.seconds / 2), tmp)
+        alone["svc_cpu"] = service.cpu_seconds() - cpu0
+        print(
+            f"(c0) queue reads alone at {args.rate:g} req/s open-loop: {alone['rate']:,.0f} req/s; p50 "
+            f"{alone['p50']:.1f} ms p99 {alone['p99']:.1f} ms; {_late(alone)}; non-2xx {alone['non2xx']}; CPU s: "
+            f"service {alone['svc_cpu']:.1f} ({_per_request(alone)})"
         )
 
         ingest = Ingest(service.port, telephony, args.ingest)
@@ -352,18 +463,21 @@ def main() -> None:
         profile = Profile(args.profile, "reads", service.proc.pid, args.seconds)
         posted0, t0 = ingest.posted, time.monotonic()
         cpu0 = service.cpu_seconds()
-        reads = wrk(
-            service.port, LUA_READS % {"expert": expert, "manager": manager, "pause": pause}, conns, args.seconds, tmp
-        )
+        reads = wrk(service.port, reads_lua, conns, args.seconds, tmp)
         reads["svc_cpu"] = service.cpu_seconds() - cpu0
-        ingested = (ingest.posted - posted0) / (time.monotonic() - t0)
-        ingest.stop.set()
+        t1 = time.monotonic()
+        ingested = (ingest.posted - posted0) / (t1 - t0)
+        # how far behind its schedule the ingest was when the reads ended: the batches due by then not yet posted
+        due = int((t1 - ingest.start_time) / ingest.period) + 1
+        lag = max(0, due - ingest.posted // 10) * ingest.period
         ingest.join(30)
         print(
-            f"(c) queue reads at ~{args.rate:g} req/s while {ingested:,.0f} events/s were ingested (asked "
-            f"{args.ingest:g}; at most {ingest.behind_max * 1000:.0f} ms behind, {ingest.errors} errors): "
-            f"{reads['rate']:,.0f} req/s; p50 {reads['p50']:.1f} ms p99 {reads['p99']:.1f} ms; non-2xx "
-            f"{reads['non2xx']}; CPU s: service {reads['svc_cpu']:.1f}, wrk {reads['wrk_cpu']:.1f}"
+            f"(c) queue reads at {args.rate:g} req/s open-loop while {ingested:,.0f} events/s were ingested (asked "
+            f"{args.ingest:g} on {len(ingest.threads)} connections; a batch at most {ingest.behind_max * 1000:.0f} ms "
+            f"late, {lag * 1000:.0f} ms behind at the end, {ingest.errors} errors; ingest client CPU "
+            f"{ingest.cpu:.1f} s): {reads['rate']:,.0f} req/s; p50 {reads['p50']:.1f} ms p99 {reads['p99']:.1f} ms; "
+            f"{_late(reads)}; non-2xx {reads['non2xx']}; CPU s: service {reads['svc_cpu']:.1f}, wrk "
+            f"{reads['wrk_cpu']:.1f}"
         )
         profile.report()
     finally:

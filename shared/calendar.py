@@ -82,6 +82,9 @@ class BusinessCalendar:
         # Day layouts are asked for again and again by the arithmetic below; they depend only on the date (and on
         # the schedules and closures, which clear this cache when they change).
         self._utc_intervals = functools.lru_cache(maxsize=4096)(self._compute_utc_intervals)
+        # A date's Solar Hijri text depends on the date alone; jdatetime asks the process's locale at every date it
+        # makes, which was half the CPU of a queue page (two dates per call shown).
+        self._solar_hijri_text = functools.lru_cache(maxsize=4096)(_solar_hijri_text)
 
     # ------------------------------------------------------------------ changes entered at run time
 
@@ -341,13 +344,7 @@ class BusinessCalendar:
     def format_date(self, d: _dt.date) -> str:
         """d in the chamber's calendar: '1405/08/30' (Solar Hijri) or '2026-11-21' (Gregorian)."""
         if self.config.calendar_display == "solar_hijri":
-            # Built from the fields rather than jdatetime's strftime, whose output depends on its locale
-            # (Persian digits); stored reports and tests need ASCII digits.
-            try:
-                j = jdatetime.date.fromgregorian(date=d)
-            except (OverflowError, ValueError):  # jdatetime covers Solar Hijri years 1..9377 only
-                return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
-            return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+            return self._solar_hijri_text(d)
         return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
     def parse_date(self, text: str) -> _dt.date:
@@ -364,3 +361,13 @@ class BusinessCalendar:
             raise ValueError(
                 f"{text!r} is not a date: write it as YYYY-MM-DD (Gregorian) or YYYY/MM/DD (Solar Hijri)"
             ) from None
+
+
+def _solar_hijri_text(d: _dt.date) -> str:
+    """'1405/08/30': built from the fields rather than jdatetime's strftime, whose output depends on its locale
+    (Persian digits); stored reports and tests need ASCII digits."""
+    try:
+        j = jdatetime.date.fromgregorian(date=d)
+    except (OverflowError, ValueError):  # jdatetime covers Solar Hijri years 1..9377 only
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"

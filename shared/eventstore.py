@@ -192,12 +192,14 @@ class CrmApplication(Application[Any]):
         last = recorder.select_events(aggregate_id, desc=True, limit=1)  # any other recorder (in memory)
         return last[0].originator_version if last else None
 
-    def find_aggregate(self, aggregate_id: UUID | str, kind: type[A]) -> A | None:
+    def find_aggregate(self, aggregate_id: UUID | str, kind: type[A], *, deepcopy: bool = True) -> A | None:
         """The `kind` aggregate stored under `aggregate_id`, or None: for an id that is not a UUID, one never stored
-        and one that holds another kind of aggregate (an id taken from a URL may name anything)."""
+        and one that holds another kind of aggregate (an id taken from a URL may name anything). `deepcopy=False`:
+        the repository's cached aggregate itself, for a caller that makes its own, cheaper private copy."""
         try:
             found: Any = self.repository.get(
-                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+                aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id)),
+                deepcopy_from_cache=deepcopy,
             )
         except (ValueError, AggregateNotFoundError):
             return None
@@ -278,10 +280,12 @@ class CrmApplication(Application[Any]):
             )
             return [(recorder.convert_originator_id(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
 
-    def get_aggregate(self, aggregate_id: UUID | str, kind: type[A], not_found: type[NotFound], message: str) -> A:
+    def get_aggregate(
+        self, aggregate_id: UUID | str, kind: type[A], not_found: type[NotFound], message: str, *, deepcopy: bool = True
+    ) -> A:
         """The `kind` aggregate stored under `aggregate_id`, or `not_found(message)` (a 404 problem) when there is
         none, as `find_aggregate` decides."""
-        found = self.find_aggregate(aggregate_id, kind)
+        found = self.find_aggregate(aggregate_id, kind, deepcopy=deepcopy)
         if found is None:
             raise not_found(message)
         return found

@@ -28,7 +28,7 @@ from services.calls.domain import (
     TransitionRefused,
 )
 from services.calls.erasure import CallerErasure, erasure_id
-from services.calls.ingest import IngestResult, TelephonyIngest, normalise_number
+from services.calls.ingest import IngestResult, TelephonyIngest, normalise_number, working_copy
 from services.calls.privacy import CALL_FIELDS, call_sealer, other_party
 from services.calls.telephony import TelephonyEvent
 from shared.calendar import BusinessCalendar
@@ -151,7 +151,12 @@ class CallCentre(CrmApplication):
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def get_call(self, call_id: uuid.UUID) -> Call:
-        return self.get_aggregate(call_id, Call, CallNotFound, f"no call with id {call_id}")
+        """The call as a private copy a command may change: the cached call's containers copied one level deep
+        (`working_copy`, as the ingest does), not a deepcopy of its whole course (every callback, every event id
+        seen), which grew with each callback and was a sixth of a staff command's CPU."""
+        return working_copy(
+            self.get_aggregate(call_id, Call, CallNotFound, f"no call with id {call_id}", deepcopy=False)
+        )
 
     def _callback_due(self, at: datetime) -> datetime:
         return self.calendar.add_working_time(at, self.callback_deadline)

@@ -96,6 +96,9 @@ class CallIndex:
         # every event of a call in order, so a call is loaded from the store only when it is not here (its first
         # event in a long while, or events this process did not index) and then folded forward in memory.
         self._folded: OrderedDict[uuid.UUID, Call] = OrderedDict()
+        # Erasures indexed so far: what was rendered from the index before one (services/calls/queue_json.py) is
+        # dropped when it moves.
+        self.erasures = 0
 
     def _fold(self, notifications: Sequence[Notification]) -> list[Call]:
         """The calls these notifications touch, each brought up to its last event among them, in first-seen order.
@@ -135,6 +138,7 @@ class CallIndex:
             subjects: set[str] = {self.app.repository.get(e).subject for e in erasures}
             self.app.forget_cached_calls()
             self._folded.clear()
+            self.erasures += 1
             again = {call.id: call for call in stored}
             for call_id in self._calls_where(conn, calls.c.member_id.is_(None), subjects):
                 again[call_id] = self.app.repository.get(call_id)
@@ -155,6 +159,7 @@ class CallIndex:
         """Members were erased: the calls they made are indexed again, reading [erased] (their key is gone)."""
         self.app.forget_cached_calls()
         self._folded.clear()
+        self.erasures += 1
         with self.engine.begin() as conn:
             ids = self._calls_where(conn, calls.c.member_id.in_(membership_numbers))
             if ids:
@@ -304,14 +309,22 @@ class CallIndex:
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of `queue` and how long the whole queue is: counted and cut in SQL, so that a unit's list of
         thousands of calls costs a count and one page of rows, not every row decoded for a page of 50."""
-        q = self._queue_query(unit, expert)
+        rows, total = self.queue_rows(unit=unit, expert=expert, limit=limit, offset=offset)
+        return [json.loads(s) for _, s in rows], total
+
+    def queue_rows(
+        self, *, unit: str | None = None, expert: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[tuple[str, str]], int]:
+        """`queue_page` as stored: (call id, summary JSON) per call, for the queue API's rendering."""
+        q = sa.select(calls.c.id, calls.c.summary).where(*self._queue_conditions(unit, expert))
+        q = q.order_by(calls.c.callback_due, calls.c.id)
         # Counted over the same conditions without the ordering (a subquery of the ordered query made SQLite sort
         # the whole queue, summaries included, for a number).
         counted = sa.select(sa.func.count()).select_from(calls).where(*self._queue_conditions(unit, expert))
         with self.engine.connect() as conn:
             total = conn.execute(counted).scalar() or 0
             rows = conn.execute(q.limit(limit).offset(offset))
-            return [json.loads(s) for (s,) in rows], total
+            return [(i, s) for i, s in rows], total
 
     @staticmethod
     def _queue_conditions(unit: str | None, expert: str | None) -> list[sa.ColumnElement[bool]]:

@@ -33,6 +33,23 @@ def test_a_working_copy_shares_no_container_with_the_call(clock) -> None:
     assert copy.pending_events is not call.pending_events
 
 
+def test_a_call_loaded_for_a_command_is_a_copy_that_leaves_the_cached_call_alone(clock) -> None:
+    """get_call hands each request a working copy of the repository's cached call, not the call itself: what one
+    command changes and never saves (refused, or lost to a conflict) is not what the next request loads."""
+    centre = CallCentre(organisation=ORG, clock=clock)
+    centre.ingest(ev("queued", T, queue="602", caller="09131234567"))
+    call_id = call_id_for_pbx("1763708400.101")
+    first = centre.get_call(call_id)
+    first.missed_by.append("201")
+    first.pbx_event_ids.add("another")
+    first.callbacks.append({"by": "x"})
+    first.state = State.COMPLETED
+    again = centre.get_call(call_id)
+    assert again is not first
+    assert again.missed_by == [] and "another" not in again.pbx_event_ids and again.callbacks == []
+    assert again.state == State.QUEUED
+
+
 def test_a_batch_leaves_each_call_as_the_same_events_one_by_one_do(clock) -> None:
     story = [
         ev("ringing", T, caller="09131234567", callee="03136645000"),

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.calls.main import create_app
 from shared.problems import MAX_LISTED_ERRORS
+from shared.service import BodyLimit
 from tests.helpers import assert_problem
 
 
@@ -61,6 +64,31 @@ def test_a_route_may_have_its_own_body_limit(settings, clock, tokens) -> None:
         assert_problem(big, 413, "at most 100 bytes")
         other = client.post("/telephony/events", json=[], headers=tokens["admin"])
         assert other.status_code == 200, other.text
+
+
+def test_a_body_announced_within_every_limit_reaches_the_route_as_sent() -> None:
+    """A body no route could refuse (every staff command) is handed on with no counting of its own; one that some
+    route's smaller limit could refuse is counted on its way, even on a route with the larger default."""
+    seen: dict[str, Any] = {}
+
+    async def route(scope: Any, receive: Any, send: Any) -> None:
+        seen.update(receive=receive, send=send)
+
+    limited = BodyLimit(route, default=1024, routes={"/telephony/ami": 10})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}"}
+
+    async def send(message: Any) -> None:
+        pass
+
+    def request(length: int) -> dict[str, Any]:
+        return {"type": "http", "path": "/calls/x/callback", "headers": [(b"content-length", str(length).encode())]}
+
+    anyio.run(limited, request(10), receive, send)
+    assert seen == {"receive": receive, "send": send}
+    anyio.run(limited, request(11), receive, send)
+    assert seen["receive"] is not receive and seen["send"] is not send
 
 
 @pytest.mark.parametrize("path", ["/telephony/events", "/telephony/ami"])
