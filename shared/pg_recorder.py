@@ -35,7 +35,8 @@ class OneTripRecorder(PostgresApplicationRecorder):
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         self.sql_create_statements.append(
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+                "CREATE OR REPLACE FUNCTION {schema}.{function}("
+                "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
                 "BEGIN "
                 "    SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -43,20 +44,20 @@ class OneTripRecorder(PostgresApplicationRecorder):
                 "    NOTIFY {channel}; "
                 "    RETURN QUERY "
                 "    INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state) "
-                "    SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+                "    SELECT * FROM unnest(ids, versions, topics, states) "
                 "    RETURNING notification_id; "
                 "END; "
                 "$BODY$"
             ).format(
                 schema=schema,
                 function=Identifier(self.locked_insert_function),
-                event=Identifier(self.stored_event_type_name),
+                id_type=Identifier(self.datastore.originator_id_type),
                 lock_timeout=self.datastore.lock_timeout,
                 channel=Identifier(self.channel_name),
                 table=table,
             )
         )
-        self.invoke_locked_insert = SQL("SELECT * FROM {schema}.{function}(%s)").format(
+        self.invoke_locked_insert = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=Identifier(self.locked_insert_function)
         )
 
@@ -65,11 +66,14 @@ class OneTripRecorder(PostgresApplicationRecorder):
         if not stored_events or kwargs.get("tracking") is not None:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        events = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # Four arrays of plain types, sent in binary: an array of the events' composite type was sent as text.
+        columns = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        with self.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
             assert conn.autocommit  # the function's statement is its own transaction, committed before it returns
-            curs.execute(self.invoke_locked_insert, (events,), prepare=True)
+            curs.execute(self.invoke_locked_insert, columns, prepare=True)
             return [int(row[self.locked_insert_function]) for row in curs.fetchall()]
