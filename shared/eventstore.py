@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recording, StoredEvent
+from eventsourcing.persistence import EventStore, IntegrityError, InternalError, Mapper, Recording, StoredEvent
 from eventsourcing.sqlite import SQLiteConnectionPool
 
 from shared.contracts import EventContract
@@ -41,6 +41,8 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE") or str(settings.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW") or str(settings.postgres_pool_overflow),
             "CREATE_TABLE": "y",
+            # Appends in one round trip, with the table lock that keeps notification ids in commit order.
+            "APPLICATION_RECORDER_TOPIC": "shared.pg_recorder:OneTripRecorder",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
@@ -123,9 +125,10 @@ class CrmApplication(Application[Any]):
             try:
                 super().__init__(env)
                 break
-            except IntegrityError:
+            except (IntegrityError, InternalError):
                 # A service and its relay started together both create the tables; on PostgreSQL the loser of
-                # that race gets a unique violation on the catalogue even with IF NOT EXISTS. The tables exist now.
+                # that race gets a unique violation on the catalogue even with IF NOT EXISTS, or "tuple
+                # concurrently updated" from two CREATE OR REPLACE FUNCTION at once. The tables exist now.
                 if attempt == 2:
                     raise
         keep_sqlite_connections(self.recorder)

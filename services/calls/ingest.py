@@ -90,10 +90,16 @@ class TelephonyIngest:
 
     # -- telephony ---------------------------------------------------------------------------------------------
     def ingest(self, ev: TelephonyEvent) -> IngestResult:
-        """Apply one PBX event; the same event applied twice changes nothing the second time."""
+        """Apply one PBX event; the same event applied twice changes nothing the second time.
+
+        The call is taken as this process last saved it, without asking the store for newer events (a read per
+        event, a tenth of its time): a save on a version another process has moved past fails on the store's
+        (call, version) key, and the event is then applied again to the call as stored. An event that changes
+        nothing on the remembered call is decided again on the stored one, since its newer events may change that.
+        """
         for attempt in range(3):
             try:
-                return self._ingest_once(ev)
+                return self._ingest_once(ev, remembered=attempt == 0)
             except IntegrityError:
                 if attempt == 2:
                     raise
@@ -194,12 +200,36 @@ class TelephonyIngest:
             self.centre.save(*changed_calls)
         return [r for r in results if r is not None]
 
-    def _ingest_once(self, ev: TelephonyEvent) -> IngestResult:
+    def _ingest_once(self, ev: TelephonyEvent, *, remembered: bool = False) -> IngestResult:
         call_id = call_id_for_pbx(ev.call_id)
-        result, changed = self._step(call_id, self._load(call_id), ev)
-        if changed is not None:
-            self.centre.save(changed)
+        known = self._remembered(call_id) if remembered else None
+        result, changed = self._step(call_id, working_copy(known) if known is not None else self._load(call_id), ev)
+        if changed is None or not changed.pending_events:  # nothing to store (ignored, held already, duplicate...)
+            return self._ingest_once(ev) if known is not None else result
+        self.centre.save(changed)
+        self._remember(call_id, changed)
         return result
+
+    def _remembered(self, call_id: uuid.UUID) -> Call | None:
+        """The call as this process last saved or read it (the repository's cache), or None."""
+        cache = self.centre.repository.cache
+        if cache is None:
+            return None
+        try:
+            found = cache.get(call_id)
+        except KeyError:
+            return None
+        return found if isinstance(found, Call) else None
+
+    def _remember(self, call_id: uuid.UUID, saved: Call) -> None:
+        """Keep the call just saved (its pending events now stored) for the next PBX event of the same call, unless
+        a newer version is already kept (a concurrent save of the same call, finished first)."""
+        cache = self.centre.repository.cache
+        if cache is None:
+            return
+        kept = self._remembered(call_id)
+        if kept is None or kept.version < saved.version:
+            cache.put(call_id, saved)
 
     def _step(self, call_id: uuid.UUID, call: Call | None, ev: TelephonyEvent) -> tuple[IngestResult, Call | None]:
         """What one PBX event does to the call (None: not tracked yet): the result, and the call to save if any."""

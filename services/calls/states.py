@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from functools import lru_cache
 
 from shared.errors import DomainError
 
@@ -55,6 +56,7 @@ class TransitionRefused(DomainError):
     """The call is not in a state where this step of the procedure can happen."""
 
 
+@lru_cache(maxsize=8192)  # a call's ~5 PBX events come within minutes: the SHA-1 once per call, not per event
 def call_id_for_pbx(pbx_call_id: str) -> uuid.UUID:
     """The same PBX call always maps to the same aggregate, so re-ingestion finds it instead of duplicating it."""
     return uuid.uuid5(CALL_NAMESPACE, f"pbx:{pbx_call_id}")

@@ -110,6 +110,37 @@ def test_a_batch_reads_its_calls_in_one_query_and_sees_another_writer_through_th
     assert second.get_call(call_id_for_pbx("c-b")).state == State.UNANSWERED
 
 
+def test_the_next_event_of_a_call_saved_here_reads_nothing_from_the_store(settings, clock, monkeypatch) -> None:
+    centre = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
+    assert centre.ingest(ev("queued", T, queue="602", caller="09131234567")).status == "applied"
+    reads: list[object] = []
+    real = centre.recorder.select_events
+    monkeypatch.setattr(centre.recorder, "select_events", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert centre.ingest(ev("agent_missed", T + timedelta(seconds=20), queue="602", agent="201")).status == "applied"
+    assert centre.ingest(ev("abandoned", T + timedelta(seconds=30), queue="602")).status == "applied"
+    assert reads == []
+    stored = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
+    call = stored.get_call(call_id_for_pbx("1763708400.101"))
+    assert (call.version, call.state, call.missed_by) == (5, State.UNANSWERED, ["r.sadeghi"])
+
+
+def test_an_event_that_changes_nothing_on_the_remembered_call_is_decided_again_on_the_stored_one(
+    settings, clock
+) -> None:
+    env = store_env(settings, "calls")
+    first = CallCentre(env, organisation=ORG, clock=clock)
+    second = CallCentre(env, organisation=ORG, clock=clock)
+    assert first.ingest(ev("queued", T, queue="602", caller="09131234567")).status == "applied"  # kept by `first`
+    # Meanwhile the call went to member relations through `second`, where an expert answered it.
+    assert second.ingest(ev("queued", T + timedelta(seconds=61), queue="700")).status == "applied"
+    assert second.ingest(ev("answered", T + timedelta(seconds=70), queue="700", agent="301")).status == "applied"
+    # On the call `first` remembers (queued at a unit) a transfer means nothing; on the stored call it hands the
+    # caller to an expert.
+    result = first.ingest(ev("transferred", T + timedelta(minutes=3), queue="700", agent="301", target="212"))
+    assert result.status == "applied"
+    assert first.get_call(call_id_for_pbx("1763708400.101")).state == State.TRANSFERRED
+
+
 def test_concurrent_batches_are_stored_in_one_transaction_each_with_its_own_results(clock) -> None:
     centre = CallCentre(organisation=ORG, clock=clock)
     gate, entered = threading.Event(), threading.Event()
