@@ -134,7 +134,7 @@ request = function()
   if n %% 2 == 0 then
     return wrk.format("GET", "/queues/experts/me?limit=50", {["Authorization"] = "Bearer " .. expert})
   end
-  return wrk.format("GET", "/queues/units/trade?limit=50", {["Authorization"] = "Bearer " .. manager})
+  return wrk.format("GET", "/queues/units/%(unit)s?limit=50", {["Authorization"] = "Bearer " .. manager})
 end
 """
 )
@@ -447,7 +447,7 @@ def main() -> None:
             f"{at['svc_cpu']:.1f} ({_per_request(at)}), wrk {at['wrk_cpu']:.1f}"
         )
 
-        reads_lua = LUA_READS % {**paced, "expert": expert, "manager": manager}
+        reads_lua = LUA_READS % {**paced, "expert": expert, "manager": manager, "unit": "trade"}
         cpu0 = service.cpu_seconds()
         alone = wrk(service.port, reads_lua, conns, max(2.0, args.seconds / 2), tmp)
         alone["svc_cpu"] = service.cpu_seconds() - cpu0

@@ -11,6 +11,9 @@ token and an admin token with `crm token create`, then
     Target: p99 <= 250 ms. The calls go to units of the bench's own, 25 calls each in turn (an organisation file
     passed as CRM_ORGANISATION_FILE: the default one plus those units), so that no polled list grows long: the
     cost of serving a long list is not what this measures, and on two cores it would slow everything else.
+(a') the same while the staff read the calls service (`--read-load`, 200 requests/s by default): wrk asks a unit's
+    list (300 unanswered calls, a page of 50) and its expert's personal queue in turn, open-loop, as
+    bench/command_api.py's (c) does. Target: p99 <= 250 ms still.
 (b) throughput: several concurrent clients post batches (default 100 events = 50 calls per request) for ~20 s;
     a second poller counts the unit's list every second. Prints the rate at which events were accepted and the
     sustained rate at which they became visible in the reporting API. Target: sustain 1,000 events/s.
@@ -20,6 +23,7 @@ always.
 
     .venv/bin/python bench/end_to_end.py [--duration 20] [--clients 4] [--batch 100]
                                          [--latency-rate 200] [--latency-seconds 10] [--phase both|latency|throughput]
+                                         [--read-load 200]
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ PY = sys.executable
 
 CALLS_PER_LATENCY_UNIT = 25
 THROUGHPUT_UNIT, THROUGHPUT_QUEUE = "trade", "602"
+READ_LOAD_UNIT, READ_LOAD_QUEUE, READ_LOAD_CALLS = "legal", "604", 300
 PROBE_UNIT, PROBE_QUEUE = "international", "603"
 
 
@@ -110,8 +115,9 @@ class System:
             raise RuntimeError(f"crm {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout.strip()
 
-    def token(self, role: str, name: str) -> str:
-        return self.crm("token", "create", "--role", role, "--name", name).splitlines()[-1].strip()
+    def token(self, role: str, name: str, unit: str | None = None) -> str:
+        extra = ["--unit", unit] if unit else []
+        return self.crm("token", "create", "--role", role, "--name", name, *extra).splitlines()[-1].strip()
 
     def start(self, timeout: float = 120.0) -> float:
         started = time.monotonic()
@@ -470,11 +476,48 @@ def slope(samples: list[tuple[float, int]]) -> float:
 # --- main -----------------------------------------------------------------------------------------------------
 
 
-def run_latency(system: System, admin: str, telephony: str, args) -> dict:
+class ReadLoad(threading.Thread):
+    """The staff's read load of bench/command_api.py's (c) on the calls service while the latency phase posts: wrk
+    asking a unit's list and its expert's personal queue in turn, open-loop at `rate` requests/s. The unit (legal,
+    queue 604) holds READ_LOAD_CALLS unanswered calls first, so that its list is a page of 50 out of hundreds."""
+
+    def __init__(self, system: System, telephony: str, rate: float, seconds: float):
+        super().__init__(daemon=True)
+        import command_api as CA  # the wrk scripts and their reading, shared with the command bench
+
+        self.ca, self.system, self.seconds = CA, system, seconds
+        start = C.now_utc() - timedelta(hours=2)
+        events = []
+        for i in range(READ_LOAD_CALLS):
+            events += C.abandoned_call(
+                f"read-{i}", start + timedelta(seconds=5 * i), READ_LOAD_QUEUE, C.mobile(random.Random(i))
+            )
+        for i in range(0, len(events), 200):
+            r = httpx.post(
+                f"{system.calls_url}/telephony/events",
+                json=events[i : i + 200],
+                headers={"Authorization": f"Bearer {telephony}"},
+                timeout=60,
+            )
+            r.raise_for_status()
+        paced = {"rate": rate, "threads": CA.WRK_THREADS, "connections": 10}
+        manager = system.token("unit_manager", "d.kazemi", READ_LOAD_UNIT)
+        expert = system.token("expert", "e.shahbazi", READ_LOAD_UNIT)
+        self.script = CA.LUA_READS % {**paced, "expert": expert, "manager": manager, "unit": READ_LOAD_UNIT}
+        self.result: dict | None = None
+
+    def run(self) -> None:
+        self.result = self.ca.wrk(self.system.ports["calls"], self.script, 10, self.seconds, self.system.data_dir)
+
+
+def run_latency(system: System, admin: str, telephony: str, args, reads: ReadLoad | None = None) -> dict:
     poller = FirstSeenPoller(
         ("127.0.0.1", system.ports["reporting"]), admin, args.poll_interval, args.latency_seconds + 120
     )
     poller.start()
+    if reads is not None:
+        reads.start()
+        time.sleep(1.0)  # the read load going before the first post
     cpu_before = system.cpu_seconds()
     try:
         out = asyncio.run(latency_phase(system, telephony, args.latency_rate, args.latency_seconds, poller))
@@ -490,8 +533,11 @@ def run_latency(system: System, admin: str, telephony: str, args) -> dict:
     gets = [g * 1000 for g in poller.get_times]
     posts = [p * 1000 for p in out["post_times"]]
     achieved = 2 * out["n_calls"] / out["posting_s"]
+    if reads is not None:
+        reads.join(args.latency_seconds + 90)
+    label = "(a') latency under the staff's read load" if reads is not None else "(a) latency"
     print(
-        f"\n(a) latency: {out['n_calls']} calls ({2 * out['n_calls']} events) posted at {achieved:.0f} events/s "
+        f"\n{label}: {out['n_calls']} calls ({2 * out['n_calls']} events) posted at {achieved:.0f} events/s "
         f"(asked {args.latency_rate:.0f}); {len(out['late'])} abandoned posts started late (max {max(out['late'], default=0) * 1000:.0f} ms)"
     )
     print(f"  POST /telephony/events (single): p50 {C.median(posts):.1f} ms  p99 {C.percentile(posts, 99):.1f} ms")
@@ -509,6 +555,13 @@ def run_latency(system: System, admin: str, telephony: str, args) -> dict:
         f"  CPU seconds used in {out['posting_s']:.1f}s of posting: "
         + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()))
     )
+    if reads is not None and reads.result is not None:
+        w = reads.result
+        print(
+            f"  the read load meanwhile (wrk, queue {READ_LOAD_UNIT} and its expert's, open-loop at {args.read_load:g} "
+            f"req/s): {w['rate']:,.0f} req/s; p50 {w['p50']:.1f} ms p99 {w['p99']:.1f} ms; "
+            f"{reads.ca._late(w)}; non-2xx {w['non2xx']}; wrk CPU {w['wrk_cpu']:.1f} s"
+        )
     return {"p50": p50, "p95": p95, "p99": p99, "missing": missing, "achieved": achieved}
 
 
@@ -581,6 +634,13 @@ def main() -> None:
     parser.add_argument("--latency-rate", type=float, default=200.0, help="latency: events/s (2 per call)")
     parser.add_argument("--latency-seconds", type=float, default=10.0)
     parser.add_argument("--poll-interval", type=float, default=0.01, help="latency: seconds between GETs")
+    parser.add_argument(
+        "--read-load",
+        type=float,
+        default=200.0,
+        help="latency: the phase again while wrk reads a unit's list and its expert's queue at this many requests/s "
+        "(bench/command_api.py's reads); 0: not",
+    )
     parser.add_argument("--tick", type=float, default=2.0, help="CRM_PROCESSOR_TICK_SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs) and print where it is")
     parser.add_argument(
@@ -663,6 +723,9 @@ def run_store(store: str, args) -> None:
         print(f"  first call visible in the reporting API {cold:.1f}s after posting (cold: consumer group join)")
         if args.phase in ("both", "latency"):
             results["latency"] = run_latency(system, admin, telephony, args)
+            if args.read_load > 0:
+                reads = ReadLoad(system, telephony, args.read_load, args.latency_seconds + 3)
+                results["loaded"] = run_latency(system, admin, telephony, args, reads)
         if args.phase in ("both", "throughput"):
             results["throughput"] = run_throughput(system, admin, telephony, args)
         print("  memory (RSS MB): " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(system.rss_mb().items())))
@@ -684,6 +747,17 @@ def run_store(store: str, args) -> None:
         print(C.result_line(f"e2e {store} latency p95", r["p95"], "ms", "-", None))
         print(
             C.result_line(f"e2e {store} latency p99", r["p99"], "ms", "<= 250", r["p99"] <= 250 and r["missing"] == 0)
+        )
+    if "loaded" in results:
+        r = results["loaded"]
+        print(
+            C.result_line(
+                f"e2e {store} latency p99 under the read load",
+                r["p99"],
+                "ms",
+                "<= 250",
+                r["p99"] <= 250 and r["missing"] == 0,
+            )
         )
     if "throughput" in results:
         r = results["throughput"]
