@@ -761,25 +761,30 @@ def test_a_save_between_the_access_check_and_the_command_is_still_a_conflict(cli
     assert [c["note"] for c in stored["callbacks"]] == ["the other request"]
 
 
+def member_registered(n: int, number: str, name: str, phone: str) -> CloudEvent:
+    """The member database's event of an active member `number` with one phone, as the members topic brings it."""
+    return CloudEvent(
+        id=f"m-{n}",
+        source="crm/members",
+        type="crm.members.member.registered.v1",
+        time=AT,
+        subject=f"6f1c1a1e-0000-4000-8000-{n:012d}",
+        sequence=1,
+        position=n,
+        data={
+            "membership_number": number,
+            "name": name,
+            "status": "active",
+            "contacts": [{"phones": [{"e164": phone}]}],
+        },
+    )
+
+
 def test_the_webhook_looks_its_callers_up_in_the_member_database_once_per_stored_round(
     client: TestClient, tokens
 ) -> None:
     def registered(n: int, phone: str) -> CloudEvent:
-        return CloudEvent(
-            id=f"m-{n}",
-            source="crm/members",
-            type="crm.members.member.registered.v1",
-            time=AT,
-            subject=f"6f1c1a1e-0000-4000-8000-00000000000{n}",
-            sequence=1,
-            position=n,
-            data={
-                "membership_number": f"11-000{n}",
-                "name": f"member {n}",
-                "status": "active",
-                "contacts": [{"phones": [{"e164": phone}]}],
-            },
-        )
+        return member_registered(n, f"11-000{n}", f"member {n}", phone)
 
     members = client.app.state.members
     members.apply([registered(1, "+989131234567")])

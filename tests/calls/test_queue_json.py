@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.calls.main import create_app
 from services.calls.schemas import QueueItem
-from shared.envelope import CloudEvent
-from tests.calls.test_api import AT, new_call, unanswered_call
+from tests.calls.test_api import member_registered, new_call, unanswered_call
 from tests.helpers import settle
 
 
@@ -49,25 +48,7 @@ def app(settings, clock) -> FastAPI:
 
 
 def _member(client: TestClient, number: str, name: str, phone: str) -> None:
-    client.app.state.members.apply(
-        [
-            CloudEvent(
-                id=f"m-{number}",
-                source="crm/members",
-                type="crm.members.member.registered.v1",
-                time=AT,
-                subject=f"6f1c1a1e-0000-4000-8000-0000000000{number[-2:]}",
-                sequence=1,
-                position=int(number[-2:]),
-                data={
-                    "membership_number": number,
-                    "name": name,
-                    "status": "active",
-                    "contacts": [{"phones": [{"e164": phone}]}],
-                },
-            )
-        ]
-    )
+    client.app.state.members.apply([member_registered(int(number[-2:]), number, name, phone)])
 
 
 def _calls(client: TestClient, tokens, clock) -> list[str]:
