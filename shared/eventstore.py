@@ -152,6 +152,23 @@ class CrmApplication(Application[Any]):
         self.notify(processing_event.events)  # the library's own (deprecated) hook, as its save calls it
         return recordings
 
+    def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
+        """Recorded, and with the aggregate cache on, each aggregate just saved kept there as it now is (unless a
+        newer version of it is kept already, saved meanwhile by another thread): the library keeps them only when
+        it does not fast-forward cached aggregates, so the next load of a call saved here, the next PBX event's or
+        the next webhook round's (`find_aggregates`), found the cache one version behind and read it again."""
+        recordings = super()._record(processing_event)
+        cache: Any = self.repository.cache
+        if cache is not None and self.repository.fastforward:
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                try:
+                    kept = cache.get(aggregate_id)
+                except KeyError:
+                    kept = None
+                if kept is None or kept.version < aggregate.version:
+                    cache.put(aggregate_id, aggregate)
+        return recordings
+
     def close(self) -> None:
         super().close()
         close_keys = getattr(self.sealer.keys, "close", None) if self.sealer is not None else None

@@ -206,8 +206,7 @@ class TelephonyIngest:
         result, changed = self._step(call_id, working_copy(known) if known is not None else self._load(call_id), ev)
         if changed is None or not changed.pending_events:  # nothing to store (ignored, held already, duplicate...)
             return self._ingest_once(ev) if known is not None else result
-        self.centre.save(changed)
-        self._remember(call_id, changed)
+        self.centre.save(changed)  # kept in the aggregate cache as saved (CrmApplication._record)
         return result
 
     def _remembered(self, call_id: uuid.UUID) -> Call | None:
@@ -220,16 +219,6 @@ class TelephonyIngest:
         except KeyError:
             return None
         return found if isinstance(found, Call) else None
-
-    def _remember(self, call_id: uuid.UUID, saved: Call) -> None:
-        """Keep the call just saved (its pending events now stored) for the next PBX event of the same call, unless
-        a newer version is already kept (a concurrent save of the same call, finished first)."""
-        cache = self.centre.repository.cache
-        if cache is None:
-            return
-        kept = self._remembered(call_id)
-        if kept is None or kept.version < saved.version:
-            cache.put(call_id, saved)
 
     def _step(self, call_id: uuid.UUID, call: Call | None, ev: TelephonyEvent) -> tuple[IngestResult, Call | None]:
         """What one PBX event does to the call (None: not tracked yet): the result, and the call to save if any."""

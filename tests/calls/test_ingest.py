@@ -110,6 +110,20 @@ def test_a_batch_reads_its_calls_in_one_query_and_sees_another_writer_through_th
     assert second.get_call(call_id_for_pbx("c-b")).state == State.UNANSWERED
 
 
+def test_a_call_saved_by_a_round_is_kept_in_the_cache_and_the_next_round_decodes_nothing(settings, clock) -> None:
+    centre = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
+    assert centre.ingest_batch([ev("queued", T, "c-k", queue="602", caller="09131234567")])[0].status == "applied"
+    call_id = call_id_for_pbx("c-k")
+    assert centre.repository.cache.get(call_id).version == centre.latest_version(call_id)
+    decoded: list[object] = []
+    real = centre.mapper.to_domain_event
+    centre.mapper.to_domain_event = lambda stored: decoded.append(stored) or real(stored)  # type: ignore[method-assign]
+    later = ev("abandoned", T + timedelta(seconds=30), "c-k", queue="602")
+    assert centre.ingest_batch([later])[0].status == "applied"
+    assert decoded == []  # the round took the call from the cache, at its stored version
+    assert centre.get_call(call_id).state == State.UNANSWERED
+
+
 def test_the_next_event_of_a_call_saved_here_reads_nothing_from_the_store(settings, clock, monkeypatch) -> None:
     centre = CallCentre(store_env(settings, "calls"), organisation=ORG, clock=clock)
     assert centre.ingest(ev("queued", T, queue="602", caller="09131234567")).status == "applied"
