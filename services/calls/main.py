@@ -17,6 +17,7 @@ from services.calls.erasure_api import router as erasure_router
 from services.calls.index import CallIndex
 from services.calls.members import MemberLookup
 from services.calls.queue_api import queues
+from services.calls.queue_json import RenderedCalls
 from services.calls.referrals import ComplaintReferrals, http_opener
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
     )
     app.state.centre = centre
     app.state.index = index
+    app.state.rendered_calls = RenderedCalls(lambda: index.erasures)  # the queue pages' calls, rendered once
     app.state.referrals = referrals
     app.state.deadline_mover = mover
     app.state.members = lookup

@@ -34,19 +34,11 @@ def _queue(
     rows, total = index.queue_rows(unit=unit, expert=expert, limit=limit, offset=offset)
     paged(response, rows, total)
     lookup = getattr(request.app.state, "members", None)
-    body = _rendered(request, index).page(
-        rows, centre.calendar, centre.clock(), lookup.names_of if lookup is not None else None
-    )
+    rendered: RenderedCalls = request.app.state.rendered_calls
+    body = rendered.page(rows, centre.calendar, centre.clock(), lookup.names_of if lookup is not None else None)
     answer = Response(body, media_type="application/json")
     answer.raw_headers.extend(response.raw_headers)  # what the page's dependencies set (the total), as FastAPI would
     return answer
-
-
-def _rendered(request: Request, index: CallIndex) -> RenderedCalls:
-    rendered: RenderedCalls | None = getattr(request.app.state, "rendered_calls", None)
-    if rendered is None:  # one per app, made on its first queue read
-        rendered = request.app.state.rendered_calls = RenderedCalls(lambda: index.erasures)
-    return rendered
 
 
 @queues.get("/experts/me", response_model=list[QueueItem], summary="My personal queue (cartable) of unanswered calls")
