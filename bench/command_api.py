@@ -221,17 +221,19 @@ def post(port: int, path: str, token: str, body: object) -> tuple[int, bytes]:
         conn.close()
 
 
-def create_calls(service: Service, telephony: str, n: int) -> list[str]:
+def create_calls(port: int, telephony: str, n: int, queue: str = "602", tag: str = "cmd") -> list[str]:
+    """`n` unanswered calls in the unit of PBX queue `queue`, posted to the calls service's webhook 100 at a time;
+    their aggregate ids."""
     start = C.now_utc() - timedelta(hours=1)
     events, pbx = [], []
     for i in range(n):
         q, ab = C.abandoned_call(
-            f"cmd-{i}", start + timedelta(seconds=5 * i), "602", C.mobile(__import__("random").Random(i))
+            f"{tag}-{i}", start + timedelta(seconds=5 * i), queue, C.mobile(__import__("random").Random(i))
         )
         events += [q, ab]
-        pbx.append(f"cmd-{i}")
+        pbx.append(f"{tag}-{i}")
     for i in range(0, len(events), 200):
-        status, body = post(service.port, "/telephony/events", telephony, events[i : i + 200])
+        status, body = post(port, "/telephony/events", telephony, events[i : i + 200])
         if status != 200:
             raise RuntimeError(f"ingest: {status} {body[:300]!r}")
     from services.calls.domain import call_id_for_pbx
@@ -411,7 +413,7 @@ def main() -> None:
         manager = service.crm("token", "create", "--role", "unit_manager", "--name", "f.alavi", "--unit", "trade")
         expert = service.crm("token", "create", "--role", "expert", "--name", "s.ahmadi", "--unit", "trade")
         service.start()
-        ids = create_calls(service, telephony, args.calls)
+        ids = create_calls(service.port, telephony, args.calls)
         print(
             f"command_api: calls service on port {service.port}; {len(ids)} unanswered calls in unit trade; wrk {WRK}"
         )

@@ -486,20 +486,7 @@ class ReadLoad(threading.Thread):
         import command_api as CA  # the wrk scripts and their reading, shared with the command bench
 
         self.ca, self.system, self.seconds = CA, system, seconds
-        start = C.now_utc() - timedelta(hours=2)
-        events = []
-        for i in range(READ_LOAD_CALLS):
-            events += C.abandoned_call(
-                f"read-{i}", start + timedelta(seconds=5 * i), READ_LOAD_QUEUE, C.mobile(random.Random(i))
-            )
-        for i in range(0, len(events), 200):
-            r = httpx.post(
-                f"{system.calls_url}/telephony/events",
-                json=events[i : i + 200],
-                headers={"Authorization": f"Bearer {telephony}"},
-                timeout=60,
-            )
-            r.raise_for_status()
+        CA.create_calls(system.ports["calls"], telephony, READ_LOAD_CALLS, READ_LOAD_QUEUE, tag="read")
         paced = {"rate": rate, "threads": CA.WRK_THREADS, "connections": 10}
         manager = system.token("unit_manager", "d.kazemi", READ_LOAD_UNIT)
         expert = system.token("expert", "e.shahbazi", READ_LOAD_UNIT)
