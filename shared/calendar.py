@@ -85,6 +85,9 @@ class BusinessCalendar:
         # A date's Solar Hijri text depends on the date alone; jdatetime asks the process's locale at every date it
         # makes, which was half the CPU of a queue page (two dates per call shown).
         self._solar_hijri_text = functools.lru_cache(maxsize=4096)(_solar_hijri_text)
+        # Moves at every change of the working time (a schedule, a closure): what a caller kept computed from the
+        # working time (the queue pages' deadlines) is good while it has not moved.
+        self.revision = 0
 
     # ------------------------------------------------------------------ changes entered at run time
 
@@ -100,11 +103,13 @@ class BusinessCalendar:
             key=lambda item: item[0],
         )
         self._utc_intervals.cache_clear()
+        self.revision += 1
 
     def close(self, d: _dt.date, reason: str) -> None:
         """Close day `d` (heat, pollution, mourning...): no working time on it."""
         self._closures[d] = reason
         self._utc_intervals.cache_clear()
+        self.revision += 1
 
     def copy(self) -> BusinessCalendar:
         """The calendar as it stands now, apart from later changes to this one (to compare before and after)."""

@@ -3,7 +3,7 @@ response model's, a changed call shown as it now is, nothing rendered kept past 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.calls.main import create_app
 from services.calls.schemas import QueueItem
+from shared.calendar import WEEKDAYS
 from tests.calls.test_api import member_registered, new_call, unanswered_call
 from tests.helpers import settle
 
@@ -125,3 +126,30 @@ def test_nothing_rendered_outlives_an_erasure(client: TestClient, tokens, clock)
     assert page.content == client.get("/reference/units/trade", headers=tokens["unit_manager"]).content
     assert len(rendered) == 3  # rendered again from the index after the erasure, the earlier ones dropped
     assert rendered._seen_erasures == 1
+
+
+def test_the_working_time_left_follows_the_clock_and_the_calendar(client: TestClient, tokens, clock) -> None:
+    """The working time to each deadline is kept per call from the start of the day: reads through the days, and a
+    read after the working hours change, count it again (the reference counts it from scratch at every read)."""
+    _calls(client, tokens, clock)
+
+    def read() -> list[dict[str, Any]]:
+        page = client.get("/queues/units/trade", headers=tokens["unit_manager"])
+        assert page.content == client.get("/reference/units/trade", headers=tokens["unit_manager"]).content
+        return page.json()
+
+    seen = set()
+    for _ in range(12):  # two days and more, three hours at a time: past midnight UTC, in and out of working hours
+        seen.add(tuple(i["working_seconds_left"] for i in read()))
+        clock.advance(hours=3, minutes=7)
+    assert len(seen) > 4
+    read()  # kept for this moment's day
+    calendar = client.app.state.centre.calendar
+    revision = calendar.revision
+    today = clock().astimezone(calendar.tz).date()
+    calendar.set_schedule(today - timedelta(days=1), {day: ["00:00-24:00"] for day in WEEKDAYS})
+    assert calendar.revision == revision + 1
+    items = read()  # every hour a working hour now: the time left is the time to the deadline
+    assert [i["working_seconds_left"] for i in items] == [
+        (datetime.fromisoformat(i["due"]) - clock()).total_seconds() for i in items
+    ]
