@@ -52,9 +52,14 @@ calls = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
     # The queues' own order: a unit's list and an expert's queue read one page of the index in deadline order and
     # count from the index alone, instead of sorting every waiting call of the unit, summaries and all, per request.
-    sa.Index("ix_calls_index_unit_queue", "unit", "state", "callback_due", "id"),
-    sa.Index("ix_calls_index_expert_queue", "assigned_expert", "callback_due", "id", "state"),
+    # Among calls due at the same moment (every call of a night is due the same working hour), the one that has
+    # waited longest comes first.
+    sa.Index("ix_calls_index_unit_waiting_queue", "unit", "state", "callback_due", "received_at", "id"),
+    sa.Index("ix_calls_index_expert_waiting_queue", "assigned_expert", "callback_due", "received_at", "id", "state"),
 )
+# The queues' indexes of before, ordered by id among equal deadlines: dropped from index files made with them.
+_FORMER_QUEUE_INDEXES = ("ix_calls_index_unit_queue", "ix_calls_index_expert_queue")
+QUEUE_ORDER = (calls.c.callback_due, calls.c.received_at, calls.c.id)
 unrouted = sa.Table(
     "calls_unrouted",
     metadata,
@@ -86,6 +91,9 @@ class CallIndex:
             # that is already there).
             with engine.begin() as conn:
                 conn.execute(sa.schema.CreateIndex(added, if_not_exists=True))
+        with engine.begin() as conn:
+            for former in _FORMER_QUEUE_INDEXES:
+                conn.execute(sa.text(f"DROP INDEX IF EXISTS {former}"))
         self._unrouted_queues: set[str] = set()
         with engine.connect() as conn:  # the gauges from the start; then again only when a batch changes them
             self._count_unrouted(conn)
@@ -317,7 +325,7 @@ class CallIndex:
     ) -> tuple[list[tuple[str, str]], int]:
         """`queue_page` as stored: (call id, summary JSON) per call, for the queue API's rendering."""
         q = sa.select(calls.c.id, calls.c.summary).where(*self._queue_conditions(unit, expert))
-        q = q.order_by(calls.c.callback_due, calls.c.id)
+        q = q.order_by(*QUEUE_ORDER)
         # Counted over the same conditions without the ordering (a subquery of the ordered query made SQLite sort
         # the whole queue, summaries included, for a number).
         counted = sa.select(sa.func.count()).select_from(calls).where(*self._queue_conditions(unit, expert))
@@ -343,7 +351,7 @@ class CallIndex:
     @classmethod
     def _queue_query(cls, unit: str | None, expert: str | None) -> sa.Select[Any]:
         conditions = cls._queue_conditions(unit, expert)
-        return sa.select(calls.c.summary).where(*conditions).order_by(calls.c.callback_due, calls.c.id)
+        return sa.select(calls.c.summary).where(*conditions).order_by(*QUEUE_ORDER)
 
     def open_call_ids(self) -> list[uuid.UUID]:
         """Calls whose callback or member-relations follow-up deadline may still be running."""

@@ -51,7 +51,7 @@ async def my_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
-    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first, each with its deadline in the chamber's calendar and the working time left."""
+    """The signed-in expert's personal queue (cartable): calls registered for a callback by this expert, the most urgent first (among calls due at the same moment, the one waiting longest), each with its deadline in the chamber's calendar and the working time left."""
     return await run_in_threadpool(_queue, request, centre, index, response, None, principal.name, limit, offset)
 
 
@@ -81,7 +81,7 @@ async def unit_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
-    """Every call of a unit that still awaits a callback, for its manager, with each deadline and the working time left."""
+    """Every call of a unit that still awaits a callback, for its manager, the most urgent first (among calls due at the same moment, the one waiting longest), with each deadline and the working time left."""
     if not centre.organisation.has_unit(unit):
         raise HTTPException(404, f"no unit {unit!r}")
     return await run_in_threadpool(_queue, request, centre, index, response, unit, None, limit, offset)
