@@ -19,6 +19,7 @@ from shared.contracts import EventContract
 from shared.errors import DomainError, NotFound
 from shared.privacy import KeyStore, MemoryKeyStore, Sealer, SealingEventStore, SealingMapper, SqliteKeyStore
 from shared.settings import Settings
+from shared.write_lock import StoreWriteLock
 
 PRIVACY_KEYS = "CRM_PRIVACY_KEYS_DIR"  # the env entry naming the application's key folder
 
@@ -132,6 +133,12 @@ class CrmApplication(Application[Any]):
                 if attempt == 2:
                     raise
         keep_sqlite_connections(self.recorder)
+        pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
+        self._write_lock = (
+            StoreWriteLock(pool.db_name)
+            if isinstance(pool, SQLiteConnectionPool) and not pool.is_sqlite_memory_mode
+            else None
+        )
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
 
@@ -157,7 +164,8 @@ class CrmApplication(Application[Any]):
         newer version of it is kept already, saved meanwhile by another thread): the library keeps them only when
         it does not fast-forward cached aggregates, so the next load of a call saved here, the next PBX event's or
         the next webhook round's (`find_aggregates`), found the cache one version behind and read it again."""
-        recordings = super()._record(processing_event)
+        with self._write_lock.held() if self._write_lock is not None else nullcontext():
+            recordings = super()._record(processing_event)
         cache: Any = self.repository.cache
         if cache is not None and self.repository.fastforward:
             for aggregate_id, aggregate in processing_event.aggregates.items():
@@ -171,6 +179,8 @@ class CrmApplication(Application[Any]):
 
     def close(self) -> None:
         super().close()
+        if self._write_lock is not None:
+            self._write_lock.close()
         close_keys = getattr(self.sealer.keys, "close", None) if self.sealer is not None else None
         if close_keys is not None:
             close_keys()
@@ -178,6 +188,11 @@ class CrmApplication(Application[Any]):
     def on_recorded(self, listener: Callable[[], None]) -> None:
         with self._listeners_lock:
             self._listeners.append(listener)
+
+    def recorded_elsewhere(self) -> None:
+        """Another process stored events in this store (a replica of the service's API): the listeners look now."""
+        for listener in list(self._listeners):
+            listener()
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:
         if recordings:
