@@ -143,13 +143,15 @@ WRK_THREADS = 2
 
 
 class Service:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, processes: int = 1):
         self.port = C.free_port()
+        self.processes = processes
         self.env = {
             **C.clean_crm_env(),
             "CRM_DATA_DIR": str(data),
             "CRM_CALLS_PORT": str(self.port),
             "CRM_RELAY_EMBEDDED": "false",
+            "CRM_CALLS_API_PROCESSES": str(processes),
         }
         self.proc: subprocess.Popen | None = None
         self.log = data / "calls.out"
@@ -173,27 +175,54 @@ class Service:
             start_new_session=True,
         )
         http = None
+        ready: set[int] = set()  # the processes that answered /health, by pid (shown with several processes)
         for _ in range(600):
             if self.proc.poll() is not None:
                 raise RuntimeError(self.log.read_text()[-2000:])
             try:
                 http = C.SyncHTTP("127.0.0.1", self.port, timeout=2)
-                status, _ = http.get("/health", {})
+                status, body = http.get("/health", {})
                 if status == 200:
+                    ready.add(json.loads(body).get("process", {}).get("pid", 0))
+                # Every process up before the load starts: a keep-alive connection stays with the process that
+                # accepted it, and connections made while a replica was starting all went to the primary.
+                if len(ready) >= self.processes:
                     return
             except OSError:
                 pass
             finally:
                 if http:
                     http.close()
-            time.sleep(0.1)
+            time.sleep(0.05)
         raise TimeoutError("calls service not up")
 
     def cpu_seconds(self) -> float:
+        """Of the service's process and of its API replicas (`--processes`)."""
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
         assert self.proc is not None
-        with open(f"/proc/{self.proc.pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        out = {}
+        for pid in (self.proc.pid, *_children(self.proc.pid)):
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:  # a replica that has just exited
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
+    def split_since(self, before: dict[int, float]) -> str:
+        """ " (primary 4.1 + replica 3.9)": each process's share of the CPU, when the API runs in several."""
+        assert self.proc is not None
+        now = self.cpu_by_process()
+        if len(now) < 2:
+            return ""
+        parts = [
+            f"{'primary' if pid == self.proc.pid else 'replica'} {cpu - before.get(pid, 0.0):.1f}"
+            for pid, cpu in now.items()
+        ]
+        return f" ({' + '.join(parts)})"
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -202,6 +231,14 @@ class Service:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
 
 
 def post(port: int, path: str, token: str, body: object) -> tuple[int, bytes]:
@@ -288,7 +325,7 @@ def wrk(port: int, script: str, connections: int, seconds: float, tmp: Path) -> 
 
 def _per_request(run: dict) -> str:
     """The service's CPU per request of a phase: the figure that moves least with the machine's load."""
-    return f"{1000 * run['svc_cpu'] / max(run['requests'], 1):.2f} ms/request"
+    return f"{1000 * run['svc_cpu'] / max(run['requests'], 1):.2f} ms/request{run.get('svc_split', '')}"
 
 
 def _late(run: dict) -> str:
@@ -402,11 +439,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="(b), (c): requests/s")
     parser.add_argument("--ingest", type=float, default=500.0, help="(c): PBX events/s posted meanwhile")
     parser.add_argument("--profile", type=Path, help="record the service with py-spy during (a) and (c) into DIR")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="processes serving the calls API (CRM_CALLS_API_PROCESSES)"
+    )
     args = parser.parse_args()
     if not Path(WRK).exists():
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     tmp = Path(tempfile.mkdtemp(prefix="crm-bench-cmd-"))
-    service = Service(tmp / "data")
+    service = Service(tmp / "data", args.processes)
     (tmp / "data").mkdir()
     try:
         telephony = service.crm("token", "create", "--role", "telephony", "--name", "bench-pbx")
@@ -415,13 +455,14 @@ def main() -> None:
         service.start()
         ids = create_calls(service.port, telephony, args.calls)
         print(
-            f"command_api: calls service on port {service.port}; {len(ids)} unanswered calls in unit trade; wrk {WRK}"
+            f"command_api: calls service on port {service.port} ({args.processes} process(es)); {len(ids)} unanswered "
+            f"calls in unit trade; wrk {WRK}"
         )
         id_list = ",".join(f'"{i}"' for i in ids)
 
         assert service.proc is not None
         profile = Profile(args.profile, "capacity", service.proc.pid, args.seconds)
-        cpu0 = service.cpu_seconds()
+        cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         cap = wrk(
             service.port,
             LUA_CALLBACK
@@ -431,6 +472,7 @@ def main() -> None:
             tmp,
         )
         cap["svc_cpu"] = service.cpu_seconds() - cpu0
+        cap["svc_split"] = service.split_since(split0)
         print(
             f"(a) callback, {args.connections} connections as fast as they go: {cap['rate']:,.0f} req/s; p50 "
             f"{cap['p50']:.1f} ms p99 {cap['p99']:.1f} ms; non-2xx {cap['non2xx']} {cap['socket_errors']}; CPU s: "
@@ -440,9 +482,10 @@ def main() -> None:
 
         conns = 10
         paced = {"rate": args.rate, "threads": WRK_THREADS, "connections": conns}
-        cpu0 = service.cpu_seconds()
+        cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         at = wrk(service.port, LUA_CALLBACK % {**paced, "ids": id_list, "token": manager}, conns, args.seconds, tmp)
         at["svc_cpu"] = service.cpu_seconds() - cpu0
+        at["svc_split"] = service.split_since(split0)
         print(
             f"(b) callback at {args.rate:g} req/s open-loop ({conns} connections): {at['rate']:,.0f} req/s; "
             f"p50 {at['p50']:.1f} ms p99 {at['p99']:.1f} ms; {_late(at)}; non-2xx {at['non2xx']}; CPU s: service "
@@ -450,9 +493,10 @@ def main() -> None:
         )
 
         reads_lua = LUA_READS % {**paced, "expert": expert, "manager": manager, "unit": "trade"}
-        cpu0 = service.cpu_seconds()
+        cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         alone = wrk(service.port, reads_lua, conns, max(2.0, args.seconds / 2), tmp)
         alone["svc_cpu"] = service.cpu_seconds() - cpu0
+        alone["svc_split"] = service.split_since(split0)
         print(
             f"(c0) queue reads alone at {args.rate:g} req/s open-loop: {alone['rate']:,.0f} req/s; p50 "
             f"{alone['p50']:.1f} ms p99 {alone['p99']:.1f} ms; {_late(alone)}; non-2xx {alone['non2xx']}; CPU s: "
@@ -464,9 +508,10 @@ def main() -> None:
         time.sleep(1.0)
         profile = Profile(args.profile, "reads", service.proc.pid, args.seconds)
         posted0, t0 = ingest.posted, time.monotonic()
-        cpu0 = service.cpu_seconds()
+        cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         reads = wrk(service.port, reads_lua, conns, args.seconds, tmp)
         reads["svc_cpu"] = service.cpu_seconds() - cpu0
+        reads["svc_split"] = service.split_since(split0)
         t1 = time.monotonic()
         ingested = (ingest.posted - posted0) / (t1 - t0)
         # how far behind its schedule the ingest was when the reads ended: the batches due by then not yet posted
@@ -478,7 +523,7 @@ def main() -> None:
             f"{args.ingest:g} on {len(ingest.threads)} connections; a batch at most {ingest.behind_max * 1000:.0f} ms "
             f"late, {lag * 1000:.0f} ms behind at the end, {ingest.errors} errors; ingest client CPU "
             f"{ingest.cpu:.1f} s): {reads['rate']:,.0f} req/s; p50 {reads['p50']:.1f} ms p99 {reads['p99']:.1f} ms; "
-            f"{_late(reads)}; non-2xx {reads['non2xx']}; CPU s: service {reads['svc_cpu']:.1f}, wrk "
+            f"{_late(reads)}; non-2xx {reads['non2xx']}; CPU s: service {reads['svc_cpu']:.1f}{reads['svc_split']}, wrk "
             f"{reads['wrk_cpu']:.1f}"
         )
         profile.report()

@@ -135,10 +135,29 @@ class System:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"crm run exited with {self.proc.returncode}:\n{self.out_path.read_text()[-3000:]}")
             if "The chamber's CRM is running" in self.out_path.read_text(errors="replace"):
-                self.children = _children(self.proc.pid)
+                self._wait_for_calls_processes(deadline)
+                self.children = _descendants(self.proc.pid)  # the services and their API replicas
                 return time.monotonic() - started
             time.sleep(0.2)
         raise TimeoutError(f"crm run not up after {timeout:.0f}s:\n{self.out_path.read_text()[-3000:]}")
+
+    def _wait_for_calls_processes(self, deadline: float) -> None:
+        """With CRM_CALLS_API_PROCESSES above 1, until every process of the calls API has answered: a keep-alive
+        connection stays with the process that accepted it, and those made while a replica was starting went to the
+        primary."""
+        wanted = int(self.env.get("CRM_CALLS_API_PROCESSES") or 1)
+        seen: set[int] = set()
+        while wanted > 1 and len(seen) < wanted and time.monotonic() < deadline:
+            http = C.SyncHTTP("127.0.0.1", self.ports["calls"], timeout=2)
+            try:
+                status, body = http.get("/health", {})
+                if status == 200:
+                    seen.add(json.loads(body).get("process", {}).get("pid", 0))
+            except OSError:
+                pass
+            finally:
+                http.close()
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.proc is None:
@@ -204,6 +223,10 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _descendants(pid: int) -> list[int]:
+    return [d for c in _children(pid) for d in (c, *_descendants(c))]
 
 
 def _alive(pid: int) -> bool:

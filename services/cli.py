@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run one service's HTTP API (and its relay)")
     serve.add_argument("service", choices=registry.served())
+    # A replica of the service's API beside its primary process (shared/processes.py starts it).
+    serve.add_argument("--replica", action="store_true", help=argparse.SUPPRESS)
     process = sub.add_parser("process", help="run a stream processor")
     process.add_argument("processor", choices=list(registry.PROCESSORS))
     relay = sub.add_parser("relay", help="run a service's relay to Kafka on its own (CRM_RELAY_EMBEDDED=false)")
@@ -198,7 +200,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
 
         return serve_mail(mailbox_folder(settings.data_dir), "127.0.0.1", settings.notifications.smtp_port)
     if args.command == "serve":
-        return _serve(args.service, settings)
+        return _serve(args.service, settings, replica=args.replica)
     if args.command == "process":
         processor = registry.PROCESSORS[args.processor]
         return registry.load(processor.run)(settings, processor.topics(settings))
@@ -258,20 +260,40 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     return fail(f"unknown command {args.command}")
 
 
-def _serve(service: str, settings: Settings) -> int:
+def _serve(service: str, settings: Settings, replica: bool = False) -> int:
+    """The service's API; with CRM_<SERVICE>_API_PROCESSES above 1, in that many processes on its port: this one
+    (the primary, with the service's followers and relay) and replicas of the API it starts (shared/processes.py)."""
     import uvicorn
 
+    from shared import processes
+
     entry = registry.SERVICES[service]
+    port = entry.port(settings)
+    options = {"log_level": "warning", "access_log": False, **proxy_options(settings)}
+    if replica:
+        processes.exit_with_parent()
+        api = registry.load(entry.create_replica)(settings)
+        sock = processes.listening_socket(settings.host, port, first=False)
+        uvicorn.Server(uvicorn.Config(api, **options)).run(sockets=[sock])
+        return 0
+    count = settings.api_processes(service)
+    if count == 1 or entry.create_replica is None:
+        uvicorn.run(registry.load(entry.create_app)(settings), host=settings.host, port=port, **options)
+        return 0
+    try:  # the port first: a second start must not touch the running one's metrics folder
+        listening = processes.listening_socket(settings.host, port, first=True)
+    except OSError as exc:
+        return fail(f"{service}: cannot listen on {settings.host}:{port}: {exc.strerror or exc}")
+    processes.use_shared_metrics(processes.metrics_folder(settings.data_dir, service, port))
     app = registry.load(entry.create_app)(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=entry.port(settings),
-        log_level="warning",
-        access_log=False,
-        **proxy_options(settings),
-    )
-    return 0
+    replicas = processes.Replicas(service, count - 1)
+    replicas.start()
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    try:
+        server.run(sockets=[listening])
+    finally:
+        replicas.stop()
+    return 0 if server.started else 3  # as uvicorn.run: the API never started
 
 
 def proxy_options(settings: Settings) -> dict:

@@ -42,6 +42,8 @@ class Service:
     index_label: str = ""  # how `crm rebuild` names the index
     # The services whose topics it consumes itself (not through a processor): it starts after them in `crm run`.
     consumes: tuple[str, ...] = ()
+    # (settings) -> FastAPI: the API alone, for the further processes of the service's API (shared/processes.py)
+    create_replica: str | None = None
 
     @property
     def has_store(self) -> bool:
@@ -111,6 +113,7 @@ SERVICES: dict[str, Service] = {
             "calls",
             port_setting="calls_port",
             create_app="services.calls.main:create_app",
+            create_replica="services.calls.main:create_replica_app",
             application="services.calls.main:build_centre",
             relays=True,
             index="services.calls.main:build_index",

@@ -132,6 +132,12 @@ class SqliteKeyStore:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return had
 
+    def erasures(self) -> int:
+        """How many erasures the file holds, whichever process made them: one that moves means a person's data
+        was erased since (a replica of an API drops what it keeps opened in memory)."""
+        with self._lock:
+            return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM erasures").fetchone()[0])
+
     def secret(self, name: str) -> bytes:
         """The store's secret of that name (32 random bytes), made on first use; every process reads the same."""
         with self._lock:

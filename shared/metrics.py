@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 
 
 def register_collector(app: FastAPI, collector: Any) -> None:
@@ -20,6 +21,19 @@ def register_collector(app: FastAPI, collector: Any) -> None:
     REGISTRY.register(collector)
     _registered.append(collector)
     app.state.collectors = [*getattr(app.state, "collectors", []), collector]
+
+
+def scraped_registry() -> CollectorRegistry:
+    """What a scrape of this process answers: its registry, or, when the service's API runs in several processes
+    (shared/processes.py), the figures every one of them keeps in the shared folder, with this process's own
+    collectors."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    for collector in _registered:
+        registry.register(collector)
+    return registry
 
 
 def unregister_collectors(app: FastAPI) -> None:

@@ -38,9 +38,19 @@ from shared.transcoding import fast_decoder
 log = logging.getLogger(__name__)
 
 RELAY_PUBLISHED = Counter("crm_relay_published", "Events published to Kafka by the relay", ["service"])
-RELAY_LAG_EVENTS = Gauge("crm_relay_lag_events", "Events stored but not yet published", ["service"])
-RELAY_LAG_SECONDS = Gauge("crm_relay_lag_seconds", "Age of the oldest stored event not yet published", ["service"])
-RELAY_POSITION = Gauge("crm_relay_position", "Last notification-log position published", ["service"])
+# Set by the one process that relays a store: its figure, not a sum, when the API runs in several (shared/processes.py).
+RELAY_LAG_EVENTS = Gauge(
+    "crm_relay_lag_events", "Events stored but not yet published", ["service"], multiprocess_mode="livemax"
+)
+RELAY_LAG_SECONDS = Gauge(
+    "crm_relay_lag_seconds",
+    "Age of the oldest stored event not yet published",
+    ["service"],
+    multiprocess_mode="livemax",
+)
+RELAY_POSITION = Gauge(
+    "crm_relay_position", "Last notification-log position published", ["service"], multiprocess_mode="livemax"
+)
 
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f50-4a53-4f7a-9d0e-2c4f5b7d1e11")
 _NAMESPACE_SHA1 = hashlib.sha1(EVENT_ID_NAMESPACE.bytes, usedforsecurity=False)

@@ -25,7 +25,7 @@ from shared import validation
 from shared.auth import Role, TokenStore, require
 from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
-from shared.metrics import unregister_collectors
+from shared.metrics import scraped_registry, unregister_collectors
 from shared.problems import install_problem_handlers, problem
 from shared.relay import Relay
 from shared.settings import Settings
@@ -247,7 +247,7 @@ def create_service_app(
     )
     def get_metrics() -> Response:
         """Request counts and durations per route, and the service's own counters, in the Prometheus text format for the chamber's monitoring. Holds no personal data."""
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(scraped_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return app
 
@@ -262,19 +262,25 @@ def event_sourced_service(
     description: str,
     relay: bool | None = None,
     background: Callable[[asyncio.Event], list[Coroutine[Any, Any, None]]] | None = None,
+    replica: bool = False,
 ) -> FastAPI:
     """A service over its own event store: the local index follows the store in a thread, the relay publishes the
     store to Kafka (unless `relay` is False, or None with CRM_RELAY_EMBEDDED=false), and `background` adds the
     service's own tasks (given the stop event; skipped when `relay` is False, which keeps the service off Kafka).
-    On shutdown everything stops before the store closes: closing a SQLite store under its follower crashes."""
-    run_relay = settings.relay_embedded if relay is None else relay
+    On shutdown everything stops before the store closes: closing a SQLite store under its follower crashes.
+
+    `replica`: a further process of the API (shared/processes.py): neither the follower nor the relay runs here
+    (the primary process runs them), only `background`."""
+    run_relay = (settings.relay_embedded if relay is None else relay) and not replica
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_thread = threading.Event()
         stop = asyncio.Event()
-        follower.step()  # an event it cannot apply must not keep the service from starting: /health says so
-        follower_thread = follower.start(stop_thread)
+        follower_thread = None
+        if not replica:
+            follower.step()  # an event it cannot apply must not keep the service from starting: /health says so
+            follower_thread = follower.start(stop_thread)
         tasks = []
         if run_relay:
             app.state.relay = Relay(
@@ -296,7 +302,8 @@ def event_sourced_service(
             follower.wake()
             for task in tasks:
                 await asyncio.wait_for(task, timeout=10)
-            await asyncio.to_thread(follower_thread.join, 10)
+            if follower_thread is not None:
+                await asyncio.to_thread(follower_thread.join, 10)
             application.close()
 
     def health() -> dict[str, Any]:
@@ -309,6 +316,8 @@ def event_sourced_service(
         if follower.failure is not None:
             body["status"] = "failing"
             body["index_failure"] = follower.failure
+        if settings.api_processes(service) > 1:  # which of the API's processes answered (shared/processes.py)
+            body["process"] = {"role": "replica" if replica else "primary", "pid": os.getpid()}
         return body
 
     app = create_service_app(service, settings, title=title, description=description, lifespan=lifespan, health=health)

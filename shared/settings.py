@@ -289,6 +289,9 @@ class Settings(BaseSettings):
     organisation_file: Path = DEFAULT_ORGANISATION
 
     relay_embedded: bool = True  # the relay runs inside its service's process
+    # Processes serving the calls API on its port (shared/processes.py): the primary and replicas of its API, for the
+    # machine's other cores when the webhook and the staff's queues together want more than one.
+    calls_api_processes: int = Field(default=1, ge=1, le=32)
     relay_batch_size: int = Field(default=2000, ge=1)
     relay_poll_interval: float = Field(default=0.5, gt=0)
 
@@ -378,6 +381,10 @@ class Settings(BaseSettings):
     @property
     def calls_base_url(self) -> str:
         return self.calls_url or self.local_url(self.calls_port)
+
+    def api_processes(self, service: str) -> int:
+        """How many processes serve `service`'s API (CRM_<SERVICE>_API_PROCESSES where the service has it)."""
+        return int(getattr(self, f"{service}_api_processes", 1))
 
     def local_url(self, port: int) -> str:
         """Where a process of this machine answers on `port` (services/registry.py says whose port is which)."""

@@ -28,7 +28,12 @@ from shared.follower import NotificationFollower
 log = logging.getLogger(__name__)
 
 # Queue names are the PBX's configuration, never personal data: safe as a label, and few.
-UNROUTED = Gauge("crm_calls_unrouted", "Calls kept unrouted because their PBX queue is mapped to no unit", ["queue"])
+UNROUTED = Gauge(
+    "crm_calls_unrouted",
+    "Calls kept unrouted because their PBX queue is mapped to no unit",
+    ["queue"],
+    multiprocess_mode="livemax",  # set by the primary process alone (shared/processes.py)
+)
 
 REBUILD_BATCH = 5000  # notifications per transaction of a rebuild
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -19,9 +20,11 @@ from services.calls.members import MemberLookup
 from services.calls.queue_api import queues
 from services.calls.queue_json import RenderedCalls
 from services.calls.referrals import ComplaintReferrals, http_opener
+from services.calls.replica import ReplicaWatch
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
-from shared.eventstore import store_env
+from shared.eventstore import CrmApplication, store_env
+from shared.processes import Wake
 from shared.service import event_sourced_service
 from shared.settings import Settings
 from shared.topic_feed import follow_topics
@@ -49,7 +52,24 @@ def build_index(settings: Settings, centre: CallCentre, engine: sa.Engine | None
     return CallIndex(centre, engine, settings.business_calendar)
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None) -> FastAPI:
+async def _wakes_from_replicas(settings: Settings, centre: CrmApplication, stop: asyncio.Event) -> None:
+    """The primary process: each replica's save wakes the index, the relay and the followers here."""
+    stop_thread = threading.Event()
+    thread = Wake("calls", settings.calls_port).listen(centre.recorded_elsewhere, stop_thread)
+    await stop.wait()
+    stop_thread.set()
+    await asyncio.to_thread(thread.join, 2)
+
+
+def create_replica_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
+    """A further process of the calls API (CRM_CALLS_API_PROCESSES, shared/processes.py): the same API over the same
+    stores, index and member lookup; the primary process indexes, relays and follows for it."""
+    return create_app(settings, clock=clock, replica=True)
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, relay: bool | None = None, replica: bool = False
+) -> FastAPI:
     """`relay=False` keeps the service off Kafka (no relay, no member feed): for tests of the API alone."""
     centre = build_centre(settings, clock)
     engine = create_engine(settings.local_db_url("calls_index"))
@@ -66,10 +86,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         return index.open_call_ids()
 
     mover = DeadlineMover(centre, engine, open_calls)
+    watch = ReplicaWatch(centre) if replica else None
+    if replica:
+        centre.on_recorded(Wake("calls", settings.calls_port).send)
 
     def background(stop: asyncio.Event) -> list:
+        if watch is not None:
+            return [watch.run_until(stop)]
         group = f"{settings.topic_prefix}-calls-members"
-        return [
+        tasks = [] if settings.calls_api_processes == 1 else [_wakes_from_replicas(settings, centre, stop)]
+        return tasks + [
             follow_topics(
                 lookup.apply,
                 bootstrap=settings.kafka_bootstrap,
@@ -92,10 +118,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock, relay: bool |
         description=DESCRIPTION,
         relay=relay,
         background=background,
+        replica=replica,
     )
     app.state.centre = centre
     app.state.index = index
-    app.state.rendered_calls = RenderedCalls(lambda: index.erasures)  # the queue pages' calls, rendered once
+    # The queue pages' calls, rendered once; dropped at an erasure indexed here or, in a replica, noticed here.
+    app.state.rendered_calls = RenderedCalls(lambda: index.erasures + (watch.erasures if watch is not None else 0))
     app.state.referrals = referrals
     app.state.deadline_mover = mover
     app.state.members = lookup
