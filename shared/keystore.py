@@ -33,6 +33,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from shared.write_lock import StoreWriteLock
+
 _ERASED = b""  # in the cache: the person was erased (a tombstone never goes away, so it may be cached)
 
 
@@ -63,6 +65,8 @@ class SqliteKeyStore:
             path.touch(mode=0o600)
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
+        # Writers of the file in several processes (the calls API's replicas) take turns here, not in SQLite's sleeps.
+        self._writing = StoreWriteLock(str(path))
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._pending: dict[str, bytes] = {}  # made in a batch, not yet written
         self._batching = threading.local()
@@ -84,6 +88,7 @@ class SqliteKeyStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._writing.close()
 
     # -- the KeyStore calls --------------------------------------------------------------------------------------
     def key(self, subject: str, *, create: bool) -> bytes | None:
@@ -105,7 +110,8 @@ class SqliteKeyStore:
                 self._pending[subject] = key
                 self._remember(subject, key)
                 return key
-            self._db.execute("INSERT INTO keys (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (subject, key))
+            with self._writing.held():
+                self._db.execute("INSERT INTO keys (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (subject, key))
             stored = self._db.execute("SELECT key FROM keys WHERE subject = ?", (subject,)).fetchone()[0]
             self._remember(subject, stored or _ERASED)
             return stored or None
@@ -180,19 +186,20 @@ class SqliteKeyStore:
                 return
             pending, self._pending = self._pending, {}
             lost = []
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for subject, key in pending.items():
-                    cursor = self._db.execute(
-                        "INSERT INTO keys (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (subject, key)
-                    )
-                    if cursor.rowcount == 0:
-                        lost.append(subject)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._pending = {**pending, **self._pending}
-                raise
+            with self._writing.held():
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for subject, key in pending.items():
+                        cursor = self._db.execute(
+                            "INSERT INTO keys (subject, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (subject, key)
+                        )
+                        if cursor.rowcount == 0:
+                            lost.append(subject)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    self._pending = {**pending, **self._pending}
+                    raise
             if lost:
                 for subject in lost:
                     self._cache.pop(subject, None)
