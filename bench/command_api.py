@@ -12,9 +12,14 @@ data folder, creates `--calls` unanswered calls in unit `trade` through the tele
     in turn at about 200 requests/s while a thread of this script posts 500 PBX events/s to the webhook (batches
     of 10 every 20 ms). Target: p99 <= 50 ms (the read-side figure of the same table), and the ingest kept up.
 
+All of it twice by default (`--processes 1,2`): with the calls API in one process, and in two (CRM_CALLS_API_PROCESSES
+=2, shared/processes.py: the primary and a replica of its API on the same port). The service's CPU seconds are
+given per process.
+
 wrk and the service share the machine's two cores with everything else: the CPU seconds of each are printed.
 
-    .venv/bin/python bench/command_api.py [--calls 300] [--seconds 10] [--rate 200] [--ingest 500] [--profile DIR]
+    .venv/bin/python bench/command_api.py [--calls 300] [--seconds 10] [--rate 200] [--ingest 500] [--processes 1,2]
+                                          [--profile DIR]
 
 `--profile DIR`: py-spy records the service during (a) and (c) (DIR/command_api-*.txt) and the script prints
 where its time went.
@@ -104,15 +109,19 @@ LUA_CALLBACK = (
 local ids = {%(ids)s}
 local token = "%(token)s"
 local n = 0
+local share, base = #ids, 0
 init = function(args)
   start_schedule()
-  -- each of wrk's (two) threads starts half the list away from the other: two requests on one call at once would
-  -- be a 409 (changed meanwhile); random starting points met now and then and turned hundreds of requests into 409s
-  n = (first or 0) * math.floor(#ids / 2)
+  -- each of wrk's threads works through a share of the calls of its own, as each expert on their own calls: two
+  -- requests on one call at once are a 409 (changed meanwhile). (Random starting points met now and then, and so
+  -- did two halves of one list when one thread's connections were served faster than the other's, by the other
+  -- process of the API: one thread caught up with the other.)
+  share = math.floor(#ids / wrk_threads)
+  base = (first or 0) * share
 end
 request = function()
   n = n + 1
-  local id = ids[(n %% #ids) + 1]
+  local id = ids[base + (n %% share) + 1]
   local body = '{"outcome":"not_reached","note":"no answer on the mobile; trying again this afternoon"}'
   return wrk.format("POST", "/calls/" .. id .. "/callback",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
@@ -440,13 +449,22 @@ def main() -> None:
     parser.add_argument("--ingest", type=float, default=500.0, help="(c): PBX events/s posted meanwhile")
     parser.add_argument("--profile", type=Path, help="record the service with py-spy during (a) and (c) into DIR")
     parser.add_argument(
-        "--processes", type=int, default=1, help="processes serving the calls API (CRM_CALLS_API_PROCESSES)"
+        "--processes",
+        default="1,2",
+        help="processes serving the calls API (CRM_CALLS_API_PROCESSES), each count measured in turn: 1,2",
     )
     args = parser.parse_args()
     if not Path(WRK).exists():
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    for processes in counts:
+        measure(args, processes, f", {processes} process{'es' if processes > 1 else ''}" if len(counts) > 1 else "")
+
+
+def measure(args: argparse.Namespace, processes: int, label: str) -> None:
+    """The phases on a calls service whose API runs in `processes` processes; `label` ends its figures' names."""
     tmp = Path(tempfile.mkdtemp(prefix="crm-bench-cmd-"))
-    service = Service(tmp / "data", args.processes)
+    service = Service(tmp / "data", processes)
     (tmp / "data").mkdir()
     try:
         telephony = service.crm("token", "create", "--role", "telephony", "--name", "bench-pbx")
@@ -455,13 +473,13 @@ def main() -> None:
         service.start()
         ids = create_calls(service.port, telephony, args.calls)
         print(
-            f"command_api: calls service on port {service.port} ({args.processes} process(es)); {len(ids)} unanswered "
+            f"command_api: calls service on port {service.port} ({processes} process(es)); {len(ids)} unanswered "
             f"calls in unit trade; wrk {WRK}"
         )
         id_list = ",".join(f'"{i}"' for i in ids)
 
         assert service.proc is not None
-        profile = Profile(args.profile, "capacity", service.proc.pid, args.seconds)
+        profile = Profile(args.profile, f"capacity-{processes}", service.proc.pid, args.seconds)
         cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         cap = wrk(
             service.port,
@@ -506,7 +524,7 @@ def main() -> None:
         ingest = Ingest(service.port, telephony, args.ingest)
         ingest.start()
         time.sleep(1.0)
-        profile = Profile(args.profile, "reads", service.proc.pid, args.seconds)
+        profile = Profile(args.profile, f"reads-{processes}", service.proc.pid, args.seconds)
         posted0, t0 = ingest.posted, time.monotonic()
         cpu0, split0 = service.cpu_seconds(), service.cpu_by_process()
         reads = wrk(service.port, reads_lua, conns, args.seconds, tmp)
@@ -531,18 +549,22 @@ def main() -> None:
         service.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     ok_cap = cap["rate"] >= 500 and cap["non2xx"] == 0
-    print(C.result_line("command callback capacity", cap["rate"], "req/s", ">= 500", ok_cap))
+    print(C.result_line(f"command callback capacity{label}", cap["rate"], "req/s", ">= 500", ok_cap))
     ok_at = at["p99"] <= 50 and at["non2xx"] == 0 and at["rate"] >= 0.9 * args.rate
-    print(C.result_line(f"command callback p99 at {args.rate:g}/s", at["p99"], "ms", "<= 50", ok_at))
+    print(C.result_line(f"command callback p99 at {args.rate:g}/s{label}", at["p99"], "ms", "<= 50", ok_at))
     ok_reads = reads["p99"] <= 50 and reads["non2xx"] == 0 and ingested >= 0.9 * args.ingest
     print(
         C.result_line(
-            f"queue reads p99 at {args.rate:g}/s + {args.ingest:g} ev/s", reads["p99"], "ms", "<= 50", ok_reads
+            f"queue reads p99 at {args.rate:g}/s + {args.ingest:g} ev/s{label}", reads["p99"], "ms", "<= 50", ok_reads
         )
     )
     print(
         C.result_line(
-            "ingest kept up during reads", ingested, "events/s", f">= {args.ingest:g}", ingested >= 0.9 * args.ingest
+            f"ingest kept up during reads{label}",
+            ingested,
+            "events/s",
+            f">= {args.ingest:g}",
+            ingested >= 0.9 * args.ingest,
         )
     )
 

@@ -324,5 +324,5 @@ def event_sourced_service(
     # The audit trail: the auditor's streaming export of this store, and signed digests of what it published.
     from shared.audit.api import install_audit
 
-    install_audit(app, settings, application)
+    install_audit(app, settings, application, digests=not replica)
     return app

@@ -78,11 +78,12 @@ def audit_router(application: CrmApplication) -> APIRouter:
     return router
 
 
-def install_audit(app: FastAPI, settings: Settings, application: CrmApplication) -> None:
+def install_audit(app: FastAPI, settings: Settings, application: CrmApplication, *, digests: bool = True) -> None:
     """GET /audit/events, and with CRM_AUDIT_KEY_FILE set, a digest of the published events every
-    CRM_AUDIT_DIGEST_SECONDS. The relay's position is what was published; without a relay, what was stored."""
+    CRM_AUDIT_DIGEST_SECONDS. The relay's position is what was published; without a relay, what was stored.
+    `digests=False`: a replica of the API (shared/processes.py), whose primary signs the digests."""
     app.include_router(audit_router(application))
-    if settings.audit_key_file is None:
+    if settings.audit_key_file is None or not digests:
         return
     digester = Digester(application, digest_folder(settings.data_dir), load_private_key(settings.audit_key_file))
 
