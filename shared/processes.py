@@ -1,7 +1,6 @@
 """A service's HTTP API in more than one process on one machine (CRM_CALLS_API_PROCESSES): the primary process and
-its replicas each listen on the service's port (SO_REUSEPORT), and the kernel spreads the connections over them.
-(One socket shared by all of them let whichever process woke first accept a whole burst of connections: a load
-generator's 16 keep-alive connections went 14 to one process.)
+its replicas each listen on the service's port with a socket of their own (SO_REUSEPORT), and the kernel spreads
+the new connections over them. A keep-alive connection stays with the process that accepted it.
 
 The primary is the service as it always runs: its API, its local index and followers, its relay to Kafka and its
 background work. Each replica (`crm serve <service> --replica`, started and restarted by the primary) serves
