@@ -45,6 +45,7 @@ _SECONDS: TypeAdapter[float | None] = TypeAdapter(float | None)
 _NAME_KEY = b'"member_name":'
 _SECONDS_KEY = b'"working_seconds_left":'
 _NULL = b"null"
+_EMPTY_START, _EMPTY_END = b"{" + _NAME_KEY + _NULL, b"," + _SECONDS_KEY + _NULL + b"}"
 
 
 @dataclass(slots=True)
@@ -54,19 +55,19 @@ class RenderedCall:
     middle: bytes  # the extras between the member's name and the working time left: local times, the deadline
     member_id: str | None
     due: datetime | None  # the callback deadline, else the member-relations follow-up deadline
-    made_for: BusinessCalendar  # the calendar whose local times `middle` holds
-    # (calendar, its revision, day start) -> working time from that day start to `due`: see the module's docstring
-    to_due: tuple[Any, int, datetime, timedelta] | None = None
+    made_for: BusinessCalendar  # the calendar whose local times `middle` holds, and whose working time `to_due` is
+    # (revision of `made_for`, day start) -> working time from that day start to `due`: see the module's docstring
+    to_due: tuple[int, datetime, timedelta] | None = None
 
-    def working_left(self, calendar: BusinessCalendar, day_start: datetime, to_now: timedelta) -> float | None:
+    def working_left(self, day_start: datetime, to_now: timedelta) -> float | None:
         """Working seconds from the read (`to_now` after `day_start`) to the deadline; negative when late."""
         if self.due is None:
             return None
-        kept = self.to_due
-        if kept is None or kept[0] is not calendar or kept[1] != calendar.revision or kept[2] != day_start:
-            kept = (calendar, calendar.revision, day_start, calendar.working_time_between(day_start, self.due))
+        calendar, kept = self.made_for, self.to_due
+        if kept is None or kept[0] != calendar.revision or kept[1] != day_start:
+            kept = (calendar.revision, day_start, calendar.working_time_between(day_start, self.due))
             self.to_due = kept
-        return (kept[3] - to_now).total_seconds()
+        return (kept[2] - to_now).total_seconds()
 
 
 class RenderedCalls:
@@ -114,15 +115,14 @@ class RenderedCalls:
             }
         )
         whole = extras.__pydantic_serializer__.to_json(extras)
-        start, end = b"{" + _NAME_KEY + _NULL, b"," + _SECONDS_KEY + _NULL + b"}"
-        if not (whole.startswith(start) and whole.endswith(end)):
+        if not (whole.startswith(_EMPTY_START) and whole.endswith(_EMPTY_END)):
             raise RuntimeError(
                 f"QueueItem's extras no longer start with the member's name and end with the time left: {whole!r}"
             )
         return RenderedCall(
             digest=digest,
             head=_PUBLIC.dump_json(_PUBLIC.validate_python(item))[:-1],
-            middle=whole[len(start) : -len(end)],
+            middle=whole[len(_EMPTY_START) : -len(_EMPTY_END)],
             member_id=item.get("member_id"),
             due=due,
             made_for=calendar,
@@ -152,7 +152,7 @@ class RenderedCalls:
         parts = []
         for c in calls:
             name = names.get(c.member_id)
-            left = c.working_left(calendar, day_start, to_now)
+            left = c.working_left(day_start, to_now)  # c.made_for is `calendar` (rendered() saw to it)
             parts.append(
                 b"".join(
                     (
