@@ -27,6 +27,7 @@ from shared.eventstore import CrmApplication
 from shared.follower import NotificationFollower
 from shared.metrics import scraped_registry, unregister_collectors
 from shared.problems import install_problem_handlers, problem
+from shared.processes import Wake
 from shared.relay import Relay
 from shared.settings import Settings
 
@@ -270,17 +271,22 @@ def event_sourced_service(
     On shutdown everything stops before the store closes: closing a SQLite store under its follower crashes.
 
     `replica`: a further process of the API (shared/processes.py): neither the follower nor the relay runs here
-    (the primary process runs them), only `background`."""
+    (the primary process runs them), only `background`; its saves wake the primary's follower and relay."""
     run_relay = (settings.relay_embedded if relay is None else relay) and not replica
+    wake = Wake(service, int(getattr(settings, f"{service}_port"))) if settings.api_processes(service) > 1 else None
+    if replica and wake is not None:
+        application.on_recorded(wake.send)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_thread = threading.Event()
         stop = asyncio.Event()
-        follower_thread = None
+        follower_thread = wakes = None
         if not replica:
             follower.step()  # an event it cannot apply must not keep the service from starting: /health says so
             follower_thread = follower.start(stop_thread)
+            if wake is not None:  # the replicas' saves wake the follower, the relay and the background followers
+                wakes = wake.listen(application.recorded_elsewhere, stop_thread)
         tasks = []
         if run_relay:
             app.state.relay = Relay(
@@ -302,8 +308,9 @@ def event_sourced_service(
             follower.wake()
             for task in tasks:
                 await asyncio.wait_for(task, timeout=10)
-            if follower_thread is not None:
-                await asyncio.to_thread(follower_thread.join, 10)
+            for thread in (follower_thread, wakes):
+                if thread is not None:
+                    await asyncio.to_thread(thread.join, 10)
             application.close()
 
     def health() -> dict[str, Any]:

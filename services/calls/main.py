@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -23,8 +22,7 @@ from services.calls.referrals import ComplaintReferrals, http_opener
 from services.calls.replica import ReplicaWatch
 from shared.clock import Clock, system_clock
 from shared.db import create_engine
-from shared.eventstore import CrmApplication, store_env
-from shared.processes import Wake
+from shared.eventstore import store_env
 from shared.service import event_sourced_service
 from shared.settings import Settings
 from shared.topic_feed import follow_topics
@@ -50,15 +48,6 @@ def build_index(settings: Settings, centre: CallCentre, engine: sa.Engine | None
     """The search index; `engine` is shared with the member lookup, which keeps its table in the same database."""
     engine = engine or create_engine(settings.local_db_url("calls_index"))
     return CallIndex(centre, engine, settings.business_calendar)
-
-
-async def _wakes_from_replicas(settings: Settings, centre: CrmApplication, stop: asyncio.Event) -> None:
-    """The primary process: each replica's save wakes the index, the relay and the followers here."""
-    stop_thread = threading.Event()
-    thread = Wake("calls", settings.calls_port).listen(centre.recorded_elsewhere, stop_thread)
-    await stop.wait()
-    stop_thread.set()
-    await asyncio.to_thread(thread.join, 2)
 
 
 def create_replica_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
@@ -87,15 +76,12 @@ def create_app(
 
     mover = DeadlineMover(centre, engine, open_calls)
     watch = ReplicaWatch(centre) if replica else None
-    if replica:
-        centre.on_recorded(Wake("calls", settings.calls_port).send)
 
     def background(stop: asyncio.Event) -> list:
         if watch is not None:
             return [watch.run_until(stop)]
         group = f"{settings.topic_prefix}-calls-members"
-        tasks = [] if settings.calls_api_processes == 1 else [_wakes_from_replicas(settings, centre, stop)]
-        return tasks + [
+        return [
             follow_topics(
                 lookup.apply,
                 bootstrap=settings.kafka_bootstrap,
