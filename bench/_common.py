@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
@@ -295,6 +296,23 @@ class SyncHTTP:
 # py-spy samples a running Python process from outside (no code change, little overhead): `py_spy_record` wraps a
 # command or attaches to a pid and writes collapsed stacks ("raw" format, one `frame;frame;... count` per line),
 # which `profile_summary` turns into the lines bench/README.md quotes ("where the time goes").
+
+
+def health_pid(port: int) -> int | None:
+    """The pid of the process of an API on `port` that answered /health on a new connection (0 when the API runs in
+    one process, whose /health does not say), or None when none answered. With several processes, a keep-alive
+    connection stays with the process that accepted it: a load started before every process answered leaves the
+    ones still starting without connections."""
+    http = None
+    try:
+        http = SyncHTTP("127.0.0.1", port, timeout=2)
+        status, body = http.get("/health", {})
+        return int(json.loads(body).get("process", {}).get("pid", 0)) if status == 200 else None
+    except OSError:
+        return None
+    finally:
+        if http is not None:
+            http.close()
 
 
 def py_spy_bin() -> str:

@@ -183,25 +183,15 @@ class Service:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        http = None
-        ready: set[int] = set()  # the processes that answered /health, by pid (shown with several processes)
+        ready: set[int] = set()  # every process up before the load starts (C.health_pid says why)
         for _ in range(600):
             if self.proc.poll() is not None:
                 raise RuntimeError(self.log.read_text()[-2000:])
-            try:
-                http = C.SyncHTTP("127.0.0.1", self.port, timeout=2)
-                status, body = http.get("/health", {})
-                if status == 200:
-                    ready.add(json.loads(body).get("process", {}).get("pid", 0))
-                # Every process up before the load starts: a keep-alive connection stays with the process that
-                # accepted it, and connections made while a replica was starting all went to the primary.
-                if len(ready) >= self.processes:
-                    return
-            except OSError:
-                pass
-            finally:
-                if http:
-                    http.close()
+            pid = C.health_pid(self.port)
+            if pid is not None:
+                ready.add(pid)
+            if len(ready) >= self.processes:
+                return
             time.sleep(0.05)
         raise TimeoutError("calls service not up")
 

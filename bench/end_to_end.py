@@ -142,21 +142,13 @@ class System:
         raise TimeoutError(f"crm run not up after {timeout:.0f}s:\n{self.out_path.read_text()[-3000:]}")
 
     def _wait_for_calls_processes(self, deadline: float) -> None:
-        """With CRM_CALLS_API_PROCESSES above 1, until every process of the calls API has answered: a keep-alive
-        connection stays with the process that accepted it, and those made while a replica was starting went to the
-        primary."""
+        """With CRM_CALLS_API_PROCESSES above 1, until every process of the calls API has answered (C.health_pid)."""
         wanted = int(self.env.get("CRM_CALLS_API_PROCESSES") or 1)
         seen: set[int] = set()
         while wanted > 1 and len(seen) < wanted and time.monotonic() < deadline:
-            http = C.SyncHTTP("127.0.0.1", self.ports["calls"], timeout=2)
-            try:
-                status, body = http.get("/health", {})
-                if status == 200:
-                    seen.add(json.loads(body).get("process", {}).get("pid", 0))
-            except OSError:
-                pass
-            finally:
-                http.close()
+            pid = C.health_pid(self.ports["calls"])
+            if pid is not None:
+                seen.add(pid)
             time.sleep(0.05)
 
     def stop(self) -> None:
